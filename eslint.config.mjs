@@ -5,9 +5,10 @@ import { builtinModules } from 'node:module';
 
 // Workflow code is replayed by Temporal and must be deterministic: no Node built-ins,
 // no I/O libraries. Everything with side effects lives in activities/.
-const forbiddenInWorkflows = [
-  ...builtinModules,
-  ...builtinModules.map((m) => `node:${m}`),
+// Built-ins are matched by exact name: as patterns, `domain` (a deprecated built-in) would also
+// forbid our own ../domain folder.
+const builtinsForbiddenInWorkflows = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+const packagesForbiddenInWorkflows = [
   'pg',
   'express',
   'alipay-sdk',
@@ -34,7 +35,13 @@ export default tseslint.config(
     files: ['workflows/**/*.ts'],
     ignores: ['workflows/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: forbiddenInWorkflows.map((group) => ({ group: [group], message: 'Workflows must be deterministic: side effects belong in activities/.' })) }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: builtinsForbiddenInWorkflows.map((name) => ({ name, message: 'Workflows must be deterministic: side effects belong in activities/.' })),
+          patterns: packagesForbiddenInWorkflows.map((group) => ({ group: [group], message: 'Workflows must be deterministic: side effects belong in activities/.' })),
+        },
+      ],
       'no-restricted-globals': ['error', { name: 'fetch', message: 'I/O belongs in activities/.' }, { name: 'process', message: 'Workflows must not read the environment.' }, { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }],
     },
   },

@@ -70,3 +70,35 @@ export interface PaymentDraft {
 export function outTradeNoFor(paymentId: string): string {
   return paymentId.replace('_', '');
 }
+
+/** A payment as stored; the workflow of the payment is its only writer. */
+export interface PaymentRecord {
+  id: string;
+  merchantId: string;
+  livemode: boolean;
+  providerAccountId: string;
+  provider: ProviderName;
+  channel: Channel;
+  status: PaymentStatus;
+  amount: number;
+  amountRefunded: number;
+  currency: string;
+  description: string;
+  merchantOrderNo: string | null;
+  customerId: string | null;
+  returnUrl: string | null;
+  openid: string | null;
+  clientIp: string | null;
+  metadata: Record<string, string>;
+  nextAction: NextAction | null;
+  outTradeNo: string;
+  providerTradeNo: string | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+  expiresAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+  succeededAt: Date | null;
+  canceledAt: Date | null;
+  expiredAt: Date | null;
+}

@@ -1,0 +1,188 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { newId } from '../domain/ids';
+import type { NextAction, PaymentDraft, PaymentStatus } from '../domain/payment';
+import { toPaymentObject } from '../domain/payment-object';
+import { PaymentSchema } from '../db/entities';
+import type { Database } from '../db/orm';
+import { loadProviderAccount } from '../db/provider-accounts.store';
+import type { SecretBox } from '../db/secret-box';
+import { ProviderError } from './providers/errors';
+import type { CloseResult, PaymentProvider, ProviderEnvironment, ProviderTrade } from './providers/provider';
+import { providerFor } from './providers/registry';
+import { FAILURE_TYPES } from '../workflows/messages';
+
+export interface ActivityDeps {
+  db: Database;
+  secretBox: SecretBox;
+  providerEnv: ProviderEnvironment;
+  /** The API's public base URL: providers send their notifications there. */
+  apiUrl: string;
+  logger: Logger;
+}
+
+export interface TransitionInput {
+  paymentId: string;
+  from: PaymentStatus;
+  to: PaymentStatus;
+  /** What caused it: `notification`, `poll`, `expiry`, `cancel`, `create`. */
+  source: string;
+  at: string;
+  providerTradeNo?: string | null;
+  failureCode?: string | null;
+  failureMessage?: string | null;
+}
+
+const EVENT_FOR_STATUS: Partial<Record<PaymentStatus, string>> = {
+  succeeded: 'payment.succeeded',
+  failed: 'payment.failed',
+  canceled: 'payment.canceled',
+  expired: 'payment.expired',
+};
+
+/** Postgres' unique_violation. */
+const UNIQUE_VIOLATION = '23505';
+
+export function createPaymentActivities(deps: ActivityDeps) {
+  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+
+  async function providerForPayment(paymentId: string): Promise<{ provider: PaymentProvider; outTradeNo: string }> {
+    const payment = await em().findOneOrFail(PaymentSchema, { id: paymentId });
+    const account = await loadProviderAccount(em(), deps.secretBox, payment.providerAccountId);
+    if (!account) throw ApplicationFailure.nonRetryable(`provider account ${payment.providerAccountId} is gone`, 'ProviderAccountMissingError');
+    return { provider: providerFor(account, deps.providerEnv), outTradeNo: payment.outTradeNo };
+  }
+
+  return {
+    /** Stores the new payment; a second payment with the same merchant_order_no is refused for good. */
+    async openPayment(draft: PaymentDraft): Promise<void> {
+      try {
+        await em()
+          .createQueryBuilder(PaymentSchema)
+          .insert({
+            id: draft.id,
+            merchantId: draft.merchantId,
+            livemode: draft.livemode,
+            providerAccountId: draft.providerAccountId,
+            provider: draft.provider,
+            channel: draft.channel,
+            status: 'requires_action',
+            amount: draft.amountMinor,
+            amountRefunded: 0,
+            currency: draft.currency,
+            description: draft.description,
+            merchantOrderNo: draft.merchantOrderNo,
+            customerId: draft.customerId,
+            returnUrl: draft.returnUrl,
+            openid: draft.openid,
+            clientIp: draft.clientIp,
+            metadata: draft.metadata,
+            nextAction: null,
+            outTradeNo: draft.outTradeNo,
+            expiresAt: new Date(draft.expiresAt),
+            createdAt: new Date(draft.createdAt),
+            updatedAt: new Date(draft.createdAt),
+          })
+          .onConflict('id')
+          .ignore()
+          .execute();
+      } catch (error) {
+        if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
+          throw ApplicationFailure.nonRetryable(`merchant_order_no ${draft.merchantOrderNo} is already used`, FAILURE_TYPES.merchantOrderNoTaken);
+        }
+        throw error;
+      }
+      await em().execute(
+        `insert into payment_transitions (payment_id, from_status, to_status, source, at) values (?, null, 'requires_action', 'create', ?) on conflict do nothing`,
+        [draft.id, draft.createdAt],
+      );
+    },
+
+    /** Creates the order at the provider. The order number comes from the payment id, so retries address one trade. */
+    async createProviderPayment(draft: PaymentDraft): Promise<NextAction> {
+      const { provider } = await providerForPayment(draft.id);
+      const result = await classified(() =>
+        provider.createPayment({
+          channel: draft.channel,
+          outTradeNo: draft.outTradeNo,
+          amountMinor: draft.amountMinor,
+          currency: draft.currency,
+          description: draft.description,
+          notifyUrl: `${deps.apiUrl}/notify/${draft.provider}/${draft.providerAccountId}`,
+          returnUrl: draft.returnUrl,
+          expiresAt: new Date(draft.expiresAt),
+          clientIp: draft.clientIp,
+          openid: draft.openid,
+        }),
+      );
+      return result.nextAction;
+    },
+
+    async recordNextAction(input: { paymentId: string; nextAction: NextAction }): Promise<void> {
+      await em().nativeUpdate(PaymentSchema, { id: input.paymentId }, { nextAction: input.nextAction });
+    },
+
+    async queryProviderPayment(input: { paymentId: string }): Promise<ProviderTrade> {
+      const { provider, outTradeNo } = await providerForPayment(input.paymentId);
+      return classified(() => provider.queryPayment({ outTradeNo }));
+    },
+
+    async closeProviderPayment(input: { paymentId: string }): Promise<CloseResult> {
+      const { provider, outTradeNo } = await providerForPayment(input.paymentId);
+      return classified(() => provider.closePayment({ outTradeNo }));
+    },
+
+    /**
+     * Writes a status change, its history row and, for terminal states, its event, in one
+     * transaction. Unique keys make a retried activity a no-op.
+     */
+    async recordPaymentTransition(input: TransitionInput): Promise<void> {
+      await em().transactional(async (tx) => {
+        const at = new Date(input.at);
+        const inserted = await tx.execute(
+          `insert into payment_transitions (payment_id, from_status, to_status, source, at) values (?, ?, ?, ?, ?) on conflict do nothing returning id`,
+          [input.paymentId, input.from, input.to, input.source, at],
+        );
+        if (inserted.length === 0) return;
+        await tx.nativeUpdate(
+          PaymentSchema,
+          { id: input.paymentId },
+          {
+            status: input.to,
+            ...(input.providerTradeNo ? { providerTradeNo: input.providerTradeNo } : {}),
+            ...(input.failureCode !== undefined ? { failureCode: input.failureCode } : {}),
+            ...(input.failureMessage !== undefined ? { failureMessage: input.failureMessage } : {}),
+            ...(input.to === 'succeeded' ? { succeededAt: at } : {}),
+            ...(input.to === 'canceled' ? { canceledAt: at } : {}),
+            ...(input.to === 'expired' ? { expiredAt: at } : {}),
+            updatedAt: new Date(),
+          },
+        );
+        const eventType = EVENT_FOR_STATUS[input.to];
+        if (!eventType) return;
+        const payment = await tx.findOneOrFail(PaymentSchema, { id: input.paymentId }, { refresh: true });
+        await tx.execute(
+          `insert into events (id, merchant_id, livemode, type, object_id, data, created_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (object_id, type) do nothing`,
+          [newId('event'), payment.merchantId, payment.livemode, eventType, payment.id, JSON.stringify({ object: toPaymentObject(payment) }), at],
+        );
+      });
+      deps.logger.info({ paymentId: input.paymentId, from: input.from, to: input.to, source: input.source }, 'payment transition');
+    },
+  };
+}
+
+/**
+ * Declines and invalid requests can never succeed on retry: they become non-retryable failures
+ * whose type is the error's class name. Everything else is left for Temporal to retry.
+ */
+async function classified<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof ProviderError && !error.retryable) {
+      throw ApplicationFailure.create({ message: error.message, type: error.name, nonRetryable: true, details: [error.providerCode] });
+    }
+    throw error;
+  }
+}

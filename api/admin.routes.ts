@@ -1,0 +1,68 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { ApiKey, Merchant } from '../db/entities';
+import { toPaymentObject } from '../domain/payment-object';
+import type { MerchantsService } from './merchants.service';
+import { listParams } from './payments.routes';
+import type { PaymentsService } from './payments.service';
+import { contextOf } from './request-context';
+import { sendJson } from './respond';
+import { listQuerySchema, parse } from './validation';
+
+const createMerchantSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  email: z.email().max(254).optional(),
+});
+
+const createApiKeySchema = z.strictObject({ livemode: z.boolean().default(false) });
+
+function merchantObject(merchant: Merchant) {
+  return { id: merchant.id, object: 'merchant', name: merchant.name, email: merchant.email, created_at: merchant.createdAt.toISOString() };
+}
+
+function apiKeyObject(key: ApiKey) {
+  return {
+    id: key.id,
+    object: 'api_key',
+    merchant: key.merchantId,
+    livemode: key.livemode,
+    redacted: key.redacted,
+    created_at: key.createdAt.toISOString(),
+    revoked_at: key.revokedAt ? key.revokedAt.toISOString() : null,
+  };
+}
+
+/** Platform administration; every route here sits behind admin authentication. */
+export function adminRoutes(merchants: MerchantsService, payments: PaymentsService): Router {
+  const router = Router();
+  const audit = (req: Request) => ({ requestId: contextOf(req).requestId });
+
+  router.post('/merchants', async (req: Request, res: Response) => {
+    const params = parse(createMerchantSchema, req.body);
+    const created = await merchants.create(params, audit(req));
+    await sendJson(req, res, 201, { merchant: merchantObject(created.merchant), test_secret_key: created.testSecretKey });
+  });
+
+  router.get('/merchants', async (req: Request, res: Response) => {
+    const query = parse(z.strictObject(listQuerySchema), req.query, 'query');
+    const { data, hasMore } = await merchants.list({ limit: query.limit, startingAfter: query.starting_after });
+    await sendJson(req, res, 200, { object: 'list', data: data.map(merchantObject), has_more: hasMore, url: '/v1/admin/merchants' });
+  });
+
+  router.post('/merchants/:id/api_keys', async (req: Request, res: Response) => {
+    const params = parse(createApiKeySchema, req.body ?? {});
+    const { key, secret } = await merchants.createApiKey(String(req.params.id), params.livemode, audit(req));
+    await sendJson(req, res, 201, { ...apiKeyObject(key), secret });
+  });
+
+  router.delete('/api_keys/:id', async (req: Request, res: Response) => {
+    await sendJson(req, res, 200, apiKeyObject(await merchants.revokeApiKey(String(req.params.id), audit(req))));
+  });
+
+  router.get('/payments', async (req: Request, res: Response) => {
+    const { data, hasMore } = await payments.list(null, listParams(req.query));
+    await sendJson(req, res, 200, { object: 'list', data: data.map(toPaymentObject), has_more: hasMore, url: '/v1/admin/payments' });
+  });
+
+  return router;
+}

@@ -1,0 +1,77 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { randomToken } from '../domain/ids';
+import { adminRoutes } from './admin.routes';
+import { adminAuth, merchantAuth } from './auth';
+import type { ApiDeps } from './deps';
+import { AppError, InvalidRequestError, errorBody } from './errors';
+import { idempotency } from './idempotency';
+import { createMerchantsService } from './merchants.service';
+import { notifyRoutes } from './notify.routes';
+import { paymentsRoutes } from './payments.routes';
+import { createPaymentsService } from './payments.service';
+import { contextOf } from './request-context';
+import { sendJson } from './respond';
+
+/** The REST API of API.md plus the provider notification endpoints. */
+export function createApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.locals.deps = deps;
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const requestId = `req_${randomToken(16)}`;
+    contextOf(req).requestId = requestId;
+    res.set('Request-Id', requestId);
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.use('/notify', notifyRoutes(deps));
+
+  const payments = createPaymentsService(deps);
+  const merchants = createMerchantsService(deps);
+  const json = express.json({
+    limit: '256kb',
+    strict: true,
+    type: () => true,
+    verify: (req, _res, buffer) => {
+      contextOf(req as Request).rawBody = Buffer.from(buffer);
+    },
+  });
+
+  app.use('/v1/admin', adminAuth(deps), json, adminRoutes(merchants, payments));
+  app.use('/v1', merchantAuth(deps), json, idempotency(deps), paymentsRoutes(payments));
+
+  app.use((req: Request) => {
+    throw new AppError('invalid_request_error', 'route_unknown', `Unrecognized request URL (${req.method}: ${req.path}).`, null, { status: 404 });
+  });
+
+  app.use(async (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) deps.logger.error({ err: error, requestId: contextOf(req).requestId, path: req.path }, 'request failed');
+    // Requests rejected before any work began are not replayed: the merchant may fix them and retry with the same key.
+    const storeForReplay = appError.status >= 400 && appError.status < 500 && !(error instanceof InvalidRequestError) && appError.type !== 'authentication_error' && appError.type !== 'idempotency_error' && appError.code !== 'idempotency_key_in_use';
+    try {
+      await sendJson(req, res, appError.status, errorBody(appError, contextOf(req).requestId), { storeForReplay });
+    } catch (sendError) {
+      deps.logger.error({ err: sendError }, 'could not send the error response');
+      if (!res.headersSent) res.status(500).json(errorBody(new AppError('api_error', 'internal_error', 'An internal error occurred.'), contextOf(req).requestId));
+    }
+  });
+
+  return app;
+}
+
+/** Errors of the body parser and of our own code become API.md error bodies. */
+function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const httpError = error as { type?: string; status?: number; message?: string };
+  if (httpError?.type === 'entity.parse.failed') return new InvalidRequestError('invalid_json', 'The request body is not valid JSON.');
+  if (httpError?.type === 'entity.too.large') return new AppError('invalid_request_error', 'body_too_large', 'The request body is too large.', null, { status: 413 });
+  if (httpError?.type === 'encoding.unsupported' || httpError?.type === 'charset.unsupported') return new InvalidRequestError('invalid_encoding', 'The request body must be UTF-8 JSON.');
+  return new AppError('api_error', 'internal_error', 'An internal error occurred. It has been logged; retrying may help.');
+}

@@ -1,0 +1,67 @@
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'idempotency_error'
+  | 'conflict_error'
+  | 'provider_error'
+  | 'rate_limit_error'
+  | 'api_error';
+
+const STATUS_OF: Record<ErrorType, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  permission_error: 403,
+  not_found_error: 404,
+  idempotency_error: 422,
+  conflict_error: 409,
+  provider_error: 502,
+  rate_limit_error: 429,
+  api_error: 500,
+};
+
+/** An error the API answers with API.md's error body. Anything else thrown is a bug and becomes a 500 `api_error`. */
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly type: ErrorType,
+    readonly code: string,
+    message: string,
+    readonly param: string | null = null,
+    options: { status?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'AppError';
+    this.status = options.status ?? STATUS_OF[type];
+  }
+}
+
+/** Raised when a request's body, query or path parameter is malformed; `param` names the field. */
+export class InvalidRequestError extends AppError {
+  constructor(code: string, message: string, param: string | null = null) {
+    super('invalid_request_error', code, message, param);
+  }
+}
+
+/** Raised when the object does not exist, or belongs to another merchant or mode (indistinguishable on purpose). */
+export class NotFoundError extends AppError {
+  constructor(objectName: string, id: string, param = 'id') {
+    super('not_found_error', 'resource_missing', `No such ${objectName}: '${id}'`, param);
+  }
+}
+
+/** Raised when the request conflicts with the object's state, e.g. cancelling a payment that succeeded. */
+export class ConflictError extends AppError {
+  constructor(code: string, message: string, param: string | null = null) {
+    super('conflict_error', code, message, param);
+  }
+}
+
+export interface ErrorBody {
+  error: { type: ErrorType; code: string; message: string; param: string | null; request_id: string };
+}
+
+export function errorBody(error: AppError, requestId: string): ErrorBody {
+  return { error: { type: error.type, code: error.code, message: error.message, param: error.param, request_id: requestId } };
+}

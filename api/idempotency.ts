@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { ApiDeps } from './deps';
+import { AppError, InvalidRequestError } from './errors';
+import { contextOf } from './request-context';
+
+/** How long a key is remembered. */
+const RETENTION_HOURS = 24;
+/** How long a first request may run before a retry with the same key may take over (it crashed). */
+const LOCK_SECONDS = 60;
+
+interface StoredKey {
+  request_method: string;
+  request_path: string;
+  request_hash: string;
+  response_status: number | null;
+  response_body: string | null;
+  locked: boolean;
+}
+
+/**
+ * API.md's Idempotency-Key: the first response is stored and replayed byte for byte; the same key
+ * with another body is 422; the same key while the first request runs is 409.
+ */
+export function idempotency(deps: ApiDeps) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const key = req.get('idempotency-key');
+    if (req.method !== 'POST' || key === undefined) return next();
+    if (key.length === 0 || key.length > 255) throw new InvalidRequestError('idempotency_key_invalid', 'Idempotency-Key must be 1 to 255 characters.', 'Idempotency-Key');
+    const context = contextOf(req);
+    const merchant = context.merchant;
+    if (!merchant) return next();
+
+    const hash = createHash('sha256').update(context.rawBody ?? Buffer.alloc(0)).digest('hex');
+    const em = deps.db.em.fork() as EntityManager;
+    const params = [merchant.id, merchant.livemode, key];
+    // A key older than the retention period is forgotten and may be used again.
+    await em.execute(`delete from idempotency_keys where merchant_id = ? and livemode = ? and key = ? and created_at < now() - interval '${RETENTION_HOURS} hours'`, params);
+    const inserted = await em.execute(
+      `insert into idempotency_keys (merchant_id, livemode, key, request_method, request_path, request_hash, locked_until)
+       values (?, ?, ?, ?, ?, ?, now() + interval '${LOCK_SECONDS} seconds') on conflict do nothing returning key`,
+      [...params, req.method, req.originalUrl, hash],
+    );
+    if (inserted.length === 0) {
+      const [stored] = (await em.execute(
+        `select request_method, request_path, request_hash, response_status, response_body, locked_until > now() as locked
+         from idempotency_keys where merchant_id = ? and livemode = ? and key = ?`,
+        params,
+      )) as StoredKey[];
+      if (!stored) throw new AppError('conflict_error', 'idempotency_key_in_use', 'A request with this Idempotency-Key is being processed; retry later.', 'Idempotency-Key');
+      if (stored.request_hash !== hash || stored.request_path !== req.originalUrl || stored.request_method !== req.method) {
+        throw new AppError('idempotency_error', 'idempotency_key_reused', 'Keys for idempotent requests can only be used with the same parameters they were first used with.', 'Idempotency-Key');
+      }
+      if (stored.response_status !== null && stored.response_body !== null) {
+        res.status(stored.response_status).type('application/json').set('Idempotent-Replayed', 'true').send(stored.response_body);
+        return;
+      }
+      if (stored.locked) throw new AppError('conflict_error', 'idempotency_key_in_use', 'A request with this Idempotency-Key is being processed; retry later.', 'Idempotency-Key');
+      // The first request died without answering: this one takes its place.
+      const taken = await em.execute(
+        `update idempotency_keys set locked_until = now() + interval '${LOCK_SECONDS} seconds'
+         where merchant_id = ? and livemode = ? and key = ? and response_status is null and locked_until <= now() returning key`,
+        params,
+      );
+      if (taken.length === 0) throw new AppError('conflict_error', 'idempotency_key_in_use', 'A request with this Idempotency-Key is being processed; retry later.', 'Idempotency-Key');
+    }
+    context.idempotency = { merchantId: merchant.id, livemode: merchant.livemode, key };
+    next();
+  };
+}
+
+/**
+ * Stores the answer for replay, or forgets the key when the answer should not be replayed:
+ * 5xx (the request may succeed when retried), and requests rejected before any work began.
+ */
+export async function finishIdempotentRequest(
+  req: Request,
+  idempotency: { merchantId: string; livemode: boolean; key: string },
+  status: number,
+  body: string,
+  storeForReplay: boolean,
+): Promise<void> {
+  const { db } = req.app.locals.deps as ApiDeps;
+  const em = db.em.fork() as EntityManager;
+  const params = [idempotency.merchantId, idempotency.livemode, idempotency.key];
+  if (storeForReplay && status < 500) {
+    await em.execute(`update idempotency_keys set response_status = ?, response_body = ? where merchant_id = ? and livemode = ? and key = ?`, [status, body, ...params]);
+  } else {
+    await em.execute(`delete from idempotency_keys where merchant_id = ? and livemode = ? and key = ?`, params);
+  }
+}

@@ -1,0 +1,101 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { newId } from '../domain/ids';
+import type { ProviderName } from '../domain/payment';
+import { ApiKeySchema, MerchantSchema, ProviderAccountSchema, type ApiKey, type Merchant } from '../db/entities';
+import { availableProviders, sandboxAccountFor } from '../activities/providers/registry';
+import { generateApiKey } from './auth';
+import type { ApiDeps } from './deps';
+import { AppError, NotFoundError } from './errors';
+
+export interface CreatedMerchant {
+  merchant: Merchant;
+  testSecretKey: string;
+}
+
+export function createMerchantsService(deps: ApiDeps) {
+  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+
+  /** Opens a test-mode account at the sandbox, as a merchant would in the provider's own sandbox console. */
+  async function openSandboxAccount(provider: ProviderName): Promise<{ externalId: string; credentials: unknown }> {
+    const url = `${deps.config.sandboxUrl}/_control/accounts`;
+    let response: Response;
+    try {
+      response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ provider }), signal: AbortSignal.timeout(15_000) });
+    } catch (error) {
+      throw new AppError('provider_error', 'sandbox_unreachable', `The ${provider} sandbox could not be reached.`, null, { cause: error });
+    }
+    if (!response.ok) throw new AppError('provider_error', 'sandbox_refused', `The ${provider} sandbox refused to open an account (HTTP ${response.status}).`);
+    return sandboxAccountFor(provider, await response.json());
+  }
+
+  return {
+    /** A new merchant with a test key and, when test mode is on, a sandbox account for every provider. */
+    async create(params: { name: string; email?: string }, audit: { requestId: string }): Promise<CreatedMerchant> {
+      const sandboxAccounts = deps.config.sandboxUrl
+        ? await Promise.all(availableProviders().map(async (provider) => ({ provider, ...(await openSandboxAccount(provider)) })))
+        : [];
+      const key = generateApiKey(false);
+      const merchantId = newId('merchant');
+      const merchant = await em().transactional(async (tx) => {
+        const created = tx.create(MerchantSchema, { id: merchantId, name: params.name, email: params.email ?? null, createdAt: new Date() });
+        tx.create(ApiKeySchema, { id: newId('apiKey'), merchantId, livemode: false, keyHash: key.hash, redacted: key.redacted, createdAt: new Date(), revokedAt: null });
+        for (const account of sandboxAccounts) {
+          tx.create(ProviderAccountSchema, {
+            id: newId('providerAccount'),
+            merchantId,
+            provider: account.provider,
+            livemode: false,
+            externalId: account.externalId,
+            credentialsEncrypted: deps.secretBox.seal(account.credentials),
+            createdAt: new Date(),
+          });
+        }
+        await tx.flush();
+        await tx.execute(`insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'merchant.created', ?, ?, ?)`, [
+          merchantId,
+          JSON.stringify({ name: params.name, sandbox_accounts: sandboxAccounts.map((a) => a.provider) }),
+          audit.requestId,
+        ]);
+        return created;
+      });
+      return { merchant, testSecretKey: key.secret };
+    },
+
+    async list(params: { limit: number; startingAfter?: string }): Promise<{ data: Merchant[]; hasMore: boolean }> {
+      const qb = em().createQueryBuilder(MerchantSchema, 'm');
+      if (params.startingAfter) {
+        const cursor = await em().findOne(MerchantSchema, { id: params.startingAfter });
+        if (!cursor) throw new NotFoundError('merchant', params.startingAfter, 'starting_after');
+        qb.where({ $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] });
+      }
+      const rows = await qb.orderBy({ createdAt: 'desc', id: 'desc' }).limit(params.limit + 1).getResultList();
+      return { data: rows.slice(0, params.limit), hasMore: rows.length > params.limit };
+    },
+
+    async createApiKey(merchantId: string, livemode: boolean, audit: { requestId: string }): Promise<{ key: ApiKey; secret: string }> {
+      const merchant = await em().findOne(MerchantSchema, { id: merchantId });
+      if (!merchant) throw new NotFoundError('merchant', merchantId);
+      const generated = generateApiKey(livemode);
+      const key = await em().transactional(async (tx) => {
+        const row = tx.create(ApiKeySchema, { id: newId('apiKey'), merchantId, livemode, keyHash: generated.hash, redacted: generated.redacted, createdAt: new Date(), revokedAt: null });
+        await tx.flush();
+        await tx.execute(`insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'api_key.created', ?, ?, ?)`, [row.id, JSON.stringify({ merchant: merchantId, livemode }), audit.requestId]);
+        return row;
+      });
+      return { key, secret: generated.secret };
+    },
+
+    async revokeApiKey(id: string, audit: { requestId: string }): Promise<ApiKey> {
+      return em().transactional(async (tx) => {
+        const key = await tx.findOne(ApiKeySchema, { id });
+        if (!key) throw new NotFoundError('api_key', id);
+        key.revokedAt ??= new Date();
+        await tx.flush();
+        await tx.execute(`insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'api_key.revoked', ?, '{}', ?)`, [id, audit.requestId]);
+        return key;
+      });
+    },
+  };
+}
+
+export type MerchantsService = ReturnType<typeof createMerchantsService>;

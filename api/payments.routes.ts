@@ -1,0 +1,81 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { CHANNELS, PAYMENT_STATUSES } from '../domain/payment';
+import { toPaymentObject } from '../domain/payment-object';
+import { InvalidRequestError } from './errors';
+import { merchantOf } from './request-context';
+import { sendJson } from './respond';
+import { listQuerySchema, metadataSchema, parse } from './validation';
+import type { PaymentsService } from './payments.service';
+
+const createPaymentSchema = z
+  .strictObject({
+    amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    currency: z.literal('CNY'),
+    channel: z.enum(CHANNELS),
+    description: z.string().min(1).max(128),
+    merchant_order_no: z.string().min(1).max(64).regex(/^[0-9A-Za-z_\-|*.]+$/, 'letters, digits and _-|*. only').optional(),
+    customer: z.string().startsWith('cus_').max(64).optional(),
+    return_url: z.url({ protocol: /^https?$/ }).max(1024).optional(),
+    expires_in: z.number().int().min(60).max(86_400).default(900),
+    openid: z.string().min(1).max(128).optional(),
+    client_ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+    metadata: metadataSchema.default({}),
+  })
+  .superRefine((value, ctx) => {
+    if (value.channel === 'wechat_jsapi' && !value.openid) ctx.addIssue({ code: 'custom', path: ['openid'], message: 'required for wechat_jsapi' });
+    if (value.channel === 'wechat_h5' && !value.client_ip) ctx.addIssue({ code: 'custom', path: ['client_ip'], message: 'required for wechat_h5' });
+  });
+
+const listPaymentsSchema = z.strictObject({
+  ...listQuerySchema,
+  status: z.enum(PAYMENT_STATUSES).optional(),
+  channel: z.enum(CHANNELS).optional(),
+  merchant_order_no: z.string().max(64).optional(),
+  'created[gte]': z.iso.datetime({ offset: true }).optional(),
+  'created[lte]': z.iso.datetime({ offset: true }).optional(),
+});
+
+export function listParams(query: unknown) {
+  const parsed = parse(listPaymentsSchema, query, 'query');
+  return {
+    limit: parsed.limit,
+    starting_after: parsed.starting_after,
+    status: parsed.status,
+    channel: parsed.channel,
+    merchant_order_no: parsed.merchant_order_no,
+    created_gte: parsed['created[gte]'] ? new Date(parsed['created[gte]']) : undefined,
+    created_lte: parsed['created[lte]'] ? new Date(parsed['created[lte]']) : undefined,
+  };
+}
+
+function paymentId(req: Request): string {
+  const id = String(req.params.id);
+  if (!/^pay_[0-9A-Za-z]{1,64}$/.test(id)) throw new InvalidRequestError('parameter_invalid', `Invalid payment id: '${id}'`, 'id');
+  return id;
+}
+
+export function paymentsRoutes(payments: PaymentsService): Router {
+  const router = Router();
+
+  router.post('/payments', async (req: Request, res: Response) => {
+    const params = parse(createPaymentSchema, req.body);
+    const payment = await payments.create(merchantOf(req), params);
+    await sendJson(req, res, 201, toPaymentObject(payment));
+  });
+
+  router.get('/payments', async (req: Request, res: Response) => {
+    const { data, hasMore } = await payments.list(merchantOf(req), listParams(req.query));
+    await sendJson(req, res, 200, { object: 'list', data: data.map(toPaymentObject), has_more: hasMore, url: '/v1/payments' });
+  });
+
+  router.get('/payments/:id', async (req: Request, res: Response) => {
+    await sendJson(req, res, 200, toPaymentObject(await payments.find(merchantOf(req), paymentId(req))));
+  });
+
+  router.post('/payments/:id/cancel', async (req: Request, res: Response) => {
+    await sendJson(req, res, 200, toPaymentObject(await payments.cancel(merchantOf(req), paymentId(req))));
+  });
+
+  return router;
+}

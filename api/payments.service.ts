@@ -1,0 +1,172 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { newId } from '../domain/ids';
+import { isTerminal, outTradeNoFor, providerOf, type Channel, type PaymentDraft, type PaymentRecord, type PaymentStatus } from '../domain/payment';
+import { PaymentSchema, ProviderAccountSchema } from '../db/entities';
+import { isProviderAvailable } from '../activities/providers/registry';
+import { paymentWorkflowId } from '../temporal/config';
+import { FAILURE_TYPES, cancelPaymentUpdate, createPaymentUpdate, type PaymentView, type PaymentWorkflowInput } from '../workflows/messages';
+import type { paymentWorkflow } from '../workflows/payment.workflow';
+import type { ApiDeps } from './deps';
+import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';
+
+export interface Merchant {
+  id: string;
+  livemode: boolean;
+}
+
+export interface CreatePaymentParams {
+  amount: number;
+  currency: 'CNY';
+  channel: Channel;
+  description: string;
+  merchant_order_no?: string;
+  customer?: string;
+  return_url?: string;
+  expires_in: number;
+  openid?: string;
+  client_ip?: string;
+  metadata: Record<string, string>;
+}
+
+export interface ListPaymentsParams {
+  limit: number;
+  starting_after?: string;
+  status?: PaymentStatus;
+  channel?: Channel;
+  merchant_order_no?: string;
+  created_gte?: Date;
+  created_lte?: Date;
+}
+
+/** How long the merchant waits for the provider order before we answer 503 (the payment goes on). */
+const CREATE_TIMEOUT_MS = 30_000;
+
+export function createPaymentsService(deps: ApiDeps) {
+  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+  const client: Client = deps.temporal;
+
+  async function find(merchant: Merchant | null, id: string): Promise<PaymentRecord> {
+    const where = merchant ? { id, merchantId: merchant.id, livemode: merchant.livemode } : { id };
+    const payment = await em().findOne(PaymentSchema, where);
+    if (!payment) throw new NotFoundError('payment', id);
+    return payment;
+  }
+
+  return {
+    find,
+
+    async create(merchant: Merchant, params: CreatePaymentParams): Promise<PaymentRecord> {
+      const provider = providerOf(params.channel);
+      if (!isProviderAvailable(provider)) {
+        throw new InvalidRequestError('channel_unavailable', `The channel ${params.channel} is not available yet.`, 'channel');
+      }
+      const account = await em().findOne(ProviderAccountSchema, { merchantId: merchant.id, provider, livemode: merchant.livemode });
+      if (!account) {
+        throw new InvalidRequestError('channel_not_configured', `No ${merchant.livemode ? 'live' : 'test'} ${provider} account is configured for this merchant.`, 'channel');
+      }
+      if (params.merchant_order_no && (await em().count(PaymentSchema, { merchantId: merchant.id, livemode: merchant.livemode, merchantOrderNo: params.merchant_order_no }))) {
+        throw merchantOrderNoTaken(params.merchant_order_no);
+      }
+
+      const id = newId('payment');
+      const now = new Date();
+      const draft: PaymentDraft = {
+        id,
+        merchantId: merchant.id,
+        livemode: merchant.livemode,
+        providerAccountId: account.id,
+        provider,
+        channel: params.channel,
+        amountMinor: params.amount,
+        currency: params.currency,
+        description: params.description,
+        merchantOrderNo: params.merchant_order_no ?? null,
+        customerId: params.customer ?? null,
+        returnUrl: params.return_url ?? null,
+        openid: params.openid ?? null,
+        clientIp: params.client_ip ?? null,
+        metadata: params.metadata,
+        outTradeNo: outTradeNoFor(id),
+        createdAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + params.expires_in * 1000).toISOString(),
+      };
+      const input: PaymentWorkflowInput = { draft, timeScale: deps.config.timeScale };
+      const start = new WithStartWorkflowOperation<typeof paymentWorkflow>('paymentWorkflow', {
+        workflowId: paymentWorkflowId(id),
+        taskQueue: deps.temporalSettings.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+      });
+      try {
+        await withTimeout(client.workflow.executeUpdateWithStart(createPaymentUpdate, { startWorkflowOperation: start }), CREATE_TIMEOUT_MS);
+      } catch (error) {
+        const cause = error instanceof WorkflowUpdateFailedError ? error.cause : null;
+        if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.merchantOrderNoTaken) throw merchantOrderNoTaken(draft.merchantOrderNo);
+        if (error instanceof TimeoutError) {
+          throw new AppError('api_error', 'payment_creation_pending', `The provider did not answer in time; payment ${id} is still being created. Retrieve it with GET /v1/payments/${id}.`, null, { status: 503 });
+        }
+        throw error;
+      }
+      return find(merchant, id);
+    },
+
+    async list(merchant: Merchant | null, params: ListPaymentsParams): Promise<{ data: PaymentRecord[]; hasMore: boolean }> {
+      const qb = em().createQueryBuilder(PaymentSchema, 'p');
+      if (merchant) qb.where({ merchantId: merchant.id, livemode: merchant.livemode });
+      if (params.status) qb.andWhere({ status: params.status });
+      if (params.channel) qb.andWhere({ channel: params.channel });
+      if (params.merchant_order_no) qb.andWhere({ merchantOrderNo: params.merchant_order_no });
+      if (params.created_gte) qb.andWhere({ createdAt: { $gte: params.created_gte } });
+      if (params.created_lte) qb.andWhere({ createdAt: { $lte: params.created_lte } });
+      if (params.starting_after) {
+        const cursor = await find(merchant, params.starting_after).catch(() => {
+          throw new InvalidRequestError('resource_missing', `No such payment: '${params.starting_after}'`, 'starting_after');
+        });
+        qb.andWhere({ $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] });
+      }
+      const rows = await qb.orderBy({ createdAt: 'desc', id: 'desc' }).limit(params.limit + 1).getResultList();
+      return { data: rows.slice(0, params.limit), hasMore: rows.length > params.limit };
+    },
+
+    /** Closes an unpaid payment at the provider. 409 once it succeeded (or ended otherwise). */
+    async cancel(merchant: Merchant, id: string): Promise<PaymentRecord> {
+      const payment = await find(merchant, id);
+      if (payment.status === 'canceled') return payment;
+      if (isTerminal(payment.status)) throw notCancelable(payment.status);
+      let view: PaymentView;
+      try {
+        view = await client.workflow.getHandle(paymentWorkflowId(id)).executeUpdate(cancelPaymentUpdate);
+      } catch (error) {
+        const cause = error instanceof WorkflowUpdateFailedError ? error.cause : null;
+        if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.paymentAlreadySucceeded) throw notCancelable('succeeded');
+        throw error;
+      }
+      if (view.status !== 'canceled') throw notCancelable(view.status);
+      return find(merchant, id);
+    },
+  };
+}
+
+export type PaymentsService = ReturnType<typeof createPaymentsService>;
+
+function merchantOrderNoTaken(merchantOrderNo: string | null): ConflictError {
+  return new ConflictError('merchant_order_no_taken', `A payment with merchant_order_no '${merchantOrderNo}' already exists.`, 'merchant_order_no');
+}
+
+function notCancelable(status: PaymentStatus): ConflictError {
+  return status === 'succeeded'
+    ? new ConflictError('payment_already_succeeded', 'This payment has already succeeded and cannot be canceled; refund it instead.')
+    : new ConflictError('payment_not_cancelable', `This payment is ${status} and cannot be canceled.`);
+}
+
+class TimeoutError extends Error {}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,25 @@
+import type { Request } from 'express';
+
+/** What the API learned about a request while handling it. */
+export interface RequestContext {
+  requestId: string;
+  /** The raw body, for idempotency hashes and provider signatures. */
+  rawBody: Buffer | null;
+  merchant: { id: string; livemode: boolean; apiKeyId: string } | null;
+  idempotency: { merchantId: string; livemode: boolean; key: string } | null;
+}
+
+const CONTEXT = Symbol('tongbao.context');
+
+export function contextOf(req: Request): RequestContext {
+  const holder = req as unknown as { [CONTEXT]?: RequestContext };
+  holder[CONTEXT] ??= { requestId: '', rawBody: null, merchant: null, idempotency: null };
+  return holder[CONTEXT];
+}
+
+/** The authenticated merchant; routes behind merchant auth only. */
+export function merchantOf(req: Request): { id: string; livemode: boolean } {
+  const merchant = contextOf(req).merchant;
+  if (!merchant) throw new Error('merchantOf called on a route without merchant authentication');
+  return merchant;
+}

@@ -1,0 +1,29 @@
+import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import path from 'node:path';
+import { ALL_SCHEMAS } from './entities';
+
+export type Database = MikroORM;
+
+export function ormConfig(databaseUrl: string, options: { poolMax?: number } = {}) {
+  return defineConfig({
+    clientUrl: databaseUrl,
+    entities: ALL_SCHEMAS,
+    extensions: [Migrator],
+    // Request handlers and activities each fork their own EntityManager; the global one stays unused.
+    allowGlobalContext: false,
+    pool: { min: 0, max: options.poolMax ?? 10 },
+    migrations: {
+      // Compiled migrations only: the stack runs them from dist/ after `tsc`.
+      path: path.join(__dirname, '..', 'migrations'),
+      glob: 'Migration*.js',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+    },
+  });
+}
+
+export async function openDatabase(databaseUrl: string, options: { poolMax?: number } = {}): Promise<Database> {
+  return MikroORM.init(ormConfig(databaseUrl, options));
+}
