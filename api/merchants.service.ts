@@ -38,6 +38,8 @@ export function createMerchantsService(deps: ApiDeps) {
       const merchantId = newId('merchant');
       const merchant = await em().transactional(async (tx) => {
         const created = tx.create(MerchantSchema, { id: merchantId, name: params.name, email: params.email ?? null, createdAt: new Date() });
+        // No relations are declared between the schemas, so the merchant is written first for the foreign keys.
+        await tx.flush();
         tx.create(ApiKeySchema, { id: newId('apiKey'), merchantId, livemode: false, keyHash: key.hash, redacted: key.redacted, createdAt: new Date(), revokedAt: null });
         for (const account of sandboxAccounts) {
           tx.create(ProviderAccountSchema, {

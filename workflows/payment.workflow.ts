@@ -49,8 +49,11 @@ const provider = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '1m' },
 });
 
-/** Seconds after creation at which the provider is asked, when its notification is late or lost. */
-const POLL_DELAYS_SECONDS = [10, 20, 40, 80, 160, 300];
+/**
+ * Gaps between queries to the provider, when its notification is late or lost: the providers
+ * notify within seconds, so the first query waits a minute; then every 5 minutes at most.
+ */
+const POLL_DELAYS_SECONDS = [60, 120, 240, 300];
 /** After a failed close at expiry, try again this much later. */
 const CLOSE_RETRY_SECONDS = 60;
 

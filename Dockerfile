@@ -1,0 +1,20 @@
+# The app image for docker-compose.yml: one image, three processes (sandbox, worker, api)
+# plus the migrations, chosen by the command.
+FROM node:20-bookworm AS build
+WORKDIR /app
+# Dependencies first, so a code change does not reinstall them.
+COPY package.json package-lock.json ./
+# npm install, not npm ci: see scripts/lib/build.mjs
+RUN npm install --no-audit --no-fund
+COPY . .
+RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund
+
+# glibc (not Alpine): Temporal's native core bridge ships for glibc.
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+USER node
+CMD ["node", "dist/api/main.js"]

@@ -1,0 +1,159 @@
+/**
+ * End-to-end payment benchmark against a running stack (its stack.json is the first argument).
+ *
+ * 1. Create latency: POST /v1/payments at a fixed rate (open loop: requests leave on schedule
+ *    whether or not earlier ones answered), p50/p90/p99/max.
+ * 2. Throughput: the sandbox pays every new trade automatically; payments are created with fixed
+ *    concurrency and we measure completed (succeeded) payments per second, create to succeeded.
+ *
+ * Figures are written as JSON to bench/results/. Sizes come from the environment so a quick run
+ * and a long one use the same code: BENCH_RATE, BENCH_SECONDS, BENCH_PAYMENTS, BENCH_CONCURRENCY.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+interface StackInfo {
+  api_url: string;
+  sandbox_url: string;
+  admin_token: string;
+}
+
+const stack = JSON.parse(readFileSync(process.argv[2] ?? '.tongbao/stack.json', 'utf8')) as StackInfo;
+const RATE = Number(process.env.BENCH_RATE ?? 20);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const PAYMENTS = Number(process.env.BENCH_PAYMENTS ?? 300);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+
+async function post(url: string, token: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+async function newMerchant(): Promise<string> {
+  const { status, json } = await post(`${stack.api_url}/v1/admin/merchants`, stack.admin_token, { name: `Bench ${Date.now()}` });
+  if (status !== 201) throw new Error(`could not create a merchant: ${status} ${JSON.stringify(json)}`);
+  return json.test_secret_key as string;
+}
+
+const paymentBody = (i: number) => ({ amount: 100 + (i % 900), currency: 'CNY', channel: 'alipay_qr', description: `Bench ${i}` });
+
+async function createLatency(): Promise<Record<string, unknown>> {
+  const key = await newMerchant();
+  const total = RATE * SECONDS;
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    inFlight.push(
+      (async () => {
+        const t0 = performance.now();
+        const { status } = await post(`${stack.api_url}/v1/payments`, key, paymentBody(i));
+        if (status === 201) latencies.push(performance.now() - t0);
+        else errors++;
+      })().catch(() => {
+        errors++;
+      }),
+    );
+  }
+  await Promise.all(inFlight);
+  latencies.sort((a, b) => a - b);
+  return {
+    target_rate_per_second: RATE,
+    duration_seconds: SECONDS,
+    requests: total,
+    errors,
+    achieved_rate_per_second: round(total / ((performance.now() - started) / 1000)),
+    latency_ms: { p50: round(percentile(latencies, 50)), p90: round(percentile(latencies, 90)), p99: round(percentile(latencies, 99)), max: round(latencies[latencies.length - 1] ?? Number.NaN) },
+  };
+}
+
+async function throughput(): Promise<Record<string, unknown>> {
+  const key = await newMerchant();
+  // Learn the merchant's sandbox app id from a first trade, then have the sandbox pay all of its trades.
+  const probe = await post(`${stack.api_url}/v1/payments`, key, paymentBody(0));
+  const trade = (await (await fetch(`${stack.sandbox_url}/_control/trades/alipay/${probe.json.out_trade_no}`)).json()) as { app_id: string };
+  const fault = await fetch(`${stack.sandbox_url}/_control/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ provider: 'alipay', app_id: trade.app_id, auto_pay: { outcome: 'success', after_ms: 0 } }),
+  });
+  if (!fault.ok) throw new Error(`sandbox refused auto_pay: ${fault.status}`);
+
+  const ids: string[] = [];
+  let next = 0;
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < PAYMENTS) {
+        const i = next++;
+        const { status, json } = await post(`${stack.api_url}/v1/payments`, key, paymentBody(i));
+        if (status === 201) ids.push(json.id as string);
+        else errors++;
+      }
+    }),
+  );
+  const created = performance.now();
+  // Wait until every created payment has succeeded (or give up after two minutes).
+  const pending = new Set(ids);
+  const deadline = Date.now() + 120_000;
+  while (pending.size > 0 && Date.now() < deadline) {
+    const page = (await (await fetch(`${stack.api_url}/v1/payments?status=succeeded&limit=100`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: { id: string }[] };
+    for (const payment of page.data) pending.delete(payment.id);
+    if (pending.size > 0) {
+      // The first page holds the newest; check the rest one by one only when few remain.
+      if (pending.size <= 20) {
+        for (const id of [...pending]) {
+          const one = (await (await fetch(`${stack.api_url}/v1/payments/${id}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { status: string };
+          if (one.status === 'succeeded') pending.delete(id);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  const finished = performance.now();
+  return {
+    payments: PAYMENTS,
+    concurrency: CONCURRENCY,
+    create_errors: errors,
+    succeeded: ids.length - pending.size,
+    not_succeeded_in_time: pending.size,
+    seconds_to_create_all: round((created - started) / 1000),
+    seconds_to_complete_all: round((finished - started) / 1000),
+    completed_payments_per_second: round((ids.length - pending.size) / ((finished - started) / 1000)),
+  };
+}
+
+async function main(): Promise<void> {
+  const result = {
+    benchmark: 'payments-end-to-end',
+    at: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    create_latency: await createLatency(),
+    throughput: await throughput(),
+  };
+  const dir = path.resolve(__dirname, '..', '..', 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `payments-${result.at.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  console.log(JSON.stringify(result, null, 2));
+  console.log(`written to ${file}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+// Keeping node_modules and dist/ up to date, cheaply: both steps are skipped when
+// nothing changed, so `npm run stack` and `npm test` can always call them.
+import fs from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from './paths.mjs';
+import { runCommand } from './processes.mjs';
+
+const BUILD_STAMP = path.join(repoRoot, 'dist', '.build-stamp');
+// Never scanned for sources: generated, installed, or not part of the build (tsconfig.build.json
+// leaves out test/ and *.test.ts, so editing a test does not rebuild).
+const NOT_SOURCES = new Set(['node_modules', 'dist', '.git', '.tongbao', 'web', 'kratos', 'scripts', 'coverage', 'test']);
+
+function mtime(file) {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * `npm install` (exact versions from package-lock.json) when node_modules is missing or older
+ * than the lock. Not `npm ci`: the registry this machine reaches lacks @swc/core's darwin and
+ * windows binaries, so npm leaves them out of the lock, and `npm ci` then refuses the lock as
+ * out of sync; `npm install` installs the same tree and leaves the lock unchanged. npm writes
+ * node_modules/.package-lock.json at the end of every install, so its age is the age
+ * of the install (the folder's own mtime changes only when top-level entries do).
+ */
+export async function ensureDependencies({ log, sink = log }) {
+  const installed = mtime(path.join(repoRoot, 'node_modules', '.package-lock.json'));
+  if (installed && installed >= mtime(path.join(repoRoot, 'package-lock.json'))) return false;
+  log(installed ? 'package-lock.json changed: npm install' : 'node_modules is missing: npm install');
+  await runCommand({ name: 'npm install', command: 'npm', args: ['install', '--no-audit', '--no-fund'], cwd: repoRoot, env: process.env, sink });
+  return true;
+}
+
+/** The newest mtime of the TypeScript sources and the files that configure their build. */
+function newestSource(dir = repoRoot) {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (NOT_SOURCES.has(entry.name) && dir === repoRoot) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
+    else if (entry.name.endsWith('.test.ts')) continue;
+    else if (entry.name.endsWith('.ts') || entry.name.endsWith('.json')) newest = Math.max(newest, mtime(full));
+  }
+  return newest;
+}
+
+/**
+ * `tsc -p tsconfig.build.json` into dist/ when a source is newer than the last
+ * successful build. A failed build stops here: running yesterday's JavaScript next to
+ * today's sources would make every later error misleading.
+ */
+export async function buildTypeScript({ log, sink = log, force = false }) {
+  if (!force && mtime(BUILD_STAMP) > newestSource()) return false;
+  log('building TypeScript (tsc -p tsconfig.build.json)');
+  const started = Date.now();
+  // Stamp the start, not the end: a file saved during the build makes the next run rebuild.
+  const stamp = new Date();
+  try {
+    await runCommand({ name: 'tsc', command: 'npx', args: ['tsc', '-p', 'tsconfig.build.json'], cwd: repoRoot, env: process.env, sink });
+  } catch (error) {
+    throw new Error(`the TypeScript build failed; fix its errors first.\n${error.message}`);
+  }
+  fs.mkdirSync(path.dirname(BUILD_STAMP), { recursive: true });
+  fs.writeFileSync(BUILD_STAMP, `${stamp.toISOString()}\n`);
+  fs.utimesSync(BUILD_STAMP, stamp, stamp);
+  log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return true;
+}

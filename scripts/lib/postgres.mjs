@@ -1,0 +1,58 @@
+// PostgreSQL for the stack: one server, several databases, created on demand.
+import pg from 'pg';
+
+/** The same server URL with another database name (credentials and options kept). */
+export function databaseUrl(serverUrl, database) {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/** Kratos (Go, pgx) wants an explicit sslmode; a local server has no TLS. */
+export function kratosDsn(serverUrl, database) {
+  const url = new URL(databaseUrl(serverUrl, database));
+  if (!url.searchParams.has('sslmode')) url.searchParams.set('sslmode', 'disable');
+  return url.toString();
+}
+
+function quoteIdent(name) {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Runs `fn` with a client on the server's maintenance database ("postgres"). */
+async function withMaintenanceClient(serverUrl, fn) {
+  const client = new pg.Client({ connectionString: databaseUrl(serverUrl, 'postgres'), connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    const where = new URL(serverUrl);
+    where.password = where.password ? '***' : '';
+    throw new Error(
+      `PostgreSQL is not reachable at ${where.host} (${error.code ?? error.message}). ` +
+        'Start it, or point DATABASE_URL at a running server (e.g. postgres://postgres@127.0.0.1:5432/tongbao).',
+    );
+  }
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Makes sure each database exists. Names in `fresh` are dropped first (WITH (FORCE)
+ * ends connections a crashed earlier run may have left behind), so tests start clean.
+ */
+export async function ensureDatabases({ serverUrl, keep = [], fresh = [], log }) {
+  await withMaintenanceClient(serverUrl, async (client) => {
+    for (const name of fresh) {
+      await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+    }
+    for (const name of [...fresh, ...keep]) {
+      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (rowCount > 0) continue;
+      await client.query(`CREATE DATABASE ${quoteIdent(name)}`);
+      if (!fresh.includes(name)) log(`postgres: created database ${name}`);
+    }
+  });
+}

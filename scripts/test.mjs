@@ -1,0 +1,88 @@
+// npm test: everything CI checks, in order, on a fresh clone or a working tree:
+//   npm install (if needed) → tsc build → typecheck (tests included) → eslint → jest
+// Arguments go to jest: `npm test -- test/api.test.ts -t idempotency`.
+// The last line is "N passed, N failed": jest's tests, plus one failure for each check
+// that failed (build, typecheck, lint) or a jest run that produced no results.
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildTypeScript, ensureDependencies } from './lib/build.mjs';
+import { consoleSink, createLog, loud } from './lib/log.mjs';
+import { repoRoot } from './lib/paths.mjs';
+import { runCommand } from './lib/processes.mjs';
+
+const RESULTS_FILE = path.join(repoRoot, '.tongbao', 'test', 'jest-results.json');
+
+const log = createLog({ name: 'test' });
+
+/** Runs one check; a failure is recorded, not thrown, so the later checks still report. */
+async function check(name, failures, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    log(`${name}: ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    return true;
+  } catch (error) {
+    failures.push(name);
+    log(loud(`${name}: FAILED`) + ` ${error.message.split('\n')[0]}`);
+    return false;
+  }
+}
+
+/** An npx tool whose output is already readable as it is: no prefixes, straight through. */
+function npx(name, args) {
+  return runCommand({ name, command: 'npx', args, cwd: repoRoot, env: process.env, sink: (line) => process.stdout.write(`${line}\n`) });
+}
+
+/** jest's own exit code is not enough: we want the counts, from its JSON report. */
+function readJestResults() {
+  try {
+    return JSON.parse(fs.readFileSync(RESULTS_FILE, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+async function runJest(extraArgs) {
+  fs.mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
+  fs.rmSync(RESULTS_FILE, { force: true });
+  // Two workers for two cores; the stack's own processes share them, but tests mostly wait.
+  const args = ['jest', '--ci', '--maxWorkers=2', '--json', `--outputFile=${RESULTS_FILE}`, ...extraArgs];
+  try {
+    await runCommand({ name: 'jest', command: 'npx', args, cwd: repoRoot, env: process.env, sink: (line) => process.stdout.write(`${line}\n`) });
+    return true;
+  } catch {
+    return false; // the report says what failed
+  }
+}
+
+async function main(extraArgs) {
+  const failures = [];
+  const installed = await check('install', failures, () => ensureDependencies({ log, sink: consoleSink('npm') }));
+  if (!installed) return finish({ failures, results: null });
+  const built = await check('build', failures, () => buildTypeScript({ log, sink: consoleSink('tsc') }));
+  await check('typecheck', failures, () => npx('tsc', ['tsc', '-p', 'tsconfig.json', '--noEmit']));
+  await check('lint', failures, () => npx('eslint', ['eslint', '.']));
+  // Without a build the stack cannot start, and every integration test would fail for that one reason.
+  if (!built) return finish({ failures, results: null });
+  const jestOk = await runJest(extraArgs);
+  const results = readJestResults();
+  if (!results) failures.push('jest (no results: it failed before running tests, e.g. in globalSetup)');
+  else if (!jestOk && results.numFailedTests === 0 && results.numRuntimeErrorTestSuites === 0) failures.push('jest');
+  return finish({ failures, results });
+}
+
+function finish({ failures, results }) {
+  const passed = results?.numPassedTests ?? 0;
+  // Suites that could not run (a syntax error, a failing beforeAll import) have no tests to count.
+  const failedTests = (results?.numFailedTests ?? 0) + (results?.numRuntimeErrorTestSuites ?? 0);
+  if (failures.length > 0) log(loud(`failed: ${failures.join(', ')}`));
+  const failed = failedTests + failures.length;
+  process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+  process.exitCode = failed === 0 ? 0 : 1;
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.stdout.write('\n0 passed, 1 failed\n');
+  process.exitCode = 1;
+});

@@ -1,0 +1,178 @@
+// The two Go programs the stack needs: the Temporal CLI (its dev server) and Ory Kratos.
+// Neither is downloaded as a prebuilt binary: both are built from the Go module proxy
+// once, cached per user, and reused by every later run.
+//
+//   node scripts/tools.mjs      builds what is missing and prints the paths
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { capture, runCommand } from './lib/processes.mjs';
+import { repoRoot, toolCacheDir } from './lib/paths.mjs';
+import { createLog } from './lib/log.mjs';
+
+export const TEMPORAL_CLI_VERSION = '1.5.1';
+/** The server the CLI embeds; this is what the code depends on, so it is what we check. */
+export const TEMPORAL_SERVER_VERSION = '1.29.1';
+export const KRATOS_VERSION = 'v1.3.1';
+
+const TEMPORAL_MODULE = 'github.com/temporalio/cli/cmd/temporal';
+// The CLI's release builds set this variable (see its .goreleaser.yml); a plain
+// `go install` leaves it at 0.0.0-DEV, which makes `temporal --version` misleading.
+const TEMPORAL_VERSION_FLAG = `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`;
+// Same for Kratos (driver/config/buildinfo.go); otherwise `kratos version` says "master".
+const KRATOS_VERSION_FLAG = `-X github.com/ory/kratos/driver/config.Version=${KRATOS_VERSION}`;
+/** The Temporal CLI v1.5.1 module says `go 1.25.0`; Kratos' wrapper needs less. */
+const GO_NEEDED = '1.25';
+const KRATOS_MODULE_DIR = path.join(repoRoot, 'kratos');
+const KRATOS_MODULE_FILES = ['go.mod', 'go.sum', 'main.go'];
+
+/**
+ * Finds or builds both tools and returns their absolute paths.
+ * A suitable binary on PATH wins; otherwise the per-user cache, built when missing.
+ */
+export async function ensureTools({ log }) {
+  const temporal = await ensureTemporal({ log });
+  const kratos = await ensureKratos({ log });
+  return { temporal, kratos };
+}
+
+/** The absolute path of `name` on PATH, or null. */
+function findOnPath(name) {
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return null;
+}
+
+/** "temporal version 1.5.1 (Server 1.29.1, UI 2.42.1)" → "1.29.1"; null if it doesn't run. */
+async function temporalServerVersion(bin) {
+  try {
+    const out = await capture(bin, ['--version']);
+    return /\(Server ([^,)\s]+)/.exec(out)?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** "Version:	v1.3.1" → "v1.3.1"; null if it doesn't run. */
+async function kratosVersion(bin) {
+  try {
+    const out = await capture(bin, ['version']);
+    return /Version:\s*(\S+)/.exec(out)?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+async function ensureTemporal({ log }) {
+  const onPath = findOnPath('temporal');
+  if (onPath && (await temporalServerVersion(onPath)) === TEMPORAL_SERVER_VERSION) {
+    log(`temporal: using ${onPath} (server ${TEMPORAL_SERVER_VERSION})`);
+    return onPath;
+  }
+  const cached = path.join(toolCacheDir(), 'temporal');
+  const version = fs.existsSync(cached) ? await temporalServerVersion(cached) : null;
+  if (version === TEMPORAL_SERVER_VERSION) return cached;
+  if (onPath) log(`temporal: ignoring ${onPath}, it is not server ${TEMPORAL_SERVER_VERSION}`);
+  await goBuild({
+    log,
+    what: 'temporal',
+    announce: `building CLI v${TEMPORAL_CLI_VERSION} into ${toolCacheDir()} (takes a few minutes, once)`,
+    args: ['install', '-ldflags', TEMPORAL_VERSION_FLAG, `${TEMPORAL_MODULE}@v${TEMPORAL_CLI_VERSION}`],
+    cwd: repoRoot,
+    // CGO off, as in the CLI's release builds: its SQLite driver is pure Go.
+    env: { GOBIN: toolCacheDir(), CGO_ENABLED: '0' },
+  });
+  const built = await temporalServerVersion(cached);
+  if (built !== TEMPORAL_SERVER_VERSION) {
+    throw new Error(`temporal: the build at ${cached} reports server ${built}, expected ${TEMPORAL_SERVER_VERSION}`);
+  }
+  return cached;
+}
+
+/** A hash of the wrapper module's files: when any of them changes, Kratos is rebuilt. */
+function kratosSourceHash() {
+  const hash = crypto.createHash('sha256');
+  for (const file of KRATOS_MODULE_FILES) {
+    hash.update(`${file}\0`);
+    hash.update(fs.readFileSync(path.join(KRATOS_MODULE_DIR, file)));
+  }
+  return hash.digest('hex');
+}
+
+async function ensureKratos({ log }) {
+  const onPath = findOnPath('kratos');
+  if (onPath && (await kratosVersion(onPath)) === KRATOS_VERSION) {
+    log(`kratos: using ${onPath} (${KRATOS_VERSION})`);
+    return onPath;
+  }
+  const cached = path.join(toolCacheDir(), 'kratos');
+  const hashFile = `${cached}.sha256`;
+  const wanted = kratosSourceHash();
+  if (fs.existsSync(cached) && !fs.existsSync(hashFile) && (await kratosVersion(cached))) {
+    // A binary cached before hash files existed was built from the wrapper module as it
+    // was then; adopt it once rather than spend minutes rebuilding the same thing.
+    fs.writeFileSync(hashFile, `${wanted}\n`);
+    log(`kratos: adopted ${cached} (no build hash recorded yet)`);
+  }
+  const recorded = fs.existsSync(hashFile) ? fs.readFileSync(hashFile, 'utf8').trim() : null;
+  if (fs.existsSync(cached) && recorded === wanted) return cached;
+
+  const tmp = `${cached}.building`;
+  await goBuild({
+    log,
+    what: 'kratos',
+    announce: `building ${KRATOS_VERSION} from kratos/ into ${toolCacheDir()} (takes a few minutes)`,
+    args: ['build', '-trimpath', '-ldflags', KRATOS_VERSION_FLAG, '-o', tmp, '.'],
+    cwd: KRATOS_MODULE_DIR,
+    env: {},
+  });
+  // Rename only after success, so an interrupted build never leaves a broken binary behind.
+  fs.renameSync(tmp, cached);
+  fs.writeFileSync(hashFile, `${wanted}\n`);
+  return cached;
+}
+
+async function goBuild({ log, what, announce, args, cwd, env }) {
+  const go = findOnPath('go');
+  if (!go) {
+    throw new Error(
+      `${what} must be built from source, and that needs Go ${GO_NEEDED} or newer (https://go.dev/doc/install), ` +
+        'which is not on PATH. Alternatively put a suitable binary on PATH.',
+    );
+  }
+  log(`${what}: ${announce}`);
+  fs.mkdirSync(toolCacheDir(), { recursive: true });
+  const { seconds } = await runCommand({
+    name: `go ${what}`,
+    command: go,
+    args,
+    cwd,
+    // GOTOOLCHAIN=local: never let Go fetch a prebuilt toolchain; build with the Go we have.
+    env: { ...process.env, GOTOOLCHAIN: 'local', ...env },
+    sink: (line) => log(`go: ${line}`),
+    heartbeat: (elapsed) => log(`${what}: still building… ${elapsed} s`),
+  });
+  log(`${what}: built in ${Math.round(seconds)} s`);
+}
+
+// CLI entry: print the tools' paths.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const log = createLog({ name: 'tools' });
+  ensureTools({ log }).then(
+    (tools) => {
+      for (const [name, bin] of Object.entries(tools)) log(`${name}: ${bin}`);
+    },
+    (error) => {
+      console.error(error.message);
+      process.exit(1);
+    },
+  );
+}

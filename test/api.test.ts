@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import { adminFetch, apiFetch, createTestMerchant, testStack } from './stack';
+import { queryDb } from './db';
+
+// The REST contract of API.md, against the real API, PostgreSQL and Temporal.
+
+const body = { amount: 100, currency: 'CNY', channel: 'alipay_qr', description: 'Green tea' };
+
+describe('authentication', () => {
+  test('without a key: 401 authentication_error, with a Request-Id', async () => {
+    const response = await fetch(`${testStack().api_url}/v1/payments`);
+    expect(response.status).toBe(401);
+    const json = (await response.json()) as { error: { type: string; request_id: string } };
+    expect(json.error.type).toBe('authentication_error');
+    expect(response.headers.get('request-id')).toMatch(/^req_/);
+    expect(json.error.request_id).toBe(response.headers.get('request-id'));
+  });
+
+  test('with an unknown or revoked key: 401', async () => {
+    expect((await apiFetch('sk_test_doesnotexist', 'GET', '/v1/payments')).status).toBe(401);
+    const { merchantId } = await createTestMerchant();
+    const created = await adminFetch('POST', `/v1/admin/merchants/${merchantId}/api_keys`, {});
+    expect(created.status).toBe(201);
+    const { id, secret } = created.body as { id: string; secret: string };
+    expect(secret).toMatch(/^sk_test_/);
+    expect((await apiFetch(secret, 'GET', '/v1/payments')).status).toBe(200);
+    expect((await adminFetch('DELETE', `/v1/admin/api_keys/${id}`)).status).toBe(200);
+    expect((await apiFetch(secret, 'GET', '/v1/payments')).status).toBe(401);
+  });
+
+  test('keys are stored hashed, never in clear', async () => {
+    const { secretKey } = await createTestMerchant();
+    const rows = await queryDb<{ key_hash: string; redacted: string }>('select key_hash, redacted from api_keys');
+    expect(rows.some((row) => row.key_hash.includes(secretKey) || row.redacted === secretKey)).toBe(false);
+    const credentials = await queryDb<{ credentials_encrypted: string }>('select credentials_encrypted from provider_accounts');
+    expect(credentials.length).toBeGreaterThan(0);
+    for (const row of credentials) expect(row.credentials_encrypted).not.toMatch(/PRIVATE KEY/);
+  });
+
+  test('admin routes refuse merchant keys and wrong tokens', async () => {
+    const { secretKey } = await createTestMerchant();
+    const asMerchant = await fetch(`${testStack().api_url}/v1/admin/merchants`, { headers: { authorization: `Bearer ${secretKey}` } });
+    expect(asMerchant.status).toBe(401);
+    const wrong = await fetch(`${testStack().api_url}/v1/admin/merchants`, { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+  });
+
+  test("a merchant's key never reaches another merchant's payments: 404 as if they did not exist", async () => {
+    const a = await createTestMerchant();
+    const b = await createTestMerchant();
+    const created = await apiFetch(a.secretKey, 'POST', '/v1/payments', body);
+    expect(created.status).toBe(201);
+    const id = (created.body as { id: string }).id;
+    const other = await apiFetch(b.secretKey, 'GET', `/v1/payments/${id}`);
+    expect(other.status).toBe(404);
+    expect(other.body).toMatchObject({ error: { type: 'not_found_error', param: 'id' } });
+    expect((await apiFetch(b.secretKey, 'POST', `/v1/payments/${id}/cancel`)).status).toBe(404);
+    const list = await apiFetch(b.secretKey, 'GET', '/v1/payments');
+    expect((list.body as { data: unknown[] }).data).toHaveLength(0);
+  });
+});
+
+describe('bad input gets a clear error naming the field, never a 500', () => {
+  let key: string;
+  beforeAll(async () => {
+    ({ secretKey: key } = await createTestMerchant());
+  });
+
+  test.each([
+    [{ ...body, amount: -1 }, 'amount'],
+    [{ ...body, amount: 0 }, 'amount'],
+    [{ ...body, amount: 1.5 }, 'amount'],
+    [{ ...body, amount: '100' }, 'amount'],
+    [{ ...body, currency: 'USD' }, 'currency'],
+    [{ ...body, channel: 'paypal' }, 'channel'],
+    [{ ...body, description: 'x'.repeat(129) }, 'description'],
+    [{ ...body, expires_in: 30 }, 'expires_in'],
+    [{ ...body, metadata: { order: 42 } }, 'metadata[order]'],
+    [{ ...body, colour: 'red' }, 'colour'],
+    [{ ...body, channel: 'wechat_jsapi' }, 'openid'],
+    [{ amount: 100, currency: 'CNY', channel: 'alipay_qr' }, 'description'],
+  ])('%j → 400 on %s', async (input, param) => {
+    const response = await apiFetch(key, 'POST', '/v1/payments', input);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ error: { type: 'invalid_request_error', param } });
+  });
+
+  test('a malformed JSON body → 400', async () => {
+    const response = await fetch(`${testStack().api_url}/v1/payments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: '{"amount": 100,',
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
+  });
+
+  test('an unknown payment id → 404, a malformed one → 400', async () => {
+    expect((await apiFetch(key, 'GET', '/v1/payments/pay_doesnotexist')).status).toBe(404);
+    expect((await apiFetch(key, 'GET', '/v1/payments/nope')).body).toMatchObject({ error: { param: 'id' } });
+  });
+
+  test('a bad list filter names the parameter', async () => {
+    const response = await apiFetch(key, 'GET', '/v1/payments?limit=500');
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ error: { param: 'limit' } });
+    expect((await apiFetch(key, 'GET', '/v1/payments?created[gte]=yesterday')).body).toMatchObject({ error: { param: 'created[gte]' } });
+  });
+
+  test('an unknown route → 404 with the error format', async () => {
+    const response = await apiFetch(key, 'GET', '/v1/nothing-here');
+    expect(response.status).toBe(404);
+    expect(response.body).toMatchObject({ error: { type: 'invalid_request_error' } });
+  });
+
+  test('a second payment with the same merchant_order_no → 409, and the first is untouched', async () => {
+    const orderNo = `order-${randomUUID()}`;
+    const first = await apiFetch(key, 'POST', '/v1/payments', { ...body, merchant_order_no: orderNo });
+    expect(first.status).toBe(201);
+    const second = await apiFetch(key, 'POST', '/v1/payments', { ...body, merchant_order_no: orderNo, amount: 200 });
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ error: { type: 'conflict_error', param: 'merchant_order_no' } });
+    const stored = await apiFetch(key, 'GET', `/v1/payments?merchant_order_no=${orderNo}`);
+    expect((stored.body as { data: { amount: number }[] }).data).toEqual([expect.objectContaining({ amount: 100 })]);
+  });
+});
+
+describe('Idempotency-Key', () => {
+  let key: string;
+  beforeAll(async () => {
+    ({ secretKey: key } = await createTestMerchant());
+  });
+
+  test('the same key and body replays the first response byte for byte, and creates one payment', async () => {
+    const idempotencyKey = randomUUID();
+    const send = () =>
+      fetch(`${testStack().api_url}/v1/payments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+        body: JSON.stringify({ ...body, merchant_order_no: idempotencyKey }),
+      });
+    const first = await send();
+    const firstText = await first.text();
+    expect(first.status).toBe(201);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    const second = await send();
+    expect(second.status).toBe(201);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect(await second.text()).toBe(firstText);
+    const list = await apiFetch(key, 'GET', `/v1/payments?merchant_order_no=${idempotencyKey}`);
+    expect((list.body as { data: unknown[] }).data).toHaveLength(1);
+  });
+
+  test('the same key with another body → 422 idempotency_error', async () => {
+    const idempotencyKey = randomUUID();
+    expect((await apiFetch(key, 'POST', '/v1/payments', body, { 'idempotency-key': idempotencyKey })).status).toBe(201);
+    const reused = await apiFetch(key, 'POST', '/v1/payments', { ...body, amount: 101 }, { 'idempotency-key': idempotencyKey });
+    expect(reused.status).toBe(422);
+    expect(reused.body).toMatchObject({ error: { type: 'idempotency_error' } });
+  });
+
+  test('the same key while the first request still runs → 409, and only one payment exists', async () => {
+    const idempotencyKey = randomUUID();
+    const input = { ...body, merchant_order_no: idempotencyKey };
+    const [a, b] = await Promise.all([
+      apiFetch(key, 'POST', '/v1/payments', input, { 'idempotency-key': idempotencyKey }),
+      apiFetch(key, 'POST', '/v1/payments', input, { 'idempotency-key': idempotencyKey }),
+    ]);
+    // Either the second arrived while the first ran (409), or after it finished (a replay).
+    expect([
+      [201, 409],
+      [201, 201],
+    ]).toContainEqual([a.status, b.status].sort());
+    const list = await apiFetch(key, 'GET', `/v1/payments?merchant_order_no=${idempotencyKey}`);
+    expect((list.body as { data: unknown[] }).data).toHaveLength(1);
+  });
+
+  test('a request rejected by validation is not stored: fixed and retried with the same key, it succeeds', async () => {
+    const idempotencyKey = randomUUID();
+    expect((await apiFetch(key, 'POST', '/v1/payments', { ...body, amount: -1 }, { 'idempotency-key': idempotencyKey })).status).toBe(400);
+    expect((await apiFetch(key, 'POST', '/v1/payments', body, { 'idempotency-key': idempotencyKey })).status).toBe(201);
+  });
+});
+
+describe('lists', () => {
+  test('newest first, paginated with limit and starting_after', async () => {
+    const { secretKey } = await createTestMerchant();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(((await apiFetch(secretKey, 'POST', '/v1/payments', body)).body as { id: string }).id);
+    const page1 = (await apiFetch(secretKey, 'GET', '/v1/payments?limit=2')).body as { object: string; data: { id: string }[]; has_more: boolean };
+    expect(page1.object).toBe('list');
+    expect(page1.data.map((p) => p.id)).toEqual([ids[4], ids[3]]);
+    expect(page1.has_more).toBe(true);
+    const page3 = (await apiFetch(secretKey, 'GET', `/v1/payments?limit=2&starting_after=${ids[1]}`)).body as { data: { id: string }[]; has_more: boolean };
+    expect(page3.data.map((p) => p.id)).toEqual([ids[0]]);
+    expect(page3.has_more).toBe(false);
+    const filtered = (await apiFetch(secretKey, 'GET', '/v1/payments?status=succeeded')).body as { data: unknown[] };
+    expect(filtered.data).toHaveLength(0);
+  });
+
+  test('the admin sees payments of every merchant', async () => {
+    const a = await createTestMerchant();
+    const created = (await apiFetch(a.secretKey, 'POST', '/v1/payments', body)).body as { id: string };
+    const all = (await adminFetch('GET', '/v1/admin/payments?limit=100')).body as { data: { id: string }[] };
+    expect(all.data.map((p) => p.id)).toContain(created.id);
+    const merchants = (await adminFetch('GET', '/v1/admin/merchants?limit=100')).body as { data: { id: string }[] };
+    expect(merchants.data.map((m) => m.id)).toContain(a.merchantId);
+  });
+});

@@ -1,0 +1,59 @@
+import type { ChildProcess } from 'node:child_process';
+import { createTestMerchant, eventually, sandboxControl } from './stack';
+import { queryDb } from './db';
+import { freePort, startAppProcess, stopProcess } from './processes';
+
+// This story kills a worker, so it runs its own API and worker on a task queue of its own:
+// the other test files keep theirs.
+describe('when the worker is killed in the middle of a payment and started again', () => {
+  const taskQueue = `restart-${process.pid}`;
+  let api: ChildProcess | undefined;
+  let worker: ChildProcess | undefined;
+  let apiUrl: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    apiUrl = `http://127.0.0.1:${port}`;
+    worker = await startAppProcess('temporal/worker.js', { TEMPORAL_TASK_QUEUE: taskQueue }, /worker running/);
+    api = await startAppProcess('api/main.js', { TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: String(port) }, /api listening/);
+  });
+
+  afterAll(async () => {
+    await stopProcess(api);
+    await stopProcess(worker);
+  });
+
+  /** The API of this story, not the shared one. */
+  async function call(key: string, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(`${apiUrl}${urlPath}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  test('then the payment completes', async () => {
+    const { secretKey } = await createTestMerchant();
+    const created = await call(secretKey, 'POST', '/v1/payments', { amount: 5000, currency: 'CNY', channel: 'alipay_qr', description: 'Porcelain cup' });
+    expect(created.status).toBe(201);
+    const payment = created.body as { id: string; out_trade_no: string };
+
+    await stopProcess(worker, 'SIGKILL');
+    await sandboxControl('POST', '/_control/pay', { provider: 'alipay', out_trade_no: payment.out_trade_no, outcome: 'success' });
+    // Temporal accepts the notification's signal although no worker runs; nothing moves yet.
+    await eventually(async () => {
+      const rows = await queryDb<{ outcome: string }>('select outcome from provider_notifications where out_trade_no = $1', [payment.out_trade_no]);
+      expect(rows.map((row) => row.outcome)).toContain('signaled');
+    });
+    expect(((await call(secretKey, 'GET', `/v1/payments/${payment.id}`)).body as { status: string }).status).toBe('requires_action');
+
+    worker = await startAppProcess('temporal/worker.js', { TEMPORAL_TASK_QUEUE: taskQueue }, /worker running/);
+    await eventually(async () => {
+      const current = (await call(secretKey, 'GET', `/v1/payments/${payment.id}`)).body as { status: string };
+      expect(current.status).toBe('succeeded');
+    }, { timeoutMs: 30_000 });
+    const transitions = await queryDb('select to_status from payment_transitions where payment_id = $1', [payment.id]);
+    expect(transitions).toEqual([{ to_status: 'requires_action' }, { to_status: 'succeeded' }]);
+  });
+});
