@@ -17,6 +17,7 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.locals.deps = deps;
   app.disable('x-powered-by');
+  app.disable('etag');
   app.set('trust proxy', false);
 
   app.use((req: Request, res: Response, next: NextFunction) => {

@@ -1,5 +1,5 @@
 /** The Temporal worker: runs workflows/ and the activities, with their dependencies. */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { openDatabase } from '../db/orm';
 import { SecretBox } from '../db/secret-box';
@@ -11,6 +11,8 @@ async function main(): Promise<void> {
   const config = appConfigFromEnv();
   const temporal = temporalSettingsFromEnv();
   const logger = createLogger('worker', config.logLevel);
+  // The SDK logs each worker state change and the whole workflow bundle listing at INFO.
+  Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_SDK_LOG_LEVEL ?? 'WARN') as LogLevel) });
   const db = await openDatabase(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: temporal.address });
   const worker = await Worker.create({

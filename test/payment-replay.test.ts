@@ -1,10 +1,15 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';
 
 // Guards determinism: histories recorded by the running worker must replay on the current workflow code.
 describe('payment workflow histories replay on the current code', () => {
+  beforeAll(() => {
+    // The replayer's workers log every state change at INFO; only problems matter here.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  });
+
   test('succeeded, canceled and expired payments replay without nondeterminism', async () => {
     const { secretKey } = await createTestMerchant();
     const create = async (extra: Record<string, unknown> = {}) =>

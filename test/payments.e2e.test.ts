@@ -143,7 +143,7 @@ describe('an Alipay payment, end to end', () => {
 
   test('a correctly signed notification with the wrong amount is refused; only the query settles the payment', async () => {
     const payment = await createPayment(key);
-    await sandboxControl('POST', '/_control/faults', { provider: 'alipay', out_trade_no: payment.out_trade_no, notifications: 'tamper_amount' });
+    await sandboxControl('POST', '/_control/faults', { provider: 'alipay', out_trade_no: payment.out_trade_no, notifications: 'signed_wrong_amount' });
     await sandboxControl('POST', '/_control/pay', { provider: 'alipay', out_trade_no: payment.out_trade_no, outcome: 'success' });
 
     await eventually(async () => {
@@ -180,16 +180,18 @@ describe('an Alipay payment, end to end', () => {
     expect(refused.body).toMatchObject({ error: { type: 'conflict_error', code: 'payment_already_succeeded' } });
   });
 
-  test('when the shopper fails to pay, the payment fails with a reason', async () => {
+  test("when the shopper's attempt fails, the payment keeps waiting (Alipay has no failed trade), and a later attempt succeeds", async () => {
     const payment = await createPayment(key);
-    await sandboxControl('POST', '/_control/pay', { provider: 'alipay', out_trade_no: payment.out_trade_no, outcome: 'fail' });
-    await eventually(async () => {
-      const current = await paymentOf(key, payment.id);
-      expect(['failed', 'requires_action']).toContain(current.status);
-      return current;
-    });
-    // Whatever the sandbox reports for a failed attempt, the payment is never marked succeeded.
-    expect((await paymentOf(key, payment.id)).status).not.toBe('succeeded');
+    const failed = await sandboxControl('POST', '/_control/pay', { provider: 'alipay', out_trade_no: payment.out_trade_no, outcome: 'fail' });
+    expect(failed.status).toBe(200);
+    const trade = (await sandboxControl('GET', `/_control/trades/alipay/${payment.out_trade_no}`)).body as { trade_status: string; failed_attempts: string[] };
+    expect(trade).toMatchObject({ trade_status: 'WAIT_BUYER_PAY', failed_attempts: [expect.any(String)] });
+    // The first poll (after one scaled minute) finds the trade still waiting: nothing changes.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await paymentOf(key, payment.id)).status).toBe('requires_action');
+
+    await sandboxControl('POST', '/_control/pay', { provider: 'alipay', out_trade_no: payment.out_trade_no, outcome: 'success' });
+    await eventually(async () => expect((await paymentOf(key, payment.id)).status).toBe('succeeded'));
   });
 
   test("the payment's workflow is found in Temporal by its search attributes", async () => {

@@ -1,0 +1,198 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import express, { type Request, type Response, type Router } from 'express';
+import { ControlError } from '../errors';
+import {
+  invalidArgument,
+  invalidParameter,
+  missingArgument,
+  systemError,
+  type AlipaySandboxSecrets,
+  type AlipaySimTrade,
+} from './alipay.model';
+import { cashierPage, escapeHtml, gatewayErrorPage, resultPage } from './alipay.pages';
+import { gatewayResponseText, requestSignContent, rsa2Verify } from './alipay.signature';
+import type { AlipaySimulator, BizContent, GatewayAnswer } from './alipay.simulator';
+import { parseChinaTime } from './alipay.time';
+import type { StoredTrade } from '../trades';
+
+/** A fault's slowness; it never keeps a stopping process alive. */
+const pause = (ms: number) => (ms > 0 ? sleep(ms, undefined, { ref: false }) : Promise.resolve());
+
+type ApiMethod = (
+  simulator: AlipaySimulator,
+  secrets: AlipaySandboxSecrets,
+  common: Record<string, string>,
+  biz: BizContent,
+) => Promise<GatewayAnswer>;
+
+/** Server-to-server methods: answered with the signed `<method>_response` JSON. */
+const API_METHODS: Record<string, ApiMethod> = {
+  'alipay.trade.precreate': (s, secrets, common, biz) => s.precreate(secrets, common, biz),
+  'alipay.trade.query': (s, secrets, _common, biz) => s.query(secrets, biz),
+  'alipay.trade.close': (s, secrets, _common, biz) => s.close(secrets, biz),
+  'alipay.trade.refund': (s, secrets, _common, biz) => s.refund(secrets, biz),
+  'alipay.trade.fastpay.refund.query': (s, secrets, _common, biz) => s.refundQuery(secrets, biz),
+};
+
+/** Methods the shopper's browser brings to the gateway: answered with the cashier or an error page. */
+const PAGE_METHODS = ['alipay.trade.page.pay', 'alipay.trade.wap.pay'] as const;
+type PageMethod = (typeof PAGE_METHODS)[number];
+const isPageMethod = (method: string | undefined): method is PageMethod => PAGE_METHODS.includes(method as PageMethod);
+
+/** `/alipay/…`: the OpenAPI gateway, the cashier and the QR landing page. */
+export function alipayRoutes(simulator: AlipaySimulator): Router {
+  const router = express.Router();
+  router.use(express.urlencoded({ extended: false, limit: '1mb' }));
+
+  router.all('/gateway.do', async (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'POST') {
+      res.status(405).set('allow', 'GET, POST').end();
+      return;
+    }
+    await gateway(simulator, req, res);
+  });
+
+  const showCashier = async (req: Request<{ token: string }>, res: Response) => {
+    let trade = await simulator.tradeForToken(req.params.token);
+    if (!trade) {
+      res.status(404).type('html').send(resultPage('支付宝', '订单不存在 No such order.', { error: true }));
+      return;
+    }
+    if (trade.data.trade_status === 'WAIT_BUYER_PAY') trade = await simulator.scan(trade);
+    const base = `${simulator.context.publicUrl}/alipay/cashier/${encodeURIComponent(trade.buyerToken)}`;
+    res.type('html').send(cashierPage(trade.data, { pay: `${base}/pay`, fail: `${base}/fail` }));
+  };
+  router.get('/qr/:token', showCashier);
+  router.get('/cashier/:token', showCashier);
+
+  router.post('/cashier/:token/:action', async (req: Request<{ token: string; action: string }>, res) => {
+    const { action } = req.params;
+    if (action !== 'pay' && action !== 'fail') {
+      res.status(404).type('html').send(resultPage('支付宝', 'Unknown action.', { error: true }));
+      return;
+    }
+    const trade = await simulator.tradeForToken(req.params.token);
+    if (!trade) {
+      res.status(404).type('html').send(resultPage('支付宝', '订单不存在 No such order.', { error: true }));
+      return;
+    }
+    try {
+      await simulator.pay(trade, action === 'pay' ? 'success' : 'fail');
+    } catch (error) {
+      if (!(error instanceof ControlError)) throw error;
+      res.status(error.status).type('html').send(resultPage('支付宝', error.message, { error: true }));
+      return;
+    }
+    const after = (await simulator.tradeForToken(req.params.token)) as StoredTrade<AlipaySimTrade>;
+    const secrets = await simulator.account(after.accountId);
+    const returnUrl = secrets ? simulator.returnUrl(after, secrets) : null;
+    if (returnUrl) {
+      res.redirect(302, returnUrl);
+      return;
+    }
+    if (action === 'pay') {
+      res.type('html').send(resultPage('支付宝 - 支付成功', '支付成功 Payment succeeded.'));
+    } else {
+      const retry = `${simulator.context.publicUrl}/alipay/cashier/${encodeURIComponent(after.buyerToken)}`;
+      res.type('html').send(
+        resultPage('支付宝 - 支付失败', '支付失败，请更换付款方式重试 Payment failed (simulated); the order can still be paid.', {
+          error: true,
+          link: { href: retry, label: '重新付款 Try again' },
+        }),
+      );
+    }
+  });
+
+  return router;
+}
+
+/** Every parameter of the request, query string and form body together; null if one is repeated. */
+function collectParams(req: Request): Record<string, string> | null {
+  const params: Record<string, string> = {};
+  const sources = [req.query as Record<string, unknown>, (req.body ?? {}) as Record<string, unknown>];
+  for (const source of sources) {
+    for (const [name, value] of Object.entries(source)) {
+      if (typeof value !== 'string' || name in params) return null;
+      params[name] = value;
+    }
+  }
+  return params;
+}
+
+async function gateway(simulator: AlipaySimulator, req: Request, res: Response): Promise<void> {
+  const params = collectParams(req);
+  const method = params?.method;
+  const page = isPageMethod(method);
+  let secrets: AlipaySandboxSecrets | null = null;
+
+  const answer = (inner: GatewayAnswer, tamper = false) => {
+    if (page) {
+      res.type('html').send(gatewayErrorPage(inner));
+      return;
+    }
+    res
+      .type('application/json; charset=utf-8')
+      .send(gatewayResponseText(method ?? 'error', inner, secrets?.platform_private_key ?? null, tamper));
+  };
+
+  if (!params) return answer(invalidArgument('isv.invalid-parameter', '参数重复'));
+  if (!params.app_id) return answer(missingArgument('isv.missing-app-id', '缺少AppID参数'));
+  secrets = await simulator.account(params.app_id);
+  // Alipay cannot sign for an app it does not know: this answer comes without a signature.
+  if (!secrets) return answer(invalidArgument('isv.invalid-app-id', '无效的AppID参数'));
+  if (!method) return answer(missingArgument('isv.missing-method', '缺少方法名参数'));
+  if (!page && !API_METHODS[method]) return answer(invalidArgument('isv.invalid-method', '不存在的方法名'));
+  if (!params.sign) return answer(missingArgument('isv.missing-signature', '缺少签名参数'));
+  if (!params.sign_type) return answer(missingArgument('isv.missing-signature-type', '缺少签名类型参数'));
+  if (params.sign_type !== 'RSA2') return answer(invalidArgument('isv.invalid-signature-type', '无效的签名类型'));
+  if (!params.timestamp) return answer(missingArgument('isv.missing-timestamp', '缺少时间戳参数'));
+  if (!parseChinaTime(params.timestamp)) return answer(invalidArgument('isv.invalid-timestamp', '非法的时间戳参数'));
+  if (params.charset && params.charset.toLowerCase() !== 'utf-8') return answer(invalidArgument('isv.invalid-charset', '字符集错误'));
+  if (params.version && params.version !== '1.0') return answer(invalidArgument('isv.invalid-version', '非法的版本参数'));
+  if (params.format && params.format.toUpperCase() !== 'JSON') return answer(invalidArgument('isv.invalid-format', '无效的数据格式'));
+
+  const content = requestSignContent(params);
+  if (!rsa2Verify(content, params.sign, secrets.merchant_public_key)) {
+    simulator.context.logger.info({ app_id: params.app_id, method }, 'request signature refused');
+    return answer(
+      invalidArgument(
+        'isv.invalid-signature',
+        `验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：${escapeHtml(content)}`,
+      ),
+    );
+  }
+
+  let biz: BizContent;
+  try {
+    const parsed: unknown = JSON.parse(params.biz_content ?? '');
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError('not an object');
+    biz = parsed as BizContent;
+  } catch {
+    return answer(invalidParameter('biz_content 不是合法的 JSON 对象'));
+  }
+
+  const outTradeNo = typeof biz.out_trade_no === 'string' ? biz.out_trade_no : null;
+  const faults = simulator.context.faults.api({ provider: 'alipay', accountId: secrets.app_id, outTradeNo }, method);
+  if (faults.fail === 'http_500') {
+    await pause(faults.slowMs);
+    res.status(500).type('html').send('<html><body><h1>500 Internal Server Error</h1></body></html>');
+    return;
+  }
+  if (faults.fail === 'system_error') {
+    await pause(faults.slowMs);
+    return answer(systemError());
+  }
+
+  if (page) {
+    const opened = await simulator.openPage(secrets, method, params, biz);
+    await pause(faults.slowMs);
+    if (!opened.ok) return answer(opened.answer);
+    res.redirect(302, `${simulator.context.publicUrl}/alipay/cashier/${encodeURIComponent(opened.token)}`);
+    return;
+  }
+  const inner = await API_METHODS[method](simulator, secrets, params, biz);
+  // Slowness comes after the work, as with a real gateway: a client that gave up may still have changed something.
+  await pause(faults.slowMs);
+  simulator.context.logger.debug({ app_id: secrets.app_id, method, code: inner.code, sub_code: inner.sub_code }, 'gateway call');
+  answer(inner, faults.tamperResponse);
+}

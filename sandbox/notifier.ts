@@ -1,0 +1,246 @@
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { clampDelay } from './trade-timers';
+
+/** One HTTP request a simulator sends to a merchant's notify URL, ready to go (signed, possibly tampered). */
+export interface OutboundNotification {
+  provider: string;
+  accountId: string;
+  outTradeNo: string;
+  /** What it announces, for the record, e.g. `trade_status_sync:TRADE_SUCCESS`. */
+  kind: string;
+  url: string;
+  contentType: string;
+  body: string;
+}
+
+export interface DeliveryPlan {
+  /** How many identical copies to send (the `duplicate` fault sends more than one). */
+  copies: number;
+  /** Recorded but never sent (the `drop` fault). */
+  drop: boolean;
+  /** Wait before the first attempt. */
+  delayMs: number;
+  /** Waits between attempts after a failed one, already divided by the time scale. */
+  retryScheduleMs: number[];
+}
+
+export interface DeliveryAttempt {
+  at: string;
+  status: number | null;
+  body: string | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+export type NotificationState = 'pending' | 'delivered' | 'exhausted' | 'dropped';
+
+export interface NotificationRecord {
+  id: string;
+  kind: string;
+  url: string;
+  state: NotificationState;
+  body: string;
+  created_at: string;
+  next_attempt_at: string | null;
+  attempts: DeliveryAttempt[];
+}
+
+/** Tells whether the merchant's answer acknowledges the notification; each provider has its own rule. */
+export type AcknowledgementRule = (status: number, body: string) => boolean;
+
+interface NotificationRow {
+  id: string;
+  provider: string;
+  kind: string;
+  url: string;
+  content_type: string;
+  body: string;
+  schedule_ms: number[];
+  state: NotificationState;
+  attempts: DeliveryAttempt[];
+  next_attempt_at: Date | null;
+  created_at: Date;
+}
+
+const CLAIM_BATCH = 20;
+/** A claimed notification is invisible to other claimers this long, longer than one attempt can take. */
+const LEASE_MS = 2 * 60_000;
+const REQUEST_TIMEOUT_MS = 15_000;
+const POLL_MS = 1_000;
+const RECORDED_BODY_CHARS = 2_000;
+
+/**
+ * Sends simulators' notifications and retries them on each provider's schedule. Notifications
+ * and their attempts are rows in PostgreSQL, so pending retries survive a restart; the timer is
+ * only a hint, and a slow poll picks up whatever it missed.
+ */
+export class Notifier {
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private poller: NodeJS.Timeout | null = null;
+  private running = false;
+  private rerun = false;
+  private stopped = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly logger: Logger,
+    private readonly acknowledges: (provider: string) => AcknowledgementRule,
+  ) {}
+
+  start(): void {
+    this.poller = setInterval(() => this.wake(), POLL_MS);
+    this.poller.unref();
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.poller) clearInterval(this.poller);
+    if (this.timer) clearTimeout(this.timer);
+    this.abort.abort();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  async enqueue(notification: OutboundNotification, plan: DeliveryPlan): Promise<void> {
+    const now = new Date();
+    const firstAt = new Date(now.getTime() + plan.delayMs);
+    const copies = plan.drop ? 1 : Math.max(1, plan.copies);
+    for (let i = 0; i < copies; i++) {
+      await this.pool.query(
+        `INSERT INTO sandbox_notifications
+           (provider, account_id, out_trade_no, kind, url, content_type, body, schedule_ms, state, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [
+          notification.provider,
+          notification.accountId,
+          notification.outTradeNo,
+          notification.kind,
+          notification.url,
+          notification.contentType,
+          notification.body,
+          plan.retryScheduleMs.map((ms) => Math.max(1, Math.round(ms))),
+          plan.drop ? 'dropped' : 'pending',
+          plan.drop ? null : firstAt,
+          now,
+        ],
+      );
+    }
+    this.logger.info(
+      { provider: notification.provider, out_trade_no: notification.outTradeNo, kind: notification.kind, copies, drop: plan.drop },
+      'notification queued',
+    );
+    if (!plan.drop) this.wakeAt(firstAt.getTime());
+  }
+
+  async listFor(provider: string, accountId: string, outTradeNo: string): Promise<NotificationRecord[]> {
+    const { rows } = await this.pool.query<NotificationRow>(
+      `SELECT id, provider, kind, url, content_type, body, schedule_ms, state, attempts, next_attempt_at, created_at
+         FROM sandbox_notifications WHERE provider = $1 AND account_id = $2 AND out_trade_no = $3 ORDER BY id`,
+      [provider, accountId, outTradeNo],
+    );
+    return rows.map((row) => ({
+      id: String(row.id),
+      kind: row.kind,
+      url: row.url,
+      state: row.state,
+      body: row.body,
+      created_at: row.created_at.toISOString(),
+      next_attempt_at: row.state === 'pending' && row.next_attempt_at ? row.next_attempt_at.toISOString() : null,
+      attempts: row.attempts,
+    }));
+  }
+
+  private wakeAt(at: number): void {
+    if (this.stopped || at >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      this.wake();
+    }, clampDelay(at - Date.now()));
+  }
+
+  private wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.rerun = true;
+      return;
+    }
+    this.running = true;
+    this.runDue()
+      .catch((error: unknown) => this.logger.error({ err: error }, 'notification dispatch failed'))
+      .finally(() => {
+        this.running = false;
+        if (this.rerun) {
+          this.rerun = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async runDue(): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      const now = new Date();
+      const { rows } = await this.pool.query<NotificationRow>(
+        `UPDATE sandbox_notifications SET next_attempt_at = $2
+          WHERE id IN (SELECT id FROM sandbox_notifications
+                        WHERE state = 'pending' AND next_attempt_at <= $1
+                        ORDER BY next_attempt_at LIMIT ${CLAIM_BATCH} FOR UPDATE SKIP LOCKED)
+          RETURNING id, provider, kind, url, content_type, body, schedule_ms, state, attempts, next_attempt_at, created_at`,
+        [now, new Date(now.getTime() + LEASE_MS)],
+      );
+      for (const row of rows) {
+        const delivery = this.deliver(row).catch((error: unknown) =>
+          this.logger.error({ err: error, notification: row.id }, 'recording a notification attempt failed'),
+        );
+        this.inFlight.add(delivery);
+        void delivery.finally(() => this.inFlight.delete(delivery));
+      }
+      if (rows.length < CLAIM_BATCH) break;
+    }
+    const next = await this.pool.query<{ at: Date | null }>(
+      "SELECT min(next_attempt_at) AS at FROM sandbox_notifications WHERE state = 'pending'",
+    );
+    if (next.rows[0]?.at) this.wakeAt(next.rows[0].at.getTime());
+  }
+
+  private async deliver(row: NotificationRow): Promise<void> {
+    const started = Date.now();
+    const attempt: DeliveryAttempt = { at: new Date(started).toISOString(), status: null, body: null, error: null, duration_ms: 0 };
+    try {
+      const response = await fetch(row.url, {
+        method: 'POST',
+        headers: { 'content-type': row.content_type },
+        body: row.body,
+        redirect: 'manual',
+        signal: AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), this.abort.signal]),
+      });
+      attempt.status = response.status;
+      attempt.body = (await response.text()).slice(0, RECORDED_BODY_CHARS);
+    } catch (error) {
+      attempt.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    }
+    attempt.duration_ms = Date.now() - started;
+    if (this.stopped && attempt.status === null) return; // shutting down: the lease expires and a later run retries it
+    const accepted = attempt.status !== null && this.acknowledges(row.provider)(attempt.status, attempt.body ?? '');
+    const made = row.attempts.length + 1;
+    const waitMs = row.schedule_ms[made - 1];
+    const state: NotificationState = accepted ? 'delivered' : waitMs === undefined ? 'exhausted' : 'pending';
+    const nextAt = state === 'pending' ? new Date(Date.now() + (waitMs ?? 0)) : null;
+    await this.pool.query(
+      'UPDATE sandbox_notifications SET attempts = attempts || $2::jsonb, state = $3, next_attempt_at = $4 WHERE id = $1',
+      [row.id, JSON.stringify([attempt]), state, nextAt],
+    );
+    this.logger.info(
+      { notification: row.id, kind: row.kind, status: attempt.status, error: attempt.error, attempt: made, state },
+      'notification attempt',
+    );
+    if (nextAt) this.wakeAt(nextAt.getTime());
+  }
+}
