@@ -7,7 +7,7 @@ import { startStack } from '../scripts/stack.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Time scale 1: the benchmark measures real timings, not test-accelerated ones.
-const stack = await startStack({ mode: 'test', timeScale: 1, dataDir: path.join(root, '.tongbao', 'bench') });
+const stack = await startStack({ mode: 'test', name: 'bench', timeScale: 1 });
 let status = 1;
 try {
   const stackFile = path.join(root, '.tongbao', 'bench', 'bench-stack.json');

@@ -73,9 +73,11 @@ const NAMESPACE = 'default';
  * stack.json plus stop(). Options: mode 'dev' | 'test'; onChildExit(name, exit) is
  * called when a child dies after it was ready (default: a loud message on stderr);
  * handleSignals (default true) kills the children if the host process gets SIGINT/SIGTERM.
+ * Test mode only: name (default 'test') keeps a stack's data dir and databases apart from
+ * other hermetic stacks (the benchmark uses 'bench'); timeScale (default 60) divides timers.
  */
-export async function startStack({ mode = 'dev', onChildExit = reportChildExit, handleSignals = true } = {}) {
-  const config = await resolveConfig(mode);
+export async function startStack({ mode = 'dev', onChildExit = reportChildExit, handleSignals = true, name = 'test', timeScale = 60 } = {}) {
+  const config = await resolveConfig(mode, { name, timeScale });
   const io = createIo(config);
   const previous = readStackFile(config.dataDir);
   const started = Date.now();
@@ -143,16 +145,17 @@ export async function startStack({ mode = 'dev', onChildExit = reportChildExit, 
 // ---------------------------------------------------------------------------------
 // Configuration
 
-async function resolveConfig(mode) {
+async function resolveConfig(mode, { name, timeScale }) {
   if (mode !== 'dev' && mode !== 'test') throw new Error(`unknown stack mode ${mode}`);
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`stack name must be lower-case letters, digits and _: ${name}`);
   const test = mode === 'test';
   const env = process.env;
   // The test stack is hermetic: only the PostgreSQL server comes from the environment,
   // so a dev stack and a test run can share the machine.
-  const dataDir = test ? path.join(repoRoot, '.tongbao', 'test') : path.resolve(repoRoot, env.TONGBAO_DATA_DIR || '.tongbao');
+  const dataDir = test ? path.join(repoRoot, '.tongbao', name) : path.resolve(repoRoot, env.TONGBAO_DATA_DIR || '.tongbao');
   const serverUrl = env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/tongbao';
   const databases = test
-    ? { app: 'tongbao_test', sandbox: 'tongbao_sandbox_test', kratos: 'tongbao_test_kratos' }
+    ? { app: `tongbao_${name}`, sandbox: `tongbao_sandbox_${name}`, kratos: `tongbao_${name}_kratos` }
     : { app: decodeURIComponent(new URL(serverUrl).pathname.slice(1)) || 'tongbao', sandbox: 'tongbao_sandbox', kratos: 'tongbao_kratos' };
   const ports = {};
   for (const [key, spec] of Object.entries(PORTS)) ports[key] = test ? await freePort() : Number(env[spec.env] || spec.default);
@@ -181,7 +184,7 @@ async function resolveConfig(mode) {
     kratosExtraEnv: test ? { HASHERS_BCRYPT_COST: '4' } : {},
   };
   config.appEnv = appEnv(config, {
-    timeScale: test ? '60' : env.TONGBAO_TIME_SCALE || '1',
+    timeScale: test ? String(timeScale) : env.TONGBAO_TIME_SCALE || '1',
     logLevel: test ? env.TONGBAO_TEST_LOG_LEVEL || 'info' : env.LOG_LEVEL || 'info',
   });
   return config;
