@@ -5,6 +5,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/web/', '/.tongbao/'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  // No test may reach beyond this machine: see runtime/loopback-only.ts.
+  setupFiles: ['<rootDir>/runtime/loopback-only.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testTimeout: 60_000,

@@ -224,7 +224,7 @@ export class Notifier {
       attempt.status = response.status;
       attempt.body = (await response.text()).slice(0, RECORDED_BODY_CHARS);
     } catch (error) {
-      attempt.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      attempt.error = describeError(error);
     }
     attempt.duration_ms = Date.now() - started;
     if (this.stopped && attempt.status === null) return; // shutting down: the lease expires and a later run retries it
@@ -243,4 +243,11 @@ export class Notifier {
     );
     if (nextAt) this.wakeAt(nextAt.getTime());
   }
+}
+
+/** "TypeError: fetch failed" says nothing; the cause (refused, timed out, DNS) is what a merchant needs. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const text = `${error.name}: ${error.message}`;
+  return error.cause === undefined ? text : `${text} (${describeError(error.cause)})`;
 }

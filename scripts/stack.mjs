@@ -208,6 +208,8 @@ function appEnv(config, { timeScale, logLevel }) {
     LOG_LEVEL: logLevel,
     KRATOS_PUBLIC_URL: urls.kratosPublic,
     KRATOS_ADMIN_URL: urls.kratosAdmin,
+    // Test stacks refuse every connection beyond loopback, so no test reaches a real gateway.
+    ...(config.mode === 'test' ? { NODE_OPTIONS: `--require ${path.join(repoRoot, 'dist', 'runtime', 'loopback-only.js')}` } : {}),
   };
 }
 

@@ -140,8 +140,14 @@ async function ensureKratos({ log }) {
   return cached;
 }
 
+/** Go's official installer puts it in /usr/local/go, which a non-login shell's PATH may lack. */
+function findGo() {
+  const standard = '/usr/local/go/bin/go';
+  return findOnPath('go') ?? (fs.existsSync(standard) ? standard : null);
+}
+
 async function goBuild({ log, what, announce, args, cwd, env }) {
-  const go = findOnPath('go');
+  const go = findGo();
   if (!go) {
     throw new Error(
       `${what} must be built from source, and that needs Go ${GO_NEEDED} or newer (https://go.dev/doc/install), ` +
