@@ -101,7 +101,7 @@ async function throughput(): Promise<Record<string, unknown>> {
   const fault = await fetch(`${stack.sandbox_url}/_control/faults`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ provider: 'alipay', app_id: trade.app_id, auto_pay: { outcome: 'success', after_ms: 0 } }),
+    body: JSON.stringify({ provider: 'alipay', account: trade.app_id, auto_pay: { outcome: 'success', after_ms: 0 } }),
   });
   if (!fault.ok) throw new Error(`sandbox refused auto_pay: ${fault.status}`);
 

@@ -13,7 +13,7 @@ const payInputSchema = z.strictObject({
   out_trade_no: z.string().min(1),
   outcome: z.enum(['success', 'fail']),
   /** Only needed when two accounts used the same order number. */
-  app_id: z.string().min(1).optional(),
+  account: z.string().min(1).optional(),
 });
 
 export interface ControlDependencies {
@@ -51,7 +51,7 @@ export function controlRoutes(deps: ControlDependencies): Router {
       );
     }
     if (found.length > 1) {
-      throw new ControlConflictError(`several accounts have a trade ${JSON.stringify(outTradeNo)}: pass app_id`, 'app_id');
+      throw new ControlConflictError(`several accounts have a trade ${JSON.stringify(outTradeNo)}: pass account`, 'account');
     }
     return found[0];
   };
@@ -71,7 +71,7 @@ export function controlRoutes(deps: ControlDependencies): Router {
   router.post('/pay', async (req, res) => {
     const input = parse(payInputSchema, req.body);
     const simulator = simulatorFor(input.provider);
-    const trade = await findTrade(input.provider, input.out_trade_no, input.app_id);
+    const trade = await findTrade(input.provider, input.out_trade_no, input.account);
     await simulator.pay(trade, input.outcome);
     const paid = await deps.trades.get(trade);
     res.json(await tradeRecord(simulator, paid ?? trade));
@@ -79,7 +79,7 @@ export function controlRoutes(deps: ControlDependencies): Router {
 
   router.get('/trades/:provider/:out_trade_no', async (req, res) => {
     const simulator = simulatorFor(req.params.provider);
-    const appId = typeof req.query.app_id === 'string' ? req.query.app_id : undefined;
+    const appId = typeof req.query.account === 'string' ? req.query.account : undefined;
     const trade = await findTrade(req.params.provider, req.params.out_trade_no, appId);
     res.json(await tradeRecord(simulator, trade));
   });

@@ -13,9 +13,9 @@ describe('fault rules', () => {
   test('for each field the most specific rule that sets it wins: order and app, order, app, provider', () => {
     const faults = new FaultStore();
     faults.set({ provider: 'alipay', notifications: 'drop', delay_ms: 5 });
-    faults.set({ provider: 'alipay', app_id: 'A', notifications: 'duplicate', duplicate_count: 4 });
+    faults.set({ provider: 'alipay', account: 'A', notifications: 'duplicate', duplicate_count: 4 });
     faults.set({ provider: 'alipay', out_trade_no: 'T', notifications: 'tamper_amount' });
-    faults.set({ provider: 'alipay', app_id: 'A', out_trade_no: 'T', notifications: 'tamper_signature' });
+    faults.set({ provider: 'alipay', account: 'A', out_trade_no: 'T', notifications: 'tamper_signature' });
 
     expect(faults.notifications(scope('A', 'T'))).toEqual({ mode: 'tamper_signature', duplicateCount: 4, delayMs: 5 });
     expect(faults.notifications(scope('B', 'T')).mode).toBe('tamper_amount');
@@ -26,8 +26,8 @@ describe('fault rules', () => {
 
   test('a rule for the same scope replaces the previous one', () => {
     const faults = new FaultStore();
-    faults.set({ provider: 'alipay', app_id: 'A', notifications: 'drop' });
-    faults.set({ provider: 'alipay', app_id: 'A', delay_ms: 10 });
+    faults.set({ provider: 'alipay', account: 'A', notifications: 'drop' });
+    faults.set({ provider: 'alipay', account: 'A', delay_ms: 10 });
     expect(faults.list()).toHaveLength(1);
     expect(faults.notifications(scope('A', 'T'))).toMatchObject({ mode: 'normal', delayMs: 10 });
   });
@@ -42,7 +42,7 @@ describe('fault rules', () => {
 
   test('api faults limited to methods fall through to wider rules for other methods', () => {
     const faults = new FaultStore();
-    faults.set({ provider: 'alipay', app_id: 'A', api: { fail: 'system_error' } });
+    faults.set({ provider: 'alipay', account: 'A', api: { fail: 'system_error' } });
     faults.set({ provider: 'alipay', out_trade_no: 'T', api: { fail: 'http_500', methods: ['alipay.trade.close'] } });
     expect(faults.api(scope('A', 'T'), 'alipay.trade.close').fail).toBe('http_500');
     expect(faults.api(scope('A', 'T'), 'alipay.trade.query').fail).toBe('system_error');
@@ -60,16 +60,16 @@ describe('fault rules', () => {
 
   test('auto_pay: null at a narrower scope switches auto-pay off', () => {
     const faults = new FaultStore();
-    faults.set({ provider: 'alipay', app_id: 'A', auto_pay: { outcome: 'success', after_ms: 0 } });
-    faults.set({ provider: 'alipay', app_id: 'A', out_trade_no: 'T', auto_pay: null });
+    faults.set({ provider: 'alipay', account: 'A', auto_pay: { outcome: 'success', after_ms: 0 } });
+    faults.set({ provider: 'alipay', account: 'A', out_trade_no: 'T', auto_pay: null });
     expect(faults.autoPay(scope('A', 'U'))).toEqual({ outcome: 'success', afterMs: 0 });
     expect(faults.autoPay(scope('A', 'T'))).toBeNull();
   });
 
   test('remove and clear', () => {
     const faults = new FaultStore();
-    const a = faults.set({ provider: 'alipay', app_id: 'A', notifications: 'drop' });
-    faults.set({ provider: 'alipay', app_id: 'B', notifications: 'drop' });
+    const a = faults.set({ provider: 'alipay', account: 'A', notifications: 'drop' });
+    faults.set({ provider: 'alipay', account: 'B', notifications: 'drop' });
     expect(faults.remove(a.id)).toBe(true);
     expect(faults.remove(a.id)).toBe(false);
     expect(faults.clear()).toBe(1);

@@ -8,10 +8,11 @@ export type NotificationFault = (typeof NOTIFICATION_FAULTS)[number];
 export const API_FAILURES = ['system_error', 'http_500'] as const;
 export type ApiFailure = (typeof API_FAILURES)[number];
 
-/** The body of `POST /_control/faults`. Scope: `provider`, narrowed by `app_id` and/or `out_trade_no`. */
+/** The body of `POST /_control/faults`. Scope: `provider`, narrowed by `account` (the provider's id of the merchant account: Alipay
+ * app_id, WeChat Pay mchid, UnionPay merId) and/or `out_trade_no`. */
 export const faultRuleInputSchema = z.strictObject({
   provider: z.string().min(1),
-  app_id: z.string().min(1).optional(),
+  account: z.string().min(1).optional(),
   out_trade_no: z.string().min(1).optional(),
   notifications: z.enum(NOTIFICATION_FAULTS).optional(),
   duplicate_count: z.int().min(1).max(20).optional(),
@@ -77,7 +78,7 @@ export class FaultStore {
   set(input: FaultRuleInput): FaultRule {
     this.rules = this.rules.filter(
       (rule) =>
-        !(rule.provider === input.provider && rule.app_id === input.app_id && rule.out_trade_no === input.out_trade_no),
+        !(rule.provider === input.provider && rule.account === input.account && rule.out_trade_no === input.out_trade_no),
     );
     const rule: FaultRule = { id: `flt_${randomToken(16)}`, created_at: new Date().toISOString(), ...input };
     if (input.api?.times !== undefined) rule.api_times_left = input.api.times;
@@ -138,7 +139,7 @@ export class FaultStore {
       .filter(
         (rule) =>
           rule.provider === scope.provider &&
-          (rule.app_id === undefined || rule.app_id === scope.accountId) &&
+          (rule.account === undefined || rule.account === scope.accountId) &&
           (rule.out_trade_no === undefined || rule.out_trade_no === scope.outTradeNo),
       )
       .map((rule, index) => ({ rule, index }))
@@ -148,7 +149,7 @@ export class FaultStore {
 }
 
 function specificity(rule: FaultRule): number {
-  return (rule.out_trade_no !== undefined ? 2 : 0) + (rule.app_id !== undefined ? 1 : 0);
+  return (rule.out_trade_no !== undefined ? 2 : 0) + (rule.account !== undefined ? 1 : 0);
 }
 
 /** The first value a rule sets; `null` counts as set (it switches the fault off at that scope). */

@@ -269,7 +269,7 @@ describe('signatures', () => {
     const account = await openAlipayAccount(sandbox);
     const sdk = sdkFor(account);
     const outTradeNo = await paidTrade(sdk, '19.99');
-    const fault = await sandbox.control<{ id: string }>('POST', '/_control/faults', { provider: 'alipay', app_id: account.app_id, tamper_response: true });
+    const fault = await sandbox.control<{ id: string }>('POST', '/_control/faults', { provider: 'alipay', account: account.app_id, tamper_response: true });
     expect(fault.status).toBe(201);
 
     const error = await query(sdk, outTradeNo).catch((e: unknown) => e);
@@ -488,13 +488,13 @@ describe('faults', () => {
     const account = await openAlipayAccount(sandbox);
     const sdk = sdkFor(account);
     const [mine, other] = [await paidTrade(sdk, '1.00'), await paidTrade(sdk, '2.00')];
-    await sandbox.control('POST', '/_control/faults', { provider: 'alipay', app_id: account.app_id, api: { fail: 'system_error' } });
-    await sandbox.control('POST', '/_control/faults', { provider: 'alipay', app_id: account.app_id, out_trade_no: mine, api: null });
+    await sandbox.control('POST', '/_control/faults', { provider: 'alipay', account: account.app_id, api: { fail: 'system_error' } });
+    await sandbox.control('POST', '/_control/faults', { provider: 'alipay', account: account.app_id, out_trade_no: mine, api: null });
 
     expect(await query(sdk, mine)).toMatchObject({ code: '10000' });
     expect(await query(sdk, other)).toMatchObject({ code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error' });
-    const listed = await sandbox.control<{ data: Array<{ app_id?: string }> }>('GET', '/_control/faults');
-    expect(listed.body.data.filter((rule) => rule.app_id === account.app_id)).toHaveLength(2);
+    const listed = await sandbox.control<{ data: Array<{ account?: string }> }>('GET', '/_control/faults');
+    expect(listed.body.data.filter((rule) => rule.account === account.app_id)).toHaveLength(2);
     expect((await sandbox.control('DELETE', '/_control/faults')).body).toEqual({ deleted: listed.body.data.length });
     expect((await sandbox.control<{ data: unknown[] }>('GET', '/_control/faults')).body.data).toEqual([]);
     expect(await query(sdk, other)).toMatchObject({ code: '10000' });
@@ -523,7 +523,7 @@ describe('faults', () => {
   test('auto_pay pays new trades by itself', async () => {
     const account = await openAlipayAccount(sandbox);
     const sdk = sdkFor(account);
-    await sandbox.control('POST', '/_control/faults', { provider: 'alipay', app_id: account.app_id, auto_pay: { outcome: 'success', after_ms: 100 } });
+    await sandbox.control('POST', '/_control/faults', { provider: 'alipay', account: account.app_id, auto_pay: { outcome: 'success', after_ms: 100 } });
     const outTradeNo = newOutTradeNo();
     await precreate(sdk, outTradeNo);
     await eventually(async () => expect(await query(sdk, outTradeNo)).toMatchObject({ trade_status: 'TRADE_SUCCESS' }));

@@ -313,11 +313,11 @@ describe('failures, as alipay-sdk meets them', () => {
   test('an answer altered after signing is never accepted', async () => {
     const { provider, account } = await newProvider();
     const outTradeNo = await paidPayment(provider);
-    await fault({ app_id: account.externalId, tamper_response: true });
+    await fault({ account: account.externalId, tamper_response: true });
     const error = await provider.queryPayment({ outTradeNo }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderUnavailableError);
     expect(error).toMatchObject({ providerCode: 'response_signature_invalid', message: expect.stringMatching(/signature verification/) });
-    await fault({ app_id: account.externalId, tamper_response: false });
+    await fault({ account: account.externalId, tamper_response: false });
   });
 
   test('a gateway slower than the timeout is retryable; the call may still have taken effect', async () => {
