@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { randomToken } from '../domain/ids';
 import type { PayOutcome } from './trades';
 
-export const NOTIFICATION_FAULTS = ['normal', 'drop', 'duplicate', 'tamper_signature', 'tamper_amount', 'signed_wrong_amount'] as const;
+// stale_timestamp: only for providers whose notifications carry a signed timestamp (WeChat Pay).
+export const NOTIFICATION_FAULTS = ['normal', 'drop', 'duplicate', 'tamper_signature', 'tamper_amount', 'signed_wrong_amount', 'stale_timestamp'] as const;
 export type NotificationFault = (typeof NOTIFICATION_FAULTS)[number];
 
 export const API_FAILURES = ['system_error', 'http_500'] as const;

@@ -69,6 +69,8 @@ export async function openAlipayAccount(sandbox: TestSandbox, options: Record<st
 export interface ReceivedRequest {
   at: number;
   method: string;
+  /** The request's path, e.g. `/notify/<out_trade_no>`: give each trade its own notify URL to tell them apart. */
+  path: string;
   headers: IncomingHttpHeaders;
   rawBody: string;
   form: Record<string, string>;
@@ -98,6 +100,7 @@ export async function startReceiver(): Promise<Receiver> {
       const request: ReceivedRequest = {
         at: Date.now(),
         method: req.method ?? '',
+        path: req.url ?? '',
         headers: req.headers,
         rawBody,
         form: Object.fromEntries(new URLSearchParams(rawBody)),

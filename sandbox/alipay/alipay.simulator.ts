@@ -35,7 +35,7 @@ const MAX_TOTAL_FEN = 10_000_000_000;
 
 const accountOptionsSchema = z.strictObject({
   /** Give the new app the Alipay key pair of an existing one, as apps of one Alipay developer may share it. */
-  share_alipay_key_with: z.string().min(1).optional(),
+  share_provider_keys_with: z.string().min(1).optional(),
 });
 
 /** Business parameters (biz_content) as the gateway received them. */
@@ -80,9 +80,9 @@ export class AlipaySimulator implements ProviderSimulator {
       throw new ControlBadRequestError(`${param}: ${issue.message}`, param || null);
     }
     let platform: { privateKey: string; publicKey: string };
-    if (parsed.data.share_alipay_key_with) {
-      const other = await this.account(parsed.data.share_alipay_key_with);
-      if (!other) throw new ControlNotFoundError('no such alipay app to share its key with', 'share_alipay_key_with');
+    if (parsed.data.share_provider_keys_with) {
+      const other = await this.account(parsed.data.share_provider_keys_with);
+      if (!other) throw new ControlNotFoundError('no such alipay app to share its key with', 'share_provider_keys_with');
       platform = { privateKey: other.platform_private_key, publicKey: other.platform_public_key };
     } else {
       platform = await newKeyPair();

@@ -251,7 +251,7 @@ describe('verifyNotification', () => {
 
   test("refuses a notification correctly signed by Alipay for another app (same Alipay key)", async () => {
     const mine = await openAccount();
-    const theirs = await openAccount({ share_alipay_key_with: mine.externalId });
+    const theirs = await openAccount({ share_provider_keys_with: mine.externalId });
     const myProvider = createAlipayProvider(mine, { sandboxUrl: sandbox.url });
     const theirProvider = createAlipayProvider(theirs, { sandboxUrl: sandbox.url });
 

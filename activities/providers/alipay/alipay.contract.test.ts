@@ -1,0 +1,37 @@
+import { describeProviderContract } from '../contract/provider-contract';
+import type { ProviderAccount } from '../provider';
+import { alipayCredentialsFromSandbox, type AlipayCredentials } from './alipay.config';
+import { createAlipayProvider } from './alipay.provider';
+
+describeProviderContract({
+  provider: 'alipay',
+  channels: [
+    { channel: 'alipay_qr', nextAction: 'display_qr_code' },
+    { channel: 'alipay_pc', nextAction: 'redirect_to_url' },
+    { channel: 'alipay_wap', nextAction: 'redirect_to_url' },
+  ],
+  create: createAlipayProvider,
+  async openAccount(sandbox, options = {}) {
+    const opened = await sandbox.control('POST', '/_control/accounts', {
+      provider: 'alipay',
+      ...(options.sharingProviderKeysWith ? { share_provider_keys_with: options.sharingProviderKeysWith.externalId } : {}),
+    });
+    expect(opened.status).toBe(201);
+    const credentials = alipayCredentialsFromSandbox(opened.body);
+    return { id: `pa_${credentials.appId}`, provider: 'alipay', livemode: false, externalId: credentials.appId, credentials };
+  },
+  withWrongMerchantKey(account: ProviderAccount, other: ProviderAccount): ProviderAccount {
+    const mine = account.credentials as AlipayCredentials;
+    return { ...account, credentials: { ...mine, privateKey: (other.credentials as AlipayCredentials).privateKey } };
+  },
+  async reachCashier(created) {
+    // Alipay learns of page.pay / wap.pay trades only when the shopper's browser opens the URL.
+    if (created.nextAction.type === 'redirect_to_url') {
+      const opened = await fetch(created.nextAction.redirect_to_url.url, { redirect: 'follow' });
+      expect(opened.status).toBe(200);
+    }
+    // A QR trade exists at precreate; scanning is what /_control/pay simulates.
+  },
+  // Alipay signs notify_time but documents no freshness rule; retries come for 25 hours.
+  checksNotificationTimestamp: false,
+});

@@ -1,0 +1,254 @@
+/**
+ * The contract every provider adapter must keep, run against its own sandbox. A provider joins by
+ * writing `<provider>.contract.test.ts` next to its adapter:
+ *
+ * ```ts
+ * describeProviderContract(alipayContractHarness);
+ * ```
+ *
+ * The suite creates a payment on each channel, queries, pays through the sandbox, closes, refunds,
+ * verifies notifications (valid, forged, for another merchant, wrong amount, replayed, stale) and
+ * checks which failures are retryable. What differs between providers lives in the harness.
+ */
+import type { Channel, NextAction, ProviderName } from '../../../domain/payment';
+import { startReceiver, startTestSandbox, eventually, type Receiver, type ReceivedRequest, type TestSandbox } from '../../../sandbox/sandbox.testing';
+import { NotificationRejectedError, ProviderDeclinedError, ProviderError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
+import type { CreatePaymentInput, CreatePaymentResult, PaymentProvider, ProviderAccount, ProviderEnvironment, RawNotification } from '../provider';
+
+export interface ContractChannel {
+  channel: Channel;
+  /** The `next_action.type` this channel answers with. */
+  nextAction: NextAction['type'];
+  /** Channel-specific input, e.g. `openid` for JSAPI or `clientIp` for H5. */
+  input?: Partial<CreatePaymentInput>;
+}
+
+export interface ProviderContractHarness {
+  provider: ProviderName;
+  channels: ContractChannel[];
+  /** The adapter's factory, as the registry calls it. */
+  create(account: ProviderAccount, env: ProviderEnvironment): PaymentProvider;
+  /**
+   * Opens a sandbox account (`POST /_control/accounts`). With `sharingProviderKeysWith`, the
+   * provider side of the new account signs with the same keys as that account, so that only the
+   * account-id check can tell their notifications apart.
+   */
+  openAccount(sandbox: TestSandbox, options?: { sharingProviderKeysWith?: ProviderAccount }): Promise<ProviderAccount>;
+  /** The same account with another account's merchant key: the gateway must refuse its signatures. */
+  withWrongMerchantKey(account: ProviderAccount, other: ProviderAccount): ProviderAccount;
+  /** What the shopper does before the sandbox can take the payment (e.g. open a redirect URL). */
+  reachCashier(created: CreatePaymentResult): Promise<void>;
+  /** Whether notifications carry a signed timestamp that must be recent (WeChat Pay: 5 minutes). */
+  checksNotificationTimestamp: boolean;
+}
+
+/** Turns what the sandbox posted to the receiver into what the notify endpoint hands the adapter. */
+export function rawNotificationOf(request: ReceivedRequest): RawNotification {
+  const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
+  const isForm = /application\/x-www-form-urlencoded/i.test(String(request.headers['content-type'] ?? ''));
+  return { headers, rawBody: Buffer.from(request.rawBody, 'utf8'), form: isForm ? request.form : null };
+}
+
+let sequence = 0;
+function newOutTradeNo(): string {
+  return `C${Date.now().toString(36)}${(sequence++).toString(36)}${Math.random().toString(36).slice(2, 8)}`.slice(0, 32);
+}
+
+export function describeProviderContract(harness: ProviderContractHarness): void {
+  describe(`the ${harness.provider} adapter keeps the provider contract`, () => {
+    let sandbox: TestSandbox;
+    let receiver: Receiver;
+    let account: ProviderAccount;
+    let provider: PaymentProvider;
+    const env = (): ProviderEnvironment => ({ sandboxUrl: sandbox.url });
+
+    beforeAll(async () => {
+      sandbox = await startTestSandbox({ timeScale: 600 });
+      receiver = await startReceiver();
+      account = await harness.openAccount(sandbox);
+      provider = harness.create(account, env());
+    });
+
+    afterAll(async () => {
+      await receiver?.close();
+      await sandbox?.close();
+    });
+
+    const notificationsFor = (outTradeNo: string) => receiver.requests.filter((request) => request.path.endsWith(`/${outTradeNo}`));
+
+    function input(channel: ContractChannel, outTradeNo: string, amountMinor = 1999): CreatePaymentInput {
+      return {
+        channel: channel.channel,
+        outTradeNo,
+        amountMinor,
+        currency: 'CNY',
+        description: 'Contract test',
+        notifyUrl: `${receiver.url}/${outTradeNo}`,
+        returnUrl: 'https://shop.example/return',
+        expiresAt: new Date(Date.now() + 30 * 60_000),
+        clientIp: null,
+        openid: null,
+        ...channel.input,
+      };
+    }
+
+    async function paid(via: PaymentProvider = provider, on: ProviderAccount = account, amountMinor = 1999): Promise<string> {
+      const outTradeNo = newOutTradeNo();
+      const created = await via.createPayment(input(harness.channels[0], outTradeNo, amountMinor));
+      await harness.reachCashier(created);
+      const result = await sandbox.control('POST', '/_control/pay', { provider: harness.provider, out_trade_no: outTradeNo, account: on.externalId, outcome: 'success' });
+      expect(result.status).toBe(200);
+      return outTradeNo;
+    }
+
+    async function fault(body: Record<string, unknown>): Promise<void> {
+      const result = await sandbox.control('POST', '/_control/faults', { provider: harness.provider, ...body });
+      expect(result.status).toBe(201);
+    }
+
+    async function firstNotification(outTradeNo: string): Promise<RawNotification> {
+      return eventually(() => {
+        const [request] = notificationsFor(outTradeNo);
+        expect(request).toBeDefined();
+        return rawNotificationOf(request);
+      });
+    }
+
+    describe.each(harness.channels)('on $channel', (channel) => {
+      test(`create answers ${channel.nextAction}; after the shopper pays, query says succeeded`, async () => {
+        const outTradeNo = newOutTradeNo();
+        const created = await provider.createPayment(input(channel, outTradeNo));
+        expect(created.nextAction.type).toBe(channel.nextAction);
+        const before = await provider.queryPayment({ outTradeNo });
+        expect(['pending', 'not_found']).toContain(before.status);
+
+        await harness.reachCashier(created);
+        expect((await sandbox.control('POST', '/_control/pay', { provider: harness.provider, out_trade_no: outTradeNo, account: account.externalId, outcome: 'success' })).status).toBe(200);
+        const after = await provider.queryPayment({ outTradeNo });
+        expect(after).toMatchObject({ outTradeNo, status: 'succeeded', amountMinor: 1999 });
+        expect(after.providerTradeNo).toBeTruthy();
+      });
+    });
+
+    describe('close', () => {
+      test('an unpaid trade closes, and stays unpaid', async () => {
+        const outTradeNo = newOutTradeNo();
+        await provider.createPayment(input(harness.channels[0], outTradeNo));
+        expect(await provider.closePayment({ outTradeNo })).toBe('closed');
+        expect(['closed', 'not_found']).toContain((await provider.queryPayment({ outTradeNo })).status);
+      });
+
+      test('a paid trade answers already_paid', async () => {
+        const outTradeNo = await paid();
+        expect(await provider.closePayment({ outTradeNo })).toBe('already_paid');
+        expect((await provider.queryPayment({ outTradeNo })).status).toBe('succeeded');
+      });
+    });
+
+    describe('refunds', () => {
+      test('partial refunds add up, the same out_refund_no refunds once, and a refund over what is left is refused for good', async () => {
+        const outTradeNo = await paid(provider, account, 1000);
+        const notifyUrl = `${receiver.url}/${outTradeNo}-refunds`;
+        const first = await provider.refund({ outTradeNo, outRefundNo: `${outTradeNo}R1`, amountMinor: 300, totalAmountMinor: 1000, reason: 'damaged', notifyUrl });
+        expect(['pending', 'succeeded']).toContain(first.status);
+        const again = await provider.refund({ outTradeNo, outRefundNo: `${outTradeNo}R1`, amountMinor: 300, totalAmountMinor: 1000, reason: 'damaged', notifyUrl });
+        expect(['pending', 'succeeded']).toContain(again.status);
+        await provider.refund({ outTradeNo, outRefundNo: `${outTradeNo}R2`, amountMinor: 600, totalAmountMinor: 1000, reason: null, notifyUrl });
+
+        const settled = await eventually(async () => {
+          const refund = await provider.queryRefund({ outTradeNo, outRefundNo: `${outTradeNo}R1` });
+          expect(refund.status).toBe('succeeded');
+          return refund;
+        });
+        expect(settled.amountMinor).toBe(300);
+        expect((await provider.queryRefund({ outTradeNo, outRefundNo: `${outTradeNo}R2` })).status).toMatch(/pending|succeeded/);
+        expect((await provider.queryRefund({ outTradeNo, outRefundNo: `${outTradeNo}R9` })).status).toBe('not_found');
+
+        const over = await provider.refund({ outTradeNo, outRefundNo: `${outTradeNo}R3`, amountMinor: 200, totalAmountMinor: 1000, reason: null, notifyUrl }).catch((error: unknown) => error);
+        expect(over).toBeInstanceOf(ProviderError);
+        expect((over as ProviderError).retryable).toBe(false);
+      });
+    });
+
+    describe('notifications', () => {
+      test('a genuine notification verifies, with the trade it reports', async () => {
+        const outTradeNo = await paid();
+        const verified = await provider.verifyNotification(await firstNotification(outTradeNo));
+        expect(verified).toMatchObject({ kind: 'payment', trade: { outTradeNo, status: 'succeeded', amountMinor: 1999 } });
+      });
+
+      test('a replayed notification verifies the same way again (the caller makes it harmless)', async () => {
+        const outTradeNo = await paid();
+        const notification = await firstNotification(outTradeNo);
+        const once = await provider.verifyNotification(notification);
+        const twice = await provider.verifyNotification(notification);
+        expect(twice).toEqual(once);
+      });
+
+      test('a forged signature is refused', async () => {
+        const outTradeNo = newOutTradeNo();
+        await fault({ out_trade_no: outTradeNo, notifications: 'tamper_signature' });
+        const created = await provider.createPayment(input(harness.channels[0], outTradeNo));
+        await harness.reachCashier(created);
+        await sandbox.control('POST', '/_control/pay', { provider: harness.provider, out_trade_no: outTradeNo, account: account.externalId, outcome: 'success' });
+        await expect(provider.verifyNotification(await firstNotification(outTradeNo))).rejects.toBeInstanceOf(NotificationRejectedError);
+      });
+
+      test("another merchant's notification is refused, even when the provider signs both with one key", async () => {
+        const other = await harness.openAccount(sandbox, { sharingProviderKeysWith: account });
+        const outTradeNo = await paid(harness.create(other, env()), other);
+        await expect(provider.verifyNotification(await firstNotification(outTradeNo))).rejects.toBeInstanceOf(NotificationRejectedError);
+      });
+
+      test('a correctly signed notification with another amount reports that amount, so the caller refuses it', async () => {
+        const outTradeNo = newOutTradeNo();
+        await fault({ out_trade_no: outTradeNo, notifications: 'signed_wrong_amount' });
+        const created = await provider.createPayment(input(harness.channels[0], outTradeNo));
+        await harness.reachCashier(created);
+        await sandbox.control('POST', '/_control/pay', { provider: harness.provider, out_trade_no: outTradeNo, account: account.externalId, outcome: 'success' });
+        const verified = await provider.verifyNotification(await firstNotification(outTradeNo));
+        expect(verified.kind === 'payment' && verified.trade.amountMinor).not.toBe(1999);
+      });
+
+      // Registered only where it applies: a provider without signed timestamps has nothing to refuse.
+      if (harness.checksNotificationTimestamp) test('a notification with a stale timestamp is refused', async () => {
+        const outTradeNo = newOutTradeNo();
+        await fault({ out_trade_no: outTradeNo, notifications: 'stale_timestamp' });
+        const created = await provider.createPayment(input(harness.channels[0], outTradeNo));
+        await harness.reachCashier(created);
+        await sandbox.control('POST', '/_control/pay', { provider: harness.provider, out_trade_no: outTradeNo, account: account.externalId, outcome: 'success' });
+        await expect(provider.verifyNotification(await firstNotification(outTradeNo))).rejects.toBeInstanceOf(NotificationRejectedError);
+      });
+    });
+
+    describe('error classification', () => {
+      test("the provider's system error is retryable", async () => {
+        const outTradeNo = await paid();
+        await fault({ out_trade_no: outTradeNo, api: { fail: 'system_error' } });
+        const error = await provider.queryPayment({ outTradeNo }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ProviderUnavailableError);
+        expect((error as ProviderError).retryable).toBe(true);
+      });
+
+      test('an HTTP 500 is retryable', async () => {
+        const outTradeNo = await paid();
+        await fault({ out_trade_no: outTradeNo, api: { fail: 'http_500' } });
+        await expect(provider.queryPayment({ outTradeNo })).rejects.toBeInstanceOf(ProviderUnavailableError);
+      });
+
+      test('a request signed with the wrong merchant key is refused for good', async () => {
+        const other = await harness.openAccount(sandbox);
+        const wrong = harness.create(harness.withWrongMerchantKey(account, other), env());
+        const error = await wrong.createPayment(input(harness.channels[0], newOutTradeNo())).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ProviderInvalidRequestError);
+        expect((error as ProviderError).retryable).toBe(false);
+      });
+
+      test('an invalid request is refused for good', async () => {
+        const error = await provider.createPayment({ ...input(harness.channels[0], newOutTradeNo()), amountMinor: 0 }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ProviderError);
+        expect(error instanceof ProviderInvalidRequestError || error instanceof ProviderDeclinedError).toBe(true);
+      });
+    });
+  });
+}
