@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId } from '../domain/ids';
 import type { ProviderName } from '../domain/payment';
-import { ApiKeySchema, MerchantSchema, ProviderAccountSchema, type ApiKey, type Merchant } from '../db/entities';
+import { ApiKeySchema, ChannelRouteSchema, MerchantSchema, ProviderAccountSchema, type ApiKey, type Merchant } from '../db/entities';
+import { CHANNELS, providerOf } from '../domain/payment';
 import { availableProviders, sandboxAccountFor } from '../activities/providers/registry';
 import { generateApiKey } from './auth';
 import type { ApiDeps } from './deps';
@@ -42,8 +43,9 @@ export function createMerchantsService(deps: ApiDeps) {
         await tx.flush();
         tx.create(ApiKeySchema, { id: newId('apiKey'), merchantId, livemode: false, keyHash: key.hash, redacted: key.redacted, createdAt: new Date(), revokedAt: null });
         for (const account of sandboxAccounts) {
+          const providerAccountId = newId('providerAccount');
           tx.create(ProviderAccountSchema, {
-            id: newId('providerAccount'),
+            id: providerAccountId,
             merchantId,
             provider: account.provider,
             livemode: false,
@@ -51,6 +53,11 @@ export function createMerchantsService(deps: ApiDeps) {
             credentialsEncrypted: deps.secretBox.seal(account.credentials),
             createdAt: new Date(),
           });
+          await tx.flush();
+          // In test mode every channel of the provider is routed to its sandbox account.
+          for (const channel of CHANNELS.filter((c) => providerOf(c) === account.provider)) {
+            tx.create(ChannelRouteSchema, { merchantId, livemode: false, channel, providerAccountId, createdAt: new Date() });
+          }
         }
         await tx.flush();
         await tx.execute(`insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'merchant.created', ?, ?, ?)`, [

@@ -3,7 +3,7 @@ import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } fr
 import { ApplicationFailure } from '@temporalio/common';
 import { newId } from '../domain/ids';
 import { isTerminal, outTradeNoFor, providerOf, type Channel, type PaymentDraft, type PaymentRecord, type PaymentStatus } from '../domain/payment';
-import { PaymentSchema, ProviderAccountSchema } from '../db/entities';
+import { ChannelRouteSchema, PaymentSchema, ProviderAccountSchema } from '../db/entities';
 import { isProviderAvailable } from '../activities/providers/registry';
 import { paymentWorkflowId } from '../temporal/config';
 import { FAILURE_TYPES, cancelPaymentUpdate, createPaymentUpdate, type PaymentView, type PaymentWorkflowInput } from '../workflows/messages';
@@ -62,9 +62,10 @@ export function createPaymentsService(deps: ApiDeps) {
       if (!isProviderAvailable(provider)) {
         throw new InvalidRequestError('channel_unavailable', `The channel ${params.channel} is not available yet.`, 'channel');
       }
-      const account = await em().findOne(ProviderAccountSchema, { merchantId: merchant.id, provider, livemode: merchant.livemode });
+      const route = await em().findOne(ChannelRouteSchema, { merchantId: merchant.id, livemode: merchant.livemode, channel: params.channel });
+      const account = route ? await em().findOne(ProviderAccountSchema, { id: route.providerAccountId }) : null;
       if (!account) {
-        throw new InvalidRequestError('channel_not_configured', `No ${merchant.livemode ? 'live' : 'test'} ${provider} account is configured for this merchant.`, 'channel');
+        throw new InvalidRequestError('channel_not_configured', `The channel ${params.channel} is not configured for this merchant in ${merchant.livemode ? 'live' : 'test'} mode.`, 'channel');
       }
       if (params.merchant_order_no && (await em().count(PaymentSchema, { merchantId: merchant.id, livemode: merchant.livemode, merchantOrderNo: params.merchant_order_no }))) {
         throw merchantOrderNoTaken(params.merchant_order_no);

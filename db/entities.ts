@@ -1,5 +1,5 @@
 import { BigIntType, EntitySchema } from '@mikro-orm/core';
-import type { PaymentRecord, ProviderName } from '../domain/payment';
+import type { Channel, PaymentRecord, ProviderName } from '../domain/payment';
 
 // Rows as the database holds them. The API shapes them into API.md's objects in api/serializers.ts.
 
@@ -31,6 +31,14 @@ export interface ProviderAccountRow {
 }
 
 export type Payment = PaymentRecord;
+
+export interface ChannelRoute {
+  merchantId: string;
+  livemode: boolean;
+  channel: Channel;
+  providerAccountId: string;
+  createdAt: Date;
+}
 
 export interface EventRow {
   id: string;
@@ -122,6 +130,18 @@ export const PaymentSchema = new EntitySchema<Payment>({
   },
 });
 
+export const ChannelRouteSchema = new EntitySchema<ChannelRoute>({
+  name: 'ChannelRoute',
+  tableName: 'channel_routes',
+  properties: {
+    merchantId: { ...text, primary: true },
+    livemode: { type: 'boolean', primary: true },
+    channel: { type: 'text', primary: true },
+    providerAccountId: text,
+    createdAt: { ...timestamp, onCreate: () => new Date() },
+  },
+});
+
 export const EventSchema = new EntitySchema<EventRow>({
   name: 'Event',
   tableName: 'events',
@@ -136,4 +156,4 @@ export const EventSchema = new EntitySchema<EventRow>({
   },
 });
 
-export const ALL_SCHEMAS = [MerchantSchema, ApiKeySchema, ProviderAccountSchema, PaymentSchema, EventSchema];
+export const ALL_SCHEMAS = [MerchantSchema, ApiKeySchema, ProviderAccountSchema, ChannelRouteSchema, PaymentSchema, EventSchema];

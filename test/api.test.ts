@@ -125,6 +125,27 @@ describe('bad input gets a clear error naming the field, never a 500', () => {
   });
 });
 
+describe("a merchant's channels are routed to provider accounts", () => {
+  test('a new test-mode merchant has every sandbox channel routed to its own sandbox account', async () => {
+    const { merchantId } = await createTestMerchant();
+    const routes = await queryDb<{ channel: string; provider: string; merchant_id: string }>(
+      `select r.channel, a.provider, a.merchant_id from channel_routes r join provider_accounts a on a.id = r.provider_account_id where r.merchant_id = $1 and not r.livemode order by r.channel`,
+      [merchantId],
+    );
+    expect(routes.filter((r) => r.provider === 'alipay').map((r) => r.channel)).toEqual(['alipay_pc', 'alipay_qr', 'alipay_wap']);
+    expect(routes.every((r) => r.merchant_id === merchantId)).toBe(true);
+  });
+
+  test('a channel without a route is refused, naming the channel, and other channels still work', async () => {
+    const { merchantId, secretKey } = await createTestMerchant();
+    await queryDb(`delete from channel_routes where merchant_id = $1 and channel = 'alipay_wap'`, [merchantId]);
+    const refused = await apiFetch(secretKey, 'POST', '/v1/payments', { ...body, channel: 'alipay_wap' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ error: { code: 'channel_not_configured', param: 'channel' } });
+    expect((await apiFetch(secretKey, 'POST', '/v1/payments', body)).status).toBe(201);
+  });
+});
+
 describe('Idempotency-Key', () => {
   let key: string;
   beforeAll(async () => {
