@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { clampDelay } from './trade-timers';
+import { DueRunner } from './due-runner';
 
 /** One HTTP request a simulator sends to a merchant's notify URL, ready to go (signed, possibly tampered). */
 export interface OutboundNotification {
@@ -76,12 +76,7 @@ const RECORDED_BODY_CHARS = 2_000;
  * only a hint, and a slow poll picks up whatever it missed.
  */
 export class Notifier {
-  private timer: NodeJS.Timeout | null = null;
-  private timerAt = Number.POSITIVE_INFINITY;
-  private poller: NodeJS.Timeout | null = null;
-  private running = false;
-  private rerun = false;
-  private stopped = false;
+  private readonly runner: DueRunner;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly abort = new AbortController();
 
@@ -89,18 +84,28 @@ export class Notifier {
     private readonly pool: Pool,
     private readonly logger: Logger,
     private readonly acknowledges: (provider: string) => AcknowledgementRule,
-  ) {}
+  ) {
+    this.runner = new DueRunner(
+      () => this.runDue(),
+      (error) => this.logger.error({ err: error }, 'notification dispatch failed'),
+      POLL_MS,
+    );
+  }
+
+  private get stopped(): boolean {
+    return this.runner.isStopped;
+  }
+
+  private wakeAt(at: number): void {
+    this.runner.wakeAt(at);
+  }
 
   start(): void {
-    this.poller = setInterval(() => this.wake(), POLL_MS);
-    this.poller.unref();
-    this.wake();
+    this.runner.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.poller) clearInterval(this.poller);
-    if (this.timer) clearTimeout(this.timer);
+    await this.runner.stop();
     this.abort.abort();
     await Promise.allSettled([...this.inFlight]);
   }
@@ -152,35 +157,6 @@ export class Notifier {
       next_attempt_at: row.state === 'pending' && row.next_attempt_at ? row.next_attempt_at.toISOString() : null,
       attempts: row.attempts,
     }));
-  }
-
-  private wakeAt(at: number): void {
-    if (this.stopped || at >= this.timerAt) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.timerAt = Number.POSITIVE_INFINITY;
-      this.wake();
-    }, clampDelay(at - Date.now()));
-  }
-
-  private wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.rerun = true;
-      return;
-    }
-    this.running = true;
-    this.runDue()
-      .catch((error: unknown) => this.logger.error({ err: error }, 'notification dispatch failed'))
-      .finally(() => {
-        this.running = false;
-        if (this.rerun) {
-          this.rerun = false;
-          this.wake();
-        }
-      });
   }
 
   private async runDue(): Promise<void> {
