@@ -49,6 +49,12 @@ export function adminRoutes(merchants: MerchantsService, payments: PaymentsServi
     await sendJson(req, res, 200, { object: 'list', data: data.map(merchantObject), has_more: hasMore, url: '/v1/admin/merchants' });
   });
 
+  router.post('/merchants/:id/sandbox_accounts', async (req: Request, res: Response) => {
+    parse(z.strictObject({}), req.body ?? {});
+    const opened = await merchants.ensureSandboxAccounts(String(req.params.id), audit(req));
+    await sendJson(req, res, 200, { merchant: String(req.params.id), opened });
+  });
+
   router.post('/merchants/:id/api_keys', async (req: Request, res: Response) => {
     const params = parse(createApiKeySchema, req.body ?? {});
     const { key, secret } = await merchants.createApiKey(String(req.params.id), params.livemode, audit(req));

@@ -16,6 +16,34 @@ export interface CreatedMerchant {
 export function createMerchantsService(deps: ApiDeps) {
   const em = (): EntityManager => deps.db.em.fork() as EntityManager;
 
+  type SandboxAccount = { provider: ProviderName; externalId: string; credentials: unknown };
+
+  async function openSandboxAccounts(providers: ProviderName[]): Promise<SandboxAccount[]> {
+    if (!deps.config.sandboxUrl) return [];
+    return Promise.all(providers.map(async (provider) => ({ provider, ...(await openSandboxAccount(provider)) })));
+  }
+
+  /** Stores the accounts (credentials encrypted) and routes every channel of their providers to them. */
+  async function attachSandboxAccounts(tx: EntityManager, merchantId: string, accounts: SandboxAccount[]): Promise<void> {
+    for (const account of accounts) {
+      const providerAccountId = newId('providerAccount');
+      tx.create(ProviderAccountSchema, {
+        id: providerAccountId,
+        merchantId,
+        provider: account.provider,
+        livemode: false,
+        externalId: account.externalId,
+        credentialsEncrypted: deps.secretBox.seal(account.credentials),
+        createdAt: new Date(),
+      });
+      await tx.flush();
+      for (const channel of CHANNELS.filter((c) => providerOf(c) === account.provider)) {
+        tx.create(ChannelRouteSchema, { merchantId, livemode: false, channel, providerAccountId, createdAt: new Date() });
+      }
+    }
+    await tx.flush();
+  }
+
   /** Opens a test-mode account at the sandbox, as a merchant would in the provider's own sandbox console. */
   async function openSandboxAccount(provider: ProviderName): Promise<{ externalId: string; credentials: unknown }> {
     const url = `${deps.config.sandboxUrl}/_control/accounts`;
@@ -32,9 +60,8 @@ export function createMerchantsService(deps: ApiDeps) {
   return {
     /** A new merchant with a test key and, when test mode is on, a sandbox account for every provider. */
     async create(params: { name: string; email?: string }, audit: { requestId: string }): Promise<CreatedMerchant> {
-      const sandboxAccounts = deps.config.sandboxUrl
-        ? await Promise.all(availableProviders().map(async (provider) => ({ provider, ...(await openSandboxAccount(provider)) })))
-        : [];
+      // Accounts are opened before anything is stored, so a sandbox failure leaves no half-made merchant.
+      const sandboxAccounts = await openSandboxAccounts(availableProviders());
       const key = generateApiKey(false);
       const merchantId = newId('merchant');
       const merchant = await em().transactional(async (tx) => {
@@ -42,24 +69,7 @@ export function createMerchantsService(deps: ApiDeps) {
         // No relations are declared between the schemas, so the merchant is written first for the foreign keys.
         await tx.flush();
         tx.create(ApiKeySchema, { id: newId('apiKey'), merchantId, livemode: false, keyHash: key.hash, redacted: key.redacted, createdAt: new Date(), revokedAt: null });
-        for (const account of sandboxAccounts) {
-          const providerAccountId = newId('providerAccount');
-          tx.create(ProviderAccountSchema, {
-            id: providerAccountId,
-            merchantId,
-            provider: account.provider,
-            livemode: false,
-            externalId: account.externalId,
-            credentialsEncrypted: deps.secretBox.seal(account.credentials),
-            createdAt: new Date(),
-          });
-          await tx.flush();
-          // In test mode every channel of the provider is routed to its sandbox account.
-          for (const channel of CHANNELS.filter((c) => providerOf(c) === account.provider)) {
-            tx.create(ChannelRouteSchema, { merchantId, livemode: false, channel, providerAccountId, createdAt: new Date() });
-          }
-        }
-        await tx.flush();
+        await attachSandboxAccounts(tx, merchantId, sandboxAccounts);
         await tx.execute(`insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'merchant.created', ?, ?, ?)`, [
           merchantId,
           JSON.stringify({ name: params.name, sandbox_accounts: sandboxAccounts.map((a) => a.provider) }),
@@ -68,6 +78,28 @@ export function createMerchantsService(deps: ApiDeps) {
         return created;
       });
       return { merchant, testSecretKey: key.secret };
+    },
+
+    /**
+     * Opens sandbox accounts for the providers a merchant has none for yet (a merchant created
+     * before a provider was added), routing their channels; returns the providers it opened.
+     */
+    async ensureSandboxAccounts(merchantId: string, audit: { requestId: string }): Promise<ProviderName[]> {
+      if (!(await em().findOne(MerchantSchema, { id: merchantId }))) throw new NotFoundError('merchant', merchantId);
+      const existing = new Set((await em().find(ProviderAccountSchema, { merchantId, livemode: false })).map((account) => account.provider));
+      const missing = availableProviders().filter((provider) => !existing.has(provider));
+      const opened = await openSandboxAccounts(missing);
+      await em().transactional(async (tx) => {
+        await attachSandboxAccounts(tx, merchantId, opened);
+        if (opened.length) {
+          await tx.execute(`insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'merchant.sandbox_accounts_opened', ?, ?, ?)`, [
+            merchantId,
+            JSON.stringify({ providers: missing }),
+            audit.requestId,
+          ]);
+        }
+      });
+      return missing;
     },
 
     async list(params: { limit: number; startingAfter?: string }): Promise<{ data: Merchant[]; hasMore: boolean }> {

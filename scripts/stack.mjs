@@ -364,7 +364,10 @@ async function ensureDemoMerchant({ apiUrl, adminToken, previous, log }) {
   const known = previous?.demo_merchant;
   if (known?.test_secret_key) {
     const status = await httpStatus(`${apiUrl}/v1/payments?limit=1`, { headers: { Authorization: `Bearer ${known.test_secret_key}` } });
-    if (status === 200) return known;
+    if (status === 200) {
+      await openMissingSandboxAccounts({ apiUrl, adminToken, merchantId: known.id, log });
+      return known;
+    }
   }
   try {
     const response = await fetch(`${apiUrl}/v1/admin/merchants`, {
@@ -380,6 +383,22 @@ async function ensureDemoMerchant({ apiUrl, adminToken, previous, log }) {
     // The stack is still useful without it (tests create their own merchants).
     log(loud(`could not create the demo merchant: POST /v1/admin/merchants failed: ${error.message}`));
     return null;
+  }
+}
+
+/** A demo merchant from an older run lacks the providers added since: open their sandbox accounts. */
+async function openMissingSandboxAccounts({ apiUrl, adminToken, merchantId, log }) {
+  try {
+    const response = await fetch(`${apiUrl}/v1/admin/merchants/${merchantId}/sandbox_accounts`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    const body = await response.json().catch(() => null);
+    if (!response.ok) throw new Error(`HTTP ${response.status} ${JSON.stringify(body)}`);
+    if (body.opened.length) log(`demo merchant: opened sandbox accounts for ${body.opened.join(', ')}`);
+  } catch (error) {
+    log(loud(`could not open the demo merchant's missing sandbox accounts: ${error.message}`));
   }
 }
 

@@ -10,7 +10,7 @@ import { consoleSink, createLog, loud } from './lib/log.mjs';
 import { repoRoot } from './lib/paths.mjs';
 import { runCommand } from './lib/processes.mjs';
 
-const RESULTS_FILE = path.join(repoRoot, '.tongbao', 'test', 'jest-results.json');
+const RESULTS_FILE = path.join(repoRoot, '.tongbao', process.env.TONGBAO_TEST_STACK_NAME ?? 'test', 'jest-results.json');
 
 const log = createLog({ name: 'test' });
 

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Config } from '@jest/types';
-import { STACK_FILE, type StackInfo } from './stack';
+import { STACK_FILE, TEST_STACK_NAME, type StackInfo } from './stack';
 
 const ROOT = path.resolve(__dirname, '..');
 const TEST_DIR = path.join(ROOT, 'test');
@@ -26,7 +26,7 @@ const IMPORTS_TEST_HELPER = /from\s+['"](?:\.\.\/)+test\/[\w-]+['"]/;
 export type StackHandle = StackInfo & { stop(): Promise<void> };
 
 interface StackModule {
-  startStack(options: { mode: 'test' }): Promise<StackHandle>;
+  startStack(options: { mode: 'test'; name: string }): Promise<StackHandle>;
 }
 
 declare global {
@@ -68,8 +68,8 @@ export default async function globalSetup(globalConfig: Config.GlobalConfig): Pr
   const { startStack } = (await importModule(pathToFileURL(stackScript).href)) as StackModule;
 
   const started = Date.now();
-  process.stdout.write('\nStarting the test stack (logs in .tongbao/test/logs/)…\n');
-  const stack = await startStack({ mode: 'test' });
+  process.stdout.write(`\nStarting the test stack (logs in .tongbao/${TEST_STACK_NAME}/logs/)…\n`);
+  const stack = await startStack({ mode: 'test', name: TEST_STACK_NAME });
   const { stop: _stop, ...info } = stack;
   fs.mkdirSync(path.dirname(STACK_FILE), { recursive: true });
   fs.writeFileSync(STACK_FILE, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });

@@ -32,7 +32,14 @@ export interface StackInfo {
   env: Record<string, string>;
 }
 
-export const STACK_FILE = path.resolve(__dirname, '..', '.tongbao', 'test', 'stack.json');
+/**
+ * Which hermetic test stack this run uses: its data dir is .tongbao/<name> and its databases
+ * tongbao_<name>…, so two runs on one machine (two checkouts, or CI beside a developer) can each
+ * have their own with TONGBAO_TEST_STACK_NAME.
+ */
+export const TEST_STACK_NAME = process.env.TONGBAO_TEST_STACK_NAME ?? 'test';
+
+export const STACK_FILE = path.resolve(__dirname, '..', '.tongbao', TEST_STACK_NAME, 'stack.json');
 
 let cached: StackInfo | undefined;
 
