@@ -9,7 +9,7 @@ import type { Database } from '../db/orm';
 import { loadProviderAccount } from '../db/provider-accounts.store';
 import type { SecretBox } from '../db/secret-box';
 import { ProviderError } from './providers/errors';
-import type { CloseResult, PaymentProvider, ProviderEnvironment, ProviderTrade } from './providers/provider';
+import type { CloseResult, PaymentProvider, ProviderEnvironment, ProviderOrderRef, ProviderTrade } from './providers/provider';
 import { providerFor } from './providers/registry';
 import { FAILURE_TYPES } from '../workflows/messages';
 
@@ -47,11 +47,16 @@ const UNIQUE_VIOLATION = '23505';
 export function createPaymentActivities(deps: ActivityDeps) {
   const em = (): EntityManager => deps.db.em.fork() as EntityManager;
 
-  async function providerForPayment(paymentId: string): Promise<{ provider: PaymentProvider; outTradeNo: string }> {
+  /**
+   * The payment's adapter, and the order as the provider knows it. Both come from the payment's
+   * row, never from this process: whichever worker runs the activity, after a restart or not,
+   * names the same order (UnionPay finds it by its number and its creation time).
+   */
+  async function providerForPayment(paymentId: string): Promise<{ provider: PaymentProvider; order: ProviderOrderRef }> {
     const payment = await em().findOneOrFail(PaymentSchema, { id: paymentId });
     const account = await loadProviderAccount(em(), deps.secretBox, payment.providerAccountId);
     if (!account) throw ApplicationFailure.nonRetryable(`provider account ${payment.providerAccountId} is gone`, 'ProviderAccountMissingError');
-    return { provider: providerFor(account, deps.providerEnv), outTradeNo: payment.outTradeNo };
+    return { provider: providerFor(account, deps.providerEnv), order: { outTradeNo: payment.outTradeNo, createdAt: payment.createdAt } };
   }
 
   return {
@@ -101,7 +106,7 @@ export function createPaymentActivities(deps: ActivityDeps) {
 
     /** Creates the order at the provider. The order number comes from the payment id, so retries address one trade. */
     async createProviderPayment(draft: PaymentDraft): Promise<NextAction> {
-      const { provider } = await providerForPayment(draft.id);
+      const { provider, order } = await providerForPayment(draft.id);
       const result = await classified(() =>
         provider.createPayment({
           channel: draft.channel,
@@ -111,6 +116,8 @@ export function createPaymentActivities(deps: ActivityDeps) {
           description: draft.description,
           notifyUrl: `${deps.apiUrl}/notify/${draft.provider}/${draft.providerAccountId}`,
           returnUrl: draft.returnUrl,
+          // The stored time, which later queries and closes name the order by.
+          createdAt: order.createdAt,
           expiresAt: new Date(draft.expiresAt),
           clientIp: draft.clientIp,
           openid: draft.openid,
@@ -124,13 +131,13 @@ export function createPaymentActivities(deps: ActivityDeps) {
     },
 
     async queryProviderPayment(input: { paymentId: string }): Promise<ProviderTrade> {
-      const { provider, outTradeNo } = await providerForPayment(input.paymentId);
-      return classified(() => provider.queryPayment({ outTradeNo }));
+      const { provider, order } = await providerForPayment(input.paymentId);
+      return classified(() => provider.queryPayment(order));
     },
 
     async closeProviderPayment(input: { paymentId: string }): Promise<CloseResult> {
-      const { provider, outTradeNo } = await providerForPayment(input.paymentId);
-      return classified(() => provider.closePayment({ outTradeNo }));
+      const { provider, order } = await providerForPayment(input.paymentId);
+      return classified(() => provider.closePayment(order));
     },
 
     /**

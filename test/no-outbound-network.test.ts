@@ -25,6 +25,7 @@ describe('no test can reach beyond this machine', () => {
       description: 'Guard',
       notifyUrl: 'http://merchant.tongbao.invalid/notify',
       returnUrl: null,
+      createdAt: new Date(),
       expiresAt: new Date(Date.now() + 600_000),
       clientIp: null,
       openid: null,

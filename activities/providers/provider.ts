@@ -11,10 +11,19 @@ import type { Channel, NextAction, ProviderName } from '../../domain/payment';
  * const created = await provider.createPayment({
  *   channel: 'alipay_qr', outTradeNo: 'pay3kTMd9', amountMinor: 1999, currency: 'CNY',
  *   description: 'Order 42', notifyUrl: 'https://api.example.com/notify/alipay/pa_…',
- *   returnUrl: null, expiresAt: new Date(Date.now() + 900_000), clientIp: null, openid: null,
+ *   returnUrl: null, createdAt: payment.createdAt, expiresAt: payment.expiresAt, clientIp: null, openid: null,
  * });
  * created.nextAction; // { type: 'display_qr_code', display_qr_code: { data: 'https://qr…', … } }
+ *
+ * // Later, in whichever worker process runs the activity: the order is named by its number
+ * // and the time it was created, both read from the payment's row.
+ * const trade = await provider.queryPayment({ outTradeNo: payment.outTradeNo, createdAt: payment.createdAt });
  * ```
+ *
+ * Adapters remember nothing about orders between calls: everything a call needs comes in its
+ * input or from the provider's answers, so any worker (one started after a restart, one that never
+ * saw the create) can carry on any order. That is why the order's creation time is part of this
+ * contract: see `ProviderOrderRef`.
  *
  * Errors: adapters throw `ProviderDeclinedError` / `ProviderInvalidRequestError` for answers that
  * retrying cannot change, and `ProviderUnavailableError` for timeouts, 5xx and rate limits (see
@@ -28,20 +37,20 @@ export interface PaymentProvider {
   /** Creates the trade (or the signed request the shopper's browser will carry to the provider). */
   createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult>;
 
-  /** The provider's view of a trade, by our order number. */
-  queryPayment(input: { outTradeNo: string }): Promise<ProviderTrade>;
+  /** The provider's view of a trade, by our order number and its creation time. */
+  queryPayment(order: ProviderOrderRef): Promise<ProviderTrade>;
 
   /**
    * Closes an unpaid trade so that it can no longer be paid. Resolves `closed` when the trade is
    * closed or never existed at the provider, and `already_paid` when the shopper paid first.
    */
-  closePayment(input: { outTradeNo: string }): Promise<CloseResult>;
+  closePayment(order: ProviderOrderRef): Promise<CloseResult>;
 
-  /** Asks for a refund; the same `outRefundNo` never refunds twice. */
+  /** Asks for a refund; the same `outRefundNo` never refunds twice (retries carry the same `requestedAt`). */
   refund(input: RefundInput): Promise<ProviderRefund>;
 
-  /** The provider's view of a refund. */
-  queryRefund(input: { outTradeNo: string; outRefundNo: string }): Promise<ProviderRefund>;
+  /** The provider's view of a refund, by its number and its creation time. */
+  queryRefund(refund: ProviderRefundRef): Promise<ProviderRefund>;
 
   /**
    * Verifies a notification the provider sent to `/notify/<provider>/:account`, throwing
@@ -80,6 +89,12 @@ export interface CreatePaymentInput {
   description: string;
   notifyUrl: string;
   returnUrl: string | null;
+  /**
+   * When the payment was created (`payments.created_at`), the same instant on every retry and in
+   * every later `ProviderOrderRef` of this order. UnionPay's txnTime is derived from it, so a
+   * retried create sends the same order; Alipay and WeChat Pay ignore it.
+   */
+  createdAt: Date;
   expiresAt: Date;
   clientIp: string | null;
   openid: string | null;
@@ -117,9 +132,59 @@ export interface ProviderTrade {
 
 export type CloseResult = 'closed' | 'already_paid';
 
-export interface RefundInput {
+/**
+ * One of our orders as a provider knows it: its order number and when we created it.
+ *
+ * Why the time: UnionPay (ACP 5.1.0) identifies a transaction by merId + orderId + txnTime
+ * ("商户代码merId、商户订单号orderId、订单发送时间txnTime三要素唯一确定一笔交易"), and its query needs all
+ * three: https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=757&apiservId=448
+ * Its adapter derives txnTime (China time, to the second) from `createdAt`, so every worker names
+ * the same transaction without having seen the create. Alipay and WeChat Pay find a trade by its
+ * number alone and ignore `createdAt`.
+ *
+ * `createdAt` must be the instant given to `createPayment` (read it from the payment's row, never
+ * from a clock): with another time UnionPay finds no such order and the query says `not_found`.
+ *
+ * ```ts
+ * await provider.closePayment({ outTradeNo: payment.outTradeNo, createdAt: payment.createdAt });
+ * ```
+ */
+export interface ProviderOrderRef {
+  outTradeNo: string;
+  /** The payment's creation time, as given to `createPayment`. */
+  createdAt: Date;
+}
+
+/**
+ * One refund as a provider knows it. As with `ProviderOrderRef`, the time is UnionPay's: a refund
+ * is a transaction of its own, found by merId + its orderId (`outRefundNo`) + its txnTime, which
+ * the adapter derives from `requestedAt`. Alipay and WeChat Pay ignore it.
+ */
+export interface ProviderRefundRef {
+  /** The payment's order number. */
   outTradeNo: string;
   outRefundNo: string;
+  /** When the refund was created, as given to `refund`; the same instant on every retry. */
+  requestedAt: Date;
+}
+
+/**
+ * A refund to ask for; retried, the same input refunds once.
+ *
+ * ```ts
+ * await provider.refund({
+ *   outTradeNo: payment.outTradeNo, paymentCreatedAt: payment.createdAt,
+ *   outRefundNo: 're3kTMd9', requestedAt: refund.createdAt,
+ *   amountMinor: 500, totalAmountMinor: 1999, reason: null, notifyUrl: 'https://api.example.com/notify/…',
+ * });
+ * ```
+ */
+export interface RefundInput extends ProviderRefundRef {
+  /**
+   * The payment's creation time, as given to `createPayment`: UnionPay's refund must name the paid
+   * consume by its queryId, which the adapter asks for by the consume's orderId and txnTime.
+   */
+  paymentCreatedAt: Date;
   amountMinor: number;
   /** The payment's total, which some providers want repeated. */
   totalAmountMinor: number;

@@ -1,6 +1,10 @@
 import type { ProviderName } from '../../domain/payment';
 import { alipayCredentialsFromSandbox } from './alipay/alipay.config';
 import { createAlipayProvider } from './alipay/alipay.provider';
+import { wechatpayCredentialsFromSandbox } from './wechatpay/wechatpay.config';
+import { createWechatpayProvider } from './wechatpay/wechatpay.provider';
+import { unionpayCredentialsFromSandbox } from './unionpay/unionpay.config';
+import { createUnionpayProvider } from './unionpay/unionpay.provider';
 import type { PaymentProvider, ProviderAccount, ProviderEnvironment } from './provider';
 
 interface ProviderModule {
@@ -12,6 +16,8 @@ interface ProviderModule {
 /** One line per provider. */
 const modules: Partial<Record<ProviderName, ProviderModule>> = {
   alipay: { create: createAlipayProvider, fromSandboxAccount: (answer) => withExternalId(alipayCredentialsFromSandbox(answer), 'appId') },
+  wechatpay: { create: createWechatpayProvider, fromSandboxAccount: (answer) => withExternalId(wechatpayCredentialsFromSandbox(answer), 'mchid') },
+  unionpay: { create: createUnionpayProvider, fromSandboxAccount: (answer) => withExternalId(unionpayCredentialsFromSandbox(answer), 'merId') },
 };
 
 function withExternalId<C extends Record<string, unknown>>(credentials: C, idField: keyof C): { externalId: string; credentials: C } {

@@ -11,7 +11,7 @@ import {
   type TestSandbox,
 } from '../../../sandbox/sandbox.testing';
 import { NotificationRejectedError, ProviderDeclinedError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
-import type { CreatePaymentInput, PaymentProvider, ProviderAccount, RawNotification } from '../provider';
+import type { CreatePaymentInput, PaymentProvider, ProviderAccount, ProviderOrderRef, ProviderRefundRef, RawNotification, RefundInput } from '../provider';
 import { alipayCredentialsFromSandbox } from './alipay.config';
 import { createAlipayProvider, type AlipayProviderOptions } from './alipay.provider';
 
@@ -51,6 +51,7 @@ function paymentInput(channel: CreatePaymentInput['channel'], overrides: Partial
     description: 'Tea set 茶具',
     notifyUrl: receiver.url,
     returnUrl: null,
+    createdAt: new Date(),
     expiresAt: new Date(Date.now() + 15 * 60_000),
     clientIp: null,
     openid: null,
@@ -58,21 +59,40 @@ function paymentInput(channel: CreatePaymentInput['channel'], overrides: Partial
   };
 }
 
+/** The order a create made, as the payment's row names it afterwards (Alipay needs only the number). */
+const orderOf = (input: CreatePaymentInput): ProviderOrderRef => ({ outTradeNo: input.outTradeNo, createdAt: input.createdAt });
+
+/** An order number Alipay never saw, named as if created now. */
+const unknownOrder = (): ProviderOrderRef => ({ outTradeNo: newOutTradeNo('pay'), createdAt: new Date() });
+
+/** A refund of `order`, created now; its retries carry the same time. */
+const newRefund = (order: ProviderOrderRef, outRefundNo: string): ProviderRefundRef => ({ outTradeNo: order.outTradeNo, outRefundNo, requestedAt: new Date() });
+
+/** The input of `refund`, as the refund workflow would build it (the same on every retry). */
+const refundInput = (order: ProviderOrderRef, refund: ProviderRefundRef, amountMinor: number, totalAmountMinor: number): RefundInput => ({
+  ...refund,
+  paymentCreatedAt: order.createdAt,
+  amountMinor,
+  totalAmountMinor,
+  reason: null,
+  notifyUrl: receiver.url,
+});
+
 const pay = (outTradeNo: string) => sandbox.control('POST', '/_control/pay', { provider: 'alipay', out_trade_no: outTradeNo, outcome: 'success' });
 const tradeRecord = async (outTradeNo: string) => (await sandbox.control('GET', `/_control/trades/alipay/${outTradeNo}`)).body;
 const fault = (rule: Record<string, unknown>) => sandbox.control('POST', '/_control/faults', { provider: 'alipay', ...rule });
 
-async function qrPayment(provider: PaymentProvider, amountMinor = 1999): Promise<{ outTradeNo: string; qr: string }> {
+async function qrPayment(provider: PaymentProvider, amountMinor = 1999): Promise<{ order: ProviderOrderRef; qr: string }> {
   const input = paymentInput('alipay_qr', { amountMinor });
   const { nextAction } = await provider.createPayment(input);
   if (nextAction.type !== 'display_qr_code') throw new Error(`expected a QR code, got ${nextAction.type}`);
-  return { outTradeNo: input.outTradeNo, qr: nextAction.display_qr_code.data };
+  return { order: orderOf(input), qr: nextAction.display_qr_code.data };
 }
 
-async function paidPayment(provider: PaymentProvider, amountMinor = 1999): Promise<string> {
-  const { outTradeNo } = await qrPayment(provider, amountMinor);
-  expect((await pay(outTradeNo)).status).toBe(200);
-  return outTradeNo;
+async function paidPayment(provider: PaymentProvider, amountMinor = 1999): Promise<ProviderOrderRef> {
+  const { order } = await qrPayment(provider, amountMinor);
+  expect((await pay(order.outTradeNo)).status).toBe(200);
+  return order;
 }
 
 async function notificationsFor(outTradeNo: string, count = 1): Promise<ReceivedRequest[]> {
@@ -111,7 +131,7 @@ describe('createPayment', () => {
     if (nextAction.type !== 'redirect_to_url') throw new Error(nextAction.type);
     expect(nextAction.redirect_to_url).toEqual({ url: expect.stringMatching(new RegExp(`^${sandbox.url}/alipay/gateway\\.do\\?`)), method: 'GET', form: null });
     // Alipay knows nothing of it until the shopper's browser arrives.
-    expect((await provider.queryPayment({ outTradeNo: input.outTradeNo })).status).toBe('not_found');
+    expect((await provider.queryPayment(orderOf(input))).status).toBe('not_found');
 
     const cashier = await fetch(nextAction.redirect_to_url.url);
     expect(cashier.status).toBe(200);
@@ -122,7 +142,7 @@ describe('createPayment', () => {
       return_url: 'https://shop.example/done',
       quit_url: channel === 'alipay_wap' ? 'https://shop.example/done' : null,
     });
-    expect(await provider.queryPayment({ outTradeNo: input.outTradeNo })).toMatchObject({ status: 'pending', amountMinor: 1999 });
+    expect(await provider.queryPayment(orderOf(input))).toMatchObject({ status: 'pending', amountMinor: 1999 });
   });
 
   test('a channel Alipay does not serve is an invalid request', async () => {
@@ -132,7 +152,7 @@ describe('createPayment', () => {
 
   test('the same order with another amount is an invalid request; a paid one is declined', async () => {
     const { provider } = await newProvider();
-    const { outTradeNo } = await qrPayment(provider);
+    const { outTradeNo } = (await qrPayment(provider)).order;
     await expect(provider.createPayment(paymentInput('alipay_qr', { outTradeNo, amountMinor: 2000 }))).rejects.toMatchObject({
       constructor: ProviderInvalidRequestError,
       providerCode: 'ACQ.CONTEXT_INCONSISTENT',
@@ -148,14 +168,15 @@ describe('createPayment', () => {
 describe('queryPayment', () => {
   test('not_found before the QR code is scanned, pending after, succeeded once paid', async () => {
     const { provider } = await newProvider();
-    const { outTradeNo, qr } = await qrPayment(provider);
-    expect(await provider.queryPayment({ outTradeNo })).toEqual({
+    const { order, qr } = await qrPayment(provider);
+    const { outTradeNo } = order;
+    expect(await provider.queryPayment(order)).toEqual({
       outTradeNo, status: 'not_found', providerTradeNo: null, amountMinor: null, paidAt: null, failureCode: null, failureMessage: null,
     });
     await fetch(qr);
-    expect(await provider.queryPayment({ outTradeNo })).toMatchObject({ status: 'pending', amountMinor: 1999, paidAt: null });
+    expect(await provider.queryPayment(order)).toMatchObject({ status: 'pending', amountMinor: 1999, paidAt: null });
     await pay(outTradeNo);
-    const paid = await provider.queryPayment({ outTradeNo });
+    const paid = await provider.queryPayment(order);
     expect(paid).toMatchObject({ outTradeNo, status: 'succeeded', amountMinor: 1999 });
     expect(paid.providerTradeNo).toMatch(/^\d{28}$/);
     expect(Math.abs(Date.parse(paid.paidAt ?? '') - Date.now())).toBeLessThan(60_000);
@@ -167,51 +188,51 @@ describe('closePayment', () => {
     const { provider } = await newProvider();
     const scanned = await qrPayment(provider);
     await fetch(scanned.qr);
-    expect(await provider.closePayment({ outTradeNo: scanned.outTradeNo })).toBe('closed');
-    expect((await provider.queryPayment({ outTradeNo: scanned.outTradeNo })).status).toBe('closed');
+    expect(await provider.closePayment(scanned.order)).toBe('closed');
+    expect((await provider.queryPayment(scanned.order)).status).toBe('closed');
     // Closing twice: Alipay answers ACQ.TRADE_STATUS_ERROR, and the query says it is closed.
-    expect(await provider.closePayment({ outTradeNo: scanned.outTradeNo })).toBe('closed');
+    expect(await provider.closePayment(scanned.order)).toBe('closed');
 
-    const unscanned = await qrPayment(provider);
-    expect(await provider.closePayment({ outTradeNo: unscanned.outTradeNo })).toBe('closed');
+    const unscanned = (await qrPayment(provider)).order;
+    expect(await provider.closePayment(unscanned)).toBe('closed');
     expect((await pay(unscanned.outTradeNo)).status).toBe(409);
 
-    expect(await provider.closePayment({ outTradeNo: newOutTradeNo() })).toBe('closed');
+    expect(await provider.closePayment(unknownOrder())).toBe('closed');
 
-    const paid = await paidPayment(provider);
-    expect(await provider.closePayment({ outTradeNo: paid })).toBe('already_paid');
+    expect(await provider.closePayment(await paidPayment(provider))).toBe('already_paid');
   });
 });
 
 describe('refund and queryRefund', () => {
   test('partial refunds, the same outRefundNo refunding once, never more than was paid', async () => {
     const { provider } = await newProvider();
-    const outTradeNo = await paidPayment(provider, 10000);
-    const refund = (outRefundNo: string, amountMinor: number) =>
-      provider.refund({ outTradeNo, outRefundNo, amountMinor, totalAmountMinor: 10000, reason: 'damaged', notifyUrl: receiver.url });
+    const order = await paidPayment(provider, 10000);
+    const re1 = newRefund(order, 're1');
+    const re2 = newRefund(order, 're2');
+    const refund = (ref: ProviderRefundRef, amountMinor: number) => provider.refund({ ...refundInput(order, ref, amountMinor, 10000), reason: 'damaged' });
 
-    expect(await refund('re1', 3000)).toEqual({ outRefundNo: 're1', status: 'succeeded', providerRefundNo: null, amountMinor: 3000, failureReason: null });
+    expect(await refund(re1, 3000)).toEqual({ outRefundNo: 're1', status: 'succeeded', providerRefundNo: null, amountMinor: 3000, failureReason: null });
     // Retried (say, after a timeout): Alipay moves no money and the adapter confirms by query.
-    expect(await refund('re1', 3000)).toMatchObject({ outRefundNo: 're1', status: 'succeeded', amountMinor: 3000 });
-    expect(await tradeRecord(outTradeNo)).toMatchObject({ amount_refunded: 3000 });
+    expect(await refund(re1, 3000)).toMatchObject({ outRefundNo: 're1', status: 'succeeded', amountMinor: 3000 });
+    expect(await tradeRecord(order.outTradeNo)).toMatchObject({ amount_refunded: 3000 });
 
-    await expect(refund('re2', 7001)).rejects.toMatchObject({ constructor: ProviderDeclinedError, providerCode: 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL' });
-    expect(await refund('re2', 7000)).toMatchObject({ status: 'succeeded', amountMinor: 7000 });
+    await expect(refund(re2, 7001)).rejects.toMatchObject({ constructor: ProviderDeclinedError, providerCode: 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL' });
+    expect(await refund(re2, 7000)).toMatchObject({ status: 'succeeded', amountMinor: 7000 });
 
-    expect(await provider.queryRefund({ outTradeNo, outRefundNo: 're1' })).toMatchObject({ status: 'succeeded', amountMinor: 3000 });
-    expect(await provider.queryRefund({ outTradeNo, outRefundNo: 're9' })).toMatchObject({ status: 'not_found', amountMinor: null });
-    expect(await provider.queryRefund({ outTradeNo: newOutTradeNo(), outRefundNo: 're1' })).toMatchObject({ status: 'not_found' });
+    expect(await provider.queryRefund(re1)).toMatchObject({ status: 'succeeded', amountMinor: 3000 });
+    expect(await provider.queryRefund(newRefund(order, 're9'))).toMatchObject({ status: 'not_found', amountMinor: null });
+    expect(await provider.queryRefund(newRefund(unknownOrder(), 're1'))).toMatchObject({ status: 'not_found' });
     // Fully refunded, Alipay closes the trade; the payment itself still succeeded.
-    expect(await provider.queryPayment({ outTradeNo })).toMatchObject({ status: 'succeeded', amountMinor: 10000 });
+    expect(await provider.queryPayment(order)).toMatchObject({ status: 'succeeded', amountMinor: 10000 });
   });
 
   test('refunding an unpaid trade is declined; an unknown one is an invalid request', async () => {
     const { provider } = await newProvider();
-    const { outTradeNo, qr } = await qrPayment(provider);
+    const { order, qr } = await qrPayment(provider);
     await fetch(qr);
-    const input = { outRefundNo: 're1', amountMinor: 100, totalAmountMinor: 1999, reason: null, notifyUrl: receiver.url };
-    await expect(provider.refund({ ...input, outTradeNo })).rejects.toMatchObject({ constructor: ProviderDeclinedError, providerCode: 'ACQ.TRADE_STATUS_ERROR' });
-    await expect(provider.refund({ ...input, outTradeNo: newOutTradeNo() })).rejects.toMatchObject({
+    await expect(provider.refund(refundInput(order, newRefund(order, 're1'), 100, 1999))).rejects.toMatchObject({ constructor: ProviderDeclinedError, providerCode: 'ACQ.TRADE_STATUS_ERROR' });
+    const unknown = unknownOrder();
+    await expect(provider.refund(refundInput(unknown, newRefund(unknown, 're1'), 100, 1999))).rejects.toMatchObject({
       constructor: ProviderInvalidRequestError,
       providerCode: 'ACQ.TRADE_NOT_EXIST',
     });
@@ -221,7 +242,7 @@ describe('refund and queryRefund', () => {
 describe('verifyNotification', () => {
   test("accepts Alipay's signed notification and reads the payment from it", async () => {
     const { provider } = await newProvider();
-    const outTradeNo = await paidPayment(provider);
+    const { outTradeNo } = await paidPayment(provider);
     const [notification] = await notificationsFor(outTradeNo);
     const verified = await provider.verifyNotification(asRaw(notification));
     expect(verified).toEqual({
@@ -241,7 +262,7 @@ describe('verifyNotification', () => {
   test('refuses a forged signature and a tampered amount', async () => {
     const { provider } = await newProvider();
     for (const mode of ['tamper_signature', 'tamper_amount']) {
-      const { outTradeNo } = await qrPayment(provider);
+      const { outTradeNo } = (await qrPayment(provider)).order;
       await fault({ out_trade_no: outTradeNo, notifications: mode });
       await pay(outTradeNo);
       const [notification] = await notificationsFor(outTradeNo);
@@ -255,7 +276,7 @@ describe('verifyNotification', () => {
     const myProvider = createAlipayProvider(mine, { sandboxUrl: sandbox.url });
     const theirProvider = createAlipayProvider(theirs, { sandboxUrl: sandbox.url });
 
-    const outTradeNo = await paidPayment(theirProvider);
+    const { outTradeNo } = await paidPayment(theirProvider);
     const [notification] = await notificationsFor(outTradeNo);
     expect(notification.form.app_id).toBe(theirs.externalId);
     expect((await theirProvider.verifyNotification(asRaw(notification))).kind).toBe('payment');
@@ -272,8 +293,9 @@ describe('verifyNotification', () => {
 
   test('reads refund notifications as refunds, and a closed trade as closed', async () => {
     const { provider } = await newProvider();
-    const outTradeNo = await paidPayment(provider);
-    await provider.refund({ outTradeNo, outRefundNo: 're1', amountMinor: 999, totalAmountMinor: 1999, reason: null, notifyUrl: receiver.url });
+    const order = await paidPayment(provider);
+    const { outTradeNo } = order;
+    await provider.refund(refundInput(order, newRefund(order, 're1'), 999, 1999));
     const notifications = await notificationsFor(outTradeNo, 2);
     const refundNotice = notifications.find((n) => n.form.out_biz_no === 're1');
     expect(await provider.verifyNotification(asRaw(refundNotice as ReceivedRequest))).toEqual({
@@ -282,10 +304,10 @@ describe('verifyNotification', () => {
       refund: { outRefundNo: 're1', status: 'succeeded', providerRefundNo: null, amountMinor: null, failureReason: null },
     });
 
-    const { outTradeNo: unpaid, qr } = await qrPayment(provider);
+    const { order: unpaid, qr } = await qrPayment(provider);
     await fetch(qr);
-    await provider.closePayment({ outTradeNo: unpaid });
-    const [closed] = await notificationsFor(unpaid);
+    await provider.closePayment(unpaid);
+    const [closed] = await notificationsFor(unpaid.outTradeNo);
     expect(await provider.verifyNotification(asRaw(closed))).toMatchObject({ kind: 'payment', trade: { status: 'closed', amountMinor: 1999, paidAt: null } });
   });
 });
@@ -301,20 +323,20 @@ describe('notificationAck', () => {
 describe('failures, as alipay-sdk meets them', () => {
   test("Alipay's system busy and HTTP 500 are retryable", async () => {
     const { provider } = await newProvider();
-    const outTradeNo = await paidPayment(provider);
-    await fault({ out_trade_no: outTradeNo, api: { fail: 'system_error' } });
-    await expect(provider.queryPayment({ outTradeNo })).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'isp.unknow-error' });
-    await fault({ out_trade_no: outTradeNo, api: { fail: 'http_500' } });
-    await expect(provider.closePayment({ outTradeNo })).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'http_500' });
-    await fault({ out_trade_no: outTradeNo, api: null });
-    expect((await provider.queryPayment({ outTradeNo })).status).toBe('succeeded');
+    const order = await paidPayment(provider);
+    await fault({ out_trade_no: order.outTradeNo, api: { fail: 'system_error' } });
+    await expect(provider.queryPayment(order)).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'isp.unknow-error' });
+    await fault({ out_trade_no: order.outTradeNo, api: { fail: 'http_500' } });
+    await expect(provider.closePayment(order)).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'http_500' });
+    await fault({ out_trade_no: order.outTradeNo, api: null });
+    expect((await provider.queryPayment(order)).status).toBe('succeeded');
   });
 
   test('an answer altered after signing is never accepted', async () => {
     const { provider, account } = await newProvider();
-    const outTradeNo = await paidPayment(provider);
+    const order = await paidPayment(provider);
     await fault({ account: account.externalId, tamper_response: true });
-    const error = await provider.queryPayment({ outTradeNo }).catch((e: unknown) => e);
+    const error = await provider.queryPayment(order).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderUnavailableError);
     expect(error).toMatchObject({ providerCode: 'response_signature_invalid', message: expect.stringMatching(/signature verification/) });
     await fault({ account: account.externalId, tamper_response: false });
@@ -322,12 +344,12 @@ describe('failures, as alipay-sdk meets them', () => {
 
   test('a gateway slower than the timeout is retryable; the call may still have taken effect', async () => {
     const { provider } = await newProvider({ timeoutMs: 300 });
-    const { outTradeNo, qr } = await qrPayment(provider);
+    const { order, qr } = await qrPayment(provider);
     await fetch(qr);
     // Far slower than the timeout: urllib's timers are coarse (up to a second late).
-    await fault({ out_trade_no: outTradeNo, api: { slow_ms: 4000, methods: ['alipay.trade.close'] } });
-    await expect(provider.closePayment({ outTradeNo })).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'network_error' });
-    await eventually(async () => expect((await provider.queryPayment({ outTradeNo })).status).toBe('closed'));
+    await fault({ out_trade_no: order.outTradeNo, api: { slow_ms: 4000, methods: ['alipay.trade.close'] } });
+    await expect(provider.closePayment(order)).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'network_error' });
+    await eventually(async () => expect((await provider.queryPayment(order)).status).toBe('closed'));
   });
 
   test('a request signed with the wrong key is an invalid request', async () => {
@@ -337,7 +359,7 @@ describe('failures, as alipay-sdk meets them', () => {
       { ...account, credentials: { ...(account.credentials as Record<string, string>), privateKey: otherKey } },
       { sandboxUrl: sandbox.url },
     );
-    await expect(provider.queryPayment({ outTradeNo: 'X' })).rejects.toMatchObject({
+    await expect(provider.queryPayment({ outTradeNo: 'X', createdAt: new Date() })).rejects.toMatchObject({
       constructor: ProviderInvalidRequestError,
       providerCode: 'isv.invalid-signature',
     });
@@ -350,7 +372,7 @@ describe('failures, as alipay-sdk meets them', () => {
       externalId: '2021999999999999',
       credentials: { ...(account.credentials as Record<string, string>), appId: '2021999999999999' },
     };
-    await expect(createAlipayProvider(stranger, { sandboxUrl: sandbox.url }).queryPayment({ outTradeNo: 'X' })).rejects.toMatchObject({
+    await expect(createAlipayProvider(stranger, { sandboxUrl: sandbox.url }).queryPayment({ outTradeNo: 'X', createdAt: new Date() })).rejects.toMatchObject({
       constructor: ProviderUnavailableError,
       providerCode: 'response_signature_invalid',
     });
@@ -359,6 +381,6 @@ describe('failures, as alipay-sdk meets them', () => {
   test('an unreachable gateway is retryable', async () => {
     const account = await openAccount();
     const provider = createAlipayProvider(account, { sandboxUrl: `http://127.0.0.1:${await freePort()}` });
-    await expect(provider.queryPayment({ outTradeNo: 'X' })).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'network_error' });
+    await expect(provider.queryPayment({ outTradeNo: 'X', createdAt: new Date() })).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'network_error' });
   });
 });

@@ -11,7 +11,9 @@ import type {
   PaymentProvider,
   ProviderAccount,
   ProviderEnvironment,
+  ProviderOrderRef,
   ProviderRefund,
+  ProviderRefundRef,
   ProviderTrade,
   RawNotification,
   RefundInput,
@@ -120,7 +122,9 @@ export function createAlipayProvider(
     return sdk.pageExecute(method, 'GET', params);
   }
 
-  async function queryPayment({ outTradeNo }: { outTradeNo: string }): Promise<ProviderTrade> {
+  // Alipay finds a trade by out_trade_no alone: the creation times of ProviderOrderRef and
+  // ProviderRefundRef (which UnionPay needs) go unused here.
+  async function queryPayment({ outTradeNo }: ProviderOrderRef): Promise<ProviderTrade> {
     const method = 'alipay.trade.query';
     const answer = await call(method, { out_trade_no: outTradeNo }, alipayTradeQueryResponseSchema);
     if (answer.code !== SUCCESS) {
@@ -146,7 +150,7 @@ export function createAlipayProvider(
     };
   }
 
-  async function queryRefund({ outTradeNo, outRefundNo }: { outTradeNo: string; outRefundNo: string }): Promise<ProviderRefund> {
+  async function queryRefund({ outTradeNo, outRefundNo }: ProviderRefundRef): Promise<ProviderRefund> {
     const method = 'alipay.trade.fastpay.refund.query';
     const answer = await call(
       method,
@@ -217,7 +221,8 @@ export function createAlipayProvider(
 
     queryPayment,
 
-    async closePayment({ outTradeNo }: { outTradeNo: string }): Promise<CloseResult> {
+    async closePayment(order: ProviderOrderRef): Promise<CloseResult> {
+      const { outTradeNo } = order;
       const method = 'alipay.trade.close';
       const answer = await call(method, { out_trade_no: outTradeNo }, alipayTradeCloseResponseSchema);
       if (answer.code === SUCCESS) return 'closed';
@@ -225,7 +230,7 @@ export function createAlipayProvider(
       if (answer.sub_code === 'ACQ.TRADE_NOT_EXIST') return 'closed';
       if (answer.sub_code === 'ACQ.TRADE_STATUS_ERROR' || answer.sub_code === 'ACQ.TRADE_HAS_SUCCESS') {
         // Alipay answers TRADE_STATUS_ERROR both for a paid trade and one closed already: ask which.
-        const trade = await queryPayment({ outTradeNo });
+        const trade = await queryPayment(order);
         if (trade.status === 'succeeded') return 'already_paid';
         if (trade.status === 'closed' || trade.status === 'not_found') return 'closed';
         throw new ProviderUnavailableError(`Alipay refused to close ${outTradeNo} but reports it ${trade.status}`, answer.sub_code);
@@ -249,7 +254,7 @@ export function createAlipayProvider(
       }
       // fund_change=N: no money moved by this call, either because it was made before (same
       // out_request_no) or not at all. Alipay says to ask the refund query which. https://opendocs.alipay.com/open/02ekfk
-      return queryRefund({ outTradeNo: input.outTradeNo, outRefundNo: input.outRefundNo });
+      return queryRefund(input);
     },
 
     queryRefund,

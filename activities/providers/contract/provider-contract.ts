@@ -7,13 +7,24 @@
  * ```
  *
  * The suite creates a payment on each channel, queries, pays through the sandbox, closes, refunds,
- * verifies notifications (valid, forged, for another merchant, wrong amount, replayed, stale) and
- * checks which failures are retryable. What differs between providers lives in the harness.
+ * carries an order on with a second adapter (as another worker would), verifies notifications
+ * (valid, forged, for another merchant, wrong amount, replayed, stale) and checks which failures
+ * are retryable. What differs between providers lives in the harness.
  */
 import type { Channel, NextAction, ProviderName } from '../../../domain/payment';
 import { startReceiver, startTestSandbox, eventually, type Receiver, type ReceivedRequest, type TestSandbox } from '../../../sandbox/sandbox.testing';
 import { NotificationRejectedError, ProviderDeclinedError, ProviderError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
-import type { CreatePaymentInput, CreatePaymentResult, PaymentProvider, ProviderAccount, ProviderEnvironment, RawNotification } from '../provider';
+import type {
+  CreatePaymentInput,
+  CreatePaymentResult,
+  PaymentProvider,
+  ProviderAccount,
+  ProviderEnvironment,
+  ProviderOrderRef,
+  ProviderRefundRef,
+  RawNotification,
+  RefundInput,
+} from '../provider';
 
 export interface ContractChannel {
   channel: Channel;
@@ -54,6 +65,16 @@ function newOutTradeNo(): string {
   return `C${Date.now().toString(36)}${(sequence++).toString(36)}${Math.random().toString(36).slice(2, 8)}`.slice(0, 32);
 }
 
+/** The order a create made, as the payment's row names it afterwards: its number and its creation time. */
+const orderOf = (created: CreatePaymentInput): ProviderOrderRef => ({ outTradeNo: created.outTradeNo, createdAt: created.createdAt });
+
+/** A refund of `order`, created now; its retries carry the same time. */
+const newRefund = (order: ProviderOrderRef, suffix: string): ProviderRefundRef => ({
+  outTradeNo: order.outTradeNo,
+  outRefundNo: `${order.outTradeNo}${suffix}`,
+  requestedAt: new Date(),
+});
+
 export function describeProviderContract(harness: ProviderContractHarness): void {
   describe(`the ${harness.provider} adapter keeps the provider contract`, () => {
     let sandbox: TestSandbox;
@@ -85,6 +106,7 @@ export function describeProviderContract(harness: ProviderContractHarness): void
         description: 'Contract test',
         notifyUrl: `${receiver.url}/${outTradeNo}`,
         returnUrl: 'https://shop.example/return',
+        createdAt: new Date(),
         expiresAt: new Date(Date.now() + 30 * 60_000),
         clientIp: null,
         openid: null,
@@ -92,14 +114,31 @@ export function describeProviderContract(harness: ProviderContractHarness): void
       };
     }
 
-    async function paid(via: PaymentProvider = provider, on: ProviderAccount = account, amountMinor = 1999): Promise<string> {
-      const outTradeNo = newOutTradeNo();
-      const created = await via.createPayment(input(harness.channels[0], outTradeNo, amountMinor));
-      await harness.reachCashier(created);
-      const result = await sandbox.control('POST', '/_control/pay', { provider: harness.provider, out_trade_no: outTradeNo, account: on.externalId, outcome: 'success' });
-      expect(result.status).toBe(200);
-      return outTradeNo;
+    /** An order created (through `via`) and left unpaid. */
+    async function unpaid(via: PaymentProvider = provider): Promise<ProviderOrderRef> {
+      const order = input(harness.channels[0], newOutTradeNo());
+      await via.createPayment(order);
+      return orderOf(order);
     }
+
+    async function paid(via: PaymentProvider = provider, on: ProviderAccount = account, amountMinor = 1999): Promise<ProviderOrderRef> {
+      const order = input(harness.channels[0], newOutTradeNo(), amountMinor);
+      const created = await via.createPayment(order);
+      await harness.reachCashier(created);
+      const result = await sandbox.control('POST', '/_control/pay', { provider: harness.provider, out_trade_no: order.outTradeNo, account: on.externalId, outcome: 'success' });
+      expect(result.status).toBe(200);
+      return orderOf(order);
+    }
+
+    /** The refund's input as the refund workflow would build it, the same on every retry. */
+    const refundInput = (order: ProviderOrderRef, refund: ProviderRefundRef, amountMinor: number, totalAmountMinor: number): RefundInput => ({
+      ...refund,
+      paymentCreatedAt: order.createdAt,
+      amountMinor,
+      totalAmountMinor,
+      reason: null,
+      notifyUrl: `${receiver.url}/${order.outTradeNo}-refunds`,
+    });
 
     async function fault(body: Record<string, unknown>): Promise<void> {
       const result = await sandbox.control('POST', '/_control/faults', { provider: harness.provider, ...body });
@@ -116,15 +155,16 @@ export function describeProviderContract(harness: ProviderContractHarness): void
 
     describe.each(harness.channels)('on $channel', (channel) => {
       test(`create answers ${channel.nextAction}; after the shopper pays, query says succeeded`, async () => {
-        const outTradeNo = newOutTradeNo();
-        const created = await provider.createPayment(input(channel, outTradeNo));
+        const order = input(channel, newOutTradeNo());
+        const { outTradeNo } = order;
+        const created = await provider.createPayment(order);
         expect(created.nextAction.type).toBe(channel.nextAction);
-        const before = await provider.queryPayment({ outTradeNo });
+        const before = await provider.queryPayment(orderOf(order));
         expect(['pending', 'not_found']).toContain(before.status);
 
         await harness.reachCashier(created);
         expect((await sandbox.control('POST', '/_control/pay', { provider: harness.provider, out_trade_no: outTradeNo, account: account.externalId, outcome: 'success' })).status).toBe(200);
-        const after = await provider.queryPayment({ outTradeNo });
+        const after = await provider.queryPayment(orderOf(order));
         expect(after).toMatchObject({ outTradeNo, status: 'succeeded', amountMinor: 1999 });
         expect(after.providerTradeNo).toBeTruthy();
       });
@@ -132,53 +172,68 @@ export function describeProviderContract(harness: ProviderContractHarness): void
 
     describe('close', () => {
       test('an unpaid trade closes, and stays unpaid', async () => {
-        const outTradeNo = newOutTradeNo();
-        await provider.createPayment(input(harness.channels[0], outTradeNo));
-        expect(await provider.closePayment({ outTradeNo })).toBe('closed');
-        expect(['closed', 'not_found']).toContain((await provider.queryPayment({ outTradeNo })).status);
+        const order = await unpaid();
+        expect(await provider.closePayment(order)).toBe('closed');
+        expect(['closed', 'not_found']).toContain((await provider.queryPayment(order)).status);
       });
 
       test('a paid trade answers already_paid', async () => {
-        const outTradeNo = await paid();
-        expect(await provider.closePayment({ outTradeNo })).toBe('already_paid');
-        expect((await provider.queryPayment({ outTradeNo })).status).toBe('succeeded');
+        const order = await paid();
+        expect(await provider.closePayment(order)).toBe('already_paid');
+        expect((await provider.queryPayment(order)).status).toBe('succeeded');
       });
     });
 
     describe('refunds', () => {
       test('partial refunds add up, the same out_refund_no refunds once, and a refund over what is left is refused for good', async () => {
-        const outTradeNo = await paid(provider, account, 1000);
-        const notifyUrl = `${receiver.url}/${outTradeNo}-refunds`;
-        const first = await provider.refund({ outTradeNo, outRefundNo: `${outTradeNo}R1`, amountMinor: 300, totalAmountMinor: 1000, reason: 'damaged', notifyUrl });
+        const order = await paid(provider, account, 1000);
+        const r1 = newRefund(order, 'R1');
+        const r2 = newRefund(order, 'R2');
+        const first = await provider.refund({ ...refundInput(order, r1, 300, 1000), reason: 'damaged' });
         expect(['pending', 'succeeded']).toContain(first.status);
-        const again = await provider.refund({ outTradeNo, outRefundNo: `${outTradeNo}R1`, amountMinor: 300, totalAmountMinor: 1000, reason: 'damaged', notifyUrl });
+        const again = await provider.refund({ ...refundInput(order, r1, 300, 1000), reason: 'damaged' });
         expect(['pending', 'succeeded']).toContain(again.status);
-        await provider.refund({ outTradeNo, outRefundNo: `${outTradeNo}R2`, amountMinor: 600, totalAmountMinor: 1000, reason: null, notifyUrl });
+        await provider.refund(refundInput(order, r2, 600, 1000));
 
         const settled = await eventually(async () => {
-          const refund = await provider.queryRefund({ outTradeNo, outRefundNo: `${outTradeNo}R1` });
+          const refund = await provider.queryRefund(r1);
           expect(refund.status).toBe('succeeded');
           return refund;
         });
         expect(settled.amountMinor).toBe(300);
-        expect((await provider.queryRefund({ outTradeNo, outRefundNo: `${outTradeNo}R2` })).status).toMatch(/pending|succeeded/);
-        expect((await provider.queryRefund({ outTradeNo, outRefundNo: `${outTradeNo}R9` })).status).toBe('not_found');
+        expect((await provider.queryRefund(r2)).status).toMatch(/pending|succeeded/);
+        expect((await provider.queryRefund(newRefund(order, 'R9'))).status).toBe('not_found');
 
-        const over = await provider.refund({ outTradeNo, outRefundNo: `${outTradeNo}R3`, amountMinor: 200, totalAmountMinor: 1000, reason: null, notifyUrl }).catch((error: unknown) => error);
+        const over = await provider.refund(refundInput(order, newRefund(order, 'R3'), 200, 1000)).catch((error: unknown) => error);
         expect(over).toBeInstanceOf(ProviderError);
         expect((over as ProviderError).retryable).toBe(false);
       });
     });
 
+    describe('any worker can carry on an order', () => {
+      test('a second adapter for the account, which never saw the creates, queries, closes and refunds them', async () => {
+        const paidOrder = await paid(provider, account, 1000);
+        const unpaidOrder = await unpaid();
+        // A fresh adapter, as a worker started after a restart (or another worker) would make it.
+        const other = harness.create(account, env());
+        expect(await other.queryPayment(paidOrder)).toMatchObject({ outTradeNo: paidOrder.outTradeNo, status: 'succeeded', amountMinor: 1000 });
+        expect(await other.closePayment(paidOrder)).toBe('already_paid');
+        expect(await other.closePayment(unpaidOrder)).toBe('closed');
+        const refund = newRefund(paidOrder, 'R1');
+        expect(['pending', 'succeeded']).toContain((await other.refund(refundInput(paidOrder, refund, 400, 1000))).status);
+        await eventually(async () => expect((await harness.create(account, env()).queryRefund(refund)).status).toBe('succeeded'));
+      });
+    });
+
     describe('notifications', () => {
       test('a genuine notification verifies, with the trade it reports', async () => {
-        const outTradeNo = await paid();
+        const { outTradeNo } = await paid();
         const verified = await provider.verifyNotification(await firstNotification(outTradeNo));
         expect(verified).toMatchObject({ kind: 'payment', trade: { outTradeNo, status: 'succeeded', amountMinor: 1999 } });
       });
 
       test('a replayed notification verifies the same way again (the caller makes it harmless)', async () => {
-        const outTradeNo = await paid();
+        const { outTradeNo } = await paid();
         const notification = await firstNotification(outTradeNo);
         const once = await provider.verifyNotification(notification);
         const twice = await provider.verifyNotification(notification);
@@ -196,7 +251,7 @@ export function describeProviderContract(harness: ProviderContractHarness): void
 
       test("another merchant's notification is refused, even when the provider signs both with one key", async () => {
         const other = await harness.openAccount(sandbox, { sharingProviderKeysWith: account });
-        const outTradeNo = await paid(harness.create(other, env()), other);
+        const { outTradeNo } = await paid(harness.create(other, env()), other);
         await expect(provider.verifyNotification(await firstNotification(outTradeNo))).rejects.toBeInstanceOf(NotificationRejectedError);
       });
 
@@ -223,17 +278,17 @@ export function describeProviderContract(harness: ProviderContractHarness): void
 
     describe('error classification', () => {
       test("the provider's system error is retryable", async () => {
-        const outTradeNo = await paid();
-        await fault({ out_trade_no: outTradeNo, api: { fail: 'system_error' } });
-        const error = await provider.queryPayment({ outTradeNo }).catch((e: unknown) => e);
+        const order = await paid();
+        await fault({ out_trade_no: order.outTradeNo, api: { fail: 'system_error' } });
+        const error = await provider.queryPayment(order).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ProviderUnavailableError);
         expect((error as ProviderError).retryable).toBe(true);
       });
 
       test('an HTTP 500 is retryable', async () => {
-        const outTradeNo = await paid();
-        await fault({ out_trade_no: outTradeNo, api: { fail: 'http_500' } });
-        await expect(provider.queryPayment({ outTradeNo })).rejects.toBeInstanceOf(ProviderUnavailableError);
+        const order = await paid();
+        await fault({ out_trade_no: order.outTradeNo, api: { fail: 'http_500' } });
+        await expect(provider.queryPayment(order)).rejects.toBeInstanceOf(ProviderUnavailableError);
       });
 
       test('a request signed with the wrong merchant key is refused for good', async () => {

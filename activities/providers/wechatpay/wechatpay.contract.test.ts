@@ -1,0 +1,32 @@
+import { describeProviderContract } from '../contract/provider-contract';
+import type { ProviderAccount } from '../provider';
+import { wechatpayCredentialsFromSandbox, type WechatpayCredentials } from './wechatpay.config';
+import { createWechatpayProvider } from './wechatpay.provider';
+
+describeProviderContract({
+  provider: 'wechatpay',
+  channels: [
+    { channel: 'wechat_native', nextAction: 'display_qr_code' },
+    { channel: 'wechat_jsapi', nextAction: 'wechat_jsapi', input: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' } },
+    { channel: 'wechat_h5', nextAction: 'redirect_to_url', input: { clientIp: '203.0.113.7' } },
+  ],
+  create: createWechatpayProvider,
+  async openAccount(sandbox, options = {}) {
+    const opened = await sandbox.control('POST', '/_control/accounts', {
+      provider: 'wechatpay',
+      ...(options.sharingProviderKeysWith ? { share_provider_keys_with: options.sharingProviderKeysWith.externalId } : {}),
+    });
+    expect(opened.status).toBe(201);
+    const credentials = wechatpayCredentialsFromSandbox(opened.body);
+    return { id: `pa_${credentials.mchid}`, provider: 'wechatpay', livemode: false, externalId: credentials.mchid, credentials };
+  },
+  withWrongMerchantKey(account: ProviderAccount, other: ProviderAccount): ProviderAccount {
+    const mine = account.credentials as WechatpayCredentials;
+    return { ...account, credentials: { ...mine, merchantPrivateKey: (other.credentials as WechatpayCredentials).merchantPrivateKey } };
+  },
+  async reachCashier() {
+    // WeChat creates the order at prepay: every channel can be paid (and queried) at once.
+  },
+  // WeChat signs Wechatpay-Timestamp and asks receivers to refuse it when more than 5 minutes off.
+  checksNotificationTimestamp: true,
+});
