@@ -1,0 +1,31 @@
+// The simulator keeps its own copy of these helpers instead of importing the adapter's: the
+// conformance tests are worth more when the two sides do not share code that could be wrong in the same way.
+
+const CHINA_OFFSET_MS = 8 * 3600_000;
+
+const china = (date: Date): string => new Date(date.getTime() + CHINA_OFFSET_MS).toISOString();
+
+/** txnTime / payTimeout: `yyyyMMddHHmmss`, China time. */
+export function formatTxnTime(date: Date): string {
+  const iso = china(date);
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
+}
+
+/** traceTime: `MMddHHmmss`, China time. */
+export function formatTraceTime(date: Date): string {
+  return formatTxnTime(date).slice(4);
+}
+
+/** settleDate: `MMdd`, China time. */
+export function formatSettleDate(date: Date): string {
+  return formatTxnTime(date).slice(4, 8);
+}
+
+/** `yyyyMMddHHmmss` in China time → Date; null when malformed or not a real time. */
+export function parseTxnTime(text: string): Date | null {
+  const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
+  if (!match) return null;
+  const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second) - CHINA_OFFSET_MS);
+  return formatTxnTime(date) === text ? date : null;
+}
