@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { DueRunner } from './due-runner';
 
-/** One HTTP request a simulator sends to a merchant's notify URL, ready to go (signed, possibly tampered). */
+/** One HTTP request a simulator sends to a merchant's notify URL, signed (in its body, or by the provider's headers hook at each attempt), possibly tampered. */
 export interface OutboundNotification {
   provider: string;
   accountId: string;
@@ -12,7 +12,35 @@ export interface OutboundNotification {
   url: string;
   contentType: string;
   body: string;
+  /**
+   * For providers that sign each attempt in headers (see `NotificationHeadersHook`): what was
+   * decided when it was queued (which key, whether to tamper), stored with the notification and
+   * handed back at every attempt, so that every retry, after a restart too, is signed the same way.
+   */
+  signing?: NotificationSigning;
 }
+
+/** A provider's signing decision for one notification; JSON, as it is stored in `sandbox_notifications.signing`. */
+export type NotificationSigning = Readonly<Record<string, string | number | boolean | null>>;
+
+/** One attempt at a queued notification, about to be sent. */
+export interface NotificationAttempt {
+  accountId: string;
+  outTradeNo: string;
+  kind: string;
+  body: string;
+  /** 1 for the first attempt, 2 for the first retry, and so on. */
+  attempt: number;
+  /** `OutboundNotification.signing` as it was queued; null when there was none (or for a row older than the column). */
+  signing: NotificationSigning | null;
+}
+
+/**
+ * The headers a provider adds to one attempt (besides `Content-Type`, which the notification
+ * names), computed just before it is sent: WeChat Pay signs a fresh timestamp into each. When it
+ * throws, the attempt is recorded as failed and retried on the provider's schedule.
+ */
+export type NotificationHeadersHook = (attempt: NotificationAttempt) => Promise<Record<string, string>>;
 
 export interface DeliveryPlan {
   /** How many identical copies to send (the `duplicate` fault sends more than one). */
@@ -52,6 +80,8 @@ export type AcknowledgementRule = (status: number, body: string) => boolean;
 interface NotificationRow {
   id: string;
   provider: string;
+  account_id: string;
+  out_trade_no: string;
   kind: string;
   url: string;
   content_type: string;
@@ -61,7 +91,11 @@ interface NotificationRow {
   attempts: DeliveryAttempt[];
   next_attempt_at: Date | null;
   created_at: Date;
+  signing: NotificationSigning | null;
 }
+
+const ROW_COLUMNS =
+  'id, provider, account_id, out_trade_no, kind, url, content_type, body, schedule_ms, state, attempts, next_attempt_at, created_at, signing';
 
 const CLAIM_BATCH = 20;
 /** A claimed notification is invisible to other claimers this long, longer than one attempt can take. */
@@ -69,6 +103,26 @@ const LEASE_MS = 2 * 60_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 const POLL_MS = 1_000;
 const RECORDED_BODY_CHARS = 2_000;
+
+/**
+ * Adds the columns the notifier came to need after `sandbox_notifications` was first created, so
+ * that a database made by an earlier sandbox keeps working. Idempotent; run before the notifier
+ * is used. It takes db.ts's schema lock, as sandboxes sharing a database may start together.
+ */
+export async function prepareNotificationTable(pool: Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('tongbao_sandbox_schema'))");
+    await client.query('ALTER TABLE sandbox_notifications ADD COLUMN IF NOT EXISTS signing jsonb');
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
 
 /**
  * Sends simulators' notifications and retries them on each provider's schedule. Notifications
@@ -84,6 +138,8 @@ export class Notifier {
     private readonly pool: Pool,
     private readonly logger: Logger,
     private readonly acknowledges: (provider: string) => AcknowledgementRule,
+    /** The provider's hook for per-attempt headers, if it has one; looked up at each attempt, as `acknowledges` is. */
+    private readonly headersFor: (provider: string) => NotificationHeadersHook | undefined = () => undefined,
   ) {
     this.runner = new DueRunner(
       () => this.runDue(),
@@ -117,8 +173,8 @@ export class Notifier {
     for (let i = 0; i < copies; i++) {
       await this.pool.query(
         `INSERT INTO sandbox_notifications
-           (provider, account_id, out_trade_no, kind, url, content_type, body, schedule_ms, state, next_attempt_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+           (provider, account_id, out_trade_no, kind, url, content_type, body, schedule_ms, state, next_attempt_at, created_at, signing)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
         [
           notification.provider,
           notification.accountId,
@@ -131,6 +187,7 @@ export class Notifier {
           plan.drop ? 'dropped' : 'pending',
           plan.drop ? null : firstAt,
           now,
+          notification.signing === undefined ? null : JSON.stringify(notification.signing),
         ],
       );
     }
@@ -143,7 +200,7 @@ export class Notifier {
 
   async listFor(provider: string, accountId: string, outTradeNo: string): Promise<NotificationRecord[]> {
     const { rows } = await this.pool.query<NotificationRow>(
-      `SELECT id, provider, kind, url, content_type, body, schedule_ms, state, attempts, next_attempt_at, created_at
+      `SELECT ${ROW_COLUMNS}
          FROM sandbox_notifications WHERE provider = $1 AND account_id = $2 AND out_trade_no = $3 ORDER BY id`,
       [provider, accountId, outTradeNo],
     );
@@ -168,7 +225,7 @@ export class Notifier {
           WHERE id IN (SELECT id FROM sandbox_notifications
                         WHERE state = 'pending' AND next_attempt_at <= $1
                         ORDER BY next_attempt_at LIMIT ${CLAIM_BATCH} FOR UPDATE SKIP LOCKED)
-          RETURNING id, provider, kind, url, content_type, body, schedule_ms, state, attempts, next_attempt_at, created_at`,
+          RETURNING ${ROW_COLUMNS}`,
         [now, new Date(now.getTime() + LEASE_MS)],
       );
       for (const row of rows) {
@@ -187,12 +244,15 @@ export class Notifier {
   }
 
   private async deliver(row: NotificationRow): Promise<void> {
+    const made = row.attempts.length + 1;
     const started = Date.now();
     const attempt: DeliveryAttempt = { at: new Date(started).toISOString(), status: null, body: null, error: null, duration_ms: 0 };
     try {
+      const headers = new Headers(await this.attemptHeaders(row, made));
+      headers.set('content-type', row.content_type);
       const response = await fetch(row.url, {
         method: 'POST',
-        headers: { 'content-type': row.content_type },
+        headers,
         body: row.body,
         redirect: 'manual',
         signal: AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), this.abort.signal]),
@@ -205,7 +265,6 @@ export class Notifier {
     attempt.duration_ms = Date.now() - started;
     if (this.stopped && attempt.status === null) return; // shutting down: the lease expires and a later run retries it
     const accepted = attempt.status !== null && this.acknowledges(row.provider)(attempt.status, attempt.body ?? '');
-    const made = row.attempts.length + 1;
     const waitMs = row.schedule_ms[made - 1];
     const state: NotificationState = accepted ? 'delivered' : waitMs === undefined ? 'exhausted' : 'pending';
     const nextAt = state === 'pending' ? new Date(Date.now() + (waitMs ?? 0)) : null;
@@ -218,6 +277,25 @@ export class Notifier {
       'notification attempt',
     );
     if (nextAt) this.wakeAt(nextAt.getTime());
+  }
+
+  /** The provider's headers for this attempt; a hook that fails fails the attempt, which is then retried. */
+  private async attemptHeaders(row: NotificationRow, attempt: number): Promise<Record<string, string>> {
+    const hook = this.headersFor(row.provider);
+    if (!hook) return {};
+    try {
+      return await hook({ accountId: row.account_id, outTradeNo: row.out_trade_no, kind: row.kind, body: row.body, attempt, signing: row.signing });
+    } catch (error) {
+      throw new NotificationHeadersError(row.provider, error);
+    }
+  }
+}
+
+/** Raised when a provider's `NotificationHeadersHook` fails; the attempt is recorded with it as its error. */
+export class NotificationHeadersError extends Error {
+  constructor(provider: string, cause: unknown) {
+    super(`${provider} could not make this attempt's headers`, { cause });
+    this.name = new.target.name;
   }
 }
 

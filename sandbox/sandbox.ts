@@ -8,14 +8,18 @@ import { controlRoutes } from './control.routes';
 import { openDatabase } from './db';
 import { ControlError } from './errors';
 import { FaultStore } from './faults';
-import { Notifier } from './notifier';
+import { Notifier, prepareNotificationTable } from './notifier';
 import type { ProviderSimulator, SimulatorContext, SimulatorFactory } from './simulator';
 import { TradeTimers } from './trade-timers';
 import { TradeStore } from './trades';
+import { createUnionpaySimulator } from './unionpay/unionpay.simulator';
+import { createWechatpaySimulator } from './wechatpay/wechatpay.simulator';
 
 /** One line per provider. */
 const SIMULATORS: Record<string, SimulatorFactory> = {
   alipay: createAlipaySimulator,
+  wechatpay: createWechatpaySimulator,
+  unionpay: createUnionpaySimulator,
 };
 
 export interface SandboxOptions {
@@ -63,8 +67,15 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   const trades = new TradeStore(pool);
   const faults = new FaultStore();
   const simulators = new Map<string, ProviderSimulator>();
-  const notifier = new Notifier(pool, logger, (provider) => (status, body) =>
-    simulators.get(provider)?.acknowledges(status, body) ?? false,
+  await prepareNotificationTable(pool);
+  const notifier = new Notifier(
+    pool,
+    logger,
+    (provider) => (status, body) => simulators.get(provider)?.acknowledges(status, body) ?? false,
+    (provider) => {
+      const simulator = simulators.get(provider);
+      return simulator?.notificationHeaders?.bind(simulator);
+    },
   );
   const timers = new TradeTimers(
     trades,

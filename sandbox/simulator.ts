@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import type { Logger } from 'pino';
 import type { AccountStore } from './accounts';
 import type { FaultStore } from './faults';
-import type { Notifier } from './notifier';
+import type { NotificationAttempt, Notifier } from './notifier';
 import type { TradeTimers } from './trade-timers';
 import type { PayOutcome, StoredTrade, TradeKey, TradeStore } from './trades';
 
@@ -58,6 +58,29 @@ export interface ProviderSimulator {
 
   /** Whether the merchant's answer to a notification acknowledges it. */
   acknowledges(status: number, body: string): boolean;
+
+  /**
+   * Headers for one attempt at one of this provider's notifications, called by the notifier just
+   * before each attempt, for providers that sign in headers rather than in the body. WeChat Pay
+   * signs `timestamp\nnonce\nbody\n` into `Wechatpay-Signature` and receivers refuse a timestamp
+   * more than 5 minutes off, so a retry hours later must be signed anew:
+   *
+   * ```ts
+   * async notificationHeaders({ accountId, body, signing }) {
+   *   const key = await this.keyFor(accountId, signing?.serial);   // decided when queued
+   *   const timestamp = String(Math.floor(Date.now() / 1000));
+   *   const nonce = randomAlphanumeric(32);
+   *   return { 'Wechatpay-Timestamp': timestamp, 'Wechatpay-Nonce': nonce, 'Wechatpay-Serial': key.serial,
+   *            'Wechatpay-Signature': rsaSign(`${timestamp}\n${nonce}\n${body}\n`, key.private_key) };
+   * }
+   * ```
+   *
+   * Whatever it must decide once per notification (which key; faults such as a forged signature)
+   * goes into `OutboundNotification.signing` at `notifier.enqueue(…)` and comes back here as
+   * `signing`, so that every retry is signed alike, after a restart too. Without this method the
+   * notification is sent with its body and content type only (Alipay, UnionPay sign the body).
+   */
+  notificationHeaders?(notification: NotificationAttempt): Promise<Record<string, string>>;
 }
 
 export type SimulatorFactory = (context: SimulatorContext) => ProviderSimulator;
