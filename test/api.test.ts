@@ -132,7 +132,16 @@ describe("a merchant's channels are routed to provider accounts", () => {
       `select r.channel, a.provider, a.merchant_id from channel_routes r join provider_accounts a on a.id = r.provider_account_id where r.merchant_id = $1 and not r.livemode order by r.channel`,
       [merchantId],
     );
-    expect(routes.filter((r) => r.provider === 'alipay').map((r) => r.channel)).toEqual(['alipay_pc', 'alipay_qr', 'alipay_wap']);
+    expect(routes.map((r) => `${r.provider}:${r.channel}`)).toEqual([
+      'alipay:alipay_pc',
+      'alipay:alipay_qr',
+      'alipay:alipay_wap',
+      'unionpay:unionpay_pc',
+      'unionpay:unionpay_wap',
+      'wechatpay:wechat_h5',
+      'wechatpay:wechat_jsapi',
+      'wechatpay:wechat_native',
+    ]);
     expect(routes.every((r) => r.merchant_id === merchantId)).toBe(true);
   });
 
@@ -143,6 +152,23 @@ describe("a merchant's channels are routed to provider accounts", () => {
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ error: { code: 'channel_not_configured', param: 'channel' } });
     expect((await apiFetch(secretKey, 'POST', '/v1/payments', body)).status).toBe(201);
+  });
+});
+
+describe('a merchant created before a provider existed', () => {
+  test('gets its sandbox account and channel routes when the admin asks, once', async () => {
+    const { merchantId, secretKey } = await createTestMerchant();
+    // As if WeChat Pay had not existed when the merchant was created.
+    await queryDb(`delete from channel_routes where merchant_id = $1 and channel like 'wechat_%'`, [merchantId]);
+    await queryDb(`delete from provider_accounts where merchant_id = $1 and provider = 'wechatpay'`, [merchantId]);
+    const before = await apiFetch(secretKey, 'POST', '/v1/payments', { ...body, channel: 'wechat_native' });
+    expect(before.body).toMatchObject({ error: { code: 'channel_not_configured', param: 'channel' } });
+
+    const opened = await adminFetch('POST', `/v1/admin/merchants/${merchantId}/sandbox_accounts`, {});
+    expect(opened).toMatchObject({ status: 200, body: { merchant: merchantId, opened: ['wechatpay'] } });
+    expect((await apiFetch(secretKey, 'POST', '/v1/payments', { ...body, channel: 'wechat_native' })).status).toBe(201);
+    expect((await adminFetch('POST', `/v1/admin/merchants/${merchantId}/sandbox_accounts`, {})).body).toMatchObject({ opened: [] });
+    expect((await adminFetch('POST', '/v1/admin/merchants/mer_doesnotexist/sandbox_accounts', {})).status).toBe(404);
   });
 });
 

@@ -56,4 +56,24 @@ describe('when the worker is killed in the middle of a payment and started again
     const transitions = await queryDb('select to_status from payment_transitions where payment_id = $1', [payment.id]);
     expect(transitions).toEqual([{ to_status: 'requires_action' }, { to_status: 'succeeded' }]);
   });
+
+  test('a UnionPay payment whose notification is lost is settled by query in a worker that never saw its create', async () => {
+    const { secretKey } = await createTestMerchant();
+    const created = await call(secretKey, 'POST', '/v1/payments', { amount: 5000, currency: 'CNY', channel: 'unionpay_pc', description: 'Porcelain cup', return_url: 'https://shop.example/done' });
+    expect(created.status).toBe(201);
+    const payment = created.body as { id: string; out_trade_no: string; next_action: { redirect_to_url: { url: string; form: Record<string, string> } } };
+    const { url, form } = payment.next_action.redirect_to_url;
+    expect((await fetch(url, { method: 'POST', body: new URLSearchParams(form) })).status).toBe(200);
+    expect((await sandboxControl('POST', '/_control/faults', { provider: 'unionpay', out_trade_no: payment.out_trade_no, notifications: 'drop' })).status).toBe(201);
+
+    await stopProcess(worker, 'SIGKILL');
+    expect((await sandboxControl('POST', '/_control/pay', { provider: 'unionpay', out_trade_no: payment.out_trade_no, outcome: 'success' })).status).toBe(200);
+    worker = await startAppProcess('temporal/worker.js', { TEMPORAL_TASK_QUEUE: taskQueue }, /worker running/);
+    await eventually(async () => {
+      const current = (await call(secretKey, 'GET', `/v1/payments/${payment.id}`)).body as { status: string };
+      expect(current.status).toBe('succeeded');
+    }, { timeoutMs: 60_000 });
+    const sources = await queryDb<{ source: string }>('select source from payment_transitions where payment_id = $1 order by id', [payment.id]);
+    expect(sources.map((r) => r.source)).toEqual(['create', 'poll']);
+  });
 });
