@@ -1,41 +1,17 @@
+import { buyerPage, buyerResultPage, escapeHtml, type BuyerPageTheme } from '../html';
 import { yuan, type AlipaySimTrade } from './alipay.model';
 
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-}
+const THEME: BuyerPageTheme = {
+  brand: '支付宝 · Alipay',
+  brandColour: '#1677ff',
+  pageBackground: '#f5f5f5',
+  textColour: '#333',
+  failColour: '#d4380d',
+  errorColour: '#d4380d',
+  extraCss: '  header small { opacity: .8; }',
+};
 
-function layout(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>
-  body { font-family: system-ui, -apple-system, "PingFang SC", sans-serif; background: #f5f5f5; margin: 0; color: #333; }
-  header { background: #1677ff; color: #fff; padding: 12px 20px; font-size: 18px; }
-  header small { opacity: .8; margin-left: 8px; font-size: 12px; }
-  main { max-width: 420px; margin: 24px auto; background: #fff; border-radius: 8px; padding: 24px; box-shadow: 0 1px 4px rgba(0,0,0,.08); }
-  .amount { font-size: 36px; font-weight: 600; text-align: center; margin: 8px 0 4px; }
-  .subject { text-align: center; color: #666; margin-bottom: 20px; }
-  dl { display: grid; grid-template-columns: auto 1fr; gap: 6px 12px; font-size: 13px; color: #666; }
-  dd { margin: 0; word-break: break-all; }
-  form { margin-top: 16px; }
-  button { width: 100%; padding: 12px; font-size: 16px; border: 0; border-radius: 6px; cursor: pointer; }
-  button.pay { background: #1677ff; color: #fff; }
-  button.fail { background: #fff; color: #d4380d; border: 1px solid #d4380d; }
-  .status { text-align: center; font-size: 20px; margin: 12px 0; }
-  .error { color: #d4380d; }
-</style>
-</head>
-<body>
-<header>支付宝 · Alipay<small>Tongbao sandbox — no real money moves</small></header>
-<main>
-${body}
-</main>
-</body>
-</html>`;
-}
+const layout = (title: string, body: string): string => buyerPage(THEME, title, body);
 
 /** The page the buyer sees after opening page.pay / wap.pay or scanning the precreate QR code. */
 export function cashierPage(trade: AlipaySimTrade, actions: { pay: string; fail: string }): string {
@@ -58,16 +34,8 @@ export function cashierPage(trade: AlipaySimTrade, actions: { pay: string; fail:
   );
 }
 
-export function resultPage(
-  title: string,
-  message: string,
-  options: { error?: boolean; link?: { href: string; label: string } } = {},
-): string {
-  const link = options.link ? `<p><a href="${escapeHtml(options.link.href)}">${escapeHtml(options.link.label)}</a></p>` : '';
-  return layout(
-    title,
-    `<p class="status${options.error ? ' error' : ''}" data-testid="result">${escapeHtml(message)}</p>${link}`,
-  );
+export function resultPage(title: string, message: string, options: Parameters<typeof buyerResultPage>[3] = {}): string {
+  return buyerResultPage(THEME, title, message, options);
 }
 
 /** What Alipay shows a browser that brought an invalid page.pay / wap.pay request. */

@@ -9,7 +9,8 @@ import {
   type AlipaySandboxSecrets,
   type AlipaySimTrade,
 } from './alipay.model';
-import { cashierPage, escapeHtml, gatewayErrorPage, resultPage } from './alipay.pages';
+import { escapeHtml } from '../html';
+import { cashierPage, gatewayErrorPage, resultPage } from './alipay.pages';
 import { gatewayResponseText, requestSignContent, rsa2Verify } from './alipay.signature';
 import type { AlipaySimulator, BizContent, GatewayAnswer } from './alipay.simulator';
 import { parseChinaTime } from './alipay.time';

@@ -1,12 +1,15 @@
-import { generateKeyPair, randomInt } from 'node:crypto';
-import { promisify } from 'node:util';
 import type { Router } from 'express';
 import { z } from 'zod';
 import { fromDecimalString } from '../../domain/money';
 import { randomToken } from '../../domain/ids';
-import { ControlBadRequestError, ControlConflictError, ControlNotFoundError } from '../errors';
+import { parseAccountOptions } from '../account-options';
+import { autoPayIfDue } from '../auto-pay';
+import { ControlConflictError, ControlNotFoundError } from '../errors';
+import { newRsaKeyPair } from '../keys';
+import { randomDigits } from '../random';
 import type { ProviderSimulator, SimulatorContext } from '../simulator';
 import type { PayOutcome, StoredTrade, TradeKey } from '../trades';
+import { isHttpUrl } from '../urls';
 import { alipayRoutes } from './alipay.routes';
 import {
   businessFailed,
@@ -24,8 +27,6 @@ import { notificationSignContent, rsa2Sign } from './alipay.signature';
 import { formatChinaTime, formatChinaTimeMillis, parseChinaTime, parseTimeoutExpress } from './alipay.time';
 
 const PROVIDER = 'alipay';
-const generateKeyPairAsync = promisify(generateKeyPair);
-
 /** Alipay retries an unacknowledged notification after 4m, 10m, 10m, 1h, 2h, 6h and 15h. https://opendocs.alipay.com/open/270/105902 */
 export const ALIPAY_NOTIFY_RETRY_MINUTES = [4, 10, 10, 60, 120, 360, 900] as const;
 
@@ -73,21 +74,16 @@ export class AlipaySimulator implements ProviderSimulator {
   }
 
   async createAccount(options: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const parsed = accountOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const param = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path.map(String).join('.');
-      throw new ControlBadRequestError(`${param}: ${issue.message}`, param || null);
-    }
+    const requested = parseAccountOptions(accountOptionsSchema, options);
     let platform: { privateKey: string; publicKey: string };
-    if (parsed.data.share_provider_keys_with) {
-      const other = await this.account(parsed.data.share_provider_keys_with);
+    if (requested.share_provider_keys_with) {
+      const other = await this.account(requested.share_provider_keys_with);
       if (!other) throw new ControlNotFoundError('no such alipay app to share its key with', 'share_provider_keys_with');
       platform = { privateKey: other.platform_private_key, publicKey: other.platform_public_key };
     } else {
-      platform = await newKeyPair();
+      platform = await newRsaKeyPair('pkcs1');
     }
-    const merchant = await newKeyPair();
+    const merchant = await newRsaKeyPair('pkcs1');
     for (;;) {
       const secrets: AlipaySandboxSecrets = {
         app_id: `2021${randomDigits(12)}`,
@@ -335,19 +331,7 @@ export class AlipaySimulator implements ProviderSimulator {
 
   async onTradeDue(key: TradeKey, due: { expired: boolean; autoPay: boolean }): Promise<void> {
     if (await this.expireIfDue(key)) return;
-    if (!due.autoPay) return;
-    const trade = await this.context.trades.get<AlipaySimTrade>(key);
-    if (!trade?.autoPayAt || !trade.autoPayOutcome || trade.autoPayAt.getTime() > Date.now()) return;
-    try {
-      await this.pay(key, trade.autoPayOutcome);
-    } catch (error) {
-      if (!(error instanceof ControlConflictError)) throw error;
-      // Paid or closed meanwhile: nothing left to pay.
-      await this.context.trades.change<AlipaySimTrade, void>(key, (current) => ({
-        next: current ? { ...current, autoPayAt: null, autoPayOutcome: null } : null,
-        result: undefined,
-      }));
-    }
+    if (due.autoPay) await autoPayIfDue(this.context.trades, this, key);
   }
 
   /** The synchronous return: the shopper's browser is sent to return_url with Alipay's signed parameters. */
@@ -676,31 +660,7 @@ function text(value: unknown): string | undefined {
   return undefined;
 }
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
-function randomDigits(count: number): string {
-  let out = '';
-  while (out.length < count) out += String(randomInt(0, 1e9)).padStart(9, '0');
-  return out.slice(0, count);
-}
-
 /** Alipay trade numbers are 28 digits, starting with the date. */
 function newTradeNo(now: Date): string {
   return `${formatChinaTime(now).slice(0, 10).replaceAll('-', '')}22001${randomDigits(15)}`;
-}
-
-async function newKeyPair(): Promise<{ privateKey: string; publicKey: string }> {
-  const { privateKey, publicKey } = await generateKeyPairAsync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  });
-  return { privateKey, publicKey };
 }

@@ -1,42 +1,21 @@
+import { buyerPage, buyerResultPage, escapeHtml, type BuyerPageTheme } from '../html';
 import { respMsgOf, yuan, type GatewayRefusal, type UnionpaySimConsume } from './unionpay.model';
 
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-}
-
-function layout(title: string, body: string, onload = ''): string {
-  return `<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>
-  body { font-family: system-ui, -apple-system, "PingFang SC", sans-serif; background: #f2f2f2; margin: 0; color: #333; }
-  header { background: #e60012; color: #fff; padding: 12px 20px; font-size: 18px; }
-  header small { opacity: .85; margin-left: 8px; font-size: 12px; }
-  main { max-width: 440px; margin: 24px auto; background: #fff; border-radius: 8px; padding: 24px; box-shadow: 0 1px 4px rgba(0,0,0,.08); }
-  .amount { font-size: 36px; font-weight: 600; text-align: center; margin: 8px 0 16px; }
-  dl { display: grid; grid-template-columns: auto 1fr; gap: 6px 12px; font-size: 13px; color: #666; }
-  dd { margin: 0; word-break: break-all; }
-  form { margin-top: 16px; }
+const THEME: BuyerPageTheme = {
+  brand: '银联在线支付 · UnionPay',
+  brandColour: '#e60012',
+  pageBackground: '#f2f2f2',
+  textColour: '#333',
+  failColour: '#e60012',
+  errorColour: '#c00',
+  extraCss: `  main { max-width: 440px; }
+  .amount { margin-bottom: 16px; }
   label { display: block; font-size: 14px; margin-bottom: 6px; }
   input[type=text] { width: 100%; box-sizing: border-box; padding: 10px; font-size: 16px; border: 1px solid #ccc; border-radius: 6px; letter-spacing: 1px; }
-  button { width: 100%; padding: 12px; font-size: 16px; border: 0; border-radius: 6px; cursor: pointer; margin-top: 12px; }
-  button.pay { background: #e60012; color: #fff; }
-  button.fail { background: #fff; color: #e60012; border: 1px solid #e60012; }
-  .status { text-align: center; font-size: 20px; margin: 12px 0; }
-  .error { color: #c00; }
-</style>
-</head>
-<body${onload}>
-<header>银联在线支付 · UnionPay<small>Tongbao sandbox — no real money moves</small></header>
-<main>
-${body}
-</main>
-</body>
-</html>`;
-}
+  button { margin-top: 12px; }`,
+};
+
+const layout = (title: string, body: string, bodyAttributes = ''): string => buyerPage(THEME, title, body, bodyAttributes);
 
 /** The card page a shopper sees after their browser brought the consume form to frontTransReq. */
 export function cashierPage(order: UnionpaySimConsume, actions: { pay: string; fail: string }, testCardNo: string): string {
@@ -73,8 +52,8 @@ export function gatewayErrorPage(refusal: GatewayRefusal): string {
   );
 }
 
-export function resultPage(title: string, message: string, options: { error?: boolean } = {}): string {
-  return layout(title, `<p class="status${options.error ? ' error' : ''}" data-testid="result">${escapeHtml(message)}</p>`);
+export function resultPage(title: string, message: string, options: Parameters<typeof buyerResultPage>[3] = {}): string {
+  return buyerResultPage(THEME, title, message, options);
 }
 
 /** The browser carries the signed front notification to frontUrl: an auto-submitting POST form. */

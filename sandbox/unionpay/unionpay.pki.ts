@@ -1,13 +1,11 @@
-import { generateKeyPair, randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
 import forge from 'node-forge';
+import { newRsaKeyPair } from '../keys';
 import { certIdOfPem } from './unionpay.signature';
 import type { UnionpayPlatformSecrets } from './unionpay.model';
 
 // The sandbox's stand-in for UnionPay's PKI (CFCA issues the real one). node:crypto makes the RSA
 // keys; node-forge, which can build X.509 certificates and PKCS#12 files, does the rest.
-
-const generateKeyPairAsync = promisify(generateKeyPair);
 
 /**
  * The CN of the sandbox's signing certificate. UnionPay's SDK reads the owner from the third
@@ -17,20 +15,6 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 export const SANDBOX_SIGNER_CN = '041@Z12@00040000:SIGN@00000062';
 
 const DAY_MS = 86_400_000;
-
-interface KeyPairPem {
-  privateKey: string;
-  publicKey: string;
-}
-
-async function newKeyPair(): Promise<KeyPairPem> {
-  const { privateKey, publicKey } = await generateKeyPairAsync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  });
-  return { privateKey, publicKey };
-}
 
 /** A positive serial number of 8 random bytes, as hex without a leading zero byte. */
 function newSerial(): string {
@@ -89,7 +73,7 @@ function issue(options: IssueOptions): string {
 
 /** UnionPay's root and middle CAs and its signing certificate, new. */
 export async function createPlatformPki(now: Date = new Date()): Promise<UnionpayPlatformSecrets> {
-  const [root, middle, signer] = await Promise.all([newKeyPair(), newKeyPair(), newKeyPair()]);
+  const [root, middle, signer] = await Promise.all([newRsaKeyPair('pkcs1'), newRsaKeyPair('pkcs1'), newRsaKeyPair('pkcs1')]);
   const from = new Date(now.getTime() - DAY_MS);
   const rootCert = issue({
     subject: name('Tongbao Sandbox UnionPay Root CA', 'Root'),
@@ -138,7 +122,7 @@ export interface MerchantSigningCertificate {
 
 /** A signing certificate for merchant `merId`, issued by the middle CA, with its key in a PFX. */
 export async function issueMerchantCertificate(platform: UnionpayPlatformSecrets, merId: string, password: string, now: Date = new Date()): Promise<MerchantSigningCertificate> {
-  const keys = await newKeyPair();
+  const keys = await newRsaKeyPair('pkcs1');
   const certPem = issue({
     subject: name(`041@Z${merId}@Tongbao Sandbox Merchant ${merId}@00000001`, 'Merchants'),
     publicKeyPem: keys.publicKey,

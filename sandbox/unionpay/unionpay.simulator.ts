@@ -1,10 +1,13 @@
-import { randomInt } from 'node:crypto';
 import type { Router } from 'express';
 import { z } from 'zod';
 import { randomToken } from '../../domain/ids';
-import { ControlBadRequestError, ControlConflictError, ControlNotFoundError } from '../errors';
+import { parseAccountOptions } from '../account-options';
+import { autoPayIfDue } from '../auto-pay';
+import { ControlConflictError, ControlNotFoundError } from '../errors';
+import { randomDigits } from '../random';
 import type { ProviderSimulator, SimulatorContext } from '../simulator';
 import type { PayOutcome, StoredTrade, TradeKey } from '../trades';
+import { isHttpUrl } from '../urls';
 import {
   PLATFORM_ACCOUNT_ID,
   respMsgOf,
@@ -109,13 +112,8 @@ export class UnionpaySimulator implements ProviderSimulator {
   }
 
   async createAccount(options: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const parsed = accountOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const param = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path.map(String).join('.');
-      throw new ControlBadRequestError(`${param}: ${issue.message}`, param || null);
-    }
-    if (parsed.data.share_provider_keys_with && !(await this.merchant(parsed.data.share_provider_keys_with))) {
+    const requested = parseAccountOptions(accountOptionsSchema, options);
+    if (requested.share_provider_keys_with && !(await this.merchant(requested.share_provider_keys_with))) {
       throw new ControlNotFoundError('no such unionpay merchant to share keys with', 'share_provider_keys_with');
     }
     const platform = await this.platform();
@@ -483,19 +481,7 @@ export class UnionpaySimulator implements ProviderSimulator {
 
   async onTradeDue(key: TradeKey, due: { expired: boolean; autoPay: boolean }): Promise<void> {
     if (await this.expireIfDue(key)) return;
-    if (!due.autoPay) return;
-    const trade = await this.context.trades.get<UnionpaySimRecord>(key);
-    if (!trade?.autoPayAt || !trade.autoPayOutcome || trade.autoPayAt.getTime() > Date.now()) return;
-    try {
-      await this.pay(key, trade.autoPayOutcome);
-    } catch (error) {
-      if (!(error instanceof ControlConflictError)) throw error;
-      // Paid or expired meanwhile: nothing left to pay.
-      await this.context.trades.change<UnionpaySimRecord, void>(key, (current) => ({
-        next: current ? { ...current, autoPayAt: null, autoPayOutcome: null } : null,
-        result: undefined,
-      }));
-    }
+    if (due.autoPay) await autoPayIfDue(this.context.trades, this, key);
   }
 
   describeTrade(stored: StoredTrade): Record<string, unknown> {
@@ -692,21 +678,6 @@ function parseTxnAmt(value: string | undefined): number | null {
   if (!value || !/^\d{1,12}$/.test(value)) return null;
   const fen = Number(value);
   return fen > 0 ? fen : null;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
-function randomDigits(count: number): string {
-  let out = '';
-  while (out.length < count) out += String(randomInt(0, 1e9)).padStart(9, '0');
-  return out.slice(0, count);
 }
 
 /** UnionPay's queryId: 21 digits, starting with the China-time date and time. */

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { ControlError } from '../errors';
+import { isHttpUrl } from '../urls';
 import { apiError, paramError, systemError, type ApiAnswer, type WechatpaySandboxSecrets, type WechatpaySigningKey } from './wechatpay.model';
 import { cashierPage, resultPage } from './wechatpay.pages';
 import {
@@ -319,15 +320,6 @@ function safeDecode(value: string): string {
     return decodeURIComponent(value);
   } catch {
     return value;
-  }
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
   }
 }
 

@@ -1,5 +1,4 @@
-import { createCipheriv, createSign, createVerify, generateKeyPair, randomBytes, randomInt } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createCipheriv, createSign, createVerify, randomBytes, randomInt } from 'node:crypto';
 import forge from 'node-forge';
 
 // The simulator keeps its own crypto instead of importing the adapter's: the conformance tests are
@@ -8,7 +7,6 @@ import forge from 'node-forge';
 // AEAD_AES_256_GCM under the merchant's APIv3 key for notifications and certificates.
 // https://wechatpay-api.gitbook.io/wechatpay-api-v3
 
-const generateKeyPairAsync = promisify(generateKeyPair);
 const ALPHANUMERIC = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 export function randomAlphanumeric(length: number): string {
@@ -17,24 +15,9 @@ export function randomAlphanumeric(length: number): string {
   return out;
 }
 
-export function randomDigits(count: number): string {
-  let out = '';
-  while (out.length < count) out += String(randomInt(0, 1e9)).padStart(9, '0');
-  return out.slice(0, count);
-}
-
 /** Upper-case hex, as WeChat writes certificate serials; the first digit keeps the DER integer positive. */
 export function randomSerial(hexDigits = 40): string {
   return `${'1234567'[randomInt(7)]}${randomBytes(hexDigits).toString('hex').slice(0, hexDigits - 1)}`.toUpperCase();
-}
-
-export async function newRsaKeyPair(): Promise<{ privateKey: string; publicKey: string }> {
-  const { privateKey, publicKey } = await generateKeyPairAsync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  });
-  return { privateKey, publicKey };
 }
 
 export function rsaSign(message: string, privateKeyPem: string): string {

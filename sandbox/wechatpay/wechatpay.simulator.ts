@@ -2,8 +2,12 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Router } from 'express';
 import { z } from 'zod';
 import { assertNever } from '../../domain/assert-never';
+import { parseAccountOptions } from '../account-options';
+import { autoPayIfDue } from '../auto-pay';
 import { ControlBadRequestError, ControlConflictError, ControlNotFoundError } from '../errors';
+import { newRsaKeyPair } from '../keys';
 import type { NotificationAttempt } from '../notifier';
+import { randomDigits } from '../random';
 import type { ProviderSimulator, SimulatorContext } from '../simulator';
 import type { PayOutcome, StoredTrade, TradeKey } from '../trades';
 import {
@@ -33,10 +37,8 @@ import { wechatpayRoutes } from './wechatpay.routes';
 import {
   aeadEncrypt,
   formatWechatTime,
-  newRsaKeyPair,
   parseWechatTime,
   randomAlphanumeric,
-  randomDigits,
   randomSerial,
   selfSignedPlatformCertificate,
 } from './wechatpay.signature';
@@ -130,23 +132,18 @@ export class WechatpaySimulator implements ProviderSimulator {
   // ---- accounts ----------------------------------------------------------------------------
 
   async createAccount(options: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const parsed = accountOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const param = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path.map(String).join('.');
-      throw new ControlBadRequestError(`${param}: ${issue.message}`, param || null);
-    }
-    const merchant = await newRsaKeyPair();
+    const requested = parseAccountOptions(accountOptionsSchema, options);
+    const merchant = await newRsaKeyPair('pkcs8');
     const mchid = `1${randomDigits(9)}`;
     let shared: WechatpaySandboxSecrets | null = null;
-    if (parsed.data.share_provider_keys_with) {
-      shared = await this.account(parsed.data.share_provider_keys_with);
+    if (requested.share_provider_keys_with) {
+      shared = await this.account(requested.share_provider_keys_with);
       if (!shared) throw new ControlNotFoundError('no such wechatpay merchant to share its keys with', 'share_provider_keys_with');
-      if (parsed.data.verification && parsed.data.verification !== shared.verification) {
+      if (requested.verification && requested.verification !== shared.verification) {
         throw new ControlBadRequestError(`verification: ${shared.mchid} is in ${shared.verification} mode`, 'verification');
       }
     }
-    const verification = shared?.verification ?? parsed.data.verification ?? 'public_key';
+    const verification = shared?.verification ?? requested.verification ?? 'public_key';
     for (;;) {
       const secrets: WechatpaySandboxSecrets = {
         mchid,
@@ -494,18 +491,7 @@ export class WechatpaySimulator implements ProviderSimulator {
 
   async onTradeDue(key: TradeKey, due: { expired: boolean; autoPay: boolean }): Promise<void> {
     await this.refresh(key);
-    if (!due.autoPay) return;
-    const trade = await this.context.trades.get<WechatpaySimTrade>(key);
-    if (!trade?.autoPayAt || !trade.autoPayOutcome || trade.autoPayAt.getTime() > Date.now()) return;
-    try {
-      await this.pay(key, trade.autoPayOutcome);
-    } catch (error) {
-      if (!(error instanceof ControlConflictError)) throw error;
-      await this.context.trades.change<WechatpaySimTrade, void>(key, (current) => ({
-        next: current ? { ...current, autoPayAt: null, autoPayOutcome: null } : null,
-        result: undefined,
-      }));
-    }
+    if (due.autoPay) await autoPayIfDue(this.context.trades, this, key);
   }
 
   describeTrade(stored: StoredTrade): Record<string, unknown> {
@@ -717,7 +703,7 @@ async function newSigningKeys(mode: WechatpayVerificationMode, mchid: string): P
   const now = new Date();
   const keys: WechatpaySigningKey[] = [];
   if (mode === 'public_key' || mode === 'both') {
-    const pair = await newRsaKeyPair();
+    const pair = await newRsaKeyPair('pkcs8');
     keys.push({
       kind: 'public_key',
       serial: `PUB_KEY_ID_01${`${mchid}${formatWechatTime(now).slice(0, 10).replaceAll('-', '')}${randomDigits(32)}`.slice(0, 32)}`,
@@ -729,7 +715,7 @@ async function newSigningKeys(mode: WechatpayVerificationMode, mchid: string): P
     });
   }
   if (mode === 'platform_certificate' || mode === 'both') {
-    const pair = await newRsaKeyPair();
+    const pair = await newRsaKeyPair('pkcs8');
     const serial = randomSerial(40);
     keys.push({
       kind: 'platform_certificate',

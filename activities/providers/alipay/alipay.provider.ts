@@ -19,6 +19,7 @@ import type {
   RefundInput,
   VerifiedNotification,
 } from '../provider';
+import { refundNotFound, tradeNotFound } from '../not-found';
 import { alipayClientConfig } from './alipay.config';
 import { classifyAlipayFailure, failureFromSdkError } from './alipay.errors';
 import {
@@ -130,7 +131,7 @@ export function createAlipayProvider(
     if (answer.code !== SUCCESS) {
       if (answer.sub_code === 'ACQ.TRADE_NOT_EXIST') {
         // Also the answer for a precreated order nobody has scanned yet.
-        return { outTradeNo, status: 'not_found', providerTradeNo: null, amountMinor: null, paidAt: null, failureCode: null, failureMessage: null };
+        return tradeNotFound(outTradeNo);
       }
       throw failed(method, answer);
     }
@@ -157,7 +158,7 @@ export function createAlipayProvider(
       { out_trade_no: outTradeNo, out_request_no: outRefundNo, query_options: ['gmt_refund_pay'] },
       alipayTradeFastpayRefundQueryResponseSchema,
     );
-    const notFound: ProviderRefund = { outRefundNo, status: 'not_found', providerRefundNo: null, amountMinor: null, failureReason: null };
+    const notFound = refundNotFound(outRefundNo);
     if (answer.code !== SUCCESS) {
       if (answer.sub_code === 'ACQ.TRADE_NOT_EXIST') return notFound;
       throw failed(method, answer);

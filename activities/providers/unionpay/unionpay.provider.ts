@@ -18,6 +18,7 @@ import type {
   RefundInput,
   VerifiedNotification,
 } from '../provider';
+import { refundNotFound, tradeNotFound } from '../not-found';
 import { checkSignerCertificate } from './unionpay.certificates';
 import { unionpayClientConfig, type UnionpayClientConfig } from './unionpay.config';
 import { classifyUnionpayFailure, respClassOf, type UnionpayFailure } from './unionpay.errors';
@@ -206,7 +207,7 @@ export function createUnionpayProvider(
     if (!answer) {
       // Also the answer for an order whose form the shopper has not submitted, or submitted
       // without trying to pay: UnionPay records a consume only when it is attempted.
-      return { outTradeNo, status: 'not_found', providerTradeNo: null, amountMinor: null, paidAt: null, failureCode: null, failureMessage: null };
+      return tradeNotFound(outTradeNo);
     }
     const status = tradeStatusFromUnionpay(answer.origRespCode);
     return {
@@ -223,7 +224,7 @@ export function createUnionpayProvider(
   async function queryRefund({ outRefundNo, requestedAt }: ProviderRefundRef): Promise<ProviderRefund> {
     // A refund is a transaction of its own: its orderId is outRefundNo, its txnTime the refund's creation time.
     const answer = await query(outRefundNo, txnTimeOf('requestedAt', requestedAt));
-    if (!answer) return { outRefundNo, status: 'not_found', providerRefundNo: null, amountMinor: null, failureReason: null };
+    if (!answer) return refundNotFound(outRefundNo);
     const status = refundStatusFromUnionpay(answer.origRespCode);
     return {
       outRefundNo,

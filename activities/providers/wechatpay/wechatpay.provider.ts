@@ -19,6 +19,7 @@ import type {
   RefundInput,
   VerifiedNotification,
 } from '../provider';
+import { refundNotFound, tradeNotFound } from '../not-found';
 import { wechatpayClientConfig } from './wechatpay.config';
 import {
   decryptWechatpayResource,
@@ -159,7 +160,7 @@ export function createWechatpayProvider(
     const answer = await send(operation);
     if (!answer.ok) {
       if (isCode(answer.failure, NOT_FOUND_CODES)) {
-        return { outTradeNo, status: 'not_found', providerTradeNo: null, amountMinor: null, paidAt: null, failureCode: null, failureMessage: null };
+        return tradeNotFound(outTradeNo);
       }
       throw classifyWechatpayFailure(answer.failure, operation.name);
     }
@@ -304,7 +305,7 @@ export function createWechatpayProvider(
       const answer = await send(operation);
       if (!answer.ok) {
         if (isCode(answer.failure, NOT_FOUND_CODES)) {
-          return { outRefundNo, status: 'not_found', providerRefundNo: null, amountMinor: null, failureReason: null };
+          return refundNotFound(outRefundNo);
         }
         throw classifyWechatpayFailure(answer.failure, operation.name);
       }
