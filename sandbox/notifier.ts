@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { DueRunner } from './due-runner';
+import type { NotificationFaults } from './faults';
 
 /** One HTTP request a simulator sends to a merchant's notify URL, signed (in its body, or by the provider's headers hook at each attempt), possibly tampered. */
 export interface OutboundNotification {
@@ -51,6 +52,19 @@ export interface DeliveryPlan {
   delayMs: number;
   /** Waits between attempts after a failed one, already divided by the time scale. */
   retryScheduleMs: number[];
+}
+
+/**
+ * How the notification faults in force shape a delivery, for every provider alike. The provider's
+ * retry schedule is given in real milliseconds; the sandbox's time scale divides it.
+ */
+export function deliveryPlan(faults: NotificationFaults, retryScheduleMs: readonly number[], timeScale: number): DeliveryPlan {
+  return {
+    copies: faults.mode === 'duplicate' ? faults.duplicateCount : 1,
+    drop: faults.mode === 'drop',
+    delayMs: faults.delayMs,
+    retryScheduleMs: retryScheduleMs.map((ms) => ms / timeScale),
+  };
 }
 
 export interface DeliveryAttempt {

@@ -1,3 +1,4 @@
+import { deliveryPlan } from '../notifier';
 import type { Router } from 'express';
 import { z } from 'zod';
 import { fromDecimalString } from '../../domain/money';
@@ -611,12 +612,7 @@ export class AlipaySimulator implements ProviderSimulator {
         contentType: 'application/x-www-form-urlencoded; charset=utf-8',
         body: new URLSearchParams(fields).toString(),
       },
-      {
-        copies: faults.mode === 'duplicate' ? faults.duplicateCount : 1,
-        drop: faults.mode === 'drop',
-        delayMs: faults.delayMs,
-        retryScheduleMs: ALIPAY_NOTIFY_RETRY_MINUTES.map((minutes) => (minutes * 60_000) / this.context.timeScale),
-      },
+      deliveryPlan(faults, ALIPAY_NOTIFY_RETRY_MINUTES.map((minutes) => minutes * 60_000), this.context.timeScale),
     );
   }
 }

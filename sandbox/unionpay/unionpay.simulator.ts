@@ -1,3 +1,4 @@
+import { deliveryPlan } from '../notifier';
 import type { Router } from 'express';
 import { z } from 'zod';
 import { randomToken } from '../../domain/ids';
@@ -633,12 +634,7 @@ export class UnionpaySimulator implements ProviderSimulator {
         contentType: 'application/x-www-form-urlencoded; charset=UTF-8',
         body: new URLSearchParams(signed).toString(),
       },
-      {
-        copies: faults.mode === 'duplicate' ? faults.duplicateCount : 1,
-        drop: faults.mode === 'drop',
-        delayMs: faults.delayMs,
-        retryScheduleMs: UNIONPAY_NOTIFY_RETRY_MINUTES.map((minutes) => (minutes * 60_000) / this.context.timeScale),
-      },
+      deliveryPlan(faults, UNIONPAY_NOTIFY_RETRY_MINUTES.map((minutes) => minutes * 60_000), this.context.timeScale),
     );
   }
 }

@@ -6,7 +6,7 @@ import { parseAccountOptions } from '../account-options';
 import { autoPayIfDue } from '../auto-pay';
 import { ControlBadRequestError, ControlConflictError, ControlNotFoundError } from '../errors';
 import { newRsaKeyPair } from '../keys';
-import type { NotificationAttempt } from '../notifier';
+import { deliveryPlan, type NotificationAttempt } from '../notifier';
 import { randomDigits } from '../random';
 import type { ProviderSimulator, SimulatorContext } from '../simulator';
 import type { PayOutcome, StoredTrade, TradeKey } from '../trades';
@@ -655,12 +655,7 @@ export class WechatpaySimulator implements ProviderSimulator {
         // Signed at each attempt by notificationHeaders; what must stay the same across retries is decided now.
         signing: notificationSigning(mode, this.notificationKey(secrets)),
       },
-      {
-        copies: mode === 'duplicate' ? n.faults.duplicateCount : 1,
-        drop: mode === 'drop',
-        delayMs: n.faults.delayMs,
-        retryScheduleMs: WECHATPAY_NOTIFY_RETRY_SECONDS.map((seconds) => (seconds * 1000) / this.context.timeScale),
-      },
+      deliveryPlan(n.faults, WECHATPAY_NOTIFY_RETRY_SECONDS.map((seconds) => seconds * 1000), this.context.timeScale),
     );
   }
 
