@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { ProviderInvalidRequestError } from '../errors';
 import type { ProviderAccount, ProviderEnvironment } from '../provider';
+import { describeFirstIssue } from '../wire-issues';
 
 export const ALIPAY_LIVE_GATEWAY = 'https://openapi.alipay.com/gateway.do';
 
@@ -84,10 +85,7 @@ export interface AlipayClientConfig {
 export function alipayClientConfig(account: ProviderAccount, env: ProviderEnvironment): AlipayClientConfig {
   const parsed = alipayCredentialsSchema.safeParse(account.credentials);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ProviderInvalidRequestError(
-      `Alipay credentials of ${account.id} are invalid: ${issue.path.join('.') || 'credentials'}: ${issue.message}`,
-    );
+    throw new ProviderInvalidRequestError(`Alipay credentials of ${account.id} are invalid: ${describeFirstIssue(parsed.error, 'credentials')}`);
   }
   const credentials = parsed.data;
   if (credentials.appId !== account.externalId) {

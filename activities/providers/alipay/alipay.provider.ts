@@ -20,6 +20,7 @@ import type {
   VerifiedNotification,
 } from '../provider';
 import { refundNotFound, tradeNotFound } from '../not-found';
+import { describeFirstIssue } from '../wire-issues';
 import { alipayClientConfig } from './alipay.config';
 import { classifyAlipayFailure, failureFromSdkError } from './alipay.errors';
 import {
@@ -85,8 +86,7 @@ export function createAlipayProvider(
     }
     const parsed = schema.safeParse(answer);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw classifyAlipayFailure({ kind: 'malformed', message: `${issue.path.join('.')}: ${issue.message}` }, method);
+      throw classifyAlipayFailure({ kind: 'malformed', message: describeFirstIssue(parsed.error) }, method);
     }
     return parsed.data;
   }
@@ -275,8 +275,7 @@ export function createAlipayProvider(
       }
       const parsed = alipayTradeStatusSyncNotificationSchema.safeParse(form);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new NotificationRejectedError(`not a trade_status_sync notification: ${issue.path.join('.')}: ${issue.message}`);
+        throw new NotificationRejectedError(`not a trade_status_sync notification: ${describeFirstIssue(parsed.error)}`);
       }
       const n = parsed.data;
       let amountMinor: number;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ProviderInvalidRequestError } from '../errors';
 import type { ProviderAccount, ProviderEnvironment } from '../provider';
 import { readCertificate, readSigningPfx, UnionpayPfxError, type UnionpaySigningCertificate, type UnionpayTrust } from './unionpay.certificates';
+import { describeFirstIssue } from '../wire-issues';
 
 export const UNIONPAY_LIVE_GATEWAY = 'https://gateway.95516.com';
 
@@ -106,10 +107,7 @@ export interface UnionpayClientConfig {
 export function unionpayClientConfig(account: ProviderAccount, env: ProviderEnvironment, now: Date = new Date()): UnionpayClientConfig {
   const parsed = unionpayCredentialsSchema.safeParse(account.credentials);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ProviderInvalidRequestError(
-      `UnionPay credentials of ${account.id} are invalid: ${issue.path.join('.') || 'credentials'}: ${issue.message}`,
-    );
+    throw new ProviderInvalidRequestError(`UnionPay credentials of ${account.id} are invalid: ${describeFirstIssue(parsed.error, 'credentials')}`);
   }
   const credentials = parsed.data;
   if (credentials.merId !== account.externalId) {

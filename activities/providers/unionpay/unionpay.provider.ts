@@ -19,6 +19,7 @@ import type {
   VerifiedNotification,
 } from '../provider';
 import { refundNotFound, tradeNotFound } from '../not-found';
+import { describeFirstIssue } from '../wire-issues';
 import { checkSignerCertificate } from './unionpay.certificates';
 import { unionpayClientConfig, type UnionpayClientConfig } from './unionpay.config';
 import { classifyUnionpayFailure, respClassOf, type UnionpayFailure } from './unionpay.errors';
@@ -143,8 +144,7 @@ export function createUnionpayProvider(
     if (!verified.ok) throw fail({ kind: 'signature', message: verified.reason }, name);
     const parsed = schema.safeParse(fields);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw fail({ kind: 'malformed', message: `${issue.path.join('.')}: ${issue.message}` }, name);
+      throw fail({ kind: 'malformed', message: describeFirstIssue(parsed.error) }, name);
     }
     const answer = parsed.data;
     // Signed by UnionPay, but for someone else's request (a confused proxy, a replayed answer).
@@ -386,8 +386,7 @@ export function createUnionpayProvider(
       if (form.merId !== cfg.merId) throw new NotificationRejectedError(`notification is for merId ${form.merId ?? '(none)'}, not ${cfg.merId}`);
       const parsed = unionpayNotificationSchema.safeParse(form);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new NotificationRejectedError(`not a UnionPay transaction notification: ${issue.path.join('.')}: ${issue.message}`);
+        throw new NotificationRejectedError(`not a UnionPay transaction notification: ${describeFirstIssue(parsed.error)}`);
       }
       const n = parsed.data;
       let amountMinor: number;

@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } fr
 import { z } from 'zod';
 import { ProviderInvalidRequestError } from '../errors';
 import type { ProviderAccount, ProviderEnvironment } from '../provider';
+import { describeFirstIssue } from '../wire-issues';
 
 export const WECHATPAY_LIVE_BASE_URL = 'https://api.mch.weixin.qq.com';
 
@@ -159,10 +160,7 @@ export interface WechatpayClientConfig {
 export function wechatpayClientConfig(account: ProviderAccount, env: ProviderEnvironment): WechatpayClientConfig {
   const parsed = wechatpayCredentialsSchema.safeParse(account.credentials);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ProviderInvalidRequestError(
-      `WeChat Pay credentials of ${account.id} are invalid: ${issue.path.join('.') || 'credentials'}: ${issue.message}`,
-    );
+    throw new ProviderInvalidRequestError(`WeChat Pay credentials of ${account.id} are invalid: ${describeFirstIssue(parsed.error, 'credentials')}`);
   }
   const credentials = parsed.data;
   if (credentials.mchid !== account.externalId) {

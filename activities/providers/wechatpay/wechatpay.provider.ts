@@ -20,6 +20,7 @@ import type {
   VerifiedNotification,
 } from '../provider';
 import { refundNotFound, tradeNotFound } from '../not-found';
+import { describeFirstIssue } from '../wire-issues';
 import { wechatpayClientConfig } from './wechatpay.config';
 import {
   decryptWechatpayResource,
@@ -116,8 +117,7 @@ export function createWechatpayProvider(
   function parse<S extends z.ZodType>(name: string, schema: S, data: unknown): z.infer<S> {
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw classifyWechatpayFailure({ kind: 'malformed', message: `${issue.path.join('.') || 'body'}: ${issue.message}` }, name);
+      throw classifyWechatpayFailure({ kind: 'malformed', message: describeFirstIssue(parsed.error, 'body') }, name);
     }
     return parsed.data;
   }
@@ -357,7 +357,7 @@ export function createWechatpayProvider(
 
       if (envelope.event_type === 'TRANSACTION.SUCCESS') {
         const parsed = wechatpayTransactionSchema.safeParse(resource);
-        if (!parsed.success) throw new NotificationRejectedError(`not a transaction: ${describeIssue(parsed.error)}`);
+        if (!parsed.success) throw new NotificationRejectedError(`not a transaction: ${describeFirstIssue(parsed.error, 'resource')}`);
         // The mchid is the account's identity; an app id may be any of those bound to the merchant.
         if (parsed.data.mchid !== config.mchid) {
           throw new NotificationRejectedError(`notification is for mchid ${parsed.data.mchid}, not ${config.mchid}`);
@@ -366,7 +366,7 @@ export function createWechatpayProvider(
       }
       if (envelope.event_type === 'REFUND.SUCCESS' || envelope.event_type === 'REFUND.ABNORMAL' || envelope.event_type === 'REFUND.CLOSED') {
         const parsed = wechatpayRefundNotificationResourceSchema.safeParse(resource);
-        if (!parsed.success) throw new NotificationRejectedError(`not a refund: ${describeIssue(parsed.error)}`);
+        if (!parsed.success) throw new NotificationRejectedError(`not a refund: ${describeFirstIssue(parsed.error, 'resource')}`);
         if (parsed.data.mchid !== config.mchid) {
           throw new NotificationRejectedError(`notification is for mchid ${parsed.data.mchid}, not ${config.mchid}`);
         }
@@ -408,9 +408,4 @@ function parseJson(text: string): unknown {
   } catch {
     throw new NotificationRejectedError('the decrypted resource is not JSON');
   }
-}
-
-function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  return `${issue.path.join('.') || 'resource'}: ${issue.message}`;
 }
