@@ -1,20 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { testStack } from './stack';
 
-const ROOT = path.resolve(__dirname, '..');
+export { freePort } from '../sandbox/sandbox.testing';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+const ROOT = path.resolve(__dirname, '..');
 
 /**
  * Starts one of the built app processes (dist/…) with the test stack's environment plus overrides,

@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { eventually as pollUntil } from '../sandbox/sandbox.testing';
 
 /** The shape of stack.json; scripts/stack.mjs documents it at the top. */
 export interface StackInfo {
@@ -125,17 +126,10 @@ export async function createTestMerchant(name = `Test merchant ${process.pid}-${
 }
 
 /**
- * Runs `fn` until it stops throwing (an `expect` that passes) and returns its result;
- * after `timeoutMs`, rethrows its last error, so the failure shows the last actual value.
+ * Runs `fn` until it stops throwing (an `expect` that passes) and returns its result; after
+ * `timeoutMs`, rethrows its last error. Stories go through the whole stack, so they poll less
+ * often and wait longer than the sandbox's own tests.
  */
-export async function eventually<T>(fn: () => Promise<T> | T, { timeoutMs = 15_000, intervalMs = 200 } = {}): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (Date.now() + intervalMs > deadline) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+export function eventually<T>(fn: () => Promise<T> | T, { timeoutMs = 15_000, intervalMs = 200 } = {}): Promise<T> {
+  return pollUntil(fn, { timeoutMs, intervalMs });
 }

@@ -12,7 +12,7 @@
  * are retryable. What differs between providers lives in the harness.
  */
 import type { Channel, NextAction, ProviderName } from '../../../domain/payment';
-import { startReceiver, startTestSandbox, eventually, type Receiver, type ReceivedRequest, type TestSandbox } from '../../../sandbox/sandbox.testing';
+import { newOutTradeNo, startReceiver, startTestSandbox, eventually, type Receiver, type ReceivedRequest, type TestSandbox } from '../../../sandbox/sandbox.testing';
 import { NotificationRejectedError, ProviderDeclinedError, ProviderError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
 import type {
   CreatePaymentInput,
@@ -58,11 +58,6 @@ export function rawNotificationOf(request: ReceivedRequest): RawNotification {
   const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
   const isForm = /application\/x-www-form-urlencoded/i.test(String(request.headers['content-type'] ?? ''));
   return { headers, rawBody: Buffer.from(request.rawBody, 'utf8'), form: isForm ? request.form : null };
-}
-
-let sequence = 0;
-function newOutTradeNo(): string {
-  return `C${Date.now().toString(36)}${(sequence++).toString(36)}${Math.random().toString(36).slice(2, 8)}`.slice(0, 32);
 }
 
 /** The order a create made, as the payment's row names it afterwards: its number and its creation time. */
