@@ -4,6 +4,7 @@ import { ControlBadRequestError, ControlConflictError, ControlNotFoundError } fr
 import { faultRuleInputSchema, type FaultStore } from './faults';
 import type { Notifier } from './notifier';
 import type { ProviderSimulator } from './simulator';
+import { statementEditInputSchema, type StatementEditStore } from './statements';
 import type { StoredTrade, TradeStore } from './trades';
 
 const accountInputSchema = z.looseObject({ provider: z.string().min(1) });
@@ -21,6 +22,7 @@ export interface ControlDependencies {
   trades: TradeStore;
   notifier: Notifier;
   faults: FaultStore;
+  statementEdits: StatementEditStore;
 }
 
 /** `/_control/…`: the sandbox's API for tests (API.md, "Sandbox"). Errors go to the sandbox's error handler. */
@@ -88,6 +90,13 @@ export function controlRoutes(deps: ControlDependencies): Router {
     const input = parse(faultRuleInputSchema, req.body);
     simulatorFor(input.provider);
     res.status(201).json(deps.faults.set(input));
+  });
+
+  router.post('/statement_edits', async (req, res) => {
+    const input = parse(statementEditInputSchema, req.body);
+    simulatorFor(input.provider);
+    await deps.statementEdits.add(input);
+    res.status(201).json({ object: 'statement_edit', ...input });
   });
 
   router.get('/faults', (_req, res) => {

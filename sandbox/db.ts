@@ -48,6 +48,19 @@ CREATE TABLE IF NOT EXISTS sandbox_notifications (
 );
 CREATE INDEX IF NOT EXISTS sandbox_notifications_due ON sandbox_notifications (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS sandbox_notifications_by_trade ON sandbox_notifications (provider, account_id, out_trade_no);
+
+CREATE TABLE IF NOT EXISTS sandbox_statement_edits (
+  id            bigserial   PRIMARY KEY,
+  provider      text        NOT NULL,
+  account_id    text        NOT NULL,
+  bill_date     date        NOT NULL,
+  edit          text        NOT NULL,
+  out_trade_no  text        NOT NULL,
+  out_refund_no text,
+  amount_fen    bigint,
+  created_at    timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sandbox_statement_edits_day ON sandbox_statement_edits (provider, account_id, bill_date);
 `;
 
 /** Creates the database named in `databaseUrl` when it is missing, by way of the `postgres` database. */

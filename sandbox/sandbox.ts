@@ -10,6 +10,7 @@ import { ControlError } from './errors';
 import { FaultStore } from './faults';
 import { Notifier, prepareNotificationTable } from './notifier';
 import type { ProviderSimulator, SimulatorContext, SimulatorFactory } from './simulator';
+import { StatementEditStore } from './statements';
 import { TradeTimers } from './trade-timers';
 import { TradeStore } from './trades';
 import { createUnionpaySimulator } from './unionpay/unionpay.simulator';
@@ -85,7 +86,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     },
     logger,
   );
-  const context: SimulatorContext = { logger, publicUrl, timeScale: opts.timeScale, accounts, trades, notifier, faults, timers };
+  const statementEdits = new StatementEditStore(pool);
+  const context: SimulatorContext = { logger, publicUrl, timeScale: opts.timeScale, accounts, trades, notifier, faults, timers, statementEdits };
   for (const [provider, factory] of Object.entries(SIMULATORS)) simulators.set(provider, factory(context));
 
   const app = express();
@@ -100,7 +102,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.use('/_control', controlRoutes({ simulators, trades, notifier, faults }));
+  app.use('/_control', controlRoutes({ simulators, trades, notifier, faults, statementEdits }));
   for (const simulator of simulators.values()) app.use(`/${simulator.provider}`, simulator.router);
   app.use((req, res) => {
     res.status(404).json({ error: { message: `no route ${req.method} ${req.path}`, param: null } });

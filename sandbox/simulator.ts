@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AccountStore } from './accounts';
 import type { FaultStore } from './faults';
 import type { NotificationAttempt, Notifier } from './notifier';
+import type { StatementEditStore } from './statements';
 import type { TradeTimers } from './trade-timers';
 import type { PayOutcome, StoredTrade, TradeKey, TradeStore } from './trades';
 
@@ -22,6 +23,8 @@ export interface SimulatorContext {
   faults: FaultStore;
   /** Call `wakeAt` after giving a trade a `closesAt` or `autoPayAt`, so that it fires on time. */
   timers: TradeTimers;
+  /** Edits tests planted in daily statements; see statements.ts. */
+  statementEdits: StatementEditStore;
 }
 
 /**

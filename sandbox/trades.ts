@@ -105,6 +105,15 @@ export class TradeStore {
     return rows[0] ? fromRow<T>(rows[0]) : null;
   }
 
+  /** Every trade of one account, oldest first (statements are built from them). */
+  async forAccount<T>(provider: string, accountId: string): Promise<StoredTrade<T>[]> {
+    const { rows } = await this.pool.query<TradeRow>(
+      `SELECT ${COLUMNS} FROM sandbox_trades WHERE provider = $1 AND account_id = $2 ORDER BY created_at`,
+      [provider, accountId],
+    );
+    return rows.map((row) => fromRow<T>(row));
+  }
+
   async findByToken<T>(provider: string, token: string): Promise<StoredTrade<T> | null> {
     const { rows } = await this.pool.query<TradeRow>(
       `SELECT ${COLUMNS} FROM sandbox_trades WHERE provider = $1 AND buyer_token = $2`,

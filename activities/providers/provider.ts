@@ -53,6 +53,19 @@ export interface PaymentProvider {
   queryRefund(refund: ProviderRefundRef): Promise<ProviderRefund>;
 
   /**
+   * The provider's statement (对账单) of one business day, `YYYY-MM-DD` in China time: every
+   * payment and refund it completed that day, in Tongbao's words. A day without transactions
+   * (the providers answer "no bill" in their own ways) resolves to an empty list. Reconciliation
+   * matches it against our payments and refunds.
+   *
+   * ```ts
+   * const entries = await provider.fetchStatement('2026-11-21');
+   * // [{ kind: 'payment', outTradeNo: 'pay3kTMd9', outRefundNo: null, providerTradeNo: '2026…', amountMinor: 1999, at: … }, …]
+   * ```
+   */
+  fetchStatement(date: string): Promise<StatementEntry[]>;
+
+  /**
    * Verifies a notification the provider sent to `/notify/<provider>/:account`, throwing
    * `NotificationRejectedError` when its signature or its app/merchant id does not match this
    * account. The caller still checks the amount against its own record.
@@ -200,6 +213,21 @@ export interface ProviderRefund {
   providerRefundNo: string | null;
   amountMinor: number | null;
   failureReason: string | null;
+}
+
+/** One line of a provider's daily statement: a payment or a refund it completed. */
+export interface StatementEntry {
+  kind: 'payment' | 'refund';
+  /** Our order number of the payment (for a refund line, of the payment refunded). */
+  outTradeNo: string;
+  /** Our refund number, for refund lines; null for payments. */
+  outRefundNo: string | null;
+  /** The provider's own number for the trade (or refund), when the statement carries it. */
+  providerTradeNo: string | null;
+  /** The amount paid, or refunded, in minor units (always positive). */
+  amountMinor: number;
+  /** When the provider completed it. */
+  at: Date;
 }
 
 /** A notification as the HTTP layer received it. */

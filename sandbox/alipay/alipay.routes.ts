@@ -13,6 +13,7 @@ import { escapeHtml } from '../html';
 import { cashierPage, gatewayErrorPage, resultPage } from './alipay.pages';
 import { gatewayResponseText, requestSignContent, rsa2Verify } from './alipay.signature';
 import type { AlipaySimulator, BizContent, GatewayAnswer } from './alipay.simulator';
+import { BILL_DOWNLOAD_PATH, billDownloadUrlQuery, downloadBill } from './alipay.statement';
 import { parseChinaTime } from './alipay.time';
 import type { StoredTrade } from '../trades';
 
@@ -33,6 +34,7 @@ const API_METHODS: Record<string, ApiMethod> = {
   'alipay.trade.close': (s, secrets, _common, biz) => s.close(secrets, biz),
   'alipay.trade.refund': (s, secrets, _common, biz) => s.refund(secrets, biz),
   'alipay.trade.fastpay.refund.query': (s, secrets, _common, biz) => s.refundQuery(secrets, biz),
+  'alipay.data.dataservice.bill.downloadurl.query': (s, secrets, _common, biz) => billDownloadUrlQuery(s.context, secrets, biz),
 };
 
 /** Methods the shopper's browser brings to the gateway: answered with the cashier or an error page. */
@@ -40,7 +42,7 @@ const PAGE_METHODS = ['alipay.trade.page.pay', 'alipay.trade.wap.pay'] as const;
 type PageMethod = (typeof PAGE_METHODS)[number];
 const isPageMethod = (method: string | undefined): method is PageMethod => PAGE_METHODS.includes(method as PageMethod);
 
-/** `/alipay/…`: the OpenAPI gateway, the cashier and the QR landing page. */
+/** `/alipay/…`: the OpenAPI gateway, the cashier, the QR landing page and bill downloads. */
 export function alipayRoutes(simulator: AlipaySimulator): Router {
   const router = express.Router();
   router.use(express.urlencoded({ extended: false, limit: '1mb' }));
@@ -51,6 +53,11 @@ export function alipayRoutes(simulator: AlipaySimulator): Router {
       return;
     }
     await gateway(simulator, req, res);
+  });
+
+  router.get(BILL_DOWNLOAD_PATH, async (req, res) => {
+    const bill = await downloadBill(simulator.context, req.query as Record<string, unknown>);
+    res.status(bill.status).set(bill.headers).send(bill.body);
   });
 
   const showCashier = async (req: Request<{ token: string }>, res: Response) => {

@@ -106,6 +106,7 @@ export const RESP_MSG: Record<string, string> = {
   '35': '原交易不存在或状态不正确',
   '60': '交易失败，详情请咨询您的发卡行',
   '61': '输入的卡号无效，请确认后输入',
+  '98': '文件不存在',
 };
 
 /** A refused request: respCode and the detail that goes after UnionPay's message. */

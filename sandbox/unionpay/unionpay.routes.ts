@@ -18,7 +18,7 @@ function formFields(req: Request): Fields | null {
   return fields;
 }
 
-/** `/unionpay/…`: the ACP gateway (frontTransReq, backTransReq, queryTrans) and the card page. */
+/** `/unionpay/…`: the ACP gateway (frontTransReq, backTransReq, queryTrans, fileTransRequest) and the card page. */
 export function unionpayRoutes(simulator: UnionpaySimulator): Router {
   const router = express.Router();
   router.use(express.urlencoded({ extended: false, limit: '1mb' }));
@@ -52,8 +52,8 @@ export function unionpayRoutes(simulator: UnionpaySimulator): Router {
     res.redirect(302, simulator.cashierUrl(opened.token));
   });
 
-  /** backTransReq and queryTrans: signed `k=v&…` answers, faults applied. */
-  const serverToServer = (call: 'backTransReq' | 'queryTrans') => async (req: Request, res: Response) => {
+  /** backTransReq, queryTrans and fileTransRequest: signed `k=v&…` answers, faults applied. */
+  const serverToServer = (call: 'backTransReq' | 'queryTrans' | 'fileTransRequest') => async (req: Request, res: Response) => {
     const send = async (answer: Answer, tamper = false) => {
       res.type('text/plain; charset=UTF-8').send(await simulator.answerBody(answer, tamper));
     };
@@ -74,7 +74,12 @@ export function unionpayRoutes(simulator: UnionpaySimulator): Router {
       await pause(api.slowMs);
       return send(simulator.answer(fields, '06', undefined));
     }
-    const answer = call === 'queryTrans' ? await simulator.query(auth.merchant, fields) : await simulator.backTrans(auth.merchant, fields, consume);
+    const answer =
+      call === 'queryTrans'
+        ? await simulator.query(auth.merchant, fields)
+        : call === 'backTransReq'
+          ? await simulator.backTrans(auth.merchant, fields, consume)
+          : await simulator.fileTransfer(auth.merchant, fields);
     // Slowness comes after the work, as with a real gateway: a client that gave up may still have changed something.
     await pause(api.slowMs);
     simulator.context.logger.debug({ provider: 'unionpay', call, mer_id: merId, respCode: answer.respCode }, 'gateway call');
@@ -82,6 +87,8 @@ export function unionpayRoutes(simulator: UnionpaySimulator): Router {
   };
   router.post('/gateway/api/backTransReq.do', serverToServer('backTransReq'));
   router.post('/gateway/api/queryTrans.do', serverToServer('queryTrans'));
+  // UnionPay serves files from a host of their own (filedownload.95516.com); here, beside the rest.
+  router.post('/gateway/api/fileTransRequest.do', serverToServer('fileTransRequest'));
 
   router.get('/cashier/:token', async (req: Request<{ token: string }>, res) => {
     const trade = await simulator.tradeForToken(req.params.token);

@@ -24,6 +24,7 @@ import {
 import { createPlatformPki, issueMerchantCertificate } from './unionpay.pki';
 import { unionpayRoutes } from './unionpay.routes';
 import { answerText, signFields, verifyFields } from './unionpay.signature';
+import { fileTransfer } from './unionpay.statement';
 import { formatSettleDate, formatTraceTime, formatTxnTime, parseTxnTime } from './unionpay.time';
 
 const PROVIDER = 'unionpay';
@@ -81,7 +82,7 @@ export class UnionpaySimulator implements ProviderSimulator {
     this.router = unionpayRoutes(this);
   }
 
-  url(path: 'frontTransReq' | 'backTransReq' | 'queryTrans'): string {
+  url(path: 'frontTransReq' | 'backTransReq' | 'queryTrans' | 'fileTransRequest'): string {
     return `${this.context.publicUrl}/unionpay/gateway/api/${path}.do`;
   }
 
@@ -136,6 +137,7 @@ export class UnionpaySimulator implements ProviderSimulator {
         front_trans_url: this.url('frontTransReq'),
         back_trans_url: this.url('backTransReq'),
         query_trans_url: this.url('queryTrans'),
+        file_trans_url: this.url('fileTransRequest'),
         version: '5.1.0',
         sign_method: '01',
       };
@@ -338,6 +340,12 @@ export class UnionpaySimulator implements ProviderSimulator {
           }
         : {}),
     });
+  }
+
+  // ---- fileTransRequest: the daily statement (unionpay.statement.ts) ------------------------
+
+  fileTransfer(merchant: UnionpayMerchantSecrets, fields: Fields): Promise<Answer> {
+    return fileTransfer(this, merchant, fields);
   }
 
   // ---- backTransReq: refunds ----------------------------------------------------------------

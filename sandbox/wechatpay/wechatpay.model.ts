@@ -108,6 +108,8 @@ export const refundedTotal = (trade: WechatpaySimTrade): number =>
 export interface ApiAnswer {
   status: number;
   body: Record<string, unknown> | null;
+  /** A downloaded file (a bill), written as is and, as WeChat does, without a signature; `body` is then null. */
+  file?: { contentType: string; bytes: Buffer };
 }
 
 export const ok = (body: Record<string, unknown>): ApiAnswer => ({ status: 200, body });

@@ -15,6 +15,7 @@ import {
   rsaVerify,
 } from './wechatpay.signature';
 import { closeBodySchema, prepayBodySchema, refundBodySchema, type WechatpaySimulator } from './wechatpay.simulator';
+import { applyForTradeBill, downloadBill } from './wechatpay.statement';
 
 /** A fault's slowness; it never keeps a stopping process alive. */
 const pause = (ms: number) => (ms > 0 ? sleep(ms, undefined, { ref: false }) : Promise.resolve());
@@ -116,6 +117,20 @@ const API_ROUTES: ApiRoute[] = [
     name: 'GET /v3/refund/domestic/refunds/{out_refund_no}',
     outTradeNo: (call) => call.simulator.tradeOfRefund(call.secrets.mchid, call.param),
     handle: (call) => call.simulator.refundQuery(call.secrets, call.param),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/bill\/tradebill$/,
+    name: 'GET /v3/bill/tradebill',
+    outTradeNo: () => null,
+    handle: (call) => applyForTradeBill(call.simulator, call.secrets, call.query),
+  },
+  {
+    method: 'GET',
+    pattern: /^\/billdownload\/file$/,
+    name: 'GET /v3/billdownload/file',
+    outTradeNo: () => null,
+    handle: (call) => downloadBill(call.simulator, call.secrets, call.query),
   },
   {
     method: 'GET',
@@ -284,10 +299,17 @@ async function api(simulator: WechatpaySimulator, req: Request, res: Response): 
 /**
  * Answers as WeChat does: JSON (or nothing, for 204) with `Request-ID`, signed with `key` over
  * `timestamp\nnonce\nbody\n` in the Wechatpay-* headers. `tamper` alters the answer after signing.
+ * A downloaded file goes out as it is: unsigned, and never tampered with (nothing signed it).
  */
 function send(res: Response, answer: ApiAnswer, key: WechatpaySigningKey | null, tamper = false): void {
-  const text = answer.body === null ? '' : JSON.stringify(answer.body);
   res.status(answer.status).set('Request-ID', `08${randomAlphanumeric(30)}`);
+  // WeChat does not sign a downloaded bill: its SHA1, in the signed answer that gave the URL, vouches for it.
+  // https://pay.weixin.qq.com/doc/v3/merchant/4013071254
+  if (answer.file) {
+    res.type(answer.file.contentType).send(answer.file.bytes);
+    return;
+  }
+  const text = answer.body === null ? '' : JSON.stringify(answer.body);
   if (key) {
     const timestamp = String(Math.floor(Date.now() / 1000));
     const nonce = randomAlphanumeric(32);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 // Alipay's wire format, named as Alipay names it. The schemas check what the gateway answers
 // (after alipay-sdk verified its signature); unknown fields pass through.
 // Reference: https://opendocs.alipay.com/open/02ekfg (precreate), 02ekfh (query), 02ekfi (close),
-// 02ekfk (refund), 02ekfl (fastpay.refund.query), 270/105902 (notifications).
+// 02ekfk (refund), 02ekfl (fastpay.refund.query), 270/105902 (notifications), 02e7gr (bill download URL).
 
 /** https://opendocs.alipay.com/open/02ekfh — `trade_status`. */
 export const ALIPAY_TRADE_STATUSES = ['WAIT_BUYER_PAY', 'TRADE_CLOSED', 'TRADE_SUCCESS', 'TRADE_FINISHED'] as const;
@@ -74,6 +74,16 @@ export const alipayTradeFastpayRefundQueryResponseSchema = z.looseObject({
 });
 export type AlipayTradeFastpayRefundQueryResponse = z.infer<typeof alipayTradeFastpayRefundQueryResponseSchema>;
 
+/**
+ * alipay.data.dataservice.bill.downloadurl.query. https://opendocs.alipay.com/open/02e7gr
+ * `bill_download_url` expires 30 seconds after it is issued.
+ */
+export const alipayDataDataserviceBillDownloadurlQueryResponseSchema = z.looseObject({
+  ...commonResponse,
+  bill_download_url: z.string().optional(),
+});
+export type AlipayDataDataserviceBillDownloadurlQueryResponse = z.infer<typeof alipayDataDataserviceBillDownloadurlQueryResponseSchema>;
+
 /** The form Alipay posts to notify_url (`notify_type=trade_status_sync`). https://opendocs.alipay.com/open/270/105902 */
 export const alipayTradeStatusSyncNotificationSchema = z.looseObject({
   notify_time: z.string(),
@@ -118,4 +128,11 @@ export interface AlipayTradeRefundBizContent {
   refund_amount: string;
   out_request_no: string;
   refund_reason?: string;
+}
+
+/** biz_content of alipay.data.dataservice.bill.downloadurl.query: `trade` is the bill of the trades Alipay acquired through the APIs. */
+export interface AlipayDataDataserviceBillDownloadurlQueryBizContent {
+  bill_type: 'trade';
+  /** `yyyy-MM-dd` for a day's bill (China time), available from about 09:00 the next day. */
+  bill_date: string;
 }

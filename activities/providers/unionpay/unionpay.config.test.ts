@@ -70,24 +70,26 @@ describe('UnionPay credentials', () => {
 });
 
 describe('the client configuration of an account', () => {
-  test('test mode: the sandbox’s three endpoints, and trust in UnionPay’s test-environment signer', () => {
+  test('test mode: the sandbox’s endpoints, and trust in UnionPay’s test-environment signer', () => {
     const config = unionpayClientConfig(account(), { sandboxUrl: 'http://127.0.0.1:8090/' });
     expect(config.urls).toEqual({
       frontTransReq: 'http://127.0.0.1:8090/unionpay/gateway/api/frontTransReq.do',
       backTransReq: 'http://127.0.0.1:8090/unionpay/gateway/api/backTransReq.do',
       queryTrans: 'http://127.0.0.1:8090/unionpay/gateway/api/queryTrans.do',
+      fileTransRequest: 'http://127.0.0.1:8090/unionpay/gateway/api/fileTransRequest.do',
     });
     expect(config.trust.expectedIdentity).toBe('00040000:SIGN');
     expect(config.signing.certId).toBe('17812743216928');
     expect(config.merId).toBe(MER_ID);
   });
 
-  test('live mode: gateway.95516.com, and trust only in 中国银联股份有限公司', () => {
+  test('live mode: gateway.95516.com (files from filedownload.95516.com), and trust only in 中国银联股份有限公司', () => {
     const config = unionpayClientConfig(account({ livemode: true }), { sandboxUrl: 'http://127.0.0.1:8090' });
     expect(UNIONPAY_LIVE_GATEWAY).toBe('https://gateway.95516.com');
     expect(config.urls.backTransReq).toBe('https://gateway.95516.com/gateway/api/backTransReq.do');
     expect(config.urls.queryTrans).toBe('https://gateway.95516.com/gateway/api/queryTrans.do');
     expect(config.urls.frontTransReq).toBe('https://gateway.95516.com/gateway/api/frontTransReq.do');
+    expect(config.urls.fileTransRequest).toBe('https://filedownload.95516.com/');
     expect(config.trust.expectedIdentity).toBe(UNIONPAY_SIGNER_IDENTITY.live);
     expect(UNIONPAY_SIGNER_IDENTITY.live).toBe('中国银联股份有限公司');
   });

@@ -7,12 +7,20 @@ import { describeFirstIssue } from '../wire-issues';
 
 export const UNIONPAY_LIVE_GATEWAY = 'https://gateway.95516.com';
 
-/** The three endpoints Tongbao uses, relative to the gateway. */
+/** The three transaction endpoints Tongbao uses, relative to the gateway. */
 export const UNIONPAY_PATHS = {
   frontTransReq: '/gateway/api/frontTransReq.do',
   backTransReq: '/gateway/api/backTransReq.do',
   queryTrans: '/gateway/api/queryTrans.do',
 } as const;
+
+/**
+ * Files (文件传输类交易: the daily statement) come from a host of their own, not the gateway:
+ * https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=791 (test: filedownload.test.95516.com).
+ */
+export const UNIONPAY_LIVE_FILE_TRANSFER = 'https://filedownload.95516.com/';
+/** Where the sandbox serves them, beside its gateway. */
+export const UNIONPAY_SANDBOX_FILE_TRANSFER_PATH = '/gateway/api/fileTransRequest.do';
 
 /**
  * Whose signature a live or test-mode account accepts: the owner part of the signing
@@ -97,7 +105,7 @@ export interface UnionpayClientConfig {
   merId: string;
   signing: UnionpaySigningCertificate;
   trust: UnionpayTrust;
-  urls: Record<keyof typeof UNIONPAY_PATHS, string>;
+  urls: Record<keyof typeof UNIONPAY_PATHS | 'fileTransRequest', string>;
 }
 
 /**
@@ -123,11 +131,13 @@ export function unionpayClientConfig(account: ProviderAccount, env: ProviderEnvi
     );
   }
   let gateway: string = UNIONPAY_LIVE_GATEWAY;
+  let fileTransfer: string = UNIONPAY_LIVE_FILE_TRANSFER;
   if (!account.livemode) {
     if (!env.sandboxUrl) {
       throw new ProviderInvalidRequestError(`${account.id} is a test-mode account, but no sandbox is configured`);
     }
     gateway = `${env.sandboxUrl.replace(/\/+$/, '')}/unionpay`;
+    fileTransfer = `${gateway}${UNIONPAY_SANDBOX_FILE_TRANSFER_PATH}`;
   }
   return {
     merId: credentials.merId,
@@ -141,6 +151,7 @@ export function unionpayClientConfig(account: ProviderAccount, env: ProviderEnvi
       frontTransReq: `${gateway}${UNIONPAY_PATHS.frontTransReq}`,
       backTransReq: `${gateway}${UNIONPAY_PATHS.backTransReq}`,
       queryTrans: `${gateway}${UNIONPAY_PATHS.queryTrans}`,
+      fileTransRequest: fileTransfer,
     },
   };
 }

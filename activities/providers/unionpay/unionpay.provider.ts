@@ -16,6 +16,7 @@ import type {
   ProviderTrade,
   RawNotification,
   RefundInput,
+  StatementEntry,
   VerifiedNotification,
 } from '../provider';
 import { refundNotFound, tradeNotFound } from '../not-found';
@@ -34,15 +35,27 @@ import {
 import { convertResultStringToMap } from './unionpay.qstring';
 import { SIGNATURE_FIELD, unionpaySign, unionpayVerify } from './unionpay.signature';
 import {
+  parseZmFile,
+  settleDateOf,
+  statementRecordsOf,
+  UnionpayStatementError,
+  unpackFileContent,
+  zmFileNameOf,
+  type UnionpayStatementRecord,
+} from './unionpay.statement';
+import {
   UNIONPAY_CNY,
   UNIONPAY_ENCODING,
   UNIONPAY_SIGN_METHOD,
   UNIONPAY_VERSION,
   unionpayBackTransResponseSchema,
+  unionpayFileTransferResponseSchema,
   unionpayNotificationSchema,
   unionpayQueryResponseSchema,
   type UnionpayChannelType,
+  type UnionpayFileTransferRequest,
   type UnionpayFrontConsumeRequest,
+  type UnionpayQueryByIdRequest,
   type UnionpayQueryRequest,
   type UnionpayRefundRequest,
 } from './unionpay.types';
@@ -59,7 +72,7 @@ export interface UnionpayProviderOptions {
   now?: () => Date;
 }
 
-type UnionpayCall = 'frontTransReq' | 'backTransReq' | 'queryTrans';
+type UnionpayCall = 'frontTransReq' | 'backTransReq' | 'queryTrans' | 'fileTransRequest';
 
 /**
  * The adapter for one UnionPay merchant (merId): a small ACP 5.1.0 client on node:crypto. Every
@@ -111,8 +124,8 @@ export function createUnionpayProvider(
 
   /** One server-to-server call; anything but a verified, well-formed answer becomes a ProviderError. */
   async function call<S extends z.ZodType<{ respCode: string; respMsg?: string; merId?: string; orderId?: string }>>(
-    name: 'backTransReq' | 'queryTrans',
-    request: UnionpayRefundRequest | UnionpayQueryRequest,
+    name: Exclude<UnionpayCall, 'frontTransReq'>,
+    request: UnionpayRefundRequest | UnionpayQueryRequest | UnionpayQueryByIdRequest | UnionpayFileTransferRequest,
     schema: S,
   ): Promise<z.infer<S>> {
     const cfg = config();
@@ -149,7 +162,8 @@ export function createUnionpayProvider(
     const answer = parsed.data;
     // Signed by UnionPay, but for someone else's request (a confused proxy, a replayed answer).
     if (answer.merId !== undefined && answer.merId !== cfg.merId) throw fail({ kind: 'malformed', message: `answered for merId ${answer.merId}` }, name);
-    if (answer.orderId !== undefined && answer.orderId !== request.orderId) {
+    // Requests that name no order (a query by queryId, a file) get answers that may name one.
+    if ('orderId' in request && answer.orderId !== undefined && answer.orderId !== request.orderId) {
       throw fail({ kind: 'malformed', message: `answered for orderId ${answer.orderId}` }, name);
     }
     return answer;
@@ -167,7 +181,7 @@ export function createUnionpayProvider(
     }
   }
 
-  function common(orderId: string, txnTime: string) {
+  function merchantFields() {
     return {
       version: UNIONPAY_VERSION,
       encoding: UNIONPAY_ENCODING,
@@ -175,9 +189,11 @@ export function createUnionpayProvider(
       certId: config().signing.certId,
       accessType: '0',
       merId: config().merId,
-      orderId,
-      txnTime,
     } as const;
+  }
+
+  function common(orderId: string, txnTime: string) {
+    return { ...merchantFields(), orderId, txnTime } as const;
   }
 
   /**
@@ -233,6 +249,61 @@ export function createUnionpayProvider(
       amountMinor: parseAmount('queryTrans', answer.txnAmt),
       failureReason: status === 'failed' ? `${answer.origRespCode} ${answer.origRespMsg ?? ''}`.trim() : null,
     };
+  }
+
+  /**
+   * The orderId of the consume UnionPay numbered `queryId`, asked by that number (txnSubType 02,
+   * 流水号查询; acpAPIId=901), for a refund whose statement record does not name its consume.
+   */
+  async function orderIdOfQueryId(queryId: string): Promise<string> {
+    const request: UnionpayQueryByIdRequest = { ...merchantFields(), txnType: '00', txnSubType: '02', bizType: '000000', queryId };
+    const answer = await call('queryTrans', request, unionpayQueryResponseSchema);
+    if (respClassOf(answer.respCode) === 'not_found') {
+      throw fail({ kind: 'malformed', message: `a refund in the statement names consume queryId ${queryId}, which UnionPay does not find` }, 'queryTrans');
+    }
+    if (respClassOf(answer.respCode) !== 'ok') throw failed('queryTrans', answer);
+    if (!answer.orderId || (answer.queryId !== undefined && answer.queryId !== queryId)) {
+      throw fail({ kind: 'malformed', message: `the query for queryId ${queryId} answered orderId ${answer.orderId ?? '(none)'}, queryId ${answer.queryId ?? '(none)'}` }, 'queryTrans');
+    }
+    return answer.orderId;
+  }
+
+  /**
+   * The statement's records of the day, or null when UnionPay has no file for it. settleDate is
+   * MMDD: UnionPay resolves it to the latest such day, and we check that the zip holds the file
+   * named for our full date (INN<yymmdd>88ZM_<merId>), so a year-old file cannot pass for it.
+   */
+  async function statementRecords(date: string): Promise<UnionpayStatementRecord[] | null> {
+    const settleDate = settleDateOf(date);
+    if (!settleDate) throw new ProviderInvalidRequestError(`a statement's date is YYYY-MM-DD, got ${JSON.stringify(date)}`);
+    const cfg = config();
+    const request: UnionpayFileTransferRequest = {
+      ...merchantFields(),
+      txnType: '76',
+      txnSubType: '01',
+      bizType: '000000',
+      txnTime: toUnionpayTime(now()),
+      fileType: '00',
+      settleDate,
+    };
+    const answer = await call('fileTransRequest', request, unionpayFileTransferResponseSchema);
+    // 98 文件不存在: UnionPay makes no file for a day without transactions.
+    if (answer.respCode === '98') return null;
+    if (respClassOf(answer.respCode) !== 'ok') throw failed('fileTransRequest', answer);
+    if (answer.settleDate !== undefined && answer.settleDate !== settleDate) {
+      throw fail({ kind: 'malformed', message: `answered with the file of settleDate ${answer.settleDate}, not ${settleDate}` }, 'fileTransRequest');
+    }
+    if (!answer.fileContent) throw fail({ kind: 'malformed', message: 'respCode 00 without fileContent' }, 'fileTransRequest');
+    try {
+      const files = unpackFileContent(answer.fileContent);
+      const name = zmFileNameOf(date, cfg.merId);
+      const detail = Object.entries(files).find(([path]) => path.split('/').pop() === name)?.[1];
+      if (!detail) throw new UnionpayStatementError(`the zip holds no ${name}, only ${Object.keys(files).join(', ') || 'nothing'}`);
+      return statementRecordsOf(parseZmFile(detail), { merId: cfg.merId, date });
+    } catch (error) {
+      if (error instanceof UnionpayStatementError) throw fail({ kind: 'malformed', message: error.message }, 'fileTransRequest');
+      throw error;
+    }
   }
 
   function requireOrderId(name: string, value: string): void {
@@ -376,6 +447,28 @@ export function createUnionpayProvider(
     },
 
     queryRefund,
+
+    async fetchStatement(date: string): Promise<StatementEntry[]> {
+      const records = await statementRecords(date);
+      if (!records) return [];
+      // A refund record names its consume by 原始交易订单号; files of the older layout lack it and
+      // name it only by queryId (原交易查询流水号): the consume's record of the same day says which
+      // order that is, and for an older consume queryTrans does.
+      const consumes = new Map(records.filter((r) => r.kind === 'payment').map((r) => [r.queryId, r.orderId]));
+      const entries: StatementEntry[] = [];
+      for (const record of records) {
+        const common = { providerTradeNo: record.queryId, amountMinor: record.amountMinor, at: record.at };
+        if (record.kind === 'payment') {
+          entries.push({ kind: 'payment', outTradeNo: record.orderId, outRefundNo: null, ...common });
+          continue;
+        }
+        let outTradeNo = record.origOrderId ?? (record.origQryId ? consumes.get(record.origQryId) : undefined);
+        if (!outTradeNo && record.origQryId) outTradeNo = await orderIdOfQueryId(record.origQryId);
+        if (!outTradeNo) throw fail({ kind: 'malformed', message: `refund ${record.orderId} in the statement names no original transaction` }, 'fileTransRequest');
+        entries.push({ kind: 'refund', outTradeNo, outRefundNo: record.orderId, ...common });
+      }
+      return entries;
+    },
 
     async verifyNotification(notification: RawNotification): Promise<VerifiedNotification> {
       const form = notification.form;

@@ -12,13 +12,13 @@ export const UNIONPAY_SIGN_METHOD = '01';
 /** ISO 4217 numeric code of CNY. */
 export const UNIONPAY_CNY = '156';
 
-/** `txnType`: 01 consume, 04 refund (退货), 00 query. */
-export type UnionpayTxnType = '01' | '04' | '00';
+/** `txnType`: 01 consume, 04 refund (退货), 00 query, 76 file transfer. */
+export type UnionpayTxnType = '01' | '04' | '00' | '76';
 /** `channelType`: 07 internet (PC), 08 mobile. */
 export type UnionpayChannelType = '07' | '08';
 
 /** Fields every request carries before it is signed. */
-interface UnionpayCommonRequest {
+interface UnionpaySignedRequest {
   version: typeof UNIONPAY_VERSION;
   encoding: typeof UNIONPAY_ENCODING;
   signMethod: typeof UNIONPAY_SIGN_METHOD;
@@ -27,6 +27,10 @@ interface UnionpayCommonRequest {
   /** 0: the merchant connects directly. */
   accessType: '0';
   merId: string;
+}
+
+/** …and those of every request about one transaction. */
+interface UnionpayCommonRequest extends UnionpaySignedRequest {
   /** 8–40 letters and digits; merId + orderId + txnTime identify a transaction. */
   orderId: string;
   /** When the order was sent, `yyyyMMddHHmmss`, China time. */
@@ -70,6 +74,35 @@ export interface UnionpayQueryRequest extends UnionpayCommonRequest {
   bizType: '000000';
 }
 
+/**
+ * A query by UnionPay's number for the transaction instead of orderId + txnTime ("orderId +
+ * txnTime、queryId二者必送其一"; txnSubType 02 流水号查询):
+ * https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=901&apiservId=455&version=V2.4&bussType=0
+ */
+export interface UnionpayQueryByIdRequest extends UnionpaySignedRequest {
+  txnType: '00';
+  txnSubType: '02';
+  bizType: '000000';
+  queryId: string;
+}
+
+/**
+ * The file transfer (文件传输类交易) asking for the merchant's statement of one day:
+ * https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=791
+ */
+export interface UnionpayFileTransferRequest extends UnionpaySignedRequest {
+  txnType: '76';
+  /** 01: 对账文件下载. */
+  txnSubType: '01';
+  bizType: '000000';
+  /** When the request was sent, `yyyyMMddHHmmss`, China time. */
+  txnTime: string;
+  /** 00: the merchant's statement (商户对账文件). */
+  fileType: '00';
+  /** The day, `MMDD`: UnionPay's settlement day carries no year. */
+  settleDate: string;
+}
+
 /** What every signed answer and notification carries (after its signature was verified). */
 const signedMessage = {
   version: z.string(),
@@ -110,6 +143,18 @@ export const unionpayBackTransResponseSchema = z.looseObject({
   reqReserved: z.string().optional(),
 });
 export type UnionpayBackTransResponse = z.infer<typeof unionpayBackTransResponseSchema>;
+
+/** The file transfer's answer: respCode 00 with the zipped files, or 98 when the day has none. */
+export const unionpayFileTransferResponseSchema = z.looseObject({
+  ...signedMessage,
+  settleDate: z.string().optional(),
+  fileType: z.string().optional(),
+  /** The zip's name, e.g. `777290058110048_20261121.zip`. */
+  fileName: z.string().optional(),
+  /** base64 of the zip, DEFLATE-compressed (zlib wrapper). */
+  fileContent: z.string().optional(),
+});
+export type UnionpayFileTransferResponse = z.infer<typeof unionpayFileTransferResponseSchema>;
 
 /** The form UnionPay posts to backUrl (and the browser carries to frontUrl). */
 export const unionpayNotificationSchema = z.looseObject({

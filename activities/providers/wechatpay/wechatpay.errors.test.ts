@@ -17,6 +17,8 @@ describe('classifying WeChat Pay failures', () => {
     ['a timeout', { kind: 'transport', message: 'ECONNABORTED timeout of 300ms exceeded' }, ProviderUnavailableError, 'network_error'],
     ['a bad answer signature', { kind: 'signature', message: 'Verify the response’s data … failed.' }, ProviderUnavailableError, 'response_signature_invalid'],
     ['a malformed answer', { kind: 'malformed', message: 'code_url: missing' }, ProviderUnavailableError, 'malformed_response'],
+    ['a download whose SHA1 is not the signed one', { kind: 'integrity', message: 'its SHA1 is …' }, ProviderUnavailableError, 'download_digest_mismatch'],
+    ['400 STATEMENT_CREATING (yesterday’s bill is not made yet)', response(400, 'STATEMENT_CREATING'), ProviderUnavailableError, 'STATEMENT_CREATING'],
     // Our request is wrong: retrying cannot help.
     ['401 SIGN_ERROR', response(401, 'SIGN_ERROR'), ProviderInvalidRequestError, 'SIGN_ERROR'],
     ['400 PARAM_ERROR', response(400, 'PARAM_ERROR'), ProviderInvalidRequestError, 'PARAM_ERROR'],
@@ -74,6 +76,11 @@ describe("reading wechatpay-axios-plugin's exceptions", () => {
       'a response signature failure (the plugin answers it with status 200)',
       axiosError({ message: 'Verify the response’s data … failed.', code: 'EV3_RES_HEADER_SIGNATURE_DIGEST', response: { status: 200, data: '{}' } }),
       { kind: 'signature', message: 'Verify the response’s data … failed.' },
+    ],
+    [
+      'a download’s error answer, which arrives as bytes',
+      axiosError({ code: 'ERR_BAD_REQUEST', response: { status: 403, data: Buffer.from('{"code":"NO_AUTH","message":"权限异常"}') } }),
+      { kind: 'response', status: 403, code: 'NO_AUTH', message: '权限异常' },
     ],
     ['an answer without signature headers', axiosError({ code: 'EV3_RES_HEADERS_INCOMPLATE', response: { status: 200 } }), { kind: 'signature', message: 'x' }],
     ['an unknown serial', axiosError({ code: 'EV3_RES_HEADER_PLATFORM_SERIAL', response: { status: 200 } }), { kind: 'signature', message: 'x' }],

@@ -11,7 +11,9 @@ export type WechatpayFailure =
   /** An answer whose signature did not verify, carried an unknown serial, a stale timestamp, or none. */
   | { kind: 'signature'; message: string }
   /** A verified answer that is not what the API documents. */
-  | { kind: 'malformed'; message: string };
+  | { kind: 'malformed'; message: string }
+  /** A download (unsigned) whose digest is not the one the signed answer gave for it. */
+  | { kind: 'integrity'; message: string };
 
 export type WechatpayErrorClass = 'declined' | 'invalid_request' | 'unavailable';
 
@@ -27,6 +29,9 @@ export const WECHATPAY_ERROR_CODES: Readonly<Record<string, WechatpayErrorClass>
   FREQUENCY_LIMITED: 'unavailable',
   BANK_ERROR: 'unavailable',
   BANKERROR: 'unavailable',
+  // 账单生成中: yesterday's bill is made after 9 a.m.; WeChat says to try again half an hour later.
+  // https://pay.weixin.qq.com/doc/v3/merchant/4013071254
+  STATEMENT_CREATING: 'unavailable',
   // The request itself is wrong: our bug or our configuration.
   SIGN_ERROR: 'invalid_request',
   PARAM_ERROR: 'invalid_request',
@@ -86,6 +91,12 @@ export function classifyWechatpayFailure(failure: WechatpayFailure, operation: s
       );
     case 'malformed':
       return new ProviderUnavailableError(`WeChat Pay ${operation} answered something unexpected: ${failure.message}`, 'malformed_response');
+    case 'integrity':
+      // Never used, but retried, as an answer with a bad signature is: the next download may arrive whole.
+      return new ProviderUnavailableError(
+        `WeChat Pay ${operation}: the downloaded file failed its integrity check and was not trusted. ${failure.message}`,
+        'download_digest_mismatch',
+      );
     default:
       return assertNever(failure);
   }
@@ -121,7 +132,7 @@ export function failureFromPluginError(error: unknown): WechatpayFailure {
   if (!isAxiosError(error)) throw error;
   if (error.code && SIGNATURE_CODES.includes(error.code)) return { kind: 'signature', message: truncate(error.message) };
   if (error.response && !(error.response.status >= 200 && error.response.status < 300)) {
-    const body = wechatpayErrorBodySchema.safeParse(error.response.data);
+    const body = wechatpayErrorBodySchema.safeParse(jsonOfDownload(error.response.data));
     return {
       kind: 'response',
       status: error.response.status,
@@ -131,4 +142,14 @@ export function failureFromPluginError(error: unknown): WechatpayFailure {
   }
   const cause = error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : null;
   return { kind: 'transport', message: truncate([error.code, error.message, cause].filter(Boolean).join(' ')) };
+}
+
+/** A download asks for bytes, and gets its error answer (JSON) as bytes too. */
+function jsonOfDownload(data: unknown): unknown {
+  if (!Buffer.isBuffer(data)) return data;
+  try {
+    return JSON.parse(data.toString('utf8'));
+  } catch {
+    return data;
+  }
 }

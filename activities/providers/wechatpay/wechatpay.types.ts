@@ -126,6 +126,18 @@ export const wechatpayNotificationSchema = z.looseObject({
 });
 export type WechatpayNotification = z.infer<typeof wechatpayNotificationSchema>;
 
+/**
+ * The answer of GET /v3/bill/tradebill: where to download the day's bill, and the SHA1 it must
+ * have (the download itself is not signed). https://pay.weixin.qq.com/doc/v3/merchant/4012556654
+ */
+export const wechatpayTradeBillSchema = z.looseObject({
+  hash_type: z.literal('SHA1'),
+  hash_value: z.string().regex(/^[0-9a-fA-F]{40}$/, 'a SHA1 in hex'),
+  /** `https://api.mch.weixin.qq.com/v3/billdownload/file?token=…`, valid a few minutes. */
+  download_url: z.string().min(1),
+});
+export type WechatpayTradeBill = z.infer<typeof wechatpayTradeBillSchema>;
+
 /** Body of POST /v3/pay/transactions/{native,jsapi,h5}. */
 export interface WechatpayPrepayRequest {
   appid: string;
