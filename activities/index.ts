@@ -1,4 +1,7 @@
 import { createPaymentActivities, type ActivityDeps } from './payment.activities';
+import { createReconciliationActivities } from './reconciliation.activities';
+import { createRefundActivities } from './refund.activities';
+import { createWebhookActivities } from './webhook.activities';
 
 export type { ActivityDeps } from './payment.activities';
 
@@ -6,6 +9,9 @@ export type { ActivityDeps } from './payment.activities';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createPaymentActivities(deps),
+    ...createRefundActivities(deps),
+    ...createReconciliationActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

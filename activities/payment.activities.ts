@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
@@ -20,6 +21,12 @@ export interface ActivityDeps {
   /** The API's public base URL: providers send their notifications there. */
   apiUrl: string;
   logger: Logger;
+  /** Starts workflows from activities (one webhook delivery per event and endpoint). */
+  temporal: Client;
+  /** The task queue those workflows run on. */
+  taskQueue: string;
+  /** Divides the timers of the workflows activities start; 1 in production (see PaymentWorkflowInput). */
+  timeScale: number;
 }
 
 export interface TransitionInput {
@@ -142,16 +149,23 @@ export function createPaymentActivities(deps: ActivityDeps) {
 
     /**
      * Writes a status change, its history row and, for terminal states, its event, in one
-     * transaction. Unique keys make a retried activity a no-op.
+     * transaction. Unique keys make a retried activity a no-op. Returns the event of the new state
+     * (also on a retry, so that the caller still dispatches it), or null when the state has none.
      */
-    async recordPaymentTransition(input: TransitionInput): Promise<void> {
-      await em().transactional(async (tx) => {
+    async recordPaymentTransition(input: TransitionInput): Promise<{ eventId: string | null }> {
+      const eventType = EVENT_FOR_STATUS[input.to];
+      const eventId = await em().transactional(async (tx): Promise<string | null> => {
         const at = new Date(input.at);
         const inserted = await tx.execute(
           `insert into payment_transitions (payment_id, from_status, to_status, source, at) values (?, ?, ?, ?, ?) on conflict do nothing returning id`,
           [input.paymentId, input.from, input.to, input.source, at],
         );
-        if (inserted.length === 0) return;
+        if (inserted.length === 0) {
+          // A retry of a transition that committed: its event exists, and the caller dispatches it again (idempotently).
+          if (!eventType) return null;
+          const [existing] = await tx.execute<{ id: string }[]>(`select id from events where object_id = ? and type = ?`, [input.paymentId, eventType]);
+          return existing?.id ?? null;
+        }
         await tx.nativeUpdate(
           PaymentSchema,
           { id: input.paymentId },
@@ -166,15 +180,18 @@ export function createPaymentActivities(deps: ActivityDeps) {
             updatedAt: new Date(),
           },
         );
-        const eventType = EVENT_FOR_STATUS[input.to];
-        if (!eventType) return;
+        if (!eventType) return null;
         const payment = await tx.findOneOrFail(PaymentSchema, { id: input.paymentId }, { refresh: true });
-        await tx.execute(
-          `insert into events (id, merchant_id, livemode, type, object_id, data, created_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (object_id, type) do nothing`,
+        const [created] = await tx.execute<{ id: string }[]>(
+          `insert into events (id, merchant_id, livemode, type, object_id, data, created_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (object_id, type) do nothing returning id`,
           [newId('event'), payment.merchantId, payment.livemode, eventType, payment.id, JSON.stringify({ object: toPaymentObject(payment) }), at],
         );
+        if (created) return created.id;
+        const [existing] = await tx.execute<{ id: string }[]>(`select id from events where object_id = ? and type = ?`, [payment.id, eventType]);
+        return existing?.id ?? null;
       });
-      deps.logger.info({ paymentId: input.paymentId, from: input.from, to: input.to, source: input.source }, 'payment transition');
+      deps.logger.info({ paymentId: input.paymentId, from: input.from, to: input.to, source: input.source, eventId }, 'payment transition');
+      return { eventId };
     },
   };
 }
@@ -183,7 +200,7 @@ export function createPaymentActivities(deps: ActivityDeps) {
  * Declines and invalid requests can never succeed on retry: they become non-retryable failures
  * whose type is the error's class name. Everything else is left for Temporal to retry.
  */
-async function classified<T>(call: () => Promise<T>): Promise<T> {
+export async function classified<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {

@@ -5,6 +5,9 @@ import { toPaymentObject } from '../domain/payment-object';
 import type { MerchantsService } from './merchants.service';
 import { listParams } from './payments.routes';
 import type { PaymentsService } from './payments.service';
+import { refundId, refundListParams } from './refunds.routes';
+import type { RefundsService } from './refunds.service';
+import { toRefundObject } from '../domain/refund';
 import { contextOf } from './request-context';
 import { sendJson } from './respond';
 import { listQuerySchema, parse } from './validation';
@@ -33,7 +36,7 @@ function apiKeyObject(key: ApiKey) {
 }
 
 /** Platform administration; every route here sits behind admin authentication. */
-export function adminRoutes(merchants: MerchantsService, payments: PaymentsService): Router {
+export function adminRoutes(merchants: MerchantsService, payments: PaymentsService, refunds: RefundsService): Router {
   const router = Router();
   const audit = (req: Request) => ({ requestId: contextOf(req).requestId });
 
@@ -68,6 +71,16 @@ export function adminRoutes(merchants: MerchantsService, payments: PaymentsServi
   router.get('/payments', async (req: Request, res: Response) => {
     const { data, hasMore } = await payments.list(null, listParams(req.query));
     await sendJson(req, res, 200, { object: 'list', data: data.map(toPaymentObject), has_more: hasMore, url: '/v1/admin/payments' });
+  });
+
+  router.get('/refunds', async (req: Request, res: Response) => {
+    const { data, hasMore } = await refunds.list(null, refundListParams(req.query));
+    await sendJson(req, res, 200, { object: 'list', data: data.map(toRefundObject), has_more: hasMore, url: '/v1/admin/refunds' });
+  });
+
+  router.post('/refunds/:id/retry', async (req: Request, res: Response) => {
+    parse(z.strictObject({}), req.body ?? {});
+    await sendJson(req, res, 200, toRefundObject(await refunds.retry(refundId(req), audit(req))));
   });
 
   return router;

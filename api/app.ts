@@ -9,7 +9,15 @@ import { createMerchantsService } from './merchants.service';
 import { notifyRoutes } from './notify.routes';
 import { paymentsRoutes } from './payments.routes';
 import { createPaymentsService } from './payments.service';
+import { reconciliationRoutes } from './reconciliation.routes';
+import { createReconciliationService } from './reconciliation.service';
+import { refundsRoutes } from './refunds.routes';
+import { createRefundsService } from './refunds.service';
 import { contextOf } from './request-context';
+import { eventsRoutes } from './events.routes';
+import { createEventsService } from './events.service';
+import { webhooksRoutes } from './webhooks.routes';
+import { createWebhooksService } from './webhooks.service';
 import { sendJson } from './respond';
 
 /** The REST API of API.md plus the provider notification endpoints. */
@@ -31,10 +39,14 @@ export function createApp(deps: ApiDeps): express.Express {
     res.json({ status: 'ok' });
   });
 
-  app.use('/notify', notifyRoutes(deps));
-
   const payments = createPaymentsService(deps);
   const merchants = createMerchantsService(deps);
+  const refunds = createRefundsService(deps);
+  const events = createEventsService(deps);
+  const webhooks = createWebhooksService(deps, events);
+
+  app.use('/notify', notifyRoutes(deps, refunds));
+
   const json = express.json({
     limit: '256kb',
     strict: true,
@@ -44,8 +56,8 @@ export function createApp(deps: ApiDeps): express.Express {
     },
   });
 
-  app.use('/v1/admin', adminAuth(deps), json, adminRoutes(merchants, payments));
-  app.use('/v1', merchantAuth(deps), json, idempotency(deps), paymentsRoutes(payments));
+  app.use('/v1/admin', adminAuth(deps), json, adminRoutes(merchants, payments, refunds), reconciliationRoutes(createReconciliationService(deps)));
+  app.use('/v1', merchantAuth(deps), json, idempotency(deps), paymentsRoutes(payments), refundsRoutes(refunds), webhooksRoutes(webhooks), eventsRoutes(events, webhooks));
 
   app.use((req: Request) => {
     throw new AppError('invalid_request_error', 'route_unknown', `Unrecognized request URL (${req.method}: ${req.path}).`, null, { status: 404 });

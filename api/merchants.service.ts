@@ -4,6 +4,7 @@ import type { ProviderName } from '../domain/payment';
 import { ApiKeySchema, ChannelRouteSchema, MerchantSchema, ProviderAccountSchema, type ApiKey, type Merchant } from '../db/entities';
 import { CHANNELS, providerOf } from '../domain/payment';
 import { availableProviders, sandboxAccountFor } from '../activities/providers/registry';
+import { ensureReconciliationSchedule, type ScheduledAccount } from '../temporal/reconciliation-schedules';
 import { generateApiKey } from './auth';
 import type { ApiDeps } from './deps';
 import { AppError, NotFoundError } from './errors';
@@ -24,9 +25,11 @@ export function createMerchantsService(deps: ApiDeps) {
   }
 
   /** Stores the accounts (credentials encrypted) and routes every channel of their providers to them. */
-  async function attachSandboxAccounts(tx: EntityManager, merchantId: string, accounts: SandboxAccount[]): Promise<void> {
+  async function attachSandboxAccounts(tx: EntityManager, merchantId: string, accounts: SandboxAccount[]): Promise<ScheduledAccount[]> {
+    const attached: ScheduledAccount[] = [];
     for (const account of accounts) {
       const providerAccountId = newId('providerAccount');
+      attached.push({ id: providerAccountId, merchantId, provider: account.provider });
       tx.create(ProviderAccountSchema, {
         id: providerAccountId,
         merchantId,
@@ -42,6 +45,12 @@ export function createMerchantsService(deps: ApiDeps) {
       }
     }
     await tx.flush();
+    return attached;
+  }
+
+  /** Every provider account is reconciled daily; see temporal/reconciliation-schedules.ts. */
+  async function scheduleReconciliation(accounts: ScheduledAccount[]): Promise<void> {
+    await Promise.all(accounts.map((account) => ensureReconciliationSchedule(deps.temporal, deps.temporalSettings.taskQueue, account)));
   }
 
   /** Opens a test-mode account at the sandbox, as a merchant would in the provider's own sandbox console. */
@@ -64,12 +73,13 @@ export function createMerchantsService(deps: ApiDeps) {
       const sandboxAccounts = await openSandboxAccounts(availableProviders());
       const key = generateApiKey(false);
       const merchantId = newId('merchant');
+      let attached: ScheduledAccount[] = [];
       const merchant = await em().transactional(async (tx) => {
         const created = tx.create(MerchantSchema, { id: merchantId, name: params.name, email: params.email ?? null, createdAt: new Date() });
         // No relations are declared between the schemas, so the merchant is written first for the foreign keys.
         await tx.flush();
         tx.create(ApiKeySchema, { id: newId('apiKey'), merchantId, livemode: false, keyHash: key.hash, redacted: key.redacted, createdAt: new Date(), revokedAt: null });
-        await attachSandboxAccounts(tx, merchantId, sandboxAccounts);
+        attached = await attachSandboxAccounts(tx, merchantId, sandboxAccounts);
         await tx.execute(`insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'merchant.created', ?, ?, ?)`, [
           merchantId,
           JSON.stringify({ name: params.name, sandbox_accounts: sandboxAccounts.map((a) => a.provider) }),
@@ -77,6 +87,7 @@ export function createMerchantsService(deps: ApiDeps) {
         ]);
         return created;
       });
+      await scheduleReconciliation(attached);
       return { merchant, testSecretKey: key.secret };
     },
 
@@ -89,8 +100,8 @@ export function createMerchantsService(deps: ApiDeps) {
       const existing = new Set((await em().find(ProviderAccountSchema, { merchantId, livemode: false })).map((account) => account.provider));
       const missing = availableProviders().filter((provider) => !existing.has(provider));
       const opened = await openSandboxAccounts(missing);
-      await em().transactional(async (tx) => {
-        await attachSandboxAccounts(tx, merchantId, opened);
+      const attached = await em().transactional(async (tx) => {
+        const accounts = await attachSandboxAccounts(tx, merchantId, opened);
         if (opened.length) {
           await tx.execute(`insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'merchant.sandbox_accounts_opened', ?, ?, ?)`, [
             merchantId,
@@ -98,7 +109,9 @@ export function createMerchantsService(deps: ApiDeps) {
             audit.requestId,
           ]);
         }
+        return accounts;
       });
+      await scheduleReconciliation(attached);
       return missing;
     },
 

@@ -93,7 +93,7 @@ export function createPaymentsService(deps: ApiDeps) {
         createdAt: now.toISOString(),
         expiresAt: new Date(now.getTime() + params.expires_in * 1000).toISOString(),
       };
-      const input: PaymentWorkflowInput = { draft, timeScale: deps.config.timeScale };
+      const input: PaymentWorkflowInput = { draft, timeScale: deps.config.timeScale, refundAttentionAfterSeconds: deps.config.refundAttentionAfterSeconds };
       const start = new WithStartWorkflowOperation<typeof paymentWorkflow>('paymentWorkflow', {
         workflowId: paymentWorkflowId(id),
         taskQueue: deps.temporalSettings.taskQueue,

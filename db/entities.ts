@@ -1,5 +1,6 @@
-import { BigIntType, EntitySchema } from '@mikro-orm/core';
+import { ArrayType, BigIntType, EntitySchema } from '@mikro-orm/core';
 import type { Channel, PaymentRecord, ProviderName } from '../domain/payment';
+import type { RefundRecord } from '../domain/refund';
 
 // Rows as the database holds them. The API shapes them into API.md's objects in api/serializers.ts.
 
@@ -142,6 +143,31 @@ export const ChannelRouteSchema = new EntitySchema<ChannelRoute>({
   },
 });
 
+export type Refund = RefundRecord;
+
+export const RefundSchema = new EntitySchema<Refund>({
+  name: 'Refund',
+  tableName: 'refunds',
+  properties: {
+    id: { ...text, primary: true },
+    merchantId: text,
+    livemode: { type: 'boolean' },
+    paymentId: text,
+    origin: { type: 'text' },
+    amount: money,
+    currency: text,
+    status: { type: 'text' },
+    reason: optionalText,
+    metadata: { type: 'json' },
+    outRefundNo: text,
+    providerRefundNo: optionalText,
+    failureReason: optionalText,
+    createdAt: timestamp,
+    updatedAt: { ...timestamp, onCreate: () => new Date(), onUpdate: () => new Date() },
+    succeededAt: optionalTimestamp,
+  },
+});
+
 export const EventSchema = new EntitySchema<EventRow>({
   name: 'Event',
   tableName: 'events',
@@ -156,4 +182,92 @@ export const EventSchema = new EntitySchema<EventRow>({
   },
 });
 
-export const ALL_SCHEMAS = [MerchantSchema, ApiKeySchema, ProviderAccountSchema, ChannelRouteSchema, PaymentSchema, EventSchema];
+export interface WebhookEndpointRow {
+  id: string;
+  merchantId: string;
+  livemode: boolean;
+  url: string;
+  description: string | null;
+  /** Event types, or `['*']`. */
+  enabledEvents: string[];
+  metadata: Record<string, string>;
+  /** The `whsec_…` signing secret, sealed by SecretBox; opened only to sign a delivery. */
+  secretEncrypted: string;
+  createdAt: Date;
+  deletedAt: Date | null;
+}
+
+export interface WebhookDeliveryRow {
+  eventId: string;
+  webhookEndpointId: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attemptCount: number;
+  nextAttemptAt: Date | null;
+  lastAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  deliveredAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface WebhookAttemptRow {
+  id: string;
+  eventId: string;
+  webhookEndpointId: string;
+  number: number;
+  at: Date;
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+}
+
+export const WebhookEndpointSchema = new EntitySchema<WebhookEndpointRow>({
+  name: 'WebhookEndpoint',
+  tableName: 'webhook_endpoints',
+  properties: {
+    id: { ...text, primary: true },
+    merchantId: text,
+    livemode: { type: 'boolean' },
+    url: text,
+    description: optionalText,
+    enabledEvents: { type: new ArrayType() },
+    metadata: { type: 'json' },
+    secretEncrypted: text,
+    createdAt: { ...timestamp, onCreate: () => new Date() },
+    deletedAt: optionalTimestamp,
+  },
+});
+
+export const WebhookDeliverySchema = new EntitySchema<WebhookDeliveryRow>({
+  name: 'WebhookDelivery',
+  tableName: 'webhook_deliveries',
+  properties: {
+    eventId: { ...text, primary: true },
+    webhookEndpointId: { ...text, primary: true },
+    status: { type: 'text' },
+    attemptCount: { type: 'integer' },
+    nextAttemptAt: optionalTimestamp,
+    lastAttemptAt: optionalTimestamp,
+    lastStatusCode: { type: 'integer', nullable: true },
+    deliveredAt: optionalTimestamp,
+    createdAt: { ...timestamp, onCreate: () => new Date() },
+    updatedAt: { ...timestamp, onCreate: () => new Date(), onUpdate: () => new Date() },
+  },
+});
+
+export const WebhookAttemptSchema = new EntitySchema<WebhookAttemptRow>({
+  name: 'WebhookAttempt',
+  tableName: 'webhook_attempts',
+  properties: {
+    id: { type: new BigIntType('string'), primary: true },
+    eventId: text,
+    webhookEndpointId: text,
+    number: { type: 'integer' },
+    at: timestamp,
+    statusCode: { type: 'integer', nullable: true },
+    latencyMs: { type: 'integer' },
+    error: optionalText,
+  },
+});
+
+export const ALL_SCHEMAS = [MerchantSchema, ApiKeySchema, ProviderAccountSchema, ChannelRouteSchema, PaymentSchema, RefundSchema, EventSchema, WebhookEndpointSchema, WebhookDeliverySchema, WebhookAttemptSchema];

@@ -11,6 +11,7 @@ export const ID_PREFIXES = {
   merchant: 'mer',
   apiKey: 'key',
   providerAccount: 'pa',
+  reconciliationRun: 'recon',
   request: 'req',
 } as const;
 

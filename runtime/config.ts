@@ -10,6 +10,8 @@ export interface AppConfig {
   sandboxUrl: string | null;
   /** Divides workflow timers; 1 in production. */
   timeScale: number;
+  /** Seconds a provider has to settle a refund before it becomes `requires_attention` (before time scaling). */
+  refundAttentionAfterSeconds: number;
   logLevel: string;
 }
 
@@ -25,6 +27,10 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfi
   const apiPort = Number(env.API_PORT ?? 8080);
   const timeScale = Number(env.TONGBAO_TIME_SCALE ?? 1);
   if (!Number.isFinite(timeScale) || timeScale <= 0) throw new ConfigError('TONGBAO_TIME_SCALE must be a positive number');
+  const refundAttentionAfterSeconds = Number(env.TONGBAO_REFUND_ATTENTION_AFTER ?? 86_400);
+  if (!Number.isInteger(refundAttentionAfterSeconds) || refundAttentionAfterSeconds < 60) {
+    throw new ConfigError('TONGBAO_REFUND_ATTENTION_AFTER must be a whole number of seconds, at least 60');
+  }
   return {
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tongbao',
     encryptionKey: required(env, 'TONGBAO_ENCRYPTION_KEY'),
@@ -33,6 +39,7 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfi
     apiPort,
     sandboxUrl: env.TONGBAO_SANDBOX_URL ? env.TONGBAO_SANDBOX_URL.replace(/\/$/, '') : null,
     timeScale,
+    refundAttentionAfterSeconds,
     logLevel: env.LOG_LEVEL ?? 'info',
   };
 }

@@ -10,7 +10,7 @@
 // Environment (dev mode): DATABASE_URL, TONGBAO_DATA_DIR (default .tongbao/),
 // API_PORT 8080, SANDBOX_PORT 8090, TEMPORAL_PORT 7233, TEMPORAL_UI_PORT 8233,
 // KRATOS_PUBLIC_PORT 4433, KRATOS_ADMIN_PORT 4434, TONGBAO_WEB_URL (http://127.0.0.1:5173),
-// TONGBAO_TIME_SCALE (1), LOG_LEVEL (info), TONGBAO_ENCRYPTION_KEY, TONGBAO_ADMIN_TOKEN,
+// TONGBAO_TIME_SCALE (1), TONGBAO_REFUND_ATTENTION_AFTER (86400 s), LOG_LEVEL (info), TONGBAO_ENCRYPTION_KEY, TONGBAO_ADMIN_TOKEN,
 // KRATOS_SECRETS_DEFAULT / _COOKIE / _CIPHER, KRATOS_SMTP_URI, KRATOS_LOG_LEVEL (warning).
 //
 // <dataDir>/stack.json describes the running stack, for people and for tools (mode 0600:
@@ -205,6 +205,8 @@ function appEnv(config, { timeScale, logLevel }) {
     TONGBAO_API_URL: urls.api,
     TONGBAO_WEB_URL: config.webUrl,
     TONGBAO_TIME_SCALE: timeScale,
+    // Tests see a stuck refund reach requires_attention in 10 s (600 s ÷ the time scale of 60).
+    TONGBAO_REFUND_ATTENTION_AFTER: config.mode === 'test' ? '600' : process.env.TONGBAO_REFUND_ATTENTION_AFTER || '86400',
     LOG_LEVEL: logLevel,
     KRATOS_PUBLIC_URL: urls.kratosPublic,
     KRATOS_ADMIN_URL: urls.kratosAdmin,

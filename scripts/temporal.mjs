@@ -3,7 +3,15 @@
 import { capture, startProcess } from './lib/processes.mjs';
 import { portFree, portOpen, waitUntil } from './lib/wait.mjs';
 
-/** Search attributes on every workflow (ARCHITECTURE.md); RefundId is for refund workflows. */
+/**
+ * Search attributes (ARCHITECTURE.md). Payment and refund workflows carry the payment's; refund
+ * workflows also RefundId and RefundStatus; webhook deliveries MerchantId, PaymentId (when the event
+ * is about a payment or its refund), EventId, EventType and DeliveryStatus.
+ * SQL visibility stores (the dev server's SQLite, PostgreSQL) hold at most 10 Keyword attributes
+ * per namespace, so an endpoint or a provider account is found by workflow id instead
+ * (`WorkflowId STARTS_WITH "webhook/evt_…"`, `reconcile/pa_…`).
+ * temporal/search-attributes.ts defines the same keys for the code.
+ */
 export const SEARCH_ATTRIBUTES = {
   MerchantId: 'Keyword',
   PaymentId: 'Keyword',
@@ -12,6 +20,10 @@ export const SEARCH_ATTRIBUTES = {
   PaymentStatus: 'Keyword',
   AmountMinor: 'Int',
   RefundId: 'Keyword',
+  RefundStatus: 'Keyword',
+  EventId: 'Keyword',
+  EventType: 'Keyword',
+  DeliveryStatus: 'Keyword',
 };
 
 /**

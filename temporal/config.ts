@@ -16,3 +16,7 @@ export function temporalSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): T
 export function paymentWorkflowId(paymentId: string): string {
   return `payment/${paymentId}`;
 }
+
+export function refundWorkflowId(refundId: string): string {
+  return `refund/${refundId}`;
+}

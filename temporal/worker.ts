@@ -5,7 +5,9 @@ import { openDatabase } from '../db/orm';
 import { SecretBox } from '../db/secret-box';
 import { appConfigFromEnv } from '../runtime/config';
 import { createLogger } from '../runtime/logger';
+import { connectTemporal } from './client';
 import { temporalSettingsFromEnv } from './config';
+import { ensureReconciliationSchedule, type ScheduledAccount } from './reconciliation-schedules';
 
 async function main(): Promise<void> {
   const config = appConfigFromEnv();
@@ -15,6 +17,8 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_SDK_LOG_LEVEL ?? 'WARN') as LogLevel) });
   const db = await openDatabase(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: temporal.address });
+  // Activities start workflows too (webhook deliveries); a worker's NativeConnection cannot serve a Client.
+  const client = await connectTemporal(temporal);
   const worker = await Worker.create({
     connection,
     namespace: temporal.namespace,
@@ -26,12 +30,23 @@ async function main(): Promise<void> {
       providerEnv: { sandboxUrl: config.sandboxUrl },
       apiUrl: config.apiUrl,
       logger,
+      temporal: client,
+      taskQueue: temporal.taskQueue,
+      timeScale: config.timeScale,
     }),
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
+  // The API schedules each new account's reconciliation; this catches accounts older than that.
+  const accounts = await db.em.fork().execute<{ id: string; merchantId: string; provider: ScheduledAccount['provider'] }[]>(
+    'select id, merchant_id as "merchantId", provider from provider_accounts',
+  );
+  Promise.all(accounts.map((account) => ensureReconciliationSchedule(client, temporal.taskQueue, account))).catch((error) =>
+    logger.error({ err: error }, 'could not schedule the reconciliations'),
+  );
   logger.info({ taskQueue: temporal.taskQueue, address: temporal.address }, 'worker running');
   console.log(`worker running on task queue ${temporal.taskQueue}`);
   await worker.run();
+  await client.connection.close();
   await connection.close();
   await db.close();
 }

@@ -1,2 +1,5 @@
 // The worker bundles this file: every workflow the worker runs is exported here.
 export { paymentWorkflow } from './payment.workflow';
+export { refundWorkflow } from './refund.workflow';
+export { webhookDeliveryWorkflow } from './webhook-delivery.workflow';
+export { reconciliationWorkflow } from './reconciliation.workflow';

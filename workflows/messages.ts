@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PaymentDraft, PaymentStatus } from '../domain/payment';
-import type { ProviderTrade } from '../activities/providers/provider';
+import type { ProviderRefund, ProviderTrade } from '../activities/providers/provider';
+import type { RefundDraft, RefundStatus } from '../domain/refund';
 
 export interface PaymentWorkflowInput {
   draft: PaymentDraft;
@@ -9,6 +10,8 @@ export interface PaymentWorkflowInput {
    * Part of the input, not read from the environment, so replays see the same value.
    */
   timeScale: number;
+  /** For the refund of a payment completed after it was closed; see RefundWorkflowInput. */
+  refundAttentionAfterSeconds: number;
 }
 
 export interface PaymentView {
@@ -33,4 +36,39 @@ export const paymentStatusQuery = defineQuery<PaymentView>('paymentStatus');
 export const FAILURE_TYPES = {
   merchantOrderNoTaken: 'MerchantOrderNoTakenError',
   paymentAlreadySucceeded: 'PaymentAlreadySucceededError',
+} as const;
+
+export interface RefundWorkflowInput {
+  draft: RefundDraft;
+  /** Divides every timer, like the payment workflow's. */
+  timeScale: number;
+  /** How long the provider has to settle the refund before it needs an admin's attention. */
+  attentionAfterSeconds: number;
+}
+
+export interface RefundView {
+  id: string;
+  status: RefundStatus;
+  /** Null until the refund is opened (a draft without an amount refunds what remains). */
+  amount: number | null;
+  failureReason: string | null;
+}
+
+/** Sent with update-with-start: answers once the refund is stored and the provider answered its first request. */
+export const createRefundUpdate = defineUpdate<RefundView>('createRefund');
+
+/** An admin asks the provider again (same refund number, so never twice); only for `requires_attention`. */
+export const retryRefundUpdate = defineUpdate<RefundView>('retryRefund');
+
+/** A provider's refund notification, already verified by the API. */
+export const providerRefundSignal = defineSignal<[ProviderRefund]>('providerRefund');
+
+export const refundStatusQuery = defineQuery<RefundView>('refundStatus');
+
+/** ApplicationFailure types of refunds the API maps to HTTP answers. */
+export const REFUND_FAILURE_TYPES = {
+  exceedsPayment: 'RefundExceedsPaymentError',
+  paymentNotRefundable: 'PaymentNotRefundableError',
+  notRetryable: 'RefundNotRetryableError',
+  notOpened: 'RefundNotOpenedError',
 } as const;

@@ -8,6 +8,8 @@ import {
   setHandler,
   upsertSearchAttributes,
   ActivityFailure,
+  ParentClosePolicy,
+  startChild,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ProviderTrade } from '../activities/providers/provider';
@@ -30,6 +32,8 @@ import {
   type PaymentView,
   type PaymentWorkflowInput,
 } from './messages';
+import { refundWorkflow } from './refund.workflow';
+import { refundWorkflowId } from '../temporal/config';
 
 // The database and our own code: retried until they work.
 const store = proxyActivities<Activities>({
@@ -69,7 +73,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   const { draft } = input;
   const scaled = (seconds: number): number => Math.max(1, Math.round((seconds * 1000) / input.timeScale));
 
-  let status: PaymentStatus = 'requires_action';
+  // Widened on purpose: handlers and helpers change it, which TypeScript's narrowing cannot see.
+  let status = 'requires_action' as PaymentStatus;
   let created = false;
   let failureCode: string | null = null;
   let failureMessage: string | null = null;
@@ -115,11 +120,13 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
 
   async function transition(to: PaymentStatus, source: string, details: { providerTradeNo?: string | null; failureCode?: string | null; failureMessage?: string | null } = {}): Promise<void> {
     if (to === status || isTerminal(status)) return;
-    await store.recordPaymentTransition({ paymentId: draft.id, from: status, to, source, at: new Date().toISOString(), ...details });
+    const recorded = await store.recordPaymentTransition({ paymentId: draft.id, from: status, to, source, at: new Date().toISOString(), ...details });
     status = to;
     if (details.failureCode !== undefined) failureCode = details.failureCode;
     if (details.failureMessage !== undefined) failureMessage = details.failureMessage;
     upsertSearchAttributes([{ key: PaymentStatusKey, value: status }]);
+    // `?.`: histories recorded before transitions returned their event replay an undefined result.
+    if (recorded?.eventId) await store.dispatchEvent({ eventId: recorded.eventId });
   }
 
   /** What the provider says, turned into our state. A notification and a poll go through the same door. */
@@ -196,6 +203,19 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       pollIndex = Math.min(pollIndex + 1, POLL_DELAYS_SECONDS.length - 1);
       nextPollAt = Date.now() + scaled(POLL_DELAYS_SECONDS[pollIndex]);
     }
+  }
+
+  // A notification that came in as the payment ended was not applied: a final state never
+  // changes. If it says the shopper paid a payment we had closed, the money goes back to them.
+  const paidAfterClosing = status !== 'succeeded' && notifications.some((trade) => trade.status === 'succeeded' && trade.amountMinor === draft.amountMinor);
+  if (paidAfterClosing) {
+    const refund = await creation.draftLatePaymentRefund({ paymentId: draft.id });
+    log.warn('payment completed at the provider after it was closed; refunding', { paymentId: draft.id, status, refundId: refund.id });
+    await startChild(refundWorkflow, {
+      workflowId: refundWorkflowId(refund.id),
+      args: [{ draft: refund, timeScale: input.timeScale, attentionAfterSeconds: input.refundAttentionAfterSeconds }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
   }
 
   await condition(allHandlersFinished);

@@ -16,7 +16,7 @@ schema() {
 }
 
 # The same list as SEARCH_ATTRIBUTES in scripts/temporal.mjs.
-ATTRIBUTES="MerchantId=Keyword PaymentId=Keyword Provider=Keyword Channel=Keyword PaymentStatus=Keyword AmountMinor=Int RefundId=Keyword"
+ATTRIBUTES="MerchantId=Keyword PaymentId=Keyword Provider=Keyword Channel=Keyword PaymentStatus=Keyword AmountMinor=Int RefundId=Keyword RefundStatus=Keyword EventId=Keyword EventType=Keyword DeliveryStatus=Keyword"
 
 namespace() {
   until temporal operator cluster health | grep -q SERVING; do sleep 1; done

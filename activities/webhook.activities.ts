@@ -1,0 +1,190 @@
+import { performance } from 'node:perf_hooks';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { toEventObject } from '../domain/event-object';
+import { EVENT_ID_HEADER, SIGNATURE_HEADER, webhookSignatureHeader } from '../domain/webhook-signature';
+import { EventSchema, WebhookEndpointSchema } from '../db/entities';
+import { openWebhookSecret } from '../db/webhook-secrets';
+import type { ActivityDeps } from './payment.activities';
+import { webhookDeliveryInput, webhookDeliveryWorkflowId, type WebhookDeliveryStatus } from '../workflows/webhook-delivery.messages';
+import type { webhookDeliveryWorkflow } from '../workflows/webhook-delivery.workflow';
+
+/** API.md: the merchant's endpoint has this long to answer one attempt. */
+export const WEBHOOK_TIMEOUT_MS = 10_000;
+/** Longer error texts (a TLS failure's chain, say) are cut: the attempt list is for humans. */
+const MAX_ERROR_LENGTH = 500;
+
+export interface WebhookAttemptInput {
+  eventId: string;
+  webhookEndpointId: string;
+  /** Numbered by the workflow, counting every run of the delivery, so a retried activity writes one row. */
+  number: number;
+  /** When the workflow will try again if this attempt fails; null when this is its last. */
+  retryInMs: number | null;
+}
+
+export interface WebhookAttemptOutcome {
+  /** The endpoint answered 2xx. */
+  delivered: boolean;
+  statusCode: number | null;
+  /** The endpoint was deleted: nothing was sent, and nothing will be. */
+  endpointDeleted: boolean;
+  /** The delivery's status after this attempt (a delivery once delivered stays delivered). */
+  deliveryStatus: WebhookDeliveryStatus;
+}
+
+export function createWebhookActivities(deps: ActivityDeps) {
+  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+
+  async function loadEvent(eventId: string) {
+    const event = await em().findOne(EventSchema, { id: eventId });
+    if (!event) throw ApplicationFailure.nonRetryable(`event ${eventId} does not exist`, 'EventMissingError');
+    return event;
+  }
+
+  /** Writes an attempt and what it means for the delivery, in one transaction; returns the delivery's status. */
+  async function recordAttempt(
+    input: WebhookAttemptInput,
+    attempt: { at: Date; statusCode: number | null; latencyMs: number; error: string | null; delivered: boolean } | null,
+  ): Promise<WebhookDeliveryStatus> {
+    const key = [input.eventId, input.webhookEndpointId];
+    return em().transactional(async (tx) => {
+      if (attempt) {
+        await tx.execute(
+          `insert into webhook_attempts (event_id, webhook_endpoint_id, number, at, status_code, latency_ms, error) values (?, ?, ?, ?, ?, ?, ?)
+           on conflict (event_id, webhook_endpoint_id, number) do nothing`,
+          [...key, input.number, attempt.at, attempt.statusCode, attempt.latencyMs, attempt.error],
+        );
+      }
+      const delivered = attempt?.delivered ?? false;
+      const giveUp = attempt === null || input.retryInMs === null;
+      const nextAttemptAt = delivered || giveUp ? null : new Date(Date.now() + input.retryInMs!);
+      const [row] = await tx.execute<{ status: WebhookDeliveryStatus }[]>(
+        `update webhook_deliveries set
+           status = case when ?::boolean or status = 'delivered' then 'delivered' else ? end,
+           attempt_count = greatest(attempt_count, ?),
+           last_attempt_at = coalesce(?::timestamptz, last_attempt_at),
+           last_status_code = case when ?::boolean then ?::integer else last_status_code end,
+           delivered_at = case when ?::boolean then ?::timestamptz else delivered_at end,
+           next_attempt_at = ?::timestamptz,
+           updated_at = now()
+         where event_id = ? and webhook_endpoint_id = ? returning status`,
+        [
+          delivered,
+          giveUp ? 'failed' : 'pending',
+          attempt ? input.number : 0,
+          attempt?.at ?? null,
+          attempt !== null,
+          attempt?.statusCode ?? null,
+          delivered,
+          attempt?.at ?? null,
+          nextAttemptAt,
+          ...key,
+        ],
+      );
+      if (!row) throw new Error(`no delivery of ${input.eventId} to ${input.webhookEndpointId}`);
+      return row.status;
+    });
+  }
+
+  return {
+    /**
+     * Starts one delivery workflow per endpoint of the event's merchant and mode that wants its
+     * type. Idempotent: a delivery already started (by a retry of this activity, a second call,
+     * or a resend) is left alone.
+     */
+    async dispatchEvent(input: { eventId: string }): Promise<void> {
+      const event = await loadEvent(input.eventId);
+      const endpoints = await em().execute<{ id: string }[]>(
+        `select id from webhook_endpoints
+         where merchant_id = ? and livemode = ? and deleted_at is null and (? = any(enabled_events) or '*' = any(enabled_events))
+         order by created_at, id`,
+        [event.merchantId, event.livemode, event.type],
+      );
+      for (const { id: webhookEndpointId } of endpoints) {
+        await em().execute(`insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`, [event.id, webhookEndpointId]);
+        try {
+          await deps.temporal.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
+            workflowId: webhookDeliveryWorkflowId(event.id, webhookEndpointId),
+            taskQueue: deps.taskQueue,
+            args: [webhookDeliveryInput(event, webhookEndpointId, deps.timeScale, 'event')],
+            // A closed delivery must not be started again by a late retry: only a resend may.
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          });
+        } catch (error) {
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        }
+      }
+      if (endpoints.length) deps.logger.info({ eventId: event.id, type: event.type, endpoints: endpoints.length }, 'event dispatched');
+    },
+
+    /** Makes sure the delivery's row exists (a resend may come first) and says how many attempts it has had. */
+    async openWebhookDelivery(input: { eventId: string; webhookEndpointId: string }): Promise<{ attemptCount: number; status: WebhookDeliveryStatus }> {
+      const key = [input.eventId, input.webhookEndpointId];
+      await em().execute(`insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`, key);
+      const [row] = await em().execute<{ attempt_count: number; status: WebhookDeliveryStatus }[]>(
+        `select attempt_count, status from webhook_deliveries where event_id = ? and webhook_endpoint_id = ?`,
+        key,
+      );
+      return { attemptCount: row.attempt_count, status: row.status };
+    },
+
+    /**
+     * POSTs the event to the endpoint once, signed, and records the attempt. The merchant's answer
+     * is an outcome, never an exception: a non-2xx, a refused connection or a timeout come back as
+     * `delivered: false`, so the workflow owns the backoff and each attempt is recorded once.
+     */
+    async attemptWebhookDelivery(input: WebhookAttemptInput): Promise<WebhookAttemptOutcome> {
+      const event = await loadEvent(input.eventId);
+      const endpoint = await em().findOne(WebhookEndpointSchema, { id: input.webhookEndpointId });
+      if (!endpoint || endpoint.deletedAt) {
+        const deliveryStatus = await recordAttempt(input, null);
+        return { delivered: false, statusCode: null, endpointDeleted: true, deliveryStatus };
+      }
+      const secret = openWebhookSecret(deps.secretBox, endpoint.secretEncrypted, endpoint.id);
+      const body = JSON.stringify(toEventObject(event));
+      const at = new Date();
+      const started = performance.now();
+      let statusCode: number | null = null;
+      let error: string | null = null;
+      try {
+        const response = await fetch(endpoint.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            'user-agent': 'Tongbao-Webhooks/1.0',
+            [EVENT_ID_HEADER]: event.id,
+            [SIGNATURE_HEADER]: webhookSignatureHeader(secret, body, Math.floor(at.getTime() / 1000)),
+          },
+          body,
+          // A redirect is not a delivery (as at Stripe): the merchant should register the final URL.
+          redirect: 'manual',
+          signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+        });
+        statusCode = response.status;
+        if (statusCode >= 300 && statusCode < 400) error = 'redirects are not followed; register the final URL';
+        // The answer's body is not kept; only free the connection.
+        await response.body?.cancel().catch(() => undefined);
+      } catch (caught) {
+        error = describeFetchError(caught);
+      }
+      const latencyMs = Math.round(performance.now() - started);
+      const delivered = statusCode !== null && statusCode >= 200 && statusCode < 300;
+      const deliveryStatus = await recordAttempt(input, { at, statusCode, latencyMs, error, delivered });
+      // No URL here: merchants sometimes put tokens in it.
+      deps.logger.info({ eventId: event.id, webhookEndpointId: endpoint.id, attempt: input.number, statusCode, latencyMs, error, deliveryStatus }, 'webhook attempt');
+      return { delivered, statusCode, endpointDeleted: false, deliveryStatus };
+    },
+  };
+}
+
+/** Why no HTTP answer came, in a line a merchant can act on. */
+function describeFetchError(error: unknown): string {
+  const failure = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  let text: string;
+  if (failure?.name === 'TimeoutError') text = `no answer within ${WEBHOOK_TIMEOUT_MS / 1000} s`;
+  else if (failure?.cause?.message) text = failure.cause.code && !failure.cause.message.includes(failure.cause.code) ? `${failure.cause.code}: ${failure.cause.message}` : failure.cause.message;
+  else text = failure?.message ?? String(error);
+  return text.slice(0, MAX_ERROR_LENGTH);
+}

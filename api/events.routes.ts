@@ -1,0 +1,53 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { EVENT_TYPES } from '../domain/events';
+import { toEventObject } from '../domain/event-object';
+import { InvalidRequestError } from './errors';
+import type { EventsService } from './events.service';
+import { merchantOf } from './request-context';
+import { sendJson } from './respond';
+import { listQuerySchema, parse } from './validation';
+import { toWebhookDeliveryObject } from './webhook-objects';
+import type { WebhooksService } from './webhooks.service';
+
+const listEventsSchema = z.strictObject({
+  ...listQuerySchema,
+  type: z.enum(EVENT_TYPES).optional(),
+});
+
+const resendSchema = z.strictObject({
+  webhook_endpoint: z.string().regex(/^we_[0-9A-Za-z]{1,64}$/, 'a webhook endpoint id (we_…)').optional(),
+});
+
+function eventId(req: Request): string {
+  const id = String(req.params.id);
+  if (!/^evt_[0-9A-Za-z]{1,64}$/.test(id)) throw new InvalidRequestError('parameter_invalid', `Invalid event id: '${id}'`, 'id');
+  return id;
+}
+
+export function eventsRoutes(events: EventsService, webhooks: WebhooksService): Router {
+  const router = Router();
+
+  router.get('/events', async (req: Request, res: Response) => {
+    const { data, hasMore } = await events.list(merchantOf(req), parse(listEventsSchema, req.query, 'query'));
+    await sendJson(req, res, 200, { object: 'list', data: data.map(toEventObject), has_more: hasMore, url: '/v1/events' });
+  });
+
+  router.get('/events/:id', async (req: Request, res: Response) => {
+    await sendJson(req, res, 200, toEventObject(await events.find(merchantOf(req), eventId(req))));
+  });
+
+  // Every endpoint has at most one delivery of an event, so the list is short and never paged.
+  router.get('/events/:id/deliveries', async (req: Request, res: Response) => {
+    const deliveries = await webhooks.deliveries(merchantOf(req), eventId(req));
+    await sendJson(req, res, 200, { object: 'list', data: deliveries.map(toWebhookDeliveryObject), has_more: false, url: `/v1/events/${req.params.id}/deliveries` });
+  });
+
+  router.post('/events/:id/resend', async (req: Request, res: Response) => {
+    const params = parse(resendSchema, req.body ?? {});
+    const deliveries = await webhooks.resend(merchantOf(req), eventId(req), params.webhook_endpoint);
+    await sendJson(req, res, 200, { object: 'list', data: deliveries.map(toWebhookDeliveryObject), has_more: false, url: `/v1/events/${req.params.id}/deliveries` });
+  });
+
+  return router;
+}

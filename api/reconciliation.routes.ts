@@ -1,0 +1,102 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { ReconciliationSummary } from '../activities/reconciliation.activities';
+import type { DiscrepancyRow, ReconciliationService, RunRow } from './reconciliation.service';
+import { sendJson } from './respond';
+import { listQuerySchema, parse } from './validation';
+
+const accountId = z.string().regex(/^pa_[0-9A-Za-z]{1,64}$/, 'must be a provider account id (pa_…)');
+
+const runSchema = z.strictObject({ provider_account: accountId, date: z.iso.date() });
+const runsQuerySchema = z.strictObject({ limit: listQuerySchema.limit, provider_account: accountId.optional() });
+const discrepanciesQuerySchema = z.strictObject({
+  limit: listQuerySchema.limit,
+  starting_after: z.string().regex(/^\d{1,18}$/, 'must be a discrepancy id').optional(),
+  provider_account: accountId.optional(),
+  merchant: z.string().startsWith('mer_').max(64).optional(),
+  date: z.iso.date().optional(),
+  kind: z.enum(['missing_here', 'missing_there', 'amount_differs']).optional(),
+});
+
+const iso = (date: Date | null) => (date ? new Date(date).toISOString() : null);
+const amount = (value: string | null) => (value === null ? null : Number(value));
+
+function runObject(row: RunRow) {
+  return {
+    id: row.id,
+    object: 'reconciliation_run',
+    provider_account: row.provider_account_id,
+    date: row.statement_date,
+    status: row.status,
+    statement_entries: row.statement_entries,
+    matched: row.matched,
+    discrepancies: row.discrepancies,
+    error: row.error,
+    started_at: iso(row.started_at),
+    finished_at: iso(row.finished_at),
+  };
+}
+
+function summaryObject(summary: ReconciliationSummary) {
+  return {
+    id: summary.runId,
+    object: 'reconciliation_run',
+    provider_account: summary.providerAccountId,
+    date: summary.date,
+    status: summary.status,
+    statement_entries: summary.statementEntries,
+    matched: summary.matched,
+    discrepancies: summary.discrepancies,
+    error: summary.error,
+  };
+}
+
+function discrepancyObject(row: DiscrepancyRow) {
+  return {
+    id: row.id,
+    object: 'reconciliation_discrepancy',
+    run: row.run_id,
+    provider_account: row.provider_account_id,
+    merchant: row.merchant_id,
+    date: row.statement_date,
+    kind: row.kind,
+    object_type: row.object_type,
+    out_trade_no: row.out_trade_no,
+    out_refund_no: row.out_refund_no,
+    payment: row.payment_id,
+    refund: row.refund_id,
+    our_amount: amount(row.our_amount),
+    provider_amount: amount(row.provider_amount),
+    note: row.note,
+    created_at: iso(row.created_at),
+  };
+}
+
+/** `/v1/admin/reconciliation_*`: runs (daily by schedule, or now) and what they found. */
+export function reconciliationRoutes(reconciliation: ReconciliationService): Router {
+  const router = Router();
+
+  router.post('/reconciliation_runs', async (req: Request, res: Response) => {
+    const params = parse(runSchema, req.body);
+    const summary = await reconciliation.run(params.provider_account, params.date);
+    if (!summary) {
+      await sendJson(req, res, 202, { object: 'reconciliation_run', provider_account: params.provider_account, date: params.date, status: 'running' });
+      return;
+    }
+    await sendJson(req, res, 200, summaryObject(summary));
+  });
+
+  router.get('/reconciliation_runs', async (req: Request, res: Response) => {
+    const query = parse(runsQuerySchema, req.query, 'query');
+    const rows = await reconciliation.runs(query);
+    await sendJson(req, res, 200, { object: 'list', data: rows.map(runObject), has_more: false, url: '/v1/admin/reconciliation_runs' });
+  });
+
+  router.get('/reconciliation_discrepancies', async (req: Request, res: Response) => {
+    const query = parse(discrepanciesQuerySchema, req.query, 'query');
+    const { data, hasMore } = await reconciliation.discrepancies(query);
+    await sendJson(req, res, 200, { object: 'list', data: data.map(discrepancyObject), has_more: hasMore, url: '/v1/admin/reconciliation_discrepancies' });
+  });
+
+  return router;
+}

@@ -1,0 +1,51 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { REFUND_STATUSES, toRefundObject } from '../domain/refund';
+import { InvalidRequestError } from './errors';
+import { merchantOf } from './request-context';
+import { sendJson } from './respond';
+import { listQuerySchema, metadataSchema, parse } from './validation';
+import type { RefundsService } from './refunds.service';
+
+const createRefundSchema = z.strictObject({
+  payment: z.string().regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id (pay_…)'),
+  amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  reason: z.string().min(1).max(256).optional(),
+  metadata: metadataSchema.default({}),
+});
+
+const listRefundsSchema = z.strictObject({
+  ...listQuerySchema,
+  payment: z.string().regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id (pay_…)').optional(),
+  status: z.enum(REFUND_STATUSES).optional(),
+});
+
+export function refundListParams(query: unknown) {
+  return parse(listRefundsSchema, query, 'query');
+}
+
+export function refundId(req: Request): string {
+  const id = String(req.params.id);
+  if (!/^re_[0-9A-Za-z]{1,64}$/.test(id)) throw new InvalidRequestError('parameter_invalid', `Invalid refund id: '${id}'`, 'id');
+  return id;
+}
+
+export function refundsRoutes(refunds: RefundsService): Router {
+  const router = Router();
+
+  router.post('/refunds', async (req: Request, res: Response) => {
+    const params = parse(createRefundSchema, req.body);
+    await sendJson(req, res, 201, toRefundObject(await refunds.create(merchantOf(req), params)));
+  });
+
+  router.get('/refunds', async (req: Request, res: Response) => {
+    const { data, hasMore } = await refunds.list(merchantOf(req), refundListParams(req.query));
+    await sendJson(req, res, 200, { object: 'list', data: data.map(toRefundObject), has_more: hasMore, url: '/v1/refunds' });
+  });
+
+  router.get('/refunds/:id', async (req: Request, res: Response) => {
+    await sendJson(req, res, 200, toRefundObject(await refunds.find(merchantOf(req), refundId(req))));
+  });
+
+  return router;
+}

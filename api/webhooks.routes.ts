@@ -1,0 +1,57 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { EVENT_TYPES } from '../domain/events';
+import { InvalidRequestError } from './errors';
+import { merchantOf } from './request-context';
+import { sendJson } from './respond';
+import { listQuerySchema, metadataSchema, parse } from './validation';
+import { toWebhookEndpointObject } from './webhook-objects';
+import type { WebhooksService } from './webhooks.service';
+
+const createWebhookEndpointSchema = z.strictObject({
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    // Credentials in the URL would be stored and shown in clear; merchants verify the signature instead.
+    .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), 'must not contain a user name or password'),
+  enabled_events: z
+    .array(z.enum([...EVENT_TYPES, '*']))
+    .min(1, 'at least one event type, or "*"')
+    .max(EVENT_TYPES.length + 1)
+    .refine((types) => !types.includes('*') || types.every((type) => type === '*'), '"*" already includes every type; send it alone'),
+  description: z.string().max(256).optional(),
+  metadata: metadataSchema.default({}),
+});
+
+export function webhookEndpointId(req: Request): string {
+  const id = String(req.params.id);
+  if (!/^we_[0-9A-Za-z]{1,64}$/.test(id)) throw new InvalidRequestError('parameter_invalid', `Invalid webhook endpoint id: '${id}'`, 'id');
+  return id;
+}
+
+export function webhooksRoutes(webhooks: WebhooksService): Router {
+  const router = Router();
+
+  router.post('/webhook_endpoints', async (req: Request, res: Response) => {
+    const params = parse(createWebhookEndpointSchema, req.body);
+    const { endpoint, secret } = await webhooks.create(merchantOf(req), params);
+    await sendJson(req, res, 201, { ...toWebhookEndpointObject(endpoint), secret });
+  });
+
+  router.get('/webhook_endpoints', async (req: Request, res: Response) => {
+    const query = parse(z.strictObject(listQuerySchema), req.query, 'query');
+    const { data, hasMore } = await webhooks.list(merchantOf(req), query);
+    await sendJson(req, res, 200, { object: 'list', data: data.map(toWebhookEndpointObject), has_more: hasMore, url: '/v1/webhook_endpoints' });
+  });
+
+  router.get('/webhook_endpoints/:id', async (req: Request, res: Response) => {
+    await sendJson(req, res, 200, toWebhookEndpointObject(await webhooks.find(merchantOf(req), webhookEndpointId(req))));
+  });
+
+  router.delete('/webhook_endpoints/:id', async (req: Request, res: Response) => {
+    const deleted = await webhooks.delete(merchantOf(req), webhookEndpointId(req));
+    await sendJson(req, res, 200, { id: deleted.id, object: 'webhook_endpoint', deleted: true });
+  });
+
+  return router;
+}

@@ -1,0 +1,27 @@
+// Apart from refund.ts, which workflows import: ids need node:crypto, which the workflow sandbox has not.
+import { newId } from './ids';
+import type { PaymentRecord } from './payment';
+import { outRefundNoFor, type RefundDraft } from './refund';
+
+/** A new refund's draft: its id, and the refund number derived from it. */
+export function newRefundDraft(fields: Omit<RefundDraft, 'id' | 'outRefundNo' | 'createdAt'>): RefundDraft {
+  const id = newId('refund');
+  return { ...fields, id, outRefundNo: outRefundNoFor(id), createdAt: new Date().toISOString() };
+}
+
+/**
+ * The refund Tongbao makes on its own when a provider reports a payment paid after Tongbao had
+ * closed it (expired, canceled, failed): the whole amount goes back to the shopper. The refund
+ * workflow refuses a second one, since nothing remains to refund.
+ */
+export function latePaymentRefundDraft(payment: PaymentRecord): RefundDraft {
+  return newRefundDraft({
+    merchantId: payment.merchantId,
+    livemode: payment.livemode,
+    paymentId: payment.id,
+    origin: 'late_payment',
+    amountMinor: null,
+    reason: `Paid after the payment was ${payment.status}: refunded automatically`,
+    metadata: {},
+  });
+}

@@ -1,0 +1,34 @@
+import { defineSignal } from '@temporalio/workflow';
+import { paymentIdOfEvent, type StoredEvent } from '../domain/event-object';
+
+/** What a webhook delivery workflow is started with; fixed for the run, so replays see the same. */
+export interface WebhookDeliveryInput {
+  eventId: string;
+  webhookEndpointId: string;
+  /** For the search attributes support filters deliveries by. */
+  merchantId: string;
+  eventType: string;
+  /** The payment the event is about (itself, or the payment of a refund); null for other objects. */
+  paymentId: string | null;
+  /** Divides every backoff delay; 1 in production, 60 in tests (as PaymentWorkflowInput). */
+  timeScale: number;
+  /**
+   * `event`: started when the event happened, attempts on the whole schedule. `resend`: started
+   * by a merchant's resend after the earlier run had ended, attempts once.
+   */
+  reason: 'event' | 'resend';
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** A merchant's resend reaching a running delivery: attempt now, whatever the backoff says. */
+export const resendWebhookSignal = defineSignal('resendWebhook');
+
+/** One workflow per event and endpoint; support finds them with `WorkflowId STARTS_WITH "webhook/evt_…"`. */
+export function webhookDeliveryWorkflowId(eventId: string, webhookEndpointId: string): string {
+  return `webhook/${eventId}/${webhookEndpointId}`;
+}
+
+export function webhookDeliveryInput(event: StoredEvent, webhookEndpointId: string, timeScale: number, reason: WebhookDeliveryInput['reason']): WebhookDeliveryInput {
+  return { eventId: event.id, webhookEndpointId, merchantId: event.merchantId, eventType: event.type, paymentId: paymentIdOfEvent(event), timeScale, reason };
+}
