@@ -53,7 +53,7 @@ export function idempotency(deps: ApiDeps) {
         throw new AppError('idempotency_error', 'idempotency_key_reused', 'Keys for idempotent requests can only be used with the same parameters they were first used with.', 'Idempotency-Key');
       }
       if (stored.response_status !== null && stored.response_body !== null) {
-        res.status(stored.response_status).type('application/json').set('Idempotent-Replayed', 'true').send(stored.response_body);
+        res.status(stored.response_status).type('application/json').set('Idempotent-Replayed', 'true').send(openResponse(deps, stored.response_body));
         return;
       }
       if (stored.locked) throw new AppError('conflict_error', 'idempotency_key_in_use', 'A request with this Idempotency-Key is being processed; retry later.', 'Idempotency-Key');
@@ -71,6 +71,14 @@ export function idempotency(deps: ApiDeps) {
 }
 
 /**
+ * Stored answers are sealed like provider credentials: some carry a secret shown once (a webhook
+ * endpoint's `whsec_…`). Answers stored before sealing began are replayed as they are.
+ */
+function openResponse(deps: ApiDeps, stored: string): string {
+  return stored.startsWith('v1.') ? String(deps.secretBox.open(stored)) : stored;
+}
+
+/**
  * Stores the answer for replay, or forgets the key when the answer should not be replayed:
  * 5xx (the request may succeed when retried), and requests rejected before any work began.
  */
@@ -81,11 +89,11 @@ export async function finishIdempotentRequest(
   body: string,
   storeForReplay: boolean,
 ): Promise<void> {
-  const { db } = req.app.locals.deps as ApiDeps;
+  const { db, secretBox } = req.app.locals.deps as ApiDeps;
   const em = db.em.fork() as EntityManager;
   const params = [idempotency.merchantId, idempotency.livemode, idempotency.key];
   if (storeForReplay && status < 500) {
-    await em.execute(`update idempotency_keys set response_status = ?, response_body = ? where merchant_id = ? and livemode = ? and key = ?`, [status, body, ...params]);
+    await em.execute(`update idempotency_keys set response_status = ?, response_body = ? where merchant_id = ? and livemode = ? and key = ?`, [status, secretBox.seal(body), ...params]);
   } else {
     await em.execute(`delete from idempotency_keys where merchant_id = ? and livemode = ? and key = ?`, params);
   }

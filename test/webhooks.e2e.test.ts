@@ -399,6 +399,21 @@ describe('merchant webhooks, end to end', () => {
     expect((await deliveriesOf(key, eventId))[0].attempts).toHaveLength(1);
   });
 
+  test('an endpoint created with an Idempotency-Key replays its secret, which is stored sealed, never in plain text', async () => {
+    const { secretKey: key, merchantId } = await createTestMerchant();
+    const idempotencyKey = `we-${Date.now()}`;
+    const body = { url: 'https://shop.example/hooks', enabled_events: ['*'] };
+    const first = await apiFetch<EndpointBody>(key, 'POST', '/v1/webhook_endpoints', body, { 'Idempotency-Key': idempotencyKey });
+    const replay = await apiFetch<EndpointBody>(key, 'POST', '/v1/webhook_endpoints', body, { 'Idempotency-Key': idempotencyKey });
+    expect(first.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.text).toBe(first.text);
+    expect(first.body.secret).toMatch(/^whsec_/);
+    const [stored] = await queryDb<{ response_body: string }>('select response_body from idempotency_keys where merchant_id = $1 and key = $2', [merchantId, idempotencyKey]);
+    expect(stored.response_body).not.toContain(first.body.secret);
+    expect(stored.response_body).not.toContain('whsec_');
+  });
+
   test('bad input is a 400 naming the field, never a 500', async () => {
     const { secretKey: key } = await createTestMerchant();
     const cases: [unknown, string][] = [
