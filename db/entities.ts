@@ -2,7 +2,7 @@ import { ArrayType, BigIntType, EntitySchema } from '@mikro-orm/core';
 import type { Channel, PaymentRecord, ProviderName } from '../domain/payment';
 import type { RefundRecord } from '../domain/refund';
 
-// Rows as the database holds them. The API shapes them into API.md's objects in api/serializers.ts.
+// Rows as the database holds them. domain/ (toPaymentObject, toRefundObject, toEventObject) and api/webhook-objects.ts shape them into API.md's objects.
 
 export interface Merchant {
   id: string;

@@ -1,4 +1,6 @@
-import { adminFetch, apiFetch, createTestMerchant, eventually, sandboxControl } from './stack';
+import { Client, Connection } from '@temporalio/client';
+import { PaymentIdKey, RefundIdKey, RefundStatusKey } from '../temporal/search-attributes';
+import { adminFetch, apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';
 import { queryDb } from './db';
 
 // Refunds through the API, the refund workflow and each provider's sandbox: partial and full,
@@ -153,6 +155,27 @@ test('a refund the provider will not take becomes requires_attention; an admin r
     { attempt: 2, to_status: 'pending' },
     { attempt: 2, to_status: 'succeeded' },
   ]);
+});
+
+test('support finds a refund\'s workflow by its search attributes', async () => {
+  const payment = await paidPayment('alipay', 900);
+  const created = await refund({ payment: payment.id, amount: 900 });
+  await eventually(async () => expect((await getRefund(created.body.id)).status).toBe('succeeded'), { timeoutMs: 30_000 });
+  const connection = await Connection.connect({ address: testStack().temporal_address });
+  try {
+    const client = new Client({ connection, namespace: testStack().temporal_namespace });
+    const described = await client.workflow.getHandle(`refund/${created.body.id}`).describe();
+    expect(described.typedSearchAttributes.get(RefundIdKey)).toBe(created.body.id);
+    expect(described.typedSearchAttributes.get(PaymentIdKey)).toBe(payment.id);
+    expect(described.typedSearchAttributes.get(RefundStatusKey)).toBe('succeeded');
+    await eventually(async () => {
+      const found = [];
+      for await (const execution of client.workflow.list({ query: `PaymentId="${payment.id}" AND RefundStatus="succeeded"` })) found.push(execution.workflowId);
+      expect(found).toEqual([`refund/${created.body.id}`]);
+    });
+  } finally {
+    await connection.close();
+  }
 });
 
 test("WeChat Pay's refund notification settles the refund, and is recorded against it", async () => {

@@ -32,29 +32,13 @@ import {
   type PaymentView,
   type PaymentWorkflowInput,
 } from './messages';
+import { PROVIDER_OPTIONS, STORE_OPTIONS, WAITED_FOR_OPTIONS } from './activity-options';
 import { refundWorkflow } from './refund.workflow';
 import { refundWorkflowId } from '../temporal/config';
 
-// The database and our own code: retried until they work.
-const store = proxyActivities<Activities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s' },
-});
-
-// The merchant is waiting synchronously for the create call: these run as local activities, in
-// the workflow task itself (one round trip to the server instead of one per call, still recorded
-// in the history), with a bounded number of tries.
-const creation = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10s',
-  scheduleToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', maximumInterval: '5s', maximumAttempts: 4 },
-});
-
-// Queries and closes run in the background: retried with backoff for as long as it takes.
-const provider = proxyActivities<Activities>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '1s', maximumInterval: '1m' },
-});
+const store = proxyActivities<Activities>(STORE_OPTIONS);
+const creation = proxyLocalActivities<Activities>(WAITED_FOR_OPTIONS);
+const provider = proxyActivities<Activities>(PROVIDER_OPTIONS);
 
 /**
  * Gaps between queries to the provider, when its notification is late or lost: the providers

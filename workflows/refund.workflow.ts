@@ -24,23 +24,11 @@ import {
   type RefundView,
   type RefundWorkflowInput,
 } from './messages';
+import { PROVIDER_OPTIONS, STORE_OPTIONS, WAITED_FOR_OPTIONS } from './activity-options';
 
-const store = proxyActivities<Activities>({
-  startToCloseTimeout: '10s',
-  retry: { initialInterval: '200ms', maximumInterval: '10s' },
-});
-
-// The merchant waits for the refund to be stored: one workflow task, a bounded number of tries.
-const creation = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10s',
-  scheduleToCloseTimeout: '30s',
-  retry: { initialInterval: '200ms', maximumInterval: '5s', maximumAttempts: 4 },
-});
-
-const provider = proxyActivities<Activities>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '1s', maximumInterval: '1m' },
-});
+const store = proxyActivities<Activities>(STORE_OPTIONS);
+const creation = proxyLocalActivities<Activities>(WAITED_FOR_OPTIONS);
+const provider = proxyActivities<Activities>(PROVIDER_OPTIONS);
 
 // A refund request is retried a few times at once; after that the workflow keeps asking, every
 // REQUEST_RETRY_SECONDS, until the refund's deadline, and then asks for an admin.

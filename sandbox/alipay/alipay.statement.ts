@@ -5,6 +5,7 @@ import type { SimulatorContext } from '../simulator';
 import { applyStatementEdits, chinaDate, type StatementLine } from '../statements';
 import { businessFailed, success, yuan, type AlipaySandboxSecrets, type AlipaySimRefund, type AlipaySimTrade } from './alipay.model';
 import { formatChinaTime } from './alipay.time';
+import { crc32 } from '../../domain/crc32';
 
 // Alipay's trade bill (对账单): alipay.data.dataservice.bill.downloadurl.query answers a short-lived
 // URL, which serves `<userId>_<yyyymmdd>.csv.zip` holding two GBK CSV files, the detail
@@ -350,22 +351,6 @@ export function alipayBillFiles(input: { userId: string; date: string; lines: Al
 // without the UTF-8 flag (bit 11), and the maintained writers (fflate, yazl, archiver) always
 // write names as UTF-8. A single-disk archive of two deflated entries is all a bill needs.
 // Format: PKWARE APPNOTE.TXT 6.3.10, sections 4.3.7 (local header), 4.3.12 (central directory), 4.3.16 (end record).
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(data: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of data) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 /** MS-DOS date and time fields, China time (where Alipay's servers stamp their files). */
 function dosDateTime(at: Date): { date: number; time: number } {

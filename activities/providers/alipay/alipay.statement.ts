@@ -3,6 +3,7 @@ import iconv from 'iconv-lite';
 import { ProviderError, ProviderUnavailableError } from '../errors';
 import type { StatementEntry } from '../provider';
 import { amountFromAlipay, fromChinaTime } from './alipay.mapping';
+import { crc32 } from '../../../domain/crc32';
 
 // Alipay's trade bill: a zip of GBK CSV files, `<userId>_<yyyymmdd>_业务明细.csv` (one row per
 // payment and refund) and `…_业务明细(汇总).csv` (totals).
@@ -49,22 +50,6 @@ export interface AlipayBillEntry {
 
 /** A single entry larger than this is not a day's trade bill. */
 const MAX_ENTRY_BYTES = 1 << 30;
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(data: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of data) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 /** The entries of a zip archive, each inflated and CRC-checked. */
 export function readAlipayBillZip(zip: Buffer): AlipayBillEntry[] {
