@@ -91,6 +91,8 @@ export function createPaymentActivities(deps: ActivityDeps) {
             clientIp: draft.clientIp,
             metadata: draft.metadata,
             nextAction: null,
+            checkoutSessionId: draft.checkoutSessionId ?? null,
+            checkoutUrl: draft.checkoutUrl ?? null,
             outTradeNo: draft.outTradeNo,
             expiresAt: new Date(draft.expiresAt),
             createdAt: new Date(draft.createdAt),
@@ -180,6 +182,7 @@ export function createPaymentActivities(deps: ActivityDeps) {
             updatedAt: new Date(),
           },
         );
+        if (input.to === 'succeeded') await completeCheckoutSession(tx, input.paymentId, at);
         if (!eventType) return null;
         const payment = await tx.findOneOrFail(PaymentSchema, { id: input.paymentId }, { refresh: true });
         const [created] = await tx.execute<{ id: string }[]>(
@@ -194,6 +197,23 @@ export function createPaymentActivities(deps: ActivityDeps) {
       return { eventId };
     },
   };
+}
+
+/**
+ * A payment made on the hosted checkout completes its session, and the session's coupon counts one
+ * redemption, in the same transaction as the payment's success: once, however often it is retried.
+ */
+async function completeCheckoutSession(tx: EntityManager, paymentId: string, at: Date): Promise<void> {
+  const completed = await tx.execute<{ coupon_code: string | null; merchant_id: string; livemode: boolean }[]>(
+    `update checkout_sessions s set status = 'complete', completed_at = ?, payment_id = p.id
+       from payments p where p.id = ? and s.id = p.checkout_session_id and s.status <> 'complete'
+     returning s.coupon_code, s.merchant_id, s.livemode`,
+    [at, paymentId],
+  );
+  const coupon = completed[0];
+  if (coupon?.coupon_code) {
+    await tx.execute(`update coupons set times_redeemed = times_redeemed + 1 where merchant_id = ? and livemode = ? and code = ?`, [coupon.merchant_id, coupon.livemode, coupon.coupon_code]);
+  }
 }
 
 /**

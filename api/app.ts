@@ -5,10 +5,14 @@ import { adminAuth, merchantAuth } from './auth';
 import type { ApiDeps } from './deps';
 import { AppError, InvalidRequestError, errorBody } from './errors';
 import { idempotency } from './idempotency';
+import { checkoutPageRoutes, checkoutRoutes } from './checkout.routes';
+import { createCheckoutService } from './checkout.service';
 import { createMerchantsService } from './merchants.service';
 import { notifyRoutes } from './notify.routes';
 import { paymentsRoutes } from './payments.routes';
 import { createPaymentsService } from './payments.service';
+import { pricingRoutes } from './pricing.routes';
+import { createPricingService } from './pricing.service';
 import { reconciliationRoutes } from './reconciliation.routes';
 import { createReconciliationService } from './reconciliation.service';
 import { refundsRoutes } from './refunds.routes';
@@ -42,10 +46,13 @@ export function createApp(deps: ApiDeps): express.Express {
   const payments = createPaymentsService(deps);
   const merchants = createMerchantsService(deps);
   const refunds = createRefundsService(deps);
+  const pricing = createPricingService(deps);
+  const checkout = createCheckoutService(deps, payments, pricing);
   const events = createEventsService(deps);
   const webhooks = createWebhooksService(deps, events);
 
   app.use('/notify', notifyRoutes(deps, refunds));
+  app.use('/checkout', checkoutPageRoutes(checkout));
 
   const json = express.json({
     limit: '256kb',
@@ -57,7 +64,7 @@ export function createApp(deps: ApiDeps): express.Express {
   });
 
   app.use('/v1/admin', adminAuth(deps), json, adminRoutes(merchants, payments, refunds), reconciliationRoutes(createReconciliationService(deps)));
-  app.use('/v1', merchantAuth(deps), json, idempotency(deps), paymentsRoutes(payments), refundsRoutes(refunds), webhooksRoutes(webhooks), eventsRoutes(events, webhooks));
+  app.use('/v1', merchantAuth(deps), json, idempotency(deps), paymentsRoutes(payments), refundsRoutes(refunds), webhooksRoutes(webhooks), eventsRoutes(events, webhooks), pricingRoutes(pricing), checkoutRoutes(checkout));
 
   app.use((req: Request) => {
     throw new AppError('invalid_request_error', 'route_unknown', `Unrecognized request URL (${req.method}: ${req.path}).`, null, { status: 404 });

@@ -57,7 +57,8 @@ export function createPaymentsService(deps: ApiDeps) {
   return {
     find,
 
-    async create(merchant: Merchant, params: CreatePaymentParams): Promise<PaymentRecord> {
+    /** `checkout` is set when the shopper pays on the hosted checkout page. */
+    async create(merchant: Merchant, params: CreatePaymentParams, checkout: { sessionId: string; url: string } | null = null): Promise<PaymentRecord> {
       const provider = providerOf(params.channel);
       if (!isProviderAvailable(provider)) {
         throw new InvalidRequestError('channel_unavailable', `The channel ${params.channel} is not available yet.`, 'channel');
@@ -92,6 +93,8 @@ export function createPaymentsService(deps: ApiDeps) {
         outTradeNo: outTradeNoFor(id),
         createdAt: now.toISOString(),
         expiresAt: new Date(now.getTime() + params.expires_in * 1000).toISOString(),
+        checkoutSessionId: checkout?.sessionId ?? null,
+        checkoutUrl: checkout?.url ?? null,
       };
       const input: PaymentWorkflowInput = { draft, timeScale: deps.config.timeScale, refundAttentionAfterSeconds: deps.config.refundAttentionAfterSeconds };
       const start = new WithStartWorkflowOperation<typeof paymentWorkflow>('paymentWorkflow', {

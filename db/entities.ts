@@ -118,6 +118,8 @@ export const PaymentSchema = new EntitySchema<Payment>({
     clientIp: optionalText,
     metadata: { type: 'json' },
     nextAction: { type: 'json', nullable: true },
+    checkoutSessionId: optionalText,
+    checkoutUrl: optionalText,
     outTradeNo: text,
     providerTradeNo: optionalText,
     failureCode: optionalText,

@@ -49,8 +49,8 @@ export function toPaymentObject(payment: PaymentRecord): PaymentObject {
     // Only a shopper who still has to act needs directions.
     next_action: payment.status === 'requires_action' ? payment.nextAction : null,
     return_url: payment.returnUrl,
-    // The hosted checkout (web/) is not built yet; until then there is no page to send a shopper to.
-    checkout_url: null,
+    // Only payments made on the hosted checkout have a page to send the shopper back to.
+    checkout_url: payment.checkoutUrl,
     out_trade_no: payment.outTradeNo,
     provider_trade_no: payment.providerTradeNo,
     failure_code: payment.failureCode,

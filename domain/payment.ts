@@ -59,6 +59,9 @@ export interface PaymentDraft {
   outTradeNo: string;
   createdAt: string;
   expiresAt: string;
+  /** Set when the shopper pays on the hosted checkout; absent in drafts older than it. */
+  checkoutSessionId?: string | null;
+  checkoutUrl?: string | null;
 }
 
 /**
@@ -91,6 +94,8 @@ export interface PaymentRecord {
   clientIp: string | null;
   metadata: Record<string, string>;
   nextAction: NextAction | null;
+  checkoutSessionId: string | null;
+  checkoutUrl: string | null;
   outTradeNo: string;
   providerTradeNo: string | null;
   failureCode: string | null;

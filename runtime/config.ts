@@ -6,6 +6,8 @@ export interface AppConfig {
   /** The API's public base URL; providers send notifications to it. */
   apiUrl: string;
   apiPort: number;
+  /** The hosted checkout's public base URL; sessions send shoppers to `<it>/pay/<cs_id>`. */
+  webUrl: string;
   /** Test mode's providers live here; null disables test mode. */
   sandboxUrl: string | null;
   /** Divides workflow timers; 1 in production. */
@@ -37,6 +39,7 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfi
     adminToken: required(env, 'TONGBAO_ADMIN_TOKEN'),
     apiUrl: (env.TONGBAO_API_URL ?? `http://127.0.0.1:${apiPort}`).replace(/\/$/, ''),
     apiPort,
+    webUrl: (env.TONGBAO_WEB_URL ?? 'http://127.0.0.1:5173').replace(/\/$/, ''),
     sandboxUrl: env.TONGBAO_SANDBOX_URL ? env.TONGBAO_SANDBOX_URL.replace(/\/$/, '') : null,
     timeScale,
     refundAttentionAfterSeconds,

@@ -1,0 +1,121 @@
+import express, { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { CHANNELS } from '../domain/payment';
+import { CHECKOUT_LOCALES, type CheckoutService, type CheckoutSession, type PublicSession } from './checkout.service';
+import { InvalidRequestError } from './errors';
+import { merchantOf } from './request-context';
+import { sendJson } from './respond';
+import { parse } from './validation';
+
+const httpUrl = z.url({ protocol: /^https?$/ }).max(2048);
+
+const createSessionSchema = z.strictObject({
+  currency: z.literal('CNY'),
+  line_items: z
+    .array(
+      z.strictObject({
+        name: z.string().trim().min(1).max(200),
+        quantity: z.number().int().min(1).max(9999),
+        unit_amount: z.number().int().min(0).max(99_999_999_99),
+        tax_rate: z.string().regex(/^txr_[0-9A-Za-z]{1,64}$/, 'must be a tax rate id (txr_…)').optional(),
+      }),
+    )
+    .min(1)
+    .max(100),
+  // One coupon per session, as Stripe Checkout allows.
+  discounts: z.array(z.strictObject({ coupon: z.string().min(1).max(40) })).max(1).optional(),
+  allowed_channels: z.array(z.enum(CHANNELS)).min(1).max(CHANNELS.length).optional(),
+  customer: z.string().startsWith('cus_').max(64).optional(),
+  locale: z.enum(CHECKOUT_LOCALES).default('zh-CN'),
+  success_url: httpUrl,
+  cancel_url: httpUrl,
+  expires_in: z.number().int().min(1800).max(86_400).default(86_400),
+  save_customer: z.enum(['optional', 'never']).default('never'),
+});
+
+const paySchema = z.strictObject({
+  channel: z.enum(CHANNELS),
+  client_ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+  openid: z.string().min(1).max(128).optional(),
+});
+
+function sessionId(req: Request): string {
+  const id = String(req.params.id);
+  if (!/^cs_[0-9A-Za-z]{1,64}$/.test(id)) throw new InvalidRequestError('parameter_invalid', `Invalid checkout session id: '${id}'`, 'id');
+  return id;
+}
+
+function sessionObject(session: CheckoutSession, url: string) {
+  return {
+    id: session.id,
+    object: 'checkout.session',
+    livemode: session.livemode,
+    url,
+    status: session.status,
+    currency: session.currency,
+    locale: session.locale,
+    line_items: session.lineItems,
+    discounts: session.discounts,
+    allowed_channels: session.allowedChannels,
+    customer: session.customerId,
+    save_customer: session.saveCustomer,
+    success_url: session.successUrl,
+    cancel_url: session.cancelUrl,
+    amount_subtotal: session.amountSubtotal,
+    amount_discount: session.amountDiscount,
+    amount_tax: session.amountTax,
+    amount_total: session.amountTotal,
+    payment: session.paymentId,
+    expires_at: session.expiresAt.toISOString(),
+    created_at: session.createdAt.toISOString(),
+  };
+}
+
+/** The merchant's side: `/v1/checkout/sessions`. */
+export function checkoutRoutes(checkout: CheckoutService): Router {
+  const router = Router();
+
+  router.post('/checkout/sessions', async (req: Request, res: Response) => {
+    const session = await checkout.create(merchantOf(req), parse(createSessionSchema, req.body));
+    await sendJson(req, res, 201, sessionObject(session, checkout.urlOf(session.id)));
+  });
+
+  router.get('/checkout/sessions/:id', async (req: Request, res: Response) => {
+    const session = await checkout.find(merchantOf(req), sessionId(req));
+    await sendJson(req, res, 200, sessionObject(session, checkout.urlOf(session.id)));
+  });
+
+  router.post('/checkout/sessions/:id/expire', async (req: Request, res: Response) => {
+    const session = await checkout.expire(merchantOf(req), sessionId(req));
+    await sendJson(req, res, 200, sessionObject(session, checkout.urlOf(session.id)));
+  });
+
+  return router;
+}
+
+function publicObject({ session, merchantName, payment }: PublicSession, url: string) {
+  const { customer: _customer, save_customer: _save, livemode: _livemode, ...shown } = sessionObject(session, url);
+  return { ...shown, merchant: { name: merchantName }, payment };
+}
+
+/**
+ * `/checkout/sessions/:id`: what the hosted page (web/) reads and does for the shopper. No key:
+ * the session's id, 131 random bits, is the capability, as Stripe's client secret is. It shows
+ * nothing a shopper with the link should not see (no customer, no metadata, no keys).
+ */
+export function checkoutPageRoutes(checkout: CheckoutService): Router {
+  const router = Router();
+  router.use(express.json({ limit: '16kb' }));
+
+  router.get('/sessions/:id', async (req: Request, res: Response) => {
+    const id = sessionId(req);
+    await sendJson(req, res, 200, publicObject(await checkout.publicView(id), checkout.urlOf(id)));
+  });
+
+  router.post('/sessions/:id/payments', async (req: Request, res: Response) => {
+    const payment = await checkout.pay(sessionId(req), parse(paySchema, req.body));
+    await sendJson(req, res, 201, { payment });
+  });
+
+  return router;
+}
