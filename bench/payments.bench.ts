@@ -6,10 +6,17 @@
  * 2. Throughput: the sandbox pays every new trade automatically; payments are created with fixed
  *    concurrency and we measure completed (succeeded) payments per second, create to succeeded.
  *
+ * 3. Refunds: each of BENCH_REFUNDS paid payments refunded in full at fixed concurrency: the
+ *    latency of POST /v1/refunds (it waits for Alipay's synchronous answer), and 20 refunds of one
+ *    payment at once (they queue on the payment's row lock).
+ * 4. Webhooks: from a payment's succeeded_at to its signed event reaching a local endpoint.
+ *
  * Figures are written as JSON to bench/results/. Sizes come from the environment so a quick run
  * and a long one use the same code: BENCH_RATE, BENCH_SECONDS, BENCH_PAYMENTS, BENCH_CONCURRENCY.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,6 +32,7 @@ const RATE = Number(process.env.BENCH_RATE ?? 20);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const PAYMENTS = Number(process.env.BENCH_PAYMENTS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const REFUNDS = Number(process.env.BENCH_REFUNDS ?? 100);
 
 async function post(url: string, token: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -145,6 +153,108 @@ async function throughput(): Promise<Record<string, unknown>> {
   };
 }
 
+const latencySummary = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { count: sorted.length, p50: round(percentile(sorted, 50)), p90: round(percentile(sorted, 90)), p99: round(percentile(sorted, 99)), max: round(sorted[sorted.length - 1] ?? Number.NaN) };
+};
+
+/** A merchant whose Alipay trades the sandbox pays at once, and `count` of its payments, succeeded. */
+async function paidPayments(count: number): Promise<{ key: string; ids: string[] }> {
+  const key = await newMerchant();
+  const probe = await post(`${stack.api_url}/v1/payments`, key, paymentBody(0));
+  const trade = (await (await fetch(`${stack.sandbox_url}/_control/trades/alipay/${probe.json.out_trade_no}`)).json()) as { app_id: string };
+  await fetch(`${stack.sandbox_url}/_control/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ provider: 'alipay', account: trade.app_id, auto_pay: { outcome: 'success', after_ms: 0 } }),
+  });
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) ids.push((await post(`${stack.api_url}/v1/payments`, key, paymentBody(i))).json.id as string);
+  const deadline = Date.now() + 120_000;
+  while ((await succeededPayments(key)).filter((p) => ids.includes(p.id)).length < ids.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+  return { key, ids };
+}
+
+async function refunds(): Promise<Record<string, unknown>> {
+  const { key, ids } = await paidPayments(REFUNDS + 1);
+  const [contended, ...rest] = ids;
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(CONCURRENCY, 8) }, async () => {
+      while (next < rest.length) {
+        const id = rest[next++];
+        const t0 = performance.now();
+        const { status, json } = await post(`${stack.api_url}/v1/refunds`, key, { payment: id });
+        latencies.push(performance.now() - t0);
+        const outcome = status === 201 ? String(json.status) : `http_${status}`;
+        statuses[outcome] = (statuses[outcome] ?? 0) + 1;
+      }
+    }),
+  );
+  // 20 refunds of one payment at once: a tenth of the amount each, so every one fits.
+  const payment = (await (await fetch(`${stack.api_url}/v1/payments/${contended}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { amount: number };
+  const share = Math.floor(payment.amount / 20);
+  const burst: number[] = [];
+  const t0 = performance.now();
+  const answers = await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      const started = performance.now();
+      const answer = await post(`${stack.api_url}/v1/refunds`, key, { payment: contended, amount: share });
+      burst.push(performance.now() - started);
+      return answer.status;
+    }),
+  );
+  return {
+    refunds: rest.length,
+    concurrency: Math.min(CONCURRENCY, 8),
+    outcomes: statuses,
+    create_latency_ms: latencySummary(latencies),
+    twenty_at_once_on_one_payment: { accepted: answers.filter((s) => s === 201).length, wall_ms: round(performance.now() - t0), latency_ms: latencySummary(burst) },
+  };
+}
+
+async function webhooks(): Promise<Record<string, unknown>> {
+  const received = new Map<string, number>();
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const event = JSON.parse(body) as { data: { object: { id: string } } };
+      received.set(event.data.object.id, Date.now());
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const key = await newMerchant();
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+    const endpoint = await post(`${stack.api_url}/v1/webhook_endpoints`, key, { url, enabled_events: ['payment.succeeded'] });
+    if (endpoint.status !== 201) throw new Error(`could not register the endpoint: ${endpoint.status}`);
+    const count = Math.min(PAYMENTS, 100);
+    const probe = await post(`${stack.api_url}/v1/payments`, key, paymentBody(0));
+    const trade = (await (await fetch(`${stack.sandbox_url}/_control/trades/alipay/${probe.json.out_trade_no}`)).json()) as { app_id: string };
+    await fetch(`${stack.sandbox_url}/_control/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'alipay', account: trade.app_id, auto_pay: { outcome: 'success', after_ms: 0 } }),
+    });
+    for (let i = 0; i < count; i++) await post(`${stack.api_url}/v1/payments`, key, paymentBody(i));
+    const deadline = Date.now() + 120_000;
+    let paid: { id: string; succeeded_at: string }[] = [];
+    while (Date.now() < deadline) {
+      paid = await succeededPayments(key);
+      if (paid.length >= count && paid.every((p) => received.has(p.id))) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const delays = paid.filter((p) => received.has(p.id)).map((p) => received.get(p.id)! - Date.parse(p.succeeded_at));
+    return { payments: paid.length, delivered: delays.length, succeeded_to_delivered_ms: latencySummary(delays) };
+  } finally {
+    server.close();
+  }
+}
+
 async function main(): Promise<void> {
   const result = {
     benchmark: 'payments-end-to-end',
@@ -152,6 +262,8 @@ async function main(): Promise<void> {
     machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.version },
     create_latency: await createLatency(),
     throughput: await throughput(),
+    refunds: await refunds(),
+    webhooks: await webhooks(),
   };
   const dir = path.resolve(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
