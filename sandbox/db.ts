@@ -61,6 +61,19 @@ CREATE TABLE IF NOT EXISTS sandbox_statement_edits (
   created_at    timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sandbox_statement_edits_day ON sandbox_statement_edits (provider, account_id, bill_date);
+
+-- WeChat web OAuth (网页授权) codes: single-use, 5 minutes (time-scaled). See wechatpay/wechatpay.oauth.ts.
+CREATE TABLE IF NOT EXISTS sandbox_wechatpay_oauth_codes (
+  code        text        PRIMARY KEY,
+  appid       text        NOT NULL,
+  mchid       text        NOT NULL,
+  openid      text        NOT NULL,
+  scope       text        NOT NULL,
+  expires_at  timestamptz NOT NULL,
+  used_at     timestamptz,
+  created_at  timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sandbox_wechatpay_oauth_codes_expiry ON sandbox_wechatpay_oauth_codes (expires_at);
 `;
 
 /** Creates the database named in `databaseUrl` when it is missing, by way of the `postgres` database. */

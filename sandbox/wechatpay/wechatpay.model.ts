@@ -28,6 +28,12 @@ export interface WechatpaySandboxSecrets {
   /** Checks the signature of the merchant's requests and of JSAPI paySign. */
   merchant_public_key: string;
   api_v3_key: string;
+  /**
+   * SHA-256 (hex) of the 公众号's AppSecret, which the merchant got once, in the account's answer:
+   * all `/sns/oauth2/access_token` needs is to recognise it. Absent for accounts opened before the
+   * sandbox had web OAuth; their exchanges answer 40125 invalid appsecret.
+   */
+  app_secret_sha256?: string;
   verification: WechatpayVerificationMode;
   /** The public key first when there is one; the certificate signs answers to requests that name no key. */
   signing_keys: WechatpaySigningKey[];

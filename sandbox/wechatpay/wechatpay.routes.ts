@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ControlError } from '../errors';
 import { isHttpUrl } from '../urls';
 import { apiError, paramError, systemError, type ApiAnswer, type WechatpaySandboxSecrets, type WechatpaySigningKey } from './wechatpay.model';
+import { SANDBOX_USER_COOKIE, SANDBOX_USER_PARAM, snsSystemError } from './wechatpay.oauth';
 import { cashierPage, resultPage } from './wechatpay.pages';
 import {
   parseAuthorization,
@@ -150,6 +151,36 @@ export function wechatpayRoutes(simulator: WechatpaySimulator): Router {
     await api(simulator, req, res);
   });
 
+  // ---- web OAuth (网页授权): open.weixin.qq.com and api.weixin.qq.com/sns in WeChat ----
+
+  router.get('/connect/oauth2/authorize', async (req, res) => {
+    // The raw query, not req.query: WeChat refuses a link whose parameters are out of order.
+    const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+    const outcome = await simulator.oauth.authorize(rawQuery, wechatUserOf(simulator, req, res));
+    if (outcome.kind === 'redirect') {
+      res.redirect(302, outcome.location);
+      return;
+    }
+    const code = outcome.errcode === null ? '' : ` (errcode ${outcome.errcode})`;
+    res.status(400).type('html').send(resultPage('微信网页授权', `${outcome.message}${code}`, { error: true }));
+  });
+
+  router.get('/sns/oauth2/access_token', async (req, res) => {
+    const query = req.query as Record<string, unknown>;
+    const appid = typeof query.appid === 'string' ? query.appid : '';
+    const account = appid ? await simulator.oauth.accountOfAppid(appid) : null;
+    const faults = simulator.context.faults.api({ provider: 'wechatpay', accountId: account?.mchid ?? null, outTradeNo: null }, 'GET /sns/oauth2/access_token');
+    if (faults.fail === 'http_500') {
+      await pause(faults.slowMs);
+      res.status(500).type('html').send('<html><body><h1>500 Internal Server Error</h1></body></html>');
+      return;
+    }
+    const answer = faults.fail === 'system_error' ? snsSystemError() : await simulator.oauth.exchange(query);
+    await pause(faults.slowMs);
+    // HTTP 200 for errors too, as WeChat's /sns answers are.
+    res.status(200).type('application/json; encoding=utf-8').send(JSON.stringify(answer));
+  });
+
   // ---- the shopper's pages ----
 
   const showCashier = async (res: Response, token: string, redirectUrl: string | null) => {
@@ -231,6 +262,22 @@ export function wechatpayRoutes(simulator: WechatpaySimulator): Router {
 
   return router;
 }
+
+/**
+ * Who the WeChat user opening the page is: `sandbox_user` when the link names one (tests), else
+ * the browser's own, kept in a cookie the sandbox sets on its first visit.
+ */
+function wechatUserOf(simulator: WechatpaySimulator, req: Request, res: Response): string {
+  const named = req.query[SANDBOX_USER_PARAM];
+  if (typeof named === 'string' && named !== '') return named;
+  const cookie = USER_COOKIE_PATTERN.exec(req.get('cookie') ?? '');
+  if (cookie) return cookie[1];
+  const id = randomAlphanumeric(24);
+  res.cookie(SANDBOX_USER_COOKIE, id, { path: new URL(simulator.baseUrl).pathname, httpOnly: true, sameSite: 'lax', maxAge: 365 * 86_400_000 });
+  return id;
+}
+
+const USER_COOKIE_PATTERN = new RegExp(`(?:^|;\\s*)${SANDBOX_USER_COOKIE}=([A-Za-z0-9]{24})(?:;|$)`);
 
 async function api(simulator: WechatpaySimulator, req: Request, res: Response): Promise<void> {
   const raw = typeof req.body === 'string' ? req.body : '';

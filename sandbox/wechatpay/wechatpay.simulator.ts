@@ -33,6 +33,7 @@ import {
   WechatpayNotificationSigningError,
   wechatpayNotificationSigningSchema,
 } from './wechatpay.notification';
+import { newAppSecret, openidOfAnotherApp, WechatOauth } from './wechatpay.oauth';
 import { wechatpayRoutes } from './wechatpay.routes';
 import {
   aeadEncrypt,
@@ -118,10 +119,13 @@ export function createWechatpaySimulator(context: SimulatorContext): WechatpaySi
 export class WechatpaySimulator implements ProviderSimulator {
   readonly provider = PROVIDER;
   readonly router: Router;
+  /** Web OAuth (网页授权) of each merchant's 公众号, for JSAPI's openid. */
+  readonly oauth: WechatOauth;
   /** Which key signed each merchant's last notification, for accounts switching keys. */
   private readonly notificationKeyTurn = new Map<string, number>();
 
   constructor(readonly context: SimulatorContext) {
+    this.oauth = new WechatOauth(context);
     this.router = wechatpayRoutes(this);
   }
 
@@ -144,6 +148,8 @@ export class WechatpaySimulator implements ProviderSimulator {
       }
     }
     const verification = shared?.verification ?? requested.verification ?? 'public_key';
+    // The 公众号's AppSecret, for web OAuth: the merchant gets it now; the sandbox keeps its digest.
+    const appSecret = newAppSecret();
     for (;;) {
       const secrets: WechatpaySandboxSecrets = {
         mchid,
@@ -153,6 +159,7 @@ export class WechatpaySimulator implements ProviderSimulator {
         // A merchant sets the same APIv3 key on several mchids if it likes: sharing it makes the
         // other merchant's notifications decrypt, so that only the mchid tells them apart.
         api_v3_key: shared?.api_v3_key ?? randomAlphanumeric(32),
+        app_secret_sha256: appSecret.sha256,
         verification,
         signing_keys: shared?.signing_keys ?? (await newSigningKeys(verification, mchid)),
       };
@@ -165,6 +172,7 @@ export class WechatpaySimulator implements ProviderSimulator {
         provider: PROVIDER,
         mchid: secrets.mchid,
         appid: secrets.appid,
+        app_secret: appSecret.secret,
         merchant_serial_no: secrets.merchant_serial_no,
         merchant_private_key: merchant.privateKey,
         merchant_public_key: merchant.publicKey,
@@ -211,6 +219,10 @@ export class WechatpaySimulator implements ProviderSimulator {
     if (body.mchid !== secrets.mchid) return apiError(400, 'INVALID_REQUEST', 'mchid 与请求签名中的商户号不一致');
     if (body.appid !== secrets.appid) return apiError(400, 'APPID_MCHID_NOT_MATCH', 'AppID和mch_id不匹配');
     if (tradeType === 'JSAPI' && !body.payer?.openid) return paramError('/payer/openid', 'JSAPI 下单须传 payer.openid');
+    // An openid exists under one app only; WeChat answers another app's with this (as merchants report it).
+    if (tradeType === 'JSAPI' && body.payer?.openid && openidOfAnotherApp(body.payer.openid, secrets.appid)) {
+      return apiError(400, 'PARAM_ERROR', 'appid和openid不匹配');
+    }
     if (tradeType === 'MWEB' && !body.scene_info?.h5_info?.type) return paramError('/scene_info/h5_info/type', 'H5 下单须传 scene_info.h5_info');
     if (tradeType === 'MWEB' && !body.scene_info?.payer_client_ip) return paramError('/scene_info/payer_client_ip', 'H5 下单须传用户终端IP');
     const now = new Date();

@@ -7,6 +7,8 @@ export interface WechatpaySandboxAccount {
   provider: 'wechatpay';
   mchid: string;
   appid: string;
+  /** The 公众号's AppSecret, for web OAuth's code exchange. */
+  app_secret: string;
   merchant_serial_no: string;
   merchant_private_key: string;
   merchant_public_key: string;

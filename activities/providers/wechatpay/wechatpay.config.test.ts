@@ -84,6 +84,7 @@ describe('WeChat Pay credentials', () => {
     ['a serial that is not hex', { merchantSerialNo: 'not-a-serial' }, 'merchantSerialNo'],
     ['a merchant key that is not a key', { merchantPrivateKey: 'not a key' }, 'merchantPrivateKey'],
     ['an APIv3 key of 31 bytes', { apiV3Key: 'A'.repeat(31) }, 'apiV3Key'],
+    ['an AppSecret that is not 32 hex digits', { appSecret: 'not-a-secret' }, 'appSecret'],
     ['no verification key', { verificationKeys: [] }, 'verificationKeys'],
     ['a public key id without PUB_KEY_ID_', { verificationKeys: [{ kind: 'public_key', serial: '0119000001', publicKey: wechatPublicKey.publicKey }] }, 'verificationKeys.0.serial'],
     ['a public key that is not one', { verificationKeys: [{ kind: 'public_key', serial: PUB_KEY_ID, publicKey: 'x' }] }, 'verificationKeys.0.publicKey'],

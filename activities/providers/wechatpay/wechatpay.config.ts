@@ -83,6 +83,15 @@ export const wechatpayCredentialsSchema = z
     apiV3Key: z.string().refine((key) => Buffer.byteLength(key, 'utf8') === 32, 'the APIv3 key is 32 bytes'),
     /** WeChat Pay's keys, found by serial; at least one. */
     verificationKeys: z.array(wechatpayVerificationKeySchema).min(1),
+    /**
+     * The AppSecret of the 公众号 `appid` (32 hex digits): exchanges web OAuth codes for the
+     * shopper's openid, which wechat_jsapi needs (wechatpay.oauth.ts). Credentials stored before
+     * web OAuth lack it; the OAuth functions then refuse with `app_secret_missing`.
+     */
+    appSecret: z
+      .string()
+      .regex(/^[0-9A-Fa-f]{32}$/, 'a WeChat AppSecret is 32 hex digits')
+      .optional(),
   })
   .superRefine((credentials, ctx) => {
     const seen = new Set<string>();
@@ -107,6 +116,8 @@ const sandboxAccountSchema = z.looseObject({
   merchant_serial_no: z.string(),
   merchant_private_key: z.string(),
   api_v3_key: z.string(),
+  /** Missing from a sandbox older than web OAuth. */
+  app_secret: z.string().optional(),
   wechatpay_public_key_id: z.string().optional(),
   wechatpay_public_key: z.string().optional(),
   platform_certificates: z.array(z.looseObject({ serial_no: z.string(), certificate: z.string() })).optional(),
@@ -129,6 +140,7 @@ export function wechatpayCredentialsFromSandbox(json: unknown): WechatpayCredent
     merchantPrivateKey: sandbox.merchant_private_key,
     apiV3Key: sandbox.api_v3_key,
     verificationKeys,
+    ...(sandbox.app_secret === undefined ? {} : { appSecret: sandbox.app_secret }),
   });
 }
 
@@ -151,6 +163,8 @@ export interface WechatpayClientConfig {
   preferredSerial: string;
   /** `https://api.mch.weixin.qq.com`, or the sandbox's `/wechatpay` in test mode. */
   baseUrl: string;
+  /** The 公众号's AppSecret, for web OAuth; null in credentials stored before it. */
+  appSecret: string | null;
 }
 
 /**
@@ -192,5 +206,6 @@ export function wechatpayClientConfig(account: ProviderAccount, env: ProviderEnv
     verificationKeys,
     preferredSerial: preferred.serial,
     baseUrl,
+    appSecret: credentials.appSecret ?? null,
   };
 }
