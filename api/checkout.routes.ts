@@ -36,7 +36,8 @@ const createSessionSchema = z.strictObject({
 const paySchema = z.strictObject({
   channel: z.enum(CHANNELS),
   client_ip: z.union([z.ipv4(), z.ipv6()]).optional(),
-  openid: z.string().min(1).max(128).optional(),
+  // For wechat_jsapi: the code WeChat's OAuth gave the page; the API turns it into the openid.
+  wechat_oauth_code: z.string().min(1).max(128).optional(),
 });
 
 function sessionId(req: Request): string {
@@ -110,6 +111,10 @@ export function checkoutPageRoutes(checkout: CheckoutService): Router {
   router.get('/sessions/:id', async (req: Request, res: Response) => {
     const id = sessionId(req);
     await sendJson(req, res, 200, publicObject(await checkout.publicView(id), checkout.urlOf(id)));
+  });
+
+  router.get('/sessions/:id/wechat_oauth', async (req: Request, res: Response) => {
+    await sendJson(req, res, 200, { object: 'wechat_oauth', url: await checkout.wechatOauthUrl(sessionId(req)) });
   });
 
   router.post('/sessions/:id/payments', async (req: Request, res: Response) => {

@@ -3,8 +3,12 @@ import { computeCheckoutTotals, type CouponTerms } from '../domain/checkout-tota
 import { newId } from '../domain/ids';
 import { isTerminal, type Channel, type NextAction, type PaymentStatus } from '../domain/payment';
 import { ChannelRouteSchema, MerchantSchema, PaymentSchema } from '../db/entities';
+import { loadProviderAccount } from '../db/provider-accounts.store';
+import { ProviderError } from '../activities/providers/errors';
+import type { ProviderAccount } from '../activities/providers/provider';
+import { openidFromOauthCode, wechatOauthAuthorizeUrl } from '../activities/providers/wechatpay/wechatpay.oauth';
 import type { ApiDeps } from './deps';
-import { ConflictError, InvalidRequestError, NotFoundError } from './errors';
+import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';
 import type { Merchant, PaymentsService } from './payments.service';
 import type { PricingService } from './pricing.service';
 
@@ -147,6 +151,26 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
     return (await em().find(ChannelRouteSchema, { merchantId: merchant.id, livemode: merchant.livemode })).map((route) => route.channel);
   }
 
+  /** The merchant's WeChat Pay account behind wechat_jsapi, whose appid the shopper's openid must belong to. */
+  async function jsapiAccount(session: CheckoutSession): Promise<ProviderAccount> {
+    if (!session.allowedChannels.includes('wechat_jsapi')) throw new InvalidRequestError('channel_not_allowed', 'WeChat Pay inside WeChat is not offered for this checkout session.', 'channel');
+    const route = await em().findOne(ChannelRouteSchema, { merchantId: session.merchantId, livemode: session.livemode, channel: 'wechat_jsapi' });
+    const account = route ? await loadProviderAccount(em(), deps.secretBox, route.providerAccountId) : null;
+    if (!account) throw new InvalidRequestError('channel_not_configured', 'WeChat Pay is not configured for this merchant.', 'channel');
+    return account;
+  }
+
+  /** The shopper's openid under the merchant's appid, from the code WeChat's OAuth gave the page. */
+  async function openidFor(session: CheckoutSession, code: string): Promise<string> {
+    try {
+      return await openidFromOauthCode(await jsapiAccount(session), { sandboxUrl: deps.config.sandboxUrl }, code);
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      if (!error.retryable) throw new InvalidRequestError('wechat_oauth_code_invalid', `${error.message}`, 'wechat_oauth_code');
+      throw new AppError('provider_error', 'wechat_unavailable', 'WeChat could not be reached to identify the shopper; try again.', null, { cause: error });
+    }
+  }
+
   async function sessionPayment(paymentId: string | null): Promise<SessionPayment | null> {
     if (!paymentId) return null;
     const payment = await em().findOne(PaymentSchema, { id: paymentId });
@@ -227,6 +251,16 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
       return load(id, merchant);
     },
 
+    /**
+     * Where to send a shopper in WeChat's browser so that WeChat tells us who they are (snsapi_base,
+     * no consent screen); WeChat sends them back to the page with `code` and `state`.
+     */
+    async wechatOauthUrl(id: string): Promise<string> {
+      const session = await load(id, null);
+      if (session.status !== 'open') throw new ConflictError(`checkout_session_${session.status}`, `This checkout session is ${session.status}.`);
+      return wechatOauthAuthorizeUrl(await jsapiAccount(session), { sandboxUrl: deps.config.sandboxUrl }, { redirectUri: urlOf(id), state: id });
+    },
+
     async publicView(id: string): Promise<PublicSession> {
       const session = await load(id, null);
       const merchant = await em().findOneOrFail(MerchantSchema, { id: session.merchantId });
@@ -238,7 +272,7 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
      * Picking the channel of the payment still waiting gives that payment again; another channel
      * cancels it first, so that only one can be paid.
      */
-    async pay(id: string, params: { channel: Channel; client_ip?: string; openid?: string }): Promise<SessionPayment> {
+    async pay(id: string, params: { channel: Channel; client_ip?: string; wechat_oauth_code?: string }): Promise<SessionPayment> {
       const session = await load(id, null);
       if (session.status !== 'open') throw new ConflictError(`checkout_session_${session.status}`, `This checkout session is ${session.status}.`);
       if (!session.allowedChannels.includes(params.channel)) throw new InvalidRequestError('channel_not_allowed', `The channel ${params.channel} is not offered for this checkout session.`, 'channel');
@@ -249,6 +283,10 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
       if (current?.status === 'succeeded') throw new ConflictError('checkout_session_complete', 'This checkout session has been paid.');
       if (current && !isTerminal(current.status)) await cancelUnpaid(merchant, current.id);
 
+      if (params.channel === 'wechat_jsapi' && !params.wechat_oauth_code) {
+        throw new InvalidRequestError('parameter_missing', 'Missing required param: wechat_oauth_code (WeChat Pay inside WeChat needs the shopper to be identified first).', 'wechat_oauth_code');
+      }
+      const openid = params.channel === 'wechat_jsapi' ? await openidFor(session, params.wechat_oauth_code!) : undefined;
       const secondsLeft = Math.floor((session.expiresAt.getTime() - Date.now()) / 1000);
       if (secondsLeft < MIN_PAYMENT_SECONDS) throw new ConflictError('checkout_session_expired', 'This checkout session is about to expire.');
       const description = session.lineItems.map((item) => (item.quantity > 1 ? `${item.name} ×${item.quantity}` : item.name)).join(', ');
@@ -262,7 +300,7 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
           return_url: urlOf(id),
           expires_in: Math.min(PAYMENT_WINDOW_SECONDS, secondsLeft),
           client_ip: params.client_ip,
-          openid: params.openid,
+          openid,
           customer: session.customerId ?? undefined,
           metadata: { checkout_session: id },
         },

@@ -115,6 +115,35 @@ describe('a checkout session', () => {
     expect(usedUp.body.error).toMatchObject({ code: 'coupon_used_up', param: 'discounts[0][coupon]' });
   });
 
+  test("inside WeChat: the page learns the shopper's openid through WeChat's OAuth and pays with JSAPI", async () => {
+    const created = await session({ line_items: [{ name: 'Jasmine tea', quantity: 1, unit_amount: 1200 }], allowed_channels: ['wechat_jsapi'] });
+    const oauth = await page<{ url: string }>('GET', `/sessions/${created.id}/wechat_oauth`);
+    expect(oauth.status).toBe(200);
+    const authorize = new URL(oauth.body.url);
+    expect(authorize.searchParams.get('scope')).toBe('snsapi_base');
+    expect(authorize.searchParams.get('redirect_uri')).toBe(created.url);
+    // WeChat sends the shopper's browser back to the page with a code.
+    const back = await fetch(oauth.body.url, { redirect: 'manual' });
+    expect(back.status).toBe(302);
+    const landed = new URL(back.headers.get('location')!);
+    expect(`${landed.origin}${landed.pathname}`).toBe(created.url);
+    expect(landed.searchParams.get('state')).toBe(created.id);
+    const code = landed.searchParams.get('code')!;
+
+    const missing = await page('POST', `/sessions/${created.id}/payments`, { channel: 'wechat_jsapi' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.param).toBe('wechat_oauth_code');
+    const paid = await page<{ payment: SessionPayment & { next_action: { type: string; wechat_jsapi: { package: string; paySign: string } } } }>('POST', `/sessions/${created.id}/payments`, { channel: 'wechat_jsapi', wechat_oauth_code: code });
+    expect(paid.status).toBe(201);
+    expect(paid.body.payment.next_action.type).toBe('wechat_jsapi');
+    expect(paid.body.payment.next_action.wechat_jsapi.package).toMatch(/^prepay_id=/);
+    // A code is good once.
+    await apiFetch(key, 'POST', `/v1/payments/${paid.body.payment.id}/cancel`, {});
+    const reused = await page('POST', `/sessions/${created.id}/payments`, { channel: 'wechat_jsapi', wechat_oauth_code: code });
+    expect(reused.status).toBe(400);
+    expect(reused.body.error).toMatchObject({ code: 'wechat_oauth_code_invalid', param: 'wechat_oauth_code' });
+  });
+
   test('expires: then the page shows it expired and nothing can be paid', async () => {
     const created = await session({ line_items: [{ name: 'Pu-erh', quantity: 1, unit_amount: 900 }] });
     const expired = await post<Session>(`/v1/checkout/sessions/${created.id}/expire`, {});
