@@ -32,6 +32,8 @@ export const faultRuleInputSchema = z.strictObject({
     .strictObject({ outcome: z.enum(['success', 'fail']), after_ms: z.int().min(0).max(86_400_000) })
     .nullable()
     .optional(),
+  /** WeChat Pay: refunds accepted while the rule holds end ABNORMAL (the shopper's card was closed) instead of SUCCESS. */
+  refunds: z.enum(['abnormal']).nullable().optional(),
 });
 export type FaultRuleInput = z.infer<typeof faultRuleInputSchema>;
 
@@ -127,6 +129,11 @@ export class FaultStore {
       return { fail: rule.api.fail ?? null, slowMs: rule.api.slow_ms ?? 0, tamperResponse };
     }
     return { fail: null, slowMs: 0, tamperResponse };
+  }
+
+  /** How a refund accepted now will end: `abnormal`, or null for the normal SUCCESS. */
+  refundOutcome(scope: FaultScope): 'abnormal' | null {
+    return pick(this.matching(scope), (rule) => rule.refunds) ?? null;
   }
 
   autoPay(scope: FaultScope): AutoPay | null {

@@ -178,6 +178,22 @@ test('support finds a refund\'s workflow by its search attributes', async () => 
   }
 });
 
+test("WeChat Pay's REFUND.ABNORMAL (the shopper's card was closed) puts the refund in front of an admin at once", async () => {
+  const payment = await paidPayment('wechatpay', 700);
+  expect((await sandboxControl('POST', '/_control/faults', { provider: 'wechatpay', out_trade_no: payment.out_trade_no, refunds: 'abnormal' })).status).toBe(201);
+  const created = await refund({ payment: payment.id, amount: 700 });
+  expect(created.status).toBe(201);
+  const stuck = await eventually(async () => {
+    const current = await getRefund(created.body.id);
+    expect(current.status).toBe('requires_attention');
+    return current;
+  });
+  expect(stuck.failure_reason).toBe('ABNORMAL');
+  expect((await getPayment(payment.id)).amount_refunded).toBe(0);
+  const sources = await queryDb<{ source: string }>(`select source from refund_transitions where refund_id = $1 and to_status = 'requires_attention'`, [created.body.id]);
+  expect(['notification', 'poll']).toContain(sources[0].source);
+});
+
 test("WeChat Pay's refund notification settles the refund, and is recorded against it", async () => {
   const payment = await paidPayment('wechatpay', 600);
   const created = await refund({ payment: payment.id, amount: 600 });

@@ -58,8 +58,10 @@ export interface WechatpaySimRefund {
   status: WechatpaySimRefundStatus;
   create_time: string;
   success_time: string | null;
-  /** When a PROCESSING refund becomes SUCCESS (ISO 8601). */
+  /** When a PROCESSING refund settles (ISO 8601). */
   settles_at: string | null;
+  /** How it settles: SUCCESS, or ABNORMAL under the `refunds: abnormal` fault; absent in older records (SUCCESS). */
+  settles_as?: 'SUCCESS' | 'ABNORMAL';
 }
 
 /** The simulator's record of one order (the `data` of its `sandbox_trades` row). Times are ISO 8601. */

@@ -387,6 +387,7 @@ export class WechatpaySimulator implements ProviderSimulator {
           create_time: now.toISOString(),
           success_time: null,
           settles_at: settlesAt.toISOString(),
+          settles_as: this.context.faults.refundOutcome({ provider: PROVIDER, accountId: secrets.mchid, outTradeNo: current.outTradeNo }) === 'abnormal' ? 'ABNORMAL' : 'SUCCESS',
         };
         const data: WechatpaySimTrade = { ...t, trade_state: 'REFUND', refunds: [...t.refunds, refund], [`refund:${refund.out_refund_no}`]: refund.out_refund_no };
         const next: StoredTrade<WechatpaySimTrade> = { ...current, state: 'REFUND', closesAt: nextSettlement(data), updatedAt: now, data };
@@ -689,7 +690,8 @@ export class WechatpaySimulator implements ProviderSimulator {
         const settled: WechatpaySimRefund[] = [];
         const refunds = t.refunds.map((r) => {
           if (r.status !== 'PROCESSING' || !r.settles_at || Date.parse(r.settles_at) > now.getTime()) return r;
-          const done: WechatpaySimRefund = { ...r, status: 'SUCCESS', success_time: now.toISOString(), settles_at: null };
+          const abnormal = r.settles_as === 'ABNORMAL';
+          const done: WechatpaySimRefund = { ...r, status: abnormal ? 'ABNORMAL' : 'SUCCESS', success_time: abnormal ? null : now.toISOString(), settles_at: null };
           settled.push(done);
           return done;
         });
