@@ -3,7 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/web/', '/.tongbao/'],
+  // web/ is a package of its own; only the pure units of its src/ run here (svelte-check types them).
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/web/(?!src/)', '/.tongbao/'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   // No test may reach beyond this machine: see runtime/loopback-only.ts.
   setupFiles: ['<rootDir>/runtime/loopback-only.ts'],

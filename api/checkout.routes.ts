@@ -95,7 +95,8 @@ export function checkoutRoutes(checkout: CheckoutService): Router {
 }
 
 function publicObject({ session, merchantName, payment }: PublicSession, url: string) {
-  const { customer: _customer, save_customer: _save, livemode: _livemode, ...shown } = sessionObject(session, url);
+  // livemode stays: the page shows a test-mode banner and uses the sandbox's pages in test mode.
+  const { customer: _customer, save_customer: _save, ...shown } = sessionObject(session, url);
   return { ...shown, merchant: { name: merchantName }, payment };
 }
 

@@ -1,7 +1,7 @@
 // The whole Tongbao stack on one machine, without Docker, in this order:
-//   npm install (if needed) → tsc (if needed) → Temporal CLI + Kratos (built once) → PostgreSQL
-//   databases → migrations → Temporal dev server → Kratos → sandbox → worker → API
-//   → a demo merchant.
+//   npm install (if needed) → tsc (if needed) → web/: npm install and npm run build (if needed)
+//   → Temporal CLI + Kratos (built once) → PostgreSQL databases → migrations → Temporal dev
+//   server → Kratos → sandbox → worker → API → web app (the hosted checkout) → a demo merchant.
 //
 //   npm run stack                     dev stack; logs on the console; Ctrl-C stops it
 //   node scripts/stack.mjs --test     the test stack that jest's globalSetup starts, kept
@@ -9,7 +9,8 @@
 //
 // Environment (dev mode): DATABASE_URL, TONGBAO_DATA_DIR (default .tongbao/),
 // API_PORT 8080, SANDBOX_PORT 8090, TEMPORAL_PORT 7233, TEMPORAL_UI_PORT 8233,
-// KRATOS_PUBLIC_PORT 4433, KRATOS_ADMIN_PORT 4434, TONGBAO_WEB_URL (http://127.0.0.1:5173),
+// KRATOS_PUBLIC_PORT 4433, KRATOS_ADMIN_PORT 4434, TONGBAO_WEB_URL (http://127.0.0.1:5173: the web
+// app's public URL), WEB_PORT (the web app listens on 127.0.0.1 at this port; default: the URL's),
 // TONGBAO_TIME_SCALE (1), TONGBAO_REFUND_ATTENTION_AFTER (86400 s), LOG_LEVEL (info), TONGBAO_ENCRYPTION_KEY, TONGBAO_ADMIN_TOKEN,
 // KRATOS_SECRETS_DEFAULT / _COOKIE / _CIPHER, KRATOS_SMTP_URI, KRATOS_LOG_LEVEL (warning).
 //
@@ -20,6 +21,7 @@
 //   "started_at": "2026-01-01T00:00:00.000Z",
 //   "api_url": "http://127.0.0.1:8080",
 //   "sandbox_url": "http://127.0.0.1:8090",
+//   "web_url": "http://127.0.0.1:5173",
 //   "temporal_address": "127.0.0.1:7233",
 //   "temporal_namespace": "default",
 //   "temporal_task_queue": "tongbao",
@@ -29,16 +31,17 @@
 //   "database_url": "postgres://postgres@127.0.0.1:5432/tongbao",
 //   "admin_token": "…",
 //   "demo_merchant": { "id": "mer_…", "test_secret_key": "sk_test_…" } | null,
-//   "processes": { "runner": 100, "temporal": 101, "kratos": 102, "sandbox": 103, "worker": 104, "api": 105 },
+//   "processes": { "runner": 100, "temporal": 101, "kratos": 102, "sandbox": 103, "worker": 104, "api": 105, "web": 106 },
 //   "logs_dir": ".tongbao/test/logs" | null,
 //   "env": { "DATABASE_URL": "…", "TEMPORAL_ADDRESS": "…", … }
 // }
-// `env` is what every app process gets, so another worker can join the running stack:
+// `env` is what every app process gets (the web app gets only its own few variables, see
+// appSpec), so another worker can join the running stack:
 //   env $(jq -r '.env|to_entries[]|"\(.key)=\(.value)"' .tongbao/stack.json) node dist/temporal/worker.js
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ensureDependencies, buildTypeScript } from './lib/build.mjs';
+import { ensureDependencies, buildTypeScript, buildWeb, ensureWebDependencies, WEB_ENTRY } from './lib/build.mjs';
 import { consoleSink, createLog, fileSink, loud } from './lib/log.mjs';
 import { repoRoot } from './lib/paths.mjs';
 import { databaseUrl, ensureDatabases, kratosDsn } from './lib/postgres.mjs';
@@ -56,6 +59,8 @@ const PORTS = {
   temporalUi: { env: 'TEMPORAL_UI_PORT', default: 8233, label: 'Temporal Web UI' },
   kratosPublic: { env: 'KRATOS_PUBLIC_PORT', default: 4433, label: 'Kratos public' },
   kratosAdmin: { env: 'KRATOS_ADMIN_PORT', default: 4434, label: 'Kratos admin' },
+  // In dev mode the default is TONGBAO_WEB_URL's port (see webPort).
+  web: { env: 'WEB_PORT', default: 5173, label: 'web app' },
 };
 
 /** The app processes, started in this order, each waited for before the next. */
@@ -63,6 +68,7 @@ const APPS = {
   sandbox: 'dist/sandbox/main.js',
   worker: 'dist/temporal/worker.js',
   api: 'dist/api/main.js',
+  web: WEB_ENTRY,
 };
 const MIGRATIONS = 'dist/migrations/run.js';
 const TASK_QUEUE = 'tongbao';
@@ -100,6 +106,9 @@ export async function startStack({ mode = 'dev', onChildExit = reportChildExit, 
     if (mode === 'dev') await checkPortsFree(config, previous);
     if (mode === 'dev') await ensureDependencies({ log: io.log, sink: io.sinkFor('npm') });
     await buildTypeScript({ log: io.log, sink: io.sinkFor('tsc') });
+    // Both modes: `npx jest test/checkout.browser.test.ts` starts a test stack without npm test.
+    await ensureWebDependencies({ log: io.log, sink: io.sinkFor('npm') });
+    await buildWeb({ log: io.log, sink: io.sinkFor('web-build') });
     assertEntriesExist();
     const tools = await ensureTools({ log: io.log });
     await prepareDatabases(config, io);
@@ -157,8 +166,12 @@ async function resolveConfig(mode, { name, timeScale }) {
   const databases = test
     ? { app: `tongbao_${name}`, sandbox: `tongbao_sandbox_${name}`, kratos: `tongbao_${name}_kratos` }
     : { app: decodeURIComponent(new URL(serverUrl).pathname.slice(1)) || 'tongbao', sandbox: 'tongbao_sandbox', kratos: 'tongbao_kratos' };
+  const webUrl = (test ? null : env.TONGBAO_WEB_URL?.replace(/\/$/, '')) || 'http://127.0.0.1:5173';
   const ports = {};
-  for (const [key, spec] of Object.entries(PORTS)) ports[key] = test ? await freePort() : Number(env[spec.env] || spec.default);
+  for (const [key, spec] of Object.entries(PORTS)) {
+    if (test) ports[key] = await freePort();
+    else ports[key] = Number(env[spec.env] || (key === 'web' ? webPort(webUrl) : spec.default));
+  }
   const secrets = loadSecrets(dataDir, { useEnv: !test });
   const urls = {
     api: `http://127.0.0.1:${ports.api}`,
@@ -177,7 +190,8 @@ async function resolveConfig(mode, { name, timeScale }) {
     databases,
     serverUrl,
     kratosDsn: kratosDsn(serverUrl, databases.kratos),
-    webUrl: (test ? null : env.TONGBAO_WEB_URL) || 'http://127.0.0.1:5173',
+    // Tests browse the web app on its own random port; in dev the URL may be public (behind a proxy).
+    webUrl: test ? `http://127.0.0.1:${ports.web}` : webUrl,
     // Tests keep history in memory: every run starts from nothing, and nothing is left behind.
     temporalDbFile: test ? null : path.join(dataDir, 'temporal.sqlite'),
     // bcrypt cost 4 (allowed with --dev) keeps identity creation in tests fast.
@@ -188,6 +202,12 @@ async function resolveConfig(mode, { name, timeScale }) {
     logLevel: test ? env.TONGBAO_TEST_LOG_LEVEL || 'info' : env.LOG_LEVEL || 'info',
   });
   return config;
+}
+
+/** The port of a URL, or its scheme's: http://127.0.0.1:5173 → 5173, https://pay.example.com → 443. */
+function webPort(url) {
+  const parsed = new URL(url);
+  return Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
 }
 
 /** What every app process gets (and stack.json's `env`). */
@@ -295,6 +315,7 @@ async function checkPortsFree(config, previous) {
 function assertEntriesExist() {
   const missing = [MIGRATIONS, ...Object.values(APPS)].filter((file) => !fs.existsSync(path.join(repoRoot, file)));
   if (missing.length === 0) return;
+  if (missing.includes(WEB_ENTRY)) throw new Error(`${WEB_ENTRY} missing after the web build: vite build in web/ (adapter-node) writes it.`);
   const sources = missing.map((file) => file.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
   throw new Error(
     `${missing.join(', ')} missing after the build: ${sources.join(', ')} must exist ` +
@@ -331,6 +352,26 @@ function appSpec(name, config) {
         ready: () => httpOk(`${urls.api}/healthz`),
         what: `GET ${urls.api}/healthz`,
       };
+    case 'web': {
+      // adapter-node's variables. The checkout needs no secret: it reaches the API's public
+      // checkout routes only, so it does not get the app environment (keys, database URLs).
+      const local = `http://127.0.0.1:${ports.web}`;
+      return {
+        ownEnvOnly: true,
+        env: {
+          PORT: String(ports.web),
+          HOST: '127.0.0.1',
+          // The origin shoppers' browsers use: form posts are checked against it.
+          ORIGIN: new URL(config.webUrl).origin,
+          TONGBAO_API_URL: urls.api,
+          // Test mode's stand-in for WeChat's JS bridge is the sandbox's JSAPI page.
+          TONGBAO_SANDBOX_URL: urls.sandbox,
+          ...(config.appEnv.NODE_OPTIONS ? { NODE_OPTIONS: config.appEnv.NODE_OPTIONS } : {}),
+        },
+        ready: () => httpOk(`${local}/healthz`),
+        what: `GET ${local}/healthz`,
+      };
+    }
     default:
       throw new Error(`unknown app ${name}`);
   }
@@ -344,7 +385,7 @@ async function startApp(name, config, io) {
     command: process.execPath,
     args: [path.join(repoRoot, APPS[name])],
     cwd: repoRoot,
-    env: childEnv(config.appEnv, spec.env),
+    env: spec.ownEnvOnly ? childEnv(spec.env) : childEnv(config.appEnv, spec.env),
     sink: io.sinkFor(name),
   });
   let sawLine = false;
@@ -414,6 +455,7 @@ function stackInfo(config, { demo, processes }) {
     started_at: new Date().toISOString(),
     api_url: urls.api,
     sandbox_url: urls.sandbox,
+    web_url: config.webUrl,
     temporal_address: urls.temporal,
     temporal_namespace: NAMESPACE,
     temporal_task_queue: TASK_QUEUE,
@@ -453,7 +495,7 @@ function printSummary(info, config) {
     ['Temporal Web UI', info.temporal_ui_url],
     ['Kratos public', info.kratos_public_url],
     ['Kratos admin', info.kratos_admin_url],
-    ['Web app', `not started by the stack yet; Kratos sends browsers to ${config.webUrl}`],
+    ['Web app', `${info.web_url}  (hosted checkout: ${info.web_url}/pay/cs_…)`],
     ['PostgreSQL', info.database_url],
     ['Admin token', info.admin_token],
     ['Demo merchant', info.demo_merchant ? info.demo_merchant.id : '(none: see the error above)'],

@@ -1,11 +1,15 @@
 // npm test: everything CI checks, in order, on a fresh clone or a working tree:
-//   npm install (if needed) → tsc build → typecheck (tests included) → eslint → jest
+//   npm install (if needed) → tsc build → typecheck (tests included) → eslint
+//   → web/: npm install (if needed), npm run build (Paraglide, then vite build), svelte-check
+//   → Chromium for the browser tests (apt-get install when missing) → jest
 // Arguments go to jest: `npm test -- test/api.test.ts -t idempotency`.
 // The last line is "N passed, N failed": jest's tests, plus one failure for each check
-// that failed (build, typecheck, lint) or a jest run that produced no results.
+// that failed (build, typecheck, lint, the web's install, build and typecheck, Chromium) or a
+// jest run that produced no results.
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildTypeScript, ensureDependencies } from './lib/build.mjs';
+import { buildTypeScript, buildWeb, ensureDependencies, ensureWebDependencies } from './lib/build.mjs';
+import { ensureChromium } from './lib/chromium.mjs';
 import { consoleSink, createLog, loud } from './lib/log.mjs';
 import { repoRoot } from './lib/paths.mjs';
 import { runCommand } from './lib/processes.mjs';
@@ -29,8 +33,8 @@ async function check(name, failures, fn) {
 }
 
 /** An npx tool whose output is already readable as it is: no prefixes, straight through. */
-function npx(name, args) {
-  return runCommand({ name, command: 'npx', args, cwd: repoRoot, env: process.env, sink: (line) => process.stdout.write(`${line}\n`) });
+function npx(name, args, cwd = repoRoot) {
+  return runCommand({ name, command: 'npx', args, cwd, env: process.env, sink: (line) => process.stdout.write(`${line}\n`) });
 }
 
 /** jest's own exit code is not enough: we want the counts, from its JSON report. */
@@ -62,8 +66,15 @@ async function main(extraArgs) {
   const built = await check('build', failures, () => buildTypeScript({ log, sink: consoleSink('tsc') }));
   await check('typecheck', failures, () => npx('tsc', ['tsc', '-p', 'tsconfig.json', '--noEmit']));
   await check('lint', failures, () => npx('eslint', ['eslint', '.']));
+  // The checkout (web/) is a package of its own; the stack serves its build.
+  const webInstalled = await check('web install', failures, () => ensureWebDependencies({ log, sink: consoleSink('npm') }));
+  const webBuilt = webInstalled && (await check('web build', failures, () => buildWeb({ log, sink: consoleSink('web') })));
+  // svelte-check also reports the Svelte compiler's accessibility warnings: they fail the run too.
+  if (webBuilt) await check('web typecheck', failures, () => npx('svelte-check', ['svelte-check', '--tsconfig', './tsconfig.json', '--fail-on-warnings'], path.join(repoRoot, 'web')));
+  // The browser tests fail without it, each saying why; the other tests still run.
+  await check('chromium', failures, () => ensureChromium({ log, sink: consoleSink('apt') }));
   // Without a build the stack cannot start, and every integration test would fail for that one reason.
-  if (!built) return finish({ failures, results: null });
+  if (!built || !webBuilt) return finish({ failures, results: null });
   const jestOk = await runJest(extraArgs);
   const results = readJestResults();
   if (!results) failures.push('jest (no results: it failed before running tests, e.g. in globalSetup)');

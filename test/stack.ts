@@ -17,6 +17,8 @@ export interface StackInfo {
   started_at: string;
   api_url: string;
   sandbox_url: string;
+  /** The hosted checkout (web/): shoppers pay at `<it>/pay/<cs_id>`. */
+  web_url: string;
   temporal_address: string;
   temporal_namespace: string;
   temporal_task_queue: string;
@@ -26,7 +28,7 @@ export interface StackInfo {
   database_url: string;
   admin_token: string;
   demo_merchant: { id: string; test_secret_key: string } | null;
-  /** Process ids by name: runner, temporal, kratos, sandbox, worker, api. */
+  /** Process ids by name: runner, temporal, kratos, sandbox, worker, api, web. */
   processes: Record<string, number>;
   logs_dir: string | null;
   /** The environment every app process got; spawn another worker with it. */

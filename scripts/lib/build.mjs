@@ -69,3 +69,60 @@ export async function buildTypeScript({ log, sink = log, force = false }) {
   log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return true;
 }
+
+// ---------------------------------------------------------------------------------
+// web/: the hosted checkout, a SvelteKit app with its own package.json and node_modules
+
+const WEB_DIR = path.join(repoRoot, 'web');
+const WEB_BUILD_STAMP = path.join(WEB_DIR, 'build', '.build-stamp');
+/** Installed, generated or built inside web/: never sources of the web build. */
+const WEB_NOT_SOURCES = new Set(['node_modules', 'build', '.svelte-kit', 'paraglide']);
+
+/** The web app's entry point once built (adapter-node's output). */
+export const WEB_ENTRY = 'web/build/index.js';
+
+/**
+ * `npm install` in web/ when its node_modules is missing or older than its lock, exactly as
+ * ensureDependencies does for the root (and for the same reason never `npm ci`).
+ */
+export async function ensureWebDependencies({ log, sink = log }) {
+  const installed = mtime(path.join(WEB_DIR, 'node_modules', '.package-lock.json'));
+  if (installed && installed >= mtime(path.join(WEB_DIR, 'package-lock.json'))) return false;
+  log(installed ? 'web/package-lock.json changed: npm install in web/' : 'web/node_modules is missing: npm install in web/');
+  await runCommand({ name: 'npm install (web)', command: 'npm', args: ['install', '--no-audit', '--no-fund'], cwd: WEB_DIR, env: process.env, sink });
+  return true;
+}
+
+/** The newest mtime under web/ of what the build reads: sources, messages, configs, the lock. */
+function newestWebSource(dir = WEB_DIR) {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (WEB_NOT_SOURCES.has(entry.name)) continue;
+    const full = path.join(dir, entry.name);
+    // inlang keeps caches beside its settings; only settings.json configures the build.
+    if (dir.endsWith('project.inlang') && entry.name !== 'settings.json') continue;
+    if (entry.isDirectory()) newest = Math.max(newest, newestWebSource(full));
+    else newest = Math.max(newest, mtime(full));
+  }
+  return newest;
+}
+
+/**
+ * `npm run build` in web/ (Paraglide compiles messages/, then `vite build`: SvelteKit and
+ * adapter-node write web/build/) when a source is newer than the last successful build.
+ */
+export async function buildWeb({ log, sink = log, force = false }) {
+  if (!force && mtime(WEB_BUILD_STAMP) > newestWebSource()) return false;
+  log('building the web app (npm run build in web/: Paraglide compiles the messages, then vite build)');
+  const started = Date.now();
+  const stamp = new Date();
+  try {
+    await runCommand({ name: 'web build', command: 'npm', args: ['run', 'build'], cwd: WEB_DIR, env: process.env, sink });
+  } catch (error) {
+    throw new Error(`the web build failed; fix its errors first.\n${error.message}`);
+  }
+  fs.writeFileSync(WEB_BUILD_STAMP, `${stamp.toISOString()}\n`);
+  fs.utimesSync(WEB_BUILD_STAMP, stamp, stamp);
+  log(`web app built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return true;
+}

@@ -1,0 +1,424 @@
+/**
+ * The hosted checkout in a real browser: Debian's Chromium driven by playwright-core, against the
+ * test stack's web app (web/, built), API, workflows and provider sandboxes. The shopper pays on
+ * the sandboxes' own buyer pages, as they would on Alipay's, WeChat's or UnionPay's, and ends on
+ * the merchant's success_url, served here by a tiny local shop.
+ *
+ * Screenshots of the main states go to .tongbao/<stack name>/artifacts/screenshots/.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { chromium, devices, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { TEST_STACK_NAME, apiFetch, createTestMerchant, eventually, testStack } from './stack';
+
+const CHROMIUM = '/usr/bin/chromium';
+/**
+ * As root on this kind of machine, with no network beyond the package registries: without the
+ * background-networking switches Chromium keeps trying (and failing) to reach Google's hosts.
+ * Playwright itself adds --headless and --no-sandbox, and gives every launch a new empty
+ * --user-data-dir (it refuses one in args).
+ */
+const CHROMIUM_ARGS = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCREENSHOTS = path.resolve(__dirname, '..', '.tongbao', TEST_STACK_NAME, 'artifacts', 'screenshots');
+const PHONE = devices['Pixel 7'];
+/** WeChat's in-app browser on that phone. */
+const WECHAT_UA = `${PHONE.userAgent} MicroMessenger/8.0.49(0x18003137) NetType/WIFI Language/zh_CN`;
+const DESKTOP = { viewport: { width: 1280, height: 900 } };
+/** Each story goes through the browser, the API, a workflow and a sandbox, on two shared cores. */
+const STORY_MS = 120_000;
+const PAGE_WAIT_MS = 30_000;
+
+interface Session {
+  id: string;
+  url: string;
+  status: string;
+  amount_subtotal: number;
+  amount_discount: number;
+  amount_tax: number;
+  amount_total: number;
+  payment: string | null;
+}
+
+interface PublicSession {
+  payment: { id: string; status: string; channel: string; next_action: { type: string; display_qr_code?: { data: string } } | null } | null;
+}
+
+let browser: Browser;
+let shop: { url: string; close(): Promise<void> };
+let key: string;
+
+/** The merchant's site: success_url and cancel_url land here. */
+function startShop(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://shop');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html lang="en"><title>Shop</title><h1 data-testid="shop-page">${url.pathname === '/success' ? 'Thank you' : 'Order canceled'}</h1>`);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((done) => server.close(() => done())) });
+    });
+  });
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: \`npm test\` installs it (apt-get install -y chromium), or install it yourself. Never \`npx playwright install\`: its download cannot work here.`);
+  }
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  [browser, shop, { secretKey: key }] = await Promise.all([
+    chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }),
+    startShop(),
+    createTestMerchant('Tea House'),
+  ]);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await shop?.close();
+});
+
+const contexts: BrowserContext[] = [];
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+});
+
+async function newPage(device: 'desktop' | 'phone', options: { javaScriptEnabled?: boolean; userAgent?: string } = {}): Promise<Page> {
+  const context = await browser.newContext({ ...(device === 'phone' ? PHONE : DESKTOP), ...options });
+  context.setDefaultTimeout(PAGE_WAIT_MS);
+  contexts.push(context);
+  return context.newPage();
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+async function createSession(body: Record<string, unknown> = {}): Promise<Session> {
+  const created = await apiFetch<Session>(key, 'POST', '/v1/checkout/sessions', {
+    currency: 'CNY',
+    line_items: [{ name: 'Longjing tea 龙井', quantity: 2, unit_amount: 1299 }],
+    success_url: `${shop.url}/success`,
+    cancel_url: `${shop.url}/cancel`,
+    ...body,
+  });
+  expect(created.status).toBe(201);
+  return created.body;
+}
+
+/** What the page itself reads: the API's public view of the session. */
+async function publicSession(id: string): Promise<PublicSession> {
+  const response = await fetch(`${testStack().api_url}/checkout/sessions/${id}`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as PublicSession;
+}
+
+async function offeredChannels(page: Page): Promise<(string | null)[]> {
+  const inputs = await page.locator('input[name=channel]').all();
+  return Promise.all(inputs.map((input) => input.getAttribute('value')));
+}
+
+async function choose(page: Page, channel: string): Promise<void> {
+  await page.locator(`input[name=channel][value=${channel}]`).check();
+  await page.getByTestId('checkout').getByTestId('pay').click();
+}
+
+/** The shopper is back at the merchant's success page, and the API agrees the session is paid by `channel`. */
+async function expectPaid(page: Page, session: Session, channel: string): Promise<void> {
+  await page.waitForURL((url) => url.href.startsWith(`${shop.url}/success`), { timeout: PAGE_WAIT_MS });
+  expect(new URL(page.url()).searchParams.get('session_id')).toBe(session.id);
+  await page.getByTestId('shop-page').waitFor();
+  const paid = await apiFetch<Session>(key, 'GET', `/v1/checkout/sessions/${session.id}`);
+  expect(paid.body).toMatchObject({ status: 'complete' });
+  const payment = await apiFetch<{ status: string; channel: string; amount: number }>(key, 'GET', `/v1/payments/${paid.body.payment}`);
+  expect(payment.body).toMatchObject({ status: 'succeeded', channel, amount: session.amount_total });
+}
+
+/** On a provider's buyer page (the sandbox's, under `path`), the shopper presses its Pay button. */
+async function payAtProvider(page: Page, path = '/'): Promise<void> {
+  await page.waitForURL((url) => url.href.startsWith(`${testStack().sandbox_url}${path}`));
+  await page.getByTestId('pay').click();
+}
+
+describe('the hosted checkout', () => {
+  test('a session created through the API sends shoppers to its page on the web app', async () => {
+    const session = await createSession();
+    expect(session.url).toBe(`${testStack().web_url}/pay/${session.id}`);
+    const page = await newPage('desktop');
+    const response = await page.goto(session.url);
+    expect(response?.status()).toBe(200);
+    expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+    await expect(page.getByTestId('total').textContent()).resolves.toBe('¥25.98');
+    await screenshot(page, 'choose-desktop-zh-CN');
+  });
+
+  test('a desktop is offered the PC and QR channels, a phone the WAP and H5 ones, each grouped by provider', async () => {
+    const session = await createSession();
+    const desktop = await newPage('desktop');
+    await desktop.goto(session.url);
+    expect(await offeredChannels(desktop)).toEqual(['alipay_pc', 'alipay_qr', 'wechat_native', 'unionpay_pc']);
+    expect(await desktop.locator('fieldset.provider legend').allTextContents()).toEqual(['支付宝', '微信支付', '银联']);
+
+    const phone = await newPage('phone');
+    await phone.goto(session.url);
+    expect(await offeredChannels(phone)).toEqual(['alipay_wap', 'wechat_h5', 'unionpay_wap']);
+    await screenshot(phone, 'choose-phone-zh-CN');
+
+    // WeChat's own browser: WeChat Pay is JSAPI there, chosen first; H5 would be refused by WeChat.
+    const wechat = await newPage('phone', { userAgent: WECHAT_UA });
+    await wechat.goto(session.url);
+    expect(await offeredChannels(wechat)).toEqual(['alipay_wap', 'wechat_jsapi', 'unionpay_wap']);
+    expect(await wechat.locator('input[value=wechat_jsapi]').isChecked()).toBe(true);
+    await screenshot(wechat, 'choose-wechat-browser-zh-CN');
+    // Without JSAPI allowed, the page says why WeChat Pay is missing.
+    const noJsapi = await createSession({ allowed_channels: ['alipay_wap', 'wechat_h5', 'wechat_native'] });
+    await wechat.goto(noJsapi.url);
+    expect(await offeredChannels(wechat)).toEqual(['alipay_wap']);
+    expect(await wechat.getByText('在微信内暂不支持微信支付', { exact: false }).count()).toBe(1);
+
+    // Only what the merchant allowed.
+    const alipayOnly = await createSession({ allowed_channels: ['alipay_pc', 'alipay_wap'] });
+    await desktop.goto(alipayOnly.url);
+    expect(await offeredChannels(desktop)).toEqual(['alipay_pc']);
+  });
+
+  test('paying with alipay_pc: redirected to the Alipay cashier, paid there, back on the merchant success page', async () => {
+    const session = await createSession();
+    const page = await newPage('desktop');
+    await page.goto(session.url);
+    await choose(page, 'alipay_pc');
+    await payAtProvider(page);
+    await expectPaid(page, session, 'alipay_pc');
+  }, STORY_MS);
+
+  describe.each([
+    { channel: 'alipay_qr', provider: 'Alipay' },
+    { channel: 'wechat_native', provider: 'WeChat' },
+  ])('paying with $channel', ({ channel }) => {
+    test('the QR code is shown with a countdown; scanned and paid on a phone, the page follows and goes to success_url', async () => {
+      const session = await createSession();
+      const page = await newPage('desktop');
+      await page.goto(session.url);
+      await choose(page, channel);
+
+      const qr = page.getByTestId('qr-code');
+      await qr.locator('svg').waitFor();
+      const data = await qr.getAttribute('data-qr-data');
+      const { payment } = await publicSession(session.id);
+      expect(payment).toMatchObject({ status: 'requires_action', channel });
+      expect(data).toBe(payment!.next_action!.display_qr_code!.data);
+      expect(await page.getByTestId('countdown').textContent()).toMatch(/\d+:\d\d/);
+      await screenshot(page, `qr-${channel}`);
+
+      // The shopper's phone opens what the code holds: the provider's (sandbox's) buyer page.
+      const phone = await newPage('phone');
+      await phone.goto(data!);
+      await phone.getByTestId('pay').click();
+      await expectPaid(page, session, channel);
+    }, STORY_MS);
+  });
+
+  test('paying with unionpay_pc: the signed form is submitted to the UnionPay card page, paid there, back on success_url', async () => {
+    const session = await createSession();
+    const page = await newPage('desktop');
+    await page.goto(session.url);
+    await choose(page, 'unionpay_pc');
+    await page.waitForURL((url) => url.href.startsWith(`${testStack().sandbox_url}/unionpay/cashier/`));
+    await expect(page.getByTestId('card-number').inputValue()).resolves.toMatch(/^\d{13,19}$/);
+    await page.getByTestId('pay').click();
+    await expectPaid(page, session, 'unionpay_pc');
+  }, STORY_MS);
+
+  test('without JavaScript, UnionPay’s form waits behind a visible button, and the page still reaches success_url', async () => {
+    const session = await createSession();
+    const page = await newPage('desktop', { javaScriptEnabled: false });
+    await page.goto(session.url);
+    await choose(page, 'unionpay_pc');
+    const form = page.getByTestId('provider-form');
+    await form.waitFor();
+    await screenshot(page, 'redirecting-unionpay-no-js');
+    await form.getByRole('button').click();
+    await payAtProvider(page);
+    // The sandbox's return page also falls back to a button without JavaScript.
+    await page.getByRole('button', { name: /返回商户/ }).click();
+    await expectPaid(page, session, 'unionpay_pc');
+  }, STORY_MS);
+
+  describe.each(['alipay_wap', 'wechat_h5', 'unionpay_wap'])('on a phone, paying with %s', (channel) => {
+    test('the provider’s mobile page takes the payment and sends the shopper back, then on to success_url', async () => {
+      const session = await createSession();
+      const page = await newPage('phone');
+      await page.goto(session.url);
+      await choose(page, channel);
+      await payAtProvider(page);
+      await expectPaid(page, session, channel);
+    }, STORY_MS);
+  });
+
+  test('with the keyboard alone: Tab reaches the methods, arrows choose one, Enter pays; groups and statuses are named', async () => {
+    const session = await createSession();
+    const page = await newPage('desktop');
+    await page.goto(session.url);
+    expect(await page.getByRole('group', { name: '选择支付方式' }).count()).toBe(1);
+    expect(await page.getByRole('group', { name: '微信支付' }).count()).toBe(1);
+    expect(await page.getByRole('radio', { name: /支付宝扫码支付/ }).count()).toBe(1);
+
+    await page.keyboard.press('Tab'); // the language switch
+    expect(await page.locator(':focus').getAttribute('data-testid')).toBe('switch-language');
+    await page.keyboard.press('Tab'); // the radio group: its checked option
+    expect(await page.locator(':focus').getAttribute('value')).toBe('alipay_pc');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.locator(':focus').getAttribute('value')).toBe('alipay_qr');
+    expect(await page.locator('input[value=alipay_qr]').isChecked()).toBe(true);
+    await page.keyboard.press('Tab');
+    expect(await page.locator(':focus').getAttribute('data-testid')).toBe('pay');
+    await page.keyboard.press('Enter');
+
+    await page.getByRole('img', { name: '支付宝付款二维码' }).waitFor();
+    expect(await page.getByRole('status').first().textContent()).toBe('等待付款…');
+  });
+
+  test('inside WeChat: WeChat’s OAuth identifies the shopper, WeChat’s payment sheet (the sandbox’s JSAPI page) takes the payment', async () => {
+    const session = await createSession();
+    const page = await newPage('phone', { userAgent: WECHAT_UA });
+    await page.goto(session.url);
+    await choose(page, 'wechat_jsapi');
+    // Through the sandbox's OAuth authorize and back with a code; the page pays and opens the sheet.
+    await payAtProvider(page, '/wechatpay/jsapi/');
+    await expectPaid(page, session, 'wechat_jsapi');
+  }, STORY_MS);
+
+  test('switching the language shows the page in English, and back in Chinese', async () => {
+    const session = await createSession();
+    const page = await newPage('desktop');
+    await page.goto(session.url);
+    expect(await page.locator('legend.picker-legend').textContent()).toBe('选择支付方式');
+
+    await page.getByTestId('switch-language').click();
+    await page.waitForURL(/[?&]lang=en-US/);
+    expect(await page.locator('html').getAttribute('lang')).toBe('en-US');
+    expect(await page.locator('h1').textContent()).toBe('Pay Tea House');
+    expect(await page.locator('legend.picker-legend').textContent()).toBe('Choose how to pay');
+    expect(await page.getByTestId('checkout').getByTestId('pay').textContent()).toBe('Pay ¥25.98');
+    expect(await page.getByTestId('cancel').textContent()).toBe('Cancel and return to Tea House');
+    expect(await page.locator('fieldset.provider legend').allTextContents()).toEqual(['Alipay', 'WeChat Pay', 'UnionPay']);
+    await screenshot(page, 'choose-desktop-en-US');
+
+    // The choice is remembered (a cookie) on the next visit without ?lang.
+    await page.goto(session.url);
+    expect(await page.locator('html').getAttribute('lang')).toBe('en-US');
+
+    await page.getByTestId('switch-language').click();
+    await page.waitForURL(/[?&]lang=zh-CN/);
+    expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+    expect(await page.locator('h1').textContent()).toBe('付款给 Tea House');
+  });
+
+  test('a session created with locale en-US opens in English; the cancel link goes back to cancel_url', async () => {
+    const session = await createSession({ locale: 'en-US' });
+    const page = await newPage('phone');
+    await page.goto(session.url);
+    expect(await page.locator('html').getAttribute('lang')).toBe('en-US');
+    expect(await page.locator('legend.picker-legend').textContent()).toBe('Choose how to pay');
+    await page.getByTestId('cancel').click();
+    await page.waitForURL(`${shop.url}/cancel`);
+  });
+
+  test('an expired session shows that it has expired instead of the payment methods', async () => {
+    const session = await createSession();
+    const expired = await apiFetch(key, 'POST', `/v1/checkout/sessions/${session.id}/expire`);
+    expect(expired.status).toBe(200);
+    const page = await newPage('desktop');
+    await page.goto(session.url);
+    await page.getByTestId('expired').waitFor();
+    expect(await page.getByTestId('expired').locator('h2').textContent()).toBe('订单已过期');
+    expect(await page.locator('input[name=channel]').count()).toBe(0);
+    expect(await page.getByTestId('expired').getByRole('link').getAttribute('href')).toBe(`${shop.url}/cancel`);
+    await screenshot(page, 'session-expired');
+  });
+
+  test('a paid session shows that it is paid, then returns the shopper to success_url', async () => {
+    const session = await createSession();
+    const page = await newPage('desktop');
+    await page.goto(session.url);
+    await choose(page, 'alipay_pc');
+    await payAtProvider(page);
+    await expectPaid(page, session, 'alipay_pc');
+
+    // Coming back to the link later: paid, nothing more to choose, and on to the merchant again.
+    const again = await newPage('desktop', { javaScriptEnabled: false });
+    await again.goto(session.url);
+    await again.getByTestId('paid').waitFor();
+    expect(await again.locator('input[name=channel]').count()).toBe(0);
+    await screenshot(again, 'session-paid');
+    await expectPaid(again, session, 'alipay_pc');
+  }, STORY_MS);
+
+  test('a coupon and tax rates, inclusive and exclusive, give the right lines and total on the page', async () => {
+    const vat6 = await apiFetch<{ id: string }>(key, 'POST', '/v1/tax_rates', { display_name: 'VAT', percentage: 6, inclusive: false });
+    const vat13 = await apiFetch<{ id: string }>(key, 'POST', '/v1/tax_rates', { display_name: 'VAT', percentage: 13, inclusive: true });
+    expect([vat6.status, vat13.status]).toEqual([201, 201]);
+    const coupon = await apiFetch(key, 'POST', '/v1/coupons', { code: 'SPRING10', percent_off: 10 });
+    expect(coupon.status).toBe(201);
+    const session = await createSession({
+      line_items: [
+        { name: 'Tea set', quantity: 2, unit_amount: 10000, tax_rate: vat6.body.id },
+        { name: 'Teacup', quantity: 1, unit_amount: 5000, tax_rate: vat13.body.id },
+      ],
+      discounts: [{ coupon: 'SPRING10' }],
+    });
+    // Per line, half up: tea set 20000 − 2000 = 18000, + 6% = 1080 tax; teacup 5000 − 500 = 4500,
+    // of which 13% included: 4500 − 4500 / 1.13 = 517.70… → 518. Total 18000 + 1080 + 4500.
+    expect(session).toMatchObject({ amount_subtotal: 25000, amount_discount: 2500, amount_tax: 1598, amount_total: 23580 });
+
+    const page = await newPage('desktop');
+    await page.goto(session.url);
+    const text = async (id: string) => (await page.getByTestId(id).allTextContents()).map((value) => value.trim());
+    expect(await text('line-amount')).toEqual(['¥200.00', '¥50.00']);
+    expect(await text('subtotal')).toEqual(['¥250.00']);
+    expect(await text('discount')).toEqual(['−¥25.00']);
+    expect(await text('tax-added')).toEqual(['¥10.80']);
+    expect(await text('tax-included')).toEqual(['已含VAT（13%）¥5.18']);
+    expect(await text('total')).toEqual(['¥235.80']);
+    expect(await text('amount')).toEqual(['¥235.80']);
+    await screenshot(page, 'totals-coupon-tax-zh-CN');
+
+    await page.getByTestId('switch-language').click();
+    await page.waitForURL(/lang=en-US/);
+    expect(await text('line-tax')).toEqual(['plus ¥10.80 tax', 'includes ¥5.18 tax']);
+    expect(await text('tax-included')).toEqual(['Includes ¥5.18 VAT (13%)']);
+    expect(await page.locator('.discount dt').textContent()).toContain('Discount (SPRING10)');
+    await screenshot(page, 'totals-coupon-tax-en-US');
+  });
+
+  test('when the payment behind a QR code expires, the page says so and the shopper can pay again', async () => {
+    const session = await createSession();
+    const page = await newPage('desktop');
+    await page.goto(session.url);
+    await choose(page, 'alipay_qr');
+    await page.getByTestId('qr-code').waitFor();
+    const first = (await publicSession(session.id)).payment!.id;
+    // The test stack's timers run 60× faster: the payment's 15 minutes are 15 seconds here.
+    await page.getByTestId('notice').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('notice').textContent()).toBe('付款已超时，请重新选择支付方式。');
+    await screenshot(page, 'payment-expired');
+
+    await choose(page, 'wechat_native');
+    await page.getByTestId('qr-code').waitFor();
+    await eventually(async () => {
+      const { payment } = await publicSession(session.id);
+      expect(payment).toMatchObject({ channel: 'wechat_native', status: 'requires_action' });
+      expect(payment!.id).not.toBe(first);
+    });
+  }, STORY_MS);
+
+  test('an unknown session is a 404 page that says so', async () => {
+    const page = await newPage('desktop');
+    const response = await page.goto(`${testStack().web_url}/pay/cs_doesnotexist123`);
+    expect(response?.status()).toBe(404);
+    expect(await page.getByTestId('error').locator('h1').textContent()).toBe('找不到该付款页面');
+  });
+});
