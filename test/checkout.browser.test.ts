@@ -296,11 +296,13 @@ describe('the hosted checkout', () => {
     const page = await newPage('desktop');
     await page.goto(session.url);
     expect(await page.locator('legend.picker-legend').textContent()).toBe('选择支付方式');
+    expect(await page.getByTestId('test-mode').textContent()).toBe('测试模式：不会实际扣款');
 
     await page.getByTestId('switch-language').click();
     await page.waitForURL(/[?&]lang=en-US/);
     expect(await page.locator('html').getAttribute('lang')).toBe('en-US');
     expect(await page.locator('h1').textContent()).toBe('Pay Tea House');
+    expect(await page.getByTestId('test-mode').textContent()).toBe('Test mode: nothing is charged');
     expect(await page.locator('legend.picker-legend').textContent()).toBe('Choose how to pay');
     expect(await page.getByTestId('checkout').getByTestId('pay').textContent()).toBe('Pay ¥25.98');
     expect(await page.getByTestId('cancel').textContent()).toBe('Cancel and return to Tea House');

@@ -70,6 +70,8 @@ export interface Discount {
 export interface CheckoutSession {
   id: string;
   object: 'checkout.session';
+  /** False for a test-mode session: the page says so, and nothing real is charged. */
+  livemode: boolean;
   status: SessionStatus;
   currency: string;
   locale: string;

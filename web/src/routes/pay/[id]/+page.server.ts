@@ -68,19 +68,19 @@ async function payWithOauthCode(id: string, code: string): Promise<boolean> {
 
 /**
  * The test-mode stand-in for WeixinJSBridge: the sandbox's page that getBrandWCPayRequest would
- * open, then back to this page. Null without a sandbox (TONGBAO_SANDBOX_URL), as in production.
+ * open, then back to this page. Null for live sessions, and without a sandbox (TONGBAO_SANDBOX_URL).
  */
-function sandboxJsapiUrl(params: WechatJsapiParams, returnUrl: string): string | null {
+function sandboxJsapiUrl(params: WechatJsapiParams, returnUrl: string, livemode: boolean): string | null {
   const sandbox = env.TONGBAO_SANDBOX_URL?.replace(/\/$/, '');
-  if (!sandbox) return null;
+  if (livemode || !sandbox) return null;
   const prepayId = params.package.replace(/^prepay_id=/, '');
   const query = new URLSearchParams({ ...params, return_url: returnUrl });
   return `${sandbox}/wechatpay/jsapi/${encodeURIComponent(prepayId)}?${query}`;
 }
 
-function jsapiOf(action: NextAction | null, returnUrl: string): { params: WechatJsapiParams; sandboxUrl: string | null } | null {
+function jsapiOf(action: NextAction | null, returnUrl: string, livemode: boolean): { params: WechatJsapiParams; sandboxUrl: string | null } | null {
   if (action?.type !== 'wechat_jsapi') return null;
-  return { params: action.wechat_jsapi, sandboxUrl: sandboxJsapiUrl(action.wechat_jsapi, returnUrl) };
+  return { params: action.wechat_jsapi, sandboxUrl: sandboxJsapiUrl(action.wechat_jsapi, returnUrl, livemode) };
 }
 
 export const load: PageServerLoad = async ({ params, request, locals, url }) => {
@@ -111,7 +111,7 @@ export const load: PageServerLoad = async ({ params, request, locals, url }) => 
     wechatNote: wechatPayUnavailable(device, session.allowed_channels),
     oauthFailed,
     qrSvg,
-    jsapi: session.status === 'open' ? jsapiOf(action, `${url.origin}/pay/${session.id}`) : null,
+    jsapi: session.status === 'open' ? jsapiOf(action, `${url.origin}/pay/${session.id}`, session.livemode) : null,
     successUrl: successUrlFor(session.success_url, session.id),
     // The countdown starts from the server's clock, so the first render matches on both sides.
     now: Date.now(),
