@@ -177,7 +177,16 @@ async function paidPayments(count: number): Promise<{ key: string; ids: string[]
 
 async function refunds(): Promise<Record<string, unknown>> {
   const { key, ids } = await paidPayments(REFUNDS + 1);
-  const [contended, ...rest] = ids;
+  const [contended, ...others] = ids;
+  // One at a time first: the latency a merchant sees on a quiet system.
+  const alone = others.slice(0, 20);
+  const aloneLatencies: number[] = [];
+  for (const id of alone) {
+    const t0 = performance.now();
+    await post(`${stack.api_url}/v1/refunds`, key, { payment: id });
+    aloneLatencies.push(performance.now() - t0);
+  }
+  const rest = others.slice(alone.length);
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let next = 0;
@@ -207,6 +216,7 @@ async function refunds(): Promise<Record<string, unknown>> {
     }),
   );
   return {
+    one_at_a_time_latency_ms: latencySummary(aloneLatencies),
     refunds: rest.length,
     concurrency: Math.min(CONCURRENCY, 8),
     outcomes: statuses,
