@@ -258,6 +258,37 @@ describe('the hosted checkout', () => {
     }, STORY_MS);
   });
 
+  // The same journeys in English: every channel, with a session whose locale is en-US.
+  describe.each([
+    { channel: 'alipay_pc', device: 'desktop' },
+    { channel: 'alipay_qr', device: 'desktop' },
+    { channel: 'wechat_native', device: 'desktop' },
+    { channel: 'unionpay_pc', device: 'desktop' },
+    { channel: 'alipay_wap', device: 'phone' },
+    { channel: 'wechat_h5', device: 'phone' },
+    { channel: 'unionpay_wap', device: 'phone' },
+    { channel: 'wechat_jsapi', device: 'wechat' },
+  ] as const)('in English, paying with $channel', ({ channel, device }) => {
+    test('the page speaks English, the provider takes the payment, the shopper lands on success_url', async () => {
+      const session = await createSession({ locale: 'en-US' });
+      const page = device === 'wechat' ? await newPage('phone', { userAgent: WECHAT_UA }) : await newPage(device);
+      await page.goto(session.url);
+      expect(await page.locator('html').getAttribute('lang')).toBe('en-US');
+      expect(await page.locator('legend.picker-legend').textContent()).toBe('Choose how to pay');
+      await choose(page, channel);
+      if (channel === 'alipay_qr' || channel === 'wechat_native') {
+        const qr = page.getByTestId('qr-code');
+        await qr.locator('svg').waitFor();
+        const phone = await newPage('phone');
+        await phone.goto((await qr.getAttribute('data-qr-data'))!);
+        await phone.getByTestId('pay').click();
+      } else {
+        await payAtProvider(page, channel === 'wechat_jsapi' ? '/wechatpay/jsapi/' : '/');
+      }
+      await expectPaid(page, session, channel);
+    }, STORY_MS);
+  });
+
   test('with the keyboard alone: Tab reaches the methods, arrows choose one, Enter pays; groups and statuses are named', async () => {
     const session = await createSession();
     const page = await newPage('desktop');
