@@ -1,3 +1,4 @@
+import { queryDb } from './db';
 import { apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';
 
 // The API side of the hosted checkout: tax rates, coupons, sessions and their server-computed
@@ -153,6 +154,23 @@ describe('a checkout session', () => {
     const pay = await page('POST', `/sessions/${created.id}/payments`, { channel: 'alipay_qr' });
     expect(pay.status).toBe(409);
     expect(pay.body.error.code).toBe('checkout_session_expired');
+  });
+
+  test('runs out at its expires_at: an open session whose time has passed reads as expired', async () => {
+    const created = await session({ line_items: [{ name: 'White tea', quantity: 1, unit_amount: 800 }] });
+    // expires_in is at least 30 minutes; the clock is moved on in the database rather than waited for.
+    await queryDb(`update checkout_sessions set expires_at = now() - interval '1 second' where id = $1`, [created.id]);
+    expect((await apiFetch<Session>(key, 'GET', `/v1/checkout/sessions/${created.id}`)).body.status).toBe('expired');
+    expect((await page('POST', `/sessions/${created.id}/payments`, { channel: 'alipay_qr' })).status).toBe(409);
+  });
+
+  test('a coupon past its expires_at is refused, naming the coupon', async () => {
+    const code = `BRIEF${Date.now()}`;
+    expect((await post('/v1/coupons', { code, percent_off: 5, expires_at: new Date(Date.now() + 1500).toISOString() })).status).toBe(201);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const answer = await post('/v1/checkout/sessions', { currency: 'CNY', ...URLS, line_items: [{ name: 'x', quantity: 1, unit_amount: 100 }], discounts: [{ coupon: code }] });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'coupon_expired', param: 'discounts[0][coupon]' });
   });
 
   test.each([
