@@ -103,15 +103,7 @@ async function succeededPayments(key: string): Promise<{ id: string; succeeded_a
 
 async function throughput(): Promise<Record<string, unknown>> {
   const key = await newMerchant();
-  // Learn the merchant's sandbox app id from a first trade, then have the sandbox pay all of its trades.
-  const probe = await post(`${stack.api_url}/v1/payments`, key, paymentBody(0));
-  const trade = (await (await fetch(`${stack.sandbox_url}/_control/trades/alipay/${probe.json.out_trade_no}`)).json()) as { app_id: string };
-  const fault = await fetch(`${stack.sandbox_url}/_control/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ provider: 'alipay', account: trade.app_id, auto_pay: { outcome: 'success', after_ms: 0 } }),
-  });
-  if (!fault.ok) throw new Error(`sandbox refused auto_pay: ${fault.status}`);
+  await autoPayAlipay(key);
 
   const ids: string[] = [];
   let next = 0;
@@ -158,16 +150,22 @@ const latencySummary = (values: number[]) => {
   return { count: sorted.length, p50: round(percentile(sorted, 50)), p90: round(percentile(sorted, 90)), p99: round(percentile(sorted, 99)), max: round(sorted[sorted.length - 1] ?? Number.NaN) };
 };
 
-/** A merchant whose Alipay trades the sandbox pays at once, and `count` of its payments, succeeded. */
-async function paidPayments(count: number): Promise<{ key: string; ids: string[] }> {
-  const key = await newMerchant();
+/** Has the sandbox pay every Alipay trade of the merchant (learning its app id from a first trade). */
+async function autoPayAlipay(key: string): Promise<void> {
   const probe = await post(`${stack.api_url}/v1/payments`, key, paymentBody(0));
   const trade = (await (await fetch(`${stack.sandbox_url}/_control/trades/alipay/${probe.json.out_trade_no}`)).json()) as { app_id: string };
-  await fetch(`${stack.sandbox_url}/_control/faults`, {
+  const fault = await fetch(`${stack.sandbox_url}/_control/faults`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ provider: 'alipay', account: trade.app_id, auto_pay: { outcome: 'success', after_ms: 0 } }),
   });
+  if (!fault.ok) throw new Error(`sandbox refused auto_pay: ${fault.status}`);
+}
+
+/** A merchant whose Alipay trades the sandbox pays at once, and `count` of its payments, succeeded. */
+async function paidPayments(count: number): Promise<{ key: string; ids: string[] }> {
+  const key = await newMerchant();
+  await autoPayAlipay(key);
   const ids: string[] = [];
   for (let i = 0; i < count; i++) ids.push((await post(`${stack.api_url}/v1/payments`, key, paymentBody(i))).json.id as string);
   const deadline = Date.now() + 120_000;
@@ -243,13 +241,7 @@ async function webhooks(): Promise<Record<string, unknown>> {
     const endpoint = await post(`${stack.api_url}/v1/webhook_endpoints`, key, { url, enabled_events: ['payment.succeeded'] });
     if (endpoint.status !== 201) throw new Error(`could not register the endpoint: ${endpoint.status}`);
     const count = Math.min(PAYMENTS, 100);
-    const probe = await post(`${stack.api_url}/v1/payments`, key, paymentBody(0));
-    const trade = (await (await fetch(`${stack.sandbox_url}/_control/trades/alipay/${probe.json.out_trade_no}`)).json()) as { app_id: string };
-    await fetch(`${stack.sandbox_url}/_control/faults`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ provider: 'alipay', account: trade.app_id, auto_pay: { outcome: 'success', after_ms: 0 } }),
-    });
+    await autoPayAlipay(key);
     for (let i = 0; i < count; i++) await post(`${stack.api_url}/v1/payments`, key, paymentBody(i));
     const deadline = Date.now() + 120_000;
     let paid: { id: string; succeeded_at: string }[] = [];

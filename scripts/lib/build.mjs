@@ -93,8 +93,15 @@ export async function ensureWebDependencies({ log, sink = log }) {
   return true;
 }
 
-/** The newest mtime under web/ of what the build reads: sources, messages, configs, the lock. */
-function newestWebSource(dir = WEB_DIR) {
+/**
+ * The newest mtime of what the web build reads: under web/ its sources, messages, configs and
+ * lock, and domain/, which the page shares with the API.
+ */
+function newestWebInput() {
+  return Math.max(newestWebSource(WEB_DIR), newestWebSource(path.join(repoRoot, 'domain')));
+}
+
+function newestWebSource(dir) {
   let newest = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     if (WEB_NOT_SOURCES.has(entry.name)) continue;
@@ -112,7 +119,7 @@ function newestWebSource(dir = WEB_DIR) {
  * adapter-node write web/build/) when a source is newer than the last successful build.
  */
 export async function buildWeb({ log, sink = log, force = false }) {
-  if (!force && mtime(WEB_BUILD_STAMP) > newestWebSource()) return false;
+  if (!force && mtime(WEB_BUILD_STAMP) > newestWebInput()) return false;
   log('building the web app (npm run build in web/: Paraglide compiles the messages, then vite build)');
   const started = Date.now();
   const stamp = new Date();

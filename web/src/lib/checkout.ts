@@ -3,22 +3,12 @@
  * "Hosted checkout"), and the pure rules the page applies to it. Shared by server and browser.
  */
 
-export const CHANNELS = [
-  'alipay_pc',
-  'alipay_wap',
-  'alipay_qr',
-  'wechat_native',
-  'wechat_jsapi',
-  'wechat_h5',
-  'unionpay_pc',
-  'unionpay_wap',
-] as const;
-export type Channel = (typeof CHANNELS)[number];
+// One definition of channels, providers and payment statuses for the API and this page
+// (ARCHITECTURE.md: domain/ is shared by api/, activities/ and web/).
+import { PROVIDERS, providerOf, type Channel, type PaymentStatus, type ProviderName as Provider } from '../../../domain/payment';
 
-export const PROVIDERS = ['alipay', 'wechatpay', 'unionpay'] as const;
-export type Provider = (typeof PROVIDERS)[number];
+export { CHANNELS, PROVIDERS, isTerminal, providerOf, type Channel, type PaymentStatus, type ProviderName as Provider } from '../../../domain/payment';
 
-export type PaymentStatus = 'requires_action' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'expired';
 export type SessionStatus = 'open' | 'complete' | 'expired';
 
 /** The parameters of WeixinJSBridge's getBrandWCPayRequest, as the API signed them. */
@@ -96,16 +86,6 @@ export interface StatusReport {
 }
 
 export const SESSION_ID = /^cs_[0-9A-Za-z]{1,64}$/;
-
-export function providerOf(channel: Channel): Provider {
-  if (channel.startsWith('alipay_')) return 'alipay';
-  if (channel.startsWith('wechat_')) return 'wechatpay';
-  return 'unionpay';
-}
-
-export function isTerminal(status: PaymentStatus): boolean {
-  return status === 'succeeded' || status === 'failed' || status === 'canceled' || status === 'expired';
-}
 
 /**
  * Where the shopper's browser runs decides which channels can work there: a phone cannot scan
