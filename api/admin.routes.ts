@@ -83,5 +83,10 @@ export function adminRoutes(merchants: MerchantsService, payments: PaymentsServi
     await sendJson(req, res, 200, toRefundObject(await refunds.retry(refundId(req), audit(req))));
   });
 
+  router.post('/refunds/:id/cancel', async (req: Request, res: Response) => {
+    parse(z.strictObject({}), req.body ?? {});
+    await sendJson(req, res, 200, toRefundObject(await refunds.cancel(refundId(req), audit(req))));
+  });
+
   return router;
 }

@@ -5,7 +5,7 @@ import type { RefundDraft, RefundRecord, RefundStatus } from '../domain/refund';
 import { latePaymentRefundDraft, newRefundDraft } from '../domain/refund-draft';
 import { PaymentSchema, RefundSchema } from '../db/entities';
 import { refundWorkflowId } from '../temporal/config';
-import { REFUND_FAILURE_TYPES, createRefundUpdate, retryRefundUpdate, type RefundWorkflowInput } from '../workflows/messages';
+import { REFUND_FAILURE_TYPES, cancelRefundUpdate, createRefundUpdate, retryRefundUpdate, type RefundWorkflowInput } from '../workflows/messages';
 import type { refundWorkflow } from '../workflows/refund.workflow';
 import type { ApiDeps } from './deps';
 import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';
@@ -132,6 +132,21 @@ export function createRefundsService(deps: ApiDeps) {
         throw error;
       }
       await em().execute(`insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'refund.retried', ?, '{}', ?)`, [id, audit.requestId]);
+      return find(null, id);
+    },
+
+    /** An admin gives up on a refund that requires attention and that the provider never took. */
+    async cancel(id: string, audit: { requestId: string }): Promise<RefundRecord> {
+      const refund = await find(null, id);
+      if (refund.status !== 'requires_attention') throw new ConflictError('refund_not_cancelable', `This refund is ${refund.status}; only a refund that requires attention can be canceled.`);
+      try {
+        await deps.temporal.workflow.getHandle(refundWorkflowId(id)).executeUpdate(cancelRefundUpdate);
+      } catch (error) {
+        const cause = error instanceof WorkflowUpdateFailedError ? error.cause : null;
+        if (cause instanceof ApplicationFailure && cause.type === REFUND_FAILURE_TYPES.notCancelable) throw new ConflictError('refund_not_cancelable', cause.message);
+        throw error;
+      }
+      await em().execute(`insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'refund.canceled', ?, '{}', ?)`, [id, audit.requestId]);
       return find(null, id);
     },
   };

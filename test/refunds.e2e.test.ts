@@ -178,6 +178,42 @@ test('support finds a refund\'s workflow by its search attributes', async () => 
   }
 });
 
+test('an admin cancels a stuck refund the provider never took; its amount can then be refunded again', async () => {
+  const payment = await paidPayment('wechatpay', 900);
+  const fault = await sandboxControl<{ id: string }>('POST', '/_control/faults', {
+    provider: 'wechatpay',
+    out_trade_no: payment.out_trade_no,
+    api: { fail: 'system_error', methods: ['POST /v3/refund/domestic/refunds'] },
+  });
+  const stuck = await refund({ payment: payment.id, amount: 900 });
+  await eventually(async () => expect((await getRefund(stuck.body.id)).status).toBe('requires_attention'), { timeoutMs: 40_000 });
+
+  const canceled = await adminFetch<Refund>('POST', `/v1/admin/refunds/${stuck.body.id}/cancel`, {});
+  expect(canceled.status).toBe(200);
+  expect(canceled.body).toMatchObject({ status: 'canceled', failure_reason: expect.stringMatching(/never took/) });
+  expect((await adminFetch<ApiError>('POST', `/v1/admin/refunds/${stuck.body.id}/cancel`, {})).status).toBe(409);
+  expect((await adminFetch<ApiError>('POST', `/v1/admin/refunds/${stuck.body.id}/retry`, {})).status).toBe(409);
+
+  expect((await sandboxControl('DELETE', `/_control/faults/${fault.body.id}`)).status).toBe(200);
+  const again = await refund({ payment: payment.id });
+  expect(again.status).toBe(201);
+  expect(again.body.amount).toBe(900);
+  await eventually(async () => expect((await getRefund(again.body.id)).status).toBe('succeeded'), { timeoutMs: 30_000 });
+  expect(await sandboxRefunded('wechatpay', payment.out_trade_no)).toBe(900);
+});
+
+test('a refund the provider has taken cannot be canceled: ABNORMAL stays with the admin', async () => {
+  const payment = await paidPayment('wechatpay', 650);
+  expect((await sandboxControl('POST', '/_control/faults', { provider: 'wechatpay', out_trade_no: payment.out_trade_no, refunds: 'abnormal' })).status).toBe(201);
+  const created = await refund({ payment: payment.id });
+  await eventually(async () => expect((await getRefund(created.body.id)).status).toBe('requires_attention'));
+  const refused = await adminFetch<ApiError>('POST', `/v1/admin/refunds/${created.body.id}/cancel`, {});
+  expect(refused.status).toBe(409);
+  expect(refused.body.error).toMatchObject({ code: 'refund_not_cancelable' });
+  expect(refused.body.error.message).toMatch(/ABNORMAL/);
+  expect((await getRefund(created.body.id)).status).toBe('requires_attention');
+});
+
 test("WeChat Pay's REFUND.ABNORMAL (the shopper's card was closed) puts the refund in front of an admin at once", async () => {
   const payment = await paidPayment('wechatpay', 700);
   expect((await sandboxControl('POST', '/_control/faults', { provider: 'wechatpay', out_trade_no: payment.out_trade_no, refunds: 'abnormal' })).status).toBe(201);

@@ -61,6 +61,12 @@ export const createRefundUpdate = defineUpdate<RefundView>('createRefund');
 export const retryRefundUpdate = defineUpdate<RefundView>('retryRefund');
 
 /** A provider's refund notification, already verified by the API. */
+/**
+ * An admin gives up on a refund that requires attention. Only a refund the provider never took can
+ * be canceled (its amount may then be refunded again); the workflow asks the provider first.
+ */
+export const cancelRefundUpdate = defineUpdate<RefundView>('cancelRefund');
+
 export const providerRefundSignal = defineSignal<[ProviderRefund]>('providerRefund');
 
 export const refundStatusQuery = defineQuery<RefundView>('refundStatus');
@@ -70,5 +76,6 @@ export const REFUND_FAILURE_TYPES = {
   exceedsPayment: 'RefundExceedsPaymentError',
   paymentNotRefundable: 'PaymentNotRefundableError',
   notRetryable: 'RefundNotRetryableError',
+  notCancelable: 'RefundNotCancelableError',
   notOpened: 'RefundNotOpenedError',
 } as const;

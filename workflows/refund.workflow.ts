@@ -17,6 +17,7 @@ import { isFinalRefundStatus, type RefundStatus } from '../domain/refund';
 import { AmountMinorKey, ChannelKey, MerchantIdKey, PaymentIdKey, ProviderKey, RefundIdKey, RefundStatusKey } from '../temporal/search-attributes';
 import {
   REFUND_FAILURE_TYPES,
+  cancelRefundUpdate,
   createRefundUpdate,
   providerRefundSignal,
   refundStatusQuery,
@@ -62,6 +63,8 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   let firstAnswerIn = false;
   let attempt = 1;
   let retryRequested = false;
+  let cancelRequested = false;
+  let cancelRefusal: ApplicationFailure | null = null;
   const notifications: ProviderRefund[] = [];
   const undispatched: string[] = [];
 
@@ -85,8 +88,24 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     },
     {
       validator: () => {
-        if (status !== 'requires_attention' || retryRequested) {
+        if (status !== 'requires_attention' || retryRequested || cancelRequested) {
           throw ApplicationFailure.nonRetryable(`only a refund that requires attention can be retried; this one is ${status}`, REFUND_FAILURE_TYPES.notRetryable);
+        }
+      },
+    },
+  );
+  setHandler(
+    cancelRefundUpdate,
+    async () => {
+      cancelRequested = true;
+      await condition(() => !cancelRequested);
+      if (cancelRefusal) throw cancelRefusal;
+      return view();
+    },
+    {
+      validator: () => {
+        if (status !== 'requires_attention' || retryRequested || cancelRequested) {
+          throw ApplicationFailure.nonRetryable(`only a refund that requires attention can be canceled; this one is ${status}`, REFUND_FAILURE_TYPES.notCancelable);
         }
       },
     },
@@ -162,6 +181,24 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     }
   }
 
+  /** An admin's cancel: what the provider says decides whether the refund can still be given up. */
+  async function cancel(): Promise<void> {
+    const known = await provider.queryProviderRefund({ refundId: draft.id });
+    if (known.status === 'not_found') {
+      await transition('canceled', 'cancel', { failureReason: 'Canceled by an admin; the provider never took this refund.' });
+      return;
+    }
+    await apply(known, 'cancel');
+    if (status === 'succeeded') {
+      cancelRefusal = ApplicationFailure.nonRetryable('the provider has refunded it meanwhile', REFUND_FAILURE_TYPES.notCancelable);
+    } else if (status === 'requires_attention') {
+      cancelRefusal = ApplicationFailure.nonRetryable(
+        `the provider has taken this refund (${known.failureReason ?? 'still processing'}); settle it at the provider, then retry it here`,
+        REFUND_FAILURE_TYPES.notCancelable,
+      );
+    }
+  }
+
   // 1. Open: store the refund, or refuse it (more than remains, payment not refundable).
   try {
     const opened = await creation.openRefund(draft);
@@ -193,7 +230,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   while (!isFinalRefundStatus(status)) {
     const attention = status === 'requires_attention';
     const wakeAt = attention ? nextPollAt : Math.min(nextPollAt, deadline);
-    await condition(() => notifications.length > 0 || retryRequested, Math.max(1, wakeAt - Date.now()));
+    await condition(() => notifications.length > 0 || retryRequested || cancelRequested, Math.max(1, wakeAt - Date.now()));
     const notification = notifications.shift();
     if (notification) {
       await apply(notification, 'notification');
@@ -205,6 +242,9 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       retryRequested = false;
       pollIndex = 0;
       nextPollAt = Date.now() + scaled(POLL_DELAYS_SECONDS[0]);
+    } else if (cancelRequested) {
+      await cancel();
+      cancelRequested = false;
     } else if (!attention && Date.now() >= deadline) {
       await transition('requires_attention', 'deadline', { failureReason: 'The provider has not settled the refund in time.' });
       nextPollAt = Date.now() + scaled(ATTENTION_POLL_SECONDS);
