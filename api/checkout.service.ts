@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { CheckoutSessionStatus, SessionDiscount, SessionLineItem, SessionPayment } from '../domain/checkout-session';
 import { computeCheckoutTotals, type CouponTerms } from '../domain/checkout-totals';
 import { newId } from '../domain/ids';
-import { isTerminal, type Channel, type NextAction, type PaymentStatus } from '../domain/payment';
+import { isTerminal, type Channel } from '../domain/payment';
 import { ChannelRouteSchema, MerchantSchema, PaymentSchema } from '../db/entities';
 import { loadProviderAccount } from '../db/provider-accounts.store';
 import { ProviderError } from '../activities/providers/errors';
@@ -28,28 +29,11 @@ export interface CreateSessionParams {
   save_customer: 'optional' | 'never';
 }
 
-/** A line as the session shows it: what was asked, and the amounts the server computed. */
-export interface SessionLineItem {
-  name: string;
-  quantity: number;
-  unit_amount: number;
-  amount_subtotal: number;
-  amount_discount: number;
-  amount_tax: number;
-  amount_total: number;
-  tax_rate: { id: string; display_name: string; percentage: number; inclusive: boolean } | null;
-}
-
-export interface SessionDiscount {
-  coupon: { code: string; percent_off: number | null; amount_off: number | null };
-  amount: number;
-}
-
 export interface CheckoutSession {
   id: string;
   merchantId: string;
   livemode: boolean;
-  status: 'open' | 'complete' | 'expired';
+  status: CheckoutSessionStatus;
   currency: string;
   locale: CheckoutLocale;
   lineItems: SessionLineItem[];
@@ -114,15 +98,6 @@ const toSession = (row: SessionRow): CheckoutSession => ({
   expiresAt: new Date(row.expires_at),
   createdAt: new Date(row.created_at),
 });
-
-/** The session's payment as the hosted page follows it. */
-export interface SessionPayment {
-  id: string;
-  status: PaymentStatus;
-  channel: Channel;
-  next_action: NextAction | null;
-  expires_at: string;
-}
 
 /** What the shopper's page shows: the session, its merchant's name and its current payment. */
 export interface PublicSession {

@@ -5,57 +5,16 @@
 
 // One definition of channels, providers and payment statuses for the API and this page
 // (ARCHITECTURE.md: domain/ is shared by api/, activities/ and web/).
-import { PROVIDERS, providerOf, type Channel, type PaymentStatus, type ProviderName as Provider } from '../../../domain/payment';
+import { PROVIDERS, providerOf, type Channel, type NextAction, type PaymentStatus, type ProviderName as Provider } from '../../../domain/payment';
 
 export { CHANNELS, PROVIDERS, isTerminal, providerOf, type Channel, type PaymentStatus, type ProviderName as Provider } from '../../../domain/payment';
 
-export type SessionStatus = 'open' | 'complete' | 'expired';
+import type { CheckoutSessionStatus as SessionStatus, SessionDiscount as Discount, SessionLineItem as LineItem, SessionPayment, SessionTaxRate as TaxRate } from '../../../domain/checkout-session';
+
+export type { Discount, LineItem, NextAction, SessionPayment, SessionStatus, TaxRate };
 
 /** The parameters of WeixinJSBridge's getBrandWCPayRequest, as the API signed them. */
-export interface WechatJsapiParams {
-  appId: string;
-  timeStamp: string;
-  nonceStr: string;
-  package: string;
-  signType: string;
-  paySign: string;
-}
-
-export type NextAction =
-  | { type: 'display_qr_code'; display_qr_code: { data: string; image_svg_url?: string | null } }
-  | { type: 'redirect_to_url'; redirect_to_url: { url: string; method: 'GET' | 'POST'; form: Record<string, string> | null } }
-  | { type: 'wechat_jsapi'; wechat_jsapi: WechatJsapiParams };
-
-export interface SessionPayment {
-  id: string;
-  status: PaymentStatus;
-  channel: Channel;
-  next_action: NextAction | null;
-  expires_at: string;
-}
-
-export interface TaxRate {
-  id: string;
-  display_name: string;
-  percentage: number;
-  inclusive: boolean;
-}
-
-export interface LineItem {
-  name: string;
-  quantity: number;
-  unit_amount: number;
-  amount_subtotal: number;
-  amount_discount: number;
-  amount_tax: number;
-  amount_total: number;
-  tax_rate: TaxRate | null;
-}
-
-export interface Discount {
-  coupon: { code: string; percent_off: number | null; amount_off: number | null };
-  amount: number;
-}
+export type WechatJsapiParams = Extract<NextAction, { type: 'wechat_jsapi' }>['wechat_jsapi'];
 
 export interface CheckoutSession {
   id: string;
