@@ -1,5 +1,6 @@
 import { ArrayType, BigIntType, EntitySchema } from '@mikro-orm/core';
 import type { Channel, PaymentRecord, ProviderName } from '../domain/payment';
+import type { StoredEvent } from '../domain/event-object';
 import type { RefundRecord } from '../domain/refund';
 
 // Rows as the database holds them. domain/ (toPaymentObject, toRefundObject, toEventObject) and api/webhook-objects.ts shape them into API.md's objects.
@@ -41,15 +42,7 @@ export interface ChannelRoute {
   createdAt: Date;
 }
 
-export interface EventRow {
-  id: string;
-  merchantId: string;
-  livemode: boolean;
-  type: string;
-  objectId: string;
-  data: Record<string, unknown>;
-  createdAt: Date;
-}
+export type EventRow = StoredEvent;
 
 const text = { type: 'text' } as const;
 const optionalText = { type: 'text', nullable: true } as const;
