@@ -46,6 +46,8 @@ CREATE TABLE IF NOT EXISTS sandbox_notifications (
   next_attempt_at  timestamptz,
   created_at       timestamptz NOT NULL
 );
+-- Added after the table first shipped: a database made by an earlier sandbox gets it here.
+ALTER TABLE sandbox_notifications ADD COLUMN IF NOT EXISTS signing jsonb;
 CREATE INDEX IF NOT EXISTS sandbox_notifications_due ON sandbox_notifications (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS sandbox_notifications_by_trade ON sandbox_notifications (provider, account_id, out_trade_no);
 

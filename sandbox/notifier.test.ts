@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import pino from 'pino';
 import { openDatabase } from './db';
-import { Notifier, prepareNotificationTable, type NotificationAttempt, type NotificationHeadersHook } from './notifier';
+import { Notifier, type NotificationAttempt, type NotificationHeadersHook } from './notifier';
 import { eventually, newOutTradeNo, SANDBOX_TEST_DATABASE_URL, startReceiver, type Receiver } from './sandbox.testing';
 
 // The notifier against real PostgreSQL, in a database of its own: sandboxes of other test files
@@ -25,7 +25,6 @@ beforeAll(async () => {
   receiver.respond = (request) => (request.path.endsWith('-refuse-first') && receiver.requests.filter((r) => r.path === request.path).length === 1
     ? { status: 500, body: 'busy' }
     : { status: 200, body: 'ok' });
-  await prepareNotificationTable(pool);
   notifier = new Notifier(pool, pino({ level: 'silent' }), () => (status) => status === 200, (provider) => hooks.get(provider));
   notifier.start();
 });
@@ -49,7 +48,7 @@ const notification = (provider: string, outTradeNo: string, signing?: Record<str
   ...(signing ? { signing } : {}),
 });
 
-test('a database made before the signing column gets it, and preparing it again changes nothing', async () => {
+test('a database made before the signing column gets it when opened, and opening it again changes nothing', async () => {
   // A database of its own again: dropping the column under a running notifier would break its polls.
   const older = await openDatabase(testDatabase('tongbao_sandbox_notifier_schema_unit'));
   const columns = async () =>
@@ -59,8 +58,8 @@ test('a database made before the signing column gets it, and preparing it again 
   try {
     await older.query('ALTER TABLE sandbox_notifications DROP COLUMN IF EXISTS signing');
     expect(await columns()).not.toContain('signing');
-    await prepareNotificationTable(older);
-    await prepareNotificationTable(older);
+    // Opening the database again is what upgrades it: twice, to see it is idempotent.
+    for (let i = 0; i < 2; i++) await (await openDatabase(testDatabase('tongbao_sandbox_notifier_schema_unit'))).end();
     expect((await columns()).filter((name) => name === 'signing')).toHaveLength(1);
   } finally {
     await older.end();

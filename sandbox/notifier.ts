@@ -119,26 +119,6 @@ const POLL_MS = 1_000;
 const RECORDED_BODY_CHARS = 2_000;
 
 /**
- * Adds the columns the notifier came to need after `sandbox_notifications` was first created, so
- * that a database made by an earlier sandbox keeps working. Idempotent; run before the notifier
- * is used. It takes db.ts's schema lock, as sandboxes sharing a database may start together.
- */
-export async function prepareNotificationTable(pool: Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('tongbao_sandbox_schema'))");
-    await client.query('ALTER TABLE sandbox_notifications ADD COLUMN IF NOT EXISTS signing jsonb');
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-/**
  * Sends simulators' notifications and retries them on each provider's schedule. Notifications
  * and their attempts are rows in PostgreSQL, so pending retries survive a restart; the timer is
  * only a hint, and a slow poll picks up whatever it missed.

@@ -8,7 +8,7 @@ import { controlRoutes } from './control.routes';
 import { openDatabase } from './db';
 import { ControlError } from './errors';
 import { FaultStore } from './faults';
-import { Notifier, prepareNotificationTable } from './notifier';
+import { Notifier } from './notifier';
 import type { ProviderSimulator, SimulatorContext, SimulatorFactory } from './simulator';
 import { StatementEditStore } from './statements';
 import { TradeTimers } from './trade-timers';
@@ -68,7 +68,6 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   const trades = new TradeStore(pool);
   const faults = new FaultStore();
   const simulators = new Map<string, ProviderSimulator>();
-  await prepareNotificationTable(pool);
   const notifier = new Notifier(
     pool,
     logger,
