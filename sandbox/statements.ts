@@ -1,8 +1,6 @@
 import type { Pool } from 'pg';
 import { z } from 'zod';
 
-export { chinaDate } from '../domain/china-time';
-
 /**
  * Daily statements (对账单) as each simulator serves them in its provider's format, and the edits
  * tests plant in them to see reconciliation find the differences.

@@ -5,9 +5,9 @@ import iconv from 'iconv-lite';
 import pino from 'pino';
 import { newOutTradeNo, openAlipayAccount, startTestSandbox, type AlipaySandboxAccount, type TestSandbox } from '../sandbox.testing';
 import type { SimulatorContext } from '../simulator';
-import { chinaDate } from '../statements';
 import type { AlipaySandboxSecrets, AlipaySimTrade } from './alipay.model';
 import { alipayBillFiles, billDownloadUrl, downloadBill, zipFiles, type AlipayBillLine } from './alipay.statement';
+import { chinaDate } from '../../domain/china-time';
 
 // The simulated trade bill as a merchant's reconciliation would read it: the download URL through
 // the official alipay-sdk, the zip through fflate (not the sandbox's own code), the CSV as GBK.

@@ -2,10 +2,11 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import iconv from 'iconv-lite';
 import type { SimulatorContext } from '../simulator';
-import { applyStatementEdits, chinaDate, type StatementLine } from '../statements';
+import { applyStatementEdits, type StatementLine } from '../statements';
 import { businessFailed, success, yuan, type AlipaySandboxSecrets, type AlipaySimRefund, type AlipaySimTrade } from './alipay.model';
 import { formatChinaTime } from './alipay.time';
 import { crc32 } from '../../domain/crc32';
+import { chinaDate, chinaDayBounds, inChinaTime } from '../../domain/china-time';
 
 // Alipay's trade bill (对账单): alipay.data.dataservice.bill.downloadurl.query answers a short-lived
 // URL, which serves `<userId>_<yyyymmdd>.csv.zip` holding two GBK CSV files, the detail
@@ -83,10 +84,9 @@ export type AlipayBillLine = StatementLine<AlipayBillRecord>;
 /** The bill's own name for the merchant: its partner id (PID) followed by 0156, as in `#账号：[20880000000000000156]`. */
 export const billUserId = (secrets: AlipaySandboxSecrets): string => `${secrets.seller_id}0156`;
 
-const CHINA_OFFSET_MS = 8 * 3600_000;
 
 /** Midnight, China time, starting `date` (`YYYY-MM-DD`). */
-const chinaMidnight = (date: string): Date => new Date(Date.parse(`${date}T00:00:00Z`) - CHINA_OFFSET_MS);
+const chinaMidnight = (date: string): Date => chinaDayBounds(date).start;
 
 /**
  * The lines of one app's bill for one day, in the order Alipay lists them (by completion time):
@@ -354,7 +354,7 @@ export function alipayBillFiles(input: { userId: string; date: string; lines: Al
 
 /** MS-DOS date and time fields, China time (where Alipay's servers stamp their files). */
 function dosDateTime(at: Date): { date: number; time: number } {
-  const china = new Date(at.getTime() + CHINA_OFFSET_MS);
+  const china = inChinaTime(at);
   return {
     date: ((china.getUTCFullYear() - 1980) << 9) | ((china.getUTCMonth() + 1) << 5) | china.getUTCDate(),
     time: (china.getUTCHours() << 11) | (china.getUTCMinutes() << 5) | Math.floor(china.getUTCSeconds() / 2),

@@ -8,8 +8,8 @@ import { toUnionpayTime } from '../../activities/providers/unionpay/unionpay.map
 import { convertResultStringToMap } from '../../activities/providers/unionpay/unionpay.qstring';
 import { unionpaySign, unionpayVerify } from '../../activities/providers/unionpay/unionpay.signature';
 import { eventually, newOutTradeNo, startReceiver, startTestSandbox, type Receiver, type TestSandbox } from '../sandbox.testing';
-import { chinaDate } from '../statements';
 import { settleDayOf, ZM_FIELDS, zmRecord } from './unionpay.statement';
+import { chinaDate } from '../../domain/china-time';
 
 // The daily statement a merchant downloads with ACP's file transfer (txnType 76), read the way
 // UnionPay's demo code reads it: base64, inflate (zlib), unzip, then the ZM file's fixed-width

@@ -1,11 +1,12 @@
 import { zipSync, zlibSync } from 'fflate';
 import iconv from 'iconv-lite';
 import { randomDigits } from '../random';
-import { applyStatementEdits, chinaDate, type StatementLine } from '../statements';
+import { applyStatementEdits, type StatementLine } from '../statements';
 import type { StoredTrade } from '../trades';
 import type { UnionpayMerchantSecrets, UnionpaySimConsume, UnionpaySimRecord, UnionpaySimRefund } from './unionpay.model';
 import type { Answer, Fields, UnionpaySimulator } from './unionpay.simulator';
 import { formatTraceTime, formatTxnTime, parseTxnTime } from './unionpay.time';
+import { chinaDate } from '../../domain/china-time';
 
 // UnionPay's file transfer (文件传输类交易, txnType 76 / txnSubType 01, acpAPIId=791:
 // https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=791) and the merchant's daily

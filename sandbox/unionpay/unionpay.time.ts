@@ -1,9 +1,9 @@
 // The simulator keeps its own copy of these helpers instead of importing the adapter's: the
 // conformance tests are worth more when the two sides do not share code that could be wrong in the same way.
+import { chinaInstant, inChinaTime } from '../../domain/china-time';
 
-const CHINA_OFFSET_MS = 8 * 3600_000;
 
-const china = (date: Date): string => new Date(date.getTime() + CHINA_OFFSET_MS).toISOString();
+const china = (date: Date): string => inChinaTime(date).toISOString();
 
 /** txnTime / payTimeout: `yyyyMMddHHmmss`, China time. */
 export function formatTxnTime(date: Date): string {
@@ -26,6 +26,6 @@ export function parseTxnTime(text: string): Date | null {
   const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text);
   if (!match) return null;
   const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second) - CHINA_OFFSET_MS);
+  const date = chinaInstant(year, month, day, hour, minute, second);
   return formatTxnTime(date) === text ? date : null;
 }

@@ -1,5 +1,6 @@
 import { createCipheriv, createSign, createVerify, randomBytes, randomInt } from 'node:crypto';
 import forge from 'node-forge';
+import { inChinaTime } from '../../domain/china-time';
 
 // The simulator keeps its own crypto instead of importing the adapter's: the conformance tests are
 // worth more when the two sides do not share code that could be wrong in the same way.
@@ -99,11 +100,10 @@ export function selfSignedPlatformCertificate(keys: { privateKey: string; public
   return forge.pki.certificateToPem(certificate);
 }
 
-const CHINA_OFFSET_MS = 8 * 3600_000;
 
 /** RFC 3339 in China time, as WeChat writes times: `2018-06-08T10:34:56+08:00`. */
 export function formatWechatTime(date: Date): string {
-  return `${new Date(date.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
+  return `${inChinaTime(date).toISOString().slice(0, 19)}+08:00`;
 }
 
 /** RFC 3339 with an offset (or Z) → Date; null when malformed or not a real time. */

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { Wechatpay } from 'wechatpay-axios-plugin';
 import { eventually, newOutTradeNo, startTestSandbox, type TestSandbox } from '../sandbox.testing';
-import { chinaDate } from '../statements';
 import type { WechatpaySimRefund, WechatpaySimTrade } from './wechatpay.model';
 import { formatWechatpayTradeBill, WECHATPAY_BILL_COLUMNS, wechatpayStatementLines } from './wechatpay.statement';
 import { openWechatpayAccount, type WechatpaySandboxAccount } from './wechatpay.testing';
+import { chinaDate } from '../../domain/china-time';
 
 // The simulated WeChat Pay's trade bill (交易账单): the file in WeChat's format, and the two APIv3
 // calls that hand it out, through wechatpay-axios-plugin as a merchant would call them. The bill

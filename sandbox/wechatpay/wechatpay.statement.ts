@@ -1,8 +1,9 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { applyStatementEdits, chinaDate, type StatementLine } from '../statements';
+import { applyStatementEdits, type StatementLine } from '../statements';
 import { apiError, ok, paramError, type ApiAnswer, type WechatpaySandboxSecrets, type WechatpaySimRefund, type WechatpaySimTrade } from './wechatpay.model';
 import type { WechatpaySimulator } from './wechatpay.simulator';
+import { chinaDate, inChinaTime } from '../../domain/china-time';
 
 // WeChat Pay's trade bill (交易账单): GET /v3/bill/tradebill answers a signed
 // {hash_type, hash_value, download_url}; the download is the raw file, unsigned, checked by its SHA1.
@@ -26,7 +27,6 @@ const DOWNLOAD_URL_VALIDITY_MS = 5 * 60_000;
 const FEE_RATE_PER_MILLE = 6;
 const FEE_RATE_TEXT = '0.60%';
 
-const CHINA_OFFSET_MS = 8 * 3600_000;
 
 /** Detail columns of each bill type, in WeChat's order. (format-trade.html, 明细数据表头字段) */
 export const WECHATPAY_BILL_COLUMNS: Readonly<Record<WechatpayBillType, readonly string[]>> = {
@@ -196,7 +196,7 @@ function feeYuan(fen: number): string {
 
 /** `2021-01-28 17:07:11`: China time, to the second. */
 function chinaDateTime(at: Date): string {
-  return new Date(at.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
+  return inChinaTime(at).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 /** A line break in a description would start a new row; WeChat's handling is unknown, the sandbox writes a space. */

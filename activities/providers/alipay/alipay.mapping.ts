@@ -2,6 +2,7 @@ import { assertNever } from '../../../domain/assert-never';
 import { fromDecimalString, toDecimalString } from '../../../domain/money';
 import type { ProviderRefundStatus, ProviderTradeStatus } from '../provider';
 import type { AlipayRefundStatus, AlipayTradeStatus } from './alipay.types';
+import { chinaInstant, inChinaTime } from '../../../domain/china-time';
 
 /**
  * Alipay's trade status in Tongbao's words. `paid` says whether Alipay reported a payment date:
@@ -45,11 +46,10 @@ export function amountFromAlipay(amount: string): number {
   return fromDecimalString(amount, 'CNY');
 }
 
-const CHINA_OFFSET_MS = 8 * 3600_000;
 
 /** A date as Alipay reads it: China time (UTC+8, no daylight saving), `yyyy-MM-dd HH:mm:ss`. */
 export function toChinaTime(date: Date): string {
-  return new Date(date.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 19).replace('T', ' ');
+  return inChinaTime(date).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 /** Alipay's `yyyy-MM-dd HH:mm:ss` China time → ISO 8601 UTC; null when it is not such a time. */
@@ -57,5 +57,5 @@ export function fromChinaTime(text: string | undefined): string | null {
   const match = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)?$/.exec(text ?? '');
   if (!match) return null;
   const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
-  return new Date(Date.UTC(year, month - 1, day, hour, minute, second) - CHINA_OFFSET_MS).toISOString();
+  return chinaInstant(year, month, day, hour, minute, second).toISOString();
 }

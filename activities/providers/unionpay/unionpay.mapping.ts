@@ -1,5 +1,6 @@
 import { assertNever } from '../../../domain/assert-never';
 import type { ProviderRefundStatus, ProviderTradeStatus } from '../provider';
+import { chinaInstant, inChinaTime } from '../../../domain/china-time';
 
 /** The states a transaction UnionPay knows can be in (not_found is the absence of one). */
 type KnownTradeStatus = Extract<ProviderTradeStatus, 'succeeded' | 'processing' | 'failed'>;
@@ -66,11 +67,10 @@ export function amountFromUnionpay(txnAmt: string): number {
   return Number(txnAmt);
 }
 
-const CHINA_OFFSET_MS = 8 * 3600_000;
 
 /** A date as UnionPay reads txnTime and payTimeout: China time (UTC+8, no daylight saving), `yyyyMMddHHmmss`. */
 export function toUnionpayTime(date: Date): string {
-  return new Date(date.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 19).replace(/[-T:]/g, '');
+  return inChinaTime(date).toISOString().slice(0, 19).replace(/[-T:]/g, '');
 }
 
 /** `yyyyMMddHHmmss` China time → Date; null when it is not a real time. */
@@ -78,7 +78,7 @@ export function fromUnionpayTime(text: string | undefined): Date | null {
   const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(text ?? '');
   if (!match) return null;
   const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second) - CHINA_OFFSET_MS);
+  const date = chinaInstant(year, month, day, hour, minute, second);
   // Date.UTC rolls 2024-02-31 over to March.
   return toUnionpayTime(date) === text ? date : null;
 }

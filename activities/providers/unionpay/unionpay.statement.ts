@@ -1,6 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import { unzipSync } from 'fflate';
 import iconv from 'iconv-lite';
+import { chinaInstant, inChinaTime } from '../../../domain/china-time';
 
 // UnionPay's daily statement (对账文件), as the file transfer (文件传输类交易, txnType 76, acpAPIId=791:
 // https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=791) delivers it: fileContent is the
@@ -144,7 +145,6 @@ export function settleDateOf(date: string): string | null {
 /** The detail file of one merchant and day: `INN<yymmdd>88ZM_<merId>`. */
 export const zmFileNameOf = (date: string, merId: string): string => `INN${date.slice(2, 4)}${date.slice(5, 7)}${date.slice(8, 10)}88ZM_${merId}`;
 
-const CHINA_OFFSET_MS = 8 * 3600_000;
 const DAY_MS = 86_400_000;
 
 /**
@@ -159,8 +159,8 @@ export function recordTimeOf(mmddhhmmss: string, statementDate: string): Date | 
   const noon = Date.parse(`${statementDate}T12:00:00+08:00`);
   let best: Date | null = null;
   for (const y of [year - 1, year, year + 1]) {
-    const at = new Date(Date.UTC(y, month - 1, day, hour, minute, second) - CHINA_OFFSET_MS);
-    const back = new Date(at.getTime() + CHINA_OFFSET_MS);
+    const at = chinaInstant(y, month, day, hour, minute, second);
+    const back = inChinaTime(at);
     // Date.UTC rolls 0230 over to March; such a time is not one.
     if (back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) continue;
     if (!best || Math.abs(at.getTime() - noon) < Math.abs(best.getTime() - noon)) best = at;

@@ -1,6 +1,7 @@
 import { assertNever } from '../../../domain/assert-never';
 import type { ProviderRefundStatus, ProviderTradeStatus } from '../provider';
 import type { WechatpayRefundStatus, WechatpayTradeState } from './wechatpay.types';
+import { inChinaTime } from '../../../domain/china-time';
 
 /** WeChat's `trade_state` in Tongbao's words. https://pay.weixin.qq.com/doc/v3/merchant/4013070356 */
 export function tradeStatusFromWechatpay(state: WechatpayTradeState): ProviderTradeStatus {
@@ -56,11 +57,10 @@ export function amountToWechatpay(amountMinor: number): number {
   return amountMinor;
 }
 
-const CHINA_OFFSET_MS = 8 * 3600_000;
 
 /** A date as WeChat reads `time_expire`: RFC 3339 in China time, `2018-06-08T10:34:56+08:00`. */
 export function toWechatpayTime(date: Date): string {
-  return `${new Date(date.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
+  return `${inChinaTime(date).toISOString().slice(0, 19)}+08:00`;
 }
 
 /** An RFC 3339 time with an offset (`success_time`) → ISO 8601 UTC; null when it is not one. */
