@@ -7,7 +7,8 @@ import { EVENT_ID_HEADER, SIGNATURE_HEADER, webhookSignatureHeader } from '../do
 import { EventSchema, WebhookEndpointSchema } from '../db/entities';
 import { openWebhookSecret } from '../db/webhook-secrets';
 import type { ActivityDeps } from './payment.activities';
-import { webhookDeliveryInput, webhookDeliveryWorkflowId, type WebhookDeliveryStatus } from '../workflows/webhook-delivery.messages';
+import { webhookDeliveryWorkflowId } from '../temporal/config';
+import { webhookDeliveryInput, type WebhookDeliveryStatus } from '../workflows/webhook-delivery.messages';
 import type { webhookDeliveryWorkflow } from '../workflows/webhook-delivery.workflow';
 
 /** API.md: the merchant's endpoint has this long to answer one attempt. */

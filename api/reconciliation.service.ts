@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { ReconciliationSummary } from '../activities/reconciliation.activities';
 import { ProviderAccountSchema } from '../db/entities';
+import { reconciliationWorkflowId } from '../temporal/config';
 import { MerchantIdKey, ProviderKey } from '../temporal/search-attributes';
 import type { reconciliationWorkflow } from '../workflows/reconciliation.workflow';
 import type { ApiDeps } from './deps';
@@ -61,7 +62,7 @@ export function createReconciliationService(deps: ApiDeps) {
       let handle;
       try {
         handle = await deps.temporal.workflow.start<typeof reconciliationWorkflow>('reconciliationWorkflow', {
-          workflowId: `reconcile/${providerAccountId}/${date}`,
+          workflowId: reconciliationWorkflowId(providerAccountId, date),
           taskQueue: deps.temporalSettings.taskQueue,
           args: [{ providerAccountId, date }],
           workflowIdConflictPolicy: 'FAIL',

@@ -3,7 +3,8 @@ import { WebhookAttemptSchema, WebhookDeliverySchema, WebhookEndpointSchema, typ
 import { newWebhookSecret } from '../db/webhook-secrets';
 import type { EventType } from '../domain/events';
 import { newId } from '../domain/ids';
-import { resendWebhookSignal, webhookDeliveryInput, webhookDeliveryWorkflowId } from '../workflows/webhook-delivery.messages';
+import { webhookDeliveryWorkflowId } from '../temporal/config';
+import { resendWebhookSignal, webhookDeliveryInput } from '../workflows/webhook-delivery.messages';
 import type { webhookDeliveryWorkflow } from '../workflows/webhook-delivery.workflow';
 import type { ApiDeps } from './deps';
 import { InvalidRequestError, NotFoundError } from './errors';

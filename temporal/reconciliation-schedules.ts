@@ -1,11 +1,8 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { ProviderName } from '../domain/payment';
 import type { reconciliationWorkflow } from '../workflows/reconciliation.workflow';
+import { reconciliationScheduleId } from './config';
 import { MerchantIdKey, ProviderKey } from './search-attributes';
-
-export function reconciliationScheduleId(providerAccountId: string): string {
-  return `reconcile/${providerAccountId}`;
-}
 
 /** A provider account as its schedule needs it. */
 export interface ScheduledAccount {

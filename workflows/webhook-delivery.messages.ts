@@ -24,11 +24,6 @@ export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
 /** A merchant's resend reaching a running delivery: attempt now, whatever the backoff says. */
 export const resendWebhookSignal = defineSignal('resendWebhook');
 
-/** One workflow per event and endpoint; support finds them with `WorkflowId STARTS_WITH "webhook/evt_…"`. */
-export function webhookDeliveryWorkflowId(eventId: string, webhookEndpointId: string): string {
-  return `webhook/${eventId}/${webhookEndpointId}`;
-}
-
 export function webhookDeliveryInput(event: StoredEvent, webhookEndpointId: string, timeScale: number, reason: WebhookDeliveryInput['reason']): WebhookDeliveryInput {
   return { eventId: event.id, webhookEndpointId, merchantId: event.merchantId, eventType: event.type, paymentId: paymentIdOfEvent(event), timeScale, reason };
 }
