@@ -289,6 +289,27 @@ describe('the hosted checkout', () => {
     }, STORY_MS);
   });
 
+  test('a channel chosen before the page has hydrated is the one paid with (hydration keeps it)', async () => {
+    const session = await createSession();
+    const page = await newPage('desktop');
+    // Hold the page's JavaScript back, as a slow phone network would.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/_app\/immutable\/.*\.js$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(session.url, { waitUntil: 'domcontentloaded' });
+    expect(await page.locator('input[name=channel][value=alipay_pc]').isChecked()).toBe(true);
+    await page.locator('input[name=channel][value=wechat_native]').check();
+    release();
+    await page.waitForLoadState('networkidle');
+    expect(await page.locator('input[name=channel][value=wechat_native]').isChecked()).toBe(true);
+    await page.getByTestId('checkout').getByTestId('pay').click();
+    await page.getByTestId('qr-code').locator('svg').waitFor();
+    expect((await publicSession(session.id)).payment).toMatchObject({ channel: 'wechat_native' });
+  }, STORY_MS);
+
   test('with the keyboard alone: Tab reaches the methods, arrows choose one, Enter pays; groups and statuses are named', async () => {
     const session = await createSession();
     const page = await newPage('desktop');
