@@ -29,11 +29,23 @@ export default tseslint.config(
   },
   {
     files: ['*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' },
+    },
   },
   {
     files: ['**/*.mjs', 'scripts/**'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', fetch: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        fetch: 'readonly',
+      },
+    },
   },
   {
     files: ['workflows/**/*.ts'],
@@ -42,11 +54,22 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: builtinsForbiddenInWorkflows.map((name) => ({ name, message: 'Workflows must be deterministic: side effects belong in activities/.' })),
-          patterns: packagesForbiddenInWorkflows.map((group) => ({ group: [group], message: 'Workflows must be deterministic: side effects belong in activities/.' })),
+          paths: builtinsForbiddenInWorkflows.map((name) => ({
+            name,
+            message: 'Workflows must be deterministic: side effects belong in activities/.',
+          })),
+          patterns: packagesForbiddenInWorkflows.map((group) => ({
+            group: [group],
+            message: 'Workflows must be deterministic: side effects belong in activities/.',
+          })),
         },
       ],
-      'no-restricted-globals': ['error', { name: 'fetch', message: 'I/O belongs in activities/.' }, { name: 'process', message: 'Workflows must not read the environment.' }, { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'fetch', message: 'I/O belongs in activities/.' },
+        { name: 'process', message: 'Workflows must not read the environment.' },
+        { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' },
+      ],
     },
   },
 );

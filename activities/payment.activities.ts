@@ -10,7 +10,13 @@ import type { Database } from '../db/orm';
 import { loadProviderAccount } from '../db/provider-accounts.store';
 import type { SecretBox } from '../db/secret-box';
 import { ProviderError } from './providers/errors';
-import type { CloseResult, PaymentProvider, ProviderEnvironment, ProviderOrderRef, ProviderTrade } from './providers/provider';
+import type {
+  CloseResult,
+  PaymentProvider,
+  ProviderEnvironment,
+  ProviderOrderRef,
+  ProviderTrade,
+} from './providers/provider';
 import { providerFor } from './providers/registry';
 import { FAILURE_TYPES } from '../workflows/messages';
 
@@ -59,11 +65,20 @@ export function createPaymentActivities(deps: ActivityDeps) {
    * row, never from this process: whichever worker runs the activity, after a restart or not,
    * names the same order (UnionPay finds it by its number and its creation time).
    */
-  async function providerForPayment(paymentId: string): Promise<{ provider: PaymentProvider; order: ProviderOrderRef }> {
+  async function providerForPayment(
+    paymentId: string,
+  ): Promise<{ provider: PaymentProvider; order: ProviderOrderRef }> {
     const payment = await em().findOneOrFail(PaymentSchema, { id: paymentId });
     const account = await loadProviderAccount(em(), deps.secretBox, payment.providerAccountId);
-    if (!account) throw ApplicationFailure.nonRetryable(`provider account ${payment.providerAccountId} is gone`, 'ProviderAccountMissingError');
-    return { provider: providerFor(account, deps.providerEnv), order: { outTradeNo: payment.outTradeNo, createdAt: payment.createdAt } };
+    if (!account)
+      throw ApplicationFailure.nonRetryable(
+        `provider account ${payment.providerAccountId} is gone`,
+        'ProviderAccountMissingError',
+      );
+    return {
+      provider: providerFor(account, deps.providerEnv),
+      order: { outTradeNo: payment.outTradeNo, createdAt: payment.createdAt },
+    };
   }
 
   return {
@@ -103,7 +118,10 @@ export function createPaymentActivities(deps: ActivityDeps) {
           .execute();
       } catch (error) {
         if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
-          throw ApplicationFailure.nonRetryable(`merchant_order_no ${draft.merchantOrderNo} is already used`, FAILURE_TYPES.merchantOrderNoTaken);
+          throw ApplicationFailure.nonRetryable(
+            `merchant_order_no ${draft.merchantOrderNo} is already used`,
+            FAILURE_TYPES.merchantOrderNoTaken,
+          );
         }
         throw error;
       }
@@ -165,7 +183,10 @@ export function createPaymentActivities(deps: ActivityDeps) {
         if (inserted.length === 0) {
           // A retry of a transition that committed: its event exists, and the caller dispatches it again (idempotently).
           if (!eventType) return null;
-          const [existing] = await tx.execute<{ id: string }[]>(`select id from events where object_id = ? and type = ?`, [input.paymentId, eventType]);
+          const [existing] = await tx.execute<{ id: string }[]>(
+            `select id from events where object_id = ? and type = ?`,
+            [input.paymentId, eventType],
+          );
           return existing?.id ?? null;
         }
         await tx.nativeUpdate(
@@ -187,13 +208,27 @@ export function createPaymentActivities(deps: ActivityDeps) {
         const payment = await tx.findOneOrFail(PaymentSchema, { id: input.paymentId }, { refresh: true });
         const [created] = await tx.execute<{ id: string }[]>(
           `insert into events (id, merchant_id, livemode, type, object_id, data, created_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (object_id, type) do nothing returning id`,
-          [newId('event'), payment.merchantId, payment.livemode, eventType, payment.id, JSON.stringify({ object: toPaymentObject(payment) }), at],
+          [
+            newId('event'),
+            payment.merchantId,
+            payment.livemode,
+            eventType,
+            payment.id,
+            JSON.stringify({ object: toPaymentObject(payment) }),
+            at,
+          ],
         );
         if (created) return created.id;
-        const [existing] = await tx.execute<{ id: string }[]>(`select id from events where object_id = ? and type = ?`, [payment.id, eventType]);
+        const [existing] = await tx.execute<{ id: string }[]>(
+          `select id from events where object_id = ? and type = ?`,
+          [payment.id, eventType],
+        );
         return existing?.id ?? null;
       });
-      deps.logger.info({ paymentId: input.paymentId, from: input.from, to: input.to, source: input.source, eventId }, 'payment transition');
+      deps.logger.info(
+        { paymentId: input.paymentId, from: input.from, to: input.to, source: input.source, eventId },
+        'payment transition',
+      );
       return { eventId };
     },
   };
@@ -212,7 +247,10 @@ async function completeCheckoutSession(tx: EntityManager, paymentId: string, at:
   );
   const coupon = completed[0];
   if (coupon?.coupon_code) {
-    await tx.execute(`update coupons set times_redeemed = times_redeemed + 1 where merchant_id = ? and livemode = ? and code = ?`, [coupon.merchant_id, coupon.livemode, coupon.coupon_code]);
+    await tx.execute(
+      `update coupons set times_redeemed = times_redeemed + 1 where merchant_id = ? and livemode = ? and code = ?`,
+      [coupon.merchant_id, coupon.livemode, coupon.coupon_code],
+    );
   }
 }
 
@@ -225,7 +263,12 @@ export async function classified<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (error) {
     if (error instanceof ProviderError && !error.retryable) {
-      throw ApplicationFailure.create({ message: error.message, type: error.name, nonRetryable: true, details: [error.providerCode] });
+      throw ApplicationFailure.create({
+        message: error.message,
+        type: error.name,
+        nonRetryable: true,
+        details: [error.providerCode],
+      });
     }
     throw error;
   }

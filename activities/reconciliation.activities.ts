@@ -47,7 +47,11 @@ export function createReconciliationActivities(deps: ActivityDeps) {
   const em = (): EntityManager => deps.db.em.fork() as EntityManager;
 
   /** Our succeeded payments and refunds of one provider account and day, and our records of every order the statement names. */
-  async function ledger(accountId: string, date: string, statement: StatementEntry[]): Promise<{ ofTheDay: LedgerEntry[]; known: LedgerEntry[] }> {
+  async function ledger(
+    accountId: string,
+    date: string,
+    statement: StatementEntry[],
+  ): Promise<{ ofTheDay: LedgerEntry[]; known: LedgerEntry[] }> {
     const { start, end } = chinaDayBounds(date);
     const ofTheDay = await em().execute<LedgerRow[]>(
       `${PAYMENTS} where p.provider_account_id = ? and p.status = 'succeeded' and p.succeeded_at >= ? and p.succeeded_at < ?
@@ -76,8 +80,15 @@ export function createReconciliationActivities(deps: ActivityDeps) {
      */
     async reconcileDay(input: { providerAccountId: string; date: string }): Promise<ReconciliationSummary> {
       const account = await loadProviderAccount(em(), deps.secretBox, input.providerAccountId);
-      if (!account) throw ApplicationFailure.nonRetryable(`provider account ${input.providerAccountId} is gone`, 'ProviderAccountMissingError');
-      const [{ merchant_id: merchantId }] = await em().execute<{ merchant_id: string }[]>(`select merchant_id from provider_accounts where id = ?`, [account.id]);
+      if (!account)
+        throw ApplicationFailure.nonRetryable(
+          `provider account ${input.providerAccountId} is gone`,
+          'ProviderAccountMissingError',
+        );
+      const [{ merchant_id: merchantId }] = await em().execute<{ merchant_id: string }[]>(
+        `select merchant_id from provider_accounts where id = ?`,
+        [account.id],
+      );
       const runId = newId('reconciliationRun');
       const summary = (fields: Partial<ReconciliationSummary>): ReconciliationSummary => ({
         runId,
@@ -111,16 +122,42 @@ export function createReconciliationActivities(deps: ActivityDeps) {
           `insert into reconciliation_runs (id, provider_account_id, statement_date, status, statement_entries, matched, discrepancies, finished_at) values (?, ?, ?, 'completed', ?, ?, ?, now())`,
           [runId, account.id, input.date, statement.length, matched, discrepancies.length],
         );
-        await tx.execute(`delete from reconciliation_discrepancies where provider_account_id = ? and statement_date = ?`, [account.id, input.date]);
+        await tx.execute(
+          `delete from reconciliation_discrepancies where provider_account_id = ? and statement_date = ?`,
+          [account.id, input.date],
+        );
         for (const found of discrepancies) {
           await tx.execute(
             `insert into reconciliation_discrepancies (run_id, provider_account_id, merchant_id, statement_date, kind, object_type, out_trade_no, out_refund_no, payment_id, refund_id, our_amount, provider_amount, note)
              values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            [runId, account.id, merchantId, input.date, found.kind, found.objectType, found.outTradeNo, found.outRefundNo, found.paymentId, found.refundId, found.ourAmount, found.providerAmount, found.note],
+            [
+              runId,
+              account.id,
+              merchantId,
+              input.date,
+              found.kind,
+              found.objectType,
+              found.outTradeNo,
+              found.outRefundNo,
+              found.paymentId,
+              found.refundId,
+              found.ourAmount,
+              found.providerAmount,
+              found.note,
+            ],
           );
         }
       });
-      deps.logger.info({ providerAccountId: account.id, date: input.date, entries: statement.length, matched, discrepancies: discrepancies.length }, 'reconciled');
+      deps.logger.info(
+        {
+          providerAccountId: account.id,
+          date: input.date,
+          entries: statement.length,
+          matched,
+          discrepancies: discrepancies.length,
+        },
+        'reconciled',
+      );
       return summary({ statementEntries: statement.length, matched, discrepancies: discrepancies.length });
     },
   };

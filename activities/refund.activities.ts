@@ -48,7 +48,11 @@ export function createRefundActivities(deps: ActivityDeps) {
     const refund = await em().findOneOrFail(RefundSchema, { id: refundId });
     const payment = await em().findOneOrFail(PaymentSchema, { id: refund.paymentId });
     const account = await loadProviderAccount(em(), deps.secretBox, payment.providerAccountId);
-    if (!account) throw ApplicationFailure.nonRetryable(`provider account ${payment.providerAccountId} is gone`, 'ProviderAccountMissingError');
+    if (!account)
+      throw ApplicationFailure.nonRetryable(
+        `provider account ${payment.providerAccountId} is gone`,
+        'ProviderAccountMissingError',
+      );
     return {
       provider: providerFor(account, deps.providerEnv),
       input: {
@@ -73,21 +77,42 @@ export function createRefundActivities(deps: ActivityDeps) {
      */
     async openRefund(draft: RefundDraft): Promise<OpenedRefund> {
       return em().transactional(async (tx) => {
-        const [payment] = await tx.execute<{ amount: string; status: PaymentStatus; provider: ProviderName; channel: Channel; currency: string; merchant_id: string; livemode: boolean }[]>(
+        const [payment] = await tx.execute<
+          {
+            amount: string;
+            status: PaymentStatus;
+            provider: ProviderName;
+            channel: Channel;
+            currency: string;
+            merchant_id: string;
+            livemode: boolean;
+          }[]
+        >(
           `select amount, status, provider, channel, currency, merchant_id, livemode from payments where id = ? for update`,
           [draft.paymentId],
         );
         if (!payment || payment.merchant_id !== draft.merchantId || payment.livemode !== draft.livemode) {
-          throw ApplicationFailure.nonRetryable(`No such payment: '${draft.paymentId}'`, REFUND_FAILURE_TYPES.paymentNotRefundable);
+          throw ApplicationFailure.nonRetryable(
+            `No such payment: '${draft.paymentId}'`,
+            REFUND_FAILURE_TYPES.paymentNotRefundable,
+          );
         }
-        const opened = (amount: number): OpenedRefund => ({ amount, provider: payment.provider, channel: payment.channel });
+        const opened = (amount: number): OpenedRefund => ({
+          amount,
+          provider: payment.provider,
+          channel: payment.channel,
+        });
         // A retried activity finds its own refund already stored.
         const existing = await tx.findOne(RefundSchema, { id: draft.id });
         if (existing) return opened(existing.amount);
 
-        const refundable = draft.origin === 'merchant' ? payment.status === 'succeeded' : CLOSED_UNPAID.includes(payment.status);
+        const refundable =
+          draft.origin === 'merchant' ? payment.status === 'succeeded' : CLOSED_UNPAID.includes(payment.status);
         if (!refundable) {
-          throw ApplicationFailure.nonRetryable(`This payment is ${payment.status}; only a succeeded payment can be refunded.`, REFUND_FAILURE_TYPES.paymentNotRefundable);
+          throw ApplicationFailure.nonRetryable(
+            `This payment is ${payment.status}; only a succeeded payment can be refunded.`,
+            REFUND_FAILURE_TYPES.paymentNotRefundable,
+          );
         }
         const [{ held }] = await tx.execute<{ held: string }[]>(
           `select coalesce(sum(amount), 0) as held from refunds where payment_id = ? and status not in (?)`,
@@ -96,18 +121,42 @@ export function createRefundActivities(deps: ActivityDeps) {
         const remaining = Number(payment.amount) - Number(held);
         const amount = draft.amountMinor ?? remaining;
         if (remaining <= 0) {
-          throw ApplicationFailure.nonRetryable(`This payment has already been refunded in full (${yuan(Number(payment.amount))}).`, REFUND_FAILURE_TYPES.exceedsPayment, remaining);
+          throw ApplicationFailure.nonRetryable(
+            `This payment has already been refunded in full (${yuan(Number(payment.amount))}).`,
+            REFUND_FAILURE_TYPES.exceedsPayment,
+            remaining,
+          );
         }
         if (amount > remaining) {
-          throw ApplicationFailure.nonRetryable(`Refund amount ${yuan(amount)} is greater than the ${yuan(remaining)} that remains refundable on this payment.`, REFUND_FAILURE_TYPES.exceedsPayment, remaining);
+          throw ApplicationFailure.nonRetryable(
+            `Refund amount ${yuan(amount)} is greater than the ${yuan(remaining)} that remains refundable on this payment.`,
+            REFUND_FAILURE_TYPES.exceedsPayment,
+            remaining,
+          );
         }
         const createdAt = new Date(draft.createdAt);
         await tx.execute(
           `insert into refunds (id, merchant_id, livemode, payment_id, origin, amount, currency, status, reason, metadata, out_refund_no, created_at, updated_at)
            values (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
-          [draft.id, draft.merchantId, draft.livemode, draft.paymentId, draft.origin, amount, payment.currency, draft.reason, JSON.stringify(draft.metadata), draft.outRefundNo, createdAt, createdAt],
+          [
+            draft.id,
+            draft.merchantId,
+            draft.livemode,
+            draft.paymentId,
+            draft.origin,
+            amount,
+            payment.currency,
+            draft.reason,
+            JSON.stringify(draft.metadata),
+            draft.outRefundNo,
+            createdAt,
+            createdAt,
+          ],
         );
-        await tx.execute(`insert into refund_transitions (refund_id, attempt, from_status, to_status, source, at) values (?, 1, null, 'pending', 'create', ?)`, [draft.id, createdAt]);
+        await tx.execute(
+          `insert into refund_transitions (refund_id, attempt, from_status, to_status, source, at) values (?, 1, null, 'pending', 'create', ?)`,
+          [draft.id, createdAt],
+        );
         return opened(amount);
       });
     },
@@ -125,7 +174,13 @@ export function createRefundActivities(deps: ActivityDeps) {
 
     async queryProviderRefund(input: { refundId: string }): Promise<ProviderRefund> {
       const { provider, input: refund } = await providerForRefund(input.refundId);
-      return classified(() => provider.queryRefund({ outTradeNo: refund.outTradeNo, outRefundNo: refund.outRefundNo, requestedAt: refund.requestedAt }));
+      return classified(() =>
+        provider.queryRefund({
+          outTradeNo: refund.outTradeNo,
+          outRefundNo: refund.outRefundNo,
+          requestedAt: refund.requestedAt,
+        }),
+      );
     },
 
     /**
@@ -140,7 +195,10 @@ export function createRefundActivities(deps: ActivityDeps) {
         if (input.to === 'succeeded') {
           // Refunds of one payment settle concurrently: holding the payment's row makes each
           // recount below see the refunds that settled before it.
-          await tx.execute(`select 1 from payments where id = (select payment_id from refunds where id = ?) for update`, [input.refundId]);
+          await tx.execute(
+            `select 1 from payments where id = (select payment_id from refunds where id = ?) for update`,
+            [input.refundId],
+          );
         }
         const inserted = await tx.execute(
           `insert into refund_transitions (refund_id, attempt, from_status, to_status, source, at) values (?, ?, ?, ?, ?, ?) on conflict do nothing returning id`,
@@ -158,8 +216,10 @@ export function createRefundActivities(deps: ActivityDeps) {
               updatedAt: new Date(),
             },
           );
-          if (input.to === 'requires_attention') await tx.execute(`update refunds set attention_at = ? where id = ?`, [at, input.refundId]);
-          if (input.to === 'failed') await tx.execute(`update refunds set failed_at = ? where id = ?`, [at, input.refundId]);
+          if (input.to === 'requires_attention')
+            await tx.execute(`update refunds set attention_at = ? where id = ?`, [at, input.refundId]);
+          if (input.to === 'failed')
+            await tx.execute(`update refunds set failed_at = ? where id = ?`, [at, input.refundId]);
           if (input.to === 'succeeded') {
             // The payment's refunded total is derived from its refunds, so a replay cannot count one twice.
             await tx.execute(
@@ -173,13 +233,27 @@ export function createRefundActivities(deps: ActivityDeps) {
         const refund = await tx.findOneOrFail(RefundSchema, { id: input.refundId }, { refresh: true });
         const created = await tx.execute<{ id: string }[]>(
           `insert into events (id, merchant_id, livemode, type, object_id, data, created_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (object_id, type) do nothing returning id`,
-          [newId('event'), refund.merchantId, refund.livemode, eventType, refund.id, JSON.stringify({ object: toRefundObject(refund) }), at],
+          [
+            newId('event'),
+            refund.merchantId,
+            refund.livemode,
+            eventType,
+            refund.id,
+            JSON.stringify({ object: toRefundObject(refund) }),
+            at,
+          ],
         );
         if (created.length > 0) return created[0].id;
-        const [existing] = await tx.execute<{ id: string }[]>(`select id from events where object_id = ? and type = ?`, [refund.id, eventType]);
+        const [existing] = await tx.execute<{ id: string }[]>(
+          `select id from events where object_id = ? and type = ?`,
+          [refund.id, eventType],
+        );
         return existing?.id ?? null;
       });
-      deps.logger.info({ refundId: input.refundId, from: input.from, to: input.to, source: input.source }, 'refund transition');
+      deps.logger.info(
+        { refundId: input.refundId, from: input.from, to: input.to, source: input.source },
+        'refund transition',
+      );
       return { eventId };
     },
   };

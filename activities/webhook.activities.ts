@@ -47,7 +47,13 @@ export function createWebhookActivities(deps: ActivityDeps) {
   /** Writes an attempt and what it means for the delivery, in one transaction; returns the delivery's status. */
   async function recordAttempt(
     input: WebhookAttemptInput,
-    attempt: { at: Date; statusCode: number | null; latencyMs: number; error: string | null; delivered: boolean } | null,
+    attempt: {
+      at: Date;
+      statusCode: number | null;
+      latencyMs: number;
+      error: string | null;
+      delivered: boolean;
+    } | null,
   ): Promise<WebhookDeliveryStatus> {
     const key = [input.eventId, input.webhookEndpointId];
     return em().transactional(async (tx) => {
@@ -104,7 +110,10 @@ export function createWebhookActivities(deps: ActivityDeps) {
         [event.merchantId, event.livemode, event.type],
       );
       for (const { id: webhookEndpointId } of endpoints) {
-        await em().execute(`insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`, [event.id, webhookEndpointId]);
+        await em().execute(
+          `insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`,
+          [event.id, webhookEndpointId],
+        );
         try {
           await deps.temporal.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
             workflowId: webhookDeliveryWorkflowId(event.id, webhookEndpointId),
@@ -117,13 +126,20 @@ export function createWebhookActivities(deps: ActivityDeps) {
           if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
         }
       }
-      if (endpoints.length) deps.logger.info({ eventId: event.id, type: event.type, endpoints: endpoints.length }, 'event dispatched');
+      if (endpoints.length)
+        deps.logger.info({ eventId: event.id, type: event.type, endpoints: endpoints.length }, 'event dispatched');
     },
 
     /** Makes sure the delivery's row exists (a resend may come first) and says how many attempts it has had. */
-    async openWebhookDelivery(input: { eventId: string; webhookEndpointId: string }): Promise<{ attemptCount: number; status: WebhookDeliveryStatus }> {
+    async openWebhookDelivery(input: {
+      eventId: string;
+      webhookEndpointId: string;
+    }): Promise<{ attemptCount: number; status: WebhookDeliveryStatus }> {
       const key = [input.eventId, input.webhookEndpointId];
-      await em().execute(`insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`, key);
+      await em().execute(
+        `insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`,
+        key,
+      );
       const [row] = await em().execute<{ attempt_count: number; status: WebhookDeliveryStatus }[]>(
         `select attempt_count, status from webhook_deliveries where event_id = ? and webhook_endpoint_id = ?`,
         key,
@@ -174,7 +190,18 @@ export function createWebhookActivities(deps: ActivityDeps) {
       const delivered = statusCode !== null && statusCode >= 200 && statusCode < 300;
       const deliveryStatus = await recordAttempt(input, { at, statusCode, latencyMs, error, delivered });
       // No URL here: merchants sometimes put tokens in it.
-      deps.logger.info({ eventId: event.id, webhookEndpointId: endpoint.id, attempt: input.number, statusCode, latencyMs, error, deliveryStatus }, 'webhook attempt');
+      deps.logger.info(
+        {
+          eventId: event.id,
+          webhookEndpointId: endpoint.id,
+          attempt: input.number,
+          statusCode,
+          latencyMs,
+          error,
+          deliveryStatus,
+        },
+        'webhook attempt',
+      );
       return { delivered, statusCode, endpointDeleted: false, deliveryStatus };
     },
   };
@@ -185,7 +212,11 @@ function describeFetchError(error: unknown): string {
   const failure = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   let text: string;
   if (failure?.name === 'TimeoutError') text = `no answer within ${WEBHOOK_TIMEOUT_MS / 1000} s`;
-  else if (failure?.cause?.message) text = failure.cause.code && !failure.cause.message.includes(failure.cause.code) ? `${failure.cause.code}: ${failure.cause.message}` : failure.cause.message;
+  else if (failure?.cause?.message)
+    text =
+      failure.cause.code && !failure.cause.message.includes(failure.cause.code)
+        ? `${failure.cause.code}: ${failure.cause.message}`
+        : failure.cause.message;
   else text = failure?.message ?? String(error);
   return text.slice(0, MAX_ERROR_LENGTH);
 }

@@ -20,7 +20,13 @@ const createMerchantSchema = z.strictObject({
 const createApiKeySchema = z.strictObject({ livemode: z.boolean().default(false) });
 
 function merchantObject(merchant: Merchant) {
-  return { id: merchant.id, object: 'merchant', name: merchant.name, email: merchant.email, created_at: merchant.createdAt.toISOString() };
+  return {
+    id: merchant.id,
+    object: 'merchant',
+    name: merchant.name,
+    email: merchant.email,
+    created_at: merchant.createdAt.toISOString(),
+  };
 }
 
 function apiKeyObject(key: ApiKey) {
@@ -43,13 +49,21 @@ export function adminRoutes(merchants: MerchantsService, payments: PaymentsServi
   router.post('/merchants', async (req: Request, res: Response) => {
     const params = parse(createMerchantSchema, req.body);
     const created = await merchants.create(params, audit(req));
-    await sendJson(req, res, 201, { merchant: merchantObject(created.merchant), test_secret_key: created.testSecretKey });
+    await sendJson(req, res, 201, {
+      merchant: merchantObject(created.merchant),
+      test_secret_key: created.testSecretKey,
+    });
   });
 
   router.get('/merchants', async (req: Request, res: Response) => {
     const query = parse(z.strictObject(listQuerySchema), req.query, 'query');
     const { data, hasMore } = await merchants.list({ limit: query.limit, startingAfter: query.starting_after });
-    await sendJson(req, res, 200, { object: 'list', data: data.map(merchantObject), has_more: hasMore, url: '/v1/admin/merchants' });
+    await sendJson(req, res, 200, {
+      object: 'list',
+      data: data.map(merchantObject),
+      has_more: hasMore,
+      url: '/v1/admin/merchants',
+    });
   });
 
   router.post('/merchants/:id/sandbox_accounts', async (req: Request, res: Response) => {
@@ -70,12 +84,22 @@ export function adminRoutes(merchants: MerchantsService, payments: PaymentsServi
 
   router.get('/payments', async (req: Request, res: Response) => {
     const { data, hasMore } = await payments.list(null, listParams(req.query));
-    await sendJson(req, res, 200, { object: 'list', data: data.map(toPaymentObject), has_more: hasMore, url: '/v1/admin/payments' });
+    await sendJson(req, res, 200, {
+      object: 'list',
+      data: data.map(toPaymentObject),
+      has_more: hasMore,
+      url: '/v1/admin/payments',
+    });
   });
 
   router.get('/refunds', async (req: Request, res: Response) => {
     const { data, hasMore } = await refunds.list(null, refundListParams(req.query));
-    await sendJson(req, res, 200, { object: 'list', data: data.map(toRefundObject), has_more: hasMore, url: '/v1/admin/refunds' });
+    await sendJson(req, res, 200, {
+      object: 'list',
+      data: data.map(toRefundObject),
+      has_more: hasMore,
+      url: '/v1/admin/refunds',
+    });
   });
 
   router.post('/refunds/:id/retry', async (req: Request, res: Response) => {

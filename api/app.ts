@@ -63,23 +63,61 @@ export function createApp(deps: ApiDeps): express.Express {
     },
   });
 
-  app.use('/v1/admin', adminAuth(deps), json, adminRoutes(merchants, payments, refunds), reconciliationRoutes(createReconciliationService(deps)));
-  app.use('/v1', merchantAuth(deps), json, idempotency(deps), paymentsRoutes(payments), refundsRoutes(refunds), webhooksRoutes(webhooks), eventsRoutes(events, webhooks), pricingRoutes(pricing), checkoutRoutes(checkout));
+  app.use(
+    '/v1/admin',
+    adminAuth(deps),
+    json,
+    adminRoutes(merchants, payments, refunds),
+    reconciliationRoutes(createReconciliationService(deps)),
+  );
+  app.use(
+    '/v1',
+    merchantAuth(deps),
+    json,
+    idempotency(deps),
+    paymentsRoutes(payments),
+    refundsRoutes(refunds),
+    webhooksRoutes(webhooks),
+    eventsRoutes(events, webhooks),
+    pricingRoutes(pricing),
+    checkoutRoutes(checkout),
+  );
 
   app.use((req: Request) => {
-    throw new AppError('invalid_request_error', 'route_unknown', `Unrecognized request URL (${req.method}: ${req.path}).`, null, { status: 404 });
+    throw new AppError(
+      'invalid_request_error',
+      'route_unknown',
+      `Unrecognized request URL (${req.method}: ${req.path}).`,
+      null,
+      { status: 404 },
+    );
   });
 
   app.use(async (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const appError = toAppError(error);
-    if (appError.status >= 500) deps.logger.error({ err: error, requestId: contextOf(req).requestId, path: req.path }, 'request failed');
+    if (appError.status >= 500)
+      deps.logger.error({ err: error, requestId: contextOf(req).requestId, path: req.path }, 'request failed');
     // Requests rejected before any work began are not replayed: the merchant may fix them and retry with the same key.
-    const storeForReplay = appError.status >= 400 && appError.status < 500 && !(error instanceof InvalidRequestError) && appError.type !== 'authentication_error' && appError.type !== 'idempotency_error' && appError.code !== 'idempotency_key_in_use';
+    const storeForReplay =
+      appError.status >= 400 &&
+      appError.status < 500 &&
+      !(error instanceof InvalidRequestError) &&
+      appError.type !== 'authentication_error' &&
+      appError.type !== 'idempotency_error' &&
+      appError.code !== 'idempotency_key_in_use';
     try {
       await sendJson(req, res, appError.status, errorBody(appError, contextOf(req).requestId), { storeForReplay });
     } catch (sendError) {
       deps.logger.error({ err: sendError }, 'could not send the error response');
-      if (!res.headersSent) res.status(500).json(errorBody(new AppError('api_error', 'internal_error', 'An internal error occurred.'), contextOf(req).requestId));
+      if (!res.headersSent)
+        res
+          .status(500)
+          .json(
+            errorBody(
+              new AppError('api_error', 'internal_error', 'An internal error occurred.'),
+              contextOf(req).requestId,
+            ),
+          );
     }
   });
 
@@ -90,8 +128,17 @@ export function createApp(deps: ApiDeps): express.Express {
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const httpError = error as { type?: string; status?: number; message?: string };
-  if (httpError?.type === 'entity.parse.failed') return new InvalidRequestError('invalid_json', 'The request body is not valid JSON.');
-  if (httpError?.type === 'entity.too.large') return new AppError('invalid_request_error', 'body_too_large', 'The request body is too large.', null, { status: 413 });
-  if (httpError?.type === 'encoding.unsupported' || httpError?.type === 'charset.unsupported') return new InvalidRequestError('invalid_encoding', 'The request body must be UTF-8 JSON.');
-  return new AppError('api_error', 'internal_error', 'An internal error occurred. It has been logged; retrying may help.');
+  if (httpError?.type === 'entity.parse.failed')
+    return new InvalidRequestError('invalid_json', 'The request body is not valid JSON.');
+  if (httpError?.type === 'entity.too.large')
+    return new AppError('invalid_request_error', 'body_too_large', 'The request body is too large.', null, {
+      status: 413,
+    });
+  if (httpError?.type === 'encoding.unsupported' || httpError?.type === 'charset.unsupported')
+    return new InvalidRequestError('invalid_encoding', 'The request body must be UTF-8 JSON.');
+  return new AppError(
+    'api_error',
+    'internal_error',
+    'An internal error occurred. It has been logged; retrying may help.',
+  );
 }

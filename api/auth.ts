@@ -35,8 +35,13 @@ function bearerToken(req: Request): string | null {
 export function merchantAuth(deps: ApiDeps) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     const token = bearerToken(req);
-    if (!token) throw new AuthenticationError('api_key_missing', 'No API key provided. Send it as "Authorization: Bearer sk_test_…".');
-    if (!/^sk_(test|live)_[0-9A-Za-z]+$/.test(token)) throw new AuthenticationError('api_key_invalid', 'Invalid API key provided.');
+    if (!token)
+      throw new AuthenticationError(
+        'api_key_missing',
+        'No API key provided. Send it as "Authorization: Bearer sk_test_…".',
+      );
+    if (!/^sk_(test|live)_[0-9A-Za-z]+$/.test(token))
+      throw new AuthenticationError('api_key_invalid', 'Invalid API key provided.');
     const em = deps.db.em.fork() as EntityManager;
     const key = await em.findOne(ApiKeySchema, { keyHash: hashApiKey(token), revokedAt: null });
     if (!key) throw new AuthenticationError('api_key_invalid', 'Invalid API key provided.');

@@ -17,13 +17,19 @@ const createSessionSchema = z.strictObject({
         name: z.string().trim().min(1).max(200),
         quantity: z.number().int().min(1).max(9999),
         unit_amount: z.number().int().min(0).max(99_999_999_99),
-        tax_rate: z.string().regex(/^txr_[0-9A-Za-z]{1,64}$/, 'must be a tax rate id (txr_…)').optional(),
+        tax_rate: z
+          .string()
+          .regex(/^txr_[0-9A-Za-z]{1,64}$/, 'must be a tax rate id (txr_…)')
+          .optional(),
       }),
     )
     .min(1)
     .max(100),
   // One coupon per session, as Stripe Checkout allows.
-  discounts: z.array(z.strictObject({ coupon: z.string().min(1).max(40) })).max(1).optional(),
+  discounts: z
+    .array(z.strictObject({ coupon: z.string().min(1).max(40) }))
+    .max(1)
+    .optional(),
   allowed_channels: z.array(z.enum(CHANNELS)).min(1).max(CHANNELS.length).optional(),
   customer: z.string().startsWith('cus_').max(64).optional(),
   locale: z.enum(CHECKOUT_LOCALES).default('zh-CN'),
@@ -42,7 +48,8 @@ const paySchema = z.strictObject({
 
 function sessionId(req: Request): string {
   const id = String(req.params.id);
-  if (!/^cs_[0-9A-Za-z]{1,64}$/.test(id)) throw new InvalidRequestError('parameter_invalid', `Invalid checkout session id: '${id}'`, 'id');
+  if (!/^cs_[0-9A-Za-z]{1,64}$/.test(id))
+    throw new InvalidRequestError('parameter_invalid', `Invalid checkout session id: '${id}'`, 'id');
   return id;
 }
 

@@ -1,5 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { CheckoutSessionStatus, SessionDiscount, SessionLineItem, SessionPayment } from '../domain/checkout-session';
+import type {
+  CheckoutSessionStatus,
+  SessionDiscount,
+  SessionLineItem,
+  SessionPayment,
+} from '../domain/checkout-session';
 import { computeCheckoutTotals, type CouponTerms } from '../domain/checkout-totals';
 import { newId } from '../domain/ids';
 import { isTerminal, type Channel } from '../domain/payment';
@@ -116,22 +121,42 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
 
   /** Loads a session, first marking it expired if its time has passed unpaid. */
   async function load(id: string, merchant: Merchant | null): Promise<CheckoutSession> {
-    await em().execute(`update checkout_sessions set status = 'expired', expired_at = now() where id = ? and status = 'open' and expires_at <= now()`, [id]);
+    await em().execute(
+      `update checkout_sessions set status = 'expired', expired_at = now() where id = ? and status = 'open' and expires_at <= now()`,
+      [id],
+    );
     const [row] = await em().execute<SessionRow[]>(`select * from checkout_sessions where id = ?`, [id]);
-    if (!row || (merchant && (row.merchant_id !== merchant.id || row.livemode !== merchant.livemode))) throw new NotFoundError('checkout session', id);
+    if (!row || (merchant && (row.merchant_id !== merchant.id || row.livemode !== merchant.livemode)))
+      throw new NotFoundError('checkout session', id);
     return toSession(row);
   }
 
   async function routedChannels(merchant: Merchant): Promise<Channel[]> {
-    return (await em().find(ChannelRouteSchema, { merchantId: merchant.id, livemode: merchant.livemode })).map((route) => route.channel);
+    return (await em().find(ChannelRouteSchema, { merchantId: merchant.id, livemode: merchant.livemode })).map(
+      (route) => route.channel,
+    );
   }
 
   /** The merchant's WeChat Pay account behind wechat_jsapi, whose appid the shopper's openid must belong to. */
   async function jsapiAccount(session: CheckoutSession): Promise<ProviderAccount> {
-    if (!session.allowedChannels.includes('wechat_jsapi')) throw new InvalidRequestError('channel_not_allowed', 'WeChat Pay inside WeChat is not offered for this checkout session.', 'channel');
-    const route = await em().findOne(ChannelRouteSchema, { merchantId: session.merchantId, livemode: session.livemode, channel: 'wechat_jsapi' });
+    if (!session.allowedChannels.includes('wechat_jsapi'))
+      throw new InvalidRequestError(
+        'channel_not_allowed',
+        'WeChat Pay inside WeChat is not offered for this checkout session.',
+        'channel',
+      );
+    const route = await em().findOne(ChannelRouteSchema, {
+      merchantId: session.merchantId,
+      livemode: session.livemode,
+      channel: 'wechat_jsapi',
+    });
     const account = route ? await loadProviderAccount(em(), deps.secretBox, route.providerAccountId) : null;
-    if (!account) throw new InvalidRequestError('channel_not_configured', 'WeChat Pay is not configured for this merchant.', 'channel');
+    if (!account)
+      throw new InvalidRequestError(
+        'channel_not_configured',
+        'WeChat Pay is not configured for this merchant.',
+        'channel',
+      );
     return account;
   }
 
@@ -141,8 +166,15 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
       return await openidFromOauthCode(await jsapiAccount(session), { sandboxUrl: deps.config.sandboxUrl }, code);
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
-      if (!error.retryable) throw new InvalidRequestError('wechat_oauth_code_invalid', `${error.message}`, 'wechat_oauth_code');
-      throw new AppError('provider_error', 'wechat_unavailable', 'WeChat could not be reached to identify the shopper; try again.', null, { cause: error });
+      if (!error.retryable)
+        throw new InvalidRequestError('wechat_oauth_code_invalid', `${error.message}`, 'wechat_oauth_code');
+      throw new AppError(
+        'provider_error',
+        'wechat_unavailable',
+        'WeChat could not be reached to identify the shopper; try again.',
+        null,
+        { cause: error },
+      );
     }
   }
 
@@ -165,24 +197,51 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
     async create(merchant: Merchant, params: CreateSessionParams): Promise<CheckoutSession> {
       const rates = await pricing.taxRatesByIds(
         merchant,
-        params.line_items.flatMap((item, index) => (item.tax_rate ? [{ id: item.tax_rate, param: `line_items[${index}][tax_rate]` }] : [])),
+        params.line_items.flatMap((item, index) =>
+          item.tax_rate ? [{ id: item.tax_rate, param: `line_items[${index}][tax_rate]` }] : [],
+        ),
       );
-      const coupon = params.discounts?.length ? await pricing.redeemableCoupon(merchant, params.discounts[0].coupon, 'discounts[0][coupon]') : null;
+      const coupon = params.discounts?.length
+        ? await pricing.redeemableCoupon(merchant, params.discounts[0].coupon, 'discounts[0][coupon]')
+        : null;
       const routed = await routedChannels(merchant);
       const allowed = params.allowed_channels ?? routed;
       const unrouted = allowed.findIndex((channel) => !routed.includes(channel));
-      if (unrouted >= 0) throw new InvalidRequestError('channel_not_configured', `The channel ${allowed[unrouted]} is not configured for this merchant.`, `allowed_channels[${unrouted}]`);
-      if (allowed.length === 0) throw new InvalidRequestError('channel_not_configured', 'This merchant has no payment channel configured.', 'allowed_channels');
+      if (unrouted >= 0)
+        throw new InvalidRequestError(
+          'channel_not_configured',
+          `The channel ${allowed[unrouted]} is not configured for this merchant.`,
+          `allowed_channels[${unrouted}]`,
+        );
+      if (allowed.length === 0)
+        throw new InvalidRequestError(
+          'channel_not_configured',
+          'This merchant has no payment channel configured.',
+          'allowed_channels',
+        );
 
-      const terms: CouponTerms | null = coupon ? (coupon.percentOff !== null ? { percentOff: coupon.percentOff, amountOff: null } : { percentOff: null, amountOff: coupon.amountOff! }) : null;
+      const terms: CouponTerms | null = coupon
+        ? coupon.percentOff !== null
+          ? { percentOff: coupon.percentOff, amountOff: null }
+          : { percentOff: null, amountOff: coupon.amountOff! }
+        : null;
       const totals = computeCheckoutTotals(
         params.line_items.map((item) => {
           const rate = item.tax_rate ? rates.get(item.tax_rate)! : null;
-          return { quantity: item.quantity, unitAmount: item.unit_amount, taxRate: rate && { percentage: rate.percentage, inclusive: rate.inclusive } };
+          return {
+            quantity: item.quantity,
+            unitAmount: item.unit_amount,
+            taxRate: rate && { percentage: rate.percentage, inclusive: rate.inclusive },
+          };
         }),
         terms,
       );
-      if (totals.amountTotal <= 0) throw new InvalidRequestError('amount_too_small', 'The session would cost nothing; a payment needs an amount above 0.', 'line_items');
+      if (totals.amountTotal <= 0)
+        throw new InvalidRequestError(
+          'amount_too_small',
+          'The session would cost nothing; a payment needs an amount above 0.',
+          'line_items',
+        );
       const lineItems: SessionLineItem[] = params.line_items.map((item, index) => {
         const rate = item.tax_rate ? rates.get(item.tax_rate)! : null;
         const line = totals.lines[index];
@@ -194,18 +253,45 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
           amount_discount: line.amountDiscount,
           amount_tax: line.amountTax,
           amount_total: line.amountTotal,
-          tax_rate: rate && { id: rate.id, display_name: rate.displayName, percentage: rate.percentage, inclusive: rate.inclusive },
+          tax_rate: rate && {
+            id: rate.id,
+            display_name: rate.displayName,
+            percentage: rate.percentage,
+            inclusive: rate.inclusive,
+          },
         };
       });
-      const discounts: SessionDiscount[] = coupon ? [{ coupon: { code: coupon.code, percent_off: coupon.percentOff, amount_off: coupon.amountOff }, amount: totals.amountDiscount }] : [];
+      const discounts: SessionDiscount[] = coupon
+        ? [
+            {
+              coupon: { code: coupon.code, percent_off: coupon.percentOff, amount_off: coupon.amountOff },
+              amount: totals.amountDiscount,
+            },
+          ]
+        : [];
       const [row] = await em().execute<SessionRow[]>(
         `insert into checkout_sessions (id, merchant_id, livemode, status, currency, locale, line_items, coupon_code, discounts, allowed_channels, customer_id, save_customer,
            success_url, cancel_url, amount_subtotal, amount_discount, amount_tax, amount_total, expires_at)
          values (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?, ?, ?, ?, ?) returning *`,
         [
-          newId('checkoutSession'), merchant.id, merchant.livemode, params.currency, params.locale, JSON.stringify(lineItems), coupon?.code ?? null, JSON.stringify(discounts),
-          `{${allowed.join(',')}}`, params.customer ?? null, params.save_customer, params.success_url, params.cancel_url,
-          totals.amountSubtotal, totals.amountDiscount, totals.amountTax, totals.amountTotal, new Date(Date.now() + params.expires_in * 1000),
+          newId('checkoutSession'),
+          merchant.id,
+          merchant.livemode,
+          params.currency,
+          params.locale,
+          JSON.stringify(lineItems),
+          coupon?.code ?? null,
+          JSON.stringify(discounts),
+          `{${allowed.join(',')}}`,
+          params.customer ?? null,
+          params.save_customer,
+          params.success_url,
+          params.cancel_url,
+          totals.amountSubtotal,
+          totals.amountDiscount,
+          totals.amountTax,
+          totals.amountTotal,
+          new Date(Date.now() + params.expires_in * 1000),
         ],
       );
       return toSession(row);
@@ -218,10 +304,14 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
     /** Ends an open session now, as Stripe's `expire` does; its unpaid payment is canceled. */
     async expire(merchant: Merchant, id: string): Promise<CheckoutSession> {
       const session = await load(id, merchant);
-      if (session.status === 'complete') throw new ConflictError('checkout_session_complete', 'This checkout session has been paid; it cannot expire.');
+      if (session.status === 'complete')
+        throw new ConflictError('checkout_session_complete', 'This checkout session has been paid; it cannot expire.');
       if (session.status === 'open') {
         await cancelUnpaid(merchant, session.paymentId);
-        await em().execute(`update checkout_sessions set status = 'expired', expired_at = now() where id = ? and status = 'open'`, [id]);
+        await em().execute(
+          `update checkout_sessions set status = 'expired', expired_at = now() where id = ? and status = 'open'`,
+          [id],
+        );
       }
       return load(id, merchant);
     },
@@ -232,8 +322,13 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
      */
     async wechatOauthUrl(id: string): Promise<string> {
       const session = await load(id, null);
-      if (session.status !== 'open') throw new ConflictError(`checkout_session_${session.status}`, `This checkout session is ${session.status}.`);
-      return wechatOauthAuthorizeUrl(await jsapiAccount(session), { sandboxUrl: deps.config.sandboxUrl }, { redirectUri: urlOf(id), state: id });
+      if (session.status !== 'open')
+        throw new ConflictError(`checkout_session_${session.status}`, `This checkout session is ${session.status}.`);
+      return wechatOauthAuthorizeUrl(
+        await jsapiAccount(session),
+        { sandboxUrl: deps.config.sandboxUrl },
+        { redirectUri: urlOf(id), state: id },
+      );
     },
 
     async publicView(id: string): Promise<PublicSession> {
@@ -247,24 +342,42 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
      * Picking the channel of the payment still waiting gives that payment again; another channel
      * cancels it first, so that only one can be paid.
      */
-    async pay(id: string, params: { channel: Channel; client_ip?: string; wechat_oauth_code?: string }): Promise<SessionPayment> {
+    async pay(
+      id: string,
+      params: { channel: Channel; client_ip?: string; wechat_oauth_code?: string },
+    ): Promise<SessionPayment> {
       const session = await load(id, null);
-      if (session.status !== 'open') throw new ConflictError(`checkout_session_${session.status}`, `This checkout session is ${session.status}.`);
-      if (!session.allowedChannels.includes(params.channel)) throw new InvalidRequestError('channel_not_allowed', `The channel ${params.channel} is not offered for this checkout session.`, 'channel');
+      if (session.status !== 'open')
+        throw new ConflictError(`checkout_session_${session.status}`, `This checkout session is ${session.status}.`);
+      if (!session.allowedChannels.includes(params.channel))
+        throw new InvalidRequestError(
+          'channel_not_allowed',
+          `The channel ${params.channel} is not offered for this checkout session.`,
+          'channel',
+        );
       const merchant: Merchant = { id: session.merchantId, livemode: session.livemode };
 
       const current = await sessionPayment(session.paymentId);
       if (current && !isTerminal(current.status) && current.channel === params.channel) return current;
-      if (current?.status === 'succeeded') throw new ConflictError('checkout_session_complete', 'This checkout session has been paid.');
+      if (current?.status === 'succeeded')
+        throw new ConflictError('checkout_session_complete', 'This checkout session has been paid.');
       if (current && !isTerminal(current.status)) await cancelUnpaid(merchant, current.id);
 
       if (params.channel === 'wechat_jsapi' && !params.wechat_oauth_code) {
-        throw new InvalidRequestError('parameter_missing', 'Missing required param: wechat_oauth_code (WeChat Pay inside WeChat needs the shopper to be identified first).', 'wechat_oauth_code');
+        throw new InvalidRequestError(
+          'parameter_missing',
+          'Missing required param: wechat_oauth_code (WeChat Pay inside WeChat needs the shopper to be identified first).',
+          'wechat_oauth_code',
+        );
       }
-      const openid = params.channel === 'wechat_jsapi' ? await openidFor(session, params.wechat_oauth_code!) : undefined;
+      const openid =
+        params.channel === 'wechat_jsapi' ? await openidFor(session, params.wechat_oauth_code!) : undefined;
       const secondsLeft = Math.floor((session.expiresAt.getTime() - Date.now()) / 1000);
-      if (secondsLeft < MIN_PAYMENT_SECONDS) throw new ConflictError('checkout_session_expired', 'This checkout session is about to expire.');
-      const description = session.lineItems.map((item) => (item.quantity > 1 ? `${item.name} ×${item.quantity}` : item.name)).join(', ');
+      if (secondsLeft < MIN_PAYMENT_SECONDS)
+        throw new ConflictError('checkout_session_expired', 'This checkout session is about to expire.');
+      const description = session.lineItems
+        .map((item) => (item.quantity > 1 ? `${item.name} ×${item.quantity}` : item.name))
+        .join(', ');
       const payment = await payments.create(
         merchant,
         {
@@ -281,7 +394,10 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
         },
         { sessionId: id, url: urlOf(id) },
       );
-      await em().execute(`update checkout_sessions set payment_id = ? where id = ? and status = 'open'`, [payment.id, id]);
+      await em().execute(`update checkout_sessions set payment_id = ? where id = ? and status = 'open'`, [
+        payment.id,
+        id,
+      ]);
       return (await sessionPayment(payment.id))!;
     },
   };
@@ -292,7 +408,8 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
     try {
       await payments.cancel(merchant, paymentId);
     } catch (error) {
-      if (error instanceof ConflictError && error.code === 'payment_already_succeeded') throw new ConflictError('checkout_session_complete', 'This checkout session has been paid.');
+      if (error instanceof ConflictError && error.code === 'payment_already_succeeded')
+        throw new ConflictError('checkout_session_complete', 'This checkout session has been paid.');
       if (!(error instanceof ConflictError)) throw error;
     }
   }

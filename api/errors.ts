@@ -63,5 +63,7 @@ export interface ErrorBody {
 }
 
 export function errorBody(error: AppError, requestId: string): ErrorBody {
-  return { error: { type: error.type, code: error.code, message: error.message, param: error.param, request_id: requestId } };
+  return {
+    error: { type: error.type, code: error.code, message: error.message, param: error.param, request_id: requestId },
+  };
 }

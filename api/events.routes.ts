@@ -16,12 +16,16 @@ const listEventsSchema = z.strictObject({
 });
 
 const resendSchema = z.strictObject({
-  webhook_endpoint: z.string().regex(/^we_[0-9A-Za-z]{1,64}$/, 'a webhook endpoint id (we_…)').optional(),
+  webhook_endpoint: z
+    .string()
+    .regex(/^we_[0-9A-Za-z]{1,64}$/, 'a webhook endpoint id (we_…)')
+    .optional(),
 });
 
 function eventId(req: Request): string {
   const id = String(req.params.id);
-  if (!/^evt_[0-9A-Za-z]{1,64}$/.test(id)) throw new InvalidRequestError('parameter_invalid', `Invalid event id: '${id}'`, 'id');
+  if (!/^evt_[0-9A-Za-z]{1,64}$/.test(id))
+    throw new InvalidRequestError('parameter_invalid', `Invalid event id: '${id}'`, 'id');
   return id;
 }
 
@@ -30,7 +34,12 @@ export function eventsRoutes(events: EventsService, webhooks: WebhooksService): 
 
   router.get('/events', async (req: Request, res: Response) => {
     const { data, hasMore } = await events.list(merchantOf(req), parse(listEventsSchema, req.query, 'query'));
-    await sendJson(req, res, 200, { object: 'list', data: data.map(toEventObject), has_more: hasMore, url: '/v1/events' });
+    await sendJson(req, res, 200, {
+      object: 'list',
+      data: data.map(toEventObject),
+      has_more: hasMore,
+      url: '/v1/events',
+    });
   });
 
   router.get('/events/:id', async (req: Request, res: Response) => {
@@ -40,13 +49,23 @@ export function eventsRoutes(events: EventsService, webhooks: WebhooksService): 
   // Every endpoint has at most one delivery of an event, so the list is short and never paged.
   router.get('/events/:id/deliveries', async (req: Request, res: Response) => {
     const deliveries = await webhooks.deliveries(merchantOf(req), eventId(req));
-    await sendJson(req, res, 200, { object: 'list', data: deliveries.map(toWebhookDeliveryObject), has_more: false, url: `/v1/events/${req.params.id}/deliveries` });
+    await sendJson(req, res, 200, {
+      object: 'list',
+      data: deliveries.map(toWebhookDeliveryObject),
+      has_more: false,
+      url: `/v1/events/${req.params.id}/deliveries`,
+    });
   });
 
   router.post('/events/:id/resend', async (req: Request, res: Response) => {
     const params = parse(resendSchema, req.body ?? {});
     const deliveries = await webhooks.resend(merchantOf(req), eventId(req), params.webhook_endpoint);
-    await sendJson(req, res, 200, { object: 'list', data: deliveries.map(toWebhookDeliveryObject), has_more: false, url: `/v1/events/${req.params.id}/deliveries` });
+    await sendJson(req, res, 200, {
+      object: 'list',
+      data: deliveries.map(toWebhookDeliveryObject),
+      has_more: false,
+      url: `/v1/events/${req.params.id}/deliveries`,
+    });
   });
 
   return router;

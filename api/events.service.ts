@@ -25,15 +25,26 @@ export function createEventsService(deps: ApiDeps) {
     find,
 
     async list(merchant: Merchant, params: ListEventsParams): Promise<{ data: EventRow[]; hasMore: boolean }> {
-      const qb = em().createQueryBuilder(EventSchema, 'e').where({ merchantId: merchant.id, livemode: merchant.livemode });
+      const qb = em()
+        .createQueryBuilder(EventSchema, 'e')
+        .where({ merchantId: merchant.id, livemode: merchant.livemode });
       if (params.type) qb.andWhere({ type: params.type });
       if (params.starting_after) {
         const cursor = await find(merchant, params.starting_after).catch(() => {
-          throw new InvalidRequestError('resource_missing', `No such event: '${params.starting_after}'`, 'starting_after');
+          throw new InvalidRequestError(
+            'resource_missing',
+            `No such event: '${params.starting_after}'`,
+            'starting_after',
+          );
         });
-        qb.andWhere({ $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] });
+        qb.andWhere({
+          $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }],
+        });
       }
-      const rows = await qb.orderBy({ createdAt: 'desc', id: 'desc' }).limit(params.limit + 1).getResultList();
+      const rows = await qb
+        .orderBy({ createdAt: 'desc', id: 'desc' })
+        .limit(params.limit + 1)
+        .getResultList();
       return { data: rows.slice(0, params.limit), hasMore: rows.length > params.limit };
     },
   };

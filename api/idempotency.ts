@@ -27,16 +27,26 @@ export function idempotency(deps: ApiDeps) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const key = req.get('idempotency-key');
     if (req.method !== 'POST' || key === undefined) return next();
-    if (key.length === 0 || key.length > 255) throw new InvalidRequestError('idempotency_key_invalid', 'Idempotency-Key must be 1 to 255 characters.', 'Idempotency-Key');
+    if (key.length === 0 || key.length > 255)
+      throw new InvalidRequestError(
+        'idempotency_key_invalid',
+        'Idempotency-Key must be 1 to 255 characters.',
+        'Idempotency-Key',
+      );
     const context = contextOf(req);
     const merchant = context.merchant;
     if (!merchant) return next();
 
-    const hash = createHash('sha256').update(context.rawBody ?? Buffer.alloc(0)).digest('hex');
+    const hash = createHash('sha256')
+      .update(context.rawBody ?? Buffer.alloc(0))
+      .digest('hex');
     const em = deps.db.em.fork() as EntityManager;
     const params = [merchant.id, merchant.livemode, key];
     // A key older than the retention period is forgotten and may be used again.
-    await em.execute(`delete from idempotency_keys where merchant_id = ? and livemode = ? and key = ? and created_at < now() - interval '${RETENTION_HOURS} hours'`, params);
+    await em.execute(
+      `delete from idempotency_keys where merchant_id = ? and livemode = ? and key = ? and created_at < now() - interval '${RETENTION_HOURS} hours'`,
+      params,
+    );
     const inserted = await em.execute(
       `insert into idempotency_keys (merchant_id, livemode, key, request_method, request_path, request_hash, locked_until)
        values (?, ?, ?, ?, ?, ?, now() + interval '${LOCK_SECONDS} seconds') on conflict do nothing returning key`,
@@ -48,22 +58,53 @@ export function idempotency(deps: ApiDeps) {
          from idempotency_keys where merchant_id = ? and livemode = ? and key = ?`,
         params,
       )) as StoredKey[];
-      if (!stored) throw new AppError('conflict_error', 'idempotency_key_in_use', 'A request with this Idempotency-Key is being processed; retry later.', 'Idempotency-Key');
-      if (stored.request_hash !== hash || stored.request_path !== req.originalUrl || stored.request_method !== req.method) {
-        throw new AppError('idempotency_error', 'idempotency_key_reused', 'Keys for idempotent requests can only be used with the same parameters they were first used with.', 'Idempotency-Key');
+      if (!stored)
+        throw new AppError(
+          'conflict_error',
+          'idempotency_key_in_use',
+          'A request with this Idempotency-Key is being processed; retry later.',
+          'Idempotency-Key',
+        );
+      if (
+        stored.request_hash !== hash ||
+        stored.request_path !== req.originalUrl ||
+        stored.request_method !== req.method
+      ) {
+        throw new AppError(
+          'idempotency_error',
+          'idempotency_key_reused',
+          'Keys for idempotent requests can only be used with the same parameters they were first used with.',
+          'Idempotency-Key',
+        );
       }
       if (stored.response_status !== null && stored.response_body !== null) {
-        res.status(stored.response_status).type('application/json').set('Idempotent-Replayed', 'true').send(openResponse(deps, stored.response_body));
+        res
+          .status(stored.response_status)
+          .type('application/json')
+          .set('Idempotent-Replayed', 'true')
+          .send(openResponse(deps, stored.response_body));
         return;
       }
-      if (stored.locked) throw new AppError('conflict_error', 'idempotency_key_in_use', 'A request with this Idempotency-Key is being processed; retry later.', 'Idempotency-Key');
+      if (stored.locked)
+        throw new AppError(
+          'conflict_error',
+          'idempotency_key_in_use',
+          'A request with this Idempotency-Key is being processed; retry later.',
+          'Idempotency-Key',
+        );
       // The first request died without answering: this one takes its place.
       const taken = await em.execute(
         `update idempotency_keys set locked_until = now() + interval '${LOCK_SECONDS} seconds'
          where merchant_id = ? and livemode = ? and key = ? and response_status is null and locked_until <= now() returning key`,
         params,
       );
-      if (taken.length === 0) throw new AppError('conflict_error', 'idempotency_key_in_use', 'A request with this Idempotency-Key is being processed; retry later.', 'Idempotency-Key');
+      if (taken.length === 0)
+        throw new AppError(
+          'conflict_error',
+          'idempotency_key_in_use',
+          'A request with this Idempotency-Key is being processed; retry later.',
+          'Idempotency-Key',
+        );
     }
     context.idempotency = { merchantId: merchant.id, livemode: merchant.livemode, key };
     next();
@@ -93,7 +134,10 @@ export async function finishIdempotentRequest(
   const em = db.em.fork() as EntityManager;
   const params = [idempotency.merchantId, idempotency.livemode, idempotency.key];
   if (storeForReplay && status < 500) {
-    await em.execute(`update idempotency_keys set response_status = ?, response_body = ? where merchant_id = ? and livemode = ? and key = ?`, [status, secretBox.seal(body), ...params]);
+    await em.execute(
+      `update idempotency_keys set response_status = ?, response_body = ? where merchant_id = ? and livemode = ? and key = ?`,
+      [status, secretBox.seal(body), ...params],
+    );
   } else {
     await em.execute(`delete from idempotency_keys where merchant_id = ? and livemode = ? and key = ?`, params);
   }

@@ -13,7 +13,14 @@ async function main(): Promise<void> {
   const logger = createLogger('api', config.logLevel);
   const db = await openDatabase(config.databaseUrl);
   const temporal = await connectTemporal(temporalSettings);
-  const app = createApp({ config, db, temporal, temporalSettings, secretBox: new SecretBox(config.encryptionKey), logger });
+  const app = createApp({
+    config,
+    db,
+    temporal,
+    temporalSettings,
+    secretBox: new SecretBox(config.encryptionKey),
+    logger,
+  });
   const server = app.listen(config.apiPort, process.env.API_HOST ?? '127.0.0.1', () => {
     logger.info({ url: config.apiUrl }, 'api listening');
     console.log(`api listening on ${config.apiUrl}`);

@@ -1,7 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId } from '../domain/ids';
 import type { ProviderName } from '../domain/payment';
-import { ApiKeySchema, ChannelRouteSchema, MerchantSchema, ProviderAccountSchema, type ApiKey, type Merchant } from '../db/entities';
+import {
+  ApiKeySchema,
+  ChannelRouteSchema,
+  MerchantSchema,
+  ProviderAccountSchema,
+  type ApiKey,
+  type Merchant,
+} from '../db/entities';
 import { CHANNELS, providerOf } from '../domain/payment';
 import { availableProviders, sandboxAccountFor } from '../activities/providers/registry';
 import { ensureReconciliationSchedule, type ScheduledAccount } from '../temporal/reconciliation-schedules';
@@ -25,7 +32,11 @@ export function createMerchantsService(deps: ApiDeps) {
   }
 
   /** Stores the accounts (credentials encrypted) and routes every channel of their providers to them. */
-  async function attachSandboxAccounts(tx: EntityManager, merchantId: string, accounts: SandboxAccount[]): Promise<ScheduledAccount[]> {
+  async function attachSandboxAccounts(
+    tx: EntityManager,
+    merchantId: string,
+    accounts: SandboxAccount[],
+  ): Promise<ScheduledAccount[]> {
     const attached: ScheduledAccount[] = [];
     for (const account of accounts) {
       const providerAccountId = newId('providerAccount');
@@ -41,7 +52,13 @@ export function createMerchantsService(deps: ApiDeps) {
       });
       await tx.flush();
       for (const channel of CHANNELS.filter((c) => providerOf(c) === account.provider)) {
-        tx.create(ChannelRouteSchema, { merchantId, livemode: false, channel, providerAccountId, createdAt: new Date() });
+        tx.create(ChannelRouteSchema, {
+          merchantId,
+          livemode: false,
+          channel,
+          providerAccountId,
+          createdAt: new Date(),
+        });
       }
     }
     await tx.flush();
@@ -50,7 +67,9 @@ export function createMerchantsService(deps: ApiDeps) {
 
   /** Every provider account is reconciled daily; see temporal/reconciliation-schedules.ts. */
   async function scheduleReconciliation(accounts: ScheduledAccount[]): Promise<void> {
-    await Promise.all(accounts.map((account) => ensureReconciliationSchedule(deps.temporal, deps.temporalSettings.taskQueue, account)));
+    await Promise.all(
+      accounts.map((account) => ensureReconciliationSchedule(deps.temporal, deps.temporalSettings.taskQueue, account)),
+    );
   }
 
   /** Opens a test-mode account at the sandbox, as a merchant would in the provider's own sandbox console. */
@@ -58,11 +77,27 @@ export function createMerchantsService(deps: ApiDeps) {
     const url = `${deps.config.sandboxUrl}/_control/accounts`;
     let response: Response;
     try {
-      response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ provider }), signal: AbortSignal.timeout(15_000) });
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ provider }),
+        signal: AbortSignal.timeout(15_000),
+      });
     } catch (error) {
-      throw new AppError('provider_error', 'sandbox_unreachable', `The ${provider} sandbox could not be reached.`, null, { cause: error });
+      throw new AppError(
+        'provider_error',
+        'sandbox_unreachable',
+        `The ${provider} sandbox could not be reached.`,
+        null,
+        { cause: error },
+      );
     }
-    if (!response.ok) throw new AppError('provider_error', 'sandbox_refused', `The ${provider} sandbox refused to open an account (HTTP ${response.status}).`);
+    if (!response.ok)
+      throw new AppError(
+        'provider_error',
+        'sandbox_refused',
+        `The ${provider} sandbox refused to open an account (HTTP ${response.status}).`,
+      );
     return sandboxAccountFor(provider, await response.json());
   }
 
@@ -75,16 +110,32 @@ export function createMerchantsService(deps: ApiDeps) {
       const merchantId = newId('merchant');
       let attached: ScheduledAccount[] = [];
       const merchant = await em().transactional(async (tx) => {
-        const created = tx.create(MerchantSchema, { id: merchantId, name: params.name, email: params.email ?? null, createdAt: new Date() });
+        const created = tx.create(MerchantSchema, {
+          id: merchantId,
+          name: params.name,
+          email: params.email ?? null,
+          createdAt: new Date(),
+        });
         // No relations are declared between the schemas, so the merchant is written first for the foreign keys.
         await tx.flush();
-        tx.create(ApiKeySchema, { id: newId('apiKey'), merchantId, livemode: false, keyHash: key.hash, redacted: key.redacted, createdAt: new Date(), revokedAt: null });
-        attached = await attachSandboxAccounts(tx, merchantId, sandboxAccounts);
-        await tx.execute(`insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'merchant.created', ?, ?, ?)`, [
+        tx.create(ApiKeySchema, {
+          id: newId('apiKey'),
           merchantId,
-          JSON.stringify({ name: params.name, sandbox_accounts: sandboxAccounts.map((a) => a.provider) }),
-          audit.requestId,
-        ]);
+          livemode: false,
+          keyHash: key.hash,
+          redacted: key.redacted,
+          createdAt: new Date(),
+          revokedAt: null,
+        });
+        attached = await attachSandboxAccounts(tx, merchantId, sandboxAccounts);
+        await tx.execute(
+          `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'merchant.created', ?, ?, ?)`,
+          [
+            merchantId,
+            JSON.stringify({ name: params.name, sandbox_accounts: sandboxAccounts.map((a) => a.provider) }),
+            audit.requestId,
+          ],
+        );
         return created;
       });
       await scheduleReconciliation(attached);
@@ -97,17 +148,18 @@ export function createMerchantsService(deps: ApiDeps) {
      */
     async ensureSandboxAccounts(merchantId: string, audit: { requestId: string }): Promise<ProviderName[]> {
       if (!(await em().findOne(MerchantSchema, { id: merchantId }))) throw new NotFoundError('merchant', merchantId);
-      const existing = new Set((await em().find(ProviderAccountSchema, { merchantId, livemode: false })).map((account) => account.provider));
+      const existing = new Set(
+        (await em().find(ProviderAccountSchema, { merchantId, livemode: false })).map((account) => account.provider),
+      );
       const missing = availableProviders().filter((provider) => !existing.has(provider));
       const opened = await openSandboxAccounts(missing);
       const attached = await em().transactional(async (tx) => {
         const accounts = await attachSandboxAccounts(tx, merchantId, opened);
         if (opened.length) {
-          await tx.execute(`insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'merchant.sandbox_accounts_opened', ?, ?, ?)`, [
-            merchantId,
-            JSON.stringify({ providers: missing }),
-            audit.requestId,
-          ]);
+          await tx.execute(
+            `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'merchant.sandbox_accounts_opened', ?, ?, ?)`,
+            [merchantId, JSON.stringify({ providers: missing }), audit.requestId],
+          );
         }
         return accounts;
       });
@@ -120,20 +172,40 @@ export function createMerchantsService(deps: ApiDeps) {
       if (params.startingAfter) {
         const cursor = await em().findOne(MerchantSchema, { id: params.startingAfter });
         if (!cursor) throw new NotFoundError('merchant', params.startingAfter, 'starting_after');
-        qb.where({ $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] });
+        qb.where({
+          $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }],
+        });
       }
-      const rows = await qb.orderBy({ createdAt: 'desc', id: 'desc' }).limit(params.limit + 1).getResultList();
+      const rows = await qb
+        .orderBy({ createdAt: 'desc', id: 'desc' })
+        .limit(params.limit + 1)
+        .getResultList();
       return { data: rows.slice(0, params.limit), hasMore: rows.length > params.limit };
     },
 
-    async createApiKey(merchantId: string, livemode: boolean, audit: { requestId: string }): Promise<{ key: ApiKey; secret: string }> {
+    async createApiKey(
+      merchantId: string,
+      livemode: boolean,
+      audit: { requestId: string },
+    ): Promise<{ key: ApiKey; secret: string }> {
       const merchant = await em().findOne(MerchantSchema, { id: merchantId });
       if (!merchant) throw new NotFoundError('merchant', merchantId);
       const generated = generateApiKey(livemode);
       const key = await em().transactional(async (tx) => {
-        const row = tx.create(ApiKeySchema, { id: newId('apiKey'), merchantId, livemode, keyHash: generated.hash, redacted: generated.redacted, createdAt: new Date(), revokedAt: null });
+        const row = tx.create(ApiKeySchema, {
+          id: newId('apiKey'),
+          merchantId,
+          livemode,
+          keyHash: generated.hash,
+          redacted: generated.redacted,
+          createdAt: new Date(),
+          revokedAt: null,
+        });
         await tx.flush();
-        await tx.execute(`insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'api_key.created', ?, ?, ?)`, [row.id, JSON.stringify({ merchant: merchantId, livemode }), audit.requestId]);
+        await tx.execute(
+          `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'api_key.created', ?, ?, ?)`,
+          [row.id, JSON.stringify({ merchant: merchantId, livemode }), audit.requestId],
+        );
         return row;
       });
       return { key, secret: generated.secret };
@@ -145,7 +217,10 @@ export function createMerchantsService(deps: ApiDeps) {
         if (!key) throw new NotFoundError('api_key', id);
         key.revokedAt ??= new Date();
         await tx.flush();
-        await tx.execute(`insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'api_key.revoked', ?, '{}', ?)`, [id, audit.requestId]);
+        await tx.execute(
+          `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'api_key.revoked', ?, '{}', ?)`,
+          [id, audit.requestId],
+        );
         return key;
       });
     },

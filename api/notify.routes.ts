@@ -5,7 +5,13 @@ import { PROVIDERS, type PaymentRecord, type ProviderName } from '../domain/paym
 import { PaymentSchema, RefundSchema } from '../db/entities';
 import { loadProviderAccount } from '../db/provider-accounts.store';
 import { NotificationRejectedError } from '../activities/providers/errors';
-import type { NotificationAck, PaymentProvider, ProviderRefund, ProviderTrade, RawNotification } from '../activities/providers/provider';
+import type {
+  NotificationAck,
+  PaymentProvider,
+  ProviderRefund,
+  ProviderTrade,
+  RawNotification,
+} from '../activities/providers/provider';
 import { providerFor } from '../activities/providers/registry';
 import { paymentWorkflowId, refundWorkflowId } from '../temporal/config';
 import { providerNotificationSignal, providerRefundSignal } from '../workflows/messages';
@@ -39,10 +45,25 @@ export function notifyRoutes(deps: ApiDeps, refunds: RefundsService): Router {
   const router = Router();
   const em = (): EntityManager => deps.db.em.fork() as EntityManager;
 
-  async function record(provider: ProviderName, accountId: string, body: Buffer, outcome: Outcome, details: Recorded): Promise<void> {
+  async function record(
+    provider: ProviderName,
+    accountId: string,
+    body: Buffer,
+    outcome: Outcome,
+    details: Recorded,
+  ): Promise<void> {
     await em().execute(
       `insert into provider_notifications (provider, provider_account_id, out_trade_no, out_refund_no, payment_id, outcome, reason, body) values (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [provider, accountId, details.outTradeNo ?? null, details.outRefundNo ?? null, details.paymentId ?? null, outcome, details.reason ?? null, body.toString('utf8')],
+      [
+        provider,
+        accountId,
+        details.outTradeNo ?? null,
+        details.outRefundNo ?? null,
+        details.paymentId ?? null,
+        outcome,
+        details.reason ?? null,
+        body.toString('utf8'),
+      ],
     );
   }
 
@@ -57,14 +78,28 @@ export function notifyRoutes(deps: ApiDeps, refunds: RefundsService): Router {
     }
   }
 
-  async function paymentNotification(account: string, trade: ProviderTrade): Promise<{ outcome: Outcome; details: Recorded }> {
+  async function paymentNotification(
+    account: string,
+    trade: ProviderTrade,
+  ): Promise<{ outcome: Outcome; details: Recorded }> {
     const payment = await em().findOne(PaymentSchema, { outTradeNo: trade.outTradeNo, providerAccountId: account });
-    if (!payment) return { outcome: 'unknown_order', details: { outTradeNo: trade.outTradeNo, reason: 'no payment with this order number' } };
+    if (!payment)
+      return {
+        outcome: 'unknown_order',
+        details: { outTradeNo: trade.outTradeNo, reason: 'no payment with this order number' },
+      };
     const details: Recorded = { outTradeNo: trade.outTradeNo, paymentId: payment.id };
     if (trade.amountMinor !== payment.amount) {
-      return { outcome: 'refused', details: { ...details, reason: `amount ${trade.amountMinor} does not match the payment's ${payment.amount}` } };
+      return {
+        outcome: 'refused',
+        details: { ...details, reason: `amount ${trade.amountMinor} does not match the payment's ${payment.amount}` },
+      };
     }
-    if (await signalIfRunning(() => deps.temporal.workflow.getHandle(paymentWorkflowId(payment.id)).signal(providerNotificationSignal, trade))) {
+    if (
+      await signalIfRunning(() =>
+        deps.temporal.workflow.getHandle(paymentWorkflowId(payment.id)).signal(providerNotificationSignal, trade),
+      )
+    ) {
       return { outcome: 'signaled', details };
     }
     return lateTrade(payment, trade, details);
@@ -74,30 +109,66 @@ export function notifyRoutes(deps: ApiDeps, refunds: RefundsService): Router {
    * The payment's workflow has ended, so its state is final. Only one late word matters: the
    * provider took the shopper's money for a payment we had closed. Then the money goes back.
    */
-  async function lateTrade(payment: PaymentRecord, trade: ProviderTrade, details: Recorded): Promise<{ outcome: Outcome; details: Recorded }> {
+  async function lateTrade(
+    payment: PaymentRecord,
+    trade: ProviderTrade,
+    details: Recorded,
+  ): Promise<{ outcome: Outcome; details: Recorded }> {
     const paidAfterClosing = trade.status === 'succeeded' && payment.status !== 'succeeded';
-    if (!paidAfterClosing) return { outcome: 'late', details: { ...details, reason: `payment is ${payment.status}; the provider says ${trade.status}` } };
+    if (!paidAfterClosing)
+      return {
+        outcome: 'late',
+        details: { ...details, reason: `payment is ${payment.status}; the provider says ${trade.status}` },
+      };
     const refund = await refunds.refundLatePayment(payment.id);
-    deps.logger.warn({ paymentId: payment.id, status: payment.status, refundId: refund?.id ?? null }, 'payment completed at the provider after it was closed; refunded');
+    deps.logger.warn(
+      { paymentId: payment.id, status: payment.status, refundId: refund?.id ?? null },
+      'payment completed at the provider after it was closed; refunded',
+    );
     return {
       outcome: 'late_payment_refunded',
-      details: { ...details, reason: refund ? `paid after it was ${payment.status}; refunded by ${refund.id}` : `paid after it was ${payment.status}; already refunded` },
+      details: {
+        ...details,
+        reason: refund
+          ? `paid after it was ${payment.status}; refunded by ${refund.id}`
+          : `paid after it was ${payment.status}; already refunded`,
+      },
     };
   }
 
-  async function refundNotification(account: string, outTradeNo: string, reported: ProviderRefund): Promise<{ outcome: Outcome; details: Recorded }> {
+  async function refundNotification(
+    account: string,
+    outTradeNo: string,
+    reported: ProviderRefund,
+  ): Promise<{ outcome: Outcome; details: Recorded }> {
     const refund = await em().findOne(RefundSchema, { outRefundNo: reported.outRefundNo });
-    const payment = refund ? await em().findOne(PaymentSchema, { id: refund.paymentId, providerAccountId: account }) : null;
+    const payment = refund
+      ? await em().findOne(PaymentSchema, { id: refund.paymentId, providerAccountId: account })
+      : null;
     const base: Recorded = { outTradeNo, outRefundNo: reported.outRefundNo };
-    if (!refund || !payment || payment.outTradeNo !== outTradeNo) return { outcome: 'unknown_order', details: { ...base, reason: 'no refund with this number for this order' } };
+    if (!refund || !payment || payment.outTradeNo !== outTradeNo)
+      return { outcome: 'unknown_order', details: { ...base, reason: 'no refund with this number for this order' } };
     const details: Recorded = { ...base, paymentId: payment.id };
     if (reported.amountMinor !== null && reported.amountMinor !== refund.amount) {
-      return { outcome: 'refused', details: { ...details, reason: `refund amount ${reported.amountMinor} does not match the refund's ${refund.amount}` } };
+      return {
+        outcome: 'refused',
+        details: {
+          ...details,
+          reason: `refund amount ${reported.amountMinor} does not match the refund's ${refund.amount}`,
+        },
+      };
     }
-    if (await signalIfRunning(() => deps.temporal.workflow.getHandle(refundWorkflowId(refund.id)).signal(providerRefundSignal, reported))) {
+    if (
+      await signalIfRunning(() =>
+        deps.temporal.workflow.getHandle(refundWorkflowId(refund.id)).signal(providerRefundSignal, reported),
+      )
+    ) {
       return { outcome: 'signaled', details };
     }
-    return { outcome: 'late', details: { ...details, reason: `refund is ${refund.status}; the provider says ${reported.status}` } };
+    return {
+      outcome: 'late',
+      details: { ...details, reason: `refund is ${refund.status}; the provider says ${reported.status}` },
+    };
   }
 
   function answer(res: Response, ack: NotificationAck): void {
@@ -108,7 +179,9 @@ export function notifyRoutes(deps: ApiDeps, refunds: RefundsService): Router {
     const providerName = String(req.params.provider) as ProviderName;
     const accountId = String(req.params.account);
     const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const account = PROVIDERS.includes(providerName) ? await loadProviderAccount(em(), deps.secretBox, accountId) : null;
+    const account = PROVIDERS.includes(providerName)
+      ? await loadProviderAccount(em(), deps.secretBox, accountId)
+      : null;
     if (!account || account.provider !== providerName) {
       deps.logger.warn({ provider: providerName, accountId }, 'notification for an unknown provider account refused');
       res.status(404).type('text/plain').send('unknown account');
@@ -116,9 +189,13 @@ export function notifyRoutes(deps: ApiDeps, refunds: RefundsService): Router {
     }
     const provider: PaymentProvider = providerFor(account, { sandboxUrl: deps.config.sandboxUrl });
     const notification: RawNotification = {
-      headers: Object.fromEntries(Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value])),
+      headers: Object.fromEntries(
+        Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]),
+      ),
       rawBody: body,
-      form: /application\/x-www-form-urlencoded/i.test(req.get('content-type') ?? '') ? Object.fromEntries(new URLSearchParams(body.toString('utf8'))) : null,
+      form: /application\/x-www-form-urlencoded/i.test(req.get('content-type') ?? '')
+        ? Object.fromEntries(new URLSearchParams(body.toString('utf8')))
+        : null,
     };
 
     let verified;
@@ -132,8 +209,11 @@ export function notifyRoutes(deps: ApiDeps, refunds: RefundsService): Router {
     }
 
     const { outcome, details } =
-      verified.kind === 'payment' ? await paymentNotification(account.id, verified.trade) : await refundNotification(account.id, verified.outTradeNo, verified.refund);
-    if (outcome === 'refused' || outcome === 'unknown_order') deps.logger.warn({ provider: providerName, accountId, outcome, ...details }, 'notification not applied');
+      verified.kind === 'payment'
+        ? await paymentNotification(account.id, verified.trade)
+        : await refundNotification(account.id, verified.outTradeNo, verified.refund);
+    if (outcome === 'refused' || outcome === 'unknown_order')
+      deps.logger.warn({ provider: providerName, accountId, outcome, ...details }, 'notification not applied');
     await record(providerName, accountId, body, outcome, details);
     answer(res, provider.notificationAck(outcome === 'refused' ? 'refused' : 'accepted'));
   });

@@ -14,17 +14,27 @@ const createPaymentSchema = z
     currency: z.literal('CNY'),
     channel: z.enum(CHANNELS),
     description: z.string().min(1).max(128),
-    merchant_order_no: z.string().min(1).max(64).regex(/^[0-9A-Za-z_\-|*.]+$/, 'letters, digits and _-|*. only').optional(),
+    merchant_order_no: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[0-9A-Za-z_\-|*.]+$/, 'letters, digits and _-|*. only')
+      .optional(),
     customer: z.string().startsWith('cus_').max(64).optional(),
-    return_url: z.url({ protocol: /^https?$/ }).max(1024).optional(),
+    return_url: z
+      .url({ protocol: /^https?$/ })
+      .max(1024)
+      .optional(),
     expires_in: z.number().int().min(60).max(86_400).default(900),
     openid: z.string().min(1).max(128).optional(),
     client_ip: z.union([z.ipv4(), z.ipv6()]).optional(),
     metadata: metadataSchema.default({}),
   })
   .superRefine((value, ctx) => {
-    if (value.channel === 'wechat_jsapi' && !value.openid) ctx.addIssue({ code: 'custom', path: ['openid'], message: 'required for wechat_jsapi' });
-    if (value.channel === 'wechat_h5' && !value.client_ip) ctx.addIssue({ code: 'custom', path: ['client_ip'], message: 'required for wechat_h5' });
+    if (value.channel === 'wechat_jsapi' && !value.openid)
+      ctx.addIssue({ code: 'custom', path: ['openid'], message: 'required for wechat_jsapi' });
+    if (value.channel === 'wechat_h5' && !value.client_ip)
+      ctx.addIssue({ code: 'custom', path: ['client_ip'], message: 'required for wechat_h5' });
   });
 
 const listPaymentsSchema = z.strictObject({
@@ -51,7 +61,8 @@ export function listParams(query: unknown) {
 
 function paymentId(req: Request): string {
   const id = String(req.params.id);
-  if (!/^pay_[0-9A-Za-z]{1,64}$/.test(id)) throw new InvalidRequestError('parameter_invalid', `Invalid payment id: '${id}'`, 'id');
+  if (!/^pay_[0-9A-Za-z]{1,64}$/.test(id))
+    throw new InvalidRequestError('parameter_invalid', `Invalid payment id: '${id}'`, 'id');
   return id;
 }
 
@@ -66,7 +77,12 @@ export function paymentsRoutes(payments: PaymentsService): Router {
 
   router.get('/payments', async (req: Request, res: Response) => {
     const { data, hasMore } = await payments.list(merchantOf(req), listParams(req.query));
-    await sendJson(req, res, 200, { object: 'list', data: data.map(toPaymentObject), has_more: hasMore, url: '/v1/payments' });
+    await sendJson(req, res, 200, {
+      object: 'list',
+      data: data.map(toPaymentObject),
+      has_more: hasMore,
+      url: '/v1/payments',
+    });
   });
 
   router.get('/payments/:id', async (req: Request, res: Response) => {

@@ -2,11 +2,25 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { newId } from '../domain/ids';
-import { isTerminal, outTradeNoFor, providerOf, type Channel, type PaymentDraft, type PaymentRecord, type PaymentStatus } from '../domain/payment';
+import {
+  isTerminal,
+  outTradeNoFor,
+  providerOf,
+  type Channel,
+  type PaymentDraft,
+  type PaymentRecord,
+  type PaymentStatus,
+} from '../domain/payment';
 import { ChannelRouteSchema, PaymentSchema, ProviderAccountSchema } from '../db/entities';
 import { isProviderAvailable } from '../activities/providers/registry';
 import { paymentWorkflowId } from '../temporal/config';
-import { FAILURE_TYPES, cancelPaymentUpdate, createPaymentUpdate, type PaymentView, type PaymentWorkflowInput } from '../workflows/messages';
+import {
+  FAILURE_TYPES,
+  cancelPaymentUpdate,
+  createPaymentUpdate,
+  type PaymentView,
+  type PaymentWorkflowInput,
+} from '../workflows/messages';
 import type { paymentWorkflow } from '../workflows/payment.workflow';
 import type { ApiDeps } from './deps';
 import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';
@@ -58,17 +72,40 @@ export function createPaymentsService(deps: ApiDeps) {
     find,
 
     /** `checkout` is set when the shopper pays on the hosted checkout page. */
-    async create(merchant: Merchant, params: CreatePaymentParams, checkout: { sessionId: string; url: string } | null = null): Promise<PaymentRecord> {
+    async create(
+      merchant: Merchant,
+      params: CreatePaymentParams,
+      checkout: { sessionId: string; url: string } | null = null,
+    ): Promise<PaymentRecord> {
       const provider = providerOf(params.channel);
       if (!isProviderAvailable(provider)) {
-        throw new InvalidRequestError('channel_unavailable', `The channel ${params.channel} is not available yet.`, 'channel');
+        throw new InvalidRequestError(
+          'channel_unavailable',
+          `The channel ${params.channel} is not available yet.`,
+          'channel',
+        );
       }
-      const route = await em().findOne(ChannelRouteSchema, { merchantId: merchant.id, livemode: merchant.livemode, channel: params.channel });
+      const route = await em().findOne(ChannelRouteSchema, {
+        merchantId: merchant.id,
+        livemode: merchant.livemode,
+        channel: params.channel,
+      });
       const account = route ? await em().findOne(ProviderAccountSchema, { id: route.providerAccountId }) : null;
       if (!account) {
-        throw new InvalidRequestError('channel_not_configured', `The channel ${params.channel} is not configured for this merchant in ${merchant.livemode ? 'live' : 'test'} mode.`, 'channel');
+        throw new InvalidRequestError(
+          'channel_not_configured',
+          `The channel ${params.channel} is not configured for this merchant in ${merchant.livemode ? 'live' : 'test'} mode.`,
+          'channel',
+        );
       }
-      if (params.merchant_order_no && (await em().count(PaymentSchema, { merchantId: merchant.id, livemode: merchant.livemode, merchantOrderNo: params.merchant_order_no }))) {
+      if (
+        params.merchant_order_no &&
+        (await em().count(PaymentSchema, {
+          merchantId: merchant.id,
+          livemode: merchant.livemode,
+          merchantOrderNo: params.merchant_order_no,
+        }))
+      ) {
         throw merchantOrderNoTaken(params.merchant_order_no);
       }
 
@@ -96,7 +133,11 @@ export function createPaymentsService(deps: ApiDeps) {
         checkoutSessionId: checkout?.sessionId ?? null,
         checkoutUrl: checkout?.url ?? null,
       };
-      const input: PaymentWorkflowInput = { draft, timeScale: deps.config.timeScale, refundAttentionAfterSeconds: deps.config.refundAttentionAfterSeconds };
+      const input: PaymentWorkflowInput = {
+        draft,
+        timeScale: deps.config.timeScale,
+        refundAttentionAfterSeconds: deps.config.refundAttentionAfterSeconds,
+      };
       const start = new WithStartWorkflowOperation<typeof paymentWorkflow>('paymentWorkflow', {
         workflowId: paymentWorkflowId(id),
         taskQueue: deps.temporalSettings.taskQueue,
@@ -104,19 +145,32 @@ export function createPaymentsService(deps: ApiDeps) {
         workflowIdConflictPolicy: 'FAIL',
       });
       try {
-        await withTimeout(client.workflow.executeUpdateWithStart(createPaymentUpdate, { startWorkflowOperation: start }), CREATE_TIMEOUT_MS);
+        await withTimeout(
+          client.workflow.executeUpdateWithStart(createPaymentUpdate, { startWorkflowOperation: start }),
+          CREATE_TIMEOUT_MS,
+        );
       } catch (error) {
         const cause = error instanceof WorkflowUpdateFailedError ? error.cause : null;
-        if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.merchantOrderNoTaken) throw merchantOrderNoTaken(draft.merchantOrderNo);
+        if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.merchantOrderNoTaken)
+          throw merchantOrderNoTaken(draft.merchantOrderNo);
         if (error instanceof TimeoutError) {
-          throw new AppError('api_error', 'payment_creation_pending', `The provider did not answer in time; payment ${id} is still being created. Retrieve it with GET /v1/payments/${id}.`, null, { status: 503 });
+          throw new AppError(
+            'api_error',
+            'payment_creation_pending',
+            `The provider did not answer in time; payment ${id} is still being created. Retrieve it with GET /v1/payments/${id}.`,
+            null,
+            { status: 503 },
+          );
         }
         throw error;
       }
       return find(merchant, id);
     },
 
-    async list(merchant: Merchant | null, params: ListPaymentsParams): Promise<{ data: PaymentRecord[]; hasMore: boolean }> {
+    async list(
+      merchant: Merchant | null,
+      params: ListPaymentsParams,
+    ): Promise<{ data: PaymentRecord[]; hasMore: boolean }> {
       const qb = em().createQueryBuilder(PaymentSchema, 'p');
       if (merchant) qb.where({ merchantId: merchant.id, livemode: merchant.livemode });
       if (params.status) qb.andWhere({ status: params.status });
@@ -126,11 +180,20 @@ export function createPaymentsService(deps: ApiDeps) {
       if (params.created_lte) qb.andWhere({ createdAt: { $lte: params.created_lte } });
       if (params.starting_after) {
         const cursor = await find(merchant, params.starting_after).catch(() => {
-          throw new InvalidRequestError('resource_missing', `No such payment: '${params.starting_after}'`, 'starting_after');
+          throw new InvalidRequestError(
+            'resource_missing',
+            `No such payment: '${params.starting_after}'`,
+            'starting_after',
+          );
         });
-        qb.andWhere({ $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] });
+        qb.andWhere({
+          $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }],
+        });
       }
-      const rows = await qb.orderBy({ createdAt: 'desc', id: 'desc' }).limit(params.limit + 1).getResultList();
+      const rows = await qb
+        .orderBy({ createdAt: 'desc', id: 'desc' })
+        .limit(params.limit + 1)
+        .getResultList();
       return { data: rows.slice(0, params.limit), hasMore: rows.length > params.limit };
     },
 
@@ -144,7 +207,8 @@ export function createPaymentsService(deps: ApiDeps) {
         view = await client.workflow.getHandle(paymentWorkflowId(id)).executeUpdate(cancelPaymentUpdate);
       } catch (error) {
         const cause = error instanceof WorkflowUpdateFailedError ? error.cause : null;
-        if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.paymentAlreadySucceeded) throw notCancelable('succeeded');
+        if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.paymentAlreadySucceeded)
+          throw notCancelable('succeeded');
         throw error;
       }
       if (view.status !== 'canceled') throw notCancelable(view.status);
@@ -156,12 +220,19 @@ export function createPaymentsService(deps: ApiDeps) {
 export type PaymentsService = ReturnType<typeof createPaymentsService>;
 
 function merchantOrderNoTaken(merchantOrderNo: string | null): ConflictError {
-  return new ConflictError('merchant_order_no_taken', `A payment with merchant_order_no '${merchantOrderNo}' already exists.`, 'merchant_order_no');
+  return new ConflictError(
+    'merchant_order_no_taken',
+    `A payment with merchant_order_no '${merchantOrderNo}' already exists.`,
+    'merchant_order_no',
+  );
 }
 
 function notCancelable(status: PaymentStatus): ConflictError {
   return status === 'succeeded'
-    ? new ConflictError('payment_already_succeeded', 'This payment has already succeeded and cannot be canceled; refund it instead.')
+    ? new ConflictError(
+        'payment_already_succeeded',
+        'This payment has already succeeded and cannot be canceled; refund it instead.',
+      )
     : new ConflictError('payment_not_cancelable', `This payment is ${status} and cannot be canceled.`);
 }
 

@@ -20,8 +20,17 @@ const createTaxRateSchema = z.strictObject({
 
 const createCouponSchema = z
   .strictObject({
-    code: z.string().min(1).max(40).regex(/^[0-9A-Za-z_-]+$/, 'letters, digits, _ and - only'),
-    percent_off: z.number().gt(0).max(100).refine((value) => Math.abs(Math.round(value * 100) - value * 100) < 1e-6, 'at most 2 decimal places').optional(),
+    code: z
+      .string()
+      .min(1)
+      .max(40)
+      .regex(/^[0-9A-Za-z_-]+$/, 'letters, digits, _ and - only'),
+    percent_off: z
+      .number()
+      .gt(0)
+      .max(100)
+      .refine((value) => Math.abs(Math.round(value * 100) - value * 100) < 1e-6, 'at most 2 decimal places')
+      .optional(),
     amount_off: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
     currency: z.literal('CNY').optional(),
     max_redemptions: z.number().int().positive().max(1_000_000_000).optional(),
@@ -29,9 +38,14 @@ const createCouponSchema = z
   })
   .superRefine((value, ctx) => {
     if ((value.percent_off === undefined) === (value.amount_off === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [value.percent_off === undefined ? 'percent_off' : 'amount_off'], message: 'give exactly one of percent_off and amount_off' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [value.percent_off === undefined ? 'percent_off' : 'amount_off'],
+        message: 'give exactly one of percent_off and amount_off',
+      });
     }
-    if (value.expires_at && Date.parse(value.expires_at) <= Date.now()) ctx.addIssue({ code: 'custom', path: ['expires_at'], message: 'must be in the future' });
+    if (value.expires_at && Date.parse(value.expires_at) <= Date.now())
+      ctx.addIssue({ code: 'custom', path: ['expires_at'], message: 'must be in the future' });
   });
 
 const listSchema = z.strictObject({ limit: listQuerySchema.limit });
@@ -41,24 +55,44 @@ export function pricingRoutes(pricing: PricingService): Router {
 
   router.post('/tax_rates', async (req: Request, res: Response) => {
     const merchant = merchantOf(req);
-    await sendJson(req, res, 201, taxRateObject(await pricing.createTaxRate(merchant, parse(createTaxRateSchema, req.body)), merchant.livemode));
+    await sendJson(
+      req,
+      res,
+      201,
+      taxRateObject(await pricing.createTaxRate(merchant, parse(createTaxRateSchema, req.body)), merchant.livemode),
+    );
   });
 
   router.get('/tax_rates', async (req: Request, res: Response) => {
     const merchant = merchantOf(req);
     const rates = await pricing.listTaxRates(merchant, parse(listSchema, req.query, 'query').limit);
-    await sendJson(req, res, 200, { object: 'list', data: rates.map((rate) => taxRateObject(rate, merchant.livemode)), has_more: false, url: '/v1/tax_rates' });
+    await sendJson(req, res, 200, {
+      object: 'list',
+      data: rates.map((rate) => taxRateObject(rate, merchant.livemode)),
+      has_more: false,
+      url: '/v1/tax_rates',
+    });
   });
 
   router.post('/coupons', async (req: Request, res: Response) => {
     const merchant = merchantOf(req);
-    await sendJson(req, res, 201, couponObject(await pricing.createCoupon(merchant, parse(createCouponSchema, req.body)), merchant.livemode));
+    await sendJson(
+      req,
+      res,
+      201,
+      couponObject(await pricing.createCoupon(merchant, parse(createCouponSchema, req.body)), merchant.livemode),
+    );
   });
 
   router.get('/coupons', async (req: Request, res: Response) => {
     const merchant = merchantOf(req);
     const coupons = await pricing.listCoupons(merchant, parse(listSchema, req.query, 'query').limit);
-    await sendJson(req, res, 200, { object: 'list', data: coupons.map((coupon) => couponObject(coupon, merchant.livemode)), has_more: false, url: '/v1/coupons' });
+    await sendJson(req, res, 200, {
+      object: 'list',
+      data: coupons.map((coupon) => couponObject(coupon, merchant.livemode)),
+      has_more: false,
+      url: '/v1/coupons',
+    });
   });
 
   return router;

@@ -45,7 +45,13 @@ interface CouponRow {
   created_at: Date;
 }
 
-const toTaxRate = (row: TaxRateRow): TaxRate => ({ id: row.id, displayName: row.display_name, percentage: Number(row.percentage), inclusive: row.inclusive, createdAt: new Date(row.created_at) });
+const toTaxRate = (row: TaxRateRow): TaxRate => ({
+  id: row.id,
+  displayName: row.display_name,
+  percentage: Number(row.percentage),
+  inclusive: row.inclusive,
+  createdAt: new Date(row.created_at),
+});
 const toCoupon = (row: CouponRow): Coupon => ({
   code: row.code,
   percentOff: row.percent_off === null ? null : Number(row.percent_off),
@@ -65,7 +71,10 @@ export function createPricingService(deps: ApiDeps) {
   const em = (): EntityManager => deps.db.em.fork() as EntityManager;
 
   return {
-    async createTaxRate(merchant: Merchant, params: { display_name: string; percentage: number; inclusive: boolean }): Promise<TaxRate> {
+    async createTaxRate(
+      merchant: Merchant,
+      params: { display_name: string; percentage: number; inclusive: boolean },
+    ): Promise<TaxRate> {
       const [row] = await em().execute<TaxRateRow[]>(
         `insert into tax_rates (id, merchant_id, livemode, display_name, percentage, inclusive) values (?, ?, ?, ?, ?, ?) returning *`,
         [newId('taxRate'), merchant.id, merchant.livemode, params.display_name, params.percentage, params.inclusive],
@@ -74,7 +83,10 @@ export function createPricingService(deps: ApiDeps) {
     },
 
     async listTaxRates(merchant: Merchant, limit: number): Promise<TaxRate[]> {
-      const rows = await em().execute<TaxRateRow[]>(`select * from tax_rates where merchant_id = ? and livemode = ? order by created_at desc, id desc limit ?`, [merchant.id, merchant.livemode, limit]);
+      const rows = await em().execute<TaxRateRow[]>(
+        `select * from tax_rates where merchant_id = ? and livemode = ? order by created_at desc, id desc limit ?`,
+        [merchant.id, merchant.livemode, limit],
+      );
       return rows.map(toTaxRate);
     },
 
@@ -82,43 +94,79 @@ export function createPricingService(deps: ApiDeps) {
     async taxRatesByIds(merchant: Merchant, ids: { id: string; param: string }[]): Promise<Map<string, TaxRate>> {
       const wanted = [...new Set(ids.map((entry) => entry.id))];
       const rows = wanted.length
-        ? await em().execute<TaxRateRow[]>(`select * from tax_rates where merchant_id = ? and livemode = ? and id in (?)`, [merchant.id, merchant.livemode, wanted])
+        ? await em().execute<TaxRateRow[]>(
+            `select * from tax_rates where merchant_id = ? and livemode = ? and id in (?)`,
+            [merchant.id, merchant.livemode, wanted],
+          )
         : [];
       const found = new Map(rows.map((row) => [row.id, toTaxRate(row)]));
       const missing = ids.find((entry) => !found.has(entry.id));
-      if (missing) throw new InvalidRequestError('resource_missing', `No such tax rate: '${missing.id}'`, missing.param);
+      if (missing)
+        throw new InvalidRequestError('resource_missing', `No such tax rate: '${missing.id}'`, missing.param);
       return found;
     },
 
     async createCoupon(
       merchant: Merchant,
-      params: { code: string; percent_off?: number; amount_off?: number; currency?: string; max_redemptions?: number; expires_at?: string },
+      params: {
+        code: string;
+        percent_off?: number;
+        amount_off?: number;
+        currency?: string;
+        max_redemptions?: number;
+        expires_at?: string;
+      },
     ): Promise<Coupon> {
       try {
         const [row] = await em().execute<CouponRow[]>(
           `insert into coupons (merchant_id, livemode, code, percent_off, amount_off, currency, max_redemptions, expires_at) values (?, ?, ?, ?, ?, ?, ?, ?) returning *`,
-          [merchant.id, merchant.livemode, params.code, params.percent_off ?? null, params.amount_off ?? null, params.amount_off ? params.currency ?? 'CNY' : null, params.max_redemptions ?? null, params.expires_at ?? null],
+          [
+            merchant.id,
+            merchant.livemode,
+            params.code,
+            params.percent_off ?? null,
+            params.amount_off ?? null,
+            params.amount_off ? (params.currency ?? 'CNY') : null,
+            params.max_redemptions ?? null,
+            params.expires_at ?? null,
+          ],
         );
         return toCoupon(row);
       } catch (error) {
-        if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw new ConflictError('coupon_code_taken', `A coupon with code '${params.code}' already exists.`, 'code');
+        if ((error as { code?: string }).code === UNIQUE_VIOLATION)
+          throw new ConflictError('coupon_code_taken', `A coupon with code '${params.code}' already exists.`, 'code');
         throw error;
       }
     },
 
     async listCoupons(merchant: Merchant, limit: number): Promise<Coupon[]> {
-      const rows = await em().execute<CouponRow[]>(`select * from coupons where merchant_id = ? and livemode = ? order by created_at desc, code limit ?`, [merchant.id, merchant.livemode, limit]);
+      const rows = await em().execute<CouponRow[]>(
+        `select * from coupons where merchant_id = ? and livemode = ? order by created_at desc, code limit ?`,
+        [merchant.id, merchant.livemode, limit],
+      );
       return rows.map(toCoupon);
     },
 
     /** A coupon a shopper may use now: it exists, has not expired and is not used up. */
     async redeemableCoupon(merchant: Merchant, code: string, param: string): Promise<Coupon> {
-      const [row] = await em().execute<CouponRow[]>(`select * from coupons where merchant_id = ? and livemode = ? and code = ?`, [merchant.id, merchant.livemode, code]);
+      const [row] = await em().execute<CouponRow[]>(
+        `select * from coupons where merchant_id = ? and livemode = ? and code = ?`,
+        [merchant.id, merchant.livemode, code],
+      );
       if (!row) throw new InvalidRequestError('resource_missing', `No such coupon: '${code}'`, param);
       const coupon = toCoupon(row);
-      if (coupon.expiresAt && coupon.expiresAt.getTime() <= Date.now()) throw new InvalidRequestError('coupon_expired', `The coupon '${code}' expired on ${coupon.expiresAt.toISOString()}.`, param);
+      if (coupon.expiresAt && coupon.expiresAt.getTime() <= Date.now())
+        throw new InvalidRequestError(
+          'coupon_expired',
+          `The coupon '${code}' expired on ${coupon.expiresAt.toISOString()}.`,
+          param,
+        );
       if (coupon.maxRedemptions !== null && coupon.timesRedeemed >= coupon.maxRedemptions) {
-        throw new InvalidRequestError('coupon_used_up', `The coupon '${code}' has been redeemed the ${coupon.maxRedemptions} times it allows.`, param);
+        throw new InvalidRequestError(
+          'coupon_used_up',
+          `The coupon '${code}' has been redeemed the ${coupon.maxRedemptions} times it allows.`,
+          param,
+        );
       }
       return coupon;
     },
@@ -128,7 +176,15 @@ export function createPricingService(deps: ApiDeps) {
 export type PricingService = ReturnType<typeof createPricingService>;
 
 export function taxRateObject(rate: TaxRate, livemode: boolean) {
-  return { id: rate.id, object: 'tax_rate', display_name: rate.displayName, percentage: rate.percentage, inclusive: rate.inclusive, livemode, created_at: rate.createdAt.toISOString() };
+  return {
+    id: rate.id,
+    object: 'tax_rate',
+    display_name: rate.displayName,
+    percentage: rate.percentage,
+    inclusive: rate.inclusive,
+    livemode,
+    created_at: rate.createdAt.toISOString(),
+  };
 }
 
 export function couponObject(coupon: Coupon, livemode: boolean) {

@@ -11,7 +11,10 @@ const runSchema = z.strictObject({ provider_account: accountId, date: z.iso.date
 const runsQuerySchema = z.strictObject({ limit: listQuerySchema.limit, provider_account: accountId.optional() });
 const discrepanciesQuerySchema = z.strictObject({
   limit: listQuerySchema.limit,
-  starting_after: z.string().regex(/^\d{1,18}$/, 'must be a discrepancy id').optional(),
+  starting_after: z
+    .string()
+    .regex(/^\d{1,18}$/, 'must be a discrepancy id')
+    .optional(),
   provider_account: accountId.optional(),
   merchant: z.string().startsWith('mer_').max(64).optional(),
   date: z.iso.date().optional(),
@@ -80,7 +83,12 @@ export function reconciliationRoutes(reconciliation: ReconciliationService): Rou
     const params = parse(runSchema, req.body);
     const summary = await reconciliation.run(params.provider_account, params.date);
     if (!summary) {
-      await sendJson(req, res, 202, { object: 'reconciliation_run', provider_account: params.provider_account, date: params.date, status: 'running' });
+      await sendJson(req, res, 202, {
+        object: 'reconciliation_run',
+        provider_account: params.provider_account,
+        date: params.date,
+        status: 'running',
+      });
       return;
     }
     await sendJson(req, res, 200, summaryObject(summary));
@@ -89,13 +97,23 @@ export function reconciliationRoutes(reconciliation: ReconciliationService): Rou
   router.get('/reconciliation_runs', async (req: Request, res: Response) => {
     const query = parse(runsQuerySchema, req.query, 'query');
     const rows = await reconciliation.runs(query);
-    await sendJson(req, res, 200, { object: 'list', data: rows.map(runObject), has_more: false, url: '/v1/admin/reconciliation_runs' });
+    await sendJson(req, res, 200, {
+      object: 'list',
+      data: rows.map(runObject),
+      has_more: false,
+      url: '/v1/admin/reconciliation_runs',
+    });
   });
 
   router.get('/reconciliation_discrepancies', async (req: Request, res: Response) => {
     const query = parse(discrepanciesQuerySchema, req.query, 'query');
     const { data, hasMore } = await reconciliation.discrepancies(query);
-    await sendJson(req, res, 200, { object: 'list', data: data.map(discrepancyObject), has_more: hasMore, url: '/v1/admin/reconciliation_discrepancies' });
+    await sendJson(req, res, 200, {
+      object: 'list',
+      data: data.map(discrepancyObject),
+      has_more: hasMore,
+      url: '/v1/admin/reconciliation_discrepancies',
+    });
   });
 
   return router;

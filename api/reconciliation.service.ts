@@ -58,7 +58,12 @@ export function createReconciliationService(deps: ApiDeps) {
     /** Reconciles one account's day now (the schedule does it daily); null when it is still running after a minute. */
     async run(providerAccountId: string, date: string): Promise<ReconciliationSummary | null> {
       const account = await em().findOne(ProviderAccountSchema, { id: providerAccountId });
-      if (!account) throw new InvalidRequestError('resource_missing', `No such provider account: '${providerAccountId}'`, 'provider_account');
+      if (!account)
+        throw new InvalidRequestError(
+          'resource_missing',
+          `No such provider account: '${providerAccountId}'`,
+          'provider_account',
+        );
       let handle;
       try {
         handle = await deps.temporal.workflow.start<typeof reconciliationWorkflow>('reconciliationWorkflow', {
@@ -72,7 +77,11 @@ export function createReconciliationService(deps: ApiDeps) {
           ],
         });
       } catch (error) {
-        if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ConflictError('reconciliation_running', `The ${date} statement of ${providerAccountId} is being reconciled already.`);
+        if (error instanceof WorkflowExecutionAlreadyStartedError)
+          throw new ConflictError(
+            'reconciliation_running',
+            `The ${date} statement of ${providerAccountId} is being reconciled already.`,
+          );
         throw error;
       }
       let timer: NodeJS.Timeout | undefined;
@@ -104,11 +113,16 @@ export function createReconciliationService(deps: ApiDeps) {
             and (?::bigint is null or id < ?::bigint)
           order by id desc limit ?`,
         [
-          filter.provider_account ?? null, filter.provider_account ?? null,
-          filter.merchant ?? null, filter.merchant ?? null,
-          filter.date ?? null, filter.date ?? null,
-          filter.kind ?? null, filter.kind ?? null,
-          filter.starting_after ?? null, filter.starting_after ?? null,
+          filter.provider_account ?? null,
+          filter.provider_account ?? null,
+          filter.merchant ?? null,
+          filter.merchant ?? null,
+          filter.date ?? null,
+          filter.date ?? null,
+          filter.kind ?? null,
+          filter.kind ?? null,
+          filter.starting_after ?? null,
+          filter.starting_after ?? null,
           filter.limit + 1,
         ],
       );

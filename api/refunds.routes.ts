@@ -16,7 +16,10 @@ const createRefundSchema = z.strictObject({
 
 const listRefundsSchema = z.strictObject({
   ...listQuerySchema,
-  payment: z.string().regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id (pay_…)').optional(),
+  payment: z
+    .string()
+    .regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id (pay_…)')
+    .optional(),
   status: z.enum(REFUND_STATUSES).optional(),
 });
 
@@ -26,7 +29,8 @@ export function refundListParams(query: unknown) {
 
 export function refundId(req: Request): string {
   const id = String(req.params.id);
-  if (!/^re_[0-9A-Za-z]{1,64}$/.test(id)) throw new InvalidRequestError('parameter_invalid', `Invalid refund id: '${id}'`, 'id');
+  if (!/^re_[0-9A-Za-z]{1,64}$/.test(id))
+    throw new InvalidRequestError('parameter_invalid', `Invalid refund id: '${id}'`, 'id');
   return id;
 }
 
@@ -40,7 +44,12 @@ export function refundsRoutes(refunds: RefundsService): Router {
 
   router.get('/refunds', async (req: Request, res: Response) => {
     const { data, hasMore } = await refunds.list(merchantOf(req), refundListParams(req.query));
-    await sendJson(req, res, 200, { object: 'list', data: data.map(toRefundObject), has_more: hasMore, url: '/v1/refunds' });
+    await sendJson(req, res, 200, {
+      object: 'list',
+      data: data.map(toRefundObject),
+      has_more: hasMore,
+      url: '/v1/refunds',
+    });
   });
 
   router.get('/refunds/:id', async (req: Request, res: Response) => {

@@ -5,7 +5,13 @@ import type { RefundDraft, RefundRecord, RefundStatus } from '../domain/refund';
 import { latePaymentRefundDraft, newRefundDraft } from '../domain/refund-draft';
 import { PaymentSchema, RefundSchema } from '../db/entities';
 import { refundWorkflowId } from '../temporal/config';
-import { REFUND_FAILURE_TYPES, cancelRefundUpdate, createRefundUpdate, retryRefundUpdate, type RefundWorkflowInput } from '../workflows/messages';
+import {
+  REFUND_FAILURE_TYPES,
+  cancelRefundUpdate,
+  createRefundUpdate,
+  retryRefundUpdate,
+  type RefundWorkflowInput,
+} from '../workflows/messages';
 import type { refundWorkflow } from '../workflows/refund.workflow';
 import type { ApiDeps } from './deps';
 import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';
@@ -47,20 +53,32 @@ export function createRefundsService(deps: ApiDeps) {
       return await find(merchant, id);
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
-      throw new AppError('api_error', 'refund_creation_pending', `Refund ${id} is still being created. Retrieve it with GET /v1/refunds/${id}.`, null, { status: 503 });
+      throw new AppError(
+        'api_error',
+        'refund_creation_pending',
+        `Refund ${id} is still being created. Retrieve it with GET /v1/refunds/${id}.`,
+        null,
+        { status: 503 },
+      );
     }
   }
 
   /** Starts the refund's workflow and waits (a while) for the provider's first answer. */
   async function start(draft: RefundDraft): Promise<void> {
-    const input: RefundWorkflowInput = { draft, timeScale: deps.config.timeScale, attentionAfterSeconds: deps.config.refundAttentionAfterSeconds };
+    const input: RefundWorkflowInput = {
+      draft,
+      timeScale: deps.config.timeScale,
+      attentionAfterSeconds: deps.config.refundAttentionAfterSeconds,
+    };
     const operation = new WithStartWorkflowOperation<typeof refundWorkflow>('refundWorkflow', {
       workflowId: refundWorkflowId(draft.id),
       taskQueue: deps.temporalSettings.taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'FAIL',
     });
-    const answered = deps.temporal.workflow.executeUpdateWithStart(createRefundUpdate, { startWorkflowOperation: operation });
+    const answered = deps.temporal.workflow.executeUpdateWithStart(createRefundUpdate, {
+      startWorkflowOperation: operation,
+    });
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<'waited'>((resolve) => {
       timer = setTimeout(() => resolve('waited'), FIRST_ANSWER_WAIT_MS);
@@ -81,10 +99,24 @@ export function createRefundsService(deps: ApiDeps) {
     find,
 
     async create(merchant: Merchant, params: CreateRefundParams): Promise<RefundRecord> {
-      const payment = await em().findOne(PaymentSchema, { id: params.payment, merchantId: merchant.id, livemode: merchant.livemode });
-      if (!payment) throw new InvalidRequestError('resource_missing', `No such payment: '${params.payment}'`, 'payment');
-      if (payment.status !== 'succeeded') throw notRefundable(`This payment is ${payment.status}; only a succeeded payment can be refunded.`);
-      const draft = newRefundDraft({ merchantId: merchant.id, livemode: merchant.livemode, paymentId: payment.id, origin: 'merchant', amountMinor: params.amount ?? null, reason: params.reason ?? null, metadata: params.metadata });
+      const payment = await em().findOne(PaymentSchema, {
+        id: params.payment,
+        merchantId: merchant.id,
+        livemode: merchant.livemode,
+      });
+      if (!payment)
+        throw new InvalidRequestError('resource_missing', `No such payment: '${params.payment}'`, 'payment');
+      if (payment.status !== 'succeeded')
+        throw notRefundable(`This payment is ${payment.status}; only a succeeded payment can be refunded.`);
+      const draft = newRefundDraft({
+        merchantId: merchant.id,
+        livemode: merchant.livemode,
+        paymentId: payment.id,
+        origin: 'merchant',
+        amountMinor: params.amount ?? null,
+        reason: params.reason ?? null,
+        metadata: params.metadata,
+      });
       await start(draft);
       return findStarted(merchant, draft.id);
     },
@@ -105,48 +137,76 @@ export function createRefundsService(deps: ApiDeps) {
       return findStarted(null, draft.id);
     },
 
-    async list(merchant: Merchant | null, params: ListRefundsParams): Promise<{ data: RefundRecord[]; hasMore: boolean }> {
+    async list(
+      merchant: Merchant | null,
+      params: ListRefundsParams,
+    ): Promise<{ data: RefundRecord[]; hasMore: boolean }> {
       const qb = em().createQueryBuilder(RefundSchema, 'r');
       if (merchant) qb.where({ merchantId: merchant.id, livemode: merchant.livemode });
       if (params.payment) qb.andWhere({ paymentId: params.payment });
       if (params.status) qb.andWhere({ status: params.status });
       if (params.starting_after) {
         const cursor = await find(merchant, params.starting_after).catch(() => {
-          throw new InvalidRequestError('resource_missing', `No such refund: '${params.starting_after}'`, 'starting_after');
+          throw new InvalidRequestError(
+            'resource_missing',
+            `No such refund: '${params.starting_after}'`,
+            'starting_after',
+          );
         });
-        qb.andWhere({ $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] });
+        qb.andWhere({
+          $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }],
+        });
       }
-      const rows = await qb.orderBy({ createdAt: 'desc', id: 'desc' }).limit(params.limit + 1).getResultList();
+      const rows = await qb
+        .orderBy({ createdAt: 'desc', id: 'desc' })
+        .limit(params.limit + 1)
+        .getResultList();
       return { data: rows.slice(0, params.limit), hasMore: rows.length > params.limit };
     },
 
     /** An admin asks the provider again for a refund that requires attention. */
     async retry(id: string, audit: { requestId: string }): Promise<RefundRecord> {
       const refund = await find(null, id);
-      if (refund.status !== 'requires_attention') throw new ConflictError('refund_not_retryable', `This refund is ${refund.status}; only a refund that requires attention can be retried.`);
+      if (refund.status !== 'requires_attention')
+        throw new ConflictError(
+          'refund_not_retryable',
+          `This refund is ${refund.status}; only a refund that requires attention can be retried.`,
+        );
       try {
         await deps.temporal.workflow.getHandle(refundWorkflowId(id)).executeUpdate(retryRefundUpdate);
       } catch (error) {
         const cause = error instanceof WorkflowUpdateFailedError ? error.cause : null;
-        if (cause instanceof ApplicationFailure && cause.type === REFUND_FAILURE_TYPES.notRetryable) throw new ConflictError('refund_not_retryable', cause.message);
+        if (cause instanceof ApplicationFailure && cause.type === REFUND_FAILURE_TYPES.notRetryable)
+          throw new ConflictError('refund_not_retryable', cause.message);
         throw error;
       }
-      await em().execute(`insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'refund.retried', ?, '{}', ?)`, [id, audit.requestId]);
+      await em().execute(
+        `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'refund.retried', ?, '{}', ?)`,
+        [id, audit.requestId],
+      );
       return find(null, id);
     },
 
     /** An admin gives up on a refund that requires attention and that the provider never took. */
     async cancel(id: string, audit: { requestId: string }): Promise<RefundRecord> {
       const refund = await find(null, id);
-      if (refund.status !== 'requires_attention') throw new ConflictError('refund_not_cancelable', `This refund is ${refund.status}; only a refund that requires attention can be canceled.`);
+      if (refund.status !== 'requires_attention')
+        throw new ConflictError(
+          'refund_not_cancelable',
+          `This refund is ${refund.status}; only a refund that requires attention can be canceled.`,
+        );
       try {
         await deps.temporal.workflow.getHandle(refundWorkflowId(id)).executeUpdate(cancelRefundUpdate);
       } catch (error) {
         const cause = error instanceof WorkflowUpdateFailedError ? error.cause : null;
-        if (cause instanceof ApplicationFailure && cause.type === REFUND_FAILURE_TYPES.notCancelable) throw new ConflictError('refund_not_cancelable', cause.message);
+        if (cause instanceof ApplicationFailure && cause.type === REFUND_FAILURE_TYPES.notCancelable)
+          throw new ConflictError('refund_not_cancelable', cause.message);
         throw error;
       }
-      await em().execute(`insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'refund.canceled', ?, '{}', ?)`, [id, audit.requestId]);
+      await em().execute(
+        `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'refund.canceled', ?, '{}', ?)`,
+        [id, audit.requestId],
+      );
       return find(null, id);
     },
   };
@@ -168,7 +228,13 @@ function refundRefusal(error: unknown, requested: number | null): AppError | nul
     case REFUND_FAILURE_TYPES.paymentNotRefundable:
       return notRefundable(cause.message);
     case REFUND_FAILURE_TYPES.notOpened:
-      return new AppError('api_error', 'refund_not_stored', 'The refund could not be stored; nothing was refunded. Retrying may help.', null, { status: 503 });
+      return new AppError(
+        'api_error',
+        'refund_not_stored',
+        'The refund could not be stored; nothing was refunded. Retrying may help.',
+        null,
+        { status: 503 },
+      );
     default:
       return null;
   }

@@ -2,7 +2,11 @@ import { z } from 'zod';
 import { InvalidRequestError } from './errors';
 import { metadataSchema, parse } from './validation';
 
-const schema = z.strictObject({ amount: z.number().int().positive(), metadata: metadataSchema.optional(), items: z.array(z.strictObject({ quantity: z.number().int() })).optional() });
+const schema = z.strictObject({
+  amount: z.number().int().positive(),
+  metadata: metadataSchema.optional(),
+  items: z.array(z.strictObject({ quantity: z.number().int() })).optional(),
+});
 
 function errorOf(input: unknown): InvalidRequestError {
   try {
@@ -33,7 +37,9 @@ describe('request validation names the failing field', () => {
   });
 
   test('a nested field uses bracket notation', () => {
-    expect(errorOf({ amount: 1, items: [{ quantity: 1 }, { quantity: 'x' }] })).toMatchObject({ param: 'items[1][quantity]' });
+    expect(errorOf({ amount: 1, items: [{ quantity: 1 }, { quantity: 'x' }] })).toMatchObject({
+      param: 'items[1][quantity]',
+    });
     expect(errorOf({ amount: 1, metadata: { order: 42 } })).toMatchObject({ param: 'metadata[order]' });
   });
 

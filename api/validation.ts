@@ -6,7 +6,10 @@ import { InvalidRequestError } from './errors';
  * wants it (`metadata[order]`, `line_items[0][quantity]`).
  */
 export function parse<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query' = 'body'): z.infer<S> {
-  if (where === 'body' && (input === undefined || input === null || typeof input !== 'object' || Array.isArray(input))) {
+  if (
+    where === 'body' &&
+    (input === undefined || input === null || typeof input !== 'object' || Array.isArray(input))
+  ) {
     throw new InvalidRequestError('invalid_body', 'The request body must be a JSON object.');
   }
   const result = schema.safeParse(input, { reportInput: true });

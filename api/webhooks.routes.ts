@@ -18,14 +18,18 @@ const createWebhookEndpointSchema = z.strictObject({
     .array(z.enum([...EVENT_TYPES, '*']))
     .min(1, 'at least one event type, or "*"')
     .max(EVENT_TYPES.length + 1)
-    .refine((types) => !types.includes('*') || types.every((type) => type === '*'), '"*" already includes every type; send it alone'),
+    .refine(
+      (types) => !types.includes('*') || types.every((type) => type === '*'),
+      '"*" already includes every type; send it alone',
+    ),
   description: z.string().max(256).optional(),
   metadata: metadataSchema.default({}),
 });
 
 export function webhookEndpointId(req: Request): string {
   const id = String(req.params.id);
-  if (!/^we_[0-9A-Za-z]{1,64}$/.test(id)) throw new InvalidRequestError('parameter_invalid', `Invalid webhook endpoint id: '${id}'`, 'id');
+  if (!/^we_[0-9A-Za-z]{1,64}$/.test(id))
+    throw new InvalidRequestError('parameter_invalid', `Invalid webhook endpoint id: '${id}'`, 'id');
   return id;
 }
 
@@ -41,11 +45,21 @@ export function webhooksRoutes(webhooks: WebhooksService): Router {
   router.get('/webhook_endpoints', async (req: Request, res: Response) => {
     const query = parse(z.strictObject(listQuerySchema), req.query, 'query');
     const { data, hasMore } = await webhooks.list(merchantOf(req), query);
-    await sendJson(req, res, 200, { object: 'list', data: data.map(toWebhookEndpointObject), has_more: hasMore, url: '/v1/webhook_endpoints' });
+    await sendJson(req, res, 200, {
+      object: 'list',
+      data: data.map(toWebhookEndpointObject),
+      has_more: hasMore,
+      url: '/v1/webhook_endpoints',
+    });
   });
 
   router.get('/webhook_endpoints/:id', async (req: Request, res: Response) => {
-    await sendJson(req, res, 200, toWebhookEndpointObject(await webhooks.find(merchantOf(req), webhookEndpointId(req))));
+    await sendJson(
+      req,
+      res,
+      200,
+      toWebhookEndpointObject(await webhooks.find(merchantOf(req), webhookEndpointId(req))),
+    );
   });
 
   router.delete('/webhook_endpoints/:id', async (req: Request, res: Response) => {

@@ -1,5 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { WebhookAttemptSchema, WebhookDeliverySchema, WebhookEndpointSchema, type EventRow, type WebhookAttemptRow, type WebhookDeliveryRow, type WebhookEndpointRow } from '../db/entities';
+import {
+  WebhookAttemptSchema,
+  WebhookDeliverySchema,
+  WebhookEndpointSchema,
+  type EventRow,
+  type WebhookAttemptRow,
+  type WebhookDeliveryRow,
+  type WebhookEndpointRow,
+} from '../db/entities';
 import { newWebhookSecret } from '../db/webhook-secrets';
 import type { EventType } from '../domain/events';
 import { newId } from '../domain/ids';
@@ -31,7 +39,12 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
 
   /** Deleted endpoints are gone for the merchant: 404, like another merchant's. */
   async function find(merchant: Merchant, id: string, param = 'id'): Promise<WebhookEndpointRow> {
-    const endpoint = await em().findOne(WebhookEndpointSchema, { id, merchantId: merchant.id, livemode: merchant.livemode, deletedAt: null });
+    const endpoint = await em().findOne(WebhookEndpointSchema, {
+      id,
+      merchantId: merchant.id,
+      livemode: merchant.livemode,
+      deletedAt: null,
+    });
     if (!endpoint) throw new NotFoundError('webhook endpoint', id, param);
     return endpoint;
   }
@@ -42,12 +55,20 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
 
   async function deliveriesOf(event: EventRow, webhookEndpointIds?: string[]): Promise<DeliveryWithAttempts[]> {
     if (webhookEndpointIds?.length === 0) return [];
-    const where = webhookEndpointIds ? { eventId: event.id, webhookEndpointId: { $in: webhookEndpointIds } } : { eventId: event.id };
-    const deliveries = await em().find(WebhookDeliverySchema, where, { orderBy: { createdAt: 'desc', webhookEndpointId: 'desc' } });
+    const where = webhookEndpointIds
+      ? { eventId: event.id, webhookEndpointId: { $in: webhookEndpointIds } }
+      : { eventId: event.id };
+    const deliveries = await em().find(WebhookDeliverySchema, where, {
+      orderBy: { createdAt: 'desc', webhookEndpointId: 'desc' },
+    });
     if (deliveries.length === 0) return [];
     const ids = deliveries.map((delivery) => delivery.webhookEndpointId);
     const endpoints = await em().find(WebhookEndpointSchema, { id: { $in: ids } });
-    const attempts = await em().find(WebhookAttemptSchema, { eventId: event.id, webhookEndpointId: { $in: ids } }, { orderBy: { number: 'asc' } });
+    const attempts = await em().find(
+      WebhookAttemptSchema,
+      { eventId: event.id, webhookEndpointId: { $in: ids } },
+      { orderBy: { number: 'asc' } },
+    );
     const urls = new Map(endpoints.map((endpoint) => [endpoint.id, endpoint.url]));
     return deliveries.map((delivery) => ({
       delivery,
@@ -60,7 +81,10 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
     find,
 
     /** Creates an endpoint; the `whsec_…` secret is returned here only, and stored sealed. */
-    async create(merchant: Merchant, params: CreateWebhookEndpointParams): Promise<{ endpoint: WebhookEndpointRow; secret: string }> {
+    async create(
+      merchant: Merchant,
+      params: CreateWebhookEndpointParams,
+    ): Promise<{ endpoint: WebhookEndpointRow; secret: string }> {
       // Live events carry real payments: they travel encrypted. Test mode may use http (a laptop, a tunnel).
       if (merchant.livemode && new URL(params.url).protocol !== 'https:') {
         throw new InvalidRequestError('url_insecure', 'Live mode webhook endpoints must use https.', 'url');
@@ -82,22 +106,40 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
       return { endpoint, secret };
     },
 
-    async list(merchant: Merchant, params: { limit: number; starting_after?: string }): Promise<{ data: WebhookEndpointRow[]; hasMore: boolean }> {
-      const qb = em().createQueryBuilder(WebhookEndpointSchema, 'w').where({ merchantId: merchant.id, livemode: merchant.livemode, deletedAt: null });
+    async list(
+      merchant: Merchant,
+      params: { limit: number; starting_after?: string },
+    ): Promise<{ data: WebhookEndpointRow[]; hasMore: boolean }> {
+      const qb = em()
+        .createQueryBuilder(WebhookEndpointSchema, 'w')
+        .where({ merchantId: merchant.id, livemode: merchant.livemode, deletedAt: null });
       if (params.starting_after) {
         const cursor = await find(merchant, params.starting_after).catch(() => {
-          throw new InvalidRequestError('resource_missing', `No such webhook endpoint: '${params.starting_after}'`, 'starting_after');
+          throw new InvalidRequestError(
+            'resource_missing',
+            `No such webhook endpoint: '${params.starting_after}'`,
+            'starting_after',
+          );
         });
-        qb.andWhere({ $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }] });
+        qb.andWhere({
+          $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }],
+        });
       }
-      const rows = await qb.orderBy({ createdAt: 'desc', id: 'desc' }).limit(params.limit + 1).getResultList();
+      const rows = await qb
+        .orderBy({ createdAt: 'desc', id: 'desc' })
+        .limit(params.limit + 1)
+        .getResultList();
       return { data: rows.slice(0, params.limit), hasMore: rows.length > params.limit };
     },
 
     /** Deletes an endpoint: it gets no new deliveries, and running ones stop before their next attempt. */
     async delete(merchant: Merchant, id: string): Promise<WebhookEndpointRow> {
       const endpoint = await find(merchant, id);
-      const deleted = await em().nativeUpdate(WebhookEndpointSchema, { id, deletedAt: null }, { deletedAt: new Date() });
+      const deleted = await em().nativeUpdate(
+        WebhookEndpointSchema,
+        { id, deletedAt: null },
+        { deletedAt: new Date() },
+      );
       if (deleted === 0) throw new NotFoundError('webhook endpoint', id);
       return endpoint;
     },
@@ -117,16 +159,27 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
       if (webhookEndpointId) {
         const endpoint = await find(merchant, webhookEndpointId, 'webhook_endpoint');
         if (!subscribed(endpoint, event.type)) {
-          throw new InvalidRequestError('webhook_endpoint_not_subscribed', `The webhook endpoint ${endpoint.id} does not listen to ${event.type} events.`, 'webhook_endpoint');
+          throw new InvalidRequestError(
+            'webhook_endpoint_not_subscribed',
+            `The webhook endpoint ${endpoint.id} does not listen to ${event.type} events.`,
+            'webhook_endpoint',
+          );
         }
         endpoints = [endpoint];
       } else {
-        const all = await em().find(WebhookEndpointSchema, { merchantId: merchant.id, livemode: merchant.livemode, deletedAt: null }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+        const all = await em().find(
+          WebhookEndpointSchema,
+          { merchantId: merchant.id, livemode: merchant.livemode, deletedAt: null },
+          { orderBy: { createdAt: 'asc', id: 'asc' } },
+        );
         endpoints = all.filter((endpoint) => subscribed(endpoint, event.type));
       }
       for (const endpoint of endpoints) {
         // So that the answer already lists the delivery; the workflow would create it too.
-        await em().execute(`insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`, [event.id, endpoint.id]);
+        await em().execute(
+          `insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`,
+          [event.id, endpoint.id],
+        );
         await deps.temporal.workflow.signalWithStart<typeof webhookDeliveryWorkflow, []>('webhookDeliveryWorkflow', {
           workflowId: webhookDeliveryWorkflowId(event.id, endpoint.id),
           taskQueue: deps.temporalSettings.taskQueue,
@@ -136,7 +189,10 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
         });
       }
-      return deliveriesOf(event, endpoints.map((endpoint) => endpoint.id));
+      return deliveriesOf(
+        event,
+        endpoints.map((endpoint) => endpoint.id),
+      );
     },
   };
 }

@@ -34,8 +34,16 @@ const PAYMENTS = Number(process.env.BENCH_PAYMENTS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const REFUNDS = Number(process.env.BENCH_REFUNDS ?? 100);
 
-async function post(url: string, token: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function post(
+  url: string,
+  token: string,
+  body: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
@@ -47,12 +55,19 @@ function percentile(sorted: number[], p: number): number {
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 async function newMerchant(): Promise<string> {
-  const { status, json } = await post(`${stack.api_url}/v1/admin/merchants`, stack.admin_token, { name: `Bench ${Date.now()}` });
+  const { status, json } = await post(`${stack.api_url}/v1/admin/merchants`, stack.admin_token, {
+    name: `Bench ${Date.now()}`,
+  });
   if (status !== 201) throw new Error(`could not create a merchant: ${status} ${JSON.stringify(json)}`);
   return json.test_secret_key as string;
 }
 
-const paymentBody = (i: number) => ({ amount: 100 + (i % 900), currency: 'CNY', channel: 'alipay_qr', description: `Bench ${i}` });
+const paymentBody = (i: number) => ({
+  amount: 100 + (i % 900),
+  currency: 'CNY',
+  channel: 'alipay_qr',
+  description: `Bench ${i}`,
+});
 
 async function createLatency(): Promise<Record<string, unknown>> {
   const key = await newMerchant();
@@ -84,7 +99,12 @@ async function createLatency(): Promise<Record<string, unknown>> {
     requests: total,
     errors,
     achieved_rate_per_second: round(total / ((performance.now() - started) / 1000)),
-    latency_ms: { p50: round(percentile(latencies, 50)), p90: round(percentile(latencies, 90)), p99: round(percentile(latencies, 99)), max: round(latencies[latencies.length - 1] ?? Number.NaN) },
+    latency_ms: {
+      p50: round(percentile(latencies, 50)),
+      p90: round(percentile(latencies, 90)),
+      p99: round(percentile(latencies, 99)),
+      max: round(latencies[latencies.length - 1] ?? Number.NaN),
+    },
   };
 }
 
@@ -93,7 +113,10 @@ async function succeededPayments(key: string): Promise<{ id: string; succeeded_a
   const all: { id: string; succeeded_at: string }[] = [];
   let after = '';
   for (;;) {
-    const response = await fetch(`${stack.api_url}/v1/payments?status=succeeded&limit=100${after ? `&starting_after=${after}` : ''}`, { headers: { authorization: `Bearer ${key}` } });
+    const response = await fetch(
+      `${stack.api_url}/v1/payments?status=succeeded&limit=100${after ? `&starting_after=${after}` : ''}`,
+      { headers: { authorization: `Bearer ${key}` } },
+    );
     const page = (await response.json()) as { data: { id: string; succeeded_at: string }[]; has_more: boolean };
     all.push(...page.data);
     if (!page.has_more || page.data.length === 0) return all;
@@ -147,13 +170,21 @@ async function throughput(): Promise<Record<string, unknown>> {
 
 const latencySummary = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
-  return { count: sorted.length, p50: round(percentile(sorted, 50)), p90: round(percentile(sorted, 90)), p99: round(percentile(sorted, 99)), max: round(sorted[sorted.length - 1] ?? Number.NaN) };
+  return {
+    count: sorted.length,
+    p50: round(percentile(sorted, 50)),
+    p90: round(percentile(sorted, 90)),
+    p99: round(percentile(sorted, 99)),
+    max: round(sorted[sorted.length - 1] ?? Number.NaN),
+  };
 };
 
 /** Has the sandbox pay every Alipay trade of the merchant (learning its app id from a first trade). */
 async function autoPayAlipay(key: string): Promise<void> {
   const probe = await post(`${stack.api_url}/v1/payments`, key, paymentBody(0));
-  const trade = (await (await fetch(`${stack.sandbox_url}/_control/trades/alipay/${probe.json.out_trade_no}`)).json()) as { app_id: string };
+  const trade = (await (
+    await fetch(`${stack.sandbox_url}/_control/trades/alipay/${probe.json.out_trade_no}`)
+  ).json()) as { app_id: string };
   const fault = await fetch(`${stack.sandbox_url}/_control/faults`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -167,9 +198,11 @@ async function paidPayments(count: number): Promise<{ key: string; ids: string[]
   const key = await newMerchant();
   await autoPayAlipay(key);
   const ids: string[] = [];
-  for (let i = 0; i < count; i++) ids.push((await post(`${stack.api_url}/v1/payments`, key, paymentBody(i))).json.id as string);
+  for (let i = 0; i < count; i++)
+    ids.push((await post(`${stack.api_url}/v1/payments`, key, paymentBody(i))).json.id as string);
   const deadline = Date.now() + 120_000;
-  while ((await succeededPayments(key)).filter((p) => ids.includes(p.id)).length < ids.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+  while ((await succeededPayments(key)).filter((p) => ids.includes(p.id)).length < ids.length && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 250));
   return { key, ids };
 }
 
@@ -201,7 +234,9 @@ async function refunds(): Promise<Record<string, unknown>> {
     }),
   );
   // 20 refunds of one payment at once: a tenth of the amount each, so every one fits.
-  const payment = (await (await fetch(`${stack.api_url}/v1/payments/${contended}`, { headers: { authorization: `Bearer ${key}` } })).json()) as { amount: number };
+  const payment = (await (
+    await fetch(`${stack.api_url}/v1/payments/${contended}`, { headers: { authorization: `Bearer ${key}` } })
+  ).json()) as { amount: number };
   const share = Math.floor(payment.amount / 20);
   const burst: number[] = [];
   const t0 = performance.now();
@@ -219,7 +254,11 @@ async function refunds(): Promise<Record<string, unknown>> {
     concurrency: Math.min(CONCURRENCY, 8),
     outcomes: statuses,
     create_latency_ms: latencySummary(latencies),
-    twenty_at_once_on_one_payment: { accepted: answers.filter((s) => s === 201).length, wall_ms: round(performance.now() - t0), latency_ms: latencySummary(burst) },
+    twenty_at_once_on_one_payment: {
+      accepted: answers.filter((s) => s === 201).length,
+      wall_ms: round(performance.now() - t0),
+      latency_ms: latencySummary(burst),
+    },
   };
 }
 
@@ -238,7 +277,10 @@ async function webhooks(): Promise<Record<string, unknown>> {
   try {
     const key = await newMerchant();
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
-    const endpoint = await post(`${stack.api_url}/v1/webhook_endpoints`, key, { url, enabled_events: ['payment.succeeded'] });
+    const endpoint = await post(`${stack.api_url}/v1/webhook_endpoints`, key, {
+      url,
+      enabled_events: ['payment.succeeded'],
+    });
     if (endpoint.status !== 201) throw new Error(`could not register the endpoint: ${endpoint.status}`);
     const count = Math.min(PAYMENTS, 100);
     await autoPayAlipay(key);
@@ -261,7 +303,12 @@ async function main(): Promise<void> {
   const result = {
     benchmark: 'payments-end-to-end',
     at: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, memory_gib: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      cpu_model: os.cpus()[0]?.model,
+      memory_gib: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
     create_latency: await createLatency(),
     throughput: await throughput(),
     refunds: await refunds(),

@@ -13,7 +13,11 @@ try {
   const stackFile = path.join(root, '.tongbao', 'bench', 'bench-stack.json');
   const { stop: _stop, ...info } = stack;
   writeFileSync(stackFile, JSON.stringify(info, null, 2));
-  status = spawnSync(process.execPath, [path.join(root, 'dist', 'bench', 'payments.bench.js'), stackFile], { stdio: 'inherit', cwd: root }).status ?? 1;
+  status =
+    spawnSync(process.execPath, [path.join(root, 'dist', 'bench', 'payments.bench.js'), stackFile], {
+      stdio: 'inherit',
+      cwd: root,
+    }).status ?? 1;
 } finally {
   await stack.stop();
 }

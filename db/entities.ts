@@ -265,4 +265,15 @@ export const WebhookAttemptSchema = new EntitySchema<WebhookAttemptRow>({
   },
 });
 
-export const ALL_SCHEMAS = [MerchantSchema, ApiKeySchema, ProviderAccountSchema, ChannelRouteSchema, PaymentSchema, RefundSchema, EventSchema, WebhookEndpointSchema, WebhookDeliverySchema, WebhookAttemptSchema];
+export const ALL_SCHEMAS = [
+  MerchantSchema,
+  ApiKeySchema,
+  ProviderAccountSchema,
+  ChannelRouteSchema,
+  PaymentSchema,
+  RefundSchema,
+  EventSchema,
+  WebhookEndpointSchema,
+  WebhookDeliverySchema,
+  WebhookAttemptSchema,
+];

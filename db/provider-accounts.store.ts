@@ -4,7 +4,11 @@ import { ProviderAccountSchema, type ProviderAccountRow } from './entities';
 import type { SecretBox } from './secret-box';
 
 /** Loads a provider account and decrypts its credentials; only activities and the notify endpoint need them. */
-export async function loadProviderAccount(em: EntityManager, secretBox: SecretBox, id: string): Promise<ProviderAccount | null> {
+export async function loadProviderAccount(
+  em: EntityManager,
+  secretBox: SecretBox,
+  id: string,
+): Promise<ProviderAccount | null> {
   const row = await em.findOne(ProviderAccountSchema, { id });
   return row ? decryptAccount(row, secretBox) : null;
 }

@@ -25,6 +25,7 @@ export function openWebhookSecret(secretBox: SecretBox, sealed: string, webhookE
   } catch {
     throw new WebhookSecretUnreadableError(webhookEndpointId);
   }
-  if (typeof secret !== 'string' || !secret.startsWith('whsec_')) throw new WebhookSecretUnreadableError(webhookEndpointId);
+  if (typeof secret !== 'string' || !secret.startsWith('whsec_'))
+    throw new WebhookSecretUnreadableError(webhookEndpointId);
   return secret;
 }

@@ -1,12 +1,21 @@
 import { computeCheckoutTotals, percentageInMillionths, type LineInput } from './checkout-totals';
 
-const line = (quantity: number, unitAmount: number, taxRate: LineInput['taxRate'] = null): LineInput => ({ quantity, unitAmount, taxRate });
+const line = (quantity: number, unitAmount: number, taxRate: LineInput['taxRate'] = null): LineInput => ({
+  quantity,
+  unitAmount,
+  taxRate,
+});
 const vat13 = { percentage: 13, inclusive: false };
 const vat13Inclusive = { percentage: 13, inclusive: true };
 
 describe('checkout totals', () => {
   test('without tax or coupon the total is the sum of the lines', () => {
-    expect(computeCheckoutTotals([line(2, 1500), line(1, 999)], null)).toMatchObject({ amountSubtotal: 3999, amountDiscount: 0, amountTax: 0, amountTotal: 3999 });
+    expect(computeCheckoutTotals([line(2, 1500), line(1, 999)], null)).toMatchObject({
+      amountSubtotal: 3999,
+      amountDiscount: 0,
+      amountTax: 0,
+      amountTotal: 3999,
+    });
   });
 
   test.each([
@@ -34,7 +43,10 @@ describe('checkout totals', () => {
 
   test('a percentage coupon comes off each line, rounded per line, before tax', () => {
     // 333 × 15% = 49.95 → 50 on each line; taxable 283 → 13% = 36.79 → 37
-    const totals = computeCheckoutTotals([line(1, 333, vat13), line(1, 333, vat13)], { percentOff: 15, amountOff: null });
+    const totals = computeCheckoutTotals([line(1, 333, vat13), line(1, 333, vat13)], {
+      percentOff: 15,
+      amountOff: null,
+    });
     expect(totals.lines).toEqual([
       { amountSubtotal: 333, amountDiscount: 50, amountTax: 37, amountTotal: 320 },
       { amountSubtotal: 333, amountDiscount: 50, amountTax: 37, amountTotal: 320 },

@@ -45,7 +45,12 @@ const MILLION = 1_000_000n;
 
 export function percentageInMillionths(percentage: number): bigint {
   const scaled = Math.round(percentage * 10_000);
-  if (!Number.isFinite(percentage) || percentage < 0 || percentage > 100 || Math.abs(scaled - percentage * 10_000) > 1e-6) {
+  if (
+    !Number.isFinite(percentage) ||
+    percentage < 0 ||
+    percentage > 100 ||
+    Math.abs(scaled - percentage * 10_000) > 1e-6
+  ) {
     throw new RangeError(`a percentage is 0 to 100 with at most 4 decimal places, got ${percentage}`);
   }
   return BigInt(scaled);
@@ -100,7 +105,12 @@ export function computeCheckoutTotals(lines: LineInput[], coupon: CouponTerms | 
         total = taxable + tax;
       }
     }
-    return { amountSubtotal: Number(subtotals[index]), amountDiscount: Number(discounts[index]), amountTax: Number(tax), amountTotal: Number(total) };
+    return {
+      amountSubtotal: Number(subtotals[index]),
+      amountDiscount: Number(discounts[index]),
+      amountTax: Number(tax),
+      amountTotal: Number(total),
+    };
   });
 
   const sum = (pick: (line: LineTotals) => number) => lineTotals.reduce((total, line) => total + pick(line), 0);

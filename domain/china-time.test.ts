@@ -14,6 +14,9 @@ describe('China business days', () => {
   });
 
   test('a day begins at 16:00 UTC the evening before and lasts 24 hours', () => {
-    expect(chinaDayBounds('2026-11-21')).toEqual({ start: new Date('2026-11-20T16:00:00Z'), end: new Date('2026-11-21T16:00:00Z') });
+    expect(chinaDayBounds('2026-11-21')).toEqual({
+      start: new Date('2026-11-20T16:00:00Z'),
+      end: new Date('2026-11-21T16:00:00Z'),
+    });
   });
 });

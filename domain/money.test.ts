@@ -22,11 +22,17 @@ describe('money conversions between minor units and provider decimals', () => {
     expect(fromDecimalString(decimal, 'CNY')).toBe(minor);
   });
 
-  test.each(['19.999', '-1.00', '1e3', 'abc', '', '1.2.3', '+1.00'])('"%s" is refused rather than rounded', (decimal) => {
-    expect(() => fromDecimalString(decimal, 'CNY')).toThrow(RangeError);
-  });
+  test.each(['19.999', '-1.00', '1e3', 'abc', '', '1.2.3', '+1.00'])(
+    '"%s" is refused rather than rounded',
+    (decimal) => {
+      expect(() => fromDecimalString(decimal, 'CNY')).toThrow(RangeError);
+    },
+  );
 
-  test.each([-1, 1.5, Number.NaN, Number.MAX_SAFE_INTEGER + 1])('%p minor units cannot be sent to a provider', (minor) => {
-    expect(() => toDecimalString(minor, 'CNY')).toThrow(RangeError);
-  });
+  test.each([-1, 1.5, Number.NaN, Number.MAX_SAFE_INTEGER + 1])(
+    '%p minor units cannot be sent to a provider',
+    (minor) => {
+      expect(() => toDecimalString(minor, 'CNY')).toThrow(RangeError);
+    },
+  );
 });

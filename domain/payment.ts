@@ -21,7 +21,14 @@ export function providerOf(channel: Channel): ProviderName {
   return 'unionpay';
 }
 
-export const PAYMENT_STATUSES = ['requires_action', 'processing', 'succeeded', 'failed', 'canceled', 'expired'] as const;
+export const PAYMENT_STATUSES = [
+  'requires_action',
+  'processing',
+  'succeeded',
+  'failed',
+  'canceled',
+  'expired',
+] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export const TERMINAL_PAYMENT_STATUSES: readonly PaymentStatus[] = ['succeeded', 'failed', 'canceled', 'expired'];
@@ -33,10 +40,20 @@ export function isTerminal(status: PaymentStatus): boolean {
 /** What the shopper must do next; exactly the `next_action` of API.md. */
 export type NextAction =
   | { type: 'display_qr_code'; display_qr_code: { data: string; image_svg_url: string | null } }
-  | { type: 'redirect_to_url'; redirect_to_url: { url: string; method: 'GET' | 'POST'; form: Record<string, string> | null } }
+  | {
+      type: 'redirect_to_url';
+      redirect_to_url: { url: string; method: 'GET' | 'POST'; form: Record<string, string> | null };
+    }
   | {
       type: 'wechat_jsapi';
-      wechat_jsapi: { appId: string; timeStamp: string; nonceStr: string; package: string; signType: 'RSA'; paySign: string };
+      wechat_jsapi: {
+        appId: string;
+        timeStamp: string;
+        nonceStr: string;
+        package: string;
+        signType: 'RSA';
+        paySign: string;
+      };
     };
 
 /** Everything the payment workflow needs to create a payment; fixed when the merchant asks. */

@@ -13,9 +13,9 @@ describe('the Tongbao-Signature header', () => {
   });
 
   test('signs the body as UTF-8 bytes, so Chinese descriptions verify in any language', () => {
-    expect(webhookSignatureHeader(secret, '{"id":"evt_1","object":"event","data":{"object":{"description":"茶具"}}}', t)).toBe(
-      't=1763776800,v1=1ac1cc045c0ea65a74148ef18a1346a1cddaca1c2648733230502069c6649130',
-    );
+    expect(
+      webhookSignatureHeader(secret, '{"id":"evt_1","object":"event","data":{"object":{"description":"茶具"}}}', t),
+    ).toBe('t=1763776800,v1=1ac1cc045c0ea65a74148ef18a1346a1cddaca1c2648733230502069c6649130');
   });
 
   test('a different timestamp, body or secret gives a different signature', () => {

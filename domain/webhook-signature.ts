@@ -14,7 +14,8 @@ export const EVENT_ID_HEADER = 'Tongbao-Event-Id';
  *   // → 't=1763776800,v1=5f1c…'
  */
 export function webhookSignatureHeader(secret: string, rawBody: string, timestampSeconds: number): string {
-  if (!Number.isSafeInteger(timestampSeconds) || timestampSeconds < 0) throw new RangeError('the timestamp must be whole unix seconds');
+  if (!Number.isSafeInteger(timestampSeconds) || timestampSeconds < 0)
+    throw new RangeError('the timestamp must be whole unix seconds');
   const signature = createHmac('sha256', secret).update(`${timestampSeconds}.${rawBody}`, 'utf8').digest('hex');
   return `t=${timestampSeconds},v1=${signature}`;
 }

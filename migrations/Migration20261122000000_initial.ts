@@ -156,6 +156,8 @@ export class Migration20261122000000_initial extends Migration {
   }
 
   override async down(): Promise<void> {
-    this.addSql(`drop table if exists audit_log, provider_notifications, idempotency_keys, events, refunds, payment_transitions, payments, provider_accounts, api_keys, merchants cascade;`);
+    this.addSql(
+      `drop table if exists audit_log, provider_notifications, idempotency_keys, events, refunds, payment_transitions, payments, provider_accounts, api_keys, merchants cascade;`,
+    );
   }
 }

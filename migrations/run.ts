@@ -6,7 +6,9 @@ async function main(): Promise<void> {
   const orm = await openDatabase(databaseUrl, { poolMax: 1 });
   try {
     const applied = await orm.getMigrator().up();
-    console.log(applied.length ? `migrations applied: ${applied.map((m) => m.name).join(', ')}` : 'migrations: up to date');
+    console.log(
+      applied.length ? `migrations applied: ${applied.map((m) => m.name).join(', ')}` : 'migrations: up to date',
+    );
   } finally {
     await orm.close();
   }

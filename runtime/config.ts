@@ -28,7 +28,8 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
 export function appConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const apiPort = Number(env.API_PORT ?? 8080);
   const timeScale = Number(env.TONGBAO_TIME_SCALE ?? 1);
-  if (!Number.isFinite(timeScale) || timeScale <= 0) throw new ConfigError('TONGBAO_TIME_SCALE must be a positive number');
+  if (!Number.isFinite(timeScale) || timeScale <= 0)
+    throw new ConfigError('TONGBAO_TIME_SCALE must be a positive number');
   const refundAttentionAfterSeconds = Number(env.TONGBAO_REFUND_ATTENTION_AFTER ?? 86_400);
   if (!Number.isInteger(refundAttentionAfterSeconds) || refundAttentionAfterSeconds < 60) {
     throw new ConfigError('TONGBAO_REFUND_ATTENTION_AFTER must be a whole number of seconds, at least 60');

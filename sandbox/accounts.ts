@@ -60,7 +60,12 @@ export class AccountStore {
       [provider, field, value],
     );
     if (!rows[0]) return null;
-    const account: StoredAccount<S> = { provider, accountId: rows[0].account_id, secrets: rows[0].secrets, createdAt: rows[0].created_at };
+    const account: StoredAccount<S> = {
+      provider,
+      accountId: rows[0].account_id,
+      secrets: rows[0].secrets,
+      createdAt: rows[0].created_at,
+    };
     this.bySecretField.set(cacheKey, account);
     return account;
   }

@@ -7,7 +7,11 @@ import type { TradeKey, TradeStore } from './trades';
  * the buyer pays with the outcome the `auto_pay` fault chose. A trade that was paid or closed
  * meanwhile only loses its pending auto-pay.
  */
-export async function autoPayIfDue(trades: TradeStore, simulator: Pick<ProviderSimulator, 'pay'>, key: TradeKey): Promise<void> {
+export async function autoPayIfDue(
+  trades: TradeStore,
+  simulator: Pick<ProviderSimulator, 'pay'>,
+  key: TradeKey,
+): Promise<void> {
   const trade = await trades.get(key);
   if (!trade?.autoPayAt || !trade.autoPayOutcome || trade.autoPayAt.getTime() > Date.now()) return;
   try {

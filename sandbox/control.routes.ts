@@ -53,7 +53,10 @@ export function controlRoutes(deps: ControlDependencies): Router {
       );
     }
     if (found.length > 1) {
-      throw new ControlConflictError(`several accounts have a trade ${JSON.stringify(outTradeNo)}: pass account`, 'account');
+      throw new ControlConflictError(
+        `several accounts have a trade ${JSON.stringify(outTradeNo)}: pass account`,
+        'account',
+      );
     }
     return found[0];
   };

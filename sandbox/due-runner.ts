@@ -40,11 +40,14 @@ export class DueRunner {
     if (this.stopped || at >= this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.timerAt = Number.POSITIVE_INFINITY;
-      this.wake();
-    }, clampDelay(at - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.wake();
+      },
+      clampDelay(at - Date.now()),
+    );
   }
 
   wake(): void {

@@ -3,7 +3,15 @@ import { randomToken } from '../domain/ids';
 import type { PayOutcome } from './trades';
 
 // stale_timestamp: only for providers whose notifications carry a signed timestamp (WeChat Pay).
-export const NOTIFICATION_FAULTS = ['normal', 'drop', 'duplicate', 'tamper_signature', 'tamper_amount', 'signed_wrong_amount', 'stale_timestamp'] as const;
+export const NOTIFICATION_FAULTS = [
+  'normal',
+  'drop',
+  'duplicate',
+  'tamper_signature',
+  'tamper_amount',
+  'signed_wrong_amount',
+  'stale_timestamp',
+] as const;
 export type NotificationFault = (typeof NOTIFICATION_FAULTS)[number];
 
 export const API_FAILURES = ['system_error', 'http_500'] as const;
@@ -81,7 +89,11 @@ export class FaultStore {
   set(input: FaultRuleInput): FaultRule {
     this.rules = this.rules.filter(
       (rule) =>
-        !(rule.provider === input.provider && rule.account === input.account && rule.out_trade_no === input.out_trade_no),
+        !(
+          rule.provider === input.provider &&
+          rule.account === input.account &&
+          rule.out_trade_no === input.out_trade_no
+        ),
     );
     const rule: FaultRule = { id: `flt_${randomToken(16)}`, created_at: new Date().toISOString(), ...input };
     if (input.api?.times !== undefined) rule.api_times_left = input.api.times;

@@ -1,7 +1,10 @@
 // The buyer pages of every simulator share one layout; each provider brings its name and colours.
 
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+  return value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
+  );
 }
 
 /** How one provider's buyer pages look. */
@@ -60,6 +63,12 @@ export function buyerResultPage(
   message: string,
   options: { error?: boolean; link?: { href: string; label: string } } = {},
 ): string {
-  const link = options.link ? `<p><a href="${escapeHtml(options.link.href)}">${escapeHtml(options.link.label)}</a></p>` : '';
-  return buyerPage(theme, title, `<p class="status${options.error ? ' error' : ''}" data-testid="result">${escapeHtml(message)}</p>${link}`);
+  const link = options.link
+    ? `<p><a href="${escapeHtml(options.link.href)}">${escapeHtml(options.link.label)}</a></p>`
+    : '';
+  return buyerPage(
+    theme,
+    title,
+    `<p class="status${options.error ? ' error' : ''}" data-testid="result">${escapeHtml(message)}</p>${link}`,
+  );
 }

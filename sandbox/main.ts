@@ -4,7 +4,8 @@ import { SANDBOX_LOG_REDACT, startSandbox } from './sandbox';
 async function main(): Promise<void> {
   const logger = pino({ name: 'sandbox', level: process.env.LOG_LEVEL ?? 'info', redact: SANDBOX_LOG_REDACT });
   const port = Number(process.env.SANDBOX_PORT ?? 8090);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`SANDBOX_PORT is not a port: ${process.env.SANDBOX_PORT}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RangeError(`SANDBOX_PORT is not a port: ${process.env.SANDBOX_PORT}`);
   const timeScale = Number(process.env.TONGBAO_TIME_SCALE ?? 1);
   const sandbox = await startSandbox({
     port,

@@ -22,10 +22,16 @@ beforeAll(async () => {
   pool = await openDatabase(testDatabase('tongbao_sandbox_notifier_unit'));
   await pool.query('TRUNCATE sandbox_notifications');
   receiver = await startReceiver();
-  receiver.respond = (request) => (request.path.endsWith('-refuse-first') && receiver.requests.filter((r) => r.path === request.path).length === 1
-    ? { status: 500, body: 'busy' }
-    : { status: 200, body: 'ok' });
-  notifier = new Notifier(pool, pino({ level: 'silent' }), () => (status) => status === 200, (provider) => hooks.get(provider));
+  receiver.respond = (request) =>
+    request.path.endsWith('-refuse-first') && receiver.requests.filter((r) => r.path === request.path).length === 1
+      ? { status: 500, body: 'busy' }
+      : { status: 200, body: 'ok' };
+  notifier = new Notifier(
+    pool,
+    pino({ level: 'silent' }),
+    () => (status) => status === 200,
+    (provider) => hooks.get(provider),
+  );
   notifier.start();
 });
 
@@ -52,9 +58,11 @@ test('a database made before the signing column gets it when opened, and opening
   // A database of its own again: dropping the column under a running notifier would break its polls.
   const older = await openDatabase(testDatabase('tongbao_sandbox_notifier_schema_unit'));
   const columns = async () =>
-    (await older.query<{ column_name: string }>("SELECT column_name FROM information_schema.columns WHERE table_name = 'sandbox_notifications'")).rows.map(
-      (row) => row.column_name,
-    );
+    (
+      await older.query<{ column_name: string }>(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'sandbox_notifications'",
+      )
+    ).rows.map((row) => row.column_name);
   try {
     await older.query('ALTER TABLE sandbox_notifications DROP COLUMN IF EXISTS signing');
     expect(await columns()).not.toContain('signing');
@@ -83,14 +91,16 @@ test('when the first attempt is refused, then the provider hook is asked again f
     ['1', 'tamper', 'application/json'],
     ['2', 'tamper', 'application/json'],
   ]);
-  expect(seen).toEqual([1, 2].map((attempt) => ({
-    accountId: 'acct_1',
-    outTradeNo,
-    kind: 'PAID',
-    body: `{"out_trade_no":"${outTradeNo}"}`,
-    attempt,
-    signing: { mode: 'tamper', serial: 'K1' },
-  })));
+  expect(seen).toEqual(
+    [1, 2].map((attempt) => ({
+      accountId: 'acct_1',
+      outTradeNo,
+      kind: 'PAID',
+      body: `{"out_trade_no":"${outTradeNo}"}`,
+      attempt,
+      signing: { mode: 'tamper', serial: 'K1' },
+    })),
+  );
   await eventually(async () => {
     const [record] = await notifier.listFor('hooked', 'acct_1', outTradeNo);
     expect(record).toMatchObject({ state: 'delivered', attempts: [{ status: 500 }, { status: 200 }] });
@@ -108,7 +118,9 @@ test('a hook that fails fails that attempt only: it is recorded with the cause a
   await eventually(async () => {
     const [record] = await notifier.listFor('flaky', 'acct_1', outTradeNo);
     expect(record).toMatchObject({ state: 'delivered', attempts: [{ status: null }, { status: 200 }] });
-    expect(record.attempts[0].error).toBe("NotificationHeadersError: flaky could not make this attempt's headers (Error: key store unreachable)");
+    expect(record.attempts[0].error).toBe(
+      "NotificationHeadersError: flaky could not make this attempt's headers (Error: key store unreachable)",
+    );
   });
   const mine = receiver.requests.filter((r) => r.path.endsWith(outTradeNo));
   expect(mine).toHaveLength(1);
@@ -117,12 +129,17 @@ test('a hook that fails fails that attempt only: it is recorded with the cause a
 
 test('a provider without a hook sends its body and content type only', async () => {
   const outTradeNo = newOutTradeNo('N');
-  await notifier.enqueue({ ...notification('plain', outTradeNo), contentType: 'application/x-www-form-urlencoded' }, plan);
+  await notifier.enqueue(
+    { ...notification('plain', outTradeNo), contentType: 'application/x-www-form-urlencoded' },
+    plan,
+  );
   const [request] = await eventually(() => {
     const mine = receiver.requests.filter((r) => r.path.endsWith(outTradeNo));
     expect(mine).toHaveLength(1);
     return mine;
   });
   expect(request.headers['content-type']).toBe('application/x-www-form-urlencoded');
-  expect(Object.keys(request.headers).filter((name) => name.startsWith('x-') || name.startsWith('wechatpay-'))).toEqual([]);
+  expect(Object.keys(request.headers).filter((name) => name.startsWith('x-') || name.startsWith('wechatpay-'))).toEqual(
+    [],
+  );
 });

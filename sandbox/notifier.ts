@@ -58,7 +58,11 @@ export interface DeliveryPlan {
  * How the notification faults in force shape a delivery, for every provider alike. The provider's
  * retry schedule is given in real milliseconds; the sandbox's time scale divides it.
  */
-export function deliveryPlan(faults: NotificationFaults, retryScheduleMs: readonly number[], timeScale: number): DeliveryPlan {
+export function deliveryPlan(
+  faults: NotificationFaults,
+  retryScheduleMs: readonly number[],
+  timeScale: number,
+): DeliveryPlan {
   return {
     copies: faults.mode === 'duplicate' ? faults.duplicateCount : 1,
     drop: faults.mode === 'drop',
@@ -186,7 +190,13 @@ export class Notifier {
       );
     }
     this.logger.info(
-      { provider: notification.provider, out_trade_no: notification.outTradeNo, kind: notification.kind, copies, drop: plan.drop },
+      {
+        provider: notification.provider,
+        out_trade_no: notification.outTradeNo,
+        kind: notification.kind,
+        copies,
+        drop: plan.drop,
+      },
       'notification queued',
     );
     if (!plan.drop) this.wakeAt(firstAt.getTime());
@@ -240,7 +250,13 @@ export class Notifier {
   private async deliver(row: NotificationRow): Promise<void> {
     const made = row.attempts.length + 1;
     const started = Date.now();
-    const attempt: DeliveryAttempt = { at: new Date(started).toISOString(), status: null, body: null, error: null, duration_ms: 0 };
+    const attempt: DeliveryAttempt = {
+      at: new Date(started).toISOString(),
+      status: null,
+      body: null,
+      error: null,
+      duration_ms: 0,
+    };
     try {
       const headers = new Headers(await this.attemptHeaders(row, made));
       headers.set('content-type', row.content_type);
@@ -278,7 +294,14 @@ export class Notifier {
     const hook = this.headersFor(row.provider);
     if (!hook) return {};
     try {
-      return await hook({ accountId: row.account_id, outTradeNo: row.out_trade_no, kind: row.kind, body: row.body, attempt, signing: row.signing });
+      return await hook({
+        accountId: row.account_id,
+        outTradeNo: row.out_trade_no,
+        kind: row.kind,
+        body: row.body,
+        attempt,
+        signing: row.signing,
+      });
     } catch (error) {
       throw new NotificationHeadersError(row.provider, error);
     }

@@ -60,9 +60,16 @@ export interface AlipaySandboxAccount {
   sign_type: 'RSA2';
 }
 
-export async function openAlipayAccount(sandbox: TestSandbox, options: Record<string, unknown> = {}): Promise<AlipaySandboxAccount> {
-  const response = await sandbox.control<AlipaySandboxAccount>('POST', '/_control/accounts', { provider: 'alipay', ...options });
-  if (response.status !== 201) throw new Error(`opening an account failed: ${response.status} ${JSON.stringify(response.body)}`);
+export async function openAlipayAccount(
+  sandbox: TestSandbox,
+  options: Record<string, unknown> = {},
+): Promise<AlipaySandboxAccount> {
+  const response = await sandbox.control<AlipaySandboxAccount>('POST', '/_control/accounts', {
+    provider: 'alipay',
+    ...options,
+  });
+  if (response.status !== 201)
+    throw new Error(`opening an account failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
 }
 
@@ -122,7 +129,10 @@ export async function startReceiver(): Promise<Receiver> {
 }
 
 /** Retries `check` until it stops throwing, or rethrows its last error after `timeoutMs`. */
-export async function eventually<T>(check: () => T | Promise<T>, { timeoutMs = 10_000, intervalMs = 25 } = {}): Promise<T> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  { timeoutMs = 10_000, intervalMs = 25 } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -86,7 +86,17 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     logger,
   );
   const statementEdits = new StatementEditStore(pool);
-  const context: SimulatorContext = { logger, publicUrl, timeScale: opts.timeScale, accounts, trades, notifier, faults, timers, statementEdits };
+  const context: SimulatorContext = {
+    logger,
+    publicUrl,
+    timeScale: opts.timeScale,
+    accounts,
+    trades,
+    notifier,
+    faults,
+    timers,
+    statementEdits,
+  };
   for (const [provider, factory] of Object.entries(SIMULATORS)) simulators.set(provider, factory(context));
 
   const app = express();

@@ -42,8 +42,10 @@ export const statementEditInputSchema = z
     amount: z.int().min(1).optional(),
   })
   .superRefine((value, ctx) => {
-    if (value.edit !== 'drop' && value.amount === undefined) ctx.addIssue({ code: 'custom', path: ['amount'], message: `required for ${value.edit}` });
-    if (value.edit === 'add' && value.out_refund_no !== undefined) ctx.addIssue({ code: 'custom', path: ['out_refund_no'], message: 'add makes up payment lines only' });
+    if (value.edit !== 'drop' && value.amount === undefined)
+      ctx.addIssue({ code: 'custom', path: ['amount'], message: `required for ${value.edit}` });
+    if (value.edit === 'add' && value.out_refund_no !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['out_refund_no'], message: 'add makes up payment lines only' });
   });
 export type StatementEditInput = z.infer<typeof statementEditInputSchema>;
 
@@ -62,36 +64,70 @@ export class StatementEditStore {
     await this.pool.query(
       `INSERT INTO sandbox_statement_edits (provider, account_id, bill_date, edit, out_trade_no, out_refund_no, amount_fen, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, now())`,
-      [input.provider, input.account, input.date, input.edit, input.out_trade_no, input.out_refund_no ?? null, input.amount ?? null],
+      [
+        input.provider,
+        input.account,
+        input.date,
+        input.edit,
+        input.out_trade_no,
+        input.out_refund_no ?? null,
+        input.amount ?? null,
+      ],
     );
   }
 
   async forDay(provider: string, accountId: string, date: string): Promise<StatementEdit[]> {
-    const { rows } = await this.pool.query<{ edit: StatementEdit['edit']; out_trade_no: string; out_refund_no: string | null; amount_fen: string | null }>(
+    const { rows } = await this.pool.query<{
+      edit: StatementEdit['edit'];
+      out_trade_no: string;
+      out_refund_no: string | null;
+      amount_fen: string | null;
+    }>(
       `SELECT edit, out_trade_no, out_refund_no, amount_fen FROM sandbox_statement_edits
         WHERE provider = $1 AND account_id = $2 AND bill_date = $3 ORDER BY id`,
       [provider, accountId, date],
     );
     // pg returns bigint as text.
-    return rows.map((row) => ({ edit: row.edit, outTradeNo: row.out_trade_no, outRefundNo: row.out_refund_no, amountFen: row.amount_fen === null ? null : Number(row.amount_fen) }));
+    return rows.map((row) => ({
+      edit: row.edit,
+      outTradeNo: row.out_trade_no,
+      outRefundNo: row.out_refund_no,
+      amountFen: row.amount_fen === null ? null : Number(row.amount_fen),
+    }));
   }
 }
 
 /** The day's lines with the planted edits applied; `at` is used for lines an `add` makes up. */
-export function applyStatementEdits<T>(lines: StatementLine<T>[], edits: StatementEdit[], at: Date): StatementLine<T>[] {
+export function applyStatementEdits<T>(
+  lines: StatementLine<T>[],
+  edits: StatementEdit[],
+  at: Date,
+): StatementLine<T>[] {
   let result = [...lines];
   for (const edit of edits) {
     const matches = (line: StatementLine<T>) =>
-      line.outTradeNo === edit.outTradeNo && (edit.outRefundNo === null ? line.kind === 'payment' : line.kind === 'refund' && line.outRefundNo === edit.outRefundNo);
+      line.outTradeNo === edit.outTradeNo &&
+      (edit.outRefundNo === null
+        ? line.kind === 'payment'
+        : line.kind === 'refund' && line.outRefundNo === edit.outRefundNo);
     switch (edit.edit) {
       case 'drop':
         result = result.filter((line) => !matches(line));
         break;
       case 'amount':
-        result = result.map((line) => (matches(line) ? { ...line, amountFen: edit.amountFen ?? line.amountFen } : line));
+        result = result.map((line) =>
+          matches(line) ? { ...line, amountFen: edit.amountFen ?? line.amountFen } : line,
+        );
         break;
       case 'add':
-        result.push({ kind: 'payment', outTradeNo: edit.outTradeNo, outRefundNo: null, amountFen: edit.amountFen ?? 0, at, data: null });
+        result.push({
+          kind: 'payment',
+          outTradeNo: edit.outTradeNo,
+          outRefundNo: null,
+          amountFen: edit.amountFen ?? 0,
+          at,
+          data: null,
+        });
         break;
     }
   }

@@ -44,7 +44,10 @@ export class TradeTimers {
     await Promise.all(
       due.map((trade) =>
         this.onDue(trade).catch((error: unknown) =>
-          this.logger.error({ err: error, provider: trade.provider, out_trade_no: trade.outTradeNo }, 'trade timer failed'),
+          this.logger.error(
+            { err: error, provider: trade.provider, out_trade_no: trade.outTradeNo },
+            'trade timer failed',
+          ),
         ),
       ),
     );

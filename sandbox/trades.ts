@@ -97,7 +97,12 @@ export class TradeStore {
   }
 
   /** A trade of one account by a field of its simulator record, e.g. the provider's own trade number. */
-  async findByDataField<T>(provider: string, accountId: string, field: string, value: string): Promise<StoredTrade<T> | null> {
+  async findByDataField<T>(
+    provider: string,
+    accountId: string,
+    field: string,
+    value: string,
+  ): Promise<StoredTrade<T> | null> {
     const { rows } = await this.pool.query<TradeRow>(
       `SELECT ${COLUMNS} FROM sandbox_trades WHERE provider = $1 AND account_id = $2 AND data ->> $3 = $4 LIMIT 1`,
       [provider, accountId, field, value],

@@ -73,7 +73,10 @@ export async function startKratos({
   log,
   sink,
 }) {
-  for (const [what, p] of [['public', publicPort], ['admin', adminPort]]) {
+  for (const [what, p] of [
+    ['public', publicPort],
+    ['admin', adminPort],
+  ]) {
     if (!(await portFree(p))) throw new Error(`Kratos ${what} port ${p} is already in use (another stack running?)`);
   }
   const env = kratosEnv({ dsn, publicPort, adminPort, webUrl, secrets, smtpUri, logLevel, extra: extraEnv });
@@ -81,7 +84,14 @@ export async function startKratos({
 
   let started = Date.now();
   // Idempotent and quick when nothing is pending; Kratos refuses to serve an old schema.
-  await runCommand({ name: 'kratos-migrate', command: bin, args: ['migrate', 'sql', '-e', '--yes'], cwd: repoRoot, env, sink: quietMigrations(out) });
+  await runCommand({
+    name: 'kratos-migrate',
+    command: bin,
+    args: ['migrate', 'sql', '-e', '--yes'],
+    cwd: repoRoot,
+    env,
+    sink: quietMigrations(out),
+  });
   const migrateSeconds = (Date.now() - started) / 1000;
 
   started = Date.now();
@@ -89,7 +99,11 @@ export async function startKratos({
   const proc = startProcess({ name: 'kratos', command: bin, args, cwd: repoRoot, env, sink: out, quietOnStop: true });
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   try {
-    await waitUntil(() => httpOk(`${adminUrl}/admin/health/ready`), { what: 'Kratos to be ready', proc, timeoutMs: 60_000 });
+    await waitUntil(() => httpOk(`${adminUrl}/admin/health/ready`), {
+      what: 'Kratos to be ready',
+      proc,
+      timeoutMs: 60_000,
+    });
   } catch (error) {
     await proc.stop();
     throw error;

@@ -82,7 +82,13 @@ const NAMESPACE = 'default';
  * Test mode only: name (default 'test') keeps a stack's data dir and databases apart from
  * other hermetic stacks (the benchmark uses 'bench'); timeScale (default 60) divides timers.
  */
-export async function startStack({ mode = 'dev', onChildExit = reportChildExit, handleSignals = true, name = 'test', timeScale = 60 } = {}) {
+export async function startStack({
+  mode = 'dev',
+  onChildExit = reportChildExit,
+  handleSignals = true,
+  name = 'test',
+  timeScale = 60,
+} = {}) {
   const config = await resolveConfig(mode, { name, timeScale });
   const io = createIo(config);
   const previous = readStackFile(config.dataDir);
@@ -98,7 +104,8 @@ export async function startStack({ mode = 'dev', onChildExit = reportChildExit, 
   const watch = (proc) => {
     processes[proc.name] = proc.pid;
     proc.exited.then((exit) => {
-      if (!stopping.value && !proc.stopping) onChildExit(proc.name, { ...exit, lastLines: proc.tail(), log: io.logFile(proc.name) });
+      if (!stopping.value && !proc.stopping)
+        onChildExit(proc.name, { ...exit, lastLines: proc.tail(), log: io.logFile(proc.name) });
     });
   };
 
@@ -112,7 +119,14 @@ export async function startStack({ mode = 'dev', onChildExit = reportChildExit, 
     assertEntriesExist();
     const tools = await ensureTools({ log: io.log });
     await prepareDatabases(config, io);
-    await runCommand({ name: 'migrate', command: process.execPath, args: [MIGRATIONS], cwd: repoRoot, env: childEnv(config.appEnv), sink: io.sinkFor('migrate') });
+    await runCommand({
+      name: 'migrate',
+      command: process.execPath,
+      args: [MIGRATIONS],
+      cwd: repoRoot,
+      env: childEnv(config.appEnv),
+      sink: io.sinkFor('migrate'),
+    });
 
     const temporal = await startTemporal({
       bin: tools.temporal,
@@ -138,7 +152,12 @@ export async function startStack({ mode = 'dev', onChildExit = reportChildExit, 
     watch(kratos.process);
     for (const name of Object.keys(APPS)) watch(await startApp(name, config, io));
 
-    const demo = await ensureDemoMerchant({ apiUrl: config.urls.api, adminToken: config.secrets.admin_token, previous, log: io.log });
+    const demo = await ensureDemoMerchant({
+      apiUrl: config.urls.api,
+      adminToken: config.secrets.admin_token,
+      previous,
+      log: io.log,
+    });
     const info = stackInfo(config, { demo, processes: { runner: process.pid, ...processes } });
     writeStackFile(config.dataDir, info);
     io.log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -161,11 +180,17 @@ async function resolveConfig(mode, { name, timeScale }) {
   const env = process.env;
   // The test stack is hermetic: only the PostgreSQL server comes from the environment,
   // so a dev stack and a test run can share the machine.
-  const dataDir = test ? path.join(repoRoot, '.tongbao', name) : path.resolve(repoRoot, env.TONGBAO_DATA_DIR || '.tongbao');
+  const dataDir = test
+    ? path.join(repoRoot, '.tongbao', name)
+    : path.resolve(repoRoot, env.TONGBAO_DATA_DIR || '.tongbao');
   const serverUrl = env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/tongbao';
   const databases = test
     ? { app: `tongbao_${name}`, sandbox: `tongbao_sandbox_${name}`, kratos: `tongbao_${name}_kratos` }
-    : { app: decodeURIComponent(new URL(serverUrl).pathname.slice(1)) || 'tongbao', sandbox: 'tongbao_sandbox', kratos: 'tongbao_kratos' };
+    : {
+        app: decodeURIComponent(new URL(serverUrl).pathname.slice(1)) || 'tongbao',
+        sandbox: 'tongbao_sandbox',
+        kratos: 'tongbao_kratos',
+      };
   const webUrl = (test ? null : env.TONGBAO_WEB_URL?.replace(/\/$/, '')) || 'http://127.0.0.1:5173';
   const ports = {};
   for (const [key, spec] of Object.entries(PORTS)) {
@@ -226,12 +251,15 @@ function appEnv(config, { timeScale, logLevel }) {
     TONGBAO_WEB_URL: config.webUrl,
     TONGBAO_TIME_SCALE: timeScale,
     // Tests see a stuck refund reach requires_attention in 10 s (600 s ÷ the time scale of 60).
-    TONGBAO_REFUND_ATTENTION_AFTER: config.mode === 'test' ? '600' : process.env.TONGBAO_REFUND_ATTENTION_AFTER || '86400',
+    TONGBAO_REFUND_ATTENTION_AFTER:
+      config.mode === 'test' ? '600' : process.env.TONGBAO_REFUND_ATTENTION_AFTER || '86400',
     LOG_LEVEL: logLevel,
     KRATOS_PUBLIC_URL: urls.kratosPublic,
     KRATOS_ADMIN_URL: urls.kratosAdmin,
     // Test stacks refuse every connection beyond loopback, so no test reaches a real gateway.
-    ...(config.mode === 'test' ? { NODE_OPTIONS: `--require ${path.join(repoRoot, 'dist', 'runtime', 'loopback-only.js')}` } : {}),
+    ...(config.mode === 'test'
+      ? { NODE_OPTIONS: `--require ${path.join(repoRoot, 'dist', 'runtime', 'loopback-only.js')}` }
+      : {}),
   };
 }
 
@@ -315,7 +343,8 @@ async function checkPortsFree(config, previous) {
 function assertEntriesExist() {
   const missing = [MIGRATIONS, ...Object.values(APPS)].filter((file) => !fs.existsSync(path.join(repoRoot, file)));
   if (missing.length === 0) return;
-  if (missing.includes(WEB_ENTRY)) throw new Error(`${WEB_ENTRY} missing after the web build: vite build in web/ (adapter-node) writes it.`);
+  if (missing.includes(WEB_ENTRY))
+    throw new Error(`${WEB_ENTRY} missing after the web build: vite build in web/ (adapter-node) writes it.`);
   const sources = missing.map((file) => file.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
   throw new Error(
     `${missing.join(', ')} missing after the build: ${sources.join(', ')} must exist ` +
@@ -406,7 +435,9 @@ async function startApp(name, config, io) {
 async function ensureDemoMerchant({ apiUrl, adminToken, previous, log }) {
   const known = previous?.demo_merchant;
   if (known?.test_secret_key) {
-    const status = await httpStatus(`${apiUrl}/v1/payments?limit=1`, { headers: { Authorization: `Bearer ${known.test_secret_key}` } });
+    const status = await httpStatus(`${apiUrl}/v1/payments?limit=1`, {
+      headers: { Authorization: `Bearer ${known.test_secret_key}` },
+    });
     if (status === 200) {
       await openMissingSandboxAccounts({ apiUrl, adminToken, merchantId: known.id, log });
       return known;
@@ -491,7 +522,10 @@ function printSummary(info, config) {
   const rows = [
     ['API', info.api_url],
     ['Sandbox', info.sandbox_url],
-    ['Temporal', `${info.temporal_address}  (namespace ${info.temporal_namespace}, task queue ${info.temporal_task_queue})`],
+    [
+      'Temporal',
+      `${info.temporal_address}  (namespace ${info.temporal_namespace}, task queue ${info.temporal_task_queue})`,
+    ],
     ['Temporal Web UI', info.temporal_ui_url],
     ['Kratos public', info.kratos_public_url],
     ['Kratos admin', info.kratos_admin_url],

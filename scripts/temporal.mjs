@@ -40,8 +40,19 @@ export const DYNAMIC_CONFIG = {
  * Starts the dev server and waits until its frontend answers and the search attributes
  * exist. `dbFile` null keeps everything in memory (tests); a path keeps history across runs.
  */
-export async function startTemporal({ bin, dbFile = null, port = 7233, uiPort = 8233, namespace = 'default', log, sink }) {
-  for (const [what, p] of [['frontend', port], ['Web UI', uiPort]]) {
+export async function startTemporal({
+  bin,
+  dbFile = null,
+  port = 7233,
+  uiPort = 8233,
+  namespace = 'default',
+  log,
+  sink,
+}) {
+  for (const [what, p] of [
+    ['frontend', port],
+    ['Web UI', uiPort],
+  ]) {
     if (!(await portFree(p))) throw new Error(`Temporal ${what} port ${p} is already in use (another stack running?)`);
   }
   const address = `127.0.0.1:${port}`;
@@ -92,14 +103,28 @@ async function clusterServing(bin, address) {
 
 /** The custom search attributes the namespace has: { name: type }. */
 export async function listSearchAttributes({ bin, address, namespace }) {
-  const out = await capture(bin, ['operator', 'search-attribute', 'list', '--address', address, '--namespace', namespace, '-o', 'json']);
+  const out = await capture(bin, [
+    'operator',
+    'search-attribute',
+    'list',
+    '--address',
+    address,
+    '--namespace',
+    namespace,
+    '-o',
+    'json',
+  ]);
   const parsed = JSON.parse(out);
-  return Object.fromEntries(Object.entries(parsed.customAttributes ?? {}).map(([name, type]) => [name, indexedType(type)]));
+  return Object.fromEntries(
+    Object.entries(parsed.customAttributes ?? {}).map(([name, type]) => [name, indexedType(type)]),
+  );
 }
 
 /** "INDEXED_VALUE_TYPE_KEYWORD" → "Keyword" (the names `create --type` accepts). */
 function indexedType(type) {
-  const word = String(type).replace(/^INDEXED_VALUE_TYPE_/, '').toLowerCase();
+  const word = String(type)
+    .replace(/^INDEXED_VALUE_TYPE_/, '')
+    .toLowerCase();
   return { keyword_list: 'KeywordList', datetime: 'Datetime' }[word] ?? word[0].toUpperCase() + word.slice(1);
 }
 
@@ -113,7 +138,9 @@ async function ensureSearchAttributes({ bin, address, namespace, log }) {
   const missing = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !(name in present));
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) {
     if (name in present && present[name] !== type) {
-      throw new Error(`Temporal search attribute ${name} is ${present[name]}, expected ${type}; delete the Temporal database file to reset it`);
+      throw new Error(
+        `Temporal search attribute ${name} is ${present[name]}, expected ${type}; delete the Temporal database file to reset it`,
+      );
     }
   }
   if (missing.length === 0) return;

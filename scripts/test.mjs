@@ -14,7 +14,12 @@ import { consoleSink, createLog, loud } from './lib/log.mjs';
 import { repoRoot } from './lib/paths.mjs';
 import { runCommand } from './lib/processes.mjs';
 
-const RESULTS_FILE = path.join(repoRoot, '.tongbao', process.env.TONGBAO_TEST_STACK_NAME ?? 'test', 'jest-results.json');
+const RESULTS_FILE = path.join(
+  repoRoot,
+  '.tongbao',
+  process.env.TONGBAO_TEST_STACK_NAME ?? 'test',
+  'jest-results.json',
+);
 
 const log = createLog({ name: 'test' });
 
@@ -34,7 +39,14 @@ async function check(name, failures, fn) {
 
 /** An npx tool whose output is already readable as it is: no prefixes, straight through. */
 function npx(name, args, cwd = repoRoot) {
-  return runCommand({ name, command: 'npx', args, cwd, env: process.env, sink: (line) => process.stdout.write(`${line}\n`) });
+  return runCommand({
+    name,
+    command: 'npx',
+    args,
+    cwd,
+    env: process.env,
+    sink: (line) => process.stdout.write(`${line}\n`),
+  });
 }
 
 /** jest's own exit code is not enough: we want the counts, from its JSON report. */
@@ -52,7 +64,14 @@ async function runJest(extraArgs) {
   // Two workers for two cores; the stack's own processes share them, but tests mostly wait.
   const args = ['jest', '--ci', '--maxWorkers=2', '--json', `--outputFile=${RESULTS_FILE}`, ...extraArgs];
   try {
-    await runCommand({ name: 'jest', command: 'npx', args, cwd: repoRoot, env: process.env, sink: (line) => process.stdout.write(`${line}\n`) });
+    await runCommand({
+      name: 'jest',
+      command: 'npx',
+      args,
+      cwd: repoRoot,
+      env: process.env,
+      sink: (line) => process.stdout.write(`${line}\n`),
+    });
     return true;
   } catch {
     return false; // the report says what failed
@@ -67,10 +86,20 @@ async function main(extraArgs) {
   await check('typecheck', failures, () => npx('tsc', ['tsc', '-p', 'tsconfig.json', '--noEmit']));
   await check('lint', failures, () => npx('eslint', ['eslint', '.']));
   // The checkout (web/) is a package of its own; the stack serves its build.
-  const webInstalled = await check('web install', failures, () => ensureWebDependencies({ log, sink: consoleSink('npm') }));
-  const webBuilt = webInstalled && (await check('web build', failures, () => buildWeb({ log, sink: consoleSink('web') })));
+  const webInstalled = await check('web install', failures, () =>
+    ensureWebDependencies({ log, sink: consoleSink('npm') }),
+  );
+  const webBuilt =
+    webInstalled && (await check('web build', failures, () => buildWeb({ log, sink: consoleSink('web') })));
   // svelte-check also reports the Svelte compiler's accessibility warnings: they fail the run too.
-  if (webBuilt) await check('web typecheck', failures, () => npx('svelte-check', ['svelte-check', '--tsconfig', './tsconfig.json', '--fail-on-warnings'], path.join(repoRoot, 'web')));
+  if (webBuilt)
+    await check('web typecheck', failures, () =>
+      npx(
+        'svelte-check',
+        ['svelte-check', '--tsconfig', './tsconfig.json', '--fail-on-warnings'],
+        path.join(repoRoot, 'web'),
+      ),
+    );
   // The browser tests fail without it, each saying why; the other tests still run.
   await check('chromium', failures, () => ensureChromium({ log, sink: consoleSink('apt') }));
   // Without a build the stack cannot start, and every integration test would fail for that one reason.

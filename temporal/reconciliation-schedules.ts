@@ -17,7 +17,11 @@ export interface ScheduledAccount {
  * WeChat Pay from 10:00). Written as 02:30 UTC: China keeps no daylight saving time, and the
  * schedule then needs no time-zone database on the server. Creating it again changes nothing.
  */
-export async function ensureReconciliationSchedule(client: Client, taskQueue: string, account: ScheduledAccount): Promise<void> {
+export async function ensureReconciliationSchedule(
+  client: Client,
+  taskQueue: string,
+  account: ScheduledAccount,
+): Promise<void> {
   try {
     await client.schedule.create<typeof reconciliationWorkflow>({
       scheduleId: reconciliationScheduleId(account.id),

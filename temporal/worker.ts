@@ -37,11 +37,13 @@ async function main(): Promise<void> {
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
   // The API schedules each new account's reconciliation; this catches accounts older than that.
-  const accounts = await db.em.fork().execute<{ id: string; merchantId: string; provider: ScheduledAccount['provider'] }[]>(
-    'select id, merchant_id as "merchantId", provider from provider_accounts',
-  );
-  Promise.all(accounts.map((account) => ensureReconciliationSchedule(client, temporal.taskQueue, account))).catch((error) =>
-    logger.error({ err: error }, 'could not schedule the reconciliations'),
+  const accounts = await db.em
+    .fork()
+    .execute<{ id: string; merchantId: string; provider: ScheduledAccount['provider'] }[]>(
+      'select id, merchant_id as "merchantId", provider from provider_accounts',
+    );
+  Promise.all(accounts.map((account) => ensureReconciliationSchedule(client, temporal.taskQueue, account))).catch(
+    (error) => logger.error({ err: error }, 'could not schedule the reconciliations'),
   );
   logger.info({ taskQueue: temporal.taskQueue, address: temporal.address }, 'worker running');
   console.log(`worker running on task queue ${temporal.taskQueue}`);

@@ -32,16 +32,22 @@ describe('authentication', () => {
     const { secretKey } = await createTestMerchant();
     const rows = await queryDb<{ key_hash: string; redacted: string }>('select key_hash, redacted from api_keys');
     expect(rows.some((row) => row.key_hash.includes(secretKey) || row.redacted === secretKey)).toBe(false);
-    const credentials = await queryDb<{ credentials_encrypted: string }>('select credentials_encrypted from provider_accounts');
+    const credentials = await queryDb<{ credentials_encrypted: string }>(
+      'select credentials_encrypted from provider_accounts',
+    );
     expect(credentials.length).toBeGreaterThan(0);
     for (const row of credentials) expect(row.credentials_encrypted).not.toMatch(/PRIVATE KEY/);
   });
 
   test('admin routes refuse merchant keys and wrong tokens', async () => {
     const { secretKey } = await createTestMerchant();
-    const asMerchant = await fetch(`${testStack().api_url}/v1/admin/merchants`, { headers: { authorization: `Bearer ${secretKey}` } });
+    const asMerchant = await fetch(`${testStack().api_url}/v1/admin/merchants`, {
+      headers: { authorization: `Bearer ${secretKey}` },
+    });
     expect(asMerchant.status).toBe(401);
-    const wrong = await fetch(`${testStack().api_url}/v1/admin/merchants`, { headers: { authorization: 'Bearer nope' } });
+    const wrong = await fetch(`${testStack().api_url}/v1/admin/merchants`, {
+      headers: { authorization: 'Bearer nope' },
+    });
     expect(wrong.status).toBe(401);
   });
 
@@ -104,7 +110,9 @@ describe('bad input gets a clear error naming the field, never a 500', () => {
     const response = await apiFetch(key, 'GET', '/v1/payments?limit=500');
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ error: { param: 'limit' } });
-    expect((await apiFetch(key, 'GET', '/v1/payments?created[gte]=yesterday')).body).toMatchObject({ error: { param: 'created[gte]' } });
+    expect((await apiFetch(key, 'GET', '/v1/payments?created[gte]=yesterday')).body).toMatchObject({
+      error: { param: 'created[gte]' },
+    });
   });
 
   test('an unknown route → 404 with the error format', async () => {
@@ -167,7 +175,9 @@ describe('a merchant created before a provider existed', () => {
     const opened = await adminFetch('POST', `/v1/admin/merchants/${merchantId}/sandbox_accounts`, {});
     expect(opened).toMatchObject({ status: 200, body: { merchant: merchantId, opened: ['wechatpay'] } });
     expect((await apiFetch(secretKey, 'POST', '/v1/payments', { ...body, channel: 'wechat_native' })).status).toBe(201);
-    expect((await adminFetch('POST', `/v1/admin/merchants/${merchantId}/sandbox_accounts`, {})).body).toMatchObject({ opened: [] });
+    expect((await adminFetch('POST', `/v1/admin/merchants/${merchantId}/sandbox_accounts`, {})).body).toMatchObject({
+      opened: [],
+    });
     expect((await adminFetch('POST', '/v1/admin/merchants/mer_doesnotexist/sandbox_accounts', {})).status).toBe(404);
   });
 });
@@ -183,7 +193,11 @@ describe('Idempotency-Key', () => {
     const send = () =>
       fetch(`${testStack().api_url}/v1/payments`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+        headers: {
+          authorization: `Bearer ${key}`,
+          'content-type': 'application/json',
+          'idempotency-key': idempotencyKey,
+        },
         body: JSON.stringify({ ...body, merchant_order_no: idempotencyKey }),
       });
     const first = await send();
@@ -201,7 +215,13 @@ describe('Idempotency-Key', () => {
   test('the same key with another body → 422 idempotency_error', async () => {
     const idempotencyKey = randomUUID();
     expect((await apiFetch(key, 'POST', '/v1/payments', body, { 'idempotency-key': idempotencyKey })).status).toBe(201);
-    const reused = await apiFetch(key, 'POST', '/v1/payments', { ...body, amount: 101 }, { 'idempotency-key': idempotencyKey });
+    const reused = await apiFetch(
+      key,
+      'POST',
+      '/v1/payments',
+      { ...body, amount: 101 },
+      { 'idempotency-key': idempotencyKey },
+    );
     expect(reused.status).toBe(422);
     expect(reused.body).toMatchObject({ error: { type: 'idempotency_error' } });
   });
@@ -224,7 +244,10 @@ describe('Idempotency-Key', () => {
 
   test('a request rejected by validation is not stored: fixed and retried with the same key, it succeeds', async () => {
     const idempotencyKey = randomUUID();
-    expect((await apiFetch(key, 'POST', '/v1/payments', { ...body, amount: -1 }, { 'idempotency-key': idempotencyKey })).status).toBe(400);
+    expect(
+      (await apiFetch(key, 'POST', '/v1/payments', { ...body, amount: -1 }, { 'idempotency-key': idempotencyKey }))
+        .status,
+    ).toBe(400);
     expect((await apiFetch(key, 'POST', '/v1/payments', body, { 'idempotency-key': idempotencyKey })).status).toBe(201);
   });
 });
@@ -233,12 +256,20 @@ describe('lists', () => {
   test('newest first, paginated with limit and starting_after', async () => {
     const { secretKey } = await createTestMerchant();
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push(((await apiFetch(secretKey, 'POST', '/v1/payments', body)).body as { id: string }).id);
-    const page1 = (await apiFetch(secretKey, 'GET', '/v1/payments?limit=2')).body as { object: string; data: { id: string }[]; has_more: boolean };
+    for (let i = 0; i < 5; i++)
+      ids.push(((await apiFetch(secretKey, 'POST', '/v1/payments', body)).body as { id: string }).id);
+    const page1 = (await apiFetch(secretKey, 'GET', '/v1/payments?limit=2')).body as {
+      object: string;
+      data: { id: string }[];
+      has_more: boolean;
+    };
     expect(page1.object).toBe('list');
     expect(page1.data.map((p) => p.id)).toEqual([ids[4], ids[3]]);
     expect(page1.has_more).toBe(true);
-    const page3 = (await apiFetch(secretKey, 'GET', `/v1/payments?limit=2&starting_after=${ids[1]}`)).body as { data: { id: string }[]; has_more: boolean };
+    const page3 = (await apiFetch(secretKey, 'GET', `/v1/payments?limit=2&starting_after=${ids[1]}`)).body as {
+      data: { id: string }[];
+      has_more: boolean;
+    };
     expect(page3.data.map((p) => p.id)).toEqual([ids[0]]);
     expect(page3.has_more).toBe(false);
     const filtered = (await apiFetch(secretKey, 'GET', '/v1/payments?status=succeeded')).body as { data: unknown[] };

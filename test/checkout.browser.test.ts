@@ -20,7 +20,14 @@ const CHROMIUM = '/usr/bin/chromium';
  * Playwright itself adds --headless and --no-sandbox, and gives every launch a new empty
  * --user-data-dir (it refuses one in args).
  */
-const CHROMIUM_ARGS = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SCREENSHOTS = path.resolve(__dirname, '..', '.tongbao', TEST_STACK_NAME, 'artifacts', 'screenshots');
 const PHONE = devices['Pixel 7'];
 /** WeChat's in-app browser on that phone. */
@@ -42,7 +49,12 @@ interface Session {
 }
 
 interface PublicSession {
-  payment: { id: string; status: string; channel: string; next_action: { type: string; display_qr_code?: { data: string } } | null } | null;
+  payment: {
+    id: string;
+    status: string;
+    channel: string;
+    next_action: { type: string; display_qr_code?: { data: string } } | null;
+  } | null;
 }
 
 let browser: Browser;
@@ -54,19 +66,26 @@ function startShop(): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://shop');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><html lang="en"><title>Shop</title><h1 data-testid="shop-page">${url.pathname === '/success' ? 'Thank you' : 'Order canceled'}</h1>`);
+    res.end(
+      `<!doctype html><html lang="en"><title>Shop</title><h1 data-testid="shop-page">${url.pathname === '/success' ? 'Thank you' : 'Order canceled'}</h1>`,
+    );
   });
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
-      resolve({ url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((done) => server.close(() => done())) });
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () => new Promise<void>((done) => server.close(() => done())),
+      });
     });
   });
 }
 
 beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: \`npm test\` installs it (apt-get install -y chromium), or install it yourself. Never \`npx playwright install\`: its download cannot work here.`);
+    throw new Error(
+      `${CHROMIUM} is missing: \`npm test\` installs it (apt-get install -y chromium), or install it yourself. Never \`npx playwright install\`: its download cannot work here.`,
+    );
   }
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   [browser, shop, { secretKey: key }] = await Promise.all([
@@ -86,7 +105,10 @@ afterEach(async () => {
   await Promise.all(contexts.splice(0).map((context) => context.close()));
 });
 
-async function newPage(device: 'desktop' | 'phone', options: { javaScriptEnabled?: boolean; userAgent?: string } = {}): Promise<Page> {
+async function newPage(
+  device: 'desktop' | 'phone',
+  options: { javaScriptEnabled?: boolean; userAgent?: string } = {},
+): Promise<Page> {
   const context = await browser.newContext({ ...(device === 'phone' ? PHONE : DESKTOP), ...options });
   context.setDefaultTimeout(PAGE_WAIT_MS);
   contexts.push(context);
@@ -133,7 +155,11 @@ async function expectPaid(page: Page, session: Session, channel: string): Promis
   await page.getByTestId('shop-page').waitFor();
   const paid = await apiFetch<Session>(key, 'GET', `/v1/checkout/sessions/${session.id}`);
   expect(paid.body).toMatchObject({ status: 'complete' });
-  const payment = await apiFetch<{ status: string; channel: string; amount: number }>(key, 'GET', `/v1/payments/${paid.body.payment}`);
+  const payment = await apiFetch<{ status: string; channel: string; amount: number }>(
+    key,
+    'GET',
+    `/v1/payments/${paid.body.payment}`,
+  );
   expect(payment.body).toMatchObject({ status: 'succeeded', channel, amount: session.amount_total });
 }
 
@@ -185,77 +211,97 @@ describe('the hosted checkout', () => {
     expect(await offeredChannels(desktop)).toEqual(['alipay_pc']);
   });
 
-  test('paying with alipay_pc: redirected to the Alipay cashier, paid there, back on the merchant success page', async () => {
-    const session = await createSession();
-    const page = await newPage('desktop');
-    await page.goto(session.url);
-    await choose(page, 'alipay_pc');
-    await payAtProvider(page);
-    await expectPaid(page, session, 'alipay_pc');
-  }, STORY_MS);
+  test(
+    'paying with alipay_pc: redirected to the Alipay cashier, paid there, back on the merchant success page',
+    async () => {
+      const session = await createSession();
+      const page = await newPage('desktop');
+      await page.goto(session.url);
+      await choose(page, 'alipay_pc');
+      await payAtProvider(page);
+      await expectPaid(page, session, 'alipay_pc');
+    },
+    STORY_MS,
+  );
 
   describe.each([
     { channel: 'alipay_qr', provider: 'Alipay' },
     { channel: 'wechat_native', provider: 'WeChat' },
   ])('paying with $channel', ({ channel }) => {
-    test('the QR code is shown with a countdown; scanned and paid on a phone, the page follows and goes to success_url', async () => {
+    test(
+      'the QR code is shown with a countdown; scanned and paid on a phone, the page follows and goes to success_url',
+      async () => {
+        const session = await createSession();
+        const page = await newPage('desktop');
+        await page.goto(session.url);
+        await choose(page, channel);
+
+        const qr = page.getByTestId('qr-code');
+        await qr.locator('svg').waitFor();
+        const data = await qr.getAttribute('data-qr-data');
+        const { payment } = await publicSession(session.id);
+        expect(payment).toMatchObject({ status: 'requires_action', channel });
+        expect(data).toBe(payment!.next_action!.display_qr_code!.data);
+        expect(await page.getByTestId('countdown').textContent()).toMatch(/\d+:\d\d/);
+        await screenshot(page, `qr-${channel}`);
+
+        // The shopper's phone opens what the code holds: the provider's (sandbox's) buyer page.
+        const phone = await newPage('phone');
+        await phone.goto(data!);
+        await phone.getByTestId('pay').click();
+        await expectPaid(page, session, channel);
+      },
+      STORY_MS,
+    );
+  });
+
+  test(
+    'paying with unionpay_pc: the signed form is submitted to the UnionPay card page, paid there, back on success_url',
+    async () => {
       const session = await createSession();
       const page = await newPage('desktop');
       await page.goto(session.url);
-      await choose(page, channel);
+      await choose(page, 'unionpay_pc');
+      await page.waitForURL((url) => url.href.startsWith(`${testStack().sandbox_url}/unionpay/cashier/`));
+      await expect(page.getByTestId('card-number').inputValue()).resolves.toMatch(/^\d{13,19}$/);
+      await page.getByTestId('pay').click();
+      await expectPaid(page, session, 'unionpay_pc');
+    },
+    STORY_MS,
+  );
 
-      const qr = page.getByTestId('qr-code');
-      await qr.locator('svg').waitFor();
-      const data = await qr.getAttribute('data-qr-data');
-      const { payment } = await publicSession(session.id);
-      expect(payment).toMatchObject({ status: 'requires_action', channel });
-      expect(data).toBe(payment!.next_action!.display_qr_code!.data);
-      expect(await page.getByTestId('countdown').textContent()).toMatch(/\d+:\d\d/);
-      await screenshot(page, `qr-${channel}`);
-
-      // The shopper's phone opens what the code holds: the provider's (sandbox's) buyer page.
-      const phone = await newPage('phone');
-      await phone.goto(data!);
-      await phone.getByTestId('pay').click();
-      await expectPaid(page, session, channel);
-    }, STORY_MS);
-  });
-
-  test('paying with unionpay_pc: the signed form is submitted to the UnionPay card page, paid there, back on success_url', async () => {
-    const session = await createSession();
-    const page = await newPage('desktop');
-    await page.goto(session.url);
-    await choose(page, 'unionpay_pc');
-    await page.waitForURL((url) => url.href.startsWith(`${testStack().sandbox_url}/unionpay/cashier/`));
-    await expect(page.getByTestId('card-number').inputValue()).resolves.toMatch(/^\d{13,19}$/);
-    await page.getByTestId('pay').click();
-    await expectPaid(page, session, 'unionpay_pc');
-  }, STORY_MS);
-
-  test('without JavaScript, UnionPay’s form waits behind a visible button, and the page still reaches success_url', async () => {
-    const session = await createSession();
-    const page = await newPage('desktop', { javaScriptEnabled: false });
-    await page.goto(session.url);
-    await choose(page, 'unionpay_pc');
-    const form = page.getByTestId('provider-form');
-    await form.waitFor();
-    await screenshot(page, 'redirecting-unionpay-no-js');
-    await form.getByRole('button').click();
-    await payAtProvider(page);
-    // The sandbox's return page also falls back to a button without JavaScript.
-    await page.getByRole('button', { name: /返回商户/ }).click();
-    await expectPaid(page, session, 'unionpay_pc');
-  }, STORY_MS);
+  test(
+    'without JavaScript, UnionPay’s form waits behind a visible button, and the page still reaches success_url',
+    async () => {
+      const session = await createSession();
+      const page = await newPage('desktop', { javaScriptEnabled: false });
+      await page.goto(session.url);
+      await choose(page, 'unionpay_pc');
+      const form = page.getByTestId('provider-form');
+      await form.waitFor();
+      await screenshot(page, 'redirecting-unionpay-no-js');
+      await form.getByRole('button').click();
+      await payAtProvider(page);
+      // The sandbox's return page also falls back to a button without JavaScript.
+      await page.getByRole('button', { name: /返回商户/ }).click();
+      await expectPaid(page, session, 'unionpay_pc');
+    },
+    STORY_MS,
+  );
 
   describe.each(['alipay_wap', 'wechat_h5', 'unionpay_wap'])('on a phone, paying with %s', (channel) => {
-    test('the provider’s mobile page takes the payment and sends the shopper back, then on to success_url', async () => {
-      const session = await createSession();
-      const page = await newPage('phone');
-      await page.goto(session.url);
-      await choose(page, channel);
-      await payAtProvider(page);
-      await expectPaid(page, session, channel);
-    }, STORY_MS);
+    test(
+      'the provider’s mobile page takes the payment and sends the shopper back, then on to success_url',
+      async () => {
+        const session = await createSession();
+        const page = await newPage('phone');
+        await page.goto(session.url);
+        await choose(page, channel);
+        await payAtProvider(page);
+        await expectPaid(page, session, channel);
+      },
+      STORY_MS,
+    );
   });
 
   // The same journeys in English: every channel, with a session whose locale is en-US.
@@ -269,46 +315,54 @@ describe('the hosted checkout', () => {
     { channel: 'unionpay_wap', device: 'phone' },
     { channel: 'wechat_jsapi', device: 'wechat' },
   ] as const)('in English, paying with $channel', ({ channel, device }) => {
-    test('the page speaks English, the provider takes the payment, the shopper lands on success_url', async () => {
-      const session = await createSession({ locale: 'en-US' });
-      const page = device === 'wechat' ? await newPage('phone', { userAgent: WECHAT_UA }) : await newPage(device);
-      await page.goto(session.url);
-      expect(await page.locator('html').getAttribute('lang')).toBe('en-US');
-      expect(await page.locator('legend.picker-legend').textContent()).toBe('Choose how to pay');
-      await choose(page, channel);
-      if (channel === 'alipay_qr' || channel === 'wechat_native') {
-        const qr = page.getByTestId('qr-code');
-        await qr.locator('svg').waitFor();
-        const phone = await newPage('phone');
-        await phone.goto((await qr.getAttribute('data-qr-data'))!);
-        await phone.getByTestId('pay').click();
-      } else {
-        await payAtProvider(page, channel === 'wechat_jsapi' ? '/wechatpay/jsapi/' : '/');
-      }
-      await expectPaid(page, session, channel);
-    }, STORY_MS);
+    test(
+      'the page speaks English, the provider takes the payment, the shopper lands on success_url',
+      async () => {
+        const session = await createSession({ locale: 'en-US' });
+        const page = device === 'wechat' ? await newPage('phone', { userAgent: WECHAT_UA }) : await newPage(device);
+        await page.goto(session.url);
+        expect(await page.locator('html').getAttribute('lang')).toBe('en-US');
+        expect(await page.locator('legend.picker-legend').textContent()).toBe('Choose how to pay');
+        await choose(page, channel);
+        if (channel === 'alipay_qr' || channel === 'wechat_native') {
+          const qr = page.getByTestId('qr-code');
+          await qr.locator('svg').waitFor();
+          const phone = await newPage('phone');
+          await phone.goto((await qr.getAttribute('data-qr-data'))!);
+          await phone.getByTestId('pay').click();
+        } else {
+          await payAtProvider(page, channel === 'wechat_jsapi' ? '/wechatpay/jsapi/' : '/');
+        }
+        await expectPaid(page, session, channel);
+      },
+      STORY_MS,
+    );
   });
 
-  test('a channel chosen before the page has hydrated is the one paid with (hydration keeps it)', async () => {
-    const session = await createSession();
-    const page = await newPage('desktop');
-    // Hold the page's JavaScript back, as a slow phone network would.
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route(/\/_app\/immutable\/.*\.js$/, async (route) => {
-      await held;
-      await route.continue();
-    });
-    await page.goto(session.url, { waitUntil: 'domcontentloaded' });
-    expect(await page.locator('input[name=channel][value=alipay_pc]').isChecked()).toBe(true);
-    await page.locator('input[name=channel][value=wechat_native]').check();
-    release();
-    await page.waitForLoadState('networkidle');
-    expect(await page.locator('input[name=channel][value=wechat_native]').isChecked()).toBe(true);
-    await page.getByTestId('checkout').getByTestId('pay').click();
-    await page.getByTestId('qr-code').locator('svg').waitFor();
-    expect((await publicSession(session.id)).payment).toMatchObject({ channel: 'wechat_native' });
-  }, STORY_MS);
+  test(
+    'a channel chosen before the page has hydrated is the one paid with (hydration keeps it)',
+    async () => {
+      const session = await createSession();
+      const page = await newPage('desktop');
+      // Hold the page's JavaScript back, as a slow phone network would.
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await page.route(/\/_app\/immutable\/.*\.js$/, async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.goto(session.url, { waitUntil: 'domcontentloaded' });
+      expect(await page.locator('input[name=channel][value=alipay_pc]').isChecked()).toBe(true);
+      await page.locator('input[name=channel][value=wechat_native]').check();
+      release();
+      await page.waitForLoadState('networkidle');
+      expect(await page.locator('input[name=channel][value=wechat_native]').isChecked()).toBe(true);
+      await page.getByTestId('checkout').getByTestId('pay').click();
+      await page.getByTestId('qr-code').locator('svg').waitFor();
+      expect((await publicSession(session.id)).payment).toMatchObject({ channel: 'wechat_native' });
+    },
+    STORY_MS,
+  );
 
   test('with the keyboard alone: Tab reaches the methods, arrows choose one, Enter pays; groups and statuses are named', async () => {
     const session = await createSession();
@@ -333,15 +387,19 @@ describe('the hosted checkout', () => {
     expect(await page.getByRole('status').first().textContent()).toBe('等待付款…');
   });
 
-  test('inside WeChat: WeChat’s OAuth identifies the shopper, WeChat’s payment sheet (the sandbox’s JSAPI page) takes the payment', async () => {
-    const session = await createSession();
-    const page = await newPage('phone', { userAgent: WECHAT_UA });
-    await page.goto(session.url);
-    await choose(page, 'wechat_jsapi');
-    // Through the sandbox's OAuth authorize and back with a code; the page pays and opens the sheet.
-    await payAtProvider(page, '/wechatpay/jsapi/');
-    await expectPaid(page, session, 'wechat_jsapi');
-  }, STORY_MS);
+  test(
+    'inside WeChat: WeChat’s OAuth identifies the shopper, WeChat’s payment sheet (the sandbox’s JSAPI page) takes the payment',
+    async () => {
+      const session = await createSession();
+      const page = await newPage('phone', { userAgent: WECHAT_UA });
+      await page.goto(session.url);
+      await choose(page, 'wechat_jsapi');
+      // Through the sandbox's OAuth authorize and back with a code; the page pays and opens the sheet.
+      await payAtProvider(page, '/wechatpay/jsapi/');
+      await expectPaid(page, session, 'wechat_jsapi');
+    },
+    STORY_MS,
+  );
 
   test('switching the language shows the page in English, and back in Chinese', async () => {
     const session = await createSession();
@@ -358,7 +416,11 @@ describe('the hosted checkout', () => {
     expect(await page.locator('legend.picker-legend').textContent()).toBe('Choose how to pay');
     expect(await page.getByTestId('checkout').getByTestId('pay').textContent()).toBe('Pay ¥25.98');
     expect(await page.getByTestId('cancel').textContent()).toBe('Cancel and return to Tea House');
-    expect(await page.locator('fieldset.provider legend').allTextContents()).toEqual(['Alipay', 'WeChat Pay', 'UnionPay']);
+    expect(await page.locator('fieldset.provider legend').allTextContents()).toEqual([
+      'Alipay',
+      'WeChat Pay',
+      'UnionPay',
+    ]);
     await screenshot(page, 'choose-desktop-en-US');
 
     // The choice is remembered (a cookie) on the next visit without ?lang.
@@ -394,26 +456,38 @@ describe('the hosted checkout', () => {
     await screenshot(page, 'session-expired');
   });
 
-  test('a paid session shows that it is paid, then returns the shopper to success_url', async () => {
-    const session = await createSession();
-    const page = await newPage('desktop');
-    await page.goto(session.url);
-    await choose(page, 'alipay_pc');
-    await payAtProvider(page);
-    await expectPaid(page, session, 'alipay_pc');
+  test(
+    'a paid session shows that it is paid, then returns the shopper to success_url',
+    async () => {
+      const session = await createSession();
+      const page = await newPage('desktop');
+      await page.goto(session.url);
+      await choose(page, 'alipay_pc');
+      await payAtProvider(page);
+      await expectPaid(page, session, 'alipay_pc');
 
-    // Coming back to the link later: paid, nothing more to choose, and on to the merchant again.
-    const again = await newPage('desktop', { javaScriptEnabled: false });
-    await again.goto(session.url);
-    await again.getByTestId('paid').waitFor();
-    expect(await again.locator('input[name=channel]').count()).toBe(0);
-    await screenshot(again, 'session-paid');
-    await expectPaid(again, session, 'alipay_pc');
-  }, STORY_MS);
+      // Coming back to the link later: paid, nothing more to choose, and on to the merchant again.
+      const again = await newPage('desktop', { javaScriptEnabled: false });
+      await again.goto(session.url);
+      await again.getByTestId('paid').waitFor();
+      expect(await again.locator('input[name=channel]').count()).toBe(0);
+      await screenshot(again, 'session-paid');
+      await expectPaid(again, session, 'alipay_pc');
+    },
+    STORY_MS,
+  );
 
   test('a coupon and tax rates, inclusive and exclusive, give the right lines and total on the page', async () => {
-    const vat6 = await apiFetch<{ id: string }>(key, 'POST', '/v1/tax_rates', { display_name: 'VAT', percentage: 6, inclusive: false });
-    const vat13 = await apiFetch<{ id: string }>(key, 'POST', '/v1/tax_rates', { display_name: 'VAT', percentage: 13, inclusive: true });
+    const vat6 = await apiFetch<{ id: string }>(key, 'POST', '/v1/tax_rates', {
+      display_name: 'VAT',
+      percentage: 6,
+      inclusive: false,
+    });
+    const vat13 = await apiFetch<{ id: string }>(key, 'POST', '/v1/tax_rates', {
+      display_name: 'VAT',
+      percentage: 13,
+      inclusive: true,
+    });
     expect([vat6.status, vat13.status]).toEqual([201, 201]);
     const coupon = await apiFetch(key, 'POST', '/v1/coupons', { code: 'SPRING10', percent_off: 10 });
     expect(coupon.status).toBe(201);
@@ -426,7 +500,12 @@ describe('the hosted checkout', () => {
     });
     // Per line, half up: tea set 20000 − 2000 = 18000, + 6% = 1080 tax; teacup 5000 − 500 = 4500,
     // of which 13% included: 4500 − 4500 / 1.13 = 517.70… → 518. Total 18000 + 1080 + 4500.
-    expect(session).toMatchObject({ amount_subtotal: 25000, amount_discount: 2500, amount_tax: 1598, amount_total: 23580 });
+    expect(session).toMatchObject({
+      amount_subtotal: 25000,
+      amount_discount: 2500,
+      amount_tax: 1598,
+      amount_total: 23580,
+    });
 
     const page = await newPage('desktop');
     await page.goto(session.url);
@@ -448,26 +527,30 @@ describe('the hosted checkout', () => {
     await screenshot(page, 'totals-coupon-tax-en-US');
   });
 
-  test('when the payment behind a QR code expires, the page says so and the shopper can pay again', async () => {
-    const session = await createSession();
-    const page = await newPage('desktop');
-    await page.goto(session.url);
-    await choose(page, 'alipay_qr');
-    await page.getByTestId('qr-code').waitFor();
-    const first = (await publicSession(session.id)).payment!.id;
-    // The test stack's timers run 60× faster: the payment's 15 minutes are 15 seconds here.
-    await page.getByTestId('notice').waitFor({ timeout: 60_000 });
-    expect(await page.getByTestId('notice').textContent()).toBe('付款已超时，请重新选择支付方式。');
-    await screenshot(page, 'payment-expired');
+  test(
+    'when the payment behind a QR code expires, the page says so and the shopper can pay again',
+    async () => {
+      const session = await createSession();
+      const page = await newPage('desktop');
+      await page.goto(session.url);
+      await choose(page, 'alipay_qr');
+      await page.getByTestId('qr-code').waitFor();
+      const first = (await publicSession(session.id)).payment!.id;
+      // The test stack's timers run 60× faster: the payment's 15 minutes are 15 seconds here.
+      await page.getByTestId('notice').waitFor({ timeout: 60_000 });
+      expect(await page.getByTestId('notice').textContent()).toBe('付款已超时，请重新选择支付方式。');
+      await screenshot(page, 'payment-expired');
 
-    await choose(page, 'wechat_native');
-    await page.getByTestId('qr-code').waitFor();
-    await eventually(async () => {
-      const { payment } = await publicSession(session.id);
-      expect(payment).toMatchObject({ channel: 'wechat_native', status: 'requires_action' });
-      expect(payment!.id).not.toBe(first);
-    });
-  }, STORY_MS);
+      await choose(page, 'wechat_native');
+      await page.getByTestId('qr-code').waitFor();
+      await eventually(async () => {
+        const { payment } = await publicSession(session.id);
+        expect(payment).toMatchObject({ channel: 'wechat_native', status: 'requires_action' });
+        expect(payment!.id).not.toBe(first);
+      });
+    },
+    STORY_MS,
+  );
 
   test('an unknown session is a 404 page that says so', async () => {
     const page = await newPage('desktop');

@@ -13,7 +13,13 @@ interface Session {
   amount_tax: number;
   amount_total: number;
   payment: string | null;
-  line_items: { amount_subtotal: number; amount_discount: number; amount_tax: number; amount_total: number; tax_rate: { id: string } | null }[];
+  line_items: {
+    amount_subtotal: number;
+    amount_discount: number;
+    amount_tax: number;
+    amount_total: number;
+    tax_rate: { id: string } | null;
+  }[];
   discounts: { coupon: { code: string }; amount: number }[];
 }
 
@@ -37,7 +43,11 @@ beforeAll(async () => {
 const URLS = { success_url: 'https://shop.example/thanks', cancel_url: 'https://shop.example/cart' };
 const post = <T>(path: string, body: unknown) => apiFetch<T & ApiError>(key, 'POST', path, body);
 const page = <T>(method: 'GET' | 'POST', path: string, body?: unknown) =>
-  fetch(`${testStack().api_url}/checkout${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined }).then(async (response) => ({
+  fetch(`${testStack().api_url}/checkout${path}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  }).then(async (response) => ({
     status: response.status,
     body: (await response.json()) as T & ApiError,
   }));
@@ -51,7 +61,11 @@ async function session(body: Record<string, unknown>): Promise<Session> {
 describe('a checkout session', () => {
   test('computes its totals on the server: an exclusive tax rate, an inclusive one and a percentage coupon', async () => {
     const vat = await post<{ id: string }>('/v1/tax_rates', { display_name: 'VAT', percentage: 13, inclusive: false });
-    const included = await post<{ id: string }>('/v1/tax_rates', { display_name: 'VAT (included)', percentage: 6, inclusive: true });
+    const included = await post<{ id: string }>('/v1/tax_rates', {
+      display_name: 'VAT (included)',
+      percentage: 6,
+      inclusive: true,
+    });
     expect(vat.status).toBe(201);
     const code = `TEA${Date.now()}`;
     expect((await post('/v1/coupons', { code, percent_off: 10 })).status).toBe(201);
@@ -69,7 +83,14 @@ describe('a checkout session', () => {
       expect.objectContaining({ amount_subtotal: 6666, amount_discount: 667, amount_tax: 780, amount_total: 6779 }),
       expect.objectContaining({ amount_subtotal: 1060, amount_discount: 106, amount_tax: 54, amount_total: 954 }),
     ]);
-    expect(created).toMatchObject({ status: 'open', amount_subtotal: 7726, amount_discount: 773, amount_tax: 834, amount_total: 7733, payment: null });
+    expect(created).toMatchObject({
+      status: 'open',
+      amount_subtotal: 7726,
+      amount_discount: 773,
+      amount_tax: 834,
+      amount_total: 7733,
+      payment: null,
+    });
     expect(created.discounts).toEqual([{ coupon: { code, percent_off: 10, amount_off: null }, amount: 773 }]);
     expect(created.url).toMatch(new RegExp(`/pay/${created.id}$`));
   });
@@ -77,10 +98,19 @@ describe('a checkout session', () => {
   test('is paid on the page: a payment of the total, its checkout_url, then the session is complete and the coupon redeemed once', async () => {
     const code = `ONCE${Date.now()}`;
     expect((await post('/v1/coupons', { code, amount_off: 500, max_redemptions: 1 })).status).toBe(201);
-    const created = await session({ line_items: [{ name: 'Oolong', quantity: 1, unit_amount: 2500 }], discounts: [{ coupon: code }], allowed_channels: ['alipay_qr', 'wechat_native'] });
+    const created = await session({
+      line_items: [{ name: 'Oolong', quantity: 1, unit_amount: 2500 }],
+      discounts: [{ coupon: code }],
+      allowed_channels: ['alipay_qr', 'wechat_native'],
+    });
     expect(created.amount_total).toBe(2000);
 
-    const shown = await page<{ status: string; merchant: { name: string }; allowed_channels: string[]; customer?: unknown }>('GET', `/sessions/${created.id}`);
+    const shown = await page<{
+      status: string;
+      merchant: { name: string };
+      allowed_channels: string[];
+      customer?: unknown;
+    }>('GET', `/sessions/${created.id}`);
     expect(shown.status).toBe(200);
     expect(shown.body).toMatchObject({ status: 'open', allowed_channels: ['alipay_qr', 'wechat_native'] });
     expect(shown.body.merchant.name).toMatch(/^Test merchant/);
@@ -90,34 +120,72 @@ describe('a checkout session', () => {
     expect(refused.status).toBe(400);
     expect(refused.body.error).toMatchObject({ code: 'channel_not_allowed', param: 'channel' });
 
-    const first = await page<{ payment: SessionPayment }>('POST', `/sessions/${created.id}/payments`, { channel: 'wechat_native' });
+    const first = await page<{ payment: SessionPayment }>('POST', `/sessions/${created.id}/payments`, {
+      channel: 'wechat_native',
+    });
     expect(first.status).toBe(201);
-    const again = await page<{ payment: SessionPayment }>('POST', `/sessions/${created.id}/payments`, { channel: 'wechat_native' });
+    const again = await page<{ payment: SessionPayment }>('POST', `/sessions/${created.id}/payments`, {
+      channel: 'wechat_native',
+    });
     expect(again.body.payment.id).toBe(first.body.payment.id);
     // The shopper changes their mind: the WeChat payment is canceled, an Alipay one made.
-    const chosen = await page<{ payment: SessionPayment }>('POST', `/sessions/${created.id}/payments`, { channel: 'alipay_qr' });
-    expect(chosen.body.payment).toMatchObject({ channel: 'alipay_qr', status: 'requires_action', next_action: { type: 'display_qr_code' } });
-    expect((await apiFetch<{ status: string }>(key, 'GET', `/v1/payments/${first.body.payment.id}`)).body.status).toBe('canceled');
+    const chosen = await page<{ payment: SessionPayment }>('POST', `/sessions/${created.id}/payments`, {
+      channel: 'alipay_qr',
+    });
+    expect(chosen.body.payment).toMatchObject({
+      channel: 'alipay_qr',
+      status: 'requires_action',
+      next_action: { type: 'display_qr_code' },
+    });
+    expect((await apiFetch<{ status: string }>(key, 'GET', `/v1/payments/${first.body.payment.id}`)).body.status).toBe(
+      'canceled',
+    );
 
-    const payment = (await apiFetch<{ amount: number; checkout_url: string; out_trade_no: string; return_url: string }>(key, 'GET', `/v1/payments/${chosen.body.payment.id}`)).body;
+    const payment = (
+      await apiFetch<{ amount: number; checkout_url: string; out_trade_no: string; return_url: string }>(
+        key,
+        'GET',
+        `/v1/payments/${chosen.body.payment.id}`,
+      )
+    ).body;
     expect(payment).toMatchObject({ amount: 2000, checkout_url: created.url, return_url: created.url });
-    expect((await sandboxControl('POST', '/_control/pay', { provider: 'alipay', out_trade_no: payment.out_trade_no, outcome: 'success' })).status).toBe(200);
+    expect(
+      (
+        await sandboxControl('POST', '/_control/pay', {
+          provider: 'alipay',
+          out_trade_no: payment.out_trade_no,
+          outcome: 'success',
+        })
+      ).status,
+    ).toBe(200);
     await eventually(async () => {
       const current = await apiFetch<Session>(key, 'GET', `/v1/checkout/sessions/${created.id}`);
       expect(current.body).toMatchObject({ status: 'complete', payment: chosen.body.payment.id });
     });
-    const coupons = await apiFetch<{ data: { code: string; times_redeemed: number }[] }>(key, 'GET', '/v1/coupons?limit=100');
+    const coupons = await apiFetch<{ data: { code: string; times_redeemed: number }[] }>(
+      key,
+      'GET',
+      '/v1/coupons?limit=100',
+    );
     expect(coupons.body.data.find((c) => c.code === code)?.times_redeemed).toBe(1);
 
     const paidAgain = await page('POST', `/sessions/${created.id}/payments`, { channel: 'alipay_qr' });
     expect(paidAgain.status).toBe(409);
-    const usedUp = await post('/v1/checkout/sessions', { currency: 'CNY', ...URLS, line_items: [{ name: 'Oolong', quantity: 1, unit_amount: 2500 }], discounts: [{ coupon: code }] });
+    const usedUp = await post('/v1/checkout/sessions', {
+      currency: 'CNY',
+      ...URLS,
+      line_items: [{ name: 'Oolong', quantity: 1, unit_amount: 2500 }],
+      discounts: [{ coupon: code }],
+    });
     expect(usedUp.status).toBe(400);
     expect(usedUp.body.error).toMatchObject({ code: 'coupon_used_up', param: 'discounts[0][coupon]' });
   });
 
   test("inside WeChat: the page learns the shopper's openid through WeChat's OAuth and pays with JSAPI", async () => {
-    const created = await session({ line_items: [{ name: 'Jasmine tea', quantity: 1, unit_amount: 1200 }], allowed_channels: ['wechat_jsapi'] });
+    const created = await session({
+      line_items: [{ name: 'Jasmine tea', quantity: 1, unit_amount: 1200 }],
+      allowed_channels: ['wechat_jsapi'],
+    });
     const oauth = await page<{ url: string }>('GET', `/sessions/${created.id}/wechat_oauth`);
     expect(oauth.status).toBe(200);
     const authorize = new URL(oauth.body.url);
@@ -134,13 +202,18 @@ describe('a checkout session', () => {
     const missing = await page('POST', `/sessions/${created.id}/payments`, { channel: 'wechat_jsapi' });
     expect(missing.status).toBe(400);
     expect(missing.body.error.param).toBe('wechat_oauth_code');
-    const paid = await page<{ payment: SessionPayment & { next_action: { type: string; wechat_jsapi: { package: string; paySign: string } } } }>('POST', `/sessions/${created.id}/payments`, { channel: 'wechat_jsapi', wechat_oauth_code: code });
+    const paid = await page<{
+      payment: SessionPayment & { next_action: { type: string; wechat_jsapi: { package: string; paySign: string } } };
+    }>('POST', `/sessions/${created.id}/payments`, { channel: 'wechat_jsapi', wechat_oauth_code: code });
     expect(paid.status).toBe(201);
     expect(paid.body.payment.next_action.type).toBe('wechat_jsapi');
     expect(paid.body.payment.next_action.wechat_jsapi.package).toMatch(/^prepay_id=/);
     // A code is good once.
     await apiFetch(key, 'POST', `/v1/payments/${paid.body.payment.id}/cancel`, {});
-    const reused = await page('POST', `/sessions/${created.id}/payments`, { channel: 'wechat_jsapi', wechat_oauth_code: code });
+    const reused = await page('POST', `/sessions/${created.id}/payments`, {
+      channel: 'wechat_jsapi',
+      wechat_oauth_code: code,
+    });
     expect(reused.status).toBe(400);
     expect(reused.body.error).toMatchObject({ code: 'wechat_oauth_code_invalid', param: 'wechat_oauth_code' });
   });
@@ -166,9 +239,17 @@ describe('a checkout session', () => {
 
   test('a coupon past its expires_at is refused, naming the coupon', async () => {
     const code = `BRIEF${Date.now()}`;
-    expect((await post('/v1/coupons', { code, percent_off: 5, expires_at: new Date(Date.now() + 1500).toISOString() })).status).toBe(201);
+    expect(
+      (await post('/v1/coupons', { code, percent_off: 5, expires_at: new Date(Date.now() + 1500).toISOString() }))
+        .status,
+    ).toBe(201);
     await new Promise((resolve) => setTimeout(resolve, 2000));
-    const answer = await post('/v1/checkout/sessions', { currency: 'CNY', ...URLS, line_items: [{ name: 'x', quantity: 1, unit_amount: 100 }], discounts: [{ coupon: code }] });
+    const answer = await post('/v1/checkout/sessions', {
+      currency: 'CNY',
+      ...URLS,
+      line_items: [{ name: 'x', quantity: 1, unit_amount: 100 }],
+      discounts: [{ coupon: code }],
+    });
     expect(answer.status).toBe(400);
     expect(answer.body.error).toMatchObject({ code: 'coupon_expired', param: 'discounts[0][coupon]' });
   });
@@ -179,8 +260,14 @@ describe('a checkout session', () => {
     [{ line_items: [{ name: 'x', quantity: 1, unit_amount: -1 }] }, 'line_items[0][unit_amount]'],
     [{ line_items: [{ name: 'x', quantity: 1, unit_amount: 100, tax_rate: 'txr_nope' }] }, 'line_items[0][tax_rate]'],
     [{ line_items: [{ name: 'x', quantity: 1, unit_amount: 0 }] }, 'line_items'],
-    [{ line_items: [{ name: 'x', quantity: 1, unit_amount: 100 }], discounts: [{ coupon: 'NOPE' }] }, 'discounts[0][coupon]'],
-    [{ line_items: [{ name: 'x', quantity: 1, unit_amount: 100 }], allowed_channels: ['paypal'] }, 'allowed_channels[0]'],
+    [
+      { line_items: [{ name: 'x', quantity: 1, unit_amount: 100 }], discounts: [{ coupon: 'NOPE' }] },
+      'discounts[0][coupon]',
+    ],
+    [
+      { line_items: [{ name: 'x', quantity: 1, unit_amount: 100 }], allowed_channels: ['paypal'] },
+      'allowed_channels[0]',
+    ],
     [{ line_items: [{ name: 'x', quantity: 1, unit_amount: 100 }], locale: 'fr-FR' }, 'locale'],
     [{ line_items: [{ name: 'x', quantity: 1, unit_amount: 100 }], success_url: 'javascript:alert(1)' }, 'success_url'],
   ])('bad input %j → 400 naming %s', async (body, param) => {
@@ -206,7 +293,11 @@ describe('a checkout session', () => {
     const other = await createTestMerchant();
     expect((await apiFetch(other.secretKey, 'GET', `/v1/checkout/sessions/${created.id}`)).status).toBe(404);
     const rate = await post<{ id: string }>('/v1/tax_rates', { display_name: 'VAT', percentage: 13, inclusive: false });
-    const theirs = await apiFetch<ApiError>(other.secretKey, 'POST', '/v1/checkout/sessions', { currency: 'CNY', ...URLS, line_items: [{ name: 'x', quantity: 1, unit_amount: 100, tax_rate: rate.body.id }] });
+    const theirs = await apiFetch<ApiError>(other.secretKey, 'POST', '/v1/checkout/sessions', {
+      currency: 'CNY',
+      ...URLS,
+      line_items: [{ name: 'x', quantity: 1, unit_amount: 100, tax_rate: rate.body.id }],
+    });
     expect(theirs.status).toBe(400);
     expect(theirs.body.error.param).toBe('line_items[0][tax_rate]');
     expect((await page('GET', '/sessions/cs_doesnotexist')).status).toBe(404);

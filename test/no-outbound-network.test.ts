@@ -15,7 +15,10 @@ describe('no test can reach beyond this machine', () => {
     const opened = await sandboxControl('POST', '/_control/accounts', { provider: 'alipay' });
     expect(opened.status).toBe(201);
     const credentials = alipayCredentialsFromSandbox(opened.body);
-    const provider = createAlipayProvider({ id: 'pa_test', provider: 'alipay', livemode: false, externalId: credentials.appId, credentials }, { sandboxUrl: testStack().sandbox_url });
+    const provider = createAlipayProvider(
+      { id: 'pa_test', provider: 'alipay', livemode: false, externalId: credentials.appId, credentials },
+      { sandboxUrl: testStack().sandbox_url },
+    );
     const outTradeNo = `guard${Date.now()}`;
     await provider.createPayment({
       channel: 'alipay_qr',
@@ -30,10 +33,20 @@ describe('no test can reach beyond this machine', () => {
       clientIp: null,
       openid: null,
     });
-    expect((await sandboxControl('POST', '/_control/pay', { provider: 'alipay', out_trade_no: outTradeNo, outcome: 'success' })).status).toBe(200);
+    expect(
+      (
+        await sandboxControl('POST', '/_control/pay', {
+          provider: 'alipay',
+          out_trade_no: outTradeNo,
+          outcome: 'success',
+        })
+      ).status,
+    ).toBe(200);
 
     await eventually(async () => {
-      const trade = (await sandboxControl('GET', `/_control/trades/alipay/${outTradeNo}`)).body as { notifications: { attempts: { error: string | null }[] }[] };
+      const trade = (await sandboxControl('GET', `/_control/trades/alipay/${outTradeNo}`)).body as {
+        notifications: { attempts: { error: string | null }[] }[];
+      };
       expect(trade.notifications[0].attempts[0].error).toMatch(/outbound network refused in tests/);
     });
   });

@@ -13,16 +13,38 @@ describe('payment workflow histories replay on the current code', () => {
   test('succeeded, canceled and expired payments replay without nondeterminism', async () => {
     const { secretKey } = await createTestMerchant();
     const create = async (extra: Record<string, unknown> = {}) =>
-      (await apiFetch(secretKey, 'POST', '/v1/payments', { amount: 800, currency: 'CNY', channel: 'alipay_qr', description: 'Replay', ...extra })).body as { id: string; out_trade_no: string };
+      (
+        await apiFetch(secretKey, 'POST', '/v1/payments', {
+          amount: 800,
+          currency: 'CNY',
+          channel: 'alipay_qr',
+          description: 'Replay',
+          ...extra,
+        })
+      ).body as { id: string; out_trade_no: string };
     const waitFor = (id: string, status: string) =>
-      eventually(async () => expect(((await apiFetch(secretKey, 'GET', `/v1/payments/${id}`)).body as { status: string }).status).toBe(status), { timeoutMs: 30_000 });
+      eventually(
+        async () =>
+          expect(((await apiFetch(secretKey, 'GET', `/v1/payments/${id}`)).body as { status: string }).status).toBe(
+            status,
+          ),
+        { timeoutMs: 30_000 },
+      );
 
     const paid = await create();
-    await sandboxControl('POST', '/_control/pay', { provider: 'alipay', out_trade_no: paid.out_trade_no, outcome: 'success' });
+    await sandboxControl('POST', '/_control/pay', {
+      provider: 'alipay',
+      out_trade_no: paid.out_trade_no,
+      outcome: 'success',
+    });
     const canceled = await create();
     await apiFetch(secretKey, 'POST', `/v1/payments/${canceled.id}/cancel`);
     const expired = await create({ expires_in: 60 });
-    await Promise.all([waitFor(paid.id, 'succeeded'), waitFor(canceled.id, 'canceled'), waitFor(expired.id, 'expired')]);
+    await Promise.all([
+      waitFor(paid.id, 'succeeded'),
+      waitFor(canceled.id, 'canceled'),
+      waitFor(expired.id, 'expired'),
+    ]);
 
     const connection = await Connection.connect({ address: testStack().temporal_address });
     try {
@@ -32,7 +54,11 @@ describe('payment workflow histories replay on the current code', () => {
         await handle.result();
         const history = await handle.fetchHistory();
         expect(history.events?.length).toBeGreaterThan(5);
-        await Worker.runReplayHistory({ workflowsPath: path.resolve(__dirname, '../workflows/index.ts') }, history, `payment/${id}`);
+        await Worker.runReplayHistory(
+          { workflowsPath: path.resolve(__dirname, '../workflows/index.ts') },
+          history,
+          `payment/${id}`,
+        );
       }
     } finally {
       await connection.close();

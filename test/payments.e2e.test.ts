@@ -9,12 +9,22 @@ interface PaymentBody {
   status: string;
   out_trade_no: string;
   provider_trade_no: string | null;
-  next_action: { type: string; display_qr_code?: { data: string }; redirect_to_url?: { url: string; method: string } } | null;
+  next_action: {
+    type: string;
+    display_qr_code?: { data: string };
+    redirect_to_url?: { url: string; method: string };
+  } | null;
   [key: string]: unknown;
 }
 
 async function createPayment(key: string, body: Record<string, unknown> = {}): Promise<PaymentBody> {
-  const response = await apiFetch(key, 'POST', '/v1/payments', { amount: 1999, currency: 'CNY', channel: 'alipay_qr', description: 'Tea set', ...body });
+  const response = await apiFetch(key, 'POST', '/v1/payments', {
+    amount: 1999,
+    currency: 'CNY',
+    channel: 'alipay_qr',
+    description: 'Tea set',
+    ...body,
+  });
   expect(response.status).toBe(201);
   return response.body as PaymentBody;
 }
@@ -26,7 +36,10 @@ async function paymentOf(key: string, id: string): Promise<PaymentBody> {
 }
 
 async function transitionsOf(paymentId: string) {
-  return queryDb<{ to_status: string; source: string }>('select to_status, source from payment_transitions where payment_id = $1 order by id', [paymentId]);
+  return queryDb<{ to_status: string; source: string }>(
+    'select to_status, source from payment_transitions where payment_id = $1 order by id',
+    [paymentId],
+  );
 }
 
 async function eventsOf(paymentId: string) {
@@ -43,11 +56,22 @@ describe('an Alipay payment, end to end', () => {
 
   test('when the shopper pays a QR payment, the notification makes it succeeded', async () => {
     const payment = await createPayment(key);
-    expect(payment).toMatchObject({ object: 'payment', status: 'requires_action', livemode: false, provider: 'alipay', channel: 'alipay_qr', amount: 1999 });
+    expect(payment).toMatchObject({
+      object: 'payment',
+      status: 'requires_action',
+      livemode: false,
+      provider: 'alipay',
+      channel: 'alipay_qr',
+      amount: 1999,
+    });
     expect(payment.next_action?.type).toBe('display_qr_code');
     expect(payment.next_action?.display_qr_code?.data).toContain(testStack().sandbox_url);
 
-    const paid = await sandboxControl('POST', '/_control/pay', { provider: 'alipay', out_trade_no: payment.out_trade_no, outcome: 'success' });
+    const paid = await sandboxControl('POST', '/_control/pay', {
+      provider: 'alipay',
+      out_trade_no: payment.out_trade_no,
+      outcome: 'success',
+    });
     expect(paid.status).toBe(200);
 
     const succeeded = await eventually(async () => {
@@ -81,7 +105,8 @@ describe('an Alipay payment, end to end', () => {
     const form = /<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/.exec(html);
     expect(form).not.toBeNull();
     const fields = new URLSearchParams();
-    for (const input of form![2].matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)) fields.set(input[1], input[2]);
+    for (const input of form![2].matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g))
+      fields.set(input[1], input[2]);
     const action = new URL(form![1].replace(/&amp;/g, '&'), redirect.url);
     const submitted = await fetch(action, { method: 'POST', body: fields, redirect: 'manual' });
     expect([200, 302, 303]).toContain(submitted.status);
@@ -91,21 +116,44 @@ describe('an Alipay payment, end to end', () => {
 
   test('when the notification is lost, the query fallback still finds the payment succeeded', async () => {
     const payment = await createPayment(key);
-    await sandboxControl('POST', '/_control/faults', { provider: 'alipay', out_trade_no: payment.out_trade_no, notifications: 'drop' });
-    await sandboxControl('POST', '/_control/pay', { provider: 'alipay', out_trade_no: payment.out_trade_no, outcome: 'success' });
+    await sandboxControl('POST', '/_control/faults', {
+      provider: 'alipay',
+      out_trade_no: payment.out_trade_no,
+      notifications: 'drop',
+    });
+    await sandboxControl('POST', '/_control/pay', {
+      provider: 'alipay',
+      out_trade_no: payment.out_trade_no,
+      outcome: 'success',
+    });
 
-    await eventually(async () => expect((await paymentOf(key, payment.id)).status).toBe('succeeded'), { timeoutMs: 30_000 });
+    await eventually(async () => expect((await paymentOf(key, payment.id)).status).toBe('succeeded'), {
+      timeoutMs: 30_000,
+    });
     expect((await transitionsOf(payment.id)).map((t) => t.source)).toEqual(['create', 'poll']);
-    expect(await queryDb('select 1 from provider_notifications where out_trade_no = $1', [payment.out_trade_no])).toHaveLength(0);
+    expect(
+      await queryDb('select 1 from provider_notifications where out_trade_no = $1', [payment.out_trade_no]),
+    ).toHaveLength(0);
   });
 
   test('when the notification arrives 10 times, the payment succeeds once, with one event', async () => {
     const payment = await createPayment(key);
-    await sandboxControl('POST', '/_control/faults', { provider: 'alipay', out_trade_no: payment.out_trade_no, notifications: 'duplicate', duplicate_count: 10 });
-    await sandboxControl('POST', '/_control/pay', { provider: 'alipay', out_trade_no: payment.out_trade_no, outcome: 'success' });
+    await sandboxControl('POST', '/_control/faults', {
+      provider: 'alipay',
+      out_trade_no: payment.out_trade_no,
+      notifications: 'duplicate',
+      duplicate_count: 10,
+    });
+    await sandboxControl('POST', '/_control/pay', {
+      provider: 'alipay',
+      out_trade_no: payment.out_trade_no,
+      outcome: 'success',
+    });
 
     await eventually(async () => {
-      const delivered = await queryDb('select outcome from provider_notifications where out_trade_no = $1', [payment.out_trade_no]);
+      const delivered = await queryDb('select outcome from provider_notifications where out_trade_no = $1', [
+        payment.out_trade_no,
+      ]);
       expect(delivered).toHaveLength(10);
     });
     expect((await paymentOf(key, payment.id)).status).toBe('succeeded');
@@ -115,7 +163,10 @@ describe('an Alipay payment, end to end', () => {
 
   test('a notification with a forged signature is refused and changes nothing', async () => {
     const payment = await createPayment(key);
-    const trade = (await sandboxControl('GET', `/_control/trades/alipay/${payment.out_trade_no}`)).body as { notify_url: string; app_id: string };
+    const trade = (await sandboxControl('GET', `/_control/trades/alipay/${payment.out_trade_no}`)).body as {
+      notify_url: string;
+      app_id: string;
+    };
     // Signed with a key that is not Alipay's.
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const fields: Record<string, string> = {
@@ -130,12 +181,22 @@ describe('an Alipay payment, end to end', () => {
       trade_status: 'TRADE_SUCCESS',
       version: '1.0',
     };
-    const content = Object.keys(fields).sort().map((k) => `${k}=${fields[k]}`).join('&');
+    const content = Object.keys(fields)
+      .sort()
+      .map((k) => `${k}=${fields[k]}`)
+      .join('&');
     const sign = createSign('RSA-SHA256').update(content).sign(privateKey, 'base64');
-    const response = await fetch(trade.notify_url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...fields, sign, sign_type: 'RSA2' }) });
+    const response = await fetch(trade.notify_url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...fields, sign, sign_type: 'RSA2' }),
+    });
     expect(await response.text()).not.toBe('success');
 
-    const stored = await queryDb<{ outcome: string }>('select outcome from provider_notifications where out_trade_no is null or out_trade_no = $1 order by id desc limit 1', [payment.out_trade_no]);
+    const stored = await queryDb<{ outcome: string }>(
+      'select outcome from provider_notifications where out_trade_no is null or out_trade_no = $1 order by id desc limit 1',
+      [payment.out_trade_no],
+    );
     expect(stored[0].outcome).toBe('refused');
     expect((await paymentOf(key, payment.id)).status).toBe('requires_action');
     expect(await transitionsOf(payment.id)).toHaveLength(1);
@@ -143,23 +204,40 @@ describe('an Alipay payment, end to end', () => {
 
   test('a correctly signed notification with the wrong amount is refused; only the query settles the payment', async () => {
     const payment = await createPayment(key);
-    await sandboxControl('POST', '/_control/faults', { provider: 'alipay', out_trade_no: payment.out_trade_no, notifications: 'signed_wrong_amount' });
-    await sandboxControl('POST', '/_control/pay', { provider: 'alipay', out_trade_no: payment.out_trade_no, outcome: 'success' });
+    await sandboxControl('POST', '/_control/faults', {
+      provider: 'alipay',
+      out_trade_no: payment.out_trade_no,
+      notifications: 'signed_wrong_amount',
+    });
+    await sandboxControl('POST', '/_control/pay', {
+      provider: 'alipay',
+      out_trade_no: payment.out_trade_no,
+      outcome: 'success',
+    });
 
     await eventually(async () => {
-      const refused = await queryDb<{ outcome: string; reason: string }>('select outcome, reason from provider_notifications where out_trade_no = $1', [payment.out_trade_no]);
+      const refused = await queryDb<{ outcome: string; reason: string }>(
+        'select outcome, reason from provider_notifications where out_trade_no = $1',
+        [payment.out_trade_no],
+      );
       expect(refused[0]).toMatchObject({ outcome: 'refused' });
       expect(refused[0].reason).toMatch(/amount/);
     });
     // The trade really was paid for 19.99, so the query fallback finds it; the forged amount never counted.
-    await eventually(async () => expect((await paymentOf(key, payment.id)).status).toBe('succeeded'), { timeoutMs: 30_000 });
+    await eventually(async () => expect((await paymentOf(key, payment.id)).status).toBe('succeeded'), {
+      timeoutMs: 30_000,
+    });
     expect((await transitionsOf(payment.id)).map((t) => t.source)).toEqual(['create', 'poll']);
   });
 
   test('when nobody pays, the payment expires and the trade is closed at the provider', async () => {
     const payment = await createPayment(key, { expires_in: 60 });
-    await eventually(async () => expect((await paymentOf(key, payment.id)).status).toBe('expired'), { timeoutMs: 30_000 });
-    const trade = (await sandboxControl('GET', `/_control/trades/alipay/${payment.out_trade_no}`)).body as { trade_status: string };
+    await eventually(async () => expect((await paymentOf(key, payment.id)).status).toBe('expired'), {
+      timeoutMs: 30_000,
+    });
+    const trade = (await sandboxControl('GET', `/_control/trades/alipay/${payment.out_trade_no}`)).body as {
+      trade_status: string;
+    };
     expect(trade.trade_status).toBe('TRADE_CLOSED');
     expect(await eventsOf(payment.id)).toEqual([{ type: 'payment.expired' }]);
   });
@@ -169,11 +247,17 @@ describe('an Alipay payment, end to end', () => {
     const canceled = await apiFetch(key, 'POST', `/v1/payments/${unpaid.id}/cancel`);
     expect(canceled.status).toBe(200);
     expect(canceled.body).toMatchObject({ id: unpaid.id, status: 'canceled' });
-    const trade = (await sandboxControl('GET', `/_control/trades/alipay/${unpaid.out_trade_no}`)).body as { trade_status: string };
+    const trade = (await sandboxControl('GET', `/_control/trades/alipay/${unpaid.out_trade_no}`)).body as {
+      trade_status: string;
+    };
     expect(trade.trade_status).toBe('TRADE_CLOSED');
 
     const paid = await createPayment(key);
-    await sandboxControl('POST', '/_control/pay', { provider: 'alipay', out_trade_no: paid.out_trade_no, outcome: 'success' });
+    await sandboxControl('POST', '/_control/pay', {
+      provider: 'alipay',
+      out_trade_no: paid.out_trade_no,
+      outcome: 'success',
+    });
     await eventually(async () => expect((await paymentOf(key, paid.id)).status).toBe('succeeded'));
     const refused = await apiFetch(key, 'POST', `/v1/payments/${paid.id}/cancel`);
     expect(refused.status).toBe(409);
@@ -182,21 +266,36 @@ describe('an Alipay payment, end to end', () => {
 
   test("when the shopper's attempt fails, the payment keeps waiting (Alipay has no failed trade), and a later attempt succeeds", async () => {
     const payment = await createPayment(key);
-    const failed = await sandboxControl('POST', '/_control/pay', { provider: 'alipay', out_trade_no: payment.out_trade_no, outcome: 'fail' });
+    const failed = await sandboxControl('POST', '/_control/pay', {
+      provider: 'alipay',
+      out_trade_no: payment.out_trade_no,
+      outcome: 'fail',
+    });
     expect(failed.status).toBe(200);
-    const trade = (await sandboxControl('GET', `/_control/trades/alipay/${payment.out_trade_no}`)).body as { trade_status: string; failed_attempts: string[] };
+    const trade = (await sandboxControl('GET', `/_control/trades/alipay/${payment.out_trade_no}`)).body as {
+      trade_status: string;
+      failed_attempts: string[];
+    };
     expect(trade).toMatchObject({ trade_status: 'WAIT_BUYER_PAY', failed_attempts: [expect.any(String)] });
     // The first poll (after one scaled minute) finds the trade still waiting: nothing changes.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect((await paymentOf(key, payment.id)).status).toBe('requires_action');
 
-    await sandboxControl('POST', '/_control/pay', { provider: 'alipay', out_trade_no: payment.out_trade_no, outcome: 'success' });
+    await sandboxControl('POST', '/_control/pay', {
+      provider: 'alipay',
+      out_trade_no: payment.out_trade_no,
+      outcome: 'success',
+    });
     await eventually(async () => expect((await paymentOf(key, payment.id)).status).toBe('succeeded'));
   });
 
   test("the payment's workflow is found in Temporal by its search attributes", async () => {
     const payment = await createPayment(key, { amount: 4321 });
-    await sandboxControl('POST', '/_control/pay', { provider: 'alipay', out_trade_no: payment.out_trade_no, outcome: 'success' });
+    await sandboxControl('POST', '/_control/pay', {
+      provider: 'alipay',
+      out_trade_no: payment.out_trade_no,
+      outcome: 'success',
+    });
     await eventually(async () => expect((await paymentOf(key, payment.id)).status).toBe('succeeded'));
 
     const { Client, Connection } = await import('@temporalio/client');
@@ -205,7 +304,10 @@ describe('an Alipay payment, end to end', () => {
       const client = new Client({ connection, namespace: testStack().temporal_namespace });
       const found = await eventually(async () => {
         const ids: string[] = [];
-        for await (const workflow of client.workflow.list({ query: `MerchantId="${merchantId}" AND PaymentStatus="succeeded" AND AmountMinor=4321 AND Channel="alipay_qr" AND Provider="alipay"` })) ids.push(workflow.workflowId);
+        for await (const workflow of client.workflow.list({
+          query: `MerchantId="${merchantId}" AND PaymentStatus="succeeded" AND AmountMinor=4321 AND Channel="alipay_qr" AND Provider="alipay"`,
+        }))
+          ids.push(workflow.workflowId);
         expect(ids).toEqual([`payment/${payment.id}`]);
         return ids;
       });

@@ -10,7 +10,11 @@ const ROOT = path.resolve(__dirname, '..');
  * Starts one of the built app processes (dist/…) with the test stack's environment plus overrides,
  * resolving once it prints `readyLine`.
  */
-export async function startAppProcess(script: string, env: Record<string, string>, readyLine: RegExp): Promise<ChildProcess> {
+export async function startAppProcess(
+  script: string,
+  env: Record<string, string>,
+  readyLine: RegExp,
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, [path.join(ROOT, 'dist', script)], {
     cwd: ROOT,
     env: { ...process.env, ...testStack().env, ...env },

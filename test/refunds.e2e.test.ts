@@ -14,7 +14,10 @@ interface Payment {
   amount: number;
   amount_refunded: number;
   out_trade_no: string;
-  next_action: { type: string; redirect_to_url?: { url: string; method: 'GET' | 'POST'; form: Record<string, string> | null } } | null;
+  next_action: {
+    type: string;
+    redirect_to_url?: { url: string; method: 'GET' | 'POST'; form: Record<string, string> | null };
+  } | null;
 }
 
 interface Refund {
@@ -44,13 +47,26 @@ const PAY_WITH = {
   unionpay: { channel: 'unionpay_pc' },
 } as const;
 
-async function createPayment(provider: keyof typeof PAY_WITH, amount: number, extra: Record<string, unknown> = {}): Promise<Payment> {
-  const created = await apiFetch<Payment>(key, 'POST', '/v1/payments', { amount, currency: 'CNY', channel: PAY_WITH[provider].channel, description: 'Refund story', ...extra });
+async function createPayment(
+  provider: keyof typeof PAY_WITH,
+  amount: number,
+  extra: Record<string, unknown> = {},
+): Promise<Payment> {
+  const created = await apiFetch<Payment>(key, 'POST', '/v1/payments', {
+    amount,
+    currency: 'CNY',
+    channel: PAY_WITH[provider].channel,
+    description: 'Refund story',
+    ...extra,
+  });
   expect(created.status).toBe(201);
   const action = created.body.next_action?.redirect_to_url;
   if (action) {
     // UnionPay learns of the order when the shopper's browser posts the form.
-    const opened = await fetch(action.url, { method: action.method, body: action.method === 'POST' ? new URLSearchParams(action.form ?? {}) : undefined });
+    const opened = await fetch(action.url, {
+      method: action.method,
+      body: action.method === 'POST' ? new URLSearchParams(action.form ?? {}) : undefined,
+    });
     expect(opened.status).toBe(200);
   }
   return created.body;
@@ -58,41 +74,69 @@ async function createPayment(provider: keyof typeof PAY_WITH, amount: number, ex
 
 async function paidPayment(provider: keyof typeof PAY_WITH, amount: number): Promise<Payment> {
   const payment = await createPayment(provider, amount);
-  expect((await sandboxControl('POST', '/_control/pay', { provider, out_trade_no: payment.out_trade_no, outcome: 'success' })).status).toBe(200);
-  await eventually(async () => expect((await apiFetch<Payment>(key, 'GET', `/v1/payments/${payment.id}`)).body.status).toBe('succeeded'));
+  expect(
+    (
+      await sandboxControl('POST', '/_control/pay', {
+        provider,
+        out_trade_no: payment.out_trade_no,
+        outcome: 'success',
+      })
+    ).status,
+  ).toBe(200);
+  await eventually(async () =>
+    expect((await apiFetch<Payment>(key, 'GET', `/v1/payments/${payment.id}`)).body.status).toBe('succeeded'),
+  );
   return payment;
 }
 
-const refund = (body: Record<string, unknown>, headers?: Record<string, string>) => apiFetch<Refund & ApiError>(key, 'POST', '/v1/refunds', body, headers);
+const refund = (body: Record<string, unknown>, headers?: Record<string, string>) =>
+  apiFetch<Refund & ApiError>(key, 'POST', '/v1/refunds', body, headers);
 const getRefund = async (id: string) => (await apiFetch<Refund>(key, 'GET', `/v1/refunds/${id}`)).body;
 const getPayment = async (id: string) => (await apiFetch<Payment>(key, 'GET', `/v1/payments/${id}`)).body;
 const sandboxRefunded = async (provider: string, outTradeNo: string) =>
-  (await sandboxControl<{ amount_refunded: number }>('GET', `/_control/trades/${provider}/${outTradeNo}`)).body.amount_refunded;
+  (await sandboxControl<{ amount_refunded: number }>('GET', `/_control/trades/${provider}/${outTradeNo}`)).body
+    .amount_refunded;
 
 describe.each(['alipay', 'wechatpay', 'unionpay'] as const)('refunding a %s payment', (provider) => {
   test('in two parts: a partial refund, then what remains; a third finds nothing left', async () => {
     const payment = await paidPayment(provider, 1000);
 
-    const first = await refund({ payment: payment.id, amount: 300, reason: 'one item returned', metadata: { rma: '42' } });
+    const first = await refund({
+      payment: payment.id,
+      amount: 300,
+      reason: 'one item returned',
+      metadata: { rma: '42' },
+    });
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ object: 'refund', payment: payment.id, amount: 300, origin: 'merchant' });
-    await eventually(async () => expect((await getRefund(first.body.id)).status).toBe('succeeded'), { timeoutMs: 30_000 });
+    await eventually(async () => expect((await getRefund(first.body.id)).status).toBe('succeeded'), {
+      timeoutMs: 30_000,
+    });
 
     const rest = await refund({ payment: payment.id });
     expect(rest.status).toBe(201);
     expect(rest.body.amount).toBe(700);
-    await eventually(async () => expect((await getRefund(rest.body.id)).status).toBe('succeeded'), { timeoutMs: 30_000 });
+    await eventually(async () => expect((await getRefund(rest.body.id)).status).toBe('succeeded'), {
+      timeoutMs: 30_000,
+    });
 
     expect(await getPayment(payment.id)).toMatchObject({ status: 'succeeded', amount_refunded: 1000 });
     expect(await sandboxRefunded(provider, payment.out_trade_no)).toBe(1000);
 
     const third = await refund({ payment: payment.id, amount: 1 });
     expect(third.status).toBe(400);
-    expect(third.body.error).toMatchObject({ type: 'invalid_request_error', code: 'amount_too_large', param: 'amount' });
+    expect(third.body.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'amount_too_large',
+      param: 'amount',
+    });
 
     const listed = await apiFetch<{ data: Refund[] }>(key, 'GET', `/v1/refunds?payment=${payment.id}`);
     expect(listed.body.data.map((r) => r.id)).toEqual([rest.body.id, first.body.id]);
-    const events = await queryDb<{ type: string; object_id: string }>(`select type, object_id from events where object_id = any($1) order by type`, [[first.body.id, rest.body.id]]);
+    const events = await queryDb<{ type: string; object_id: string }>(
+      `select type, object_id from events where object_id = any($1) order by type`,
+      [[first.body.id, rest.body.id]],
+    );
     expect(events).toHaveLength(2);
     expect(events.every((event) => event.type === 'refund.succeeded')).toBe(true);
   });
@@ -105,9 +149,14 @@ test('20 refund requests at once never refund more than was paid', async () => {
   const refused = answers.filter((answer) => answer.status !== 201);
   expect(accepted).toHaveLength(10);
   expect(refused.every((answer) => answer.status === 400 && answer.body.error.code === 'amount_too_large')).toBe(true);
-  await eventually(async () => expect((await getPayment(payment.id)).amount_refunded).toBe(1000), { timeoutMs: 30_000 });
+  await eventually(async () => expect((await getPayment(payment.id)).amount_refunded).toBe(1000), {
+    timeoutMs: 30_000,
+  });
   expect(await sandboxRefunded('alipay', payment.out_trade_no)).toBe(1000);
-  const [{ total }] = await queryDb<{ total: string }>(`select sum(amount) as total from refunds where payment_id = $1 and status not in ('failed', 'canceled')`, [payment.id]);
+  const [{ total }] = await queryDb<{ total: string }>(
+    `select sum(amount) as total from refunds where payment_id = $1 and status not in ('failed', 'canceled')`,
+    [payment.id],
+  );
   expect(Number(total)).toBe(1000);
 });
 
@@ -132,23 +181,33 @@ test('a refund the provider will not take becomes requires_attention; an admin r
     { timeoutMs: 40_000 },
   );
   expect(stuck.failure_reason).toMatch(/in time/);
-  const attention = await adminFetch<{ data: Refund[] }>('GET', '/v1/admin/refunds?status=requires_attention&limit=100');
+  const attention = await adminFetch<{ data: Refund[] }>(
+    'GET',
+    '/v1/admin/refunds?status=requires_attention&limit=100',
+  );
   expect(attention.body.data.map((r) => r.id)).toContain(created.body.id);
-  expect(await queryDb('select type from events where object_id = $1', [created.body.id])).toEqual([{ type: 'refund.requires_attention' }]);
+  expect(await queryDb('select type from events where object_id = $1', [created.body.id])).toEqual([
+    { type: 'refund.requires_attention' },
+  ]);
 
   // The provider is back: the admin's retry asks again with the same out_refund_no.
   expect((await sandboxControl('DELETE', `/_control/faults/${fault.body.id}`)).status).toBe(200);
   const retried = await adminFetch<Refund>('POST', `/v1/admin/refunds/${created.body.id}/retry`, {});
   expect(retried.status).toBe(200);
   expect(['pending', 'succeeded']).toContain(retried.body.status);
-  await eventually(async () => expect((await getRefund(created.body.id)).status).toBe('succeeded'), { timeoutMs: 30_000 });
+  await eventually(async () => expect((await getRefund(created.body.id)).status).toBe('succeeded'), {
+    timeoutMs: 30_000,
+  });
   expect(await sandboxRefunded('wechatpay', payment.out_trade_no)).toBe(500);
   expect((await getPayment(payment.id)).amount_refunded).toBe(500);
 
   const again = await adminFetch<ApiError>('POST', `/v1/admin/refunds/${created.body.id}/retry`, {});
   expect(again.status).toBe(409);
   expect(again.body.error.code).toBe('refund_not_retryable');
-  const transitions = await queryDb<{ attempt: number; to_status: string }>('select attempt, to_status from refund_transitions where refund_id = $1 order by id', [created.body.id]);
+  const transitions = await queryDb<{ attempt: number; to_status: string }>(
+    'select attempt, to_status from refund_transitions where refund_id = $1 order by id',
+    [created.body.id],
+  );
   expect(transitions).toEqual([
     { attempt: 1, to_status: 'pending' },
     { attempt: 1, to_status: 'requires_attention' },
@@ -157,10 +216,12 @@ test('a refund the provider will not take becomes requires_attention; an admin r
   ]);
 });
 
-test('support finds a refund\'s workflow by its search attributes', async () => {
+test("support finds a refund's workflow by its search attributes", async () => {
   const payment = await paidPayment('alipay', 900);
   const created = await refund({ payment: payment.id, amount: 900 });
-  await eventually(async () => expect((await getRefund(created.body.id)).status).toBe('succeeded'), { timeoutMs: 30_000 });
+  await eventually(async () => expect((await getRefund(created.body.id)).status).toBe('succeeded'), {
+    timeoutMs: 30_000,
+  });
   const connection = await Connection.connect({ address: testStack().temporal_address });
   try {
     const client = new Client({ connection, namespace: testStack().temporal_namespace });
@@ -170,7 +231,10 @@ test('support finds a refund\'s workflow by its search attributes', async () => 
     expect(described.typedSearchAttributes.get(RefundStatusKey)).toBe('succeeded');
     await eventually(async () => {
       const found = [];
-      for await (const execution of client.workflow.list({ query: `PaymentId="${payment.id}" AND RefundStatus="succeeded"` })) found.push(execution.workflowId);
+      for await (const execution of client.workflow.list({
+        query: `PaymentId="${payment.id}" AND RefundStatus="succeeded"`,
+      }))
+        found.push(execution.workflowId);
       expect(found).toEqual([`refund/${created.body.id}`]);
     });
   } finally {
@@ -186,7 +250,9 @@ test('an admin cancels a stuck refund the provider never took; its amount can th
     api: { fail: 'system_error', methods: ['POST /v3/refund/domestic/refunds'] },
   });
   const stuck = await refund({ payment: payment.id, amount: 900 });
-  await eventually(async () => expect((await getRefund(stuck.body.id)).status).toBe('requires_attention'), { timeoutMs: 40_000 });
+  await eventually(async () => expect((await getRefund(stuck.body.id)).status).toBe('requires_attention'), {
+    timeoutMs: 40_000,
+  });
 
   const canceled = await adminFetch<Refund>('POST', `/v1/admin/refunds/${stuck.body.id}/cancel`, {});
   expect(canceled.status).toBe(200);
@@ -198,13 +264,23 @@ test('an admin cancels a stuck refund the provider never took; its amount can th
   const again = await refund({ payment: payment.id });
   expect(again.status).toBe(201);
   expect(again.body.amount).toBe(900);
-  await eventually(async () => expect((await getRefund(again.body.id)).status).toBe('succeeded'), { timeoutMs: 30_000 });
+  await eventually(async () => expect((await getRefund(again.body.id)).status).toBe('succeeded'), {
+    timeoutMs: 30_000,
+  });
   expect(await sandboxRefunded('wechatpay', payment.out_trade_no)).toBe(900);
 });
 
 test('a refund the provider has taken cannot be canceled: ABNORMAL stays with the admin', async () => {
   const payment = await paidPayment('wechatpay', 650);
-  expect((await sandboxControl('POST', '/_control/faults', { provider: 'wechatpay', out_trade_no: payment.out_trade_no, refunds: 'abnormal' })).status).toBe(201);
+  expect(
+    (
+      await sandboxControl('POST', '/_control/faults', {
+        provider: 'wechatpay',
+        out_trade_no: payment.out_trade_no,
+        refunds: 'abnormal',
+      })
+    ).status,
+  ).toBe(201);
   const created = await refund({ payment: payment.id });
   await eventually(async () => expect((await getRefund(created.body.id)).status).toBe('requires_attention'));
   const refused = await adminFetch<ApiError>('POST', `/v1/admin/refunds/${created.body.id}/cancel`, {});
@@ -216,7 +292,15 @@ test('a refund the provider has taken cannot be canceled: ABNORMAL stays with th
 
 test("WeChat Pay's REFUND.ABNORMAL (the shopper's card was closed) puts the refund in front of an admin at once", async () => {
   const payment = await paidPayment('wechatpay', 700);
-  expect((await sandboxControl('POST', '/_control/faults', { provider: 'wechatpay', out_trade_no: payment.out_trade_no, refunds: 'abnormal' })).status).toBe(201);
+  expect(
+    (
+      await sandboxControl('POST', '/_control/faults', {
+        provider: 'wechatpay',
+        out_trade_no: payment.out_trade_no,
+        refunds: 'abnormal',
+      })
+    ).status,
+  ).toBe(201);
   const created = await refund({ payment: payment.id, amount: 700 });
   expect(created.status).toBe(201);
   const stuck = await eventually(async () => {
@@ -226,7 +310,10 @@ test("WeChat Pay's REFUND.ABNORMAL (the shopper's card was closed) puts the refu
   });
   expect(stuck.failure_reason).toBe('ABNORMAL');
   expect((await getPayment(payment.id)).amount_refunded).toBe(0);
-  const sources = await queryDb<{ source: string }>(`select source from refund_transitions where refund_id = $1 and to_status = 'requires_attention'`, [created.body.id]);
+  const sources = await queryDb<{ source: string }>(
+    `select source from refund_transitions where refund_id = $1 and to_status = 'requires_attention'`,
+    [created.body.id],
+  );
   expect(['notification', 'poll']).toContain(sources[0].source);
 });
 
@@ -234,9 +321,14 @@ test("WeChat Pay's refund notification settles the refund, and is recorded again
   const payment = await paidPayment('wechatpay', 600);
   const created = await refund({ payment: payment.id, amount: 600 });
   expect(created.status).toBe(201);
-  await eventually(async () => expect((await getRefund(created.body.id)).status).toBe('succeeded'), { timeoutMs: 30_000 });
+  await eventually(async () => expect((await getRefund(created.body.id)).status).toBe('succeeded'), {
+    timeoutMs: 30_000,
+  });
   await eventually(async () => {
-    const rows = await queryDb<{ outcome: string }>('select outcome from provider_notifications where out_refund_no = $1', [created.body.out_refund_no]);
+    const rows = await queryDb<{ outcome: string }>(
+      'select outcome from provider_notifications where out_refund_no = $1',
+      [created.body.out_refund_no],
+    );
     expect(rows.map((row) => row.outcome)).toContain('signaled');
   });
 });
@@ -246,7 +338,11 @@ describe('refusals', () => {
     const payment = await createPayment('alipay', 500);
     const answer = await refund({ payment: payment.id });
     expect(answer.status).toBe(409);
-    expect(answer.body.error).toMatchObject({ type: 'conflict_error', code: 'payment_not_refundable', param: 'payment' });
+    expect(answer.body.error).toMatchObject({
+      type: 'conflict_error',
+      code: 'payment_not_refundable',
+      param: 'payment',
+    });
   });
 
   test.each([
@@ -289,8 +385,25 @@ test('paid after it expired (UnionPay has no close): the payment stays expired a
   await eventually(async () => expect((await getPayment(payment.id)).status).toBe('expired'), { timeoutMs: 30_000 });
 
   // UnionPay's order lapses at its own payTimeout; the shopper pays before it does, after our expiry.
-  expect((await sandboxControl('POST', '/_control/faults', { provider: 'unionpay', out_trade_no: payment.out_trade_no, notifications: 'duplicate', duplicate_count: 3 })).status).toBe(201);
-  expect((await sandboxControl('POST', '/_control/pay', { provider: 'unionpay', out_trade_no: payment.out_trade_no, outcome: 'success' })).status).toBe(200);
+  expect(
+    (
+      await sandboxControl('POST', '/_control/faults', {
+        provider: 'unionpay',
+        out_trade_no: payment.out_trade_no,
+        notifications: 'duplicate',
+        duplicate_count: 3,
+      })
+    ).status,
+  ).toBe(201);
+  expect(
+    (
+      await sandboxControl('POST', '/_control/pay', {
+        provider: 'unionpay',
+        out_trade_no: payment.out_trade_no,
+        outcome: 'success',
+      })
+    ).status,
+  ).toBe(200);
 
   const refunds = await eventually(
     async () => {
@@ -303,11 +416,16 @@ test('paid after it expired (UnionPay has no close): the payment stays expired a
   );
   await eventually(async () => {
     // The payment's three notifications; the refund's own (duplicated by the same fault) name its refund number.
-    const outcomes = await queryDb<{ outcome: string }>('select outcome from provider_notifications where out_trade_no = $1 and out_refund_no is null', [payment.out_trade_no]);
+    const outcomes = await queryDb<{ outcome: string }>(
+      'select outcome from provider_notifications where out_trade_no = $1 and out_refund_no is null',
+      [payment.out_trade_no],
+    );
     expect(outcomes).toHaveLength(3);
     expect(outcomes.every((row) => row.outcome === 'late_payment_refunded')).toBe(true);
   });
   expect(await getPayment(payment.id)).toMatchObject({ status: 'expired', amount_refunded: 1200 });
   expect(await sandboxRefunded('unionpay', payment.out_trade_no)).toBe(1200);
-  expect(await queryDb('select type from events where object_id = $1', [refunds[0].id])).toEqual([{ type: 'refund.succeeded' }]);
+  expect(await queryDb('select type from events where object_id = $1', [refunds[0].id])).toEqual([
+    { type: 'refund.succeeded' },
+  ]);
 });

@@ -105,7 +105,12 @@ export function apiFetch<T = unknown>(
 }
 
 /** Calls the API as the platform admin (TONGBAO_ADMIN_TOKEN). */
-export function adminFetch<T = unknown>(method: Method, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<FetchResult<T>> {
+export function adminFetch<T = unknown>(
+  method: Method,
+  urlPath: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+): Promise<FetchResult<T>> {
   return request<T>(testStack().api_url, method, urlPath, { token: testStack().admin_token, body, headers });
 }
 
@@ -117,13 +122,20 @@ export function sandboxControl<T = unknown>(method: Method, urlPath: string, bod
 let merchantCount = 0;
 
 /** A new merchant of its own for a test, so tests never see each other's objects. */
-export async function createTestMerchant(name = `Test merchant ${process.pid}-${++merchantCount}`): Promise<{ merchantId: string; secretKey: string }> {
-  const created = await adminFetch<{ merchant?: { id: string }; test_secret_key?: string }>('POST', '/v1/admin/merchants', { name });
+export async function createTestMerchant(
+  name = `Test merchant ${process.pid}-${++merchantCount}`,
+): Promise<{ merchantId: string; secretKey: string }> {
+  const created = await adminFetch<{ merchant?: { id: string }; test_secret_key?: string }>(
+    'POST',
+    '/v1/admin/merchants',
+    { name },
+  );
   if (created.status !== 201 && created.status !== 200) {
     throw new Error(`POST /v1/admin/merchants answered ${created.status}: ${created.text}`);
   }
   const { merchant, test_secret_key: secretKey } = created.body;
-  if (!merchant?.id || !secretKey) throw new Error(`POST /v1/admin/merchants returned no merchant id or key: ${created.text}`);
+  if (!merchant?.id || !secretKey)
+    throw new Error(`POST /v1/admin/merchants returned no merchant id or key: ${created.text}`);
   return { merchantId: merchant.id, secretKey };
 }
 

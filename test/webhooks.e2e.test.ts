@@ -64,18 +64,35 @@ interface EndpointBody {
 }
 
 async function registerEndpoint(key: string, url: string, enabledEvents: string[]): Promise<EndpointBody> {
-  const response = await apiFetch<EndpointBody>(key, 'POST', '/v1/webhook_endpoints', { url, enabled_events: enabledEvents, description: 'Tea shop orders' });
+  const response = await apiFetch<EndpointBody>(key, 'POST', '/v1/webhook_endpoints', {
+    url,
+    enabled_events: enabledEvents,
+    description: 'Tea shop orders',
+  });
   expect(response.status).toBe(201);
   return response.body;
 }
 
 /** A shopper pays an Alipay QR payment in the sandbox; returns once the API says it succeeded. */
 async function paidPayment(key: string): Promise<string> {
-  const created = await apiFetch<{ id: string; out_trade_no: string }>(key, 'POST', '/v1/payments', { amount: 2680, currency: 'CNY', channel: 'alipay_qr', description: 'Oolong, 250 g' });
+  const created = await apiFetch<{ id: string; out_trade_no: string }>(key, 'POST', '/v1/payments', {
+    amount: 2680,
+    currency: 'CNY',
+    channel: 'alipay_qr',
+    description: 'Oolong, 250 g',
+  });
   expect(created.status).toBe(201);
-  const paid = await sandboxControl('POST', '/_control/pay', { provider: 'alipay', out_trade_no: created.body.out_trade_no, outcome: 'success' });
+  const paid = await sandboxControl('POST', '/_control/pay', {
+    provider: 'alipay',
+    out_trade_no: created.body.out_trade_no,
+    outcome: 'success',
+  });
   expect(paid.status).toBe(200);
-  await eventually(async () => expect((await apiFetch<{ status: string }>(key, 'GET', `/v1/payments/${created.body.id}`)).body.status).toBe('succeeded'));
+  await eventually(async () =>
+    expect((await apiFetch<{ status: string }>(key, 'GET', `/v1/payments/${created.body.id}`)).body.status).toBe(
+      'succeeded',
+    ),
+  );
   return created.body.id;
 }
 
@@ -102,7 +119,11 @@ interface DeliveryBody {
 }
 
 async function deliveriesOf(key: string, eventId: string): Promise<DeliveryBody[]> {
-  const response = await apiFetch<{ object: string; data: DeliveryBody[] }>(key, 'GET', `/v1/events/${eventId}/deliveries`);
+  const response = await apiFetch<{ object: string; data: DeliveryBody[] }>(
+    key,
+    'GET',
+    `/v1/events/${eventId}/deliveries`,
+  );
   expect(response.status).toBe(200);
   return response.body.data;
 }
@@ -114,7 +135,12 @@ describe('merchant webhooks, end to end', () => {
     const { secretKey: key, merchantId } = await createTestMerchant();
     const receiver = await startEndpoint();
     const endpoint = await registerEndpoint(key, receiver.url, ['payment.succeeded']);
-    expect(endpoint).toMatchObject({ object: 'webhook_endpoint', url: receiver.url, enabled_events: ['payment.succeeded'], livemode: false });
+    expect(endpoint).toMatchObject({
+      object: 'webhook_endpoint',
+      url: receiver.url,
+      enabled_events: ['payment.succeeded'],
+      livemode: false,
+    });
     expect(endpoint.id).toMatch(/^we_/);
     expect(endpoint.secret).toMatch(/^whsec_[0-9A-Za-z]{32}$/);
     const secret = endpoint.secret!;
@@ -123,10 +149,17 @@ describe('merchant webhooks, end to end', () => {
     const fetched = await apiFetch<EndpointBody>(key, 'GET', `/v1/webhook_endpoints/${endpoint.id}`);
     expect(fetched.status).toBe(200);
     expect(fetched.body.secret).toBeUndefined();
-    const listed = await apiFetch<{ object: string; data: EndpointBody[]; has_more: boolean }>(key, 'GET', '/v1/webhook_endpoints');
+    const listed = await apiFetch<{ object: string; data: EndpointBody[]; has_more: boolean }>(
+      key,
+      'GET',
+      '/v1/webhook_endpoints',
+    );
     expect(listed.body).toMatchObject({ object: 'list', has_more: false, data: [{ id: endpoint.id }] });
     expect(listed.text).not.toContain(secret);
-    const [stored] = await queryDb<{ secret_encrypted: string }>('select secret_encrypted from webhook_endpoints where id = $1', [endpoint.id]);
+    const [stored] = await queryDb<{ secret_encrypted: string }>(
+      'select secret_encrypted from webhook_endpoints where id = $1',
+      [endpoint.id],
+    );
     expect(stored.secret_encrypted).not.toContain(secret.slice('whsec_'.length));
 
     const paymentId = await paidPayment(key);
@@ -138,13 +171,28 @@ describe('merchant webhooks, end to end', () => {
     expect(eventId).toMatch(/^evt_/);
     expectSignedBy(secret, request);
 
-    const event = await apiFetch<{ id: string; type: string; data: { object: { id: string; status: string } } }>(key, 'GET', `/v1/events/${eventId}`);
+    const event = await apiFetch<{ id: string; type: string; data: { object: { id: string; status: string } } }>(
+      key,
+      'GET',
+      `/v1/events/${eventId}`,
+    );
     expect(event.status).toBe(200);
-    expect(event.body).toMatchObject({ id: eventId, object: 'event', type: 'payment.succeeded', livemode: false, data: { object: { id: paymentId, object: 'payment', status: 'succeeded' } } });
+    expect(event.body).toMatchObject({
+      id: eventId,
+      object: 'event',
+      type: 'payment.succeeded',
+      livemode: false,
+      data: { object: { id: paymentId, object: 'payment', status: 'succeeded' } },
+    });
     expect(JSON.parse(request.body)).toEqual(event.body);
     expect(request.body).toBe(event.text);
     // Keys in the order of API.md's payment object, as GET /v1/payments/:id shows them.
-    expect(Object.keys(JSON.parse(request.body).data.object).slice(0, 4)).toEqual(['id', 'object', 'livemode', 'status']);
+    expect(Object.keys(JSON.parse(request.body).data.object).slice(0, 4)).toEqual([
+      'id',
+      'object',
+      'livemode',
+      'status',
+    ]);
 
     const events = await apiFetch<{ data: { id: string }[] }>(key, 'GET', '/v1/events?type=payment.succeeded&limit=5');
     expect(events.body.data.map((e) => e.id)).toEqual([eventId]);
@@ -154,8 +202,25 @@ describe('merchant webhooks, end to end', () => {
     expect(receiver.received).toHaveLength(1);
     const deliveries = await deliveriesOf(key, eventId);
     expect(deliveries).toHaveLength(1);
-    expect(deliveries[0]).toMatchObject({ object: 'webhook_delivery', event: eventId, webhook_endpoint: endpoint.id, status: 'delivered', attempt_count: 1, last_status_code: 200, next_attempt_at: null });
-    expect(deliveries[0].attempts).toEqual([{ object: 'webhook_attempt', number: 1, at: expect.any(String), status_code: 200, latency_ms: expect.any(Number), error: null }]);
+    expect(deliveries[0]).toMatchObject({
+      object: 'webhook_delivery',
+      event: eventId,
+      webhook_endpoint: endpoint.id,
+      status: 'delivered',
+      attempt_count: 1,
+      last_status_code: 200,
+      next_attempt_at: null,
+    });
+    expect(deliveries[0].attempts).toEqual([
+      {
+        object: 'webhook_attempt',
+        number: 1,
+        at: expect.any(String),
+        status_code: 200,
+        latency_ms: expect.any(Number),
+        error: null,
+      },
+    ]);
 
     // Support finds the delivery in Temporal by the event, the payment and its status.
     const connection = await Connection.connect({ address: testStack().temporal_address });
@@ -205,7 +270,13 @@ describe('merchant webhooks, end to end', () => {
       expect(found.status).toBe('delivered');
       return found;
     });
-    expect(delivery).toMatchObject({ webhook_endpoint: endpoint.id, attempt_count: 4, last_status_code: 200, next_attempt_at: null, delivered_at: expect.any(String) });
+    expect(delivery).toMatchObject({
+      webhook_endpoint: endpoint.id,
+      attempt_count: 4,
+      last_status_code: 200,
+      next_attempt_at: null,
+      delivered_at: expect.any(String),
+    });
     expect(delivery.attempts.map((attempt) => [attempt.number, attempt.status_code])).toEqual([
       [1, 503],
       [2, 503],
@@ -229,12 +300,22 @@ describe('merchant webhooks, end to end', () => {
     const otherTypeEndpoint = await registerEndpoint(key, otherType.url, ['payment.failed', 'refund.succeeded']);
     const deletedEndpoint = await registerEndpoint(key, deleted.url, ['*']);
     // Listed in pages: every endpoint once.
-    const firstPage = await apiFetch<{ data: { id: string }[]; has_more: boolean }>(key, 'GET', '/v1/webhook_endpoints?limit=2');
+    const firstPage = await apiFetch<{ data: { id: string }[]; has_more: boolean }>(
+      key,
+      'GET',
+      '/v1/webhook_endpoints?limit=2',
+    );
     expect(firstPage.body.data).toHaveLength(2);
     expect(firstPage.body.has_more).toBe(true);
-    const secondPage = await apiFetch<{ data: { id: string }[]; has_more: boolean }>(key, 'GET', `/v1/webhook_endpoints?limit=2&starting_after=${firstPage.body.data[1].id}`);
+    const secondPage = await apiFetch<{ data: { id: string }[]; has_more: boolean }>(
+      key,
+      'GET',
+      `/v1/webhook_endpoints?limit=2&starting_after=${firstPage.body.data[1].id}`,
+    );
     expect(secondPage.body.has_more).toBe(false);
-    expect([...firstPage.body.data, ...secondPage.body.data].map((e) => e.id).sort()).toEqual([listeningEndpoint.id, otherTypeEndpoint.id, deletedEndpoint.id].sort());
+    expect([...firstPage.body.data, ...secondPage.body.data].map((e) => e.id).sort()).toEqual(
+      [listeningEndpoint.id, otherTypeEndpoint.id, deletedEndpoint.id].sort(),
+    );
 
     const removed = await apiFetch(key, 'DELETE', `/v1/webhook_endpoints/${deletedEndpoint.id}`);
     expect(removed.status).toBe(200);
@@ -251,7 +332,9 @@ describe('merchant webhooks, end to end', () => {
     await sleep(2_000);
     expect(otherType.received).toHaveLength(0);
     expect(deleted.received).toHaveLength(0);
-    expect((await deliveriesOf(key, eventId)).map((delivery) => delivery.webhook_endpoint)).toEqual([listeningEndpoint.id]);
+    expect((await deliveriesOf(key, eventId)).map((delivery) => delivery.webhook_endpoint)).toEqual([
+      listeningEndpoint.id,
+    ]);
   });
 
   test('a resend delivers a delivered event again, at once, and it is recorded as another attempt', async () => {
@@ -263,7 +346,12 @@ describe('merchant webhooks, end to end', () => {
     const eventId = String(receiver.received[0].headers['tongbao-event-id']);
     await eventually(async () => expect((await deliveriesOf(key, eventId))[0].status).toBe('delivered'));
 
-    const resent = await apiFetch<{ object: string; data: DeliveryBody[] }>(key, 'POST', `/v1/events/${eventId}/resend`, { webhook_endpoint: endpoint.id });
+    const resent = await apiFetch<{ object: string; data: DeliveryBody[] }>(
+      key,
+      'POST',
+      `/v1/events/${eventId}/resend`,
+      { webhook_endpoint: endpoint.id },
+    );
     expect(resent.status).toBe(200);
     expect(resent.body.data.map((delivery) => delivery.webhook_endpoint)).toEqual([endpoint.id]);
 
@@ -294,13 +382,25 @@ describe('merchant webhooks, end to end', () => {
     // Attempts 1-3 come within 2.5 s (scaled); the 4th is scheduled 10 s after the 3rd.
     await eventually(() => expect(receiver.received).toHaveLength(3), { timeoutMs: 20_000 });
     const eventId = String(receiver.received[0].headers['tongbao-event-id']);
-    expect((await deliveriesOf(key, eventId))[0]).toMatchObject({ status: 'pending', attempt_count: 3, next_attempt_at: expect.any(String) });
+    expect((await deliveriesOf(key, eventId))[0]).toMatchObject({
+      status: 'pending',
+      attempt_count: 3,
+      next_attempt_at: expect.any(String),
+    });
 
     const resentAt = Date.now();
-    expect((await apiFetch(key, 'POST', `/v1/events/${eventId}/resend`, { webhook_endpoint: endpoint.id })).status).toBe(200);
+    expect(
+      (await apiFetch(key, 'POST', `/v1/events/${eventId}/resend`, { webhook_endpoint: endpoint.id })).status,
+    ).toBe(200);
     await eventually(() => expect(receiver.received).toHaveLength(4), { timeoutMs: 6_000, intervalMs: 100 });
     expect(receiver.received[3].at - resentAt).toBeLessThan(5_000);
-    await eventually(async () => expect((await deliveriesOf(key, eventId))[0]).toMatchObject({ status: 'delivered', attempt_count: 4, next_attempt_at: null }));
+    await eventually(async () =>
+      expect((await deliveriesOf(key, eventId))[0]).toMatchObject({
+        status: 'delivered',
+        attempt_count: 4,
+        next_attempt_at: null,
+      }),
+    );
   }, 60_000);
 
   test('an endpoint nobody listens on: each attempt is recorded with its error and no status code, and the delivery keeps trying', async () => {
@@ -309,14 +409,23 @@ describe('merchant webhooks, end to end', () => {
     await gone.close();
     const endpoint = await registerEndpoint(key, gone.url, ['payment.succeeded']);
     const paymentId = await paidPayment(key);
-    const [event] = await queryDb<{ id: string }>(`select id from events where object_id = $1 and type = 'payment.succeeded'`, [paymentId]);
+    const [event] = await queryDb<{ id: string }>(
+      `select id from events where object_id = $1 and type = 'payment.succeeded'`,
+      [paymentId],
+    );
 
     const [delivery] = await eventually(async () => {
       const found = await deliveriesOf(key, event.id);
       expect(found[0].attempts.length).toBeGreaterThanOrEqual(2);
       return found;
     });
-    expect(delivery).toMatchObject({ webhook_endpoint: endpoint.id, status: 'pending', last_status_code: null, delivered_at: null, next_attempt_at: expect.any(String) });
+    expect(delivery).toMatchObject({
+      webhook_endpoint: endpoint.id,
+      status: 'pending',
+      last_status_code: null,
+      delivered_at: null,
+      next_attempt_at: expect.any(String),
+    });
     for (const attempt of delivery.attempts) {
       expect(attempt.status_code).toBeNull();
       expect(attempt.error).toMatch(/ECONNREFUSED/);
@@ -333,7 +442,9 @@ describe('merchant webhooks, end to end', () => {
     expect((await apiFetch(key, 'DELETE', `/v1/webhook_endpoints/${endpoint.id}`)).status).toBe(200);
 
     // The next attempt was due 0.5 s (30 s scaled) after the first: it finds the endpoint gone and gives up.
-    await eventually(async () => expect((await deliveriesOf(key, eventId))[0]).toMatchObject({ status: 'failed', next_attempt_at: null }));
+    await eventually(async () =>
+      expect((await deliveriesOf(key, eventId))[0]).toMatchObject({ status: 'failed', next_attempt_at: null }),
+    );
     const attempts = failing.received.length;
     expect(attempts).toBeLessThanOrEqual(2);
     await sleep(3_000);
@@ -343,7 +454,10 @@ describe('merchant webhooks, end to end', () => {
   test('when the endpoint never answers 2xx, the delivery gives up after 16 attempts over 3 days, and is failed', async () => {
     const { secretKey: key, merchantId } = await createTestMerchant();
     const paymentId = await paidPayment(key);
-    const [event] = await queryDb<{ id: string }>(`select id from events where object_id = $1 and type = 'payment.succeeded'`, [paymentId]);
+    const [event] = await queryDb<{ id: string }>(
+      `select id from events where object_id = $1 and type = 'payment.succeeded'`,
+      [paymentId],
+    );
     // Registered after the event, so only this test's own run delivers to it: 3 days at 1/100000 take 2.6 s.
     const failing = await startEndpoint(() => 500);
     const endpoint = await registerEndpoint(key, failing.url, ['payment.succeeded']);
@@ -354,7 +468,17 @@ describe('merchant webhooks, end to end', () => {
       const handle = await client.workflow.start('webhookDeliveryWorkflow', {
         workflowId: `webhook/${event.id}/${endpoint.id}`,
         taskQueue: testStack().temporal_task_queue,
-        args: [{ eventId: event.id, webhookEndpointId: endpoint.id, merchantId, eventType: 'payment.succeeded', paymentId, timeScale: 100_000, reason: 'event' }],
+        args: [
+          {
+            eventId: event.id,
+            webhookEndpointId: endpoint.id,
+            merchantId,
+            eventType: 'payment.succeeded',
+            paymentId,
+            timeScale: 100_000,
+            reason: 'event',
+          },
+        ],
       });
       expect(await handle.result()).toEqual({ status: 'failed', attempts: 16 });
     } finally {
@@ -362,7 +486,13 @@ describe('merchant webhooks, end to end', () => {
     }
     expect(failing.received).toHaveLength(16);
     const [delivery] = await deliveriesOf(key, event.id);
-    expect(delivery).toMatchObject({ status: 'failed', attempt_count: 16, last_status_code: 500, next_attempt_at: null, delivered_at: null });
+    expect(delivery).toMatchObject({
+      status: 'failed',
+      attempt_count: 16,
+      last_status_code: 500,
+      next_attempt_at: null,
+      delivered_at: null,
+    });
     expect(delivery.attempts.map((attempt) => attempt.number)).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
   }, 60_000);
 
@@ -403,13 +533,20 @@ describe('merchant webhooks, end to end', () => {
     const { secretKey: key, merchantId } = await createTestMerchant();
     const idempotencyKey = `we-${Date.now()}`;
     const body = { url: 'https://shop.example/hooks', enabled_events: ['*'] };
-    const first = await apiFetch<EndpointBody>(key, 'POST', '/v1/webhook_endpoints', body, { 'Idempotency-Key': idempotencyKey });
-    const replay = await apiFetch<EndpointBody>(key, 'POST', '/v1/webhook_endpoints', body, { 'Idempotency-Key': idempotencyKey });
+    const first = await apiFetch<EndpointBody>(key, 'POST', '/v1/webhook_endpoints', body, {
+      'Idempotency-Key': idempotencyKey,
+    });
+    const replay = await apiFetch<EndpointBody>(key, 'POST', '/v1/webhook_endpoints', body, {
+      'Idempotency-Key': idempotencyKey,
+    });
     expect(first.status).toBe(201);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.text).toBe(first.text);
     expect(first.body.secret).toMatch(/^whsec_/);
-    const [stored] = await queryDb<{ response_body: string }>('select response_body from idempotency_keys where merchant_id = $1 and key = $2', [merchantId, idempotencyKey]);
+    const [stored] = await queryDb<{ response_body: string }>(
+      'select response_body from idempotency_keys where merchant_id = $1 and key = $2',
+      [merchantId, idempotencyKey],
+    );
     expect(stored.response_body).not.toContain(first.body.secret);
     expect(stored.response_body).not.toContain('whsec_');
   });
@@ -421,7 +558,10 @@ describe('merchant webhooks, end to end', () => {
       [{ url: 'not a url', enabled_events: ['payment.succeeded'] }, 'url'],
       [{ url: 'ftp://shop.example/hooks', enabled_events: ['payment.succeeded'] }, 'url'],
       [{ url: 'https://user:pw@shop.example/hooks', enabled_events: ['payment.succeeded'] }, 'url'],
-      [{ url: 'https://shop.example/hooks', enabled_events: ['payment.succeeded', 'payment.teleported'] }, 'enabled_events[1]'],
+      [
+        { url: 'https://shop.example/hooks', enabled_events: ['payment.succeeded', 'payment.teleported'] },
+        'enabled_events[1]',
+      ],
       [{ url: 'https://shop.example/hooks', enabled_events: [] }, 'enabled_events'],
       [{ url: 'https://shop.example/hooks', enabled_events: 'payment.succeeded' }, 'enabled_events'],
       [{ url: 'https://shop.example/hooks', enabled_events: ['*', 'payment.failed'] }, 'enabled_events'],
@@ -430,8 +570,16 @@ describe('merchant webhooks, end to end', () => {
       [{ url: 'https://shop.example/hooks', enabled_events: ['*'], secret: 'whsec_mine' }, 'secret'],
     ];
     for (const [body, param] of cases) {
-      const response = await apiFetch<{ error: { type: string; param: string } }>(key, 'POST', '/v1/webhook_endpoints', body);
-      expect({ body, status: response.status, error: response.body.error }).toMatchObject({ status: 400, error: { type: 'invalid_request_error', param } });
+      const response = await apiFetch<{ error: { type: string; param: string } }>(
+        key,
+        'POST',
+        '/v1/webhook_endpoints',
+        body,
+      );
+      expect({ body, status: response.status, error: response.body.error }).toMatchObject({
+        status: 400,
+        error: { type: 'invalid_request_error', param },
+      });
     }
     const badType = await apiFetch<{ error: { param: string } }>(key, 'GET', '/v1/events?type=payment.teleported');
     expect(badType.status).toBe(400);
@@ -460,16 +608,31 @@ describe('merchant webhooks, end to end', () => {
       ['DELETE', `/v1/webhook_endpoints/${endpoint.id}`],
     ] as const) {
       const response = await apiFetch<{ error: { type: string } }>(stranger.secretKey, method, url);
-      expect({ method, url, status: response.status, type: response.body.error?.type }).toEqual({ method, url, status: 404, type: 'not_found_error' });
+      expect({ method, url, status: response.status, type: response.body.error?.type }).toEqual({
+        method,
+        url,
+        status: 404,
+        type: 'not_found_error',
+      });
     }
     expect((await apiFetch<{ data: unknown[] }>(stranger.secretKey, 'GET', '/v1/events')).body.data).toEqual([]);
 
     // Nor can the owner resend to someone else's endpoint; an endpoint that does not listen to the type is refused by name.
-    const foreign = await apiFetch<{ error: { param: string } }>(owner.secretKey, 'POST', `/v1/events/${eventId}/resend`, { webhook_endpoint: strangersEndpoint.id });
+    const foreign = await apiFetch<{ error: { param: string } }>(
+      owner.secretKey,
+      'POST',
+      `/v1/events/${eventId}/resend`,
+      { webhook_endpoint: strangersEndpoint.id },
+    );
     expect(foreign.status).toBe(404);
     expect(foreign.body.error.param).toBe('webhook_endpoint');
     const refundsOnly = await registerEndpoint(owner.secretKey, (await startEndpoint()).url, ['refund.succeeded']);
-    const unsubscribed = await apiFetch<{ error: { param: string } }>(owner.secretKey, 'POST', `/v1/events/${eventId}/resend`, { webhook_endpoint: refundsOnly.id });
+    const unsubscribed = await apiFetch<{ error: { param: string } }>(
+      owner.secretKey,
+      'POST',
+      `/v1/events/${eventId}/resend`,
+      { webhook_endpoint: refundsOnly.id },
+    );
     expect(unsubscribed.status).toBe(400);
     expect(unsubscribed.body.error.param).toBe('webhook_endpoint');
     expect((await apiFetch(owner.secretKey, 'GET', `/v1/webhook_endpoints/${endpoint.id}`)).status).toBe(200);

@@ -87,7 +87,10 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     {
       validator: () => {
         if (status === 'succeeded') {
-          throw ApplicationFailure.nonRetryable('the payment has already succeeded', FAILURE_TYPES.paymentAlreadySucceeded);
+          throw ApplicationFailure.nonRetryable(
+            'the payment has already succeeded',
+            FAILURE_TYPES.paymentAlreadySucceeded,
+          );
         }
       },
     },
@@ -102,9 +105,20 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     { key: PaymentStatusKey, value: status },
   ]);
 
-  async function transition(to: PaymentStatus, source: string, details: { providerTradeNo?: string | null; failureCode?: string | null; failureMessage?: string | null } = {}): Promise<void> {
+  async function transition(
+    to: PaymentStatus,
+    source: string,
+    details: { providerTradeNo?: string | null; failureCode?: string | null; failureMessage?: string | null } = {},
+  ): Promise<void> {
     if (to === status || isTerminal(status)) return;
-    const recorded = await store.recordPaymentTransition({ paymentId: draft.id, from: status, to, source, at: new Date().toISOString(), ...details });
+    const recorded = await store.recordPaymentTransition({
+      paymentId: draft.id,
+      from: status,
+      to,
+      source,
+      at: new Date().toISOString(),
+      ...details,
+    });
     status = to;
     if (details.failureCode !== undefined) failureCode = details.failureCode;
     if (details.failureMessage !== undefined) failureMessage = details.failureMessage;
@@ -116,7 +130,11 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   /** What the provider says, turned into our state. A notification and a poll go through the same door. */
   async function apply(trade: ProviderTrade, source: string): Promise<void> {
     if (trade.amountMinor !== null && trade.amountMinor !== draft.amountMinor) {
-      log.warn('provider reports a different amount; ignored', { paymentId: draft.id, reported: trade.amountMinor, source });
+      log.warn('provider reports a different amount; ignored', {
+        paymentId: draft.id,
+        reported: trade.amountMinor,
+        source,
+      });
       return;
     }
     switch (trade.status) {
@@ -128,7 +146,10 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       case 'succeeded':
         return transition('succeeded', source, { providerTradeNo: trade.providerTradeNo });
       case 'failed':
-        return transition('failed', source, { failureCode: trade.failureCode ?? 'payment_failed', failureMessage: trade.failureMessage });
+        return transition('failed', source, {
+          failureCode: trade.failureCode ?? 'payment_failed',
+          failureMessage: trade.failureMessage,
+        });
       case 'closed':
         // The provider closed the trade on its own: its time_expire passed before our timer did.
         return transition('expired', source);
@@ -141,7 +162,10 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   async function closeThen(target: 'canceled' | 'expired'): Promise<void> {
     const result = await provider.closeProviderPayment({ paymentId: draft.id });
     if (result === 'already_paid') {
-      await apply(await provider.queryProviderPayment({ paymentId: draft.id }), target === 'canceled' ? 'cancel' : 'expiry');
+      await apply(
+        await provider.queryProviderPayment({ paymentId: draft.id }),
+        target === 'canceled' ? 'cancel' : 'expiry',
+      );
       return;
     }
     await transition(target, target === 'canceled' ? 'cancel' : 'expiry');
@@ -159,8 +183,14 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       await condition(allHandlersFinished);
       return view();
     }
-    const code = cause instanceof ApplicationFailure && cause.nonRetryable ? (cause.details?.[0] as string | null) ?? cause.type ?? 'provider_error' : 'provider_unavailable';
-    await transition('failed', 'create', { failureCode: code, failureMessage: cause instanceof Error ? cause.message : String(cause) });
+    const code =
+      cause instanceof ApplicationFailure && cause.nonRetryable
+        ? ((cause.details?.[0] as string | null) ?? cause.type ?? 'provider_error')
+        : 'provider_unavailable';
+    await transition('failed', 'create', {
+      failureCode: code,
+      failureMessage: cause instanceof Error ? cause.message : String(cause),
+    });
   }
   created = true;
 
@@ -191,10 +221,16 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
 
   // A notification that came in as the payment ended was not applied: a final state never
   // changes. If it says the shopper paid a payment we had closed, the money goes back to them.
-  const paidAfterClosing = status !== 'succeeded' && notifications.some((trade) => trade.status === 'succeeded' && trade.amountMinor === draft.amountMinor);
+  const paidAfterClosing =
+    status !== 'succeeded' &&
+    notifications.some((trade) => trade.status === 'succeeded' && trade.amountMinor === draft.amountMinor);
   if (paidAfterClosing) {
     const refund = await creation.draftLatePaymentRefund({ paymentId: draft.id });
-    log.warn('payment completed at the provider after it was closed; refunding', { paymentId: draft.id, status, refundId: refund.id });
+    log.warn('payment completed at the provider after it was closed; refunding', {
+      paymentId: draft.id,
+      status,
+      refundId: refund.id,
+    });
     await startChild(refundWorkflow, {
       workflowId: refundWorkflowId(refund.id),
       args: [{ draft: refund, timeScale: input.timeScale, attentionAfterSeconds: input.refundAttentionAfterSeconds }],

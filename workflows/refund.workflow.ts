@@ -14,7 +14,15 @@ import type { Activities } from '../activities';
 import type { ProviderRefund } from '../activities/providers/provider';
 import { assertNever } from '../domain/assert-never';
 import { isFinalRefundStatus, type RefundStatus } from '../domain/refund';
-import { AmountMinorKey, ChannelKey, MerchantIdKey, PaymentIdKey, ProviderKey, RefundIdKey, RefundStatusKey } from '../temporal/search-attributes';
+import {
+  AmountMinorKey,
+  ChannelKey,
+  MerchantIdKey,
+  PaymentIdKey,
+  ProviderKey,
+  RefundIdKey,
+  RefundStatusKey,
+} from '../temporal/search-attributes';
 import {
   REFUND_FAILURE_TYPES,
   cancelRefundUpdate,
@@ -89,7 +97,10 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     {
       validator: () => {
         if (status !== 'requires_attention' || retryRequested || cancelRequested) {
-          throw ApplicationFailure.nonRetryable(`only a refund that requires attention can be retried; this one is ${status}`, REFUND_FAILURE_TYPES.notRetryable);
+          throw ApplicationFailure.nonRetryable(
+            `only a refund that requires attention can be retried; this one is ${status}`,
+            REFUND_FAILURE_TYPES.notRetryable,
+          );
         }
       },
     },
@@ -105,7 +116,10 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     {
       validator: () => {
         if (status !== 'requires_attention' || retryRequested || cancelRequested) {
-          throw ApplicationFailure.nonRetryable(`only a refund that requires attention can be canceled; this one is ${status}`, REFUND_FAILURE_TYPES.notCancelable);
+          throw ApplicationFailure.nonRetryable(
+            `only a refund that requires attention can be canceled; this one is ${status}`,
+            REFUND_FAILURE_TYPES.notCancelable,
+          );
         }
       },
     },
@@ -118,12 +132,24 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     { key: RefundStatusKey, value: status },
   ]);
 
-  async function transition(to: RefundStatus, source: string, details: { providerRefundNo?: string | null; failureReason?: string | null } = {}): Promise<void> {
+  async function transition(
+    to: RefundStatus,
+    source: string,
+    details: { providerRefundNo?: string | null; failureReason?: string | null } = {},
+  ): Promise<void> {
     if (to === status || isFinalRefundStatus(status)) return;
     // While the merchant waits for the first answer, the write is a local activity and the event
     // waits until the answer is out: one server round trip instead of three.
     const recorder = firstAnswerIn ? store : creation;
-    const { eventId } = await recorder.recordRefundTransition({ refundId: draft.id, attempt, from: status, to, source, at: new Date().toISOString(), ...details });
+    const { eventId } = await recorder.recordRefundTransition({
+      refundId: draft.id,
+      attempt,
+      from: status,
+      to,
+      source,
+      at: new Date().toISOString(),
+      ...details,
+    });
     status = to;
     if (details.failureReason !== undefined) failureReason = details.failureReason;
     upsertSearchAttributes([{ key: RefundStatusKey, value: status }]);
@@ -134,18 +160,29 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   /** What the provider says of the refund. A notification, a query and a request's answer go through the same door. */
   async function apply(refund: ProviderRefund, source: string): Promise<void> {
     if (refund.amountMinor !== null && refund.amountMinor !== amount) {
-      log.warn('provider reports a different refund amount; ignored', { refundId: draft.id, reported: refund.amountMinor, source });
+      log.warn('provider reports a different refund amount; ignored', {
+        refundId: draft.id,
+        reported: refund.amountMinor,
+        source,
+      });
       return;
     }
     switch (refund.status) {
       case 'succeeded':
         return transition('succeeded', source, { providerRefundNo: refund.providerRefundNo, failureReason: null });
       case 'failed':
-        return transition('failed', source, { providerRefundNo: refund.providerRefundNo, failureReason: refund.failureReason ?? 'The provider refused the refund.' });
+        return transition('failed', source, {
+          providerRefundNo: refund.providerRefundNo,
+          failureReason: refund.failureReason ?? 'The provider refused the refund.',
+        });
       case 'pending':
         // A pending refund with a reason is stuck at the provider (WeChat Pay's ABNORMAL: the
         // shopper's card was closed): waiting longer will not help, a person must look.
-        if (refund.failureReason) return transition('requires_attention', source, { providerRefundNo: refund.providerRefundNo, failureReason: refund.failureReason });
+        if (refund.failureReason)
+          return transition('requires_attention', source, {
+            providerRefundNo: refund.providerRefundNo,
+            failureReason: refund.failureReason,
+          });
         return;
       case 'not_found':
         // Our request never reached the provider (or was lost): ask again, with the same number.
@@ -172,9 +209,12 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       } catch (error) {
         const cause = error instanceof ActivityFailure ? error.cause : error;
         const message = cause instanceof Error ? cause.message : String(cause);
-        if (cause instanceof ApplicationFailure && cause.nonRetryable) return transition('failed', 'request', { failureReason: message });
+        if (cause instanceof ApplicationFailure && cause.nonRetryable)
+          return transition('failed', 'request', { failureReason: message });
         if (Date.now() >= deadline) {
-          return transition('requires_attention', 'deadline', { failureReason: `The provider did not accept the refund in time: ${message}` });
+          return transition('requires_attention', 'deadline', {
+            failureReason: `The provider did not accept the refund in time: ${message}`,
+          });
         }
         await sleep(Math.min(scaled(REQUEST_RETRY_SECONDS), Math.max(1, deadline - Date.now())));
       }
@@ -185,12 +225,17 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   async function cancel(): Promise<void> {
     const known = await provider.queryProviderRefund({ refundId: draft.id });
     if (known.status === 'not_found') {
-      await transition('canceled', 'cancel', { failureReason: 'Canceled by an admin; the provider never took this refund.' });
+      await transition('canceled', 'cancel', {
+        failureReason: 'Canceled by an admin; the provider never took this refund.',
+      });
       return;
     }
     await apply(known, 'cancel');
     if (status === 'succeeded') {
-      cancelRefusal = ApplicationFailure.nonRetryable('the provider has refunded it meanwhile', REFUND_FAILURE_TYPES.notCancelable);
+      cancelRefusal = ApplicationFailure.nonRetryable(
+        'the provider has refunded it meanwhile',
+        REFUND_FAILURE_TYPES.notCancelable,
+      );
     } else if (status === 'requires_attention') {
       cancelRefusal = ApplicationFailure.nonRetryable(
         `the provider has taken this refund (${known.failureReason ?? 'still processing'}); settle it at the provider, then retry it here`,
@@ -213,7 +258,10 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     openFailure =
       cause instanceof ApplicationFailure && cause.nonRetryable
         ? cause
-        : ApplicationFailure.nonRetryable(`the refund could not be stored: ${cause instanceof Error ? cause.message : String(cause)}`, REFUND_FAILURE_TYPES.notOpened);
+        : ApplicationFailure.nonRetryable(
+            `the refund could not be stored: ${cause instanceof Error ? cause.message : String(cause)}`,
+            REFUND_FAILURE_TYPES.notOpened,
+          );
     status = 'failed';
     await condition(allHandlersFinished);
     return view();
@@ -230,7 +278,10 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   while (!isFinalRefundStatus(status)) {
     const attention = status === 'requires_attention';
     const wakeAt = attention ? nextPollAt : Math.min(nextPollAt, deadline);
-    await condition(() => notifications.length > 0 || retryRequested || cancelRequested, Math.max(1, wakeAt - Date.now()));
+    await condition(
+      () => notifications.length > 0 || retryRequested || cancelRequested,
+      Math.max(1, wakeAt - Date.now()),
+    );
     const notification = notifications.shift();
     if (notification) {
       await apply(notification, 'notification');
@@ -246,12 +297,15 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       await cancel();
       cancelRequested = false;
     } else if (!attention && Date.now() >= deadline) {
-      await transition('requires_attention', 'deadline', { failureReason: 'The provider has not settled the refund in time.' });
+      await transition('requires_attention', 'deadline', {
+        failureReason: 'The provider has not settled the refund in time.',
+      });
       nextPollAt = Date.now() + scaled(ATTENTION_POLL_SECONDS);
     } else if (Date.now() >= nextPollAt) {
       await apply(await provider.queryProviderRefund({ refundId: draft.id }), 'poll');
       pollIndex = Math.min(pollIndex + 1, POLL_DELAYS_SECONDS.length - 1);
-      nextPollAt = Date.now() + scaled(status === 'requires_attention' ? ATTENTION_POLL_SECONDS : POLL_DELAYS_SECONDS[pollIndex]);
+      nextPollAt =
+        Date.now() + scaled(status === 'requires_attention' ? ATTENTION_POLL_SECONDS : POLL_DELAYS_SECONDS[pollIndex]);
     }
   }
 

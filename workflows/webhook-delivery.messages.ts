@@ -24,6 +24,19 @@ export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
 /** A merchant's resend reaching a running delivery: attempt now, whatever the backoff says. */
 export const resendWebhookSignal = defineSignal('resendWebhook');
 
-export function webhookDeliveryInput(event: StoredEvent, webhookEndpointId: string, timeScale: number, reason: WebhookDeliveryInput['reason']): WebhookDeliveryInput {
-  return { eventId: event.id, webhookEndpointId, merchantId: event.merchantId, eventType: event.type, paymentId: paymentIdOfEvent(event), timeScale, reason };
+export function webhookDeliveryInput(
+  event: StoredEvent,
+  webhookEndpointId: string,
+  timeScale: number,
+  reason: WebhookDeliveryInput['reason'],
+): WebhookDeliveryInput {
+  return {
+    eventId: event.id,
+    webhookEndpointId,
+    merchantId: event.merchantId,
+    eventType: event.type,
+    paymentId: paymentIdOfEvent(event),
+    timeScale,
+    reason,
+  };
 }

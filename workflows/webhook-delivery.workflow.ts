@@ -1,7 +1,17 @@
 import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { DeliveryStatusKey, EventIdKey, EventTypeKey, MerchantIdKey, PaymentIdKey } from '../temporal/search-attributes';
-import { resendWebhookSignal, type WebhookDeliveryInput, type WebhookDeliveryStatus } from './webhook-delivery.messages';
+import {
+  DeliveryStatusKey,
+  EventIdKey,
+  EventTypeKey,
+  MerchantIdKey,
+  PaymentIdKey,
+} from '../temporal/search-attributes';
+import {
+  resendWebhookSignal,
+  type WebhookDeliveryInput,
+  type WebhookDeliveryStatus,
+} from './webhook-delivery.messages';
 import { deliveryScheduleSeconds } from './webhook-schedule';
 
 // An attempt never throws for the merchant's answer (that is an outcome, recorded); Temporal's
@@ -18,7 +28,9 @@ const deliveries = proxyActivities<Activities>({
  * attempt. A resend signal makes an extra attempt at once and leaves the schedule as it was.
  * Workflow id `webhook/<evt_id>/<we_id>`.
  */
-export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Promise<{ status: WebhookDeliveryStatus; attempts: number }> {
+export async function webhookDeliveryWorkflow(
+  input: WebhookDeliveryInput,
+): Promise<{ status: WebhookDeliveryStatus; attempts: number }> {
   const { eventId, webhookEndpointId } = input;
   const scaledMs = (seconds: number): number => Math.round((seconds * 1000) / input.timeScale);
 

@@ -2,7 +2,15 @@ import type { ProviderRefund, ProviderTrade } from './provider';
 
 /** The answer for a trade the provider does not know: never created, or not yet reached by the shopper. */
 export function tradeNotFound(outTradeNo: string): ProviderTrade {
-  return { outTradeNo, status: 'not_found', providerTradeNo: null, amountMinor: null, paidAt: null, failureCode: null, failureMessage: null };
+  return {
+    outTradeNo,
+    status: 'not_found',
+    providerTradeNo: null,
+    amountMinor: null,
+    paidAt: null,
+    failureCode: null,
+    failureMessage: null,
+  };
 }
 
 /** The answer for a refund the provider does not know. */

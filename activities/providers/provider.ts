@@ -240,8 +240,7 @@ export interface RawNotification {
 }
 
 export type VerifiedNotification =
-  | { kind: 'payment'; trade: ProviderTrade }
-  | { kind: 'refund'; outTradeNo: string; refund: ProviderRefund };
+  { kind: 'payment'; trade: ProviderTrade } | { kind: 'refund'; outTradeNo: string; refund: ProviderRefund };
 
 /** How to answer the provider once its notification has been handled (or refused). */
 export interface NotificationAck {

@@ -15,12 +15,24 @@ interface ProviderModule {
 
 /** One line per provider. */
 const modules: Partial<Record<ProviderName, ProviderModule>> = {
-  alipay: { create: createAlipayProvider, fromSandboxAccount: (answer) => withExternalId(alipayCredentialsFromSandbox(answer), 'appId') },
-  wechatpay: { create: createWechatpayProvider, fromSandboxAccount: (answer) => withExternalId(wechatpayCredentialsFromSandbox(answer), 'mchid') },
-  unionpay: { create: createUnionpayProvider, fromSandboxAccount: (answer) => withExternalId(unionpayCredentialsFromSandbox(answer), 'merId') },
+  alipay: {
+    create: createAlipayProvider,
+    fromSandboxAccount: (answer) => withExternalId(alipayCredentialsFromSandbox(answer), 'appId'),
+  },
+  wechatpay: {
+    create: createWechatpayProvider,
+    fromSandboxAccount: (answer) => withExternalId(wechatpayCredentialsFromSandbox(answer), 'mchid'),
+  },
+  unionpay: {
+    create: createUnionpayProvider,
+    fromSandboxAccount: (answer) => withExternalId(unionpayCredentialsFromSandbox(answer), 'merId'),
+  },
 };
 
-function withExternalId<C extends Record<string, unknown>>(credentials: C, idField: keyof C): { externalId: string; credentials: C } {
+function withExternalId<C extends Record<string, unknown>>(
+  credentials: C,
+  idField: keyof C,
+): { externalId: string; credentials: C } {
   return { externalId: String(credentials[idField]), credentials };
 }
 
@@ -29,7 +41,10 @@ export function providerFor(account: ProviderAccount, env: ProviderEnvironment):
   return moduleOf(account.provider).create(account, env);
 }
 
-export function sandboxAccountFor(provider: ProviderName, answer: unknown): { externalId: string; credentials: unknown } {
+export function sandboxAccountFor(
+  provider: ProviderName,
+  answer: unknown,
+): { externalId: string; credentials: unknown } {
   return moduleOf(provider).fromSandboxAccount(answer);
 }
 

@@ -27,7 +27,7 @@ export interface Discrepancy {
 }
 
 const keyOf = (entry: { kind: string; outTradeNo: string; outRefundNo: string | null }): string =>
-  `${entry.kind}:${entry.outTradeNo}:${entry.kind === 'refund' ? entry.outRefundNo ?? '' : ''}`;
+  `${entry.kind}:${entry.outTradeNo}:${entry.kind === 'refund' ? (entry.outRefundNo ?? '') : ''}`;
 
 /**
  * Matches a provider's statement of one day against our books.
@@ -38,7 +38,11 @@ const keyOf = (entry: { kind: string; outTradeNo: string; outRefundNo: string | 
  * `missing_here`. Looking the statement's lines up across days keeps a payment that completed at
  * the provider just before midnight and reached us just after from counting as missing here.
  */
-export function matchStatement(statement: StatementEntry[], ofTheDay: LedgerEntry[], known: LedgerEntry[]): { matched: number; discrepancies: Discrepancy[] } {
+export function matchStatement(
+  statement: StatementEntry[],
+  ofTheDay: LedgerEntry[],
+  known: LedgerEntry[],
+): { matched: number; discrepancies: Discrepancy[] } {
   const ours = new Map<string, LedgerEntry>();
   for (const entry of [...known, ...ofTheDay]) ours.set(keyOf(entry), entry);
   const onStatement = new Set<string>();
@@ -49,9 +53,21 @@ export function matchStatement(statement: StatementEntry[], ofTheDay: LedgerEntr
     const key = keyOf(line);
     onStatement.add(key);
     const entry = ours.get(key);
-    const base = { objectType: line.kind, outTradeNo: line.outTradeNo, outRefundNo: line.outRefundNo, providerAmount: line.amountMinor } as const;
+    const base = {
+      objectType: line.kind,
+      outTradeNo: line.outTradeNo,
+      outRefundNo: line.outRefundNo,
+      providerAmount: line.amountMinor,
+    } as const;
     if (!entry) {
-      discrepancies.push({ ...base, kind: 'missing_here', paymentId: null, refundId: null, ourAmount: null, note: `no ${line.kind} of ours has this number` });
+      discrepancies.push({
+        ...base,
+        kind: 'missing_here',
+        paymentId: null,
+        refundId: null,
+        ourAmount: null,
+        note: `no ${line.kind} of ours has this number`,
+      });
       continue;
     }
     const ids = { paymentId: entry.paymentId, refundId: entry.refundId, ourAmount: entry.amountMinor };

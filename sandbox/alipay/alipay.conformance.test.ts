@@ -38,7 +38,10 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-function sdkFor(account: AlipaySandboxAccount, overrides: Partial<ConstructorParameters<typeof AlipaySdk>[0]> = {}): AlipaySdk {
+function sdkFor(
+  account: AlipaySandboxAccount,
+  overrides: Partial<ConstructorParameters<typeof AlipaySdk>[0]> = {},
+): AlipaySdk {
   return new AlipaySdk({
     appId: account.app_id,
     privateKey: account.merchant_private_key,
@@ -54,7 +57,10 @@ const received = (outTradeNo: string) => receiver.requests.filter((r) => r.form.
 async function precreate(sdk: AlipaySdk, outTradeNo: string, amount = '19.99', extra: Record<string, unknown> = {}) {
   return sdk.exec(
     'alipay.trade.precreate',
-    { notify_url: receiver.url, bizContent: { out_trade_no: outTradeNo, total_amount: amount, subject: '茶具 Tea set', ...extra } },
+    {
+      notify_url: receiver.url,
+      bizContent: { out_trade_no: outTradeNo, total_amount: amount, subject: '茶具 Tea set', ...extra },
+    },
     { validateSign: true },
   );
 }
@@ -74,7 +80,12 @@ const pay = (outTradeNo: string, outcome: 'success' | 'fail' = 'success') =>
   sandbox.control('POST', '/_control/pay', { provider: 'alipay', out_trade_no: outTradeNo, outcome });
 
 const tradeRecord = async (outTradeNo: string) =>
-  (await sandbox.control<Record<string, unknown> & { notifications: Array<Record<string, unknown>> }>('GET', `/_control/trades/alipay/${outTradeNo}`)).body;
+  (
+    await sandbox.control<Record<string, unknown> & { notifications: Array<Record<string, unknown>> }>(
+      'GET',
+      `/_control/trades/alipay/${outTradeNo}`,
+    )
+  ).body;
 
 /** The first form of a page: its action and its named inputs. */
 function formOf(html: string): { action: string; fields: URLSearchParams } {
@@ -96,7 +107,11 @@ describe('the sandbox', () => {
 
   test('opens an Alipay account with a 16-digit app id, a PKCS#1 merchant key and an Alipay public key', async () => {
     const account = await openAlipayAccount(sandbox);
-    expect(account).toMatchObject({ provider: 'alipay', sign_type: 'RSA2', gateway: `${sandbox.url}/alipay/gateway.do` });
+    expect(account).toMatchObject({
+      provider: 'alipay',
+      sign_type: 'RSA2',
+      gateway: `${sandbox.url}/alipay/gateway.do`,
+    });
     expect(account.app_id).toMatch(/^2021\d{12}$/);
     expect(account.merchant_private_key).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
     expect(account.merchant_public_key).toMatch(/^-----BEGIN PUBLIC KEY-----/);
@@ -109,16 +124,28 @@ describe('the sandbox', () => {
     const unknownProvider = await sandbox.control('POST', '/_control/accounts', { provider: 'paypal' });
     expect(unknownProvider.status).toBe(400);
     expect(unknownProvider.body).toMatchObject({ error: { param: 'provider' } });
-    const badOutcome = await sandbox.control('POST', '/_control/pay', { provider: 'alipay', out_trade_no: 'X1', outcome: 'maybe' });
+    const badOutcome = await sandbox.control('POST', '/_control/pay', {
+      provider: 'alipay',
+      out_trade_no: 'X1',
+      outcome: 'maybe',
+    });
     expect(badOutcome.status).toBe(400);
     expect(badOutcome.body).toMatchObject({ error: { param: 'outcome' } });
-    const unknownTrade = await sandbox.control('POST', '/_control/pay', { provider: 'alipay', out_trade_no: newOutTradeNo(), outcome: 'success' });
+    const unknownTrade = await sandbox.control('POST', '/_control/pay', {
+      provider: 'alipay',
+      out_trade_no: newOutTradeNo(),
+      outcome: 'success',
+    });
     expect(unknownTrade.status).toBe(404);
     expect((await sandbox.control('GET', `/_control/trades/alipay/${newOutTradeNo()}`)).status).toBe(404);
     const badFault = await sandbox.control('POST', '/_control/faults', { provider: 'alipay', notifications: 'lose' });
     expect(badFault.status).toBe(400);
     expect(badFault.body).toMatchObject({ error: { param: 'notifications' } });
-    const malformed = await fetch(`${sandbox.url}/_control/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    const malformed = await fetch(`${sandbox.url}/_control/pay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{',
+    });
     expect(malformed.status).toBe(400);
   });
 });
@@ -141,14 +168,28 @@ describe('alipay.trade.precreate and alipay.trade.query', () => {
     const html = await page.text();
     expect(html).toContain('19.99');
     expect(html).toContain('茶具 Tea set');
-    expect(await query(sdk, outTradeNo)).toMatchObject({ code: '10000', trade_status: 'WAIT_BUYER_PAY', total_amount: '19.99' });
+    expect(await query(sdk, outTradeNo)).toMatchObject({
+      code: '10000',
+      trade_status: 'WAIT_BUYER_PAY',
+      total_amount: '19.99',
+    });
 
     const paid = await pay(outTradeNo);
     expect(paid.status).toBe(200);
-    expect(paid.body).toMatchObject({ state: 'TRADE_SUCCESS', amount: 1999, out_trade_no: outTradeNo, notify_url: receiver.url });
+    expect(paid.body).toMatchObject({
+      state: 'TRADE_SUCCESS',
+      amount: 1999,
+      out_trade_no: outTradeNo,
+      notify_url: receiver.url,
+    });
 
     const answer = await query(sdk, outTradeNo);
-    expect(answer).toMatchObject({ code: '10000', trade_status: 'TRADE_SUCCESS', total_amount: '19.99', out_trade_no: outTradeNo });
+    expect(answer).toMatchObject({
+      code: '10000',
+      trade_status: 'TRADE_SUCCESS',
+      total_amount: '19.99',
+      out_trade_no: outTradeNo,
+    });
     expect(answer.trade_no).toMatch(/^\d{28}$/);
     expect(answer.buyer_logon_id).toBeTruthy();
     expect(answer.send_pay_date).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
@@ -163,14 +204,22 @@ describe('alipay.trade.precreate and alipay.trade.query', () => {
     const first = await precreate(sdk, outTradeNo);
     const second = await precreate(sdk, outTradeNo);
     expect(second).toMatchObject({ code: '10000', qr_code: first.qr_code });
-    expect(await precreate(sdk, outTradeNo, '20.00')).toMatchObject({ code: '40004', sub_code: 'ACQ.CONTEXT_INCONSISTENT' });
+    expect(await precreate(sdk, outTradeNo, '20.00')).toMatchObject({
+      code: '40004',
+      sub_code: 'ACQ.CONTEXT_INCONSISTENT',
+    });
   });
 
   test('bad business parameters are refused with ACQ.INVALID_PARAMETER', async () => {
     const sdk = sdkFor(await openAlipayAccount(sandbox));
-    expect(await precreate(sdk, newOutTradeNo(), '0.00')).toMatchObject({ code: '40004', sub_code: 'ACQ.INVALID_PARAMETER' });
+    expect(await precreate(sdk, newOutTradeNo(), '0.00')).toMatchObject({
+      code: '40004',
+      sub_code: 'ACQ.INVALID_PARAMETER',
+    });
     expect(await precreate(sdk, newOutTradeNo(), '1.999')).toMatchObject({ sub_code: 'ACQ.INVALID_PARAMETER' });
-    expect(await precreate(sdk, newOutTradeNo(), '1.00', { time_expire: '2030-02-31 10:00:00' })).toMatchObject({ sub_code: 'ACQ.INVALID_PARAMETER' });
+    expect(await precreate(sdk, newOutTradeNo(), '1.00', { time_expire: '2030-02-31 10:00:00' })).toMatchObject({
+      sub_code: 'ACQ.INVALID_PARAMETER',
+    });
   });
 });
 
@@ -180,7 +229,12 @@ describe('alipay.trade.page.pay and alipay.trade.wap.pay', () => {
     const sdk = sdkFor(account);
     const outTradeNo = newOutTradeNo();
     const url = sdk.pageExecute('alipay.trade.page.pay', 'GET', {
-      bizContent: { out_trade_no: outTradeNo, total_amount: '88.00', subject: 'Porcelain', product_code: 'FAST_INSTANT_TRADE_PAY' },
+      bizContent: {
+        out_trade_no: outTradeNo,
+        total_amount: '88.00',
+        subject: 'Porcelain',
+        product_code: 'FAST_INSTANT_TRADE_PAY',
+      },
       notify_url: receiver.url,
       return_url: 'https://shop.example/return?order=42',
     });
@@ -198,11 +252,21 @@ describe('alipay.trade.page.pay and alipay.trade.wap.pay', () => {
     const back = new URL(submitted.headers.get('location') ?? '');
     expect(`${back.origin}${back.pathname}`).toBe('https://shop.example/return');
     const returned = Object.fromEntries(back.searchParams);
-    expect(returned).toMatchObject({ order: '42', out_trade_no: outTradeNo, method: 'alipay.trade.page.pay.return', total_amount: '88.00', app_id: account.app_id });
+    expect(returned).toMatchObject({
+      order: '42',
+      out_trade_no: outTradeNo,
+      method: 'alipay.trade.page.pay.return',
+      total_amount: '88.00',
+      app_id: account.app_id,
+    });
     const { order: _order, ...signedReturn } = returned;
     expect(sdk.checkNotifySignV2(signedReturn)).toBe(true);
 
-    expect(await query(sdk, outTradeNo)).toMatchObject({ code: '10000', trade_status: 'TRADE_SUCCESS', total_amount: '88.00' });
+    expect(await query(sdk, outTradeNo)).toMatchObject({
+      code: '10000',
+      trade_status: 'TRADE_SUCCESS',
+      total_amount: '88.00',
+    });
     await eventually(() => expect(received(outTradeNo)).toHaveLength(1));
   });
 
@@ -210,7 +274,12 @@ describe('alipay.trade.page.pay and alipay.trade.wap.pay', () => {
     const sdk = sdkFor(await openAlipayAccount(sandbox));
     const outTradeNo = newOutTradeNo();
     const formHtml = sdk.pageExecute('alipay.trade.wap.pay', 'POST', {
-      bizContent: { out_trade_no: outTradeNo, total_amount: '5.00', subject: '测试 & "quotes"', product_code: 'QUICK_WAP_WAY' },
+      bizContent: {
+        out_trade_no: outTradeNo,
+        total_amount: '5.00',
+        subject: '测试 & "quotes"',
+        product_code: 'QUICK_WAP_WAY',
+      },
       notify_url: receiver.url,
     });
     const { action, fields } = formOf(formHtml);
@@ -222,7 +291,9 @@ describe('alipay.trade.page.pay and alipay.trade.wap.pay', () => {
     expect(html).toContain('5.00');
     expect(html).toContain('测试 &amp; &quot;quotes&quot;');
 
-    const failAction = [...html.matchAll(/<form[^>]*action="([^"]+)"/g)].map((m) => m[1]).find((a) => a.endsWith('/fail'));
+    const failAction = [...html.matchAll(/<form[^>]*action="([^"]+)"/g)]
+      .map((m) => m[1])
+      .find((a) => a.endsWith('/fail'));
     const failed = await fetch(failAction ?? '', { method: 'POST' });
     expect(failed.status).toBe(200);
     expect(await failed.text()).toContain('Payment failed');
@@ -239,7 +310,9 @@ describe('alipay.trade.page.pay and alipay.trade.wap.pay', () => {
 describe('signatures', () => {
   test('a request signed with another private key is refused with isv.invalid-signature', async () => {
     const account = await openAlipayAccount(sandbox);
-    const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs1', format: 'pem' })
+      .toString();
     const impostor = sdkFor(account, { privateKey: otherKey });
     const outTradeNo = newOutTradeNo();
 
@@ -250,7 +323,12 @@ describe('signatures', () => {
 
     const page = await fetch(
       impostor.pageExecute('alipay.trade.page.pay', 'GET', {
-        bizContent: { out_trade_no: outTradeNo, total_amount: '1.00', subject: 'x', product_code: 'FAST_INSTANT_TRADE_PAY' },
+        bizContent: {
+          out_trade_no: outTradeNo,
+          total_amount: '1.00',
+          subject: 'x',
+          product_code: 'FAST_INSTANT_TRADE_PAY',
+        },
       }),
     );
     expect(await page.text()).toContain('错误代码 invalid-signature');
@@ -269,14 +347,20 @@ describe('signatures', () => {
     const account = await openAlipayAccount(sandbox);
     const sdk = sdkFor(account);
     const outTradeNo = await paidTrade(sdk, '19.99');
-    const fault = await sandbox.control<{ id: string }>('POST', '/_control/faults', { provider: 'alipay', account: account.app_id, tamper_response: true });
+    const fault = await sandbox.control<{ id: string }>('POST', '/_control/faults', {
+      provider: 'alipay',
+      account: account.app_id,
+      tamper_response: true,
+    });
     expect(fault.status).toBe(201);
 
     const error = await query(sdk, outTradeNo).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AlipayRequestError);
     expect((error as Error).message).toMatch(/^验签失败/);
     // Unverified, the alteration shows: the amount was raised after signing.
-    expect(await sdk.exec('alipay.trade.query', { bizContent: { out_trade_no: outTradeNo } })).toMatchObject({ total_amount: '20.99' });
+    expect(await sdk.exec('alipay.trade.query', { bizContent: { out_trade_no: outTradeNo } })).toMatchObject({
+      total_amount: '20.99',
+    });
 
     expect((await sandbox.control('DELETE', `/_control/faults/${fault.body.id}`)).status).toBe(200);
     expect(await query(sdk, outTradeNo)).toMatchObject({ total_amount: '19.99' });
@@ -286,7 +370,8 @@ describe('signatures', () => {
 describe('alipay.trade.close', () => {
   test('closes an unpaid trade; a closed or paid one answers ACQ.TRADE_STATUS_ERROR; an unknown one ACQ.TRADE_NOT_EXIST', async () => {
     const sdk = sdkFor(await openAlipayAccount(sandbox));
-    const close = (outTradeNo: string) => sdk.exec('alipay.trade.close', { bizContent: { out_trade_no: outTradeNo } }, { validateSign: true });
+    const close = (outTradeNo: string) =>
+      sdk.exec('alipay.trade.close', { bizContent: { out_trade_no: outTradeNo } }, { validateSign: true });
 
     const open = newOutTradeNo();
     await fetch((await precreate(sdk, open)).qr_code);
@@ -304,7 +389,9 @@ describe('alipay.trade.close', () => {
     const sdk = sdkFor(await openAlipayAccount(sandbox));
     const outTradeNo = newOutTradeNo();
     await precreate(sdk, outTradeNo);
-    expect(await sdk.exec('alipay.trade.close', { bizContent: { out_trade_no: outTradeNo } }, { validateSign: true })).toMatchObject({
+    expect(
+      await sdk.exec('alipay.trade.close', { bizContent: { out_trade_no: outTradeNo } }, { validateSign: true }),
+    ).toMatchObject({
       code: '40004',
       sub_code: 'ACQ.TRADE_NOT_EXIST',
     });
@@ -318,9 +405,18 @@ describe('alipay.trade.refund and alipay.trade.fastpay.refund.query', () => {
     const sdk = sdkFor(await openAlipayAccount(sandbox));
     const outTradeNo = await paidTrade(sdk, '100.00');
     const refund = (outRequestNo: string, amount: string) =>
-      sdk.exec('alipay.trade.refund', { bizContent: { out_trade_no: outTradeNo, refund_amount: amount, out_request_no: outRequestNo } }, { validateSign: true });
+      sdk.exec(
+        'alipay.trade.refund',
+        { bizContent: { out_trade_no: outTradeNo, refund_amount: amount, out_request_no: outRequestNo } },
+        { validateSign: true },
+      );
 
-    expect(await refund('R1', '30.00')).toMatchObject({ code: '10000', fund_change: 'Y', refund_fee: '30.00', send_back_fee: '30.00' });
+    expect(await refund('R1', '30.00')).toMatchObject({
+      code: '10000',
+      fund_change: 'Y',
+      refund_fee: '30.00',
+      send_back_fee: '30.00',
+    });
     expect(await refund('R1', '30.00')).toMatchObject({ code: '10000', fund_change: 'N', refund_fee: '30.00' });
     expect(await refund('R1', '31.00')).toMatchObject({ code: '40004', sub_code: 'ACQ.DISCORDANT_REPEAT_REQUEST' });
     const afterOne = await tradeRecord(outTradeNo);
@@ -335,25 +431,41 @@ describe('alipay.trade.refund and alipay.trade.fastpay.refund.query', () => {
     expect(closed.send_pay_date).toBeTruthy();
 
     const refundQuery = (outRequestNo: string) =>
-      sdk.exec('alipay.trade.fastpay.refund.query', { bizContent: { out_trade_no: outTradeNo, out_request_no: outRequestNo } }, { validateSign: true });
-    expect(await refundQuery('R1')).toMatchObject({ code: '10000', out_request_no: 'R1', refund_amount: '30.00', total_amount: '100.00', refund_status: 'REFUND_SUCCESS' });
+      sdk.exec(
+        'alipay.trade.fastpay.refund.query',
+        { bizContent: { out_trade_no: outTradeNo, out_request_no: outRequestNo } },
+        { validateSign: true },
+      );
+    expect(await refundQuery('R1')).toMatchObject({
+      code: '10000',
+      out_request_no: 'R1',
+      refund_amount: '30.00',
+      total_amount: '100.00',
+      refund_status: 'REFUND_SUCCESS',
+    });
     const unknown = await refundQuery('R9');
     expect(unknown.code).toBe('10000');
     expect(unknown.refund_amount).toBeUndefined();
 
     // Refund notifications go to the trade's notify_url: one for the payment, one per refund.
-    await eventually(() => expect(received(outTradeNo).map((r) => [r.form.trade_status, r.form.out_biz_no, r.form.refund_fee])).toEqual([
-      ['TRADE_SUCCESS', undefined, undefined],
-      ['TRADE_SUCCESS', 'R1', '30.00'],
-      ['TRADE_CLOSED', 'R2', '100.00'],
-    ]));
+    await eventually(() =>
+      expect(received(outTradeNo).map((r) => [r.form.trade_status, r.form.out_biz_no, r.form.refund_fee])).toEqual([
+        ['TRADE_SUCCESS', undefined, undefined],
+        ['TRADE_SUCCESS', 'R1', '30.00'],
+        ['TRADE_CLOSED', 'R2', '100.00'],
+      ]),
+    );
   });
 
   test('an unpaid trade cannot be refunded', async () => {
     const sdk = sdkFor(await openAlipayAccount(sandbox));
     const outTradeNo = newOutTradeNo();
     await fetch((await precreate(sdk, outTradeNo)).qr_code);
-    const answer = await sdk.exec('alipay.trade.refund', { bizContent: { out_trade_no: outTradeNo, refund_amount: '1.00', out_request_no: 'R1' } }, { validateSign: true });
+    const answer = await sdk.exec(
+      'alipay.trade.refund',
+      { bizContent: { out_trade_no: outTradeNo, refund_amount: '1.00', out_request_no: 'R1' } },
+      { validateSign: true },
+    );
     expect(answer).toMatchObject({ code: '40004', sub_code: 'ACQ.TRADE_STATUS_ERROR' });
   });
 });
@@ -398,27 +510,38 @@ describe('notifications', () => {
     });
   });
 
-  test.each(['tamper_signature', 'tamper_amount'] as const)('%s sends a notification that checkNotifySignV2 refuses', async (fault) => {
-    const account = await openAlipayAccount(sandbox);
-    const sdk = sdkFor(account);
-    const outTradeNo = newOutTradeNo();
-    await precreate(sdk, outTradeNo, '19.99');
-    await sandbox.control('POST', '/_control/faults', { provider: 'alipay', out_trade_no: outTradeNo, notifications: fault });
-    await pay(outTradeNo);
-    const [notification] = await eventually(() => {
-      expect(received(outTradeNo).length).toBeGreaterThan(0);
-      return received(outTradeNo);
-    });
-    expect(notification.form.total_amount).toBe(fault === 'tamper_amount' ? '20.99' : '19.99');
-    expect(sdk.checkNotifySignV2(notification.form)).toBe(false);
-  });
+  test.each(['tamper_signature', 'tamper_amount'] as const)(
+    '%s sends a notification that checkNotifySignV2 refuses',
+    async (fault) => {
+      const account = await openAlipayAccount(sandbox);
+      const sdk = sdkFor(account);
+      const outTradeNo = newOutTradeNo();
+      await precreate(sdk, outTradeNo, '19.99');
+      await sandbox.control('POST', '/_control/faults', {
+        provider: 'alipay',
+        out_trade_no: outTradeNo,
+        notifications: fault,
+      });
+      await pay(outTradeNo);
+      const [notification] = await eventually(() => {
+        expect(received(outTradeNo).length).toBeGreaterThan(0);
+        return received(outTradeNo);
+      });
+      expect(notification.form.total_amount).toBe(fault === 'tamper_amount' ? '20.99' : '19.99');
+      expect(sdk.checkNotifySignV2(notification.form)).toBe(false);
+    },
+  );
 
   test('signed_wrong_amount sends a genuinely signed notification whose amount disagrees with the trade', async () => {
     const account = await openAlipayAccount(sandbox);
     const sdk = sdkFor(account);
     const outTradeNo = newOutTradeNo();
     await precreate(sdk, outTradeNo, '19.99');
-    await sandbox.control('POST', '/_control/faults', { provider: 'alipay', out_trade_no: outTradeNo, notifications: 'signed_wrong_amount' });
+    await sandbox.control('POST', '/_control/faults', {
+      provider: 'alipay',
+      out_trade_no: outTradeNo,
+      notifications: 'signed_wrong_amount',
+    });
     await pay(outTradeNo);
     const [notification] = await eventually(() => {
       expect(received(outTradeNo).length).toBeGreaterThan(0);
@@ -431,14 +554,19 @@ describe('notifications', () => {
   test('an unacknowledged notification is retried on Alipay’s schedule, time-scaled, until the answer is success', async () => {
     const sdk = sdkFor(await openAlipayAccount(sandbox));
     const outTradeNo = newOutTradeNo();
-    responders.set(outTradeNo, (_request, index) => (index < 3 ? { status: index === 1 ? 500 : 200, body: 'fail' } : { status: 200, body: 'success' }));
+    responders.set(outTradeNo, (_request, index) =>
+      index < 3 ? { status: index === 1 ? 500 : 200, body: 'fail' } : { status: 200, body: 'success' },
+    );
     await precreate(sdk, outTradeNo);
     await pay(outTradeNo);
 
-    const attempts = await eventually(() => {
-      expect(received(outTradeNo)).toHaveLength(4);
-      return received(outTradeNo);
-    }, { timeoutMs: 10_000 });
+    const attempts = await eventually(
+      () => {
+        expect(received(outTradeNo)).toHaveLength(4);
+        return received(outTradeNo);
+      },
+      { timeoutMs: 10_000 },
+    );
     const gaps = attempts.slice(1).map((attempt, i) => attempt.at - attempts[i].at);
     const expected = [4, 10, 10].map((minutes) => (minutes * 60_000) / TIME_SCALE); // 400, 1000, 1000 ms
     gaps.forEach((gap, i) => {
@@ -466,8 +594,17 @@ describe('notifications', () => {
     const sdk = sdkFor(account);
     const [dup, dropped, delayed] = [newOutTradeNo(), newOutTradeNo(), newOutTradeNo()];
     for (const order of [dup, dropped, delayed]) await precreate(sdk, order);
-    await sandbox.control('POST', '/_control/faults', { provider: 'alipay', out_trade_no: dup, notifications: 'duplicate', duplicate_count: 3 });
-    await sandbox.control('POST', '/_control/faults', { provider: 'alipay', out_trade_no: dropped, notifications: 'drop' });
+    await sandbox.control('POST', '/_control/faults', {
+      provider: 'alipay',
+      out_trade_no: dup,
+      notifications: 'duplicate',
+      duplicate_count: 3,
+    });
+    await sandbox.control('POST', '/_control/faults', {
+      provider: 'alipay',
+      out_trade_no: dropped,
+      notifications: 'drop',
+    });
     await sandbox.control('POST', '/_control/faults', { provider: 'alipay', out_trade_no: delayed, delay_ms: 400 });
 
     const paidAt = Date.now();
@@ -488,11 +625,24 @@ describe('faults', () => {
     const account = await openAlipayAccount(sandbox);
     const sdk = sdkFor(account);
     const [mine, other] = [await paidTrade(sdk, '1.00'), await paidTrade(sdk, '2.00')];
-    await sandbox.control('POST', '/_control/faults', { provider: 'alipay', account: account.app_id, api: { fail: 'system_error' } });
-    await sandbox.control('POST', '/_control/faults', { provider: 'alipay', account: account.app_id, out_trade_no: mine, api: null });
+    await sandbox.control('POST', '/_control/faults', {
+      provider: 'alipay',
+      account: account.app_id,
+      api: { fail: 'system_error' },
+    });
+    await sandbox.control('POST', '/_control/faults', {
+      provider: 'alipay',
+      account: account.app_id,
+      out_trade_no: mine,
+      api: null,
+    });
 
     expect(await query(sdk, mine)).toMatchObject({ code: '10000' });
-    expect(await query(sdk, other)).toMatchObject({ code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error' });
+    expect(await query(sdk, other)).toMatchObject({
+      code: '20000',
+      msg: 'Service Currently Unavailable',
+      sub_code: 'isp.unknow-error',
+    });
     const listed = await sandbox.control<{ data: Array<{ account?: string }> }>('GET', '/_control/faults');
     expect(listed.body.data.filter((rule) => rule.account === account.app_id)).toHaveLength(2);
     expect((await sandbox.control('DELETE', '/_control/faults')).body).toEqual({ deleted: listed.body.data.length });
@@ -505,16 +655,26 @@ describe('faults', () => {
     const sdk = sdkFor(account);
     const outTradeNo = await paidTrade(sdk, '1.00');
     await sandbox.control('POST', '/_control/faults', {
-      provider: 'alipay', out_trade_no: outTradeNo, api: { fail: 'system_error', methods: ['alipay.trade.query'], times: 1 },
+      provider: 'alipay',
+      out_trade_no: outTradeNo,
+      api: { fail: 'system_error', methods: ['alipay.trade.query'], times: 1 },
     });
     expect(await query(sdk, outTradeNo)).toMatchObject({ code: '20000' });
     expect(await query(sdk, outTradeNo)).toMatchObject({ code: '10000' });
 
-    await sandbox.control('POST', '/_control/faults', { provider: 'alipay', out_trade_no: outTradeNo, api: { fail: 'http_500' } });
+    await sandbox.control('POST', '/_control/faults', {
+      provider: 'alipay',
+      out_trade_no: outTradeNo,
+      api: { fail: 'http_500' },
+    });
     await expect(query(sdk, outTradeNo)).rejects.toThrow(/status: 500/);
 
     // Far slower than the timeout: urllib's timers are coarse (up to a second late).
-    await sandbox.control('POST', '/_control/faults', { provider: 'alipay', out_trade_no: outTradeNo, api: { slow_ms: 4000 } });
+    await sandbox.control('POST', '/_control/faults', {
+      provider: 'alipay',
+      out_trade_no: outTradeNo,
+      api: { slow_ms: 4000 },
+    });
     const impatient = sdkFor(account, { timeout: 200 });
     await expect(query(impatient, outTradeNo)).rejects.toThrow(/HttpClient Request error/);
     await sandbox.control('POST', '/_control/faults', { provider: 'alipay', out_trade_no: outTradeNo, api: null });
@@ -523,7 +683,11 @@ describe('faults', () => {
   test('auto_pay pays new trades by itself', async () => {
     const account = await openAlipayAccount(sandbox);
     const sdk = sdkFor(account);
-    await sandbox.control('POST', '/_control/faults', { provider: 'alipay', account: account.app_id, auto_pay: { outcome: 'success', after_ms: 100 } });
+    await sandbox.control('POST', '/_control/faults', {
+      provider: 'alipay',
+      account: account.app_id,
+      auto_pay: { outcome: 'success', after_ms: 100 },
+    });
     const outTradeNo = newOutTradeNo();
     await precreate(sdk, outTradeNo);
     await eventually(async () => expect(await query(sdk, outTradeNo)).toMatchObject({ trade_status: 'TRADE_SUCCESS' }));
@@ -537,7 +701,13 @@ describe('expiry', () => {
     const outTradeNo = newOutTradeNo();
     // 1m at time scale 600: 100 ms.
     const url = sdk.pageExecute('alipay.trade.page.pay', 'GET', {
-      bizContent: { out_trade_no: outTradeNo, total_amount: '1.00', subject: 'x', product_code: 'FAST_INSTANT_TRADE_PAY', timeout_express: '1m' },
+      bizContent: {
+        out_trade_no: outTradeNo,
+        total_amount: '1.00',
+        subject: 'x',
+        product_code: 'FAST_INSTANT_TRADE_PAY',
+        timeout_express: '1m',
+      },
       notify_url: receiver.url,
     });
     expect((await fetch(url)).status).toBe(200);
@@ -555,7 +725,9 @@ describe('expiry', () => {
     const created = await precreate(sdk, outTradeNo, '1.00', { time_expire: inTwoSeconds });
     await fetch(created.qr_code);
     expect(await query(sdk, outTradeNo)).toMatchObject({ trade_status: 'WAIT_BUYER_PAY' });
-    await eventually(async () => expect(await query(sdk, outTradeNo)).toMatchObject({ trade_status: 'TRADE_CLOSED' }), { timeoutMs: 5_000 });
+    await eventually(async () => expect(await query(sdk, outTradeNo)).toMatchObject({ trade_status: 'TRADE_CLOSED' }), {
+      timeoutMs: 5_000,
+    });
   });
 });
 
@@ -576,8 +748,20 @@ describe('persistence', () => {
 
       second = await startTestSandbox({ timeScale: TIME_SCALE });
       const sdk = sdkFor({ ...account, gateway: `${second.url}/alipay/gateway.do` });
-      expect(await query(sdk, outTradeNo)).toMatchObject({ code: '10000', trade_status: 'WAIT_BUYER_PAY', total_amount: '6.66' });
-      expect((await second.control('POST', '/_control/pay', { provider: 'alipay', out_trade_no: outTradeNo, outcome: 'success' })).status).toBe(200);
+      expect(await query(sdk, outTradeNo)).toMatchObject({
+        code: '10000',
+        trade_status: 'WAIT_BUYER_PAY',
+        total_amount: '6.66',
+      });
+      expect(
+        (
+          await second.control('POST', '/_control/pay', {
+            provider: 'alipay',
+            out_trade_no: outTradeNo,
+            outcome: 'success',
+          })
+        ).status,
+      ).toBe(200);
       expect(await query(sdk, outTradeNo)).toMatchObject({ trade_status: 'TRADE_SUCCESS' });
     } finally {
       await first.close();

@@ -67,7 +67,11 @@ export function success(fields: Record<string, unknown>): Record<string, unknown
 }
 
 /** A business failure (code 40004) with Alipay's sub_code. https://opendocs.alipay.com/common/02km9f */
-export function businessFailed(subCode: string, subMsg: string, fields: Record<string, unknown> = {}): Record<string, unknown> {
+export function businessFailed(
+  subCode: string,
+  subMsg: string,
+  fields: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { code: '40004', msg: 'Business Failed', sub_code: subCode, sub_msg: subMsg, ...fields };
 }
 

@@ -24,7 +24,10 @@ export function cashierPage(trade: AlipaySimTrade, actions: { pay: string; fail:
   <dt>状态 Status</dt><dd data-testid="trade-status">${escapeHtml(trade.trade_status)}</dd>
 </dl>`;
   if (trade.trade_status !== 'WAIT_BUYER_PAY') {
-    return layout('支付宝 - 收银台', `${details}\n<p class="status">该交易不可支付 This trade can no longer be paid.</p>`);
+    return layout(
+      '支付宝 - 收银台',
+      `${details}\n<p class="status">该交易不可支付 This trade can no longer be paid.</p>`,
+    );
   }
   return layout(
     '支付宝 - 收银台',
@@ -34,7 +37,11 @@ export function cashierPage(trade: AlipaySimTrade, actions: { pay: string; fail:
   );
 }
 
-export function resultPage(title: string, message: string, options: Parameters<typeof buyerResultPage>[3] = {}): string {
+export function resultPage(
+  title: string,
+  message: string,
+  options: Parameters<typeof buyerResultPage>[3] = {},
+): string {
   return buyerResultPage(THEME, title, message, options);
 }
 

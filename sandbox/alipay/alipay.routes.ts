@@ -34,7 +34,8 @@ const API_METHODS: Record<string, ApiMethod> = {
   'alipay.trade.close': (s, secrets, _common, biz) => s.close(secrets, biz),
   'alipay.trade.refund': (s, secrets, _common, biz) => s.refund(secrets, biz),
   'alipay.trade.fastpay.refund.query': (s, secrets, _common, biz) => s.refundQuery(secrets, biz),
-  'alipay.data.dataservice.bill.downloadurl.query': (s, secrets, _common, biz) => billDownloadUrlQuery(s.context, secrets, biz),
+  'alipay.data.dataservice.bill.downloadurl.query': (s, secrets, _common, biz) =>
+    billDownloadUrlQuery(s.context, secrets, biz),
 };
 
 /** Methods the shopper's browser brings to the gateway: answered with the cashier or an error page. */
@@ -63,7 +64,10 @@ export function alipayRoutes(simulator: AlipaySimulator): Router {
   const showCashier = async (req: Request<{ token: string }>, res: Response) => {
     let trade = await simulator.tradeForToken(req.params.token);
     if (!trade) {
-      res.status(404).type('html').send(resultPage('支付宝', '订单不存在 No such order.', { error: true }));
+      res
+        .status(404)
+        .type('html')
+        .send(resultPage('支付宝', '订单不存在 No such order.', { error: true }));
       return;
     }
     if (trade.data.trade_status === 'WAIT_BUYER_PAY') trade = await simulator.scan(trade);
@@ -76,19 +80,28 @@ export function alipayRoutes(simulator: AlipaySimulator): Router {
   router.post('/cashier/:token/:action', async (req: Request<{ token: string; action: string }>, res) => {
     const { action } = req.params;
     if (action !== 'pay' && action !== 'fail') {
-      res.status(404).type('html').send(resultPage('支付宝', 'Unknown action.', { error: true }));
+      res
+        .status(404)
+        .type('html')
+        .send(resultPage('支付宝', 'Unknown action.', { error: true }));
       return;
     }
     const trade = await simulator.tradeForToken(req.params.token);
     if (!trade) {
-      res.status(404).type('html').send(resultPage('支付宝', '订单不存在 No such order.', { error: true }));
+      res
+        .status(404)
+        .type('html')
+        .send(resultPage('支付宝', '订单不存在 No such order.', { error: true }));
       return;
     }
     try {
       await simulator.pay(trade, action === 'pay' ? 'success' : 'fail');
     } catch (error) {
       if (!(error instanceof ControlError)) throw error;
-      res.status(error.status).type('html').send(resultPage('支付宝', error.message, { error: true }));
+      res
+        .status(error.status)
+        .type('html')
+        .send(resultPage('支付宝', error.message, { error: true }));
       return;
     }
     const after = (await simulator.tradeForToken(req.params.token)) as StoredTrade<AlipaySimTrade>;
@@ -103,10 +116,14 @@ export function alipayRoutes(simulator: AlipaySimulator): Router {
     } else {
       const retry = `${simulator.context.publicUrl}/alipay/cashier/${encodeURIComponent(after.buyerToken)}`;
       res.type('html').send(
-        resultPage('支付宝 - 支付失败', '支付失败，请更换付款方式重试 Payment failed (simulated); the order can still be paid.', {
-          error: true,
-          link: { href: retry, label: '重新付款 Try again' },
-        }),
+        resultPage(
+          '支付宝 - 支付失败',
+          '支付失败，请更换付款方式重试 Payment failed (simulated); the order can still be paid.',
+          {
+            error: true,
+            link: { href: retry, label: '重新付款 Try again' },
+          },
+        ),
       );
     }
   });
@@ -155,9 +172,12 @@ async function gateway(simulator: AlipaySimulator, req: Request, res: Response):
   if (params.sign_type !== 'RSA2') return answer(invalidArgument('isv.invalid-signature-type', '无效的签名类型'));
   if (!params.timestamp) return answer(missingArgument('isv.missing-timestamp', '缺少时间戳参数'));
   if (!parseChinaTime(params.timestamp)) return answer(invalidArgument('isv.invalid-timestamp', '非法的时间戳参数'));
-  if (params.charset && params.charset.toLowerCase() !== 'utf-8') return answer(invalidArgument('isv.invalid-charset', '字符集错误'));
-  if (params.version && params.version !== '1.0') return answer(invalidArgument('isv.invalid-version', '非法的版本参数'));
-  if (params.format && params.format.toUpperCase() !== 'JSON') return answer(invalidArgument('isv.invalid-format', '无效的数据格式'));
+  if (params.charset && params.charset.toLowerCase() !== 'utf-8')
+    return answer(invalidArgument('isv.invalid-charset', '字符集错误'));
+  if (params.version && params.version !== '1.0')
+    return answer(invalidArgument('isv.invalid-version', '非法的版本参数'));
+  if (params.format && params.format.toUpperCase() !== 'JSON')
+    return answer(invalidArgument('isv.invalid-format', '无效的数据格式'));
 
   const content = requestSignContent(params);
   if (!rsa2Verify(content, params.sign, secrets.merchant_public_key)) {
@@ -201,6 +221,9 @@ async function gateway(simulator: AlipaySimulator, req: Request, res: Response):
   const inner = await API_METHODS[method](simulator, secrets, params, biz);
   // Slowness comes after the work, as with a real gateway: a client that gave up may still have changed something.
   await pause(faults.slowMs);
-  simulator.context.logger.debug({ app_id: secrets.app_id, method, code: inner.code, sub_code: inner.sub_code }, 'gateway call');
+  simulator.context.logger.debug(
+    { app_id: secrets.app_id, method, code: inner.code, sub_code: inner.sub_code },
+    'gateway call',
+  );
   answer(inner, faults.tamperResponse);
 }

@@ -1,6 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { AlipaySdk } from 'alipay-sdk';
-import { gatewayResponseText, notificationSignContent, requestSignContent, rsa2Sign, rsa2Verify, responseKeyFor } from './alipay.signature';
+import {
+  gatewayResponseText,
+  notificationSignContent,
+  requestSignContent,
+  rsa2Sign,
+  rsa2Verify,
+  responseKeyFor,
+} from './alipay.signature';
 import { formatChinaTime, formatChinaTimeMillis, parseChinaTime, parseTimeoutExpress } from './alipay.time';
 
 // The simulator's signatures, checked by alipay-sdk's own verification code without any network.
@@ -33,8 +40,14 @@ describe('gateway responses', () => {
 
   test.each([
     ['a plain answer', { code: '10000', msg: 'Success', total_amount: '19.99' }],
-    ['text with quotes, braces, "sign" and slashes', { code: '10000', msg: 'Success', subject: '含 "sign" 和 } {braces} / \\ 的字符串' }],
-    ['a business failure', { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_NOT_EXIST', sub_msg: '交易不存在' }],
+    [
+      'text with quotes, braces, "sign" and slashes',
+      { code: '10000', msg: 'Success', subject: '含 "sign" 和 } {braces} / \\ 的字符串' },
+    ],
+    [
+      'a business failure',
+      { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_NOT_EXIST', sub_msg: '交易不存在' },
+    ],
   ])('alipay-sdk verifies %s signed over the inner JSON text', (_name, inner) => {
     const text = gatewayResponseText(method, inner, platform.privateKey);
     const body = JSON.parse(text) as Record<string, unknown>;
@@ -43,13 +56,25 @@ describe('gateway responses', () => {
   });
 
   test('an answer altered after signing fails verification', () => {
-    const text = gatewayResponseText(method, { code: '10000', msg: 'Success', total_amount: '19.99' }, platform.privateKey, true);
+    const text = gatewayResponseText(
+      method,
+      { code: '10000', msg: 'Success', total_amount: '19.99' },
+      platform.privateKey,
+      true,
+    );
     const body = JSON.parse(text) as Record<string, Record<string, string> | string>;
     expect((body[key] as Record<string, string>).total_amount).toBe('20.99');
     expect(() => sdk.checkResponseSign(text, key, body.sign as string, 'trace')).toThrow(/验签失败/);
 
-    const noAmount = gatewayResponseText('alipay.trade.close', { code: '10000', msg: 'Success' }, platform.privateKey, true);
-    expect(() => sdk.checkResponseSign(noAmount, 'alipay_trade_close_response', JSON.parse(noAmount).sign, 'trace')).toThrow(/验签失败/);
+    const noAmount = gatewayResponseText(
+      'alipay.trade.close',
+      { code: '10000', msg: 'Success' },
+      platform.privateKey,
+      true,
+    );
+    expect(() =>
+      sdk.checkResponseSign(noAmount, 'alipay_trade_close_response', JSON.parse(noAmount).sign, 'trace'),
+    ).toThrow(/验签失败/);
   });
 
   test('an answer signed with another key fails verification', () => {
@@ -58,17 +83,33 @@ describe('gateway responses', () => {
   });
 
   test('without a key (unknown app) the answer carries no sign', () => {
-    const text = gatewayResponseText(method, { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-app-id' }, null);
-    expect(JSON.parse(text)).toEqual({ [key]: { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-app-id' } });
+    const text = gatewayResponseText(
+      method,
+      { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-app-id' },
+      null,
+    );
+    expect(JSON.parse(text)).toEqual({
+      [key]: { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-app-id' },
+    });
   });
 });
 
 describe('request signatures', () => {
   /** What alipay-sdk would send, as name → value. */
   function signedBySdk(bizContent: Record<string, unknown>, privateKey = merchant.privateKey): Record<string, string> {
-    const client = new AlipaySdk({ appId: '2021000000000001', privateKey, alipayPublicKey: platform.publicKey, camelcase: false });
-    const query = client.sdkExecute('alipay.trade.precreate', { bizContent, notify_url: 'https://api.example/notify?a=1&b=2' });
-    return Object.fromEntries(query.split('&').map((pair) => pair.split('=').map(decodeURIComponent) as [string, string]));
+    const client = new AlipaySdk({
+      appId: '2021000000000001',
+      privateKey,
+      alipayPublicKey: platform.publicKey,
+      camelcase: false,
+    });
+    const query = client.sdkExecute('alipay.trade.precreate', {
+      bizContent,
+      notify_url: 'https://api.example/notify?a=1&b=2',
+    });
+    return Object.fromEntries(
+      query.split('&').map((pair) => pair.split('=').map(decodeURIComponent) as [string, string]),
+    );
   }
 
   test('verify against what alipay-sdk signs, including sign_type and non-ASCII text', () => {

@@ -79,7 +79,8 @@ export class AlipaySimulator implements ProviderSimulator {
     let platform: { privateKey: string; publicKey: string };
     if (requested.share_provider_keys_with) {
       const other = await this.account(requested.share_provider_keys_with);
-      if (!other) throw new ControlNotFoundError('no such alipay app to share its key with', 'share_provider_keys_with');
+      if (!other)
+        throw new ControlNotFoundError('no such alipay app to share its key with', 'share_provider_keys_with');
       platform = { privateKey: other.platform_private_key, publicKey: other.platform_public_key };
     } else {
       platform = await newRsaKeyPair('pkcs1');
@@ -122,7 +123,11 @@ export class AlipaySimulator implements ProviderSimulator {
   // ---- gateway methods -------------------------------------------------------------------
 
   /** alipay.trade.precreate: an order the buyer pays by scanning `qr_code`. */
-  async precreate(secrets: AlipaySandboxSecrets, common: Record<string, string>, biz: BizContent): Promise<GatewayAnswer> {
+  async precreate(
+    secrets: AlipaySandboxSecrets,
+    common: Record<string, string>,
+    biz: BizContent,
+  ): Promise<GatewayAnswer> {
     const created = await this.createTrade(secrets, 'alipay.trade.precreate', common, biz);
     if (!created.ok) return created.answer;
     return success({
@@ -173,24 +178,24 @@ export class AlipaySimulator implements ProviderSimulator {
     const found = await this.findForApi(secrets, biz, { includeUnopened: true });
     if (!found) return TRADE_NOT_EXIST(text(biz.out_trade_no));
     const now = new Date();
-    const outcome = await this.context.trades.change<AlipaySimTrade, { answer: GatewayAnswer; closed: StoredTrade<AlipaySimTrade> | null }>(
-      found,
-      (current) => {
-        if (!current) return { next: null, result: { answer: TRADE_NOT_EXIST(found.outTradeNo), closed: null } };
-        if (current.data.trade_status !== 'WAIT_BUYER_PAY') {
-          const answer = current.data.buyer_opened
-            ? businessFailed('ACQ.TRADE_STATUS_ERROR', '交易状态不合法')
-            : TRADE_NOT_EXIST(found.outTradeNo);
-          return { next: null, result: { answer, closed: null } };
-        }
-        const next = closed(current, now, 'merchant');
-        // A precreated order nobody scanned is not a trade yet: Alipay answers that it does not exist.
+    const outcome = await this.context.trades.change<
+      AlipaySimTrade,
+      { answer: GatewayAnswer; closed: StoredTrade<AlipaySimTrade> | null }
+    >(found, (current) => {
+      if (!current) return { next: null, result: { answer: TRADE_NOT_EXIST(found.outTradeNo), closed: null } };
+      if (current.data.trade_status !== 'WAIT_BUYER_PAY') {
         const answer = current.data.buyer_opened
-          ? success({ trade_no: current.data.trade_no, out_trade_no: current.outTradeNo })
+          ? businessFailed('ACQ.TRADE_STATUS_ERROR', '交易状态不合法')
           : TRADE_NOT_EXIST(found.outTradeNo);
-        return { next, result: { answer, closed: current.data.buyer_opened ? next : null } };
-      },
-    );
+        return { next: null, result: { answer, closed: null } };
+      }
+      const next = closed(current, now, 'merchant');
+      // A precreated order nobody scanned is not a trade yet: Alipay answers that it does not exist.
+      const answer = current.data.buyer_opened
+        ? success({ trade_no: current.data.trade_no, out_trade_no: current.outTradeNo })
+        : TRADE_NOT_EXIST(found.outTradeNo);
+      return { next, result: { answer, closed: current.data.buyer_opened ? next : null } };
+    });
     if (outcome.closed) await this.notify(outcome.closed);
     return outcome.answer;
   }
@@ -227,7 +232,15 @@ export class AlipaySimulator implements ProviderSimulator {
       if (t.refunded_fen + refundFen > t.total_fen) {
         return answer(businessFailed('ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', '退款金额超限'));
       }
-      const refunds = [...t.refunds, { out_request_no: outRequestNo, refund_fen: refundFen, refund_reason: reason, gmt_refund_pay: now.toISOString() }];
+      const refunds = [
+        ...t.refunds,
+        {
+          out_request_no: outRequestNo,
+          refund_fen: refundFen,
+          refund_reason: reason,
+          gmt_refund_pay: now.toISOString(),
+        },
+      ];
       let next: StoredTrade<AlipaySimTrade> = {
         ...current,
         updatedAt: now,
@@ -265,7 +278,8 @@ export class AlipaySimulator implements ProviderSimulator {
 
   async tradeForToken(token: string): Promise<StoredTrade<AlipaySimTrade> | null> {
     const trade = await this.context.trades.findByToken<AlipaySimTrade>(PROVIDER, token);
-    if (trade && (await this.expireIfDue(trade))) return this.context.trades.findByToken<AlipaySimTrade>(PROVIDER, token);
+    if (trade && (await this.expireIfDue(trade)))
+      return this.context.trades.findByToken<AlipaySimTrade>(PROVIDER, token);
     return trade;
   }
 
@@ -275,7 +289,8 @@ export class AlipaySimulator implements ProviderSimulator {
     const now = new Date();
     return this.context.trades.change<AlipaySimTrade, StoredTrade<AlipaySimTrade>>(trade, (current) => {
       if (!current) throw new ControlNotFoundError('trade vanished');
-      if (current.data.buyer_opened || current.data.trade_status !== 'WAIT_BUYER_PAY') return { next: null, result: current };
+      if (current.data.buyer_opened || current.data.trade_status !== 'WAIT_BUYER_PAY')
+        return { next: null, result: current };
       const next = { ...current, updatedAt: now, data: { ...current.data, buyer_opened: true } };
       return { next, result: next };
     });
@@ -415,7 +430,8 @@ export class AlipaySimulator implements ProviderSimulator {
     const fail = (answer: GatewayAnswer) => ({ ok: false as const, answer });
     const outTradeNo = text(biz.out_trade_no);
     if (!outTradeNo) return fail(invalidParameter('out_trade_no 不能为空'));
-    if (!/^[A-Za-z0-9_]{1,64}$/.test(outTradeNo)) return fail(invalidParameter('out_trade_no 只能包含字母、数字、下划线，最长 64 位'));
+    if (!/^[A-Za-z0-9_]{1,64}$/.test(outTradeNo))
+      return fail(invalidParameter('out_trade_no 只能包含字母、数字、下划线，最长 64 位'));
     const amountText = text(biz.total_amount);
     if (amountText === undefined) return fail(invalidParameter('total_amount 不能为空'));
     const totalFen = parseFen(amountText);
@@ -424,7 +440,11 @@ export class AlipaySimulator implements ProviderSimulator {
     if (!subject) return fail(invalidParameter('subject 不能为空'));
     if (subject.length > 256) return fail(invalidParameter('subject 过长'));
     const productCode = text(biz.product_code) ?? null;
-    const expectedProduct = { 'alipay.trade.page.pay': 'FAST_INSTANT_TRADE_PAY', 'alipay.trade.wap.pay': 'QUICK_WAP_WAY', 'alipay.trade.precreate': null }[method];
+    const expectedProduct = {
+      'alipay.trade.page.pay': 'FAST_INSTANT_TRADE_PAY',
+      'alipay.trade.wap.pay': 'QUICK_WAP_WAY',
+      'alipay.trade.precreate': null,
+    }[method];
     if (expectedProduct && productCode && productCode !== expectedProduct) {
       return fail(businessFailed('ACQ.PRODUCT_CODE_ERROR', `product_code 应为 ${expectedProduct}`));
     }
@@ -445,7 +465,10 @@ export class AlipaySimulator implements ProviderSimulator {
     }
     const notifyUrl = common.notify_url || null;
     const returnUrl = method === 'alipay.trade.precreate' ? null : common.return_url || null;
-    for (const [name, value] of [['notify_url', notifyUrl], ['return_url', returnUrl]] as const) {
+    for (const [name, value] of [
+      ['notify_url', notifyUrl],
+      ['return_url', returnUrl],
+    ] as const) {
       if (value && !isHttpUrl(value)) return fail(invalidParameter(`${name} 不是合法的 URL`));
     }
     const key: TradeKey = { provider: PROVIDER, accountId: secrets.app_id, outTradeNo };
@@ -460,7 +483,8 @@ export class AlipaySimulator implements ProviderSimulator {
       if (current) {
         const t = current.data;
         if (isPaid(t)) return { next: null, result: fail(businessFailed('ACQ.TRADE_HAS_SUCCESS', '交易已被支付')) };
-        if (t.trade_status === 'TRADE_CLOSED') return { next: null, result: fail(businessFailed('ACQ.TRADE_HAS_CLOSE', '交易已经关闭')) };
+        if (t.trade_status === 'TRADE_CLOSED')
+          return { next: null, result: fail(businessFailed('ACQ.TRADE_HAS_CLOSE', '交易已经关闭')) };
         if (t.total_fen !== totalFen || t.subject !== subject || t.method !== method) {
           return { next: null, result: fail(businessFailed('ACQ.CONTEXT_INCONSISTENT', '交易信息被篡改')) };
         }
@@ -522,9 +546,11 @@ export class AlipaySimulator implements ProviderSimulator {
   ): Promise<StoredTrade<AlipaySimTrade> | null> {
     const lookup = () => {
       const outTradeNo = text(biz.out_trade_no);
-      if (outTradeNo) return this.context.trades.get<AlipaySimTrade>({ provider: PROVIDER, accountId: secrets.app_id, outTradeNo });
+      if (outTradeNo)
+        return this.context.trades.get<AlipaySimTrade>({ provider: PROVIDER, accountId: secrets.app_id, outTradeNo });
       const tradeNo = text(biz.trade_no);
-      if (tradeNo) return this.context.trades.findByDataField<AlipaySimTrade>(PROVIDER, secrets.app_id, 'trade_no', tradeNo);
+      if (tradeNo)
+        return this.context.trades.findByDataField<AlipaySimTrade>(PROVIDER, secrets.app_id, 'trade_no', tradeNo);
       return Promise.resolve(null);
     };
     let trade = await lookup();
@@ -536,14 +562,17 @@ export class AlipaySimulator implements ProviderSimulator {
   /** Closes the trade if its time has passed and it is still unpaid; true when it did. */
   private async expireIfDue(key: TradeKey): Promise<boolean> {
     const now = new Date();
-    const expired = await this.context.trades.change<AlipaySimTrade, StoredTrade<AlipaySimTrade> | null>(key, (current) => {
-      if (!current?.closesAt || current.closesAt.getTime() > now.getTime()) return { next: null, result: null };
-      if (current.data.trade_status !== 'WAIT_BUYER_PAY') {
-        return { next: { ...current, closesAt: null }, result: null };
-      }
-      const next = closed(current, now, 'expired');
-      return { next, result: next };
-    });
+    const expired = await this.context.trades.change<AlipaySimTrade, StoredTrade<AlipaySimTrade> | null>(
+      key,
+      (current) => {
+        if (!current?.closesAt || current.closesAt.getTime() > now.getTime()) return { next: null, result: null };
+        if (current.data.trade_status !== 'WAIT_BUYER_PAY') {
+          return { next: { ...current, closesAt: null }, result: null };
+        }
+        const next = closed(current, now, 'expired');
+        return { next, result: next };
+      },
+    );
     if (!expired) return false;
     this.context.logger.info({ provider: PROVIDER, out_trade_no: key.outTradeNo }, 'trade expired');
     // A precreated order nobody scanned never became a trade, so nobody is told it closed.
@@ -594,13 +623,18 @@ export class AlipaySimulator implements ProviderSimulator {
       fields.refund_fee = yuan(t.refunded_fen);
       fields.gmt_refund = formatChinaTimeMillis(refund.at);
     }
-    const faults = this.context.faults.notifications({ provider: PROVIDER, accountId: t.app_id, outTradeNo: t.out_trade_no });
+    const faults = this.context.faults.notifications({
+      provider: PROVIDER,
+      accountId: t.app_id,
+      outTradeNo: t.out_trade_no,
+    });
     // A genuine, correctly signed notification that disagrees with the merchant's order: only
     // the receiver's own amount check can catch it.
     if (faults.mode === 'signed_wrong_amount') fields.total_amount = yuan(t.total_fen + 100);
     const content = notificationSignContent(fields);
     fields.sign = rsa2Sign(content, secrets.platform_private_key);
-    if (faults.mode === 'tamper_signature') fields.sign = rsa2Sign(`${content}&tampered=true`, secrets.platform_private_key);
+    if (faults.mode === 'tamper_signature')
+      fields.sign = rsa2Sign(`${content}&tampered=true`, secrets.platform_private_key);
     if (faults.mode === 'tamper_amount') fields.total_amount = yuan(t.total_fen + 100);
     await this.context.notifier.enqueue(
       {
@@ -612,12 +646,20 @@ export class AlipaySimulator implements ProviderSimulator {
         contentType: 'application/x-www-form-urlencoded; charset=utf-8',
         body: new URLSearchParams(fields).toString(),
       },
-      deliveryPlan(faults, ALIPAY_NOTIFY_RETRY_MINUTES.map((minutes) => minutes * 60_000), this.context.timeScale),
+      deliveryPlan(
+        faults,
+        ALIPAY_NOTIFY_RETRY_MINUTES.map((minutes) => minutes * 60_000),
+        this.context.timeScale,
+      ),
     );
   }
 }
 
-function closed(current: StoredTrade<AlipaySimTrade>, now: Date, reason: AlipayCloseReason): StoredTrade<AlipaySimTrade> {
+function closed(
+  current: StoredTrade<AlipaySimTrade>,
+  now: Date,
+  reason: AlipayCloseReason,
+): StoredTrade<AlipaySimTrade> {
   return {
     ...current,
     state: 'TRADE_CLOSED',

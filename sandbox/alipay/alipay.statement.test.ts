@@ -3,7 +3,13 @@ import { AlipaySdk } from 'alipay-sdk';
 import { unzipSync } from 'fflate';
 import iconv from 'iconv-lite';
 import pino from 'pino';
-import { newOutTradeNo, openAlipayAccount, startTestSandbox, type AlipaySandboxAccount, type TestSandbox } from '../sandbox.testing';
+import {
+  newOutTradeNo,
+  openAlipayAccount,
+  startTestSandbox,
+  type AlipaySandboxAccount,
+  type TestSandbox,
+} from '../sandbox.testing';
 import type { SimulatorContext } from '../simulator';
 import type { AlipaySandboxSecrets, AlipaySimTrade } from './alipay.model';
 import { alipayBillFiles, billDownloadUrl, downloadBill, zipFiles, type AlipayBillLine } from './alipay.statement';
@@ -14,7 +20,8 @@ import { chinaDate } from '../../domain/china-time';
 
 const DETAIL_HEADER =
   '支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,门店名称,操作员,终端号,对方账户,订单金额（元）,商家实收（元）,支付宝红包（元）,集分宝（元）,支付宝优惠（元）,商家优惠（元）,券核销金额（元）,券名称,商家红包消费金额（元）,卡消费金额（元）,退款批次号/请求号,服务费（元）,分润（元）,备注';
-const SUMMARY_HEADER = '门店编号,门店名称,交易订单总笔数,退款订单总笔数,订单金额（元）,商家实收（元）,支付宝优惠（元）,商家优惠（元）,卡消费金额（元）,服务费（元）,分润（元）,实收净额（元）';
+const SUMMARY_HEADER =
+  '门店编号,门店名称,交易订单总笔数,退款订单总笔数,订单金额（元）,商家实收（元）,支付宝优惠（元）,商家优惠（元）,卡消费金额（元）,服务费（元）,分润（元）,实收净额（元）';
 
 let sandbox: TestSandbox;
 
@@ -52,23 +59,33 @@ interface TradeRecord {
   buyer_logon_id: string;
   refunds: Array<{ out_request_no: string; created_at: string }>;
 }
-const tradeRecord = async (outTradeNo: string) => (await sandbox.control<TradeRecord>('GET', `/_control/trades/alipay/${outTradeNo}`)).body;
+const tradeRecord = async (outTradeNo: string) =>
+  (await sandbox.control<TradeRecord>('GET', `/_control/trades/alipay/${outTradeNo}`)).body;
 
 /** A precreated order, paid through the control API. */
 async function paidTrade(sdk: AlipaySdk, amount: string, subject = '茶具 Tea set'): Promise<string> {
   const outTradeNo = newOutTradeNo('bill');
-  const created = await sdk.exec('alipay.trade.precreate', { bizContent: { out_trade_no: outTradeNo, total_amount: amount, subject } }, { validateSign: true });
+  const created = await sdk.exec(
+    'alipay.trade.precreate',
+    { bizContent: { out_trade_no: outTradeNo, total_amount: amount, subject } },
+    { validateSign: true },
+  );
   expect(created.code).toBe('10000');
   await control('/_control/pay', { provider: 'alipay', out_trade_no: outTradeNo, outcome: 'success' });
   return outTradeNo;
 }
 
 async function refund(sdk: AlipaySdk, outTradeNo: string, amount: string, outRequestNo: string): Promise<void> {
-  const answer = await sdk.exec('alipay.trade.refund', { bizContent: { out_trade_no: outTradeNo, refund_amount: amount, out_request_no: outRequestNo } }, { validateSign: true });
+  const answer = await sdk.exec(
+    'alipay.trade.refund',
+    { bizContent: { out_trade_no: outTradeNo, refund_amount: amount, out_request_no: outRequestNo } },
+    { validateSign: true },
+  );
   expect(answer).toMatchObject({ code: '10000', fund_change: 'Y' });
 }
 
-const formatChina = (iso: string) => new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+const formatChina = (iso: string) =>
+  new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
 
 interface UnzippedBill {
   names: string[];
@@ -141,7 +158,9 @@ describe('the bill download URL (alipay.data.dataservice.bill.downloadurl.query)
       sub_code: 'isp.bill_not_exist',
       sub_msg: '账单不存在',
     });
-    expect(await billQuery(sdk, { bill_type: 'trade', bill_date: chinaDate(new Date()) })).toMatchObject({ sub_code: 'isp.bill_not_exist' });
+    expect(await billQuery(sdk, { bill_type: 'trade', bill_date: chinaDate(new Date()) })).toMatchObject({
+      sub_code: 'isp.bill_not_exist',
+    });
     const tomorrow = chinaDate(new Date(Date.now() + 86_400_000));
     for (const biz of [
       { bill_type: 'trade', bill_date: tomorrow },
@@ -210,12 +229,58 @@ describe('the bill file', () => {
     const refunded = formatChina(record.refunds[0].created_at);
     const buyer = `${record.buyer_logon_id}\t`;
     expect(detail[5].split(',')).toEqual([
-      `${record.trade_no}\t`, `${outTradeNo}\t`, '交易\t', '茶具 Tea set', created, paid,
-      '\t', '\t', '\t', '\t', buyer, '19.99', '19.99', '0.00', '0.00', '0.00', '0.00', '0.00', '', '0.00\t', '0.00', '\t', '0.00', '0.00', '',
+      `${record.trade_no}\t`,
+      `${outTradeNo}\t`,
+      '交易\t',
+      '茶具 Tea set',
+      created,
+      paid,
+      '\t',
+      '\t',
+      '\t',
+      '\t',
+      buyer,
+      '19.99',
+      '19.99',
+      '0.00',
+      '0.00',
+      '0.00',
+      '0.00',
+      '0.00',
+      '',
+      '0.00\t',
+      '0.00',
+      '\t',
+      '0.00',
+      '0.00',
+      '',
     ]);
     expect(detail[6].split(',')).toEqual([
-      `${record.trade_no}\t`, `${outTradeNo}\t`, '退款\t', '茶具 Tea set', created, refunded,
-      '\t', '\t', '\t', '\t', buyer, '-5.00', '-5.00', '0.00', '0.00', '0.00', '0.00', '0.00', '', '0.00\t', '0.00', `re${outTradeNo}\t`, '0.00', '0.00', '',
+      `${record.trade_no}\t`,
+      `${outTradeNo}\t`,
+      '退款\t',
+      '茶具 Tea set',
+      created,
+      refunded,
+      '\t',
+      '\t',
+      '\t',
+      '\t',
+      buyer,
+      '-5.00',
+      '-5.00',
+      '0.00',
+      '0.00',
+      '0.00',
+      '0.00',
+      '0.00',
+      '',
+      '0.00\t',
+      '0.00',
+      `re${outTradeNo}\t`,
+      '0.00',
+      '0.00',
+      '',
     ]);
     expect(detail.slice(7, 10)).toEqual([
       '#-----------------------------------------业务明细列表结束------------------------------------',
@@ -245,14 +310,20 @@ describe('the bill file', () => {
     await refund(sdk, kept, '10.00', 'rk1');
     const date = chinaDate(new Date((await tradeRecord(kept)).paid_at));
     const madeUp = newOutTradeNo('ghost');
-    const edit = (body: Record<string, unknown>) => control('/_control/statement_edits', { provider: 'alipay', account: account.app_id, date, ...body });
+    const edit = (body: Record<string, unknown>) =>
+      control('/_control/statement_edits', { provider: 'alipay', account: account.app_id, date, ...body });
     await edit({ edit: 'drop', out_trade_no: dropped });
     await edit({ edit: 'amount', out_trade_no: kept, out_refund_no: 'rk1', amount: 900 });
     await edit({ edit: 'add', out_trade_no: madeUp, amount: 4321 });
 
     const bill = unzipBill((await fetchBill(account, date)).zip);
     const detail = bill.lines[`${account.seller_id}0156_${date.replaceAll('-', '')}_业务明细.csv`];
-    const rows = detail.slice(5, detail.findIndex((line) => line.includes('业务明细列表结束'))).map((line) => line.split(','));
+    const rows = detail
+      .slice(
+        5,
+        detail.findIndex((line) => line.includes('业务明细列表结束')),
+      )
+      .map((line) => line.split(','));
     const summary = rows.map((row) => [row[1].trim(), row[2].trim(), row[11], row[12], row[21].trim()]);
     expect(summary).toEqual(
       expect.arrayContaining([
@@ -271,9 +342,27 @@ describe('the bill file', () => {
   });
 
   test('a subject with a comma or a quote is quoted, as CSV quotes it', () => {
-    const trade = { trade_no: '2026112122001000000000000001', subject: 'Tea, "green"', gmt_create: '2026-11-21T02:00:00.000Z', buyer_logon_id: null, body: null } as unknown as AlipaySimTrade;
-    const line: AlipayBillLine = { kind: 'payment', outTradeNo: 'o1', outRefundNo: null, amountFen: 100, at: new Date('2026-11-21T02:00:05Z'), data: { trade, refund: null } };
-    const [detail] = alipayBillFiles({ userId: '20880000000000000156', date: '2026-11-21', lines: [line], exportedAt: new Date('2026-11-22T01:00:00Z') });
+    const trade = {
+      trade_no: '2026112122001000000000000001',
+      subject: 'Tea, "green"',
+      gmt_create: '2026-11-21T02:00:00.000Z',
+      buyer_logon_id: null,
+      body: null,
+    } as unknown as AlipaySimTrade;
+    const line: AlipayBillLine = {
+      kind: 'payment',
+      outTradeNo: 'o1',
+      outRefundNo: null,
+      amountFen: 100,
+      at: new Date('2026-11-21T02:00:05Z'),
+      data: { trade, refund: null },
+    };
+    const [detail] = alipayBillFiles({
+      userId: '20880000000000000156',
+      date: '2026-11-21',
+      lines: [line],
+      exportedAt: new Date('2026-11-22T01:00:00Z'),
+    });
     expect(detail.text.split('\r\n')[5]).toBe(
       '2026112122001000000000000001\t,o1\t,交易\t,"Tea, ""green""",2026-11-21 10:00:00,2026-11-21 10:00:05,\t,\t,\t,\t,\t,1.00,1.00,0.00,0.00,0.00,0.00,0.00,,0.00\t,0.00,\t,0.00,0.00,',
     );
@@ -282,16 +371,27 @@ describe('the bill file', () => {
 
   test('the zip container reads back in another implementation: CRC-32, sizes and deflate agree', () => {
     const data = iconv.encode(`${'支付宝交易号,商户订单号\r\n'.repeat(200)}`, 'gbk');
-    const zip = zipFiles([{ name: iconv.encode('账单_业务明细.csv', 'gbk'), data }, { name: Buffer.from('empty.csv'), data: Buffer.alloc(0) }], new Date('2026-11-21T16:30:00Z'));
+    const zip = zipFiles(
+      [
+        { name: iconv.encode('账单_业务明细.csv', 'gbk'), data },
+        { name: Buffer.from('empty.csv'), data: Buffer.alloc(0) },
+      ],
+      new Date('2026-11-21T16:30:00Z'),
+    );
     const files = unzipSync(new Uint8Array(zip));
-    expect(Object.keys(files).map((n) => iconv.decode(Buffer.from(n, 'latin1'), 'gbk'))).toEqual(['账单_业务明细.csv', 'empty.csv']);
+    expect(Object.keys(files).map((n) => iconv.decode(Buffer.from(n, 'latin1'), 'gbk'))).toEqual([
+      '账单_业务明细.csv',
+      'empty.csv',
+    ]);
     expect(Buffer.from(Object.values(files)[0])).toEqual(data);
     // fflate checks no CRC: node's own crc32 does. Local header at 0: CRC at 14, DOS time and date at 10 and 12.
     expect(zip.readUInt32LE(14)).toBe(crc32(data));
     const time = zip.readUInt16LE(10);
     const date = zip.readUInt16LE(12);
     // 2026-11-22 00:30:00 in China.
-    expect([(date >> 9) + 1980, (date >> 5) & 0xf, date & 0x1f, time >> 11, (time >> 5) & 0x3f]).toEqual([2026, 11, 22, 0, 30]);
+    expect([(date >> 9) + 1980, (date >> 5) & 0xf, date & 0x1f, time >> 11, (time >> 5) & 0x3f]).toEqual([
+      2026, 11, 22, 0, 30,
+    ]);
   });
 });
 
@@ -300,7 +400,10 @@ describe('the download link', () => {
   function stubContext(secrets: AlipaySandboxSecrets): SimulatorContext {
     return {
       logger: pino({ level: 'silent' }),
-      accounts: { get: async (_p: string, id: string) => (id === secrets.app_id ? { provider: 'alipay', accountId: id, secrets, createdAt: new Date() } : null) },
+      accounts: {
+        get: async (_p: string, id: string) =>
+          id === secrets.app_id ? { provider: 'alipay', accountId: id, secrets, createdAt: new Date() } : null,
+      },
       trades: { forAccount: async () => [] },
       statementEdits: { forDay: async () => [{ edit: 'add', outTradeNo: 'o1', outRefundNo: null, amountFen: 100 }] },
     } as unknown as SimulatorContext;

@@ -3,7 +3,14 @@ import { deflateRawSync } from 'node:zlib';
 import iconv from 'iconv-lite';
 import type { SimulatorContext } from '../simulator';
 import { applyStatementEdits, type StatementLine } from '../statements';
-import { businessFailed, success, yuan, type AlipaySandboxSecrets, type AlipaySimRefund, type AlipaySimTrade } from './alipay.model';
+import {
+  businessFailed,
+  success,
+  yuan,
+  type AlipaySandboxSecrets,
+  type AlipaySimRefund,
+  type AlipaySimTrade,
+} from './alipay.model';
 import { formatChinaTime } from './alipay.time';
 import { crc32 } from '../../domain/crc32';
 import { chinaDate, chinaDayBounds, inChinaTime } from '../../domain/china-time';
@@ -84,7 +91,6 @@ export type AlipayBillLine = StatementLine<AlipayBillRecord>;
 /** The bill's own name for the merchant: its partner id (PID) followed by 0156, as in `#账号：[20880000000000000156]`. */
 export const billUserId = (secrets: AlipaySandboxSecrets): string => `${secrets.seller_id}0156`;
 
-
 /** Midnight, China time, starting `date` (`YYYY-MM-DD`). */
 const chinaMidnight = (date: string): Date => chinaDayBounds(date).start;
 
@@ -98,7 +104,14 @@ export async function billLines(context: SimulatorContext, appId: string, date: 
   const lines: AlipayBillLine[] = [];
   for (const { data: trade } of trades) {
     if (trade.gmt_payment && chinaDate(new Date(trade.gmt_payment)) === date) {
-      lines.push({ kind: 'payment', outTradeNo: trade.out_trade_no, outRefundNo: null, amountFen: trade.total_fen, at: new Date(trade.gmt_payment), data: { trade, refund: null } });
+      lines.push({
+        kind: 'payment',
+        outTradeNo: trade.out_trade_no,
+        outRefundNo: null,
+        amountFen: trade.total_fen,
+        at: new Date(trade.gmt_payment),
+        data: { trade, refund: null },
+      });
     }
     for (const refund of trade.refunds) {
       if (chinaDate(new Date(refund.gmt_refund_pay)) !== date) continue;
@@ -185,7 +198,10 @@ export function billDownloadUrl(publicUrl: string, secrets: AlipaySandboxSecrets
 }
 
 function billToken(secrets: AlipaySandboxSecrets, day: string, timestamp: string): string {
-  const key = createHash('sha256').update('tongbao sandbox alipay bill url\n').update(secrets.platform_private_key).digest();
+  const key = createHash('sha256')
+    .update('tongbao sandbox alipay bill url\n')
+    .update(secrets.platform_private_key)
+    .digest();
   return createHmac('sha256', key).update(`trade\n${secrets.app_id}\n${day}\n${timestamp}`).digest('hex').slice(0, 32);
 }
 
@@ -198,20 +214,30 @@ export interface BillDownload {
 }
 
 /** Alipay's answers to a link that is wrong or too old are not documented beyond this message; the status is a guess. */
-const refused = (message: string): BillDownload => ({ status: 403, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: message });
+const refused = (message: string): BillDownload => ({
+  status: 403,
+  headers: { 'content-type': 'text/plain; charset=utf-8' },
+  body: message,
+});
 
 /** `GET /alipay/downloadBillFile.resource?…`: the zipped bill, built as of now, or a refusal. */
-export async function downloadBill(context: SimulatorContext, query: Record<string, unknown>, now = new Date()): Promise<BillDownload> {
+export async function downloadBill(
+  context: SimulatorContext,
+  query: Record<string, unknown>,
+  now = new Date(),
+): Promise<BillDownload> {
   const param = (name: string) => (typeof query[name] === 'string' ? query[name] : '');
   const appId = param('appId');
   const day = param('bizDates');
   const timestamp = param('timestamp');
   const token = param('token');
-  if (!appId || !/^\d{8}$/.test(day) || !/^\d{1,15}$/.test(timestamp) || !/^[0-9a-f]{32}$/.test(token)) return refused('下载链接无效');
+  if (!appId || !/^\d{8}$/.test(day) || !/^\d{1,15}$/.test(timestamp) || !/^[0-9a-f]{32}$/.test(token))
+    return refused('下载链接无效');
   const account = await context.accounts.get<AlipaySandboxSecrets>(PROVIDER, appId);
   if (!account) return refused('下载链接无效');
   const secrets = account.secrets;
-  if (!timingSafeEqual(Buffer.from(billToken(secrets, day, timestamp)), Buffer.from(token))) return refused('下载链接无效');
+  if (!timingSafeEqual(Buffer.from(billToken(secrets, day, timestamp)), Buffer.from(token)))
+    return refused('下载链接无效');
   const age = now.getTime() - Number(timestamp);
   if (age > BILL_URL_TTL_MS || age < -5_000) return refused('下载超时，请重新下载');
 
@@ -259,7 +285,10 @@ const csvRow = (fields: readonly string[]): string => fields.map(csvField).join(
 
 /** A trade number for a line an `add` edit made up: stable, so that every download shows the same one. */
 function madeUpTradeNo(date: string, outTradeNo: string): string {
-  const digits = BigInt(`0x${createHash('sha256').update(outTradeNo).digest('hex').slice(0, 15)}`).toString().padStart(15, '0').slice(-15);
+  const digits = BigInt(`0x${createHash('sha256').update(outTradeNo).digest('hex').slice(0, 15)}`)
+    .toString()
+    .padStart(15, '0')
+    .slice(-15);
   return `${compactDate(date)}22001${digits}`;
 }
 
@@ -303,7 +332,12 @@ function detailRow(line: AlipayBillLine, date: string): string[] {
 }
 
 /** The two CSV files of one day's trade bill, as text (the caller encodes them in GBK). */
-export function alipayBillFiles(input: { userId: string; date: string; lines: AlipayBillLine[]; exportedAt: Date }): BillFile[] {
+export function alipayBillFiles(input: {
+  userId: string;
+  date: string;
+  lines: AlipayBillLine[];
+  exportedAt: Date;
+}): BillFile[] {
   const { userId, date, lines, exportedAt } = input;
   const day = compactDate(date);
   const period = `#起始日期：[${chineseDateTime(chinaMidnight(date))}]   终止日期：[${chineseDateTime(new Date(chinaMidnight(date).getTime() + 86_400_000))}]`;
@@ -333,7 +367,20 @@ export function alipayBillFiles(input: { userId: string; date: string; lines: Al
     period,
     SUMMARY_START,
     csvRow(SUMMARY_COLUMNS),
-    csvRow(['合计', '', String(payments.length), String(refunds.length), net, net, '0.00', '0.00', '0.00', '0.00', '0.00', net]),
+    csvRow([
+      '合计',
+      '',
+      String(payments.length),
+      String(refunds.length),
+      net,
+      net,
+      '0.00',
+      '0.00',
+      '0.00',
+      '0.00',
+      '0.00',
+      net,
+    ]),
     SUMMARY_END,
     exported,
   ];

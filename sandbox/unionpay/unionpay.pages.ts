@@ -15,10 +15,15 @@ const THEME: BuyerPageTheme = {
   button { margin-top: 12px; }`,
 };
 
-const layout = (title: string, body: string, bodyAttributes = ''): string => buyerPage(THEME, title, body, bodyAttributes);
+const layout = (title: string, body: string, bodyAttributes = ''): string =>
+  buyerPage(THEME, title, body, bodyAttributes);
 
 /** The card page a shopper sees after their browser brought the consume form to frontTransReq. */
-export function cashierPage(order: UnionpaySimConsume, actions: { pay: string; fail: string }, testCardNo: string): string {
+export function cashierPage(
+  order: UnionpaySimConsume,
+  actions: { pay: string; fail: string },
+  testCardNo: string,
+): string {
   const details = `
 <div class="amount" data-testid="amount">¥${escapeHtml(yuan(order.txn_amt))}</div>
 <dl>
@@ -52,7 +57,11 @@ export function gatewayErrorPage(refusal: GatewayRefusal): string {
   );
 }
 
-export function resultPage(title: string, message: string, options: Parameters<typeof buyerResultPage>[3] = {}): string {
+export function resultPage(
+  title: string,
+  message: string,
+  options: Parameters<typeof buyerResultPage>[3] = {},
+): string {
   return buyerResultPage(THEME, title, message, options);
 }
 

@@ -53,7 +53,9 @@ function issue(options: IssueOptions): string {
   cert.validity.notBefore = options.validFrom;
   cert.validity.notAfter = options.validTo;
   cert.setSubject(options.subject);
-  cert.setIssuer(options.issuer ? forge.pki.certificateFromPem(options.issuer.certPem).subject.attributes : options.subject);
+  cert.setIssuer(
+    options.issuer ? forge.pki.certificateFromPem(options.issuer.certPem).subject.attributes : options.subject,
+  );
   cert.setExtensions(
     options.ca
       ? [
@@ -73,7 +75,11 @@ function issue(options: IssueOptions): string {
 
 /** UnionPay's root and middle CAs and its signing certificate, new. */
 export async function createPlatformPki(now: Date = new Date()): Promise<UnionpayPlatformSecrets> {
-  const [root, middle, signer] = await Promise.all([newRsaKeyPair('pkcs1'), newRsaKeyPair('pkcs1'), newRsaKeyPair('pkcs1')]);
+  const [root, middle, signer] = await Promise.all([
+    newRsaKeyPair('pkcs1'),
+    newRsaKeyPair('pkcs1'),
+    newRsaKeyPair('pkcs1'),
+  ]);
   const from = new Date(now.getTime() - DAY_MS);
   const rootCert = issue({
     subject: name('Tongbao Sandbox UnionPay Root CA', 'Root'),
@@ -121,7 +127,12 @@ export interface MerchantSigningCertificate {
 }
 
 /** A signing certificate for merchant `merId`, issued by the middle CA, with its key in a PFX. */
-export async function issueMerchantCertificate(platform: UnionpayPlatformSecrets, merId: string, password: string, now: Date = new Date()): Promise<MerchantSigningCertificate> {
+export async function issueMerchantCertificate(
+  platform: UnionpayPlatformSecrets,
+  merId: string,
+  password: string,
+  now: Date = new Date(),
+): Promise<MerchantSigningCertificate> {
   const keys = await newRsaKeyPair('pkcs1');
   const certPem = issue({
     subject: name(`041@Z${merId}@Tongbao Sandbox Merchant ${merId}@00000001`, 'Merchants'),
@@ -132,10 +143,15 @@ export async function issueMerchantCertificate(platform: UnionpayPlatformSecrets
     validFrom: new Date(now.getTime() - DAY_MS),
     validTo: new Date(now.getTime() + 5 * 365 * DAY_MS),
   });
-  const p12 = forge.pkcs12.toPkcs12Asn1(forge.pki.privateKeyFromPem(keys.privateKey), [forge.pki.certificateFromPem(certPem)], password, {
-    algorithm: '3des',
-    friendlyName: `${merId} sign`,
-  });
+  const p12 = forge.pkcs12.toPkcs12Asn1(
+    forge.pki.privateKeyFromPem(keys.privateKey),
+    [forge.pki.certificateFromPem(certPem)],
+    password,
+    {
+      algorithm: '3des',
+      friendlyName: `${merId} sign`,
+    },
+  );
   const pfxBase64 = forge.util.encode64(forge.asn1.toDer(p12).getBytes());
   return { pfxBase64, password, certPem, certId: certIdOfPem(certPem) };
 }

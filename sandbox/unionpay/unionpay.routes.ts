@@ -30,7 +30,10 @@ export function unionpayRoutes(simulator: UnionpaySimulator): Router {
       res.type('html').send(gatewayErrorPage({ respCode: '10', detail: '报文域重复' }));
       return;
     }
-    const api = faults.api({ provider: 'unionpay', accountId: fields.merId ?? null, outTradeNo: fields.orderId ?? null }, 'frontTransReq');
+    const api = faults.api(
+      { provider: 'unionpay', accountId: fields.merId ?? null, outTradeNo: fields.orderId ?? null },
+      'frontTransReq',
+    );
     if (api.fail === 'http_500') {
       await pause(api.slowMs);
       res.status(500).type('html').send('<html><body><h1>500 Internal Server Error</h1></body></html>');
@@ -44,7 +47,10 @@ export function unionpayRoutes(simulator: UnionpaySimulator): Router {
     const opened = await simulator.frontConsume(fields);
     await pause(api.slowMs);
     if (!opened.ok) {
-      simulator.context.logger.info({ provider: 'unionpay', mer_id: fields.merId, order_id: fields.orderId, respCode: opened.refusal.respCode }, 'consume refused');
+      simulator.context.logger.info(
+        { provider: 'unionpay', mer_id: fields.merId, order_id: fields.orderId, respCode: opened.refusal.respCode },
+        'consume refused',
+      );
       // UnionPay shows its refusal to the shopper as a page (HTTP 200), not to the merchant.
       res.type('html').send(gatewayErrorPage(opened.refusal));
       return;
@@ -53,38 +59,45 @@ export function unionpayRoutes(simulator: UnionpaySimulator): Router {
   });
 
   /** backTransReq, queryTrans and fileTransRequest: signed `k=v&…` answers, faults applied. */
-  const serverToServer = (call: 'backTransReq' | 'queryTrans' | 'fileTransRequest') => async (req: Request, res: Response) => {
-    const send = async (answer: Answer, tamper = false) => {
-      res.type('text/plain; charset=UTF-8').send(await simulator.answerBody(answer, tamper));
+  const serverToServer =
+    (call: 'backTransReq' | 'queryTrans' | 'fileTransRequest') => async (req: Request, res: Response) => {
+      const send = async (answer: Answer, tamper = false) => {
+        res.type('text/plain; charset=UTF-8').send(await simulator.answerBody(answer, tamper));
+      };
+      const fields = formFields(req);
+      if (!fields) return send(simulator.answer({}, '10', '报文域重复'));
+      const auth = await simulator.authenticate(fields);
+      if (!auth.ok) return send(simulator.answer(fields, auth.refusal.respCode, auth.refusal.detail));
+      const merId = auth.merchant.mer_id;
+      // Refunds are scoped by the consume they refund, as Alipay's are by out_trade_no.
+      const consume = call === 'backTransReq' ? await simulator.consumeByQueryId(merId, fields.origQryId) : null;
+      const api = faults.api(
+        { provider: 'unionpay', accountId: merId, outTradeNo: consume?.outTradeNo ?? fields.orderId ?? null },
+        call,
+      );
+      if (api.fail === 'http_500') {
+        await pause(api.slowMs);
+        res.status(500).type('html').send('<html><body><h1>500 Internal Server Error</h1></body></html>');
+        return;
+      }
+      if (api.fail === 'system_error') {
+        await pause(api.slowMs);
+        return send(simulator.answer(fields, '06', undefined));
+      }
+      const answer =
+        call === 'queryTrans'
+          ? await simulator.query(auth.merchant, fields)
+          : call === 'backTransReq'
+            ? await simulator.backTrans(auth.merchant, fields, consume)
+            : await simulator.fileTransfer(auth.merchant, fields);
+      // Slowness comes after the work, as with a real gateway: a client that gave up may still have changed something.
+      await pause(api.slowMs);
+      simulator.context.logger.debug(
+        { provider: 'unionpay', call, mer_id: merId, respCode: answer.respCode },
+        'gateway call',
+      );
+      return send(answer, api.tamperResponse);
     };
-    const fields = formFields(req);
-    if (!fields) return send(simulator.answer({}, '10', '报文域重复'));
-    const auth = await simulator.authenticate(fields);
-    if (!auth.ok) return send(simulator.answer(fields, auth.refusal.respCode, auth.refusal.detail));
-    const merId = auth.merchant.mer_id;
-    // Refunds are scoped by the consume they refund, as Alipay's are by out_trade_no.
-    const consume = call === 'backTransReq' ? await simulator.consumeByQueryId(merId, fields.origQryId) : null;
-    const api = faults.api({ provider: 'unionpay', accountId: merId, outTradeNo: consume?.outTradeNo ?? fields.orderId ?? null }, call);
-    if (api.fail === 'http_500') {
-      await pause(api.slowMs);
-      res.status(500).type('html').send('<html><body><h1>500 Internal Server Error</h1></body></html>');
-      return;
-    }
-    if (api.fail === 'system_error') {
-      await pause(api.slowMs);
-      return send(simulator.answer(fields, '06', undefined));
-    }
-    const answer =
-      call === 'queryTrans'
-        ? await simulator.query(auth.merchant, fields)
-        : call === 'backTransReq'
-          ? await simulator.backTrans(auth.merchant, fields, consume)
-          : await simulator.fileTransfer(auth.merchant, fields);
-    // Slowness comes after the work, as with a real gateway: a client that gave up may still have changed something.
-    await pause(api.slowMs);
-    simulator.context.logger.debug({ provider: 'unionpay', call, mer_id: merId, respCode: answer.respCode }, 'gateway call');
-    return send(answer, api.tamperResponse);
-  };
   router.post('/gateway/api/backTransReq.do', serverToServer('backTransReq'));
   router.post('/gateway/api/queryTrans.do', serverToServer('queryTrans'));
   // UnionPay serves files from a host of their own (filedownload.95516.com); here, beside the rest.
@@ -93,7 +106,10 @@ export function unionpayRoutes(simulator: UnionpaySimulator): Router {
   router.get('/cashier/:token', async (req: Request<{ token: string }>, res) => {
     const trade = await simulator.tradeForToken(req.params.token);
     if (!trade) {
-      res.status(404).type('html').send(resultPage('银联在线支付', '订单不存在 No such order.', { error: true }));
+      res
+        .status(404)
+        .type('html')
+        .send(resultPage('银联在线支付', '订单不存在 No such order.', { error: true }));
       return;
     }
     const base = simulator.cashierUrl(trade.buyerToken);
@@ -103,17 +119,26 @@ export function unionpayRoutes(simulator: UnionpaySimulator): Router {
   router.post('/cashier/:token/:action', async (req: Request<{ token: string; action: string }>, res) => {
     const { action } = req.params;
     if (action !== 'pay' && action !== 'fail') {
-      res.status(404).type('html').send(resultPage('银联在线支付', 'Unknown action.', { error: true }));
+      res
+        .status(404)
+        .type('html')
+        .send(resultPage('银联在线支付', 'Unknown action.', { error: true }));
       return;
     }
     const trade = await simulator.tradeForToken(req.params.token);
     if (!trade) {
-      res.status(404).type('html').send(resultPage('银联在线支付', '订单不存在 No such order.', { error: true }));
+      res
+        .status(404)
+        .type('html')
+        .send(resultPage('银联在线支付', '订单不存在 No such order.', { error: true }));
       return;
     }
     const cardNo = typeof req.body?.accNo === 'string' ? req.body.accNo.replace(/\s+/g, '') : TEST_CARD_NO;
     if (action === 'pay' && !/^\d{13,19}$/.test(cardNo)) {
-      res.status(400).type('html').send(gatewayErrorPage({ respCode: '61' }));
+      res
+        .status(400)
+        .type('html')
+        .send(gatewayErrorPage({ respCode: '61' }));
       return;
     }
     let after;
@@ -121,11 +146,22 @@ export function unionpayRoutes(simulator: UnionpaySimulator): Router {
       after = await simulator.attempt(trade, action === 'pay' ? 'success' : 'fail', cardNo);
     } catch (error) {
       if (!(error instanceof ControlError)) throw error;
-      res.status(error.status).type('html').send(resultPage('银联在线支付', error.message, { error: true }));
+      res
+        .status(error.status)
+        .type('html')
+        .send(resultPage('银联在线支付', error.message, { error: true }));
       return;
     }
     if (action === 'fail') {
-      res.type('html').send(resultPage('银联在线支付 - 支付失败', '支付失败 Payment declined by the card issuer (simulated, respCode 60).', { error: true }));
+      res
+        .type('html')
+        .send(
+          resultPage(
+            '银联在线支付 - 支付失败',
+            '支付失败 Payment declined by the card issuer (simulated, respCode 60).',
+            { error: true },
+          ),
+        );
       return;
     }
     if (after.data.front_url) {

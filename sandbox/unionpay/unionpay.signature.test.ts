@@ -28,11 +28,17 @@ const fields = {
 
 describe('the sandbox’s certificates', () => {
   test('the signing certificate chains to the middle and root, is in date, and is UnionPay’s test signer', () => {
-    const trust = { root: new X509Certificate(platform.root_cert), middle: new X509Certificate(platform.middle_cert), expectedIdentity: UNIONPAY_SIGNER_IDENTITY.test };
+    const trust = {
+      root: new X509Certificate(platform.root_cert),
+      middle: new X509Certificate(platform.middle_cert),
+      expectedIdentity: UNIONPAY_SIGNER_IDENTITY.test,
+    };
     expect(checkSignerCertificate(platform.sign_cert, trust).ok).toBe(true);
     expect(new X509Certificate(platform.sign_cert).subject).toContain(`CN=${SANDBOX_SIGNER_CN}`);
     // Not what production would trust.
-    expect(checkSignerCertificate(platform.sign_cert, { ...trust, expectedIdentity: UNIONPAY_SIGNER_IDENTITY.live }).ok).toBe(false);
+    expect(
+      checkSignerCertificate(platform.sign_cert, { ...trust, expectedIdentity: UNIONPAY_SIGNER_IDENTITY.live }).ok,
+    ).toBe(false);
   });
 
   test('a merchant certificate is issued by the middle CA, in a PFX its password opens, named by its decimal serial', async () => {
@@ -43,8 +49,15 @@ describe('the sandbox’s certificates', () => {
     expect(merchant.certId).toBe(certIdOf(cert));
     expect(certIdOfPem(merchant.certPem)).toBe(BigInt(`0x${cert.serialNumber}`).toString(10));
     // Its owner is not UnionPay: a merchant cannot sign as UnionPay with it.
-    const trust = { root: new X509Certificate(platform.root_cert), middle: new X509Certificate(platform.middle_cert), expectedIdentity: UNIONPAY_SIGNER_IDENTITY.test };
-    expect(checkSignerCertificate(merchant.certPem, trust)).toEqual({ ok: false, reason: expect.stringMatching(/belongs to "Tongbao Sandbox Merchant 777123456789012"/) });
+    const trust = {
+      root: new X509Certificate(platform.root_cert),
+      middle: new X509Certificate(platform.middle_cert),
+      expectedIdentity: UNIONPAY_SIGNER_IDENTITY.test,
+    };
+    expect(checkSignerCertificate(merchant.certPem, trust)).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/belongs to "Tongbao Sandbox Merchant 777123456789012"/),
+    });
   });
 });
 
@@ -52,7 +65,9 @@ describe('signatures, both ways', () => {
   test('what the sandbox signs, the adapter verifies', () => {
     const signed = signFields(fields, platform.sign_key);
     expect(unionpayVerify(signed, new X509Certificate(platform.sign_cert).publicKey)).toBe(true);
-    expect(unionpayVerify({ ...signed, txnAmt: '2999' }, new X509Certificate(platform.sign_cert).publicKey)).toBe(false);
+    expect(unionpayVerify({ ...signed, txnAmt: '2999' }, new X509Certificate(platform.sign_cert).publicKey)).toBe(
+      false,
+    );
   });
 
   test('what the adapter signs, the sandbox verifies', () => {

@@ -27,7 +27,9 @@ export function signFields(fields: Readonly<Record<string, string>>, privateKeyP
 export function verifyFields(fields: Readonly<Record<string, string>>, certPem: string): boolean {
   if (!fields.signature) return false;
   try {
-    return createVerify('RSA-SHA256').update(digestHex(fields), 'utf8').verify(new X509Certificate(certPem).publicKey, fields.signature, 'base64');
+    return createVerify('RSA-SHA256')
+      .update(digestHex(fields), 'utf8')
+      .verify(new X509Certificate(certPem).publicKey, fields.signature, 'base64');
   } catch {
     return false;
   }

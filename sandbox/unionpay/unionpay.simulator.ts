@@ -103,7 +103,14 @@ export class UnionpaySimulator implements ProviderSimulator {
     const stored = await this.context.accounts.get<UnionpayPlatformSecrets>(PROVIDER, PLATFORM_ACCOUNT_ID);
     if (stored) return stored.secrets;
     const made = await createPlatformPki();
-    if (await this.context.accounts.insert({ provider: PROVIDER, accountId: PLATFORM_ACCOUNT_ID, secrets: made, createdAt: new Date() })) {
+    if (
+      await this.context.accounts.insert({
+        provider: PROVIDER,
+        accountId: PLATFORM_ACCOUNT_ID,
+        secrets: made,
+        createdAt: new Date(),
+      })
+    ) {
       this.context.logger.info({ provider: PROVIDER }, 'sandbox UnionPay certificates created');
       return made;
     }
@@ -124,7 +131,10 @@ export class UnionpaySimulator implements ProviderSimulator {
       const merId = `777${randomDigits(12)}`;
       const cert = await issueMerchantCertificate(platform, merId, password);
       const secrets: UnionpayMerchantSecrets = { mer_id: merId, cert_id: cert.certId, cert_pem: cert.certPem };
-      if (!(await this.context.accounts.insert({ provider: PROVIDER, accountId: merId, secrets, createdAt: new Date() }))) continue;
+      if (
+        !(await this.context.accounts.insert({ provider: PROVIDER, accountId: merId, secrets, createdAt: new Date() }))
+      )
+        continue;
       this.context.logger.info({ provider: PROVIDER, mer_id: merId }, 'sandbox account opened');
       return {
         provider: PROVIDER,
@@ -152,9 +162,20 @@ export class UnionpaySimulator implements ProviderSimulator {
   // ---- what every request must satisfy -------------------------------------------------------
 
   /** The merchant who signed the request, or why UnionPay refuses it before reading further. */
-  async authenticate(fields: Fields): Promise<{ ok: true; merchant: UnionpayMerchantSecrets } | { ok: false; refusal: GatewayRefusal }> {
+  async authenticate(
+    fields: Fields,
+  ): Promise<{ ok: true; merchant: UnionpayMerchantSecrets } | { ok: false; refusal: GatewayRefusal }> {
     const refuse = (respCode: string, detail: string) => ({ ok: false as const, refusal: { respCode, detail } });
-    for (const name of ['version', 'encoding', 'signMethod', 'merId', 'certId', 'signature', 'accessType', 'txnType'] as const) {
+    for (const name of [
+      'version',
+      'encoding',
+      'signMethod',
+      'merId',
+      'certId',
+      'signature',
+      'accessType',
+      'txnType',
+    ] as const) {
       if (!fields[name]) return refuse('13', `${name} 不能为空`);
     }
     if (fields.version !== '5.1.0') return refuse('10', 'version 应为 5.1.0');
@@ -165,7 +186,10 @@ export class UnionpaySimulator implements ProviderSimulator {
     if (!merchant) return refuse('31', `商户 ${fields.merId} 不存在`);
     if (fields.certId !== merchant.cert_id) return refuse('11', `certId ${fields.certId} 不是该商户的签名证书`);
     if (!verifyFields(fields, merchant.cert_pem)) {
-      this.context.logger.info({ provider: PROVIDER, mer_id: merchant.mer_id, txnType: fields.txnType }, 'request signature refused');
+      this.context.logger.info(
+        { provider: PROVIDER, mer_id: merchant.mer_id, txnType: fields.txnType },
+        'request signature refused',
+      );
       return refuse('11', '签名与报文不符');
     }
     return { ok: true, merchant };
@@ -174,10 +198,27 @@ export class UnionpaySimulator implements ProviderSimulator {
   /** An answer's common fields: the request's own, echoed, and UnionPay's respCode. */
   answer(request: Fields, respCode: string, detail: string | undefined, extra: Fields = {}): Answer {
     const echo: Fields = {};
-    for (const name of ['bizType', 'txnType', 'txnSubType', 'accessType', 'merId', 'orderId', 'txnTime', 'reqReserved'] as const) {
+    for (const name of [
+      'bizType',
+      'txnType',
+      'txnSubType',
+      'accessType',
+      'merId',
+      'orderId',
+      'txnTime',
+      'reqReserved',
+    ] as const) {
       if (request[name]) echo[name] = request[name];
     }
-    return { version: '5.1.0', encoding: 'UTF-8', signMethod: '01', ...echo, respCode, respMsg: respMsgOf({ respCode, detail }), ...extra };
+    return {
+      version: '5.1.0',
+      encoding: 'UTF-8',
+      signMethod: '01',
+      ...echo,
+      respCode,
+      respMsg: respMsgOf({ respCode, detail }),
+      ...extra,
+    };
   }
 
   /** The text UnionPay answers with: signed by its signing certificate, which travels along; `tamper` alters it afterwards. */
@@ -194,11 +235,17 @@ export class UnionpaySimulator implements ProviderSimulator {
   // ---- frontTransReq: the shopper's browser ----------------------------------------------------
 
   async frontConsume(fields: Fields): Promise<FrontOpening> {
-    const refuse = (respCode: string, detail: string): FrontOpening => ({ ok: false, refusal: { respCode, detail }, fields });
+    const refuse = (respCode: string, detail: string): FrontOpening => ({
+      ok: false,
+      refusal: { respCode, detail },
+      fields,
+    });
     const auth = await this.authenticate(fields);
     if (!auth.ok) return { ok: false, refusal: auth.refusal, fields };
-    if (fields.txnType !== '01' || fields.txnSubType !== '01') return refuse('10', 'frontTransReq 仅受理消费 txnType=01 txnSubType=01');
-    if (fields.bizType !== '000201') return refuse('32', `bizType ${fields.bizType ?? ''} 无此交易权限，网关支付为 000201`);
+    if (fields.txnType !== '01' || fields.txnSubType !== '01')
+      return refuse('10', 'frontTransReq 仅受理消费 txnType=01 txnSubType=01');
+    if (fields.bizType !== '000201')
+      return refuse('32', `bizType ${fields.bizType ?? ''} 无此交易权限，网关支付为 000201`);
     if (fields.channelType !== '07' && fields.channelType !== '08') return refuse('10', 'channelType 应为 07 或 08');
     if (fields.currencyCode !== '156') return refuse('10', 'currencyCode 应为 156');
     const txnAmt = parseTxnAmt(fields.txnAmt);
@@ -221,53 +268,56 @@ export class UnionpaySimulator implements ProviderSimulator {
     const key: TradeKey = { provider: PROVIDER, accountId: merId, outTradeNo: fields.orderId };
     await this.expireIfDue(key);
     const autoPay = this.context.faults.autoPay({ provider: PROVIDER, accountId: merId, outTradeNo: fields.orderId });
-    const result = await this.context.trades.change<UnionpaySimRecord, FrontOpening & { trade?: StoredTrade }>(key, (current) => {
-      if (current) {
-        const t = current.data;
-        // The shopper came back with the same form (reload, back button): the same order.
-        if (t.kind === 'consume' && t.state === 'UNPAID' && t.txn_time === fields.txnTime && t.txn_amt === txnAmt) {
-          return { next: null, result: { ok: true, token: current.buyerToken } };
+    const result = await this.context.trades.change<UnionpaySimRecord, FrontOpening & { trade?: StoredTrade }>(
+      key,
+      (current) => {
+        if (current) {
+          const t = current.data;
+          // The shopper came back with the same form (reload, back button): the same order.
+          if (t.kind === 'consume' && t.state === 'UNPAID' && t.txn_time === fields.txnTime && t.txn_amt === txnAmt) {
+            return { next: null, result: { ok: true, token: current.buyerToken } };
+          }
+          // merId + orderId may be used once a day; the sandbox keeps it for good.
+          return { next: null, result: refuse('12', `orderId ${fields.orderId} 已使用`) };
         }
-        // merId + orderId may be used once a day; the sandbox keeps it for good.
-        return { next: null, result: refuse('12', `orderId ${fields.orderId} 已使用`) };
-      }
-      const trade: StoredTrade<UnionpaySimConsume> = {
-        ...key,
-        state: 'UNPAID',
-        buyerToken: randomToken(24),
-        closesAt,
-        autoPayAt: autoPay ? new Date(now.getTime() + autoPay.afterMs) : null,
-        autoPayOutcome: autoPay?.outcome ?? null,
-        createdAt: now,
-        updatedAt: now,
-        data: {
-          kind: 'consume',
-          mer_id: merId,
-          order_id: fields.orderId,
-          txn_time: fields.txnTime,
-          txn_amt: txnAmt,
-          channel_type: fields.channelType,
-          back_url: fields.backUrl,
-          front_url: fields.frontUrl || null,
-          pay_timeout: fields.payTimeout || null,
-          req_reserved: fields.reqReserved || null,
+        const trade: StoredTrade<UnionpaySimConsume> = {
+          ...key,
           state: 'UNPAID',
-          query_id: null,
-          trace_no: null,
-          trace_time: null,
-          settle_date: null,
-          acc_no: null,
-          orig_resp_code: null,
-          created_at: now.toISOString(),
-          paid_at: null,
-          failed_at: null,
-          closed_at: null,
-          refunds: [],
-          refunded_fen: 0,
-        },
-      };
-      return { next: trade, result: { ok: true, token: trade.buyerToken, trade } };
-    });
+          buyerToken: randomToken(24),
+          closesAt,
+          autoPayAt: autoPay ? new Date(now.getTime() + autoPay.afterMs) : null,
+          autoPayOutcome: autoPay?.outcome ?? null,
+          createdAt: now,
+          updatedAt: now,
+          data: {
+            kind: 'consume',
+            mer_id: merId,
+            order_id: fields.orderId,
+            txn_time: fields.txnTime,
+            txn_amt: txnAmt,
+            channel_type: fields.channelType,
+            back_url: fields.backUrl,
+            front_url: fields.frontUrl || null,
+            pay_timeout: fields.payTimeout || null,
+            req_reserved: fields.reqReserved || null,
+            state: 'UNPAID',
+            query_id: null,
+            trace_no: null,
+            trace_time: null,
+            settle_date: null,
+            acc_no: null,
+            orig_resp_code: null,
+            created_at: now.toISOString(),
+            paid_at: null,
+            failed_at: null,
+            closed_at: null,
+            refunds: [],
+            refunded_fen: 0,
+          },
+        };
+        return { next: trade, result: { ok: true, token: trade.buyerToken, trade } };
+      },
+    );
     if (result.ok && result.trade) {
       if (result.trade.closesAt) this.context.timers.wakeAt(result.trade.closesAt);
       if (result.trade.autoPayAt) this.context.timers.wakeAt(result.trade.autoPayAt);
@@ -293,8 +343,14 @@ export class UnionpaySimulator implements ProviderSimulator {
     const record = found.data;
     if (record.kind === 'refund') {
       const consume = await this.context.trades.get<UnionpaySimRecord>({ ...key, outTradeNo: record.consume_order_id });
-      const refund = consume?.data.kind === 'consume' ? consume.data.refunds.find((r) => r.order_id === record.order_id) : undefined;
-      if (!consume || consume.data.kind !== 'consume' || !refund || (fields.txnTime && refund.txn_time !== fields.txnTime)) {
+      const refund =
+        consume?.data.kind === 'consume' ? consume.data.refunds.find((r) => r.order_id === record.order_id) : undefined;
+      if (
+        !consume ||
+        consume.data.kind !== 'consume' ||
+        !refund ||
+        (fields.txnTime && refund.txn_time !== fields.txnTime)
+      ) {
         return this.answer(fields, '34', undefined);
       }
       return this.answer(fields, '00', undefined, {
@@ -309,12 +365,20 @@ export class UnionpaySimulator implements ProviderSimulator {
         txnAmt: String(refund.txn_amt),
         currencyCode: '156',
         ...(refund.req_reserved ? { reqReserved: refund.req_reserved } : {}),
-        ...(refund.trace_no && refund.trace_time ? { traceNo: refund.trace_no, traceTime: refund.trace_time, settleAmt: String(refund.txn_amt), settleCurrencyCode: '156' } : {}),
+        ...(refund.trace_no && refund.trace_time
+          ? {
+              traceNo: refund.trace_no,
+              traceTime: refund.trace_time,
+              settleAmt: String(refund.txn_amt),
+              settleCurrencyCode: '156',
+            }
+          : {}),
       });
     }
     if (fields.txnTime && record.txn_time !== fields.txnTime) return this.answer(fields, '34', undefined);
     // UnionPay records a consume once it is attempted: an order only opened, or left to expire, is not found.
-    if (record.state === 'UNPAID' || record.state === 'EXPIRED' || !record.query_id) return this.answer(fields, '34', undefined);
+    if (record.state === 'UNPAID' || record.state === 'EXPIRED' || !record.query_id)
+      return this.answer(fields, '34', undefined);
     return this.answer(fields, '00', undefined, {
       orderId: record.order_id,
       txnType: '01',
@@ -350,11 +414,17 @@ export class UnionpaySimulator implements ProviderSimulator {
 
   // ---- backTransReq: refunds ----------------------------------------------------------------
 
-  async backTrans(merchant: UnionpayMerchantSecrets, fields: Fields, consume: StoredTrade<UnionpaySimConsume> | null): Promise<Answer> {
+  async backTrans(
+    merchant: UnionpayMerchantSecrets,
+    fields: Fields,
+    consume: StoredTrade<UnionpaySimConsume> | null,
+  ): Promise<Answer> {
     if (fields.txnType !== '04') return this.answer(fields, '32', '沙箱的 backTransReq 仅受理退货 txnType=04');
-    if (fields.txnSubType !== '00' || fields.bizType !== '000201') return this.answer(fields, '10', '退货的 txnSubType 应为 00，bizType 应为 000201');
+    if (fields.txnSubType !== '00' || fields.bizType !== '000201')
+      return this.answer(fields, '10', '退货的 txnSubType 应为 00，bizType 应为 000201');
     if (!ORDER_ID.test(fields.orderId ?? '')) return this.answer(fields, '10', 'orderId 应为 8 至 40 位字母或数字');
-    if (!fields.txnTime || !parseTxnTime(fields.txnTime)) return this.answer(fields, '10', 'txnTime 格式应为 yyyyMMddHHmmss');
+    if (!fields.txnTime || !parseTxnTime(fields.txnTime))
+      return this.answer(fields, '10', 'txnTime 格式应为 yyyyMMddHHmmss');
     const txnAmt = parseTxnAmt(fields.txnAmt);
     if (txnAmt === null) return this.answer(fields, '10', 'txnAmt 应为 1 至 12 位数字（分），且大于 0');
     if (!fields.origQryId) return this.answer(fields, '13', 'origQryId 不能为空');
@@ -379,18 +449,30 @@ export class UnionpaySimulator implements ProviderSimulator {
       trace_time: null,
     };
     const outcome = await this.context.trades.change<UnionpaySimRecord, Answer>(consume, (current) => {
-      const refuse = (respCode: string, detail: string) => ({ next: null, result: this.answer(fields, respCode, detail) });
+      const refuse = (respCode: string, detail: string) => ({
+        next: null,
+        result: this.answer(fields, respCode, detail),
+      });
       if (!current || current.data.kind !== 'consume') return refuse('35', '原交易不存在');
       const t = current.data;
       if (t.state !== 'PAID') return refuse('35', `原交易状态为 ${t.state}，不可退货`);
-      if (t.refunds.some((r) => r.order_id === refund.order_id)) return refuse('12', `orderId ${refund.order_id} 已使用`);
-      if (t.refunded_fen + txnAmt > t.txn_amt) return refuse('33', `退货金额超限：可退 ${t.txn_amt - t.refunded_fen} 分`);
+      if (t.refunds.some((r) => r.order_id === refund.order_id))
+        return refuse('12', `orderId ${refund.order_id} 已使用`);
+      if (t.refunded_fen + txnAmt > t.txn_amt)
+        return refuse('33', `退货金额超限：可退 ${t.txn_amt - t.refunded_fen} 分`);
       const next: StoredTrade<UnionpaySimConsume> = {
         ...(current as StoredTrade<UnionpaySimConsume>),
         updatedAt: now,
         data: { ...t, refunds: [...t.refunds, refund], refunded_fen: t.refunded_fen + txnAmt },
       };
-      return { next, result: this.answer(fields, '00', undefined, { queryId: refund.query_id, origQryId: fields.origQryId, txnAmt: String(txnAmt) }) };
+      return {
+        next,
+        result: this.answer(fields, '00', undefined, {
+          queryId: refund.query_id,
+          origQryId: fields.origQryId,
+          txnAmt: String(txnAmt),
+        }),
+      };
     });
     if (outcome.respCode !== '00') return outcome;
     // The refund's own row, so that queryTrans finds it by its orderId; it settles at closes_at.
@@ -407,12 +489,20 @@ export class UnionpaySimulator implements ProviderSimulator {
             autoPayOutcome: null,
             createdAt: now,
             updatedAt: now,
-            data: { kind: 'refund', mer_id: merchant.mer_id, order_id: refund.order_id, consume_order_id: consume.outTradeNo } satisfies UnionpaySimRefundRef,
+            data: {
+              kind: 'refund',
+              mer_id: merchant.mer_id,
+              order_id: refund.order_id,
+              consume_order_id: consume.outTradeNo,
+            } satisfies UnionpaySimRefundRef,
           },
       result: undefined,
     }));
     this.context.timers.wakeAt(settlesAt);
-    this.context.logger.info({ provider: PROVIDER, order_id: consume.outTradeNo, refund: refund.order_id, txnAmt }, 'refund accepted');
+    this.context.logger.info(
+      { provider: PROVIDER, order_id: consume.outTradeNo, refund: refund.order_id, txnAmt },
+      'refund accepted',
+    );
     return outcome;
   }
 
@@ -427,7 +517,8 @@ export class UnionpaySimulator implements ProviderSimulator {
 
   async tradeForToken(token: string): Promise<StoredTrade<UnionpaySimConsume> | null> {
     let trade = await this.context.trades.findByToken<UnionpaySimRecord>(PROVIDER, token);
-    if (trade && (await this.expireIfDue(trade))) trade = await this.context.trades.findByToken<UnionpaySimRecord>(PROVIDER, token);
+    if (trade && (await this.expireIfDue(trade)))
+      trade = await this.context.trades.findByToken<UnionpaySimRecord>(PROVIDER, token);
     return trade?.data.kind === 'consume' ? (trade as StoredTrade<UnionpaySimConsume>) : null;
   }
 
@@ -439,43 +530,48 @@ export class UnionpaySimulator implements ProviderSimulator {
   async attempt(key: TradeKey, outcome: PayOutcome, cardNo: string): Promise<StoredTrade<UnionpaySimConsume>> {
     await this.expireIfDue(key);
     const now = new Date();
-    const attempted = await this.context.trades.change<UnionpaySimRecord, StoredTrade<UnionpaySimConsume>>(key, (current) => {
-      if (!current) throw new ControlNotFoundError(`no unionpay order ${key.outTradeNo}`, 'out_trade_no');
-      if (current.data.kind !== 'consume') throw new ControlConflictError(`${key.outTradeNo} is a refund, not a consume`, 'out_trade_no');
-      const t = current.data;
-      if (t.state !== 'UNPAID') throw new ControlConflictError(`order ${key.outTradeNo} is ${t.state}, it cannot be paid`, 'out_trade_no');
-      const common = { query_id: newQueryId(now), acc_no: maskCard(cardNo) };
-      const next: StoredTrade<UnionpaySimConsume> =
-        outcome === 'success'
-          ? {
-              ...(current as StoredTrade<UnionpaySimConsume>),
-              state: 'PAID',
-              closesAt: null,
-              autoPayAt: null,
-              autoPayOutcome: null,
-              updatedAt: now,
-              data: {
-                ...t,
-                ...common,
+    const attempted = await this.context.trades.change<UnionpaySimRecord, StoredTrade<UnionpaySimConsume>>(
+      key,
+      (current) => {
+        if (!current) throw new ControlNotFoundError(`no unionpay order ${key.outTradeNo}`, 'out_trade_no');
+        if (current.data.kind !== 'consume')
+          throw new ControlConflictError(`${key.outTradeNo} is a refund, not a consume`, 'out_trade_no');
+        const t = current.data;
+        if (t.state !== 'UNPAID')
+          throw new ControlConflictError(`order ${key.outTradeNo} is ${t.state}, it cannot be paid`, 'out_trade_no');
+        const common = { query_id: newQueryId(now), acc_no: maskCard(cardNo) };
+        const next: StoredTrade<UnionpaySimConsume> =
+          outcome === 'success'
+            ? {
+                ...(current as StoredTrade<UnionpaySimConsume>),
                 state: 'PAID',
-                orig_resp_code: '00',
-                trace_no: randomDigits(6),
-                trace_time: formatTraceTime(now),
-                settle_date: formatSettleDate(now),
-                paid_at: now.toISOString(),
-              },
-            }
-          : {
-              ...(current as StoredTrade<UnionpaySimConsume>),
-              state: 'FAILED',
-              closesAt: null,
-              autoPayAt: null,
-              autoPayOutcome: null,
-              updatedAt: now,
-              data: { ...t, ...common, state: 'FAILED', orig_resp_code: DECLINE_CODE, failed_at: now.toISOString() },
-            };
-      return { next, result: next };
-    });
+                closesAt: null,
+                autoPayAt: null,
+                autoPayOutcome: null,
+                updatedAt: now,
+                data: {
+                  ...t,
+                  ...common,
+                  state: 'PAID',
+                  orig_resp_code: '00',
+                  trace_no: randomDigits(6),
+                  trace_time: formatTraceTime(now),
+                  settle_date: formatSettleDate(now),
+                  paid_at: now.toISOString(),
+                },
+              }
+            : {
+                ...(current as StoredTrade<UnionpaySimConsume>),
+                state: 'FAILED',
+                closesAt: null,
+                autoPayAt: null,
+                autoPayOutcome: null,
+                updatedAt: now,
+                data: { ...t, ...common, state: 'FAILED', orig_resp_code: DECLINE_CODE, failed_at: now.toISOString() },
+              };
+        return { next, result: next };
+      },
+    );
     this.context.logger.info({ provider: PROVIDER, order_id: key.outTradeNo, outcome }, 'shopper paid');
     // UnionPay sends back notifications for successes only; a declined shopper is told on the page.
     if (outcome === 'success') await this.notifyConsume(attempted);
@@ -485,7 +581,10 @@ export class UnionpaySimulator implements ProviderSimulator {
   /** The signed fields the shopper's browser carries back to frontUrl after paying. */
   async frontNotification(trade: StoredTrade<UnionpaySimConsume>): Promise<Fields> {
     const platform = await this.platform();
-    return signFields({ ...consumeNotificationFields(trade.data), signPubKeyCert: platform.sign_cert }, platform.sign_key);
+    return signFields(
+      { ...consumeNotificationFields(trade.data), signPubKeyCert: platform.sign_cert },
+      platform.sign_key,
+    );
   }
 
   async onTradeDue(key: TradeKey, due: { expired: boolean; autoPay: boolean }): Promise<void> {
@@ -497,7 +596,15 @@ export class UnionpaySimulator implements ProviderSimulator {
     const trade = stored as StoredTrade<UnionpaySimRecord>;
     const t = trade.data;
     if (t.kind === 'refund') {
-      return { provider: PROVIDER, kind: 'refund', mer_id: t.mer_id, order_id: t.order_id, out_trade_no: t.order_id, consume_order_id: t.consume_order_id, settles_at: trade.closesAt?.toISOString() ?? null };
+      return {
+        provider: PROVIDER,
+        kind: 'refund',
+        mer_id: t.mer_id,
+        order_id: t.order_id,
+        out_trade_no: t.order_id,
+        consume_order_id: t.consume_order_id,
+        settles_at: trade.closesAt?.toISOString() ?? null,
+      };
     }
     return {
       provider: PROVIDER,
@@ -554,33 +661,63 @@ export class UnionpaySimulator implements ProviderSimulator {
     const now = new Date();
     const current = await this.context.trades.get<UnionpaySimRecord>(key);
     if (!current?.closesAt || current.closesAt.getTime() > now.getTime()) return false;
-    if (current.data.kind === 'refund') return this.settleRefund(current as StoredTrade<UnionpaySimRecord> & { data: UnionpaySimRefundRef });
+    if (current.data.kind === 'refund')
+      return this.settleRefund(current as StoredTrade<UnionpaySimRecord> & { data: UnionpaySimRefundRef });
     const expired = await this.context.trades.change<UnionpaySimRecord, boolean>(key, (row) => {
-      if (!row?.closesAt || row.closesAt.getTime() > now.getTime() || row.data.kind !== 'consume') return { next: null, result: false };
+      if (!row?.closesAt || row.closesAt.getTime() > now.getTime() || row.data.kind !== 'consume')
+        return { next: null, result: false };
       if (row.data.state !== 'UNPAID') return { next: { ...row, closesAt: null }, result: false };
       return {
-        next: { ...row, state: 'EXPIRED', closesAt: null, autoPayAt: null, autoPayOutcome: null, updatedAt: now, data: { ...row.data, state: 'EXPIRED', closed_at: now.toISOString() } },
+        next: {
+          ...row,
+          state: 'EXPIRED',
+          closesAt: null,
+          autoPayAt: null,
+          autoPayOutcome: null,
+          updatedAt: now,
+          data: { ...row.data, state: 'EXPIRED', closed_at: now.toISOString() },
+        },
         result: true,
       };
     });
-    if (expired) this.context.logger.info({ provider: PROVIDER, order_id: key.outTradeNo }, 'order expired (payTimeout)');
+    if (expired)
+      this.context.logger.info({ provider: PROVIDER, order_id: key.outTradeNo }, 'order expired (payTimeout)');
     return expired;
   }
 
   /** A refund UnionPay accepted succeeds, and its notification goes to the refund's backUrl. */
   private async settleRefund(ref: StoredTrade<UnionpaySimRecord> & { data: UnionpaySimRefundRef }): Promise<boolean> {
     const now = new Date();
-    const consumeKey: TradeKey = { provider: PROVIDER, accountId: ref.accountId, outTradeNo: ref.data.consume_order_id };
-    const settled = await this.context.trades.change<UnionpaySimRecord, { consume: UnionpaySimConsume; refund: UnionpaySimRefund } | null>(consumeKey, (current) => {
+    const consumeKey: TradeKey = {
+      provider: PROVIDER,
+      accountId: ref.accountId,
+      outTradeNo: ref.data.consume_order_id,
+    };
+    const settled = await this.context.trades.change<
+      UnionpaySimRecord,
+      { consume: UnionpaySimConsume; refund: UnionpaySimRefund } | null
+    >(consumeKey, (current) => {
       if (!current || current.data.kind !== 'consume') return { next: null, result: null };
       const t = current.data;
       const refund = t.refunds.find((r) => r.order_id === ref.data.order_id);
       if (!refund || refund.state !== 'PENDING') return { next: null, result: null };
-      const done: UnionpaySimRefund = { ...refund, state: 'SUCCEEDED', settled_at: now.toISOString(), trace_no: randomDigits(6), trace_time: formatTraceTime(now) };
-      const data: UnionpaySimConsume = { ...t, refunds: t.refunds.map((r) => (r.order_id === done.order_id ? done : r)) };
+      const done: UnionpaySimRefund = {
+        ...refund,
+        state: 'SUCCEEDED',
+        settled_at: now.toISOString(),
+        trace_no: randomDigits(6),
+        trace_time: formatTraceTime(now),
+      };
+      const data: UnionpaySimConsume = {
+        ...t,
+        refunds: t.refunds.map((r) => (r.order_id === done.order_id ? done : r)),
+      };
       return { next: { ...current, updatedAt: now, data }, result: { consume: data, refund: done } };
     });
-    await this.context.trades.change<UnionpaySimRecord, void>(ref, (current) => ({ next: current ? { ...current, closesAt: null, updatedAt: now } : null, result: undefined }));
+    await this.context.trades.change<UnionpaySimRecord, void>(ref, (current) => ({
+      next: current ? { ...current, closesAt: null, updatedAt: now } : null,
+      result: undefined,
+    }));
     if (!settled) return false;
     this.context.logger.info({ provider: PROVIDER, refund: settled.refund.order_id }, 'refund settled');
     await this.notifyRefund(settled.consume, settled.refund);
@@ -621,7 +758,14 @@ export class UnionpaySimulator implements ProviderSimulator {
   }
 
   /** Signs a back notification with UnionPay's certificate, applies the faults, and queues it. */
-  private async send(merId: string, orderId: string, kind: string, url: string, fields: Fields, amountField: 'txnAmt'): Promise<void> {
+  private async send(
+    merId: string,
+    orderId: string,
+    kind: string,
+    url: string,
+    fields: Fields,
+    amountField: 'txnAmt',
+  ): Promise<void> {
     const platform = await this.platform();
     const faults = this.context.faults.notifications({ provider: PROVIDER, accountId: merId, outTradeNo: orderId });
     const unsigned: Fields = { ...fields, signPubKeyCert: platform.sign_cert };
@@ -630,7 +774,8 @@ export class UnionpaySimulator implements ProviderSimulator {
     // the receiver's own amount check can catch it.
     if (faults.mode === 'signed_wrong_amount') unsigned[amountField] = raised;
     const signed = signFields(unsigned, platform.sign_key);
-    if (faults.mode === 'tamper_signature') signed.signature = signFields({ ...unsigned, tampered: 'true' }, platform.sign_key).signature;
+    if (faults.mode === 'tamper_signature')
+      signed.signature = signFields({ ...unsigned, tampered: 'true' }, platform.sign_key).signature;
     if (faults.mode === 'tamper_amount') signed[amountField] = raised;
     await this.context.notifier.enqueue(
       {
@@ -642,7 +787,11 @@ export class UnionpaySimulator implements ProviderSimulator {
         contentType: 'application/x-www-form-urlencoded; charset=UTF-8',
         body: new URLSearchParams(signed).toString(),
       },
-      deliveryPlan(faults, UNIONPAY_NOTIFY_RETRY_MINUTES.map((minutes) => minutes * 60_000), this.context.timeScale),
+      deliveryPlan(
+        faults,
+        UNIONPAY_NOTIFY_RETRY_MINUTES.map((minutes) => minutes * 60_000),
+        this.context.timeScale,
+      ),
     );
   }
 }

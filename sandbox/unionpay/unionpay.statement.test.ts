@@ -2,12 +2,23 @@ import { X509Certificate } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import { unzipSync } from 'fflate';
 import iconv from 'iconv-lite';
-import { checkSignerCertificate, readSigningPfx, type UnionpaySigningCertificate } from '../../activities/providers/unionpay/unionpay.certificates';
+import {
+  checkSignerCertificate,
+  readSigningPfx,
+  type UnionpaySigningCertificate,
+} from '../../activities/providers/unionpay/unionpay.certificates';
 import { UNIONPAY_SIGNER_IDENTITY } from '../../activities/providers/unionpay/unionpay.config';
 import { toUnionpayTime } from '../../activities/providers/unionpay/unionpay.mapping';
 import { convertResultStringToMap } from '../../activities/providers/unionpay/unionpay.qstring';
 import { unionpaySign, unionpayVerify } from '../../activities/providers/unionpay/unionpay.signature';
-import { eventually, newOutTradeNo, startReceiver, startTestSandbox, type Receiver, type TestSandbox } from '../sandbox.testing';
+import {
+  eventually,
+  newOutTradeNo,
+  startReceiver,
+  startTestSandbox,
+  type Receiver,
+  type TestSandbox,
+} from '../sandbox.testing';
 import { settleDayOf, ZM_FIELDS, zmRecord } from './unionpay.statement';
 import { chinaDate } from '../../domain/china-time';
 
@@ -41,22 +52,42 @@ interface Merchant {
 async function openMerchant(): Promise<Merchant> {
   const opened = await sandbox.control<Record<string, string>>('POST', '/_control/accounts', { provider: 'unionpay' });
   expect(opened.status).toBe(201);
-  return { answer: opened.body, signing: readSigningPfx(opened.body.sign_cert_pfx, opened.body.sign_cert_password), merId: opened.body.mer_id };
+  return {
+    answer: opened.body,
+    signing: readSigningPfx(opened.body.sign_cert_pfx, opened.body.sign_cert_password),
+    merId: opened.body.mer_id,
+  };
 }
 
 function signed(merchant: Merchant, fields: Record<string, string>): Record<string, string> {
-  const request = { version: '5.1.0', encoding: 'UTF-8', signMethod: '01', accessType: '0', merId: merchant.merId, certId: merchant.signing.certId, ...fields };
+  const request = {
+    version: '5.1.0',
+    encoding: 'UTF-8',
+    signMethod: '01',
+    accessType: '0',
+    merId: merchant.merId,
+    certId: merchant.signing.certId,
+    ...fields,
+  };
   return { ...request, signature: unionpaySign(request, merchant.signing.privateKey) };
 }
 
 const post = (path: string, form: Record<string, string>) =>
-  fetch(`${sandbox.url}/unionpay/gateway/api/${path}.do`, { method: 'POST', body: new URLSearchParams(form), redirect: 'manual' });
+  fetch(`${sandbox.url}/unionpay/gateway/api/${path}.do`, {
+    method: 'POST',
+    body: new URLSearchParams(form),
+    redirect: 'manual',
+  });
 
 async function answerOf(response: Response, merchant: Merchant): Promise<Record<string, string>> {
   expect(response.status).toBe(200);
   const fields = convertResultStringToMap(await response.text());
   if (!fields) throw new Error('empty answer');
-  const trust = { root: new X509Certificate(merchant.answer.root_cert), middle: new X509Certificate(merchant.answer.middle_cert), expectedIdentity: UNIONPAY_SIGNER_IDENTITY.test };
+  const trust = {
+    root: new X509Certificate(merchant.answer.root_cert),
+    middle: new X509Certificate(merchant.answer.middle_cert),
+    expectedIdentity: UNIONPAY_SIGNER_IDENTITY.test,
+  };
   const check = checkSignerCertificate(fields.signPubKeyCert, trust);
   if (!check.ok) throw new Error(check.reason);
   expect(unionpayVerify(fields, check.certificate.publicKey)).toBe(true);
@@ -79,7 +110,15 @@ async function paidConsume(merchant: Merchant, amount: number): Promise<Record<s
     payTimeout: toUnionpayTime(new Date(Date.now() + 15 * 60_000)),
   });
   expect((await post('frontTransReq', form)).status).toBe(302);
-  expect((await sandbox.control('POST', '/_control/pay', { provider: 'unionpay', out_trade_no: orderId, outcome: 'success' })).status).toBe(200);
+  expect(
+    (
+      await sandbox.control('POST', '/_control/pay', {
+        provider: 'unionpay',
+        out_trade_no: orderId,
+        outcome: 'success',
+      })
+    ).status,
+  ).toBe(200);
   return (await sandbox.control<Record<string, string>>('GET', `/_control/trades/unionpay/${orderId}`)).body;
 }
 
@@ -100,7 +139,12 @@ async function settledRefund(merchant: Merchant, consume: Record<string, string>
   });
   expect((await answerOf(await post('backTransReq', form), merchant)).respCode).toBe('00');
   await eventually(async () => {
-    const trade = (await sandbox.control<{ refunds: Array<{ order_id: string; state: string }> }>('GET', `/_control/trades/unionpay/${consume.order_id}`)).body;
+    const trade = (
+      await sandbox.control<{ refunds: Array<{ order_id: string; state: string }> }>(
+        'GET',
+        `/_control/trades/unionpay/${consume.order_id}`,
+      )
+    ).body;
     expect(trade.refunds.find((r) => r.order_id === orderId)?.state).toBe('SUCCEEDED');
   });
   return orderId;
@@ -109,7 +153,15 @@ async function settledRefund(merchant: Merchant, consume: Record<string, string>
 const settleDateOf = (date: string) => date.slice(5).replace('-', '');
 
 const fileRequest = (merchant: Merchant, date: string, overrides: Record<string, string> = {}) =>
-  signed(merchant, { txnType: '76', txnSubType: '01', bizType: '000000', txnTime: toUnionpayTime(new Date()), fileType: '00', settleDate: settleDateOf(date), ...overrides });
+  signed(merchant, {
+    txnType: '76',
+    txnSubType: '01',
+    bizType: '000000',
+    txnTime: toUnionpayTime(new Date()),
+    fileType: '00',
+    settleDate: settleDateOf(date),
+    ...overrides,
+  });
 
 /** The ZM file's lines, as GBK bytes, from an answer's fileContent. */
 function zmLines(answer: Record<string, string>, merId: string, date: string): Buffer[] {
@@ -126,7 +178,8 @@ function zmLines(answer: Record<string, string>, merId: string, date: string): B
 }
 
 /** A field at its 0-based byte offset and width, as UnionPay's parsers cut it (GBK, trimmed). */
-const at = (line: Buffer, start: number, width: number) => iconv.decode(line.subarray(start, start + width), 'gbk').trim();
+const at = (line: Buffer, start: number, width: number) =>
+  iconv.decode(line.subarray(start, start + width), 'gbk').trim();
 
 /** The fields the adapter reads, at their offsets in the 42-field layout. */
 function readRecord(line: Buffer) {
@@ -178,7 +231,12 @@ describe('the file transfer (txnType 76) of a day with a paid consume and a sett
     expect(lines).toHaveLength(2);
     for (const line of lines) expect(line).toHaveLength(RECORD_BYTES);
 
-    const trade = (await sandbox.control<{ trace_no: string; refunds: Array<{ query_id: string }> }>('GET', `/_control/trades/unionpay/${consume.order_id}`)).body;
+    const trade = (
+      await sandbox.control<{ trace_no: string; refunds: Array<{ query_id: string }> }>(
+        'GET',
+        `/_control/trades/unionpay/${consume.order_id}`,
+      )
+    ).body;
     expect(readRecord(lines[0])).toEqual({
       txnCode: 'S22',
       traceNo: trade.trace_no,
@@ -254,9 +312,17 @@ describe('edits planted through the control API', () => {
     const dropped = await paidConsume(merchant, 2000);
     const refundId = await settledRefund(merchant, kept, 300);
     const date = chinaDate(new Date(kept.paid_at));
-    const edit = (body: Record<string, unknown>) => sandbox.control('POST', '/_control/statement_edits', { provider: 'unionpay', account: merchant.merId, date, ...body });
+    const edit = (body: Record<string, unknown>) =>
+      sandbox.control('POST', '/_control/statement_edits', {
+        provider: 'unionpay',
+        account: merchant.merId,
+        date,
+        ...body,
+      });
     expect((await edit({ edit: 'drop', out_trade_no: dropped.order_id })).status).toBe(201);
-    expect((await edit({ edit: 'amount', out_trade_no: kept.order_id, out_refund_no: refundId, amount: 299 })).status).toBe(201);
+    expect(
+      (await edit({ edit: 'amount', out_trade_no: kept.order_id, out_refund_no: refundId, amount: 299 })).status,
+    ).toBe(201);
     expect((await edit({ edit: 'add', out_trade_no: 'payNeverSent0001', amount: 4242 })).status).toBe(201);
 
     const answer = await answerOf(await post('fileTransRequest', fileRequest(merchant, date)), merchant);
@@ -267,15 +333,26 @@ describe('edits planted through the control API', () => {
       ['S22', 'payNeverSent0001', '000000004242', 'C000000004242'],
     ]);
     // The made-up line looks like any other: a queryId, a trace number, a time on that day.
-    expect(records[2]).toMatchObject({ queryId: expect.stringMatching(/^\d{21}$/), traceNo: expect.stringMatching(/^\d{6}$/), traceTime: expect.stringMatching(new RegExp(`^${settleDateOf(date)}12`)) });
+    expect(records[2]).toMatchObject({
+      queryId: expect.stringMatching(/^\d{21}$/),
+      traceNo: expect.stringMatching(/^\d{6}$/),
+      traceTime: expect.stringMatching(new RegExp(`^${settleDateOf(date)}12`)),
+    });
   });
 });
 
 describe('a day without a file', () => {
   test('a merchant with no transactions that day gets 98 文件不存在, signed, and no fileContent', async () => {
     const merchant = await openMerchant();
-    const answer = await answerOf(await post('fileTransRequest', fileRequest(merchant, chinaDate(new Date()))), merchant);
-    expect(answer).toMatchObject({ respCode: '98', respMsg: expect.stringMatching(/^文件不存在/), settleDate: settleDateOf(chinaDate(new Date())) });
+    const answer = await answerOf(
+      await post('fileTransRequest', fileRequest(merchant, chinaDate(new Date()))),
+      merchant,
+    );
+    expect(answer).toMatchObject({
+      respCode: '98',
+      respMsg: expect.stringMatching(/^文件不存在/),
+      settleDate: settleDateOf(chinaDate(new Date())),
+    });
     expect(answer.fileContent).toBeUndefined();
   });
 
@@ -283,7 +360,13 @@ describe('a day without a file', () => {
     const merchant = await openMerchant();
     const consume = await paidConsume(merchant, 100);
     const date = chinaDate(new Date(consume.paid_at));
-    await sandbox.control('POST', '/_control/statement_edits', { provider: 'unionpay', account: merchant.merId, date, edit: 'drop', out_trade_no: consume.order_id });
+    await sandbox.control('POST', '/_control/statement_edits', {
+      provider: 'unionpay',
+      account: merchant.merId,
+      date,
+      edit: 'drop',
+      out_trade_no: consume.order_id,
+    });
     expect((await answerOf(await post('fileTransRequest', fileRequest(merchant, date)), merchant)).respCode).toBe('98');
   });
 });
@@ -297,14 +380,20 @@ describe('requests UnionPay refuses', () => {
     ['a fileType the sandbox does not make', { fileType: '01' }, '32'],
   ])('%s %j: respCode %s', async (_name, change, respCode) => {
     const merchant = await openMerchant();
-    const answer = await answerOf(await post('fileTransRequest', fileRequest(merchant, chinaDate(new Date()), change)), merchant);
+    const answer = await answerOf(
+      await post('fileTransRequest', fileRequest(merchant, chinaDate(new Date()), change)),
+      merchant,
+    );
     expect(answer.respCode).toBe(respCode);
   });
 
   test('a request signed with a key that is not the merchant’s: 11', async () => {
     const merchant = await openMerchant();
     const other = await openMerchant();
-    const form = fileRequest({ ...merchant, signing: { ...merchant.signing, privateKey: other.signing.privateKey } }, chinaDate(new Date()));
+    const form = fileRequest(
+      { ...merchant, signing: { ...merchant.signing, privateKey: other.signing.privateKey } },
+      chinaDate(new Date()),
+    );
     expect((await answerOf(await post('fileTransRequest', form), merchant)).respCode).toBe('11');
   });
 });
@@ -312,7 +401,10 @@ describe('requests UnionPay refuses', () => {
 describe('the record layout', () => {
   test('is the 42 fields of 6.1, 566 bytes of data and a space after each field but the last', () => {
     expect(ZM_FIELDS).toHaveLength(42);
-    expect(ZM_FIELDS.map(([, width]) => width)).toEqual([3, 11, 11, 6, 10, 19, 12, 4, 2, 21, 2, 32, 2, 6, 10, 13, 13, 4, 15, 2, 2, 6, 2, 4, 32, 1, 21, 15, 1, 15, 32, 13, 13, 8, 32, 13, 13, 12, 2, 1, 32, 98]);
+    expect(ZM_FIELDS.map(([, width]) => width)).toEqual([
+      3, 11, 11, 6, 10, 19, 12, 4, 2, 21, 2, 32, 2, 6, 10, 13, 13, 4, 15, 2, 2, 6, 2, 4, 32, 1, 21, 15, 1, 15, 32, 13,
+      13, 8, 32, 13, 13, 12, 2, 1, 32, 98,
+    ]);
     expect(zmRecord({})).toHaveLength(RECORD_BYTES);
   });
 

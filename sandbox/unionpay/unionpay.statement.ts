@@ -3,7 +3,12 @@ import iconv from 'iconv-lite';
 import { randomDigits } from '../random';
 import { applyStatementEdits, type StatementLine } from '../statements';
 import type { StoredTrade } from '../trades';
-import type { UnionpayMerchantSecrets, UnionpaySimConsume, UnionpaySimRecord, UnionpaySimRefund } from './unionpay.model';
+import type {
+  UnionpayMerchantSecrets,
+  UnionpaySimConsume,
+  UnionpaySimRecord,
+  UnionpaySimRefund,
+} from './unionpay.model';
 import type { Answer, Fields, UnionpaySimulator } from './unionpay.simulator';
 import { formatTraceTime, formatTxnTime, parseTxnTime } from './unionpay.time';
 import { chinaDate } from '../../domain/china-time';
@@ -99,10 +104,12 @@ function field(value: string | undefined, width: number, format: ZmFormat): Buff
   const blank = Buffer.alloc(width, 0x20);
   if (value === undefined || value === '') return blank;
   if (format === 'n') {
-    if (!/^\d+$/.test(value) || value.length > width) throw new RangeError(`${JSON.stringify(value)} does not fit an n${width} field`);
+    if (!/^\d+$/.test(value) || value.length > width)
+      throw new RangeError(`${JSON.stringify(value)} does not fit an n${width} field`);
     return Buffer.from(value.padStart(width, '0'), 'ascii');
   }
-  if (format === 'cd' && (!/^[CD]\d+$/.test(value) || value.length > width)) throw new RangeError(`${JSON.stringify(value)} does not fit an x+n${width - 1} field`);
+  if (format === 'cd' && (!/^[CD]\d+$/.test(value) || value.length > width))
+    throw new RangeError(`${JSON.stringify(value)} does not fit an x+n${width - 1} field`);
   const bytes = gbkFit(value, width);
   bytes.copy(blank, 0);
   return blank;
@@ -119,7 +126,8 @@ export function zmRecord(values: ZmValues): Buffer {
 }
 
 /** `C000000001999`: an amount credited to (C) or debited from (D) the merchant, x+n12. */
-export const creditDebit = (sign: 'C' | 'D', fen: number, width = 13): string => `${sign}${String(fen).padStart(width - 1, '0')}`;
+export const creditDebit = (sign: 'C' | 'D', fen: number, width = 13): string =>
+  `${sign}${String(fen).padStart(width - 1, '0')}`;
 
 /** The ZM record of one statement line; a line an `add` edit made up gets made-up numbers. */
 export function zmRecordOf(line: StatementLine<UnionpayStatementData>, merId: string): Buffer {
@@ -178,16 +186,33 @@ export function zmRecordOf(line: StatementLine<UnionpayStatementData>, merId: st
 const madeUpQueryId = (at: Date): string => `${formatTxnTime(at).slice(2)}${randomDigits(9)}`;
 
 /** The payments and refunds the account's trades completed on `date` (China time), oldest first. */
-export function statementLinesOf(trades: StoredTrade<UnionpaySimRecord>[], date: string): StatementLine<UnionpayStatementData>[] {
+export function statementLinesOf(
+  trades: StoredTrade<UnionpaySimRecord>[],
+  date: string,
+): StatementLine<UnionpayStatementData>[] {
   const lines: StatementLine<UnionpayStatementData>[] = [];
   for (const { data: t } of trades) {
     if (t.kind !== 'consume') continue;
     if (t.state === 'PAID' && t.paid_at && chinaDate(new Date(t.paid_at)) === date) {
-      lines.push({ kind: 'payment', outTradeNo: t.order_id, outRefundNo: null, amountFen: t.txn_amt, at: new Date(t.paid_at), data: { consume: t, refund: null } });
+      lines.push({
+        kind: 'payment',
+        outTradeNo: t.order_id,
+        outRefundNo: null,
+        amountFen: t.txn_amt,
+        at: new Date(t.paid_at),
+        data: { consume: t, refund: null },
+      });
     }
     for (const r of t.refunds) {
       if (r.state !== 'SUCCEEDED' || !r.settled_at || chinaDate(new Date(r.settled_at)) !== date) continue;
-      lines.push({ kind: 'refund', outTradeNo: t.order_id, outRefundNo: r.order_id, amountFen: r.txn_amt, at: new Date(r.settled_at), data: { consume: t, refund: r } });
+      lines.push({
+        kind: 'refund',
+        outTradeNo: t.order_id,
+        outRefundNo: r.order_id,
+        amountFen: r.txn_amt,
+        at: new Date(r.settled_at),
+        data: { consume: t, refund: r },
+      });
     }
   }
   return lines.sort((a, b) => a.at.getTime() - b.at.getTime());
@@ -209,7 +234,10 @@ export function statementZip(lines: StatementLine<UnionpayStatementData>[], merI
   const crlf = Buffer.from('\r\n');
   const zm = Buffer.concat(lines.flatMap((line) => [zmRecordOf(line, merId), crlf]));
   const mtime = new Date(`${date}T23:00:00+08:00`);
-  return zipSync({ [zmFileName(date, merId)]: [zm, { mtime }], [zmeFileName(date, merId)]: [new Uint8Array(0), { mtime }] }, { level: 6 });
+  return zipSync(
+    { [zmFileName(date, merId)]: [zm, { mtime }], [zmeFileName(date, merId)]: [new Uint8Array(0), { mtime }] },
+    { level: 6 },
+  );
 }
 
 /** The answer's fileContent: base64 of the zip DEFLATE-compressed in a zlib wrapper. */
@@ -237,7 +265,12 @@ export function settleDayOf(settleDate: string, now: Date = new Date()): string 
  * day's zip, or respCode 98 when there is nothing to put in it. Edits planted through
  * `POST /_control/statement_edits` are applied first.
  */
-export async function fileTransfer(simulator: UnionpaySimulator, merchant: UnionpayMerchantSecrets, fields: Fields, now: Date = new Date()): Promise<Answer> {
+export async function fileTransfer(
+  simulator: UnionpaySimulator,
+  merchant: UnionpayMerchantSecrets,
+  fields: Fields,
+  now: Date = new Date(),
+): Promise<Answer> {
   const echo: Fields = {};
   for (const name of ['settleDate', 'fileType'] as const) if (fields[name]) echo[name] = fields[name];
   const refuse = (respCode: string, detail: string) => simulator.answer(fields, respCode, detail, echo);
@@ -247,7 +280,8 @@ export async function fileTransfer(simulator: UnionpaySimulator, merchant: Union
   if (!fields.txnTime) return refuse('13', 'txnTime 不能为空');
   if (!parseTxnTime(fields.txnTime)) return refuse('10', 'txnTime 格式应为 yyyyMMddHHmmss');
   if (!fields.fileType) return refuse('13', 'fileType 不能为空');
-  if (fields.fileType !== '00') return refuse('32', `沙箱仅提供 fileType 00（商户对账文件），不提供 ${fields.fileType}`);
+  if (fields.fileType !== '00')
+    return refuse('32', `沙箱仅提供 fileType 00（商户对账文件），不提供 ${fields.fileType}`);
   if (!fields.settleDate) return refuse('13', 'settleDate 不能为空');
   const date = settleDayOf(fields.settleDate, now);
   if (!date) return refuse('10', 'settleDate 格式应为 MMDD');
@@ -256,7 +290,11 @@ export async function fileTransfer(simulator: UnionpaySimulator, merchant: Union
   const { trades, statementEdits } = simulator.context;
   const edits = await statementEdits.forDay('unionpay', merId, date);
   // Lines an `add` edit makes up are dated at noon of the day.
-  const lines = applyStatementEdits(statementLinesOf(await trades.forAccount<UnionpaySimRecord>('unionpay', merId), date), edits, new Date(`${date}T12:00:00+08:00`));
+  const lines = applyStatementEdits(
+    statementLinesOf(await trades.forAccount<UnionpaySimRecord>('unionpay', merId), date),
+    edits,
+    new Date(`${date}T12:00:00+08:00`),
+  );
   if (lines.length === 0) return refuse(NO_FILE_RESP_CODE, `${date} 无对账文件`);
   return simulator.answer(fields, '00', undefined, {
     ...echo,

@@ -2,7 +2,6 @@
 // conformance tests are worth more when the two sides do not share code that could be wrong in the same way.
 import { chinaInstant, inChinaTime } from '../../domain/china-time';
 
-
 const china = (date: Date): string => inChinaTime(date).toISOString();
 
 /** txnTime / payTimeout: `yyyyMMddHHmmss`, China time. */

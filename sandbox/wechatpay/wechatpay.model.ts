@@ -130,7 +130,11 @@ export function apiError(status: number, code: string, message: string, detail?:
 
 /** PARAM_ERROR naming the field as WeChat does (`/amount/total`, in the body). */
 export function paramError(field: string, issue: string, location: 'body' | 'path' | 'query' = 'body'): ApiAnswer {
-  return apiError(400, 'PARAM_ERROR', `输入源“/${location}${field}”映射到字段校验失败: ${issue}`, { field, location, issue });
+  return apiError(400, 'PARAM_ERROR', `输入源“/${location}${field}”映射到字段校验失败: ${issue}`, {
+    field,
+    location,
+    issue,
+  });
 }
 
 export const systemError = (): ApiAnswer => apiError(500, 'SYSTEM_ERROR', '系统异常，请稍后重试');

@@ -2,7 +2,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { Formatter, Rsa } from 'wechatpay-axios-plugin';
 import { NOTIFICATION_FAULTS } from '../faults';
 import type { WechatpaySigningKey } from './wechatpay.model';
-import { notificationHeaders, notificationSigning, STALE_SECONDS, wechatpayNotificationSigningSchema } from './wechatpay.notification';
+import {
+  notificationHeaders,
+  notificationSigning,
+  STALE_SECONDS,
+  wechatpayNotificationSigningSchema,
+} from './wechatpay.notification';
 
 // How one attempt at a notification is signed, checked with wechatpay-axios-plugin's own verifier.
 

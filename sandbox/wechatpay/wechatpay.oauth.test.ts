@@ -26,7 +26,11 @@ function authorizeLink(
   base: string,
   appid: string,
   redirectUri: string,
-  { scope = 'snsapi_base', state = 'STATE', extra = '' }: { scope?: string; state?: string | null; extra?: string } = {},
+  {
+    scope = 'snsapi_base',
+    state = 'STATE',
+    extra = '',
+  }: { scope?: string; state?: string | null; extra?: string } = {},
 ): string {
   const stateParam = state === null ? '' : `&state=${encodeURIComponent(state)}`;
   return `${base}/wechatpay/connect/oauth2/authorize?appid=${appid}&redirect_uri=${encodeURIComponent(redirectUri)}&response_type=code&scope=${scope}${stateParam}${extra}#wechat_redirect`;
@@ -38,8 +42,17 @@ async function open(link: string, headers: Record<string, string> = {}): Promise
 }
 
 /** Where WeChat sends the browser back: the merchant's page with code and state. */
-async function codeFor(account: WechatpaySandboxAccount, user: string, options: { scope?: string; base?: string } = {}): Promise<string> {
-  const response = await open(authorizeLink(options.base ?? sandbox.url, account.appid, 'https://shop.example/checkout', { scope: options.scope, extra: `&sandbox_user=${user}` }));
+async function codeFor(
+  account: WechatpaySandboxAccount,
+  user: string,
+  options: { scope?: string; base?: string } = {},
+): Promise<string> {
+  const response = await open(
+    authorizeLink(options.base ?? sandbox.url, account.appid, 'https://shop.example/checkout', {
+      scope: options.scope,
+      extra: `&sandbox_user=${user}`,
+    }),
+  );
   expect(response.status).toBe(302);
   const code = new URL(response.headers.get('location') as string).searchParams.get('code');
   expect(code).toMatch(/^[A-Za-z0-9]{32}$/);
@@ -50,9 +63,15 @@ async function exchange(
   params: Record<string, string | undefined>,
   base = sandbox.url,
 ): Promise<{ status: number; contentType: string | null; body: Record<string, unknown> }> {
-  const query = new URLSearchParams(Object.entries(params).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const query = new URLSearchParams(
+    Object.entries(params).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   const response = await fetch(`${base}/wechatpay/sns/oauth2/access_token?${query}`);
-  return { status: response.status, contentType: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    body: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 const exchangeFor = (account: WechatpaySandboxAccount, code: string, base?: string) =>
@@ -62,7 +81,10 @@ describe('the account', () => {
   test("a new merchant's answer carries its 公众号's AppSecret, of which the sandbox keeps only a digest", async () => {
     const account = await openWechatpayAccount(sandbox);
     expect(account.app_secret).toMatch(/^[0-9a-f]{32}$/);
-    const { rows } = await db.query<{ secrets: Record<string, unknown> }>("SELECT secrets FROM sandbox_accounts WHERE provider = 'wechatpay' AND account_id = $1", [account.mchid]);
+    const { rows } = await db.query<{ secrets: Record<string, unknown> }>(
+      "SELECT secrets FROM sandbox_accounts WHERE provider = 'wechatpay' AND account_id = $1",
+      [account.mchid],
+    );
     expect(JSON.stringify(rows[0].secrets)).not.toContain(account.app_secret);
     expect(rows[0].secrets.app_secret_sha256).toMatch(/^[0-9a-f]{64}$/);
     const other = await openWechatpayAccount(sandbox, { share_provider_keys_with: account.mchid });
@@ -73,16 +95,24 @@ describe('the account', () => {
 describe('authorize (snsapi_base)', () => {
   test("when the shopper opens the link, WeChat sends them straight back with a code and the state, the page's own query and fragment kept", async () => {
     const account = await openWechatpayAccount(sandbox);
-    const response = await open(authorizeLink(sandbox.url, account.appid, 'https://shop.example/pay?session=cs_1#/confirm', { state: 'abc123' }));
+    const response = await open(
+      authorizeLink(sandbox.url, account.appid, 'https://shop.example/pay?session=cs_1#/confirm', { state: 'abc123' }),
+    );
     expect(response.status).toBe(302);
     const location = response.headers.get('location') as string;
-    expect(location).toMatch(/^https:\/\/shop\.example\/pay\?session=cs_1&code=[A-Za-z0-9]{32}&state=abc123#\/confirm$/);
+    expect(location).toMatch(
+      /^https:\/\/shop\.example\/pay\?session=cs_1&code=[A-Za-z0-9]{32}&state=abc123#\/confirm$/,
+    );
   });
 
   test('a link without state comes back with an empty one', async () => {
     const account = await openWechatpayAccount(sandbox);
-    const response = await open(authorizeLink(sandbox.url, account.appid, 'http://127.0.0.1:5173/checkout/cs_1', { state: null }));
-    expect(response.headers.get('location')).toMatch(/^http:\/\/127\.0\.0\.1:5173\/checkout\/cs_1\?code=[A-Za-z0-9]{32}&state=$/);
+    const response = await open(
+      authorizeLink(sandbox.url, account.appid, 'http://127.0.0.1:5173/checkout/cs_1', { state: null }),
+    );
+    expect(response.headers.get('location')).toMatch(
+      /^http:\/\/127\.0\.0\.1:5173\/checkout\/cs_1\?code=[A-Za-z0-9]{32}&state=$/,
+    );
   });
 
   test('without sandbox_user the browser is the user: the sandbox gives it a cookie, and the same cookie is the same openid', async () => {
@@ -93,7 +123,8 @@ describe('authorize (snsapi_base)', () => {
     expect(setCookie).toMatch(new RegExp(`^${SANDBOX_USER_COOKIE}=[A-Za-z0-9]{24}; .*Path=/wechatpay`));
     expect(setCookie).toMatch(/HttpOnly/);
     const cookie = setCookie.split(';')[0];
-    const codeOf = (response: Response) => new URL(response.headers.get('location') as string).searchParams.get('code') as string;
+    const codeOf = (response: Response) =>
+      new URL(response.headers.get('location') as string).searchParams.get('code') as string;
 
     const again = await open(link, { cookie });
     expect(again.headers.get('set-cookie')).toBeNull();
@@ -110,28 +141,53 @@ describe('authorize (snsapi_base)', () => {
   });
 
   test.each<[string, (appid: string) => string, RegExp]>([
-    ['no appid', () => `${sandbox.url}/wechatpay/connect/oauth2/authorize?redirect_uri=https%3A%2F%2Fx.example&response_type=code&scope=snsapi_base`, /appid不能为空 \(errcode 10012\)/],
+    [
+      'no appid',
+      () =>
+        `${sandbox.url}/wechatpay/connect/oauth2/authorize?redirect_uri=https%3A%2F%2Fx.example&response_type=code&scope=snsapi_base`,
+      /appid不能为空 \(errcode 10012\)/,
+    ],
     [
       'no redirect_uri',
-      (appid) => `${sandbox.url}/wechatpay/connect/oauth2/authorize?appid=${appid}&response_type=code&scope=snsapi_base`,
+      (appid) =>
+        `${sandbox.url}/wechatpay/connect/oauth2/authorize?appid=${appid}&response_type=code&scope=snsapi_base`,
       /redirect_uri不能为空 \(errcode 10011\)/,
     ],
     [
       'no scope',
-      (appid) => `${sandbox.url}/wechatpay/connect/oauth2/authorize?appid=${appid}&redirect_uri=https%3A%2F%2Fx.example&response_type=code`,
+      (appid) =>
+        `${sandbox.url}/wechatpay/connect/oauth2/authorize?appid=${appid}&redirect_uri=https%3A%2F%2Fx.example&response_type=code`,
       /scope不能为空 \(errcode 10010\)/,
     ],
     [
       'parameters out of WeChat’s order',
-      (appid) => `${sandbox.url}/wechatpay/connect/oauth2/authorize?redirect_uri=https%3A%2F%2Fx.example&appid=${appid}&response_type=code&scope=snsapi_base`,
+      (appid) =>
+        `${sandbox.url}/wechatpay/connect/oauth2/authorize?redirect_uri=https%3A%2F%2Fx.example&appid=${appid}&response_type=code&scope=snsapi_base`,
       /该链接无法访问.*another order: redirect_uri, appid/,
     ],
-    ['response_type token', (appid) => authorizeLink(sandbox.url, appid, 'https://x.example').replace('response_type=code', 'response_type=token'), /response_type 须为 code/],
-    ['scope snsapi_login (网站应用)', (appid) => authorizeLink(sandbox.url, appid, 'https://x.example', { scope: 'snsapi_login' }), /scope的权限 \(snsapi_login\) \(errcode 10005\)/],
+    [
+      'response_type token',
+      (appid) =>
+        authorizeLink(sandbox.url, appid, 'https://x.example').replace('response_type=code', 'response_type=token'),
+      /response_type 须为 code/,
+    ],
+    [
+      'scope snsapi_login (网站应用)',
+      (appid) => authorizeLink(sandbox.url, appid, 'https://x.example', { scope: 'snsapi_login' }),
+      /scope的权限 \(snsapi_login\) \(errcode 10005\)/,
+    ],
     ['a relative redirect_uri', (appid) => authorizeLink(sandbox.url, appid, '/checkout'), /errcode 10003/],
     ['a weixin:// redirect_uri', (appid) => authorizeLink(sandbox.url, appid, 'weixin://dl/business'), /errcode 10003/],
-    ['a state of 129 bytes', (appid) => authorizeLink(sandbox.url, appid, 'https://x.example', { state: 'a'.repeat(129) }), /state 最多128字节/],
-    ['an appid no sandbox merchant has', () => authorizeLink(sandbox.url, 'wx0000000000000000', 'https://x.example'), /wx0000000000000000 不是沙箱中的公众号/],
+    [
+      'a state of 129 bytes',
+      (appid) => authorizeLink(sandbox.url, appid, 'https://x.example', { state: 'a'.repeat(129) }),
+      /state 最多128字节/,
+    ],
+    [
+      'an appid no sandbox merchant has',
+      () => authorizeLink(sandbox.url, 'wx0000000000000000', 'https://x.example'),
+      /wx0000000000000000 不是沙箱中的公众号/,
+    ],
   ])('%s: WeChat shows an error page and sends the browser nowhere', async (_name, link, message) => {
     const account = await openWechatpayAccount(sandbox);
     const response = await open(link(account.appid));
@@ -167,7 +223,9 @@ describe('the code exchange (sns/oauth2/access_token)', () => {
     const aliceThere = (await exchangeFor(other, await codeFor(other, 'alice'))).body.openid as string;
     expect(aliceThere).not.toBe(aliceHere);
     // As on WeChat, the openids of one app share their first characters.
-    expect(aliceHere.slice(0, 6)).toBe(((await exchangeFor(shop, await codeFor(shop, 'carol'))).body.openid as string).slice(0, 6));
+    expect(aliceHere.slice(0, 6)).toBe(
+      ((await exchangeFor(shop, await codeFor(shop, 'carol'))).body.openid as string).slice(0, 6),
+    );
   });
 
   test('a code is used once: the second exchange answers 40163 code been used, and of two at once only one wins', async () => {
@@ -176,7 +234,10 @@ describe('the code exchange (sns/oauth2/access_token)', () => {
     expect((await exchangeFor(account, code)).body.openid).toBeDefined();
     const again = await exchangeFor(account, code);
     expect(again.status).toBe(200);
-    expect(again.body).toEqual({ errcode: 40163, errmsg: expect.stringMatching(/^code been used, rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/) });
+    expect(again.body).toEqual({
+      errcode: 40163,
+      errmsg: expect.stringMatching(/^code been used, rid: [0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/),
+    });
 
     const raced = await codeFor(account, 'bob');
     const answers = await Promise.all([1, 2, 3, 4].map(() => exchangeFor(account, raced)));
@@ -187,7 +248,10 @@ describe('the code exchange (sns/oauth2/access_token)', () => {
   test("a made-up code answers 40029 invalid code, and so does another app's code, which its own app can still use", async () => {
     const account = await openWechatpayAccount(sandbox);
     const other = await openWechatpayAccount(sandbox);
-    expect((await exchangeFor(account, 'A'.repeat(32))).body).toMatchObject({ errcode: 40029, errmsg: expect.stringMatching(/^invalid code, rid: /) });
+    expect((await exchangeFor(account, 'A'.repeat(32))).body).toMatchObject({
+      errcode: 40029,
+      errmsg: expect.stringMatching(/^invalid code, rid: /),
+    });
     const othersCode = await codeFor(other, 'alice');
     expect((await exchangeFor(account, othersCode)).body).toMatchObject({ errcode: 40029 });
     expect((await exchangeFor(other, othersCode)).body.openid).toBe(sandboxOpenid(other.appid, 'alice'));
@@ -197,7 +261,12 @@ describe('the code exchange (sns/oauth2/access_token)', () => {
     const account = await openWechatpayAccount(sandbox);
     const other = await openWechatpayAccount(sandbox);
     const code = await codeFor(account, 'alice');
-    const wrong = await exchange({ appid: account.appid, secret: other.app_secret, code, grant_type: 'authorization_code' });
+    const wrong = await exchange({
+      appid: account.appid,
+      secret: other.app_secret,
+      code,
+      grant_type: 'authorization_code',
+    });
     expect(wrong.body).toMatchObject({ errcode: 40125, errmsg: expect.stringMatching(/^invalid appsecret/) });
     expect(JSON.stringify(wrong.body)).not.toContain(other.app_secret);
     expect((await exchangeFor(account, code)).body.openid).toBe(sandboxOpenid(account.appid, 'alice'));
@@ -207,8 +276,16 @@ describe('the code exchange (sns/oauth2/access_token)', () => {
     ['no appid', 41002, (a) => ({ secret: a.app_secret, code: 'x', grant_type: 'authorization_code' })],
     ['no secret', 41004, (a) => ({ appid: a.appid, code: 'x', grant_type: 'authorization_code' })],
     ['no code', 41008, (a) => ({ appid: a.appid, secret: a.app_secret, grant_type: 'authorization_code' })],
-    ['grant_type client_credential', 40002, (a) => ({ appid: a.appid, secret: a.app_secret, code: 'x', grant_type: 'client_credential' })],
-    ['an unknown appid', 40013, (a) => ({ appid: 'wx0000000000000000', secret: a.app_secret, code: 'x', grant_type: 'authorization_code' })],
+    [
+      'grant_type client_credential',
+      40002,
+      (a) => ({ appid: a.appid, secret: a.app_secret, code: 'x', grant_type: 'client_credential' }),
+    ],
+    [
+      'an unknown appid',
+      40013,
+      (a) => ({ appid: 'wx0000000000000000', secret: a.app_secret, code: 'x', grant_type: 'authorization_code' }),
+    ],
   ])('%s answers errcode %i, HTTP 200', async (_name, errcode, params) => {
     const account = await openWechatpayAccount(sandbox);
     const answer = await exchange(params(account));
@@ -252,9 +329,18 @@ describe('the code exchange (sns/oauth2/access_token)', () => {
       api: { fail: 'system_error', methods: ['GET /sns/oauth2/access_token'], times: 1 },
     });
     expect(rule.status).toBe(201);
-    expect(await exchangeFor(account, code)).toMatchObject({ status: 200, body: { errcode: -1, errmsg: expect.stringMatching(/^system error/) } });
-    await sandbox.control('POST', '/_control/faults', { provider: 'wechatpay', account: account.mchid, api: { fail: 'http_500', times: 1 } });
-    const failed = await fetch(`${sandbox.url}/wechatpay/sns/oauth2/access_token?appid=${account.appid}&secret=${account.app_secret}&code=${code}&grant_type=authorization_code`);
+    expect(await exchangeFor(account, code)).toMatchObject({
+      status: 200,
+      body: { errcode: -1, errmsg: expect.stringMatching(/^system error/) },
+    });
+    await sandbox.control('POST', '/_control/faults', {
+      provider: 'wechatpay',
+      account: account.mchid,
+      api: { fail: 'http_500', times: 1 },
+    });
+    const failed = await fetch(
+      `${sandbox.url}/wechatpay/sns/oauth2/access_token?appid=${account.appid}&secret=${account.app_secret}&code=${code}&grant_type=authorization_code`,
+    );
     expect(failed.status).toBe(500);
     // Neither fault used the code up.
     expect((await exchangeFor(account, code)).body.openid).toBe(sandboxOpenid(account.appid, 'alice'));
@@ -295,16 +381,29 @@ describe('the openid and JSAPI', () => {
     const account = await openWechatpayAccount(sandbox);
     const openid = (await exchangeFor(account, await codeFor(account, 'alice'))).body.openid as string;
     const outTradeNo = newOutTradeNo('O');
-    expect(await jsapi(account, openid, outTradeNo)).toMatchObject({ status: 200, data: { prepay_id: expect.stringMatching(/^wx/) } });
-    await sandbox.control('POST', '/_control/pay', { provider: 'wechatpay', out_trade_no: outTradeNo, account: account.mchid, outcome: 'success' });
-    expect((await sandbox.control('GET', `/_control/trades/wechatpay/${outTradeNo}?account=${account.mchid}`)).body).toMatchObject({ state: 'SUCCESS', payer_openid: openid });
+    expect(await jsapi(account, openid, outTradeNo)).toMatchObject({
+      status: 200,
+      data: { prepay_id: expect.stringMatching(/^wx/) },
+    });
+    await sandbox.control('POST', '/_control/pay', {
+      provider: 'wechatpay',
+      out_trade_no: outTradeNo,
+      account: account.mchid,
+      outcome: 'success',
+    });
+    expect(
+      (await sandbox.control('GET', `/_control/trades/wechatpay/${outTradeNo}?account=${account.mchid}`)).body,
+    ).toMatchObject({ state: 'SUCCESS', payer_openid: openid });
   });
 
-  test("an openid the sandbox gave under another app is refused, as WeChat refuses it: PARAM_ERROR appid和openid不匹配", async () => {
+  test('an openid the sandbox gave under another app is refused, as WeChat refuses it: PARAM_ERROR appid和openid不匹配', async () => {
     const account = await openWechatpayAccount(sandbox);
     const other = await openWechatpayAccount(sandbox);
     const othersOpenid = (await exchangeFor(other, await codeFor(other, 'alice'))).body.openid as string;
-    expect(await jsapi(account, othersOpenid)).toMatchObject({ status: 400, data: { code: 'PARAM_ERROR', message: 'appid和openid不匹配' } });
+    expect(await jsapi(account, othersOpenid)).toMatchObject({
+      status: 400,
+      data: { code: 'PARAM_ERROR', message: 'appid和openid不匹配' },
+    });
   });
 
   test('a made-up openid is still accepted: only the sandbox’s own openids are known to belong to an app', async () => {

@@ -78,14 +78,20 @@ function openidCheck(body: string): string {
 
 // ---- codes -----------------------------------------------------------------------------------
 
-type Redeemed = { ok: true; openid: string; scope: WechatOauthScope } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+type Redeemed =
+  { ok: true; openid: string; scope: WechatOauthScope } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
 
 /** `sandbox_wechatpay_oauth_codes`: codes outlive a restart, and any sandbox on the database may redeem them. */
 class OauthCodeStore {
   constructor(private readonly pool: Pool) {}
 
-  async issue(code: { appid: string; mchid: string; openid: string; scope: WechatOauthScope; expiresAt: Date }, now: Date): Promise<string> {
-    await this.pool.query('DELETE FROM sandbox_wechatpay_oauth_codes WHERE expires_at < $1', [new Date(now.getTime() - CODE_RETENTION_MS)]);
+  async issue(
+    code: { appid: string; mchid: string; openid: string; scope: WechatOauthScope; expiresAt: Date },
+    now: Date,
+  ): Promise<string> {
+    await this.pool.query('DELETE FROM sandbox_wechatpay_oauth_codes WHERE expires_at < $1', [
+      new Date(now.getTime() - CODE_RETENTION_MS),
+    ]);
     for (;;) {
       // WeChat's codes are 32 characters, letters and digits.
       const value = randomAlphanumeric(32);
@@ -107,10 +113,10 @@ class OauthCodeStore {
       [code, appid, now],
     );
     if (used.rows[0]) return { ok: true, ...used.rows[0] };
-    const { rows } = await this.pool.query<{ used_at: Date | null }>('SELECT used_at FROM sandbox_wechatpay_oauth_codes WHERE code = $1 AND appid = $2', [
-      code,
-      appid,
-    ]);
+    const { rows } = await this.pool.query<{ used_at: Date | null }>(
+      'SELECT used_at FROM sandbox_wechatpay_oauth_codes WHERE code = $1 AND appid = $2',
+      [code, appid],
+    );
     if (!rows[0]) return { ok: false, reason: 'unknown' };
     return { ok: false, reason: rows[0].used_at ? 'used' : 'expired' };
   }
@@ -149,7 +155,11 @@ export class WechatOauth {
    */
   async authorize(rawQuery: string, user: string): Promise<AuthorizeOutcome> {
     const params = new URLSearchParams(rawQuery);
-    const refuse = (errcode: number | null, message: string): AuthorizeOutcome => ({ kind: 'refused', errcode, message });
+    const refuse = (errcode: number | null, message: string): AuthorizeOutcome => ({
+      kind: 'refused',
+      errcode,
+      message,
+    });
     const appid = params.get('appid') ?? '';
     const redirectUri = params.get('redirect_uri') ?? '';
     const scope = params.get('scope') ?? '';
@@ -160,19 +170,32 @@ export class WechatOauth {
     if (!scope) return refuse(10010, 'scope不能为空');
     const keys = [...params.keys()];
     if (AUTHORIZE_PARAM_ORDER.some((name, index) => keys[index] !== name)) {
-      return refuse(null, `该链接无法访问：参数须依次为 ${AUTHORIZE_PARAM_ORDER.join(', ')} (the link's parameters are in another order: ${keys.join(', ')})`);
+      return refuse(
+        null,
+        `该链接无法访问：参数须依次为 ${AUTHORIZE_PARAM_ORDER.join(', ')} (the link's parameters are in another order: ${keys.join(', ')})`,
+      );
     }
     if (params.get('response_type') !== 'code') return refuse(null, '该链接无法访问：response_type 须为 code');
-    if (!(WECHAT_OAUTH_SCOPES as readonly string[]).includes(scope)) return refuse(10005, `此公众号并没有这些scope的权限 (${scope})`);
-    if (!isHttpUrl(redirectUri)) return refuse(10003, 'redirect_uri 参数错误：须为 http(s) 的完整 URL (an absolute http(s) URL)');
-    if (Buffer.byteLength(state, 'utf8') > STATE_MAX_BYTES) return refuse(null, `该链接无法访问：state 最多${STATE_MAX_BYTES}字节`);
+    if (!(WECHAT_OAUTH_SCOPES as readonly string[]).includes(scope))
+      return refuse(10005, `此公众号并没有这些scope的权限 (${scope})`);
+    if (!isHttpUrl(redirectUri))
+      return refuse(10003, 'redirect_uri 参数错误：须为 http(s) 的完整 URL (an absolute http(s) URL)');
+    if (Buffer.byteLength(state, 'utf8') > STATE_MAX_BYTES)
+      return refuse(null, `该链接无法访问：state 最多${STATE_MAX_BYTES}字节`);
     const secrets = await this.accountOfAppid(appid);
-    if (!secrets) return refuse(null, `该链接无法访问：appid ${appid} 不是沙箱中的公众号 (no sandbox merchant has this appid)`);
+    if (!secrets)
+      return refuse(null, `该链接无法访问：appid ${appid} 不是沙箱中的公众号 (no sandbox merchant has this appid)`);
 
     const now = new Date();
     const openid = sandboxOpenid(appid, user);
     const code = await this.codes.issue(
-      { appid, mchid: secrets.mchid, openid, scope: scope as WechatOauthScope, expiresAt: new Date(now.getTime() + WECHAT_OAUTH_CODE_TTL_MS / this.context.timeScale) },
+      {
+        appid,
+        mchid: secrets.mchid,
+        openid,
+        scope: scope as WechatOauthScope,
+        expiresAt: new Date(now.getTime() + WECHAT_OAUTH_CODE_TTL_MS / this.context.timeScale),
+      },
       now,
     );
     this.context.logger.info({ provider: PROVIDER, appid, scope }, 'oauth code issued');

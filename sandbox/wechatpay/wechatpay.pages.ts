@@ -38,7 +38,9 @@ export function cashierPage(trade: WechatpaySimTrade, actions: { base: string; r
   if (trade.trade_state !== 'NOTPAY' && trade.trade_state !== 'USERPAYING') {
     return layout('微信支付', `${details}\n<p class="status">该订单不可支付 This order can no longer be paid.</p>`);
   }
-  const hidden = actions.redirectUrl ? `<input type="hidden" name="redirect_url" value="${escapeHtml(actions.redirectUrl)}">` : '';
+  const hidden = actions.redirectUrl
+    ? `<input type="hidden" name="redirect_url" value="${escapeHtml(actions.redirectUrl)}">`
+    : '';
   const button = (action: string, cls: string, label: string) =>
     `<form method="post" action="${escapeHtml(`${actions.base}/${action}`)}">${hidden}<button class="${cls}" type="submit" data-testid="${action}">${label}</button></form>`;
   return layout(
@@ -50,6 +52,10 @@ ${button('fail', 'fail', '模拟支付失败 Fail (PAYERROR)')}`,
   );
 }
 
-export function resultPage(title: string, message: string, options: Parameters<typeof buyerResultPage>[3] = {}): string {
+export function resultPage(
+  title: string,
+  message: string,
+  options: Parameters<typeof buyerResultPage>[3] = {},
+): string {
   return buyerResultPage(THEME, title, message, options);
 }

@@ -3,7 +3,14 @@ import express, { type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import { ControlError } from '../errors';
 import { isHttpUrl } from '../urls';
-import { apiError, paramError, systemError, type ApiAnswer, type WechatpaySandboxSecrets, type WechatpaySigningKey } from './wechatpay.model';
+import {
+  apiError,
+  paramError,
+  systemError,
+  type ApiAnswer,
+  type WechatpaySandboxSecrets,
+  type WechatpaySigningKey,
+} from './wechatpay.model';
 import { SANDBOX_USER_COOKIE, SANDBOX_USER_PARAM, snsSystemError } from './wechatpay.oauth';
 import { cashierPage, resultPage } from './wechatpay.pages';
 import {
@@ -50,7 +57,11 @@ function bodyField(body: unknown, field: string): string | null {
 }
 
 /** Validates a request body as WeChat would, answering its PARAM_ERROR naming the field. */
-function validated<T>(schema: z.ZodType<T>, body: unknown, then: (value: T) => Promise<ApiAnswer> | ApiAnswer): Promise<ApiAnswer> | ApiAnswer {
+function validated<T>(
+  schema: z.ZodType<T>,
+  body: unknown,
+  then: (value: T) => Promise<ApiAnswer> | ApiAnswer,
+): Promise<ApiAnswer> | ApiAnswer {
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -71,7 +82,8 @@ const prepayRoute = (kind: 'native' | 'jsapi' | 'h5', tradeType: 'NATIVE' | 'JSA
   pattern: new RegExp(`^/pay/transactions/${kind}$`),
   name: `POST /v3/pay/transactions/${kind}`,
   outTradeNo: (call) => bodyField(call.body, 'out_trade_no'),
-  handle: (call) => validated(prepayBodySchema, call.body, (body) => call.simulator.prepay(call.secrets, tradeType, body)),
+  handle: (call) =>
+    validated(prepayBodySchema, call.body, (body) => call.simulator.prepay(call.secrets, tradeType, body)),
 });
 
 /** The APIv3 endpoints Tongbao uses. https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_4_1.shtml and the pages beside it */
@@ -162,14 +174,20 @@ export function wechatpayRoutes(simulator: WechatpaySimulator): Router {
       return;
     }
     const code = outcome.errcode === null ? '' : ` (errcode ${outcome.errcode})`;
-    res.status(400).type('html').send(resultPage('微信网页授权', `${outcome.message}${code}`, { error: true }));
+    res
+      .status(400)
+      .type('html')
+      .send(resultPage('微信网页授权', `${outcome.message}${code}`, { error: true }));
   });
 
   router.get('/sns/oauth2/access_token', async (req, res) => {
     const query = req.query as Record<string, unknown>;
     const appid = typeof query.appid === 'string' ? query.appid : '';
     const account = appid ? await simulator.oauth.accountOfAppid(appid) : null;
-    const faults = simulator.context.faults.api({ provider: 'wechatpay', accountId: account?.mchid ?? null, outTradeNo: null }, 'GET /sns/oauth2/access_token');
+    const faults = simulator.context.faults.api(
+      { provider: 'wechatpay', accountId: account?.mchid ?? null, outTradeNo: null },
+      'GET /sns/oauth2/access_token',
+    );
     if (faults.fail === 'http_500') {
       await pause(faults.slowMs);
       res.status(500).type('html').send('<html><body><h1>500 Internal Server Error</h1></body></html>');
@@ -186,10 +204,20 @@ export function wechatpayRoutes(simulator: WechatpaySimulator): Router {
   const showCashier = async (res: Response, token: string, redirectUrl: string | null) => {
     const trade = await simulator.tradeForToken(token);
     if (!trade) {
-      res.status(404).type('html').send(resultPage('微信支付', '订单不存在或已过期 No such order.', { error: true }));
+      res
+        .status(404)
+        .type('html')
+        .send(resultPage('微信支付', '订单不存在或已过期 No such order.', { error: true }));
       return;
     }
-    res.type('html').send(cashierPage(trade.data, { base: `${simulator.baseUrl}/pay/${encodeURIComponent(trade.buyerToken)}`, redirectUrl }));
+    res
+      .type('html')
+      .send(
+        cashierPage(trade.data, {
+          base: `${simulator.baseUrl}/pay/${encodeURIComponent(trade.buyerToken)}`,
+          redirectUrl,
+        }),
+      );
   };
 
   // Native: what scanning code_url opens.
@@ -200,7 +228,8 @@ export function wechatpayRoutes(simulator: WechatpaySimulator): Router {
   // H5: WeChat's checkmweb page, which sends the shopper back to redirect_url afterwards.
   router.get('/checkmweb', async (req, res) => {
     const prepayId = typeof req.query.prepay_id === 'string' ? req.query.prepay_id : '';
-    const redirectUrl = typeof req.query.redirect_url === 'string' && isHttpUrl(req.query.redirect_url) ? req.query.redirect_url : null;
+    const redirectUrl =
+      typeof req.query.redirect_url === 'string' && isHttpUrl(req.query.redirect_url) ? req.query.redirect_url : null;
     await showCashier(res, prepayId, redirectUrl);
   });
 
@@ -209,56 +238,92 @@ export function wechatpayRoutes(simulator: WechatpaySimulator): Router {
     const trade = await simulator.tradeForToken(req.params.prepayId);
     const q = req.query as Record<string, unknown>;
     const param = (name: string) => (typeof q[name] === 'string' ? (q[name] as string) : '');
-    const refuse = (message: string) => res.status(400).type('html').send(resultPage('微信支付', message, { error: true }));
+    const refuse = (message: string) =>
+      res
+        .status(400)
+        .type('html')
+        .send(resultPage('微信支付', message, { error: true }));
     if (!trade) {
-      res.status(404).type('html').send(resultPage('微信支付', '订单不存在或已过期 No such order.', { error: true }));
+      res
+        .status(404)
+        .type('html')
+        .send(resultPage('微信支付', '订单不存在或已过期 No such order.', { error: true }));
       return;
     }
     const secrets = await simulator.account(trade.accountId);
     if (!secrets) return void refuse('商户不存在 Unknown merchant.');
-    if (param('appId') !== trade.data.appid) return void refuse(`appId 与下单时不一致 appId does not match the order's (${trade.data.appid}).`);
-    if (param('package') !== `prepay_id=${trade.data.prepay_id}`) return void refuse('package 须为 prepay_id=… of this order.');
+    if (param('appId') !== trade.data.appid)
+      return void refuse(`appId 与下单时不一致 appId does not match the order's (${trade.data.appid}).`);
+    if (param('package') !== `prepay_id=${trade.data.prepay_id}`)
+      return void refuse('package 须为 prepay_id=… of this order.');
     if (param('signType') !== 'RSA') return void refuse('signType 须为 RSA.');
     const message = paySignMessage(param('appId'), param('timeStamp'), param('nonceStr'), param('package'));
     if (!param('paySign') || !rsaVerify(message, param('paySign'), secrets.merchant_public_key)) {
       return void refuse('支付验证签名失败 paySign does not verify with the merchant’s key.');
     }
     const returnUrl = typeof q.return_url === 'string' && isHttpUrl(q.return_url) ? q.return_url : null;
-    res.type('html').send(cashierPage(trade.data, { base: `${simulator.baseUrl}/pay/${encodeURIComponent(trade.buyerToken)}`, redirectUrl: returnUrl }));
-  });
-
-  router.post('/pay/:token/:action', express.urlencoded({ extended: false, limit: '16kb' }), async (req: Request<{ token: string; action: string }>, res) => {
-    const { action } = req.params;
-    if (action !== 'pay' && action !== 'fail' && action !== 'paying') {
-      res.status(404).type('html').send(resultPage('微信支付', 'Unknown action.', { error: true }));
-      return;
-    }
-    const trade = await simulator.tradeForToken(req.params.token);
-    if (!trade) {
-      res.status(404).type('html').send(resultPage('微信支付', '订单不存在 No such order.', { error: true }));
-      return;
-    }
-    try {
-      if (action === 'paying') await simulator.startPaying(trade);
-      else await simulator.pay(trade, action === 'pay' ? 'success' : 'fail');
-    } catch (error) {
-      if (!(error instanceof ControlError)) throw error;
-      res.status(error.status).type('html').send(resultPage('微信支付', error.message, { error: true }));
-      return;
-    }
-    if (action === 'paying') {
-      res.redirect(303, `${simulator.baseUrl}/scan/${encodeURIComponent(trade.buyerToken)}`);
-      return;
-    }
-    const redirectUrl = typeof req.body?.redirect_url === 'string' && isHttpUrl(req.body.redirect_url) ? (req.body.redirect_url as string) : null;
-    if (redirectUrl) {
-      res.redirect(303, redirectUrl);
-      return;
-    }
     res
       .type('html')
-      .send(action === 'pay' ? resultPage('微信支付 - 支付成功', '支付成功 Payment succeeded.') : resultPage('微信支付 - 支付失败', '支付失败 Payment failed (simulated, PAYERROR).', { error: true }));
+      .send(
+        cashierPage(trade.data, {
+          base: `${simulator.baseUrl}/pay/${encodeURIComponent(trade.buyerToken)}`,
+          redirectUrl: returnUrl,
+        }),
+      );
   });
+
+  router.post(
+    '/pay/:token/:action',
+    express.urlencoded({ extended: false, limit: '16kb' }),
+    async (req: Request<{ token: string; action: string }>, res) => {
+      const { action } = req.params;
+      if (action !== 'pay' && action !== 'fail' && action !== 'paying') {
+        res
+          .status(404)
+          .type('html')
+          .send(resultPage('微信支付', 'Unknown action.', { error: true }));
+        return;
+      }
+      const trade = await simulator.tradeForToken(req.params.token);
+      if (!trade) {
+        res
+          .status(404)
+          .type('html')
+          .send(resultPage('微信支付', '订单不存在 No such order.', { error: true }));
+        return;
+      }
+      try {
+        if (action === 'paying') await simulator.startPaying(trade);
+        else await simulator.pay(trade, action === 'pay' ? 'success' : 'fail');
+      } catch (error) {
+        if (!(error instanceof ControlError)) throw error;
+        res
+          .status(error.status)
+          .type('html')
+          .send(resultPage('微信支付', error.message, { error: true }));
+        return;
+      }
+      if (action === 'paying') {
+        res.redirect(303, `${simulator.baseUrl}/scan/${encodeURIComponent(trade.buyerToken)}`);
+        return;
+      }
+      const redirectUrl =
+        typeof req.body?.redirect_url === 'string' && isHttpUrl(req.body.redirect_url)
+          ? (req.body.redirect_url as string)
+          : null;
+      if (redirectUrl) {
+        res.redirect(303, redirectUrl);
+        return;
+      }
+      res
+        .type('html')
+        .send(
+          action === 'pay'
+            ? resultPage('微信支付 - 支付成功', '支付成功 Payment succeeded.')
+            : resultPage('微信支付 - 支付失败', '支付失败 Payment failed (simulated, PAYERROR).', { error: true }),
+        );
+    },
+  );
 
   return router;
 }
@@ -273,7 +338,12 @@ function wechatUserOf(simulator: WechatpaySimulator, req: Request, res: Response
   const cookie = USER_COOKIE_PATTERN.exec(req.get('cookie') ?? '');
   if (cookie) return cookie[1];
   const id = randomAlphanumeric(24);
-  res.cookie(SANDBOX_USER_COOKIE, id, { path: new URL(simulator.baseUrl).pathname, httpOnly: true, sameSite: 'lax', maxAge: 365 * 86_400_000 });
+  res.cookie(SANDBOX_USER_COOKIE, id, {
+    path: new URL(simulator.baseUrl).pathname,
+    httpOnly: true,
+    sameSite: 'lax',
+    maxAge: 365 * 86_400_000,
+  });
   return id;
 }
 
@@ -282,7 +352,8 @@ const USER_COOKIE_PATTERN = new RegExp(`(?:^|;\\s*)${SANDBOX_USER_COOKIE}=([A-Za
 async function api(simulator: WechatpaySimulator, req: Request, res: Response): Promise<void> {
   const raw = typeof req.body === 'string' ? req.body : '';
   const auth = parseAuthorization(req.get('authorization'));
-  if (!auth) return send(res, apiError(401, 'SIGN_ERROR', 'Authorization 缺失或不是 WECHATPAY2-SHA256-RSA2048 格式'), null);
+  if (!auth)
+    return send(res, apiError(401, 'SIGN_ERROR', 'Authorization 缺失或不是 WECHATPAY2-SHA256-RSA2048 格式'), null);
   const secrets = await simulator.account(auth.mchid);
   // WeChat cannot sign for a merchant it does not know: this answer comes unsigned.
   if (!secrets) return send(res, apiError(400, 'MCH_NOT_EXISTS', '商户号不存在'), null);
@@ -290,14 +361,25 @@ async function api(simulator: WechatpaySimulator, req: Request, res: Response): 
   if (auth.serial_no !== secrets.merchant_serial_no) {
     return send(res, apiError(401, 'SIGN_ERROR', `商户证书序列号 ${auth.serial_no} 有误`), key);
   }
-  if (!/^\d{1,12}$/.test(auth.timestamp) || Math.abs(Math.floor(Date.now() / 1000) - Number(auth.timestamp)) > MAX_REQUEST_SKEW_SECONDS) {
+  if (
+    !/^\d{1,12}$/.test(auth.timestamp) ||
+    Math.abs(Math.floor(Date.now() / 1000) - Number(auth.timestamp)) > MAX_REQUEST_SKEW_SECONDS
+  ) {
     return send(res, apiError(401, 'SIGN_ERROR', '签名中的时间戳与当前时间相差超过5分钟'), key);
   }
   // The signed URL is the path and query the client requested. A client configured with the
   // sandbox's /wechatpay base signs that prefix; one whose host was swapped underneath it
   // (wechatpay-node-v3 with createHttp) signs WeChat's /v3/… path: both are accepted.
   const urls = [req.originalUrl, req.originalUrl.replace(/^\/wechatpay(?=\/v3\/)/, '')];
-  if (!urls.some((url) => rsaVerify(requestMessage(req.method, url, auth.timestamp, auth.nonce_str, raw), auth.signature, secrets.merchant_public_key))) {
+  if (
+    !urls.some((url) =>
+      rsaVerify(
+        requestMessage(req.method, url, auth.timestamp, auth.nonce_str, raw),
+        auth.signature,
+        secrets.merchant_public_key,
+      ),
+    )
+  ) {
     simulator.context.logger.info({ mchid: auth.mchid, path: req.originalUrl }, 'request signature refused');
     return send(res, apiError(401, 'SIGN_ERROR', '签名错误，请检查签名串与商户API私钥是否匹配'), key);
   }
@@ -312,7 +394,8 @@ async function api(simulator: WechatpaySimulator, req: Request, res: Response): 
       break;
     }
   }
-  if (!route) return send(res, apiError(404, 'NOT_FOUND', `${req.method} ${req.originalUrl.split('?')[0]} 不存在`), key);
+  if (!route)
+    return send(res, apiError(404, 'NOT_FOUND', `${req.method} ${req.originalUrl.split('?')[0]} 不存在`), key);
 
   let body: unknown = null;
   if (req.method === 'POST') {
@@ -321,11 +404,15 @@ async function api(simulator: WechatpaySimulator, req: Request, res: Response): 
     } catch {
       return send(res, apiError(400, 'PARAM_ERROR', '请求体不是合法的 JSON'), key);
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return send(res, apiError(400, 'PARAM_ERROR', '请求体须为 JSON 对象'), key);
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      return send(res, apiError(400, 'PARAM_ERROR', '请求体须为 JSON 对象'), key);
   }
   const call: ApiCall = { simulator, secrets, param, body, query: req.query as Record<string, unknown> };
   const outTradeNo = await route.outTradeNo(call);
-  const faults = simulator.context.faults.api({ provider: 'wechatpay', accountId: secrets.mchid, outTradeNo }, route.name);
+  const faults = simulator.context.faults.api(
+    { provider: 'wechatpay', accountId: secrets.mchid, outTradeNo },
+    route.name,
+  );
   if (faults.fail === 'http_500') {
     await pause(faults.slowMs);
     // A gateway error in front of WeChat: HTML, unsigned.
@@ -339,7 +426,10 @@ async function api(simulator: WechatpaySimulator, req: Request, res: Response): 
   const answer = await route.handle(call);
   // Slowness comes after the work, as with a real gateway: a client that gave up may still have changed something.
   await pause(faults.slowMs);
-  simulator.context.logger.debug({ mchid: secrets.mchid, route: route.name, status: answer.status, code: answer.body?.code }, 'api call');
+  simulator.context.logger.debug(
+    { mchid: secrets.mchid, route: route.name, status: answer.status, code: answer.body?.code },
+    'api call',
+  );
   send(res, answer, key, faults.tamperResponse);
 }
 
@@ -391,4 +481,3 @@ function safeDecode(value: string): string {
     return value;
   }
 }
-

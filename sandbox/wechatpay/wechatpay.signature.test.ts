@@ -41,12 +41,39 @@ const nodeV3 = new WxPay({
 describe("the merchant's request signature", () => {
   test("wechatpay-axios-plugin's Authorization parses, and its signature verifies over METHOD\\nURL\\ntimestamp\\nnonce\\nbody\\n", () => {
     const body = JSON.stringify({ mchid: '1900000109', out_trade_no: 'T1', amount: { total: 1 } });
-    const signature = Rsa.sign(Formatter.request('POST', '/v3/pay/transactions/native', '1700000000', 'NONCE', body), Rsa.from(merchant.privateKey, Rsa.KEY_TYPE_PRIVATE));
+    const signature = Rsa.sign(
+      Formatter.request('POST', '/v3/pay/transactions/native', '1700000000', 'NONCE', body),
+      Rsa.from(merchant.privateKey, Rsa.KEY_TYPE_PRIVATE),
+    );
     const header = Formatter.authorization('1900000109', 'NONCE', signature, '1700000000', 'ABC123');
-    expect(parseAuthorization(header)).toEqual({ mchid: '1900000109', nonce_str: 'NONCE', signature, timestamp: '1700000000', serial_no: 'ABC123' });
-    expect(rsaVerify(requestMessage('POST', '/v3/pay/transactions/native', '1700000000', 'NONCE', body), signature, merchant.publicKey)).toBe(true);
-    expect(rsaVerify(requestMessage('POST', '/v3/pay/transactions/h5', '1700000000', 'NONCE', body), signature, merchant.publicKey)).toBe(false);
-    expect(rsaVerify(requestMessage('POST', '/v3/pay/transactions/native', '1700000000', 'NONCE', body), signature, platform.publicKey)).toBe(false);
+    expect(parseAuthorization(header)).toEqual({
+      mchid: '1900000109',
+      nonce_str: 'NONCE',
+      signature,
+      timestamp: '1700000000',
+      serial_no: 'ABC123',
+    });
+    expect(
+      rsaVerify(
+        requestMessage('POST', '/v3/pay/transactions/native', '1700000000', 'NONCE', body),
+        signature,
+        merchant.publicKey,
+      ),
+    ).toBe(true);
+    expect(
+      rsaVerify(
+        requestMessage('POST', '/v3/pay/transactions/h5', '1700000000', 'NONCE', body),
+        signature,
+        merchant.publicKey,
+      ),
+    ).toBe(false);
+    expect(
+      rsaVerify(
+        requestMessage('POST', '/v3/pay/transactions/native', '1700000000', 'NONCE', body),
+        signature,
+        platform.publicKey,
+      ),
+    ).toBe(false);
   });
 
   test("wechatpay-node-v3's GET signature (empty body) and its Authorization field order are read the same way", () => {
@@ -60,7 +87,13 @@ describe("the merchant's request signature", () => {
     });
   });
 
-  test.each([undefined, '', 'Bearer x', 'WECHATPAY2-SHA256-RSA2048 mchid="1",nonce_str="n"', 'WECHATPAY2-SHA256-RSA2048'])('%p is no Authorization', (header) => {
+  test.each([
+    undefined,
+    '',
+    'Bearer x',
+    'WECHATPAY2-SHA256-RSA2048 mchid="1",nonce_str="n"',
+    'WECHATPAY2-SHA256-RSA2048',
+  ])('%p is no Authorization', (header) => {
     expect(parseAuthorization(header)).toBeNull();
   });
 });
@@ -72,7 +105,10 @@ describe("WeChat's answer signature", () => {
     headers: Record<string, string>,
     status: number,
   ) => unknown;
-  const context = { url: '/v3/pay/transactions/native', validateStatus: (status: number) => status >= 200 && status < 300 };
+  const context = {
+    url: '/v3/pay/transactions/native',
+    validateStatus: (status: number) => status >= 200 && status < 300,
+  };
   const signed = (text: string, timestamp = String(Math.floor(Date.now() / 1000))) => ({
     'Wechatpay-Timestamp': timestamp,
     'Wechatpay-Nonce': 'N0NCE',
@@ -90,9 +126,13 @@ describe("WeChat's answer signature", () => {
   test('an answer altered after signing, or signed too long ago, is refused', () => {
     const text = JSON.stringify({ amount: { total: 1999 } });
     expect(tamperWith(text)).toBe(JSON.stringify({ amount: { total: 2099 } }));
-    expect((verifier.call(context, tamperWith(text), signed(text), 200) as { code?: string }).code).toBe('EV3_RES_HEADER_SIGNATURE_DIGEST');
+    expect((verifier.call(context, tamperWith(text), signed(text), 200) as { code?: string }).code).toBe(
+      'EV3_RES_HEADER_SIGNATURE_DIGEST',
+    );
     const old = String(Math.floor(Date.now() / 1000) - 600);
-    expect((verifier.call(context, text, signed(text, old), 200) as { code?: string }).code).toBe('EV3_RES_HEADER_TIMESTAMP_OFFSET');
+    expect((verifier.call(context, text, signed(text, old), 200) as { code?: string }).code).toBe(
+      'EV3_RES_HEADER_TIMESTAMP_OFFSET',
+    );
   });
 
   test('tamperWith changes an answer without an amount too', () => {
@@ -137,8 +177,20 @@ describe('JSAPI paySign', () => {
   test("wechatpay-node-v3's paySign verifies over appId\\ntimeStamp\\nnonceStr\\npackage\\n with the merchant's public key", () => {
     const message = ['wx0123456789abcdef', '1700000000', 'abc', 'prepay_id=wx1', ''].join('\n');
     const paySign = nodeV3.sha256WithRsa(message);
-    expect(rsaVerify(paySignMessage('wx0123456789abcdef', '1700000000', 'abc', 'prepay_id=wx1'), paySign, merchant.publicKey)).toBe(true);
-    expect(rsaVerify(paySignMessage('wx0123456789abcdef', '1700000001', 'abc', 'prepay_id=wx1'), paySign, merchant.publicKey)).toBe(false);
+    expect(
+      rsaVerify(
+        paySignMessage('wx0123456789abcdef', '1700000000', 'abc', 'prepay_id=wx1'),
+        paySign,
+        merchant.publicKey,
+      ),
+    ).toBe(true);
+    expect(
+      rsaVerify(
+        paySignMessage('wx0123456789abcdef', '1700000001', 'abc', 'prepay_id=wx1'),
+        paySign,
+        merchant.publicKey,
+      ),
+    ).toBe(false);
   });
 });
 
@@ -159,7 +211,13 @@ describe('times', () => {
     expect(parseWechatTime(text)?.toISOString()).toBe(iso);
   });
 
-  test.each(['2024-02-30T10:00:00+08:00', '2024-01-01 10:00:00', '2024-01-01T10:00:00', '2024-13-01T10:00:00+08:00', ''])('%p is refused', (text) => {
+  test.each([
+    '2024-02-30T10:00:00+08:00',
+    '2024-01-01 10:00:00',
+    '2024-01-01T10:00:00',
+    '2024-13-01T10:00:00+08:00',
+    '',
+  ])('%p is refused', (text) => {
     expect(parseWechatTime(text)).toBeNull();
   });
 });

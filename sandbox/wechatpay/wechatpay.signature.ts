@@ -18,7 +18,9 @@ export function randomAlphanumeric(length: number): string {
 
 /** Upper-case hex, as WeChat writes certificate serials; the first digit keeps the DER integer positive. */
 export function randomSerial(hexDigits = 40): string {
-  return `${'1234567'[randomInt(7)]}${randomBytes(hexDigits).toString('hex').slice(0, hexDigits - 1)}`.toUpperCase();
+  return `${'1234567'[randomInt(7)]}${randomBytes(hexDigits)
+    .toString('hex')
+    .slice(0, hexDigits - 1)}`.toUpperCase();
 }
 
 export function rsaSign(message: string, privateKeyPem: string): string {
@@ -81,7 +83,12 @@ export function aeadEncrypt(plaintext: string, apiV3Key: string, nonce: string, 
  * A self-signed X.509 certificate standing in for a WeChat Pay platform certificate (issued by
  * Tenpay's CA in reality), for the given key pair and serial, valid for five years as WeChat's are.
  */
-export function selfSignedPlatformCertificate(keys: { privateKey: string; publicKey: string }, serial: string, mchid: string, from = new Date()): string {
+export function selfSignedPlatformCertificate(
+  keys: { privateKey: string; publicKey: string },
+  serial: string,
+  mchid: string,
+  from = new Date(),
+): string {
   const certificate = forge.pki.createCertificate();
   certificate.publicKey = forge.pki.publicKeyFromPem(keys.publicKey);
   certificate.serialNumber = serial.toLowerCase();
@@ -95,11 +102,13 @@ export function selfSignedPlatformCertificate(keys: { privateKey: string; public
   ];
   certificate.setSubject(subject);
   certificate.setIssuer(subject);
-  certificate.setExtensions([{ name: 'basicConstraints', cA: false }, { name: 'keyUsage', digitalSignature: true, nonRepudiation: true }]);
+  certificate.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, nonRepudiation: true },
+  ]);
   certificate.sign(forge.pki.privateKeyFromPem(keys.privateKey), forge.md.sha256.create());
   return forge.pki.certificateToPem(certificate);
 }
-
 
 /** RFC 3339 in China time, as WeChat writes times: `2018-06-08T10:34:56+08:00`. */
 export function formatWechatTime(date: Date): string {
@@ -114,6 +123,7 @@ export function parseWechatTime(text: string): Date | null {
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
   const local = Date.UTC(year, month - 1, day, hour, minute, second);
   if (new Date(local).getUTCDate() !== day) return null;
-  const offset = match[7] === 'Z' ? 0 : (match[8] === '-' ? -1 : 1) * (Number(match[9]) * 60 + Number(match[10])) * 60_000;
+  const offset =
+    match[7] === 'Z' ? 0 : (match[8] === '-' ? -1 : 1) * (Number(match[9]) * 60 + Number(match[10])) * 60_000;
   return new Date(local - offset);
 }

@@ -50,7 +50,9 @@ const PROVIDER = 'wechatpay';
  * WeChat retries an unacknowledged notification after 15s, 15s, 30s, 3m, 10m, 20m, 30m, 30m, 30m,
  * 60m, 3h, 3h, 3h, 6h and 6h (24h4m in all). https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_3_5.shtml
  */
-export const WECHATPAY_NOTIFY_RETRY_SECONDS = [15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600] as const;
+export const WECHATPAY_NOTIFY_RETRY_SECONDS = [
+  15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600,
+] as const;
 
 /** Without time_expire, an unpaid order can be paid for 2 hours (prepay_id's validity). */
 const DEFAULT_EXPIRY_MS = 2 * 3600_000;
@@ -142,9 +144,13 @@ export class WechatpaySimulator implements ProviderSimulator {
     let shared: WechatpaySandboxSecrets | null = null;
     if (requested.share_provider_keys_with) {
       shared = await this.account(requested.share_provider_keys_with);
-      if (!shared) throw new ControlNotFoundError('no such wechatpay merchant to share its keys with', 'share_provider_keys_with');
+      if (!shared)
+        throw new ControlNotFoundError('no such wechatpay merchant to share its keys with', 'share_provider_keys_with');
       if (requested.verification && requested.verification !== shared.verification) {
-        throw new ControlBadRequestError(`verification: ${shared.mchid} is in ${shared.verification} mode`, 'verification');
+        throw new ControlBadRequestError(
+          `verification: ${shared.mchid} is in ${shared.verification} mode`,
+          'verification',
+        );
       }
     }
     const verification = shared?.verification ?? requested.verification ?? 'public_key';
@@ -163,7 +169,12 @@ export class WechatpaySimulator implements ProviderSimulator {
         verification,
         signing_keys: shared?.signing_keys ?? (await newSigningKeys(verification, mchid)),
       };
-      const inserted = await this.context.accounts.insert({ provider: PROVIDER, accountId: secrets.mchid, secrets, createdAt: new Date() });
+      const inserted = await this.context.accounts.insert({
+        provider: PROVIDER,
+        accountId: secrets.mchid,
+        secrets,
+        createdAt: new Date(),
+      });
       if (!inserted) continue;
       this.context.logger.info({ provider: PROVIDER, mchid: secrets.mchid, verification }, 'sandbox account opened');
       const publicKey = secrets.signing_keys.find((key) => key.kind === 'public_key');
@@ -180,7 +191,12 @@ export class WechatpaySimulator implements ProviderSimulator {
         verification,
         ...(publicKey ? { wechatpay_public_key_id: publicKey.serial, wechatpay_public_key: publicKey.public_key } : {}),
         ...(certificates.length > 0
-          ? { platform_certificates: certificates.map((key) => ({ serial_no: key.serial, certificate: key.certificate })) }
+          ? {
+              platform_certificates: certificates.map((key) => ({
+                serial_no: key.serial,
+                certificate: key.certificate,
+              })),
+            }
           : {}),
         base_url: this.baseUrl,
       };
@@ -223,8 +239,10 @@ export class WechatpaySimulator implements ProviderSimulator {
     if (tradeType === 'JSAPI' && body.payer?.openid && openidOfAnotherApp(body.payer.openid, secrets.appid)) {
       return apiError(400, 'PARAM_ERROR', 'appid和openid不匹配');
     }
-    if (tradeType === 'MWEB' && !body.scene_info?.h5_info?.type) return paramError('/scene_info/h5_info/type', 'H5 下单须传 scene_info.h5_info');
-    if (tradeType === 'MWEB' && !body.scene_info?.payer_client_ip) return paramError('/scene_info/payer_client_ip', 'H5 下单须传用户终端IP');
+    if (tradeType === 'MWEB' && !body.scene_info?.h5_info?.type)
+      return paramError('/scene_info/h5_info/type', 'H5 下单须传 scene_info.h5_info');
+    if (tradeType === 'MWEB' && !body.scene_info?.payer_client_ip)
+      return paramError('/scene_info/payer_client_ip', 'H5 下单须传用户终端IP');
     const now = new Date();
     let closesAt = new Date(now.getTime() + DEFAULT_EXPIRY_MS / this.context.timeScale);
     if (body.time_expire !== undefined) {
@@ -234,17 +252,29 @@ export class WechatpaySimulator implements ProviderSimulator {
     }
     const key: TradeKey = { provider: PROVIDER, accountId: secrets.mchid, outTradeNo: body.out_trade_no };
     await this.refresh(key);
-    const autoPay = this.context.faults.autoPay({ provider: PROVIDER, accountId: secrets.mchid, outTradeNo: body.out_trade_no });
+    const autoPay = this.context.faults.autoPay({
+      provider: PROVIDER,
+      accountId: secrets.mchid,
+      outTradeNo: body.out_trade_no,
+    });
     const answer = (trade: WechatpaySimTrade) => ok(this.prepayAnswer(trade));
 
-    const result = await this.context.trades.change<WechatpaySimTrade, { answer: ApiAnswer; trade: StoredTrade<WechatpaySimTrade> | null }>(key, (current) => {
+    const result = await this.context.trades.change<
+      WechatpaySimTrade,
+      { answer: ApiAnswer; trade: StoredTrade<WechatpaySimTrade> | null }
+    >(key, (current) => {
       const refuse = (refusal: ApiAnswer) => ({ next: null, result: { answer: refusal, trade: null } });
       if (current) {
         const t = current.data;
         if (isPaid(t)) return refuse(apiError(400, 'ORDER_PAID', '该订单已支付'));
         if (t.trade_state === 'CLOSED') return refuse(apiError(400, 'ORDER_CLOSED', '订单已关闭'));
         // The same order sent again while unpaid is the same order: WeChat answers its prepay again.
-        if (t.trade_state !== 'PAYERROR' && t.trade_type === tradeType && t.total === body.amount.total && t.description === body.description) {
+        if (
+          t.trade_state !== 'PAYERROR' &&
+          t.trade_type === tradeType &&
+          t.total === body.amount.total &&
+          t.description === body.description
+        ) {
           return { next: null, result: { answer: answer(t), trade: current } };
         }
         return refuse(apiError(400, 'OUT_TRADE_NO_USED', '商户订单号重复'));
@@ -311,7 +341,8 @@ export class WechatpaySimulator implements ProviderSimulator {
 
   /** WeChat's is `https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=…&package=…`. */
   h5Url(t: WechatpaySimTrade): string {
-    const pkg = Number.parseInt(createHash('sha256').update(t.prepay_id).digest('hex').slice(0, 8), 16) % 10_000_000_000;
+    const pkg =
+      Number.parseInt(createHash('sha256').update(t.prepay_id).digest('hex').slice(0, 8), 16) % 10_000_000_000;
     return `${this.baseUrl}/checkmweb?prepay_id=${encodeURIComponent(t.prepay_id)}&package=${pkg}`;
   }
 
@@ -323,7 +354,12 @@ export class WechatpaySimulator implements ProviderSimulator {
   }
 
   async queryByTransactionId(secrets: WechatpaySandboxSecrets, transactionId: string): Promise<ApiAnswer> {
-    const trade = await this.context.trades.findByDataField<WechatpaySimTrade>(PROVIDER, secrets.mchid, 'transaction_id', transactionId);
+    const trade = await this.context.trades.findByDataField<WechatpaySimTrade>(
+      PROVIDER,
+      secrets.mchid,
+      'transaction_id',
+      transactionId,
+    );
     if (!trade) return orderNotExist();
     return this.queryByOutTradeNo(secrets, trade.outTradeNo);
   }
@@ -339,7 +375,11 @@ export class WechatpaySimulator implements ProviderSimulator {
       if (!current) return { next: null, result: noContent() };
       const t = current.data;
       if (isPaid(t)) return { next: null, result: apiError(400, 'ORDER_PAID', '订单已支付') };
-      if (t.trade_state === 'USERPAYING') return { next: null, result: { status: 202, body: { code: 'USER_PAYING', message: '用户支付中，需要输入密码' } } };
+      if (t.trade_state === 'USERPAYING')
+        return {
+          next: null,
+          result: { status: 202, body: { code: 'USER_PAYING', message: '用户支付中，需要输入密码' } },
+        };
       if (t.trade_state === 'CLOSED') return { next: null, result: noContent() };
       return { next: closed(current, now, 'merchant'), result: noContent() };
     });
@@ -349,9 +389,18 @@ export class WechatpaySimulator implements ProviderSimulator {
   async refund(secrets: WechatpaySandboxSecrets, body: RefundBody): Promise<ApiAnswer> {
     let found: StoredTrade<WechatpaySimTrade> | null = null;
     if (body.transaction_id) {
-      found = await this.context.trades.findByDataField<WechatpaySimTrade>(PROVIDER, secrets.mchid, 'transaction_id', body.transaction_id);
+      found = await this.context.trades.findByDataField<WechatpaySimTrade>(
+        PROVIDER,
+        secrets.mchid,
+        'transaction_id',
+        body.transaction_id,
+      );
     } else if (body.out_trade_no) {
-      found = await this.context.trades.get<WechatpaySimTrade>({ provider: PROVIDER, accountId: secrets.mchid, outTradeNo: body.out_trade_no });
+      found = await this.context.trades.get<WechatpaySimTrade>({
+        provider: PROVIDER,
+        accountId: secrets.mchid,
+        outTradeNo: body.out_trade_no,
+      });
     } else {
       return paramError('/out_trade_no', 'transaction_id 与 out_trade_no 须二选一');
     }
@@ -360,47 +409,74 @@ export class WechatpaySimulator implements ProviderSimulator {
     if (!found) return notFound;
     await this.refresh(found);
     const now = new Date();
-    const outcome = await this.context.trades.change<WechatpaySimTrade, { answer: ApiAnswer; created: boolean; trade: StoredTrade<WechatpaySimTrade> | null }>(
-      found,
-      (current) => {
-        const answer = (value: ApiAnswer) => ({ next: null, result: { answer: value, created: false, trade: null } });
-        if (!current || !isPaid(current.data)) return answer(notFound);
-        const t = current.data;
-        const repeated = t.refunds.find((r) => r.out_refund_no === body.out_refund_no);
-        if (repeated) {
-          // The same out_refund_no is the same refund: answered again, never refunded twice.
-          if (repeated.refund !== body.amount.refund) return answer(apiError(400, 'INVALID_REQUEST', '退款单号已存在，且退款金额与原请求不一致'));
-          return answer(ok(refundJson(t, repeated)));
-        }
-        if (body.amount.total !== t.total) return answer(paramError('/amount/total', `原订单金额为 ${t.total}，与 amount.total 不一致`));
-        // https://developers.weixin.qq.com/community/pay/doc/000c86698204e078e252aef9561000
-        if (refundedTotal(t) + body.amount.refund > t.total) return answer(apiError(400, 'INVALID_REQUEST', '申请退款金额超过订单可退金额'));
-        if (t.refunds.length >= 50) return answer(apiError(403, 'RULE_LIMIT', '每个支付订单的部分退款次数不能超过50次'));
-        const settlesAt = new Date(now.getTime() + REFUND_SETTLE_MS / this.context.timeScale);
-        const refund: WechatpaySimRefund = {
-          out_refund_no: body.out_refund_no,
-          refund_id: `503${randomDigits(26)}`,
-          refund: body.amount.refund,
-          reason: body.reason ?? null,
-          notify_url: body.notify_url ?? null,
-          status: 'PROCESSING',
-          create_time: now.toISOString(),
-          success_time: null,
-          settles_at: settlesAt.toISOString(),
-          settles_as: this.context.faults.refundOutcome({ provider: PROVIDER, accountId: secrets.mchid, outTradeNo: current.outTradeNo }) === 'abnormal' ? 'ABNORMAL' : 'SUCCESS',
-        };
-        const data: WechatpaySimTrade = { ...t, trade_state: 'REFUND', refunds: [...t.refunds, refund], [`refund:${refund.out_refund_no}`]: refund.out_refund_no };
-        const next: StoredTrade<WechatpaySimTrade> = { ...current, state: 'REFUND', closesAt: nextSettlement(data), updatedAt: now, data };
-        return { next, result: { answer: ok(refundJson(data, refund)), created: true, trade: next } };
-      },
-    );
+    const outcome = await this.context.trades.change<
+      WechatpaySimTrade,
+      { answer: ApiAnswer; created: boolean; trade: StoredTrade<WechatpaySimTrade> | null }
+    >(found, (current) => {
+      const answer = (value: ApiAnswer) => ({ next: null, result: { answer: value, created: false, trade: null } });
+      if (!current || !isPaid(current.data)) return answer(notFound);
+      const t = current.data;
+      const repeated = t.refunds.find((r) => r.out_refund_no === body.out_refund_no);
+      if (repeated) {
+        // The same out_refund_no is the same refund: answered again, never refunded twice.
+        if (repeated.refund !== body.amount.refund)
+          return answer(apiError(400, 'INVALID_REQUEST', '退款单号已存在，且退款金额与原请求不一致'));
+        return answer(ok(refundJson(t, repeated)));
+      }
+      if (body.amount.total !== t.total)
+        return answer(paramError('/amount/total', `原订单金额为 ${t.total}，与 amount.total 不一致`));
+      // https://developers.weixin.qq.com/community/pay/doc/000c86698204e078e252aef9561000
+      if (refundedTotal(t) + body.amount.refund > t.total)
+        return answer(apiError(400, 'INVALID_REQUEST', '申请退款金额超过订单可退金额'));
+      if (t.refunds.length >= 50) return answer(apiError(403, 'RULE_LIMIT', '每个支付订单的部分退款次数不能超过50次'));
+      const settlesAt = new Date(now.getTime() + REFUND_SETTLE_MS / this.context.timeScale);
+      const refund: WechatpaySimRefund = {
+        out_refund_no: body.out_refund_no,
+        refund_id: `503${randomDigits(26)}`,
+        refund: body.amount.refund,
+        reason: body.reason ?? null,
+        notify_url: body.notify_url ?? null,
+        status: 'PROCESSING',
+        create_time: now.toISOString(),
+        success_time: null,
+        settles_at: settlesAt.toISOString(),
+        settles_as:
+          this.context.faults.refundOutcome({
+            provider: PROVIDER,
+            accountId: secrets.mchid,
+            outTradeNo: current.outTradeNo,
+          }) === 'abnormal'
+            ? 'ABNORMAL'
+            : 'SUCCESS',
+      };
+      const data: WechatpaySimTrade = {
+        ...t,
+        trade_state: 'REFUND',
+        refunds: [...t.refunds, refund],
+        [`refund:${refund.out_refund_no}`]: refund.out_refund_no,
+      };
+      const next: StoredTrade<WechatpaySimTrade> = {
+        ...current,
+        state: 'REFUND',
+        closesAt: nextSettlement(data),
+        updatedAt: now,
+        data,
+      };
+      return { next, result: { answer: ok(refundJson(data, refund)), created: true, trade: next } };
+    });
     if (outcome.trade?.closesAt) this.context.timers.wakeAt(outcome.trade.closesAt);
     return outcome.answer;
   }
 
   /** GET /v3/refund/domestic/refunds/{out_refund_no}. */
   async refundQuery(secrets: WechatpaySandboxSecrets, outRefundNo: string): Promise<ApiAnswer> {
-    const lookup = () => this.context.trades.findByDataField<WechatpaySimTrade>(PROVIDER, secrets.mchid, `refund:${outRefundNo}`, outRefundNo);
+    const lookup = () =>
+      this.context.trades.findByDataField<WechatpaySimTrade>(
+        PROVIDER,
+        secrets.mchid,
+        `refund:${outRefundNo}`,
+        outRefundNo,
+      );
     const before = await lookup();
     if (!before) return apiError(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
     await this.refresh(before);
@@ -411,7 +487,12 @@ export class WechatpaySimulator implements ProviderSimulator {
 
   /** The trade a refund query names, for fault scoping. */
   async tradeOfRefund(mchid: string, outRefundNo: string): Promise<string | null> {
-    const trade = await this.context.trades.findByDataField<WechatpaySimTrade>(PROVIDER, mchid, `refund:${outRefundNo}`, outRefundNo);
+    const trade = await this.context.trades.findByDataField<WechatpaySimTrade>(
+      PROVIDER,
+      mchid,
+      `refund:${outRefundNo}`,
+      outRefundNo,
+    );
     return trade?.outTradeNo ?? null;
   }
 
@@ -498,7 +579,15 @@ export class WechatpaySimulator implements ProviderSimulator {
       if (current.data.trade_state !== 'NOTPAY') {
         throw new ControlConflictError(`order ${key.outTradeNo} is ${current.data.trade_state}`, 'out_trade_no');
       }
-      return { next: { ...current, state: 'USERPAYING', updatedAt: new Date(), data: { ...current.data, trade_state: 'USERPAYING' } }, result: undefined };
+      return {
+        next: {
+          ...current,
+          state: 'USERPAYING',
+          updatedAt: new Date(),
+          data: { ...current.data, trade_state: 'USERPAYING' },
+        },
+        result: undefined,
+      };
     });
   }
 
@@ -510,7 +599,11 @@ export class WechatpaySimulator implements ProviderSimulator {
   describeTrade(stored: StoredTrade): Record<string, unknown> {
     const trade = stored as StoredTrade<WechatpaySimTrade>;
     const t = trade.data;
-    const buyerUrl = { NATIVE: this.codeUrl(t), MWEB: this.h5Url(t), JSAPI: `${this.baseUrl}/jsapi/${encodeURIComponent(t.prepay_id)}` }[t.trade_type];
+    const buyerUrl = {
+      NATIVE: this.codeUrl(t),
+      MWEB: this.h5Url(t),
+      JSAPI: `${this.baseUrl}/jsapi/${encodeURIComponent(t.prepay_id)}`,
+    }[t.trade_type];
     return {
       provider: PROVIDER,
       mchid: t.mchid,
@@ -566,7 +659,9 @@ export class WechatpaySimulator implements ProviderSimulator {
   async notificationHeaders(n: NotificationAttempt): Promise<Record<string, string>> {
     const signing = wechatpayNotificationSigningSchema.safeParse(n.signing);
     if (!signing.success) {
-      throw new WechatpayNotificationSigningError(`notification ${n.kind} of ${n.outTradeNo} has no signing decision it can read`);
+      throw new WechatpayNotificationSigningError(
+        `notification ${n.kind} of ${n.outTradeNo} has no signing decision it can read`,
+      );
     }
     const secrets = await this.account(n.accountId);
     if (!secrets) throw new WechatpayNotificationSigningError(`merchant ${n.accountId} no longer exists`);
@@ -577,7 +672,11 @@ export class WechatpaySimulator implements ProviderSimulator {
 
   private async notifyPayment(trade: StoredTrade<WechatpaySimTrade>): Promise<void> {
     const t = trade.data;
-    const faults = this.context.faults.notifications({ provider: PROVIDER, accountId: t.mchid, outTradeNo: t.out_trade_no });
+    const faults = this.context.faults.notifications({
+      provider: PROVIDER,
+      accountId: t.mchid,
+      outTradeNo: t.out_trade_no,
+    });
     const resource = (total: number) => ({
       ...transactionJson({ ...t, trade_state: 'SUCCESS' }),
       amount: { total, payer_total: total, currency: 'CNY', payer_currency: 'CNY' },
@@ -599,7 +698,11 @@ export class WechatpaySimulator implements ProviderSimulator {
   private async notifyRefund(t: WechatpaySimTrade, refund: WechatpaySimRefund): Promise<void> {
     // Without notify_url WeChat uses the one set in the merchant platform; the sandbox has none.
     if (!refund.notify_url || !t.transaction_id) return;
-    const faults = this.context.faults.notifications({ provider: PROVIDER, accountId: t.mchid, outTradeNo: t.out_trade_no });
+    const faults = this.context.faults.notifications({
+      provider: PROVIDER,
+      accountId: t.mchid,
+      outTradeNo: t.out_trade_no,
+    });
     const eventType = `REFUND.${refund.status}`;
     const resource = (amount: number) => ({
       mchid: t.mchid,
@@ -615,7 +718,9 @@ export class WechatpaySimulator implements ProviderSimulator {
     await this.enqueue(t, {
       url: refund.notify_url,
       eventType,
-      summary: { SUCCESS: '退款成功', ABNORMAL: '退款异常', CLOSED: '退款关闭', PROCESSING: '退款处理中' }[refund.status],
+      summary: { SUCCESS: '退款成功', ABNORMAL: '退款异常', CLOSED: '退款关闭', PROCESSING: '退款处理中' }[
+        refund.status
+      ],
       originalType: 'refund',
       resource: resource(refund.refund),
       wrongAmountResource: resource(refund.refund + 100),
@@ -668,7 +773,11 @@ export class WechatpaySimulator implements ProviderSimulator {
         // Signed at each attempt by notificationHeaders; what must stay the same across retries is decided now.
         signing: notificationSigning(mode, this.notificationKey(secrets)),
       },
-      deliveryPlan(n.faults, WECHATPAY_NOTIFY_RETRY_SECONDS.map((seconds) => seconds * 1000), this.context.timeScale),
+      deliveryPlan(
+        n.faults,
+        WECHATPAY_NOTIFY_RETRY_SECONDS.map((seconds) => seconds * 1000),
+        this.context.timeScale,
+      ),
     );
   }
 
@@ -677,29 +786,38 @@ export class WechatpaySimulator implements ProviderSimulator {
   /** Closes the order if its time_expire passed unpaid, and settles refunds whose time came. */
   async refresh(key: TradeKey): Promise<void> {
     const now = new Date();
-    const outcome = await this.context.trades.change<WechatpaySimTrade, { expired: boolean; settled: WechatpaySimRefund[]; trade: WechatpaySimTrade | null }>(
-      key,
-      (current) => {
-        const none = { next: null, result: { expired: false, settled: [], trade: null } };
-        if (!current?.closesAt || current.closesAt.getTime() > now.getTime()) return none;
-        const t = current.data;
-        if (t.trade_state === 'NOTPAY' || t.trade_state === 'USERPAYING') {
-          // WeChat does not notify merchants of closed orders.
-          return { next: closed(current, now, 'expired'), result: { expired: true, settled: [], trade: null } };
-        }
-        const settled: WechatpaySimRefund[] = [];
-        const refunds = t.refunds.map((r) => {
-          if (r.status !== 'PROCESSING' || !r.settles_at || Date.parse(r.settles_at) > now.getTime()) return r;
-          const abnormal = r.settles_as === 'ABNORMAL';
-          const done: WechatpaySimRefund = { ...r, status: abnormal ? 'ABNORMAL' : 'SUCCESS', success_time: abnormal ? null : now.toISOString(), settles_at: null };
-          settled.push(done);
-          return done;
-        });
-        const data = { ...t, refunds };
-        return { next: { ...current, closesAt: nextSettlement(data), updatedAt: now, data }, result: { expired: false, settled, trade: data } };
-      },
-    );
-    if (outcome.expired) this.context.logger.info({ provider: PROVIDER, out_trade_no: key.outTradeNo }, 'order expired');
+    const outcome = await this.context.trades.change<
+      WechatpaySimTrade,
+      { expired: boolean; settled: WechatpaySimRefund[]; trade: WechatpaySimTrade | null }
+    >(key, (current) => {
+      const none = { next: null, result: { expired: false, settled: [], trade: null } };
+      if (!current?.closesAt || current.closesAt.getTime() > now.getTime()) return none;
+      const t = current.data;
+      if (t.trade_state === 'NOTPAY' || t.trade_state === 'USERPAYING') {
+        // WeChat does not notify merchants of closed orders.
+        return { next: closed(current, now, 'expired'), result: { expired: true, settled: [], trade: null } };
+      }
+      const settled: WechatpaySimRefund[] = [];
+      const refunds = t.refunds.map((r) => {
+        if (r.status !== 'PROCESSING' || !r.settles_at || Date.parse(r.settles_at) > now.getTime()) return r;
+        const abnormal = r.settles_as === 'ABNORMAL';
+        const done: WechatpaySimRefund = {
+          ...r,
+          status: abnormal ? 'ABNORMAL' : 'SUCCESS',
+          success_time: abnormal ? null : now.toISOString(),
+          settles_at: null,
+        };
+        settled.push(done);
+        return done;
+      });
+      const data = { ...t, refunds };
+      return {
+        next: { ...current, closesAt: nextSettlement(data), updatedAt: now, data },
+        result: { expired: false, settled, trade: data },
+      };
+    });
+    if (outcome.expired)
+      this.context.logger.info({ provider: PROVIDER, out_trade_no: key.outTradeNo }, 'order expired');
     const trade = outcome.trade;
     if (!trade) return;
     for (const refund of outcome.settled) await this.notifyRefund(trade, refund);
@@ -739,7 +857,11 @@ async function newSigningKeys(mode: WechatpayVerificationMode, mchid: string): P
   return keys;
 }
 
-function closed(current: StoredTrade<WechatpaySimTrade>, now: Date, reason: 'merchant' | 'expired'): StoredTrade<WechatpaySimTrade> {
+function closed(
+  current: StoredTrade<WechatpaySimTrade>,
+  now: Date,
+  reason: 'merchant' | 'expired',
+): StoredTrade<WechatpaySimTrade> {
   return {
     ...current,
     state: 'CLOSED',
@@ -753,7 +875,9 @@ function closed(current: StoredTrade<WechatpaySimTrade>, now: Date, reason: 'mer
 
 /** A paid order's `closesAt` is when its next refund settles: the shared timers keep one time per trade. */
 function nextSettlement(t: WechatpaySimTrade): Date | null {
-  const times = t.refunds.filter((r) => r.status === 'PROCESSING' && r.settles_at).map((r) => Date.parse(r.settles_at as string));
+  const times = t.refunds
+    .filter((r) => r.status === 'PROCESSING' && r.settles_at)
+    .map((r) => Date.parse(r.settles_at as string));
   return times.length > 0 ? new Date(Math.min(...times)) : null;
 }
 

@@ -73,7 +73,9 @@ function simRefund(overrides: Partial<WechatpaySimRefund> = {}): WechatpaySimRef
 describe('the bill file', () => {
   test("an ALL bill: a BOM, WeChat's header, back-quoted rows in yuan (the refund's as REFUND), the summary; CRLF throughout", () => {
     const trades = [
-      simTrade({ refunds: [simRefund(), simRefund({ out_refund_no: 're_C3', status: 'PROCESSING', success_time: null })] }),
+      simTrade({
+        refunds: [simRefund(), simRefund({ out_refund_no: 're_C3', status: 'PROCESSING', success_time: null })],
+      }),
       // Paid on another China day (23:59:59 on Dec 31st), and paid after the bill was cut: neither is on it.
       simTrade({ out_trade_no: 'pay_Y0', success_time: '2025-12-31T15:59:59.000Z' }),
       simTrade({ out_trade_no: 'pay_L8', success_time: '2026-01-01T05:00:00.000Z' }),
@@ -93,7 +95,11 @@ describe('the bill file', () => {
   });
 
   test('SUCCESS and REFUND bills have their own columns and only their own rows; a REFUND row has both refund times', () => {
-    const lines = wechatpayStatementLines([simTrade({ refunds: [simRefund()] })], '2026-01-01', new Date('2026-01-02T00:00:00Z'));
+    const lines = wechatpayStatementLines(
+      [simTrade({ refunds: [simRefund()] })],
+      '2026-01-01',
+      new Date('2026-01-02T00:00:00Z'),
+    );
     const account = { mchid: '1900000109', appid: 'wx0123456789abcdef' };
     const rows = (file: string) => file.replace(/^\ufeff/, '').split('\r\n');
 
@@ -107,14 +113,26 @@ describe('the bill file', () => {
     const refund = rows(formatWechatpayTradeBill(lines, 'REFUND', account));
     expect(refund[0]).toContain('退款申请时间,退款成功时间');
     expect(refund).toHaveLength(5);
-    const cells = Object.fromEntries(WECHATPAY_BILL_COLUMNS.REFUND.map((name, i) => [name, refund[1].slice(1).split(',`')[i]]));
-    expect(cells).toMatchObject({ 交易状态: 'REFUND', 退款申请时间: '2026-01-01 11:00:00', 退款成功时间: '2026-01-01 11:01:00', 商户退款单号: 're_B2', 退款金额: '5.00' });
+    const cells = Object.fromEntries(
+      WECHATPAY_BILL_COLUMNS.REFUND.map((name, i) => [name, refund[1].slice(1).split(',`')[i]]),
+    );
+    expect(cells).toMatchObject({
+      交易状态: 'REFUND',
+      退款申请时间: '2026-01-01 11:00:00',
+      退款成功时间: '2026-01-01 11:01:00',
+      商户退款单号: 're_B2',
+      退款金额: '5.00',
+    });
     expect(refund[2]).toBe(SUMMARY_HEADER);
     expect(refund[3]).toBe('`1,`0.00,`5.00,`0.00,`-0.03000,`0.00,`5.00');
   });
 
   test('a line break in a description does not break the row', () => {
-    const lines = wechatpayStatementLines([simTrade({ description: 'two\r\nlines', attach: 'a\nb' })], '2026-01-01', new Date('2026-01-02T00:00:00Z'));
+    const lines = wechatpayStatementLines(
+      [simTrade({ description: 'two\r\nlines', attach: 'a\nb' })],
+      '2026-01-01',
+      new Date('2026-01-02T00:00:00Z'),
+    );
     const file = formatWechatpayTradeBill(lines, 'ALL', { mchid: '1900000109', appid: 'wx0123456789abcdef' });
     expect(file.split('\r\n')).toHaveLength(5);
     expect(file).toContain('`two lines,`a b,');
@@ -133,8 +151,15 @@ interface PluginAnswer {
 
 function pluginFor(account: WechatpaySandboxAccount, privateKey = account.merchant_private_key): Plugin {
   const certs: Record<string, string> = {};
-  if (account.wechatpay_public_key_id && account.wechatpay_public_key) certs[account.wechatpay_public_key_id] = account.wechatpay_public_key;
-  return new Wechatpay({ mchid: account.mchid, serial: account.merchant_serial_no, privateKey, certs, baseURL: account.base_url });
+  if (account.wechatpay_public_key_id && account.wechatpay_public_key)
+    certs[account.wechatpay_public_key_id] = account.wechatpay_public_key;
+  return new Wechatpay({
+    mchid: account.mchid,
+    serial: account.merchant_serial_no,
+    privateKey,
+    certs,
+    baseURL: account.base_url,
+  });
 }
 
 async function settle(call: Promise<unknown>): Promise<PluginAnswer> {
@@ -147,7 +172,8 @@ async function settle(call: Promise<unknown>): Promise<PluginAnswer> {
   }
 }
 
-const errorOf = (answer: PluginAnswer): unknown => (Buffer.isBuffer(answer.data) ? JSON.parse(answer.data.toString('utf8')) : answer.data);
+const errorOf = (answer: PluginAnswer): unknown =>
+  Buffer.isBuffer(answer.data) ? JSON.parse(answer.data.toString('utf8')) : answer.data;
 
 interface TradeBillAnswer {
   hash_type: string;
@@ -166,11 +192,19 @@ function download(wxpay: Plugin, downloadUrl: string): Promise<PluginAnswer> {
 }
 
 /** The bill's rows as cells by column name (back-quotes removed), and its summary likewise. */
-function readBill(file: Buffer): { header: string; rows: Array<Record<string, string>>; summary: Record<string, string> } {
-  const lines = file.toString('utf8').replace(/^\ufeff/, '').split('\r\n');
+function readBill(file: Buffer): {
+  header: string;
+  rows: Array<Record<string, string>>;
+  summary: Record<string, string>;
+} {
+  const lines = file
+    .toString('utf8')
+    .replace(/^\ufeff/, '')
+    .split('\r\n');
   expect(lines.pop()).toBe('');
   const header = lines[0].split(',');
-  const cells = (line: string, names: string[]) => Object.fromEntries(line.split(',').map((value, i) => [names[i], value.replace(/^`/, '')]));
+  const cells = (line: string, names: string[]) =>
+    Object.fromEntries(line.split(',').map((value, i) => [names[i], value.replace(/^`/, '')]));
   const summaryAt = lines.indexOf(SUMMARY_HEADER);
   expect(summaryAt).toBeGreaterThan(0);
   expect(lines).toHaveLength(summaryAt + 2);
@@ -191,7 +225,10 @@ async function fetchBill(wxpay: Plugin, date: string, extra: Record<string, stri
   return { answer, downloaded, bytes: downloaded.data as Buffer };
 }
 
-async function paidOrder(account: WechatpaySandboxAccount, total: number): Promise<{ outTradeNo: string; paidOn: string }> {
+async function paidOrder(
+  account: WechatpaySandboxAccount,
+  total: number,
+): Promise<{ outTradeNo: string; paidOn: string }> {
   const outTradeNo = newOutTradeNo('B');
   const created = await settle(
     pluginFor(account).v3.pay.transactions.native.post({
@@ -215,14 +252,26 @@ async function paidOrder(account: WechatpaySandboxAccount, total: number): Promi
 }
 
 /** Refunds `amount` and waits until it settled (a time-scaled minute); answers the China day it settled on. */
-async function settledRefund(account: WechatpaySandboxAccount, outTradeNo: string, outRefundNo: string, amount: number, total: number): Promise<string> {
+async function settledRefund(
+  account: WechatpaySandboxAccount,
+  outTradeNo: string,
+  outRefundNo: string,
+  amount: number,
+  total: number,
+): Promise<string> {
   const wxpay = pluginFor(account);
   const asked = await settle(
-    wxpay.v3.refund.domestic.refunds.post({ out_trade_no: outTradeNo, out_refund_no: outRefundNo, amount: { refund: amount, total, currency: 'CNY' } }),
+    wxpay.v3.refund.domestic.refunds.post({
+      out_trade_no: outTradeNo,
+      out_refund_no: outRefundNo,
+      amount: { refund: amount, total, currency: 'CNY' },
+    }),
   );
   expect(asked.status).toBe(200);
   const settled = await eventually(async () => {
-    const queried = await settle(wxpay.v3.refund.domestic.refunds._out_refund_no_.get({ out_refund_no: outRefundNo } as never));
+    const queried = await settle(
+      wxpay.v3.refund.domestic.refunds._out_refund_no_.get({ out_refund_no: outRefundNo } as never),
+    );
     expect(queried.data).toMatchObject({ status: 'SUCCESS' });
     return queried.data as { success_time: string };
   });
@@ -230,7 +279,12 @@ async function settledRefund(account: WechatpaySandboxAccount, outTradeNo: strin
 }
 
 const plantEdit = (account: WechatpaySandboxAccount, date: string, edit: Record<string, unknown>) =>
-  sandbox.control('POST', '/_control/statement_edits', { provider: 'wechatpay', account: account.mchid, date, ...edit });
+  sandbox.control('POST', '/_control/statement_edits', {
+    provider: 'wechatpay',
+    account: account.mchid,
+    date,
+    ...edit,
+  });
 
 describe('GET /v3/bill/tradebill and the download', () => {
   test('when an order is paid and partly refunded, then the signed answer gives a download whose SHA1 is hash_value, unsigned, with both rows in yuan', async () => {
@@ -242,7 +296,9 @@ describe('GET /v3/bill/tradebill and the download', () => {
     // The plugin verified the answer's signature, and (the download being unsigned) skipped it there.
     const { answer, downloaded, bytes } = await fetchBill(wxpay, paidOn);
     expect(answer.hash_type).toBe('SHA1');
-    expect(answer.download_url).toMatch(new RegExp(`^${account.base_url}/v3/billdownload/file\\?token=[\\w-]+\\.[\\w-]+$`));
+    expect(answer.download_url).toMatch(
+      new RegExp(`^${account.base_url}/v3/billdownload/file\\?token=[\\w-]+\\.[\\w-]+$`),
+    );
     expect(downloaded.headers['wechatpay-signature']).toBeUndefined();
     expect(downloaded.headers['content-type']).toMatch(/^text\/plain/);
     expect(createHash('sha1').update(bytes).digest('hex')).toBe(answer.hash_value);
@@ -250,7 +306,12 @@ describe('GET /v3/bill/tradebill and the download', () => {
 
     const bill = readBill(bytes);
     expect(bill.header).toBe(ALL_HEADER);
-    const record = (await sandbox.control<{ transaction_id: string; payer_openid: string; refunds: Array<{ refund_id: string }> }>('GET', `/_control/trades/wechatpay/${outTradeNo}`)).body;
+    const record = (
+      await sandbox.control<{ transaction_id: string; payer_openid: string; refunds: Array<{ refund_id: string }> }>(
+        'GET',
+        `/_control/trades/wechatpay/${outTradeNo}`,
+      )
+    ).body;
     const payment = bill.rows.find((row) => row['交易状态'] === 'SUCCESS');
     expect(payment).toMatchObject({
       公众账号ID: account.appid,
@@ -281,11 +342,21 @@ describe('GET /v3/bill/tradebill and the download', () => {
         订单金额: '0.00',
         手续费: '-0.06000',
       });
-      expect(bill.summary).toEqual({ 总交易单数: '2', 应结订单总金额: '25.90', 退款总金额: '10.00', 充值券退款总金额: '0.00', 手续费总金额: '0.10000', 订单总金额: '25.90', 申请退款总金额: '10.00' });
+      expect(bill.summary).toEqual({
+        总交易单数: '2',
+        应结订单总金额: '25.90',
+        退款总金额: '10.00',
+        充值券退款总金额: '0.00',
+        手续费总金额: '0.10000',
+        订单总金额: '25.90',
+        申请退款总金额: '10.00',
+      });
     } else {
       // Paid just before midnight (China time) and refunded after it: the refund is on the next day's bill.
       expect(bill.rows).toHaveLength(1);
-      expect(readBill((await fetchBill(wxpay, refundedOn)).bytes).rows).toEqual([expect.objectContaining({ 交易状态: 'REFUND', 退款金额: '10.00' })]);
+      expect(readBill((await fetchBill(wxpay, refundedOn)).bytes).rows).toEqual([
+        expect.objectContaining({ 交易状态: 'REFUND', 退款金额: '10.00' }),
+      ]);
     }
   });
 
@@ -308,16 +379,34 @@ describe('GET /v3/bill/tradebill and the download', () => {
       data: { code: 'NO_STATEMENT_EXIST', message: '请求的账单文件不存在' },
     });
     // No sandbox merchant ever has 充值券 refunds.
-    expect(await tradebill(wxpay, { bill_date: '2020-02-02', bill_type: 'RECHARGE_REFUND' })).toMatchObject({ status: 400, data: { code: 'NO_STATEMENT_EXIST' } });
-    expect(await tradebill(wxpay, { bill_date: '2020-02-30' })).toMatchObject({ status: 400, data: { code: 'PARAM_ERROR', detail: { field: '/bill_date', location: 'query' } } });
-    expect(await tradebill(wxpay, { bill_date: '20200202' })).toMatchObject({ status: 400, data: { code: 'PARAM_ERROR' } });
-    expect(await tradebill(wxpay, { bill_date: '2020-02-02', bill_type: 'EVERYTHING' })).toMatchObject({ status: 400, data: { code: 'PARAM_ERROR', detail: { field: '/bill_type' } } });
-    expect(await tradebill(wxpay, { bill_date: '2020-02-02', tar_type: 'ZIP' })).toMatchObject({ status: 400, data: { code: 'PARAM_ERROR', detail: { field: '/tar_type' } } });
+    expect(await tradebill(wxpay, { bill_date: '2020-02-02', bill_type: 'RECHARGE_REFUND' })).toMatchObject({
+      status: 400,
+      data: { code: 'NO_STATEMENT_EXIST' },
+    });
+    expect(await tradebill(wxpay, { bill_date: '2020-02-30' })).toMatchObject({
+      status: 400,
+      data: { code: 'PARAM_ERROR', detail: { field: '/bill_date', location: 'query' } },
+    });
+    expect(await tradebill(wxpay, { bill_date: '20200202' })).toMatchObject({
+      status: 400,
+      data: { code: 'PARAM_ERROR' },
+    });
+    expect(await tradebill(wxpay, { bill_date: '2020-02-02', bill_type: 'EVERYTHING' })).toMatchObject({
+      status: 400,
+      data: { code: 'PARAM_ERROR', detail: { field: '/bill_type' } },
+    });
+    expect(await tradebill(wxpay, { bill_date: '2020-02-02', tar_type: 'ZIP' })).toMatchObject({
+      status: 400,
+      data: { code: 'PARAM_ERROR', detail: { field: '/tar_type' } },
+    });
 
     // A payment makes the day's ALL and SUCCESS bills, but not its REFUND bill.
     const { paidOn } = await paidOrder(account, 100);
     expect(await tradebill(wxpay, { bill_date: paidOn, bill_type: 'SUCCESS' })).toMatchObject({ status: 200 });
-    expect(await tradebill(wxpay, { bill_date: paidOn, bill_type: 'REFUND' })).toMatchObject({ status: 400, data: { code: 'NO_STATEMENT_EXIST' } });
+    expect(await tradebill(wxpay, { bill_date: paidOn, bill_type: 'REFUND' })).toMatchObject({
+      status: 400,
+      data: { code: 'NO_STATEMENT_EXIST' },
+    });
   });
 
   test('planted edits show in the bill: a dropped payment is gone, an amount is changed, a made-up order appears', async () => {
@@ -328,9 +417,16 @@ describe('GET /v3/bill/tradebill and the download', () => {
     const changed = await paidOrder(account, 3000);
     const day = kept.paidOn;
     // Should midnight (China time) fall between the payments, the edits name each payment's own day.
-    expect((await plantEdit(account, dropped.paidOn, { edit: 'drop', out_trade_no: dropped.outTradeNo })).status).toBe(201);
-    expect((await plantEdit(account, changed.paidOn, { edit: 'amount', out_trade_no: changed.outTradeNo, amount: 2999 })).status).toBe(201);
-    expect((await plantEdit(account, day, { edit: 'add', out_trade_no: 'NEVER_SENT_1', amount: 777 })).status).toBe(201);
+    expect((await plantEdit(account, dropped.paidOn, { edit: 'drop', out_trade_no: dropped.outTradeNo })).status).toBe(
+      201,
+    );
+    expect(
+      (await plantEdit(account, changed.paidOn, { edit: 'amount', out_trade_no: changed.outTradeNo, amount: 2999 }))
+        .status,
+    ).toBe(201);
+    expect((await plantEdit(account, day, { edit: 'add', out_trade_no: 'NEVER_SENT_1', amount: 777 })).status).toBe(
+      201,
+    );
 
     const { answer, bytes } = await fetchBill(wxpay, day);
     expect(createHash('sha1').update(bytes).digest('hex')).toBe(answer.hash_value);
@@ -366,9 +462,15 @@ describe('GET /v3/bill/tradebill and the download', () => {
     const unsigned = await fetch(url);
     expect(unsigned.status).toBe(401);
 
-    expect((await plantEdit(account, paidOn, { edit: 'add', out_trade_no: 'LATE_EDIT_1', amount: 100 })).status).toBe(201);
+    expect((await plantEdit(account, paidOn, { edit: 'add', out_trade_no: 'LATE_EDIT_1', amount: 100 })).status).toBe(
+      201,
+    );
     const first = await download(wxpay, url);
-    expect(createHash('sha1').update(first.data as Buffer).digest('hex')).toBe(hash);
+    expect(
+      createHash('sha1')
+        .update(first.data as Buffer)
+        .digest('hex'),
+    ).toBe(hash);
     expect((first.data as Buffer).toString('utf8')).not.toContain('LATE_EDIT_1');
     const next = await fetchBill(wxpay, paidOn);
     expect(next.bytes.toString('utf8')).toContain('`LATE_EDIT_1,');

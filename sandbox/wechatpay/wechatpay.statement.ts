@@ -1,7 +1,15 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { applyStatementEdits, type StatementLine } from '../statements';
-import { apiError, ok, paramError, type ApiAnswer, type WechatpaySandboxSecrets, type WechatpaySimRefund, type WechatpaySimTrade } from './wechatpay.model';
+import {
+  apiError,
+  ok,
+  paramError,
+  type ApiAnswer,
+  type WechatpaySandboxSecrets,
+  type WechatpaySimRefund,
+  type WechatpaySimTrade,
+} from './wechatpay.model';
 import type { WechatpaySimulator } from './wechatpay.simulator';
 import { chinaDate, inChinaTime } from '../../domain/china-time';
 
@@ -27,22 +35,89 @@ const DOWNLOAD_URL_VALIDITY_MS = 5 * 60_000;
 const FEE_RATE_PER_MILLE = 6;
 const FEE_RATE_TEXT = '0.60%';
 
-
 /** Detail columns of each bill type, in WeChat's order. (format-trade.html, 明细数据表头字段) */
 export const WECHATPAY_BILL_COLUMNS: Readonly<Record<WechatpayBillType, readonly string[]>> = {
   ALL: [
-    '交易时间', '公众账号ID', '商户号', '特约商户号', '设备号', '微信订单号', '商户订单号', '用户标识', '交易类型', '交易状态', '付款银行', '货币种类',
-    '应结订单金额', '代金券金额', '微信退款单号', '商户退款单号', '退款金额', '充值券退款金额', '退款类型', '退款状态', '商品名称', '商户数据包', '手续费',
-    '费率', '订单金额', '申请退款金额', '费率备注',
+    '交易时间',
+    '公众账号ID',
+    '商户号',
+    '特约商户号',
+    '设备号',
+    '微信订单号',
+    '商户订单号',
+    '用户标识',
+    '交易类型',
+    '交易状态',
+    '付款银行',
+    '货币种类',
+    '应结订单金额',
+    '代金券金额',
+    '微信退款单号',
+    '商户退款单号',
+    '退款金额',
+    '充值券退款金额',
+    '退款类型',
+    '退款状态',
+    '商品名称',
+    '商户数据包',
+    '手续费',
+    '费率',
+    '订单金额',
+    '申请退款金额',
+    '费率备注',
   ],
   SUCCESS: [
-    '交易时间', '公众账号ID', '商户号', '特约商户号', '设备号', '微信订单号', '商户订单号', '用户标识', '交易类型', '交易状态', '付款银行', '货币种类',
-    '应结订单金额', '代金券金额', '商品名称', '商户数据包', '手续费', '费率', '订单金额', '费率备注',
+    '交易时间',
+    '公众账号ID',
+    '商户号',
+    '特约商户号',
+    '设备号',
+    '微信订单号',
+    '商户订单号',
+    '用户标识',
+    '交易类型',
+    '交易状态',
+    '付款银行',
+    '货币种类',
+    '应结订单金额',
+    '代金券金额',
+    '商品名称',
+    '商户数据包',
+    '手续费',
+    '费率',
+    '订单金额',
+    '费率备注',
   ],
   REFUND: [
-    '交易时间', '公众账号ID', '商户号', '特约商户号', '设备号', '微信订单号', '商户订单号', '用户标识', '交易类型', '交易状态', '付款银行', '货币种类',
-    '应结订单金额', '代金券金额', '退款申请时间', '退款成功时间', '微信退款单号', '商户退款单号', '退款金额', '充值券退款金额', '退款类型', '退款状态',
-    '商品名称', '商户数据包', '手续费', '费率', '订单金额', '申请退款金额', '费率备注',
+    '交易时间',
+    '公众账号ID',
+    '商户号',
+    '特约商户号',
+    '设备号',
+    '微信订单号',
+    '商户订单号',
+    '用户标识',
+    '交易类型',
+    '交易状态',
+    '付款银行',
+    '货币种类',
+    '应结订单金额',
+    '代金券金额',
+    '退款申请时间',
+    '退款成功时间',
+    '微信退款单号',
+    '商户退款单号',
+    '退款金额',
+    '充值券退款金额',
+    '退款类型',
+    '退款状态',
+    '商品名称',
+    '商户数据包',
+    '手续费',
+    '费率',
+    '订单金额',
+    '申请退款金额',
+    '费率备注',
   ],
 };
 
@@ -50,7 +125,15 @@ export const WECHATPAY_BILL_COLUMNS: Readonly<Record<WechatpayBillType, readonly
  * The summary's columns. The format page lists four for SUCCESS bills, but SUCCESS bills
  * downloaded from APIv3 carry these seven, as ALL and REFUND do: the sandbox follows the files.
  */
-export const WECHATPAY_BILL_SUMMARY_COLUMNS = ['总交易单数', '应结订单总金额', '退款总金额', '充值券退款总金额', '手续费总金额', '订单总金额', '申请退款总金额'] as const;
+export const WECHATPAY_BILL_SUMMARY_COLUMNS = [
+  '总交易单数',
+  '应结订单总金额',
+  '退款总金额',
+  '充值券退款总金额',
+  '手续费总金额',
+  '订单总金额',
+  '申请退款总金额',
+] as const;
 
 /** What stands behind one line of a WeChat bill: the order, and the refund for refund lines. */
 export interface WechatpayBillRecord {
@@ -64,7 +147,11 @@ export type WechatpayStatementLine = StatementLine<WechatpayBillRecord>;
  * The payments and refunds of these orders that WeChat completed on `date` (China time) by `asOf`:
  * payments by `success_time`, refunds once `SUCCESS`, by theirs.
  */
-export function wechatpayStatementLines(trades: readonly WechatpaySimTrade[], date: string, asOf: Date): WechatpayStatementLine[] {
+export function wechatpayStatementLines(
+  trades: readonly WechatpaySimTrade[],
+  date: string,
+  asOf: Date,
+): WechatpayStatementLine[] {
   const completed = (iso: string | null): Date | null => {
     if (!iso) return null;
     const at = new Date(iso);
@@ -73,11 +160,26 @@ export function wechatpayStatementLines(trades: readonly WechatpaySimTrade[], da
   const lines: WechatpayStatementLine[] = [];
   for (const trade of trades) {
     const paidAt = completed(trade.success_time);
-    if (paidAt) lines.push({ kind: 'payment', outTradeNo: trade.out_trade_no, outRefundNo: null, amountFen: trade.total, at: paidAt, data: { trade, refund: null } });
+    if (paidAt)
+      lines.push({
+        kind: 'payment',
+        outTradeNo: trade.out_trade_no,
+        outRefundNo: null,
+        amountFen: trade.total,
+        at: paidAt,
+        data: { trade, refund: null },
+      });
     for (const refund of trade.refunds) {
       const refundedAt = refund.status === 'SUCCESS' ? completed(refund.success_time) : null;
       if (refundedAt) {
-        lines.push({ kind: 'refund', outTradeNo: trade.out_trade_no, outRefundNo: refund.out_refund_no, amountFen: refund.refund, at: refundedAt, data: { trade, refund } });
+        lines.push({
+          kind: 'refund',
+          outTradeNo: trade.out_trade_no,
+          outRefundNo: refund.out_refund_no,
+          amountFen: refund.refund,
+          at: refundedAt,
+          data: { trade, refund },
+        });
       }
     }
   }
@@ -85,7 +187,10 @@ export function wechatpayStatementLines(trades: readonly WechatpaySimTrade[], da
 }
 
 /** The lines a bill of `type` shows. */
-export function linesOfBillType(lines: readonly WechatpayStatementLine[], type: WechatpayBillType): WechatpayStatementLine[] {
+export function linesOfBillType(
+  lines: readonly WechatpayStatementLine[],
+  type: WechatpayBillType,
+): WechatpayStatementLine[] {
   return lines.filter((line) => type === 'ALL' || (type === 'SUCCESS') === (line.kind === 'payment'));
 }
 
@@ -96,7 +201,11 @@ export function linesOfBillType(lines: readonly WechatpayStatementLine[], type: 
  * with them. Empty `lines` still make a file (header and a zero summary): the caller decides
  * whether such a day has a bill.
  */
-export function formatWechatpayTradeBill(lines: readonly WechatpayStatementLine[], type: WechatpayBillType, account: { mchid: string; appid: string }): string {
+export function formatWechatpayTradeBill(
+  lines: readonly WechatpayStatementLine[],
+  type: WechatpayBillType,
+  account: { mchid: string; appid: string },
+): string {
   // Oldest first; ties broken without the locale, so that every rebuild of a bill has the same bytes.
   const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   const rows = [...linesOfBillType(lines, type)].sort(
@@ -247,12 +356,18 @@ function queryText(query: Record<string, unknown>, name: string): string | undef
 }
 
 /** GET /v3/bill/tradebill?bill_date=&bill_type=&tar_type= */
-export async function applyForTradeBill(simulator: WechatpaySimulator, secrets: WechatpaySandboxSecrets, query: Record<string, unknown>): Promise<ApiAnswer> {
+export async function applyForTradeBill(
+  simulator: WechatpaySimulator,
+  secrets: WechatpaySandboxSecrets,
+  query: Record<string, unknown>,
+): Promise<ApiAnswer> {
   const date = queryText(query, 'bill_date');
-  if (date === undefined || !isCalendarDate(date)) return paramError('/bill_date', 'bill_date 须为 yyyy-MM-dd 格式的日期', 'query');
+  if (date === undefined || !isCalendarDate(date))
+    return paramError('/bill_date', 'bill_date 须为 yyyy-MM-dd 格式的日期', 'query');
   const billType = queryText(query, 'bill_type') ?? 'ALL';
   if (BILL_TYPES_WITHOUT_DATA.includes(billType)) return noStatement();
-  if (!(WECHATPAY_BILL_TYPES as readonly string[]).includes(billType)) return paramError('/bill_type', `bill_type 不支持 ${billType}`, 'query');
+  if (!(WECHATPAY_BILL_TYPES as readonly string[]).includes(billType))
+    return paramError('/bill_type', `bill_type 不支持 ${billType}`, 'query');
   const tarType = queryText(query, 'tar_type');
   if (tarType !== undefined && tarType !== 'GZIP') return paramError('/tar_type', 'tar_type 仅支持 GZIP', 'query');
   const type = billType as WechatpayBillType;
@@ -278,14 +393,21 @@ export async function applyForTradeBill(simulator: WechatpaySimulator, secrets: 
 }
 
 /** GET /v3/billdownload/file?token=: the file itself; `send` writes it unsigned. */
-export async function downloadBill(simulator: WechatpaySimulator, secrets: WechatpaySandboxSecrets, query: Record<string, unknown>): Promise<ApiAnswer> {
+export async function downloadBill(
+  simulator: WechatpaySimulator,
+  secrets: WechatpaySandboxSecrets,
+  query: Record<string, unknown>,
+): Promise<ApiAnswer> {
   // The download API's own errors. https://pay.weixin.qq.com/docs/partner/apis/bill-download/download-bill.html
   const invalid = apiError(400, 'INVALID_REQUEST', '参数错误，请按申请账单的API指引重新获取账单地址后再请求');
   const token = readToken(queryText(query, 'token'));
   if (!token) return invalid;
   if (token.m !== secrets.mchid) return apiError(403, 'NO_AUTH', '权限异常，请求的商户与申请账单的商户不一致');
   if (!tokenSignedBy(secrets, queryText(query, 'token') ?? '') || token.x < Date.now()) return invalid;
-  const snapshot = await billSnapshot(simulator, secrets.mchid, token.d, { asOf: new Date(token.a), editCount: token.e });
+  const snapshot = await billSnapshot(simulator, secrets.mchid, token.d, {
+    asOf: new Date(token.a),
+    editCount: token.e,
+  });
   const file = Buffer.from(formatWechatpayTradeBill(snapshot.lines, token.t, secrets), 'utf8');
   return token.z
     ? { status: 200, body: null, file: { contentType: 'application/x-gzip', bytes: gzipSync(file) } }
@@ -309,7 +431,11 @@ async function billSnapshot(
     // A refund whose minute has passed settles when something looks at its order; the bill looks at all of them.
     const now = Date.now();
     for (const stored of await trades.forAccount<WechatpaySimTrade>(PROVIDER, mchid)) {
-      if (stored.data.refunds.some((r) => r.status === 'PROCESSING' && r.settles_at !== null && Date.parse(r.settles_at) <= now)) {
+      if (
+        stored.data.refunds.some(
+          (r) => r.status === 'PROCESSING' && r.settles_at !== null && Date.parse(r.settles_at) <= now,
+        )
+      ) {
         await simulator.refresh(stored);
       }
     }
@@ -320,7 +446,11 @@ async function billSnapshot(
   // Edits are listed in the order they were planted: those planted after the bill was cut stay out of it.
   const edits = pinned ? allEdits.slice(0, pinned.editCount) : allEdits;
   const lines = applyStatementEdits(
-    wechatpayStatementLines(stored.map((trade) => trade.data), date, asOf),
+    wechatpayStatementLines(
+      stored.map((trade) => trade.data),
+      date,
+      asOf,
+    ),
     edits,
     madeUpLineTime(date, asOf),
   );
@@ -340,7 +470,9 @@ function isCalendarDate(text: string): boolean {
 
 /** A key only the sandbox derives, per merchant, so that a token is neither guessable nor movable to another merchant. */
 function tokenKey(secrets: WechatpaySandboxSecrets): Buffer {
-  return createHash('sha256').update(`wechatpay-bill-token\n${secrets.mchid}\n${secrets.api_v3_key}\n${secrets.merchant_serial_no}`).digest();
+  return createHash('sha256')
+    .update(`wechatpay-bill-token\n${secrets.mchid}\n${secrets.api_v3_key}\n${secrets.merchant_serial_no}`)
+    .digest();
 }
 
 function signToken(secrets: WechatpaySandboxSecrets, token: BillToken): string {

@@ -20,8 +20,15 @@ export interface WechatpaySandboxAccount {
   base_url: string;
 }
 
-export async function openWechatpayAccount(sandbox: TestSandbox, options: Record<string, unknown> = {}): Promise<WechatpaySandboxAccount> {
-  const response = await sandbox.control<WechatpaySandboxAccount>('POST', '/_control/accounts', { provider: 'wechatpay', ...options });
-  if (response.status !== 201) throw new Error(`opening an account failed: ${response.status} ${JSON.stringify(response.body)}`);
+export async function openWechatpayAccount(
+  sandbox: TestSandbox,
+  options: Record<string, unknown> = {},
+): Promise<WechatpaySandboxAccount> {
+  const response = await sandbox.control<WechatpaySandboxAccount>('POST', '/_control/accounts', {
+    provider: 'wechatpay',
+    ...options,
+  });
+  if (response.status !== 201)
+    throw new Error(`opening an account failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
 }

@@ -8,7 +8,17 @@ import { runCommand } from './processes.mjs';
 const BUILD_STAMP = path.join(repoRoot, 'dist', '.build-stamp');
 // Never scanned for sources: generated, installed, or not part of the build (tsconfig.build.json
 // leaves out test/ and *.test.ts, so editing a test does not rebuild).
-const NOT_SOURCES = new Set(['node_modules', 'dist', '.git', '.tongbao', 'web', 'kratos', 'scripts', 'coverage', 'test']);
+const NOT_SOURCES = new Set([
+  'node_modules',
+  'dist',
+  '.git',
+  '.tongbao',
+  'web',
+  'kratos',
+  'scripts',
+  'coverage',
+  'test',
+]);
 
 function mtime(file) {
   try {
@@ -30,7 +40,14 @@ export async function ensureDependencies({ log, sink = log }) {
   const installed = mtime(path.join(repoRoot, 'node_modules', '.package-lock.json'));
   if (installed && installed >= mtime(path.join(repoRoot, 'package-lock.json'))) return false;
   log(installed ? 'package-lock.json changed: npm install' : 'node_modules is missing: npm install');
-  await runCommand({ name: 'npm install', command: 'npm', args: ['install', '--no-audit', '--no-fund'], cwd: repoRoot, env: process.env, sink });
+  await runCommand({
+    name: 'npm install',
+    command: 'npm',
+    args: ['install', '--no-audit', '--no-fund'],
+    cwd: repoRoot,
+    env: process.env,
+    sink,
+  });
   return true;
 }
 
@@ -59,7 +76,14 @@ export async function buildTypeScript({ log, sink = log, force = false }) {
   // Stamp the start, not the end: a file saved during the build makes the next run rebuild.
   const stamp = new Date();
   try {
-    await runCommand({ name: 'tsc', command: 'npx', args: ['tsc', '-p', 'tsconfig.build.json'], cwd: repoRoot, env: process.env, sink });
+    await runCommand({
+      name: 'tsc',
+      command: 'npx',
+      args: ['tsc', '-p', 'tsconfig.build.json'],
+      cwd: repoRoot,
+      env: process.env,
+      sink,
+    });
   } catch (error) {
     throw new Error(`the TypeScript build failed; fix its errors first.\n${error.message}`);
   }
@@ -88,8 +112,19 @@ export const WEB_ENTRY = 'web/build/index.js';
 export async function ensureWebDependencies({ log, sink = log }) {
   const installed = mtime(path.join(WEB_DIR, 'node_modules', '.package-lock.json'));
   if (installed && installed >= mtime(path.join(WEB_DIR, 'package-lock.json'))) return false;
-  log(installed ? 'web/package-lock.json changed: npm install in web/' : 'web/node_modules is missing: npm install in web/');
-  await runCommand({ name: 'npm install (web)', command: 'npm', args: ['install', '--no-audit', '--no-fund'], cwd: WEB_DIR, env: process.env, sink });
+  log(
+    installed
+      ? 'web/package-lock.json changed: npm install in web/'
+      : 'web/node_modules is missing: npm install in web/',
+  );
+  await runCommand({
+    name: 'npm install (web)',
+    command: 'npm',
+    args: ['install', '--no-audit', '--no-fund'],
+    cwd: WEB_DIR,
+    env: process.env,
+    sink,
+  });
   return true;
 }
 
@@ -124,7 +159,14 @@ export async function buildWeb({ log, sink = log, force = false }) {
   const started = Date.now();
   const stamp = new Date();
   try {
-    await runCommand({ name: 'web build', command: 'npm', args: ['run', 'build'], cwd: WEB_DIR, env: process.env, sink });
+    await runCommand({
+      name: 'web build',
+      command: 'npm',
+      args: ['run', 'build'],
+      cwd: WEB_DIR,
+      env: process.env,
+      sink,
+    });
   } catch (error) {
     throw new Error(`the web build failed; fix its errors first.\n${error.message}`);
   }

@@ -27,14 +27,25 @@ export async function ensureChromium({ log, sink = log }) {
   if (packages.length === 0) return false;
   if (process.getuid?.() !== 0) {
     const command = `sudo apt-get install -y ${packages.join(' ')}`;
-    if (packages.includes('chromium')) throw new Error(`${CHROMIUM} is missing, and only root can install it: run \`${command}\``);
+    if (packages.includes('chromium'))
+      throw new Error(`${CHROMIUM} is missing, and only root can install it: run \`${command}\``);
     // Only the screenshots suffer without the font: say so, and go on.
     log(`no Chinese font: screenshots of zh-CN pages will show boxes (\`${command}\` fixes that)`);
     return false;
   }
-  log(`${packages.join(' and ')} not installed: apt-get install -y ${packages.join(' ')} (Debian's packages; a few minutes for Chromium)`);
+  log(
+    `${packages.join(' and ')} not installed: apt-get install -y ${packages.join(' ')} (Debian's packages; a few minutes for Chromium)`,
+  );
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => runCommand({ name: 'apt-get install', command: 'apt-get', args: ['install', '-y', ...packages], cwd: '/', env, sink });
+  const install = () =>
+    runCommand({
+      name: 'apt-get install',
+      command: 'apt-get',
+      args: ['install', '-y', ...packages],
+      cwd: '/',
+      env,
+      sink,
+    });
   try {
     await install();
   } catch {

@@ -21,7 +21,10 @@ function quoteIdent(name) {
 
 /** Runs `fn` with a client on the server's maintenance database ("postgres"). */
 async function withMaintenanceClient(serverUrl, fn) {
-  const client = new pg.Client({ connectionString: databaseUrl(serverUrl, 'postgres'), connectionTimeoutMillis: 5_000 });
+  const client = new pg.Client({
+    connectionString: databaseUrl(serverUrl, 'postgres'),
+    connectionTimeoutMillis: 5_000,
+  });
   try {
     await client.connect();
   } catch (error) {

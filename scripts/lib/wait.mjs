@@ -12,13 +12,17 @@ export async function waitUntil(check, { what, timeoutMs = 60_000, intervalMs = 
   proc?.exited.then((result) => (exit = result));
   for (;;) {
     if (exit) {
-      const how = exit.error ? exit.error.message : `exited with code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''}`;
+      const how = exit.error
+        ? exit.error.message
+        : `exited with code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''}`;
       throw new Error(`${proc.name} ${how} while waiting for ${what}${proc.tail()}`);
     }
     const value = await check().catch(() => null);
     if (value) return value;
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${proc ? proc.tail() : ''}`);
+      throw new Error(
+        `timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${proc ? proc.tail() : ''}`,
+      );
     }
     await delay(intervalMs);
   }

@@ -4,7 +4,11 @@ declare global {
   /** WeChat's in-app browser injects it (after the WeixinJSBridgeReady event). */
   interface Window {
     WeixinJSBridge?: {
-      invoke(name: 'getBrandWCPayRequest', params: Record<string, string>, done: (result: { err_msg: string }) => void): void;
+      invoke(
+        name: 'getBrandWCPayRequest',
+        params: Record<string, string>,
+        done: (result: { err_msg: string }) => void,
+      ): void;
     };
   }
 

@@ -23,7 +23,10 @@ export const handle: Handle = async ({ event, resolve }) => {
   // SvelteKit's own origin check is off (svelte.config.js) so that the POST above can arrive;
   // every other cross-site form submission is refused here, as SvelteKit would.
   if (isFormSubmission(request) && request.headers.get('origin') !== url.origin) {
-    return new Response(`Cross-site ${request.method} form submissions are forbidden`, { status: 403, headers: { 'content-type': 'text/plain' } });
+    return new Response(`Cross-site ${request.method} form submissions are forbidden`, {
+      status: 403,
+      headers: { 'content-type': 'text/plain' },
+    });
   }
 
   const locale = resolveRequestLocale(url, event.cookies);

@@ -1,7 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ProviderInvalidRequestError } from '../errors';
 import type { ProviderAccount } from '../provider';
-import { ALIPAY_LIVE_GATEWAY, alipayClientConfig, alipayCredentialsFromSandbox, alipayCredentialsSchema } from './alipay.config';
+import {
+  ALIPAY_LIVE_GATEWAY,
+  alipayClientConfig,
+  alipayCredentialsFromSandbox,
+  alipayCredentialsSchema,
+} from './alipay.config';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pkcs1Pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
@@ -35,7 +40,11 @@ function account(overrides: Partial<ProviderAccount> = {}): ProviderAccount {
 
 describe('Alipay credentials', () => {
   test("the sandbox's account answer maps onto them", () => {
-    expect(alipayCredentialsFromSandbox(sandboxAnswer)).toEqual({ appId: '2021000000000001', privateKey: pkcs1Pem, alipayPublicKey: spkiPem });
+    expect(alipayCredentialsFromSandbox(sandboxAnswer)).toEqual({
+      appId: '2021000000000001',
+      privateKey: pkcs1Pem,
+      alipayPublicKey: spkiPem,
+    });
   });
 
   test("another provider's answer does not", () => {
@@ -48,7 +57,10 @@ describe('Alipay credentials', () => {
     ['bare PKCS#8 base64, as Alipay’s key tool prints it', pkcs8Bare],
     ['bare PKCS#1 base64', pkcs1Bare],
   ])('a private key may be %s; the client always gets PKCS#1 PEM', (_name, key) => {
-    const config = alipayClientConfig(account({ credentials: { appId: '2021000000000001', privateKey: key, alipayPublicKey: spkiBare } }), { sandboxUrl: 'http://sb' });
+    const config = alipayClientConfig(
+      account({ credentials: { appId: '2021000000000001', privateKey: key, alipayPublicKey: spkiBare } }),
+      { sandboxUrl: 'http://sb' },
+    );
     expect(config.privateKeyPem).toBe(pkcs1Pem);
     expect(config.alipayPublicKeyPem).toBe(spkiPem);
   });
@@ -66,11 +78,15 @@ describe('Alipay credentials', () => {
 
 describe('the gateway an account talks to', () => {
   test('test mode: the sandbox', () => {
-    expect(alipayClientConfig(account(), { sandboxUrl: 'http://127.0.0.1:8090/' }).gateway).toBe('http://127.0.0.1:8090/alipay/gateway.do');
+    expect(alipayClientConfig(account(), { sandboxUrl: 'http://127.0.0.1:8090/' }).gateway).toBe(
+      'http://127.0.0.1:8090/alipay/gateway.do',
+    );
   });
 
   test('live mode: Alipay, whatever the sandbox setting', () => {
-    expect(alipayClientConfig(account({ livemode: true }), { sandboxUrl: 'http://127.0.0.1:8090' }).gateway).toBe(ALIPAY_LIVE_GATEWAY);
+    expect(alipayClientConfig(account({ livemode: true }), { sandboxUrl: 'http://127.0.0.1:8090' }).gateway).toBe(
+      ALIPAY_LIVE_GATEWAY,
+    );
     expect(ALIPAY_LIVE_GATEWAY).toBe('https://openapi.alipay.com/gateway.do');
   });
 
@@ -79,13 +95,18 @@ describe('the gateway an account talks to', () => {
   });
 
   test('credentials of another app are refused', () => {
-    expect(() => alipayClientConfig(account({ externalId: '2021000000000002' }), { sandboxUrl: 'http://sb' })).toThrow(/2021000000000002/);
+    expect(() => alipayClientConfig(account({ externalId: '2021000000000002' }), { sandboxUrl: 'http://sb' })).toThrow(
+      /2021000000000002/,
+    );
   });
 
   test('unparseable credentials are refused without echoing them', () => {
     const error = (() => {
       try {
-        alipayClientConfig(account({ credentials: { appId: '2021000000000001', privateKey: 'SECRET-ISH', alipayPublicKey: spkiPem } }), { sandboxUrl: 'http://sb' });
+        alipayClientConfig(
+          account({ credentials: { appId: '2021000000000001', privateKey: 'SECRET-ISH', alipayPublicKey: spkiPem } }),
+          { sandboxUrl: 'http://sb' },
+        );
       } catch (e) {
         return e as Error;
       }

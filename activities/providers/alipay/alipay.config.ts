@@ -85,7 +85,9 @@ export interface AlipayClientConfig {
 export function alipayClientConfig(account: ProviderAccount, env: ProviderEnvironment): AlipayClientConfig {
   const parsed = alipayCredentialsSchema.safeParse(account.credentials);
   if (!parsed.success) {
-    throw new ProviderInvalidRequestError(`Alipay credentials of ${account.id} are invalid: ${describeFirstIssue(parsed.error, 'credentials')}`);
+    throw new ProviderInvalidRequestError(
+      `Alipay credentials of ${account.id} are invalid: ${describeFirstIssue(parsed.error, 'credentials')}`,
+    );
   }
   const credentials = parsed.data;
   if (credentials.appId !== account.externalId) {
@@ -102,8 +104,12 @@ export function alipayClientConfig(account: ProviderAccount, env: ProviderEnviro
   }
   return {
     appId: credentials.appId,
-    privateKeyPem: (readPrivateKey(credentials.privateKey) as KeyObject).export({ type: 'pkcs1', format: 'pem' }).toString(),
-    alipayPublicKeyPem: (readPublicKey(credentials.alipayPublicKey) as KeyObject).export({ type: 'spki', format: 'pem' }).toString(),
+    privateKeyPem: (readPrivateKey(credentials.privateKey) as KeyObject)
+      .export({ type: 'pkcs1', format: 'pem' })
+      .toString(),
+    alipayPublicKeyPem: (readPublicKey(credentials.alipayPublicKey) as KeyObject)
+      .export({ type: 'spki', format: 'pem' })
+      .toString(),
     gateway,
   };
 }

@@ -14,11 +14,19 @@ describeProviderContract({
   async openAccount(sandbox, options = {}) {
     const opened = await sandbox.control('POST', '/_control/accounts', {
       provider: 'alipay',
-      ...(options.sharingProviderKeysWith ? { share_provider_keys_with: options.sharingProviderKeysWith.externalId } : {}),
+      ...(options.sharingProviderKeysWith
+        ? { share_provider_keys_with: options.sharingProviderKeysWith.externalId }
+        : {}),
     });
     expect(opened.status).toBe(201);
     const credentials = alipayCredentialsFromSandbox(opened.body);
-    return { id: `pa_${credentials.appId}`, provider: 'alipay', livemode: false, externalId: credentials.appId, credentials };
+    return {
+      id: `pa_${credentials.appId}`,
+      provider: 'alipay',
+      livemode: false,
+      externalId: credentials.appId,
+      credentials,
+    };
   },
   withWrongMerchantKey(account: ProviderAccount, other: ProviderAccount): ProviderAccount {
     const mine = account.credentials as AlipayCredentials;

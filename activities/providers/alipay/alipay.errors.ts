@@ -98,7 +98,10 @@ export function classifyAlipayFailure(failure: AlipayFailure, method: string): P
         'response_signature_invalid',
       );
     case 'malformed':
-      return new ProviderUnavailableError(`Alipay ${method} answered something unexpected: ${failure.message}`, 'malformed_response');
+      return new ProviderUnavailableError(
+        `Alipay ${method} answered something unexpected: ${failure.message}`,
+        'malformed_response',
+      );
     default:
       return assertNever(failure);
   }

@@ -46,7 +46,6 @@ export function amountFromAlipay(amount: string): number {
   return fromDecimalString(amount, 'CNY');
 }
 
-
 /** A date as Alipay reads it: China time (UTC+8, no daylight saving), `yyyy-MM-dd HH:mm:ss`. */
 export function toChinaTime(date: Date): string {
   return inChinaTime(date).toISOString().slice(0, 19).replace('T', ' ');

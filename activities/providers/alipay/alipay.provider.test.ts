@@ -10,8 +10,21 @@ import {
   type Receiver,
   type TestSandbox,
 } from '../../../sandbox/sandbox.testing';
-import { NotificationRejectedError, ProviderDeclinedError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
-import type { CreatePaymentInput, PaymentProvider, ProviderAccount, ProviderOrderRef, ProviderRefundRef, RawNotification, RefundInput } from '../provider';
+import {
+  NotificationRejectedError,
+  ProviderDeclinedError,
+  ProviderInvalidRequestError,
+  ProviderUnavailableError,
+} from '../errors';
+import type {
+  CreatePaymentInput,
+  PaymentProvider,
+  ProviderAccount,
+  ProviderOrderRef,
+  ProviderRefundRef,
+  RawNotification,
+  RefundInput,
+} from '../provider';
 import { alipayCredentialsFromSandbox } from './alipay.config';
 import { createAlipayProvider, type AlipayProviderOptions } from './alipay.provider';
 
@@ -37,12 +50,17 @@ async function openAccount(options: Record<string, unknown> = {}): Promise<Provi
   return { id: `pa_${answer.app_id}`, provider: 'alipay', livemode: false, externalId: credentials.appId, credentials };
 }
 
-async function newProvider(options: AlipayProviderOptions = {}): Promise<{ provider: PaymentProvider; account: ProviderAccount }> {
+async function newProvider(
+  options: AlipayProviderOptions = {},
+): Promise<{ provider: PaymentProvider; account: ProviderAccount }> {
   const account = await openAccount();
   return { provider: createAlipayProvider(account, { sandboxUrl: sandbox.url }, options), account };
 }
 
-function paymentInput(channel: CreatePaymentInput['channel'], overrides: Partial<CreatePaymentInput> = {}): CreatePaymentInput {
+function paymentInput(
+  channel: CreatePaymentInput['channel'],
+  overrides: Partial<CreatePaymentInput> = {},
+): CreatePaymentInput {
   return {
     channel,
     outTradeNo: newOutTradeNo('pay'),
@@ -60,16 +78,28 @@ function paymentInput(channel: CreatePaymentInput['channel'], overrides: Partial
 }
 
 /** The order a create made, as the payment's row names it afterwards (Alipay needs only the number). */
-const orderOf = (input: CreatePaymentInput): ProviderOrderRef => ({ outTradeNo: input.outTradeNo, createdAt: input.createdAt });
+const orderOf = (input: CreatePaymentInput): ProviderOrderRef => ({
+  outTradeNo: input.outTradeNo,
+  createdAt: input.createdAt,
+});
 
 /** An order number Alipay never saw, named as if created now. */
 const unknownOrder = (): ProviderOrderRef => ({ outTradeNo: newOutTradeNo('pay'), createdAt: new Date() });
 
 /** A refund of `order`, created now; its retries carry the same time. */
-const newRefund = (order: ProviderOrderRef, outRefundNo: string): ProviderRefundRef => ({ outTradeNo: order.outTradeNo, outRefundNo, requestedAt: new Date() });
+const newRefund = (order: ProviderOrderRef, outRefundNo: string): ProviderRefundRef => ({
+  outTradeNo: order.outTradeNo,
+  outRefundNo,
+  requestedAt: new Date(),
+});
 
 /** The input of `refund`, as the refund workflow would build it (the same on every retry). */
-const refundInput = (order: ProviderOrderRef, refund: ProviderRefundRef, amountMinor: number, totalAmountMinor: number): RefundInput => ({
+const refundInput = (
+  order: ProviderOrderRef,
+  refund: ProviderRefundRef,
+  amountMinor: number,
+  totalAmountMinor: number,
+): RefundInput => ({
   ...refund,
   paymentCreatedAt: order.createdAt,
   amountMinor,
@@ -78,11 +108,17 @@ const refundInput = (order: ProviderOrderRef, refund: ProviderRefundRef, amountM
   notifyUrl: receiver.url,
 });
 
-const pay = (outTradeNo: string) => sandbox.control('POST', '/_control/pay', { provider: 'alipay', out_trade_no: outTradeNo, outcome: 'success' });
-const tradeRecord = async (outTradeNo: string) => (await sandbox.control('GET', `/_control/trades/alipay/${outTradeNo}`)).body;
-const fault = (rule: Record<string, unknown>) => sandbox.control('POST', '/_control/faults', { provider: 'alipay', ...rule });
+const pay = (outTradeNo: string) =>
+  sandbox.control('POST', '/_control/pay', { provider: 'alipay', out_trade_no: outTradeNo, outcome: 'success' });
+const tradeRecord = async (outTradeNo: string) =>
+  (await sandbox.control('GET', `/_control/trades/alipay/${outTradeNo}`)).body;
+const fault = (rule: Record<string, unknown>) =>
+  sandbox.control('POST', '/_control/faults', { provider: 'alipay', ...rule });
 
-async function qrPayment(provider: PaymentProvider, amountMinor = 1999): Promise<{ order: ProviderOrderRef; qr: string }> {
+async function qrPayment(
+  provider: PaymentProvider,
+  amountMinor = 1999,
+): Promise<{ order: ProviderOrderRef; qr: string }> {
   const input = paymentInput('alipay_qr', { amountMinor });
   const { nextAction } = await provider.createPayment(input);
   if (nextAction.type !== 'display_qr_code') throw new Error(`expected a QR code, got ${nextAction.type}`);
@@ -115,9 +151,17 @@ describe('createPayment', () => {
     const expiresAt = new Date(Date.now() + 10 * 60_000);
     const input = paymentInput('alipay_qr', { expiresAt });
     const { nextAction } = await provider.createPayment(input);
-    expect(nextAction).toEqual({ type: 'display_qr_code', display_qr_code: { data: expect.stringMatching(new RegExp(`^${sandbox.url}/alipay/qr/`)), image_svg_url: null } });
+    expect(nextAction).toEqual({
+      type: 'display_qr_code',
+      display_qr_code: { data: expect.stringMatching(new RegExp(`^${sandbox.url}/alipay/qr/`)), image_svg_url: null },
+    });
     const record = await tradeRecord(input.outTradeNo);
-    expect(record).toMatchObject({ method: 'alipay.trade.precreate', amount: 1999, subject: 'Tea set 茶具', notify_url: receiver.url });
+    expect(record).toMatchObject({
+      method: 'alipay.trade.precreate',
+      amount: 1999,
+      subject: 'Tea set 茶具',
+      notify_url: receiver.url,
+    });
     expect(record.closes_at).toBe(new Date(Math.floor(expiresAt.getTime() / 1000) * 1000).toISOString());
   });
 
@@ -129,7 +173,11 @@ describe('createPayment', () => {
     const input = paymentInput(channel, { returnUrl: 'https://shop.example/done' });
     const { nextAction } = await provider.createPayment(input);
     if (nextAction.type !== 'redirect_to_url') throw new Error(nextAction.type);
-    expect(nextAction.redirect_to_url).toEqual({ url: expect.stringMatching(new RegExp(`^${sandbox.url}/alipay/gateway\\.do\\?`)), method: 'GET', form: null });
+    expect(nextAction.redirect_to_url).toEqual({
+      url: expect.stringMatching(new RegExp(`^${sandbox.url}/alipay/gateway\\.do\\?`)),
+      method: 'GET',
+      form: null,
+    });
     // Alipay knows nothing of it until the shopper's browser arrives.
     expect((await provider.queryPayment(orderOf(input))).status).toBe('not_found');
 
@@ -153,7 +201,9 @@ describe('createPayment', () => {
   test('the same order with another amount is an invalid request; a paid one is declined', async () => {
     const { provider } = await newProvider();
     const { outTradeNo } = (await qrPayment(provider)).order;
-    await expect(provider.createPayment(paymentInput('alipay_qr', { outTradeNo, amountMinor: 2000 }))).rejects.toMatchObject({
+    await expect(
+      provider.createPayment(paymentInput('alipay_qr', { outTradeNo, amountMinor: 2000 })),
+    ).rejects.toMatchObject({
       constructor: ProviderInvalidRequestError,
       providerCode: 'ACQ.CONTEXT_INCONSISTENT',
     });
@@ -171,7 +221,13 @@ describe('queryPayment', () => {
     const { order, qr } = await qrPayment(provider);
     const { outTradeNo } = order;
     expect(await provider.queryPayment(order)).toEqual({
-      outTradeNo, status: 'not_found', providerTradeNo: null, amountMinor: null, paidAt: null, failureCode: null, failureMessage: null,
+      outTradeNo,
+      status: 'not_found',
+      providerTradeNo: null,
+      amountMinor: null,
+      paidAt: null,
+      failureCode: null,
+      failureMessage: null,
     });
     await fetch(qr);
     expect(await provider.queryPayment(order)).toMatchObject({ status: 'pending', amountMinor: 1999, paidAt: null });
@@ -209,18 +265,31 @@ describe('refund and queryRefund', () => {
     const order = await paidPayment(provider, 10000);
     const re1 = newRefund(order, 're1');
     const re2 = newRefund(order, 're2');
-    const refund = (ref: ProviderRefundRef, amountMinor: number) => provider.refund({ ...refundInput(order, ref, amountMinor, 10000), reason: 'damaged' });
+    const refund = (ref: ProviderRefundRef, amountMinor: number) =>
+      provider.refund({ ...refundInput(order, ref, amountMinor, 10000), reason: 'damaged' });
 
-    expect(await refund(re1, 3000)).toEqual({ outRefundNo: 're1', status: 'succeeded', providerRefundNo: null, amountMinor: 3000, failureReason: null });
+    expect(await refund(re1, 3000)).toEqual({
+      outRefundNo: 're1',
+      status: 'succeeded',
+      providerRefundNo: null,
+      amountMinor: 3000,
+      failureReason: null,
+    });
     // Retried (say, after a timeout): Alipay moves no money and the adapter confirms by query.
     expect(await refund(re1, 3000)).toMatchObject({ outRefundNo: 're1', status: 'succeeded', amountMinor: 3000 });
     expect(await tradeRecord(order.outTradeNo)).toMatchObject({ amount_refunded: 3000 });
 
-    await expect(refund(re2, 7001)).rejects.toMatchObject({ constructor: ProviderDeclinedError, providerCode: 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL' });
+    await expect(refund(re2, 7001)).rejects.toMatchObject({
+      constructor: ProviderDeclinedError,
+      providerCode: 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL',
+    });
     expect(await refund(re2, 7000)).toMatchObject({ status: 'succeeded', amountMinor: 7000 });
 
     expect(await provider.queryRefund(re1)).toMatchObject({ status: 'succeeded', amountMinor: 3000 });
-    expect(await provider.queryRefund(newRefund(order, 're9'))).toMatchObject({ status: 'not_found', amountMinor: null });
+    expect(await provider.queryRefund(newRefund(order, 're9'))).toMatchObject({
+      status: 'not_found',
+      amountMinor: null,
+    });
     expect(await provider.queryRefund(newRefund(unknownOrder(), 're1'))).toMatchObject({ status: 'not_found' });
     // Fully refunded, Alipay closes the trade; the payment itself still succeeded.
     expect(await provider.queryPayment(order)).toMatchObject({ status: 'succeeded', amountMinor: 10000 });
@@ -230,7 +299,10 @@ describe('refund and queryRefund', () => {
     const { provider } = await newProvider();
     const { order, qr } = await qrPayment(provider);
     await fetch(qr);
-    await expect(provider.refund(refundInput(order, newRefund(order, 're1'), 100, 1999))).rejects.toMatchObject({ constructor: ProviderDeclinedError, providerCode: 'ACQ.TRADE_STATUS_ERROR' });
+    await expect(provider.refund(refundInput(order, newRefund(order, 're1'), 100, 1999))).rejects.toMatchObject({
+      constructor: ProviderDeclinedError,
+      providerCode: 'ACQ.TRADE_STATUS_ERROR',
+    });
     const unknown = unknownOrder();
     await expect(provider.refund(refundInput(unknown, newRefund(unknown, 're1'), 100, 1999))).rejects.toMatchObject({
       constructor: ProviderInvalidRequestError,
@@ -270,7 +342,7 @@ describe('verifyNotification', () => {
     }
   });
 
-  test("refuses a notification correctly signed by Alipay for another app (same Alipay key)", async () => {
+  test('refuses a notification correctly signed by Alipay for another app (same Alipay key)', async () => {
     const mine = await openAccount();
     const theirs = await openAccount({ share_provider_keys_with: mine.externalId });
     const myProvider = createAlipayProvider(mine, { sandboxUrl: sandbox.url });
@@ -287,8 +359,12 @@ describe('verifyNotification', () => {
 
   test('refuses what is not a form', async () => {
     const { provider } = await newProvider();
-    await expect(provider.verifyNotification({ headers: {}, rawBody: Buffer.from('{}'), form: null })).rejects.toThrow(NotificationRejectedError);
-    await expect(provider.verifyNotification({ headers: {}, rawBody: Buffer.alloc(0), form: {} })).rejects.toThrow(NotificationRejectedError);
+    await expect(provider.verifyNotification({ headers: {}, rawBody: Buffer.from('{}'), form: null })).rejects.toThrow(
+      NotificationRejectedError,
+    );
+    await expect(provider.verifyNotification({ headers: {}, rawBody: Buffer.alloc(0), form: {} })).rejects.toThrow(
+      NotificationRejectedError,
+    );
   });
 
   test('reads refund notifications as refunds, and a closed trade as closed', async () => {
@@ -301,21 +377,34 @@ describe('verifyNotification', () => {
     expect(await provider.verifyNotification(asRaw(refundNotice as ReceivedRequest))).toEqual({
       kind: 'refund',
       outTradeNo,
-      refund: { outRefundNo: 're1', status: 'succeeded', providerRefundNo: null, amountMinor: null, failureReason: null },
+      refund: {
+        outRefundNo: 're1',
+        status: 'succeeded',
+        providerRefundNo: null,
+        amountMinor: null,
+        failureReason: null,
+      },
     });
 
     const { order: unpaid, qr } = await qrPayment(provider);
     await fetch(qr);
     await provider.closePayment(unpaid);
     const [closed] = await notificationsFor(unpaid.outTradeNo);
-    expect(await provider.verifyNotification(asRaw(closed))).toMatchObject({ kind: 'payment', trade: { status: 'closed', amountMinor: 1999, paidAt: null } });
+    expect(await provider.verifyNotification(asRaw(closed))).toMatchObject({
+      kind: 'payment',
+      trade: { status: 'closed', amountMinor: 1999, paidAt: null },
+    });
   });
 });
 
 describe('notificationAck', () => {
   test('answers success when accepted and fail otherwise', async () => {
     const { provider } = await newProvider();
-    expect(provider.notificationAck('accepted')).toEqual({ status: 200, contentType: 'text/plain; charset=utf-8', body: 'success' });
+    expect(provider.notificationAck('accepted')).toEqual({
+      status: 200,
+      contentType: 'text/plain; charset=utf-8',
+      body: 'success',
+    });
     expect(provider.notificationAck('refused')).toMatchObject({ status: 400, body: 'fail' });
   });
 });
@@ -325,9 +414,15 @@ describe('failures, as alipay-sdk meets them', () => {
     const { provider } = await newProvider();
     const order = await paidPayment(provider);
     await fault({ out_trade_no: order.outTradeNo, api: { fail: 'system_error' } });
-    await expect(provider.queryPayment(order)).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'isp.unknow-error' });
+    await expect(provider.queryPayment(order)).rejects.toMatchObject({
+      constructor: ProviderUnavailableError,
+      providerCode: 'isp.unknow-error',
+    });
     await fault({ out_trade_no: order.outTradeNo, api: { fail: 'http_500' } });
-    await expect(provider.closePayment(order)).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'http_500' });
+    await expect(provider.closePayment(order)).rejects.toMatchObject({
+      constructor: ProviderUnavailableError,
+      providerCode: 'http_500',
+    });
     await fault({ out_trade_no: order.outTradeNo, api: null });
     expect((await provider.queryPayment(order)).status).toBe('succeeded');
   });
@@ -338,7 +433,10 @@ describe('failures, as alipay-sdk meets them', () => {
     await fault({ account: account.externalId, tamper_response: true });
     const error = await provider.queryPayment(order).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderUnavailableError);
-    expect(error).toMatchObject({ providerCode: 'response_signature_invalid', message: expect.stringMatching(/signature verification/) });
+    expect(error).toMatchObject({
+      providerCode: 'response_signature_invalid',
+      message: expect.stringMatching(/signature verification/),
+    });
     await fault({ account: account.externalId, tamper_response: false });
   });
 
@@ -348,13 +446,18 @@ describe('failures, as alipay-sdk meets them', () => {
     await fetch(qr);
     // Far slower than the timeout: urllib's timers are coarse (up to a second late).
     await fault({ out_trade_no: order.outTradeNo, api: { slow_ms: 4000, methods: ['alipay.trade.close'] } });
-    await expect(provider.closePayment(order)).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'network_error' });
+    await expect(provider.closePayment(order)).rejects.toMatchObject({
+      constructor: ProviderUnavailableError,
+      providerCode: 'network_error',
+    });
     await eventually(async () => expect((await provider.queryPayment(order)).status).toBe('closed'));
   });
 
   test('a request signed with the wrong key is an invalid request', async () => {
     const account = await openAccount();
-    const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs1', format: 'pem' })
+      .toString();
     const provider = createAlipayProvider(
       { ...account, credentials: { ...(account.credentials as Record<string, string>), privateKey: otherKey } },
       { sandboxUrl: sandbox.url },
@@ -365,14 +468,19 @@ describe('failures, as alipay-sdk meets them', () => {
     });
   });
 
-  test("an app the gateway does not know gets an unsigned answer, which is not trusted", async () => {
+  test('an app the gateway does not know gets an unsigned answer, which is not trusted', async () => {
     const account = await openAccount();
     const stranger: ProviderAccount = {
       ...account,
       externalId: '2021999999999999',
       credentials: { ...(account.credentials as Record<string, string>), appId: '2021999999999999' },
     };
-    await expect(createAlipayProvider(stranger, { sandboxUrl: sandbox.url }).queryPayment({ outTradeNo: 'X', createdAt: new Date() })).rejects.toMatchObject({
+    await expect(
+      createAlipayProvider(stranger, { sandboxUrl: sandbox.url }).queryPayment({
+        outTradeNo: 'X',
+        createdAt: new Date(),
+      }),
+    ).rejects.toMatchObject({
       constructor: ProviderUnavailableError,
       providerCode: 'response_signature_invalid',
     });
@@ -381,6 +489,9 @@ describe('failures, as alipay-sdk meets them', () => {
   test('an unreachable gateway is retryable', async () => {
     const account = await openAccount();
     const provider = createAlipayProvider(account, { sandboxUrl: `http://127.0.0.1:${await freePort()}` });
-    await expect(provider.queryPayment({ outTradeNo: 'X', createdAt: new Date() })).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'network_error' });
+    await expect(provider.queryPayment({ outTradeNo: 'X', createdAt: new Date() })).rejects.toMatchObject({
+      constructor: ProviderUnavailableError,
+      providerCode: 'network_error',
+    });
   });
 });

@@ -175,7 +175,10 @@ export function createAlipayProvider(
       if (response.status !== 200) {
         await response.body?.cancel().catch(() => undefined);
         // The link lives 30 s: whatever went wrong, the next attempt asks for a new one.
-        throw new ProviderUnavailableError(`Alipay bill download from ${where} answered HTTP ${response.status}`, `http_${response.status}`);
+        throw new ProviderUnavailableError(
+          `Alipay bill download from ${where} answered HTTP ${response.status}`,
+          `http_${response.status}`,
+        );
       }
       return Buffer.from(await response.arrayBuffer());
     } catch (error) {
@@ -224,10 +227,14 @@ export function createAlipayProvider(
             subject: input.description,
             time_expire: toChinaTime(input.expiresAt),
           };
-          const answer = await call(method, bizContent, alipayTradePrecreateResponseSchema, { notify_url: input.notifyUrl });
+          const answer = await call(method, bizContent, alipayTradePrecreateResponseSchema, {
+            notify_url: input.notifyUrl,
+          });
           if (answer.code !== SUCCESS) throw failed(method, answer);
           if (!answer.qr_code) throw classifyAlipayFailure({ kind: 'malformed', message: 'no qr_code' }, method);
-          return { nextAction: { type: 'display_qr_code', display_qr_code: { data: answer.qr_code, image_svg_url: null } } };
+          return {
+            nextAction: { type: 'display_qr_code', display_qr_code: { data: answer.qr_code, image_svg_url: null } },
+          };
         }
         case 'alipay_pc':
           return {
@@ -268,7 +275,10 @@ export function createAlipayProvider(
         const trade = await queryPayment(order);
         if (trade.status === 'succeeded') return 'already_paid';
         if (trade.status === 'closed' || trade.status === 'not_found') return 'closed';
-        throw new ProviderUnavailableError(`Alipay refused to close ${outTradeNo} but reports it ${trade.status}`, answer.sub_code);
+        throw new ProviderUnavailableError(
+          `Alipay refused to close ${outTradeNo} but reports it ${trade.status}`,
+          answer.sub_code,
+        );
       }
       throw failed(method, answer);
     },
@@ -285,7 +295,13 @@ export function createAlipayProvider(
       const answer = await call(method, bizContent, alipayTradeRefundResponseSchema);
       if (answer.code !== SUCCESS) throw failed(method, answer);
       if (answer.fund_change === 'Y') {
-        return { outRefundNo: input.outRefundNo, status: 'succeeded', providerRefundNo: null, amountMinor: input.amountMinor, failureReason: null };
+        return {
+          outRefundNo: input.outRefundNo,
+          status: 'succeeded',
+          providerRefundNo: null,
+          amountMinor: input.amountMinor,
+          failureReason: null,
+        };
       }
       // fund_change=N: no money moved by this call, either because it was made before (same
       // out_request_no) or not at all. Alipay says to ask the refund query which. https://opendocs.alipay.com/open/02ekfk
@@ -295,7 +311,8 @@ export function createAlipayProvider(
     queryRefund,
 
     async fetchStatement(date: string): Promise<StatementEntry[]> {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new ProviderInvalidRequestError(`a statement date is YYYY-MM-DD, not ${JSON.stringify(date)}`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
+        throw new ProviderInvalidRequestError(`a statement date is YYYY-MM-DD, not ${JSON.stringify(date)}`);
       // `trade` is the bill of what Alipay acquired through the trade APIs, the orders Tongbao made.
       const bizContent: AlipayDataDataserviceBillDownloadurlQueryBizContent = { bill_type: 'trade', bill_date: date };
       const answer = await call(BILL_QUERY, bizContent, alipayDataDataserviceBillDownloadurlQueryResponseSchema);
@@ -305,27 +322,34 @@ export function createAlipayProvider(
         if (answer.sub_code === 'isp.bill_not_exist') return [];
         throw failed(BILL_QUERY, answer);
       }
-      if (!answer.bill_download_url) throw classifyAlipayFailure({ kind: 'malformed', message: 'no bill_download_url' }, BILL_QUERY);
+      if (!answer.bill_download_url)
+        throw classifyAlipayFailure({ kind: 'malformed', message: 'no bill_download_url' }, BILL_QUERY);
       const zip = await downloadBill(answer.bill_download_url);
       return parseAlipayTradeBill(readAlipayBillZip(zip), date);
     },
 
     async verifyNotification(notification: RawNotification): Promise<VerifiedNotification> {
       const form = notification.form;
-      if (!form) throw new NotificationRejectedError('Alipay notifications are forms (application/x-www-form-urlencoded)');
+      if (!form)
+        throw new NotificationRejectedError('Alipay notifications are forms (application/x-www-form-urlencoded)');
       let signed = false;
       try {
         signed = sdk.checkNotifySignV2(form);
       } catch {
         signed = false;
       }
-      if (!signed) throw new NotificationRejectedError(`signature does not verify with the Alipay public key of app ${config.appId}`);
+      if (!signed)
+        throw new NotificationRejectedError(
+          `signature does not verify with the Alipay public key of app ${config.appId}`,
+        );
       if (form.app_id !== config.appId) {
         throw new NotificationRejectedError(`notification is for app ${form.app_id ?? '(none)'}, not ${config.appId}`);
       }
       const parsed = alipayTradeStatusSyncNotificationSchema.safeParse(form);
       if (!parsed.success) {
-        throw new NotificationRejectedError(`not a trade_status_sync notification: ${describeFirstIssue(parsed.error)}`);
+        throw new NotificationRejectedError(
+          `not a trade_status_sync notification: ${describeFirstIssue(parsed.error)}`,
+        );
       }
       const n = parsed.data;
       let amountMinor: number;
@@ -339,7 +363,13 @@ export function createAlipayProvider(
         return {
           kind: 'refund',
           outTradeNo: n.out_trade_no,
-          refund: { outRefundNo: n.out_biz_no, status: 'succeeded', providerRefundNo: null, amountMinor: null, failureReason: null },
+          refund: {
+            outRefundNo: n.out_biz_no,
+            status: 'succeeded',
+            providerRefundNo: null,
+            amountMinor: null,
+            failureReason: null,
+          },
         };
       }
       const paidAt = fromChinaTime(n.gmt_payment);

@@ -19,10 +19,41 @@ const HEADER =
   '支付宝交易号,商户订单号,业务类型,商品名称,创建时间,完成时间,门店编号,门店名称,操作员,终端号,对方账户,订单金额（元）,商家实收（元）,支付宝红包（元）,集分宝（元）,支付宝优惠（元）,商家优惠（元）,券核销金额（元）,券名称,商家红包消费金额（元）,卡消费金额（元）,退款批次号/请求号,服务费（元）,分润（元）,备注';
 
 /** A detail row in Alipay's layout; `fields` overrides columns by position. */
-function row(tradeNo: string, outTradeNo: string, type: string, amount: string, completedAt: string, refundNo = '', fields: Record<number, string> = {}): string {
+function row(
+  tradeNo: string,
+  outTradeNo: string,
+  type: string,
+  amount: string,
+  completedAt: string,
+  refundNo = '',
+  fields: Record<number, string> = {},
+): string {
   const cells = [
-    `${tradeNo}\t`, `${outTradeNo}\t`, `${type}\t`, '茶具', '2026-11-21 10:00:00', completedAt, '\t', '\t', '\t', '\t', '*津水(602***@qq.com)\t',
-    amount, amount, '0.00', '0.00', '0.00', '0.00', '0.00', '', '0.00\t', '0.00', `${refundNo}\t`, '-0.06', '0.00', '备注',
+    `${tradeNo}\t`,
+    `${outTradeNo}\t`,
+    `${type}\t`,
+    '茶具',
+    '2026-11-21 10:00:00',
+    completedAt,
+    '\t',
+    '\t',
+    '\t',
+    '\t',
+    '*津水(602***@qq.com)\t',
+    amount,
+    amount,
+    '0.00',
+    '0.00',
+    '0.00',
+    '0.00',
+    '0.00',
+    '',
+    '0.00\t',
+    '0.00',
+    `${refundNo}\t`,
+    '-0.06',
+    '0.00',
+    '备注',
   ];
   for (const [at, value] of Object.entries(fields)) cells[Number(at)] = value;
   return cells.join(',');
@@ -41,7 +72,13 @@ interface DetailOptions {
 }
 
 /** A detail file as Alipay writes it. */
-function detail({ date = '2026-11-21', header = HEADER, rows = [PAYMENT, REFUND, SECOND], totals, end = true }: DetailOptions = {}): string {
+function detail({
+  date = '2026-11-21',
+  header = HEADER,
+  rows = [PAYMENT, REFUND, SECOND],
+  totals,
+  end = true,
+}: DetailOptions = {}): string {
   const d = (text: string) => `${text.slice(0, 4)}年${text.slice(5, 7)}月${text.slice(8, 10)}日`;
   return [
     '#支付宝业务明细查询',
@@ -51,12 +88,18 @@ function detail({ date = '2026-11-21', header = HEADER, rows = [PAYMENT, REFUND,
     header,
     ...rows,
     ...(end ? ['#-----------------------------------------业务明细列表结束------------------------------------'] : []),
-    ...(totals === null ? [] : (totals ?? ['#交易合计：2笔，商家实收共20.00元，商家优惠共0.00元', '#退款合计：1笔，商家实收退款共-5.00元，商家优惠退款共0.00元'])),
+    ...(totals === null
+      ? []
+      : (totals ?? [
+          '#交易合计：2笔，商家实收共20.00元，商家优惠共0.00元',
+          '#退款合计：1笔，商家实收退款共-5.00元，商家优惠退款共0.00元',
+        ])),
     '#导出时间：[2026年11月22日 05:46:49]',
   ].join('\r\n');
 }
 
-const SUMMARY = '#支付宝业务汇总查询\r\n#账号：[20880211096256330156]\r\n合计,,2,1,15.00,15.00,0.00,0.00,0.00,-0.06,0.00,14.94\r\n';
+const SUMMARY =
+  '#支付宝业务汇总查询\r\n#账号：[20880211096256330156]\r\n合计,,2,1,15.00,15.00,0.00,0.00,0.00,-0.06,0.00,14.94\r\n';
 
 /** A bill zip made by fflate: names UTF-8 (with the flag), the detail deflated, the summary stored. */
 function billZip(detailText = detail(), files: Record<string, Uint8Array> = {}): Buffer {
@@ -74,33 +117,97 @@ const chinaTime = (text: string) => new Date(`${text.replace(' ', 'T')}+08:00`);
 describe('reading a bill', () => {
   test('payments and refunds in Tongbao’s words: refunds positive with their request number, amounts in fen', () => {
     expect(parseAlipayTradeBill(readAlipayBillZip(billZip()), '2026-11-21')).toEqual<StatementEntry[]>([
-      { kind: 'payment', outTradeNo: 'pay_a', outRefundNo: null, providerTradeNo: '2026112122001458860515315453', amountMinor: 1999, at: chinaTime('2026-11-21 10:00:05') },
-      { kind: 'refund', outTradeNo: 'pay_a', outRefundNo: 're_a', providerTradeNo: '2026112122001458860515315453', amountMinor: 500, at: chinaTime('2026-11-21 23:59:59') },
-      { kind: 'payment', outTradeNo: 'pay_b', outRefundNo: null, providerTradeNo: '2026112122001458860515315454', amountMinor: 1, at: chinaTime('2026-11-21 00:00:00') },
+      {
+        kind: 'payment',
+        outTradeNo: 'pay_a',
+        outRefundNo: null,
+        providerTradeNo: '2026112122001458860515315453',
+        amountMinor: 1999,
+        at: chinaTime('2026-11-21 10:00:05'),
+      },
+      {
+        kind: 'refund',
+        outTradeNo: 'pay_a',
+        outRefundNo: 're_a',
+        providerTradeNo: '2026112122001458860515315453',
+        amountMinor: 500,
+        at: chinaTime('2026-11-21 23:59:59'),
+      },
+      {
+        kind: 'payment',
+        outTradeNo: 'pay_b',
+        outRefundNo: null,
+        providerTradeNo: '2026112122001458860515315454',
+        amountMinor: 1,
+        at: chinaTime('2026-11-21 00:00:00'),
+      },
     ]);
   });
 
   test('names are read as GBK unless flagged UTF-8; quoted fields, LF line ends and halfwidth （元） are understood', () => {
-    const quoted = row('2026112122001458860515315455', 'pay_c', '交易', '1,000.00', '2026-11-21 12:00:00', '', { 3: '"Tea, ""green"""', 11: '"1000.00"', 12: '1000.00' });
-    const text = detail({ header: HEADER.replaceAll('（', '(').replaceAll('）', ')'), rows: [quoted], totals: ['#交易合计：1笔，商家实收共1000.00元，商家优惠共0.00元'] }).replaceAll('\r\n', '\n');
+    const quoted = row('2026112122001458860515315455', 'pay_c', '交易', '1,000.00', '2026-11-21 12:00:00', '', {
+      3: '"Tea, ""green"""',
+      11: '"1000.00"',
+      12: '1000.00',
+    });
+    const text = detail({
+      header: HEADER.replaceAll('（', '(').replaceAll('）', ')'),
+      rows: [quoted],
+      totals: ['#交易合计：1笔，商家实收共1000.00元，商家优惠共0.00元'],
+    }).replaceAll('\r\n', '\n');
     const zip = billZip(text);
     const entries = readAlipayBillZip(zip);
-    expect(entries.map((e) => e.name)).toEqual(['20880211096256330156_20261121_业务明细.csv', '20880211096256330156_20261121_业务明细(汇总).csv']);
+    expect(entries.map((e) => e.name)).toEqual([
+      '20880211096256330156_20261121_业务明细.csv',
+      '20880211096256330156_20261121_业务明细(汇总).csv',
+    ]);
     expect(parseAlipayTradeBill(entries, '2026-11-21')).toMatchObject([{ outTradeNo: 'pay_c', amountMinor: 100000 }]);
   });
 
   test.each<[string, DetailOptions | (() => AlipayBillFormatError | Buffer), RegExp]>([
     ['a bill of another day', { date: '2026-11-20' }, /bill of 2026-11-20, not of 2026-11-21/],
-    ['no 退款批次号/请求号 column', { header: HEADER.replace('退款批次号/请求号', '退款批次号') }, /no column 退款批次号\/请求号/],
-    ['an unknown 业务类型', { rows: [row('1', 'pay_x', '冻结', '1.00', '2026-11-21 10:00:00')], totals: null }, /unknown 业务类型 "冻结"/],
-    ['a refund with a positive amount', { rows: [row('1', 'pay_x', '退款', '1.00', '2026-11-21 10:00:00', 're_x')], totals: null }, /not a negative amount/],
-    ['a payment with a negative amount', { rows: [row('1', 'pay_x', '交易', '-1.00', '2026-11-21 10:00:00')], totals: null }, /not a positive amount/],
-    ['a refund without its request number', { rows: [row('1', 'pay_x', '退款', '-1.00', '2026-11-21 10:00:00')], totals: null }, /refund without 退款批次号/],
-    ['a time that is not one', { rows: [row('1', 'pay_x', '交易', '1.00', '2026/11/21 10:00')], totals: null }, /完成时间 "2026\/11\/21 10:00"/],
+    [
+      'no 退款批次号/请求号 column',
+      { header: HEADER.replace('退款批次号/请求号', '退款批次号') },
+      /no column 退款批次号\/请求号/,
+    ],
+    [
+      'an unknown 业务类型',
+      { rows: [row('1', 'pay_x', '冻结', '1.00', '2026-11-21 10:00:00')], totals: null },
+      /unknown 业务类型 "冻结"/,
+    ],
+    [
+      'a refund with a positive amount',
+      { rows: [row('1', 'pay_x', '退款', '1.00', '2026-11-21 10:00:00', 're_x')], totals: null },
+      /not a negative amount/,
+    ],
+    [
+      'a payment with a negative amount',
+      { rows: [row('1', 'pay_x', '交易', '-1.00', '2026-11-21 10:00:00')], totals: null },
+      /not a positive amount/,
+    ],
+    [
+      'a refund without its request number',
+      { rows: [row('1', 'pay_x', '退款', '-1.00', '2026-11-21 10:00:00')], totals: null },
+      /refund without 退款批次号/,
+    ],
+    [
+      'a time that is not one',
+      { rows: [row('1', 'pay_x', '交易', '1.00', '2026/11/21 10:00')], totals: null },
+      /完成时间 "2026\/11\/21 10:00"/,
+    ],
     ['a row with a field too many', { rows: [`${PAYMENT},extra`], totals: null }, /26 fields, the header 25/],
-    ['rows that disagree with the totals', { rows: [PAYMENT] }, /totals say 2 payments of 20.00 yuan, the rows 1 of 1999 fen/],
+    [
+      'rows that disagree with the totals',
+      { rows: [PAYMENT] },
+      /totals say 2 payments of 20.00 yuan, the rows 1 of 1999 fen/,
+    ],
     ['no end marker', { end: false }, /lacks the 业务明细列表 markers/],
-    ['no detail file at all', () => Buffer.from(zipSync({ 'readme.txt': strToU8('hello') })), /expected one #支付宝业务明细查询 file, found 0/],
+    [
+      'no detail file at all',
+      () => Buffer.from(zipSync({ 'readme.txt': strToU8('hello') })),
+      /expected one #支付宝业务明细查询 file, found 0/,
+    ],
   ])('%s is a format error, not retried', (_name, input, message) => {
     const zip = typeof input === 'function' ? (input() as Buffer) : billZip(detail(input));
     const error = (() => {
@@ -113,18 +220,26 @@ describe('reading a bill', () => {
     })();
     expect(error).toBeInstanceOf(AlipayBillFormatError);
     expect(error).toBeInstanceOf(ProviderError);
-    expect(error).toMatchObject({ retryable: false, providerCode: 'bill_format', message: expect.stringMatching(message) });
+    expect(error).toMatchObject({
+      retryable: false,
+      providerCode: 'bill_format',
+      message: expect.stringMatching(message),
+    });
   });
 
   test.each<[string, (zip: Buffer) => Buffer, RegExp]>([
     ['an HTML error page', () => Buffer.from('<html><body>下载超时，请重新下载</body></html>'), /not a zip archive/],
     ['a download cut short', (zip) => zip.subarray(0, zip.length - 30), /no end of central directory/],
-    ['a byte changed in the stored summary', (zip) => {
-      const altered = Buffer.from(zip);
-      const at = altered.indexOf(iconv.encode('合计', 'gbk'));
-      altered[at + 6] ^= 0x01;
-      return altered;
-    }, /fails its CRC-32 check/],
+    [
+      'a byte changed in the stored summary',
+      (zip) => {
+        const altered = Buffer.from(zip);
+        const at = altered.indexOf(iconv.encode('合计', 'gbk'));
+        altered[at + 6] ^= 0x01;
+        return altered;
+      },
+      /fails its CRC-32 check/,
+    ],
   ])('%s is damaged, and retryable', (_name, damage, message) => {
     const error = (() => {
       try {
@@ -135,7 +250,11 @@ describe('reading a bill', () => {
       throw new Error('read a damaged zip');
     })();
     expect(error).toBeInstanceOf(ProviderUnavailableError);
-    expect(error).toMatchObject({ retryable: true, providerCode: 'bill_download_damaged', message: expect.stringMatching(message) });
+    expect(error).toMatchObject({
+      retryable: true,
+      providerCode: 'bill_download_damaged',
+      message: expect.stringMatching(message),
+    });
   });
 });
 
@@ -154,7 +273,13 @@ afterAll(async () => {
 async function newProvider(): Promise<{ provider: PaymentProvider; account: ProviderAccount }> {
   const answer = await openAlipayAccount(sandbox);
   const credentials = alipayCredentialsFromSandbox(answer);
-  const account: ProviderAccount = { id: `pa_${answer.app_id}`, provider: 'alipay', livemode: false, externalId: credentials.appId, credentials };
+  const account: ProviderAccount = {
+    id: `pa_${answer.app_id}`,
+    provider: 'alipay',
+    livemode: false,
+    externalId: credentials.appId,
+    credentials,
+  };
   return { provider: createAlipayProvider(account, { sandboxUrl: sandbox.url }), account };
 }
 
@@ -171,11 +296,23 @@ interface TradeRecord {
 }
 
 /** A QR payment, paid; returns its order number, Alipay's trade number and the China day it was paid on. */
-async function paidPayment(provider: PaymentProvider, amountMinor: number): Promise<{ outTradeNo: string; tradeNo: string; paidAt: Date; date: string }> {
+async function paidPayment(
+  provider: PaymentProvider,
+  amountMinor: number,
+): Promise<{ outTradeNo: string; tradeNo: string; paidAt: Date; date: string }> {
   const outTradeNo = newOutTradeNo('pay');
   await provider.createPayment({
-    channel: 'alipay_qr', outTradeNo, amountMinor, currency: 'CNY', description: '茶具 Tea set', notifyUrl: 'http://127.0.0.1:9/notify',
-    returnUrl: null, createdAt: new Date(), expiresAt: new Date(Date.now() + 15 * 60_000), clientIp: null, openid: null,
+    channel: 'alipay_qr',
+    outTradeNo,
+    amountMinor,
+    currency: 'CNY',
+    description: '茶具 Tea set',
+    notifyUrl: 'http://127.0.0.1:9/notify',
+    returnUrl: null,
+    createdAt: new Date(),
+    expiresAt: new Date(Date.now() + 15 * 60_000),
+    clientIp: null,
+    openid: null,
   });
   await control('POST', '/_control/pay', { provider: 'alipay', out_trade_no: outTradeNo, outcome: 'success' });
   const record = (await control('GET', `/_control/trades/alipay/${outTradeNo}`)) as unknown as TradeRecord;
@@ -191,8 +328,14 @@ describe('fetchStatement against the sandbox', () => {
     const { provider } = await newProvider();
     const paid = await paidPayment(provider, 1999);
     const refunded = await provider.refund({
-      outTradeNo: paid.outTradeNo, outRefundNo: 're1', requestedAt: new Date(), paymentCreatedAt: new Date(),
-      amountMinor: 500, totalAmountMinor: 1999, reason: null, notifyUrl: 'http://127.0.0.1:9/notify',
+      outTradeNo: paid.outTradeNo,
+      outRefundNo: 're1',
+      requestedAt: new Date(),
+      paymentCreatedAt: new Date(),
+      amountMinor: 500,
+      totalAmountMinor: 1999,
+      reason: null,
+      notifyUrl: 'http://127.0.0.1:9/notify',
     });
     expect(refunded.status).toBe('succeeded');
     const record = (await control('GET', `/_control/trades/alipay/${paid.outTradeNo}`)) as unknown as TradeRecord;
@@ -201,8 +344,22 @@ describe('fetchStatement against the sandbox', () => {
     expect(chinaDate(refundedAt)).toBe(paid.date);
 
     expect(await provider.fetchStatement(paid.date)).toEqual<StatementEntry[]>([
-      { kind: 'payment', outTradeNo: paid.outTradeNo, outRefundNo: null, providerTradeNo: paid.tradeNo, amountMinor: 1999, at: toSecond(paid.paidAt) },
-      { kind: 'refund', outTradeNo: paid.outTradeNo, outRefundNo: 're1', providerTradeNo: paid.tradeNo, amountMinor: 500, at: toSecond(refundedAt) },
+      {
+        kind: 'payment',
+        outTradeNo: paid.outTradeNo,
+        outRefundNo: null,
+        providerTradeNo: paid.tradeNo,
+        amountMinor: 1999,
+        at: toSecond(paid.paidAt),
+      },
+      {
+        kind: 'refund',
+        outTradeNo: paid.outTradeNo,
+        outRefundNo: 're1',
+        providerTradeNo: paid.tradeNo,
+        amountMinor: 500,
+        at: toSecond(refundedAt),
+      },
     ]);
   });
 
@@ -213,7 +370,8 @@ describe('fetchStatement against the sandbox', () => {
     const kept = await paidPayment(provider, 700);
     const date = dropped.date;
     const ghost = newOutTradeNo('ghost');
-    const edit = (body: Record<string, unknown>) => control('POST', '/_control/statement_edits', { provider: 'alipay', account: account.externalId, date, ...body });
+    const edit = (body: Record<string, unknown>) =>
+      control('POST', '/_control/statement_edits', { provider: 'alipay', account: account.externalId, date, ...body });
     await edit({ edit: 'drop', out_trade_no: dropped.outTradeNo });
     await edit({ edit: 'amount', out_trade_no: changed.outTradeNo, amount: 2999 });
     await edit({ edit: 'add', out_trade_no: ghost, amount: 4321 });
@@ -221,9 +379,18 @@ describe('fetchStatement against the sandbox', () => {
     const entries = await provider.fetchStatement(date);
     const byOrder = Object.fromEntries(entries.map((e) => [e.outTradeNo, e]));
     expect(Object.keys(byOrder).sort()).toEqual([changed.outTradeNo, ghost, kept.outTradeNo].sort());
-    expect(byOrder[changed.outTradeNo]).toMatchObject({ kind: 'payment', amountMinor: 2999, providerTradeNo: changed.tradeNo });
+    expect(byOrder[changed.outTradeNo]).toMatchObject({
+      kind: 'payment',
+      amountMinor: 2999,
+      providerTradeNo: changed.tradeNo,
+    });
     expect(byOrder[kept.outTradeNo]).toMatchObject({ kind: 'payment', amountMinor: 700 });
-    expect(byOrder[ghost]).toMatchObject({ kind: 'payment', outRefundNo: null, amountMinor: 4321, providerTradeNo: expect.stringMatching(/^\d{28}$/) });
+    expect(byOrder[ghost]).toMatchObject({
+      kind: 'payment',
+      outRefundNo: null,
+      amountMinor: 4321,
+      providerTradeNo: expect.stringMatching(/^\d{28}$/),
+    });
     expect(chinaDate(byOrder[ghost].at)).toBe(date);
   });
 
@@ -236,21 +403,35 @@ describe('fetchStatement against the sandbox', () => {
   test('a day Alipay cannot have a bill for yet, or a date that is not one, is an invalid request', async () => {
     const { provider } = await newProvider();
     const tomorrow = chinaDate(new Date(Date.now() + 86_400_000));
-    await expect(provider.fetchStatement(tomorrow)).rejects.toMatchObject({ constructor: ProviderInvalidRequestError, providerCode: 'isv.invalid_arguments' });
+    await expect(provider.fetchStatement(tomorrow)).rejects.toMatchObject({
+      constructor: ProviderInvalidRequestError,
+      providerCode: 'isv.invalid_arguments',
+    });
     await expect(provider.fetchStatement('2026-11')).rejects.toBeInstanceOf(ProviderInvalidRequestError);
   });
 
   test('a bill query answer altered after signing is refused, and its link never followed', async () => {
     const { provider, account } = await newProvider();
     const { date } = await paidPayment(provider, 100);
-    await control('POST', '/_control/faults', { provider: 'alipay', account: account.externalId, tamper_response: true });
+    await control('POST', '/_control/faults', {
+      provider: 'alipay',
+      account: account.externalId,
+      tamper_response: true,
+    });
     const fetched = jest.spyOn(globalThis, 'fetch');
     try {
-      await expect(provider.fetchStatement(date)).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'response_signature_invalid' });
+      await expect(provider.fetchStatement(date)).rejects.toMatchObject({
+        constructor: ProviderUnavailableError,
+        providerCode: 'response_signature_invalid',
+      });
       expect(fetched).not.toHaveBeenCalled();
     } finally {
       fetched.mockRestore();
-      await control('POST', '/_control/faults', { provider: 'alipay', account: account.externalId, tamper_response: false });
+      await control('POST', '/_control/faults', {
+        provider: 'alipay',
+        account: account.externalId,
+        tamper_response: false,
+      });
     }
     expect(await provider.fetchStatement(date)).toHaveLength(1);
   });
@@ -267,10 +448,16 @@ describe('fetchStatement against the sandbox', () => {
         return;
       }
       const { port } = impostor.address() as AddressInfo;
-      const inner = JSON.stringify({ code: '10000', msg: 'Success', bill_download_url: `http://127.0.0.1:${port}/bill` });
+      const inner = JSON.stringify({
+        code: '10000',
+        msg: 'Success',
+        bill_download_url: `http://127.0.0.1:${port}/bill`,
+      });
       const sign = createSign('RSA-SHA256').update(inner).sign(impostorKey, 'base64');
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-      res.end(`{"alipay_data_dataservice_bill_downloadurl_query_response":${inner}${signed ? `,"sign":"${sign}"` : ''}}`);
+      res.end(
+        `{"alipay_data_dataservice_bill_downloadurl_query_response":${inner}${signed ? `,"sign":"${sign}"` : ''}}`,
+      );
     });
     await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
     try {
@@ -278,7 +465,10 @@ describe('fetchStatement against the sandbox', () => {
       const provider = createAlipayProvider(account, { sandboxUrl: `http://127.0.0.1:${port}` });
       for (const signing of [true, false]) {
         signed = signing;
-        await expect(provider.fetchStatement('2026-11-21')).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'response_signature_invalid' });
+        await expect(provider.fetchStatement('2026-11-21')).rejects.toMatchObject({
+          constructor: ProviderUnavailableError,
+          providerCode: 'response_signature_invalid',
+        });
       }
       expect(billRequests).toBe(0);
     } finally {
@@ -300,10 +490,18 @@ describe('fetchStatement against the sandbox', () => {
     });
     try {
       const expired = await provider.fetchStatement(date).catch((e: unknown) => e);
-      expect(expired).toMatchObject({ constructor: ProviderUnavailableError, retryable: true, providerCode: 'http_403' });
+      expect(expired).toMatchObject({
+        constructor: ProviderUnavailableError,
+        retryable: true,
+        providerCode: 'http_403',
+      });
       expect((expired as Error).message).toContain(`${sandbox.url}/alipay/downloadBillFile.resource`);
       expect((expired as Error).message).not.toMatch(/token|timestamp=/);
-      await expect(provider.fetchStatement(date)).rejects.toMatchObject({ constructor: ProviderUnavailableError, retryable: true, providerCode: 'bill_download_damaged' });
+      await expect(provider.fetchStatement(date)).rejects.toMatchObject({
+        constructor: ProviderUnavailableError,
+        retryable: true,
+        providerCode: 'bill_download_damaged',
+      });
     } finally {
       fetched.mockRestore();
     }

@@ -32,7 +32,8 @@ export class AlipayBillFormatError extends ProviderError {
 }
 
 /** A download cut short or altered on the way: a new link and a new download may well succeed. */
-const damaged = (message: string) => new ProviderUnavailableError(`Alipay bill download is damaged: ${message}`, 'bill_download_damaged');
+const damaged = (message: string) =>
+  new ProviderUnavailableError(`Alipay bill download is damaged: ${message}`, 'bill_download_damaged');
 
 // ---- the zip container -----------------------------------------------------------------------
 
@@ -68,13 +69,15 @@ export function readAlipayBillZip(zip: Buffer): AlipayBillEntry[] {
   const count = zip.readUInt16LE(end + 10);
   const directorySize = zip.readUInt32LE(end + 12);
   const directoryOffset = zip.readUInt32LE(end + 16);
-  if (count === 0xffff || directoryOffset === 0xffffffff) throw new AlipayBillFormatError('zip64 archives are not expected');
+  if (count === 0xffff || directoryOffset === 0xffffffff)
+    throw new AlipayBillFormatError('zip64 archives are not expected');
   if (directoryOffset + directorySize > end) throw damaged('the central directory lies outside the archive');
 
   const entries: AlipayBillEntry[] = [];
   let at = directoryOffset;
   for (let i = 0; i < count; i++) {
-    if (at + 46 > end || zip.readUInt32LE(at) !== 0x02014b50) throw damaged(`central directory entry ${i + 1} is broken`);
+    if (at + 46 > end || zip.readUInt32LE(at) !== 0x02014b50)
+      throw damaged(`central directory entry ${i + 1} is broken`);
     const flags = zip.readUInt16LE(at + 8);
     const method = zip.readUInt16LE(at + 10);
     const crc = zip.readUInt32LE(at + 16);
@@ -91,7 +94,8 @@ export function readAlipayBillZip(zip: Buffer): AlipayBillEntry[] {
     if (flags & 0x1) throw new AlipayBillFormatError(`${name} is encrypted`);
     if (size > MAX_ENTRY_BYTES) throw new AlipayBillFormatError(`${name} claims ${size} bytes`);
 
-    if (localOffset + 30 > end || zip.readUInt32LE(localOffset) !== 0x04034b50) throw damaged(`the local header of ${name} is broken`);
+    if (localOffset + 30 > end || zip.readUInt32LE(localOffset) !== 0x04034b50)
+      throw damaged(`the local header of ${name} is broken`);
     const dataStart = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
     if (dataStart + compressedSize > directoryOffset) throw damaged(`${name} runs past its end`);
     const stored = zip.subarray(dataStart, dataStart + compressedSize);
@@ -173,22 +177,31 @@ const normalizeHeader = (name: string) => name.trim().replaceAll('(', '（').rep
 function fenOf(text: string, negative: boolean, where: string): number {
   const match = /^(-?)(\d+(?:\.\d{1,2})?)$/.exec(text);
   if (!match || (match[1] === '-') !== negative) {
-    throw new AlipayBillFormatError(`${where}: ${JSON.stringify(text)} is not a ${negative ? 'negative' : 'positive'} amount in yuan`);
+    throw new AlipayBillFormatError(
+      `${where}: ${JSON.stringify(text)} is not a ${negative ? 'negative' : 'positive'} amount in yuan`,
+    );
   }
   return amountFromAlipay(match[2]);
 }
 
 /** The totals Alipay writes under the detail: a bill cut short or edited by hand shows here. */
-function checkTotals(trailer: string[], counted: { payments: number; paidFen: number; refunds: number; refundedFen: number }): void {
+function checkTotals(
+  trailer: string[],
+  counted: { payments: number; paidFen: number; refunds: number; refundedFen: number },
+): void {
   const yuanToFen = (text: string, negative: boolean) => (text === '0.00' ? 0 : fenOf(text, negative, 'totals'));
   for (const line of trailer) {
     const payments = /^#交易合计[：:](\d+)笔[，,]商家实收共(-?[\d.]+)元/.exec(line);
     if (payments && (Number(payments[1]) !== counted.payments || yuanToFen(payments[2], false) !== counted.paidFen)) {
-      throw new AlipayBillFormatError(`the totals say ${payments[1]} payments of ${payments[2]} yuan, the rows ${counted.payments} of ${counted.paidFen} fen`);
+      throw new AlipayBillFormatError(
+        `the totals say ${payments[1]} payments of ${payments[2]} yuan, the rows ${counted.payments} of ${counted.paidFen} fen`,
+      );
     }
     const refunds = /^#退款合计[：:](\d+)笔[，,]商家实收退款共(-?[\d.]+)元/.exec(line);
     if (refunds && (Number(refunds[1]) !== counted.refunds || yuanToFen(refunds[2], true) !== counted.refundedFen)) {
-      throw new AlipayBillFormatError(`the totals say ${refunds[1]} refunds of ${refunds[2]} yuan, the rows ${counted.refunds} of ${counted.refundedFen} fen`);
+      throw new AlipayBillFormatError(
+        `the totals say ${refunds[1]} refunds of ${refunds[2]} yuan, the rows ${counted.refunds} of ${counted.refundedFen} fen`,
+      );
     }
   }
 }
@@ -200,10 +213,14 @@ function checkTotals(trailer: string[], counted: { payments: number; paidFen: nu
  */
 export function parseAlipayTradeBill(entries: AlipayBillEntry[], date: string): StatementEntry[] {
   // GB18030 is a superset of GBK: whatever Alipay wrote decodes the same.
-  const csvs = entries.filter((entry) => entry.name.toLowerCase().endsWith('.csv')).map((entry) => ({ name: entry.name, text: iconv.decode(entry.data, 'gb18030') }));
+  const csvs = entries
+    .filter((entry) => entry.name.toLowerCase().endsWith('.csv'))
+    .map((entry) => ({ name: entry.name, text: iconv.decode(entry.data, 'gb18030') }));
   const details = csvs.filter((csv) => csv.text.split(/\r?\n/, 1)[0].trim() === DETAIL_TITLE);
   if (details.length !== 1) {
-    throw new AlipayBillFormatError(`expected one ${DETAIL_TITLE} file, found ${details.length} among ${JSON.stringify(entries.map((e) => e.name))}`);
+    throw new AlipayBillFormatError(
+      `expected one ${DETAIL_TITLE} file, found ${details.length} among ${JSON.stringify(entries.map((e) => e.name))}`,
+    );
   }
   const { name, text } = details[0];
   const lines = text.split(/\r?\n/);
@@ -236,18 +253,21 @@ export function parseAlipayTradeBill(entries: AlipayBillEntry[], date: string): 
   for (const { line, number } of body.slice(1)) {
     const where = `${name} line ${number}`;
     const fields = csvFields(line, where);
-    if (fields.length !== header.length) throw new AlipayBillFormatError(`${where} has ${fields.length} fields, the header ${header.length}`);
+    if (fields.length !== header.length)
+      throw new AlipayBillFormatError(`${where} has ${fields.length} fields, the header ${header.length}`);
     const field = (column: Column) => fields[index[column]];
 
     const type = field('type');
-    if (type !== '交易' && type !== '退款') throw new AlipayBillFormatError(`${where}: unknown 业务类型 ${JSON.stringify(type)}`);
+    if (type !== '交易' && type !== '退款')
+      throw new AlipayBillFormatError(`${where}: unknown 业务类型 ${JSON.stringify(type)}`);
     const refund = type === '退款';
     const outTradeNo = field('outTradeNo');
     if (!outTradeNo) throw new AlipayBillFormatError(`${where} has no 商户订单号`);
     const outRefundNo = refund ? field('refundNo') : null;
     if (refund && !outRefundNo) throw new AlipayBillFormatError(`${where} is a refund without 退款批次号/请求号`);
     const completedAt = fromChinaTime(field('completedAt'));
-    if (!completedAt) throw new AlipayBillFormatError(`${where}: 完成时间 ${JSON.stringify(field('completedAt'))} is not a time`);
+    if (!completedAt)
+      throw new AlipayBillFormatError(`${where}: 完成时间 ${JSON.stringify(field('completedAt'))} is not a time`);
     const amountMinor = fenOf(field('amount'), refund, `${where} 订单金额`);
     const receivedFen = fenOf(field('received'), refund, `${where} 商家实收`);
 
@@ -267,6 +287,9 @@ export function parseAlipayTradeBill(entries: AlipayBillEntry[], date: string): 
       at: new Date(completedAt),
     });
   }
-  checkTotals(lines.slice(end + 1).map((line) => line.trim()), counted);
+  checkTotals(
+    lines.slice(end + 1).map((line) => line.trim()),
+    counted,
+  );
   return statement;
 }

@@ -82,7 +82,9 @@ export const alipayDataDataserviceBillDownloadurlQueryResponseSchema = z.looseOb
   ...commonResponse,
   bill_download_url: z.string().optional(),
 });
-export type AlipayDataDataserviceBillDownloadurlQueryResponse = z.infer<typeof alipayDataDataserviceBillDownloadurlQueryResponseSchema>;
+export type AlipayDataDataserviceBillDownloadurlQueryResponse = z.infer<
+  typeof alipayDataDataserviceBillDownloadurlQueryResponseSchema
+>;
 
 /** The form Alipay posts to notify_url (`notify_type=trade_status_sync`). https://opendocs.alipay.com/open/270/105902 */
 export const alipayTradeStatusSyncNotificationSchema = z.looseObject({

@@ -12,8 +12,22 @@
  * are retryable. What differs between providers lives in the harness.
  */
 import type { Channel, NextAction, ProviderName } from '../../../domain/payment';
-import { newOutTradeNo, startReceiver, startTestSandbox, eventually, type Receiver, type ReceivedRequest, type TestSandbox } from '../../../sandbox/sandbox.testing';
-import { NotificationRejectedError, ProviderDeclinedError, ProviderError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
+import {
+  newOutTradeNo,
+  startReceiver,
+  startTestSandbox,
+  eventually,
+  type Receiver,
+  type ReceivedRequest,
+  type TestSandbox,
+} from '../../../sandbox/sandbox.testing';
+import {
+  NotificationRejectedError,
+  ProviderDeclinedError,
+  ProviderError,
+  ProviderInvalidRequestError,
+  ProviderUnavailableError,
+} from '../errors';
 import type {
   CreatePaymentInput,
   CreatePaymentResult,
@@ -55,13 +69,18 @@ export interface ProviderContractHarness {
 
 /** Turns what the sandbox posted to the receiver into what the notify endpoint hands the adapter. */
 export function rawNotificationOf(request: ReceivedRequest): RawNotification {
-  const headers = Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
+  const headers = Object.fromEntries(
+    Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]),
+  );
   const isForm = /application\/x-www-form-urlencoded/i.test(String(request.headers['content-type'] ?? ''));
   return { headers, rawBody: Buffer.from(request.rawBody, 'utf8'), form: isForm ? request.form : null };
 }
 
 /** The order a create made, as the payment's row names it afterwards: its number and its creation time. */
-const orderOf = (created: CreatePaymentInput): ProviderOrderRef => ({ outTradeNo: created.outTradeNo, createdAt: created.createdAt });
+const orderOf = (created: CreatePaymentInput): ProviderOrderRef => ({
+  outTradeNo: created.outTradeNo,
+  createdAt: created.createdAt,
+});
 
 /** A refund of `order`, created now; its retries carry the same time. */
 const newRefund = (order: ProviderOrderRef, suffix: string): ProviderRefundRef => ({
@@ -90,7 +109,8 @@ export function describeProviderContract(harness: ProviderContractHarness): void
       await sandbox?.close();
     });
 
-    const notificationsFor = (outTradeNo: string) => receiver.requests.filter((request) => request.path.endsWith(`/${outTradeNo}`));
+    const notificationsFor = (outTradeNo: string) =>
+      receiver.requests.filter((request) => request.path.endsWith(`/${outTradeNo}`));
 
     function input(channel: ContractChannel, outTradeNo: string, amountMinor = 1999): CreatePaymentInput {
       return {
@@ -116,17 +136,31 @@ export function describeProviderContract(harness: ProviderContractHarness): void
       return orderOf(order);
     }
 
-    async function paid(via: PaymentProvider = provider, on: ProviderAccount = account, amountMinor = 1999): Promise<ProviderOrderRef> {
+    async function paid(
+      via: PaymentProvider = provider,
+      on: ProviderAccount = account,
+      amountMinor = 1999,
+    ): Promise<ProviderOrderRef> {
       const order = input(harness.channels[0], newOutTradeNo(), amountMinor);
       const created = await via.createPayment(order);
       await harness.reachCashier(created);
-      const result = await sandbox.control('POST', '/_control/pay', { provider: harness.provider, out_trade_no: order.outTradeNo, account: on.externalId, outcome: 'success' });
+      const result = await sandbox.control('POST', '/_control/pay', {
+        provider: harness.provider,
+        out_trade_no: order.outTradeNo,
+        account: on.externalId,
+        outcome: 'success',
+      });
       expect(result.status).toBe(200);
       return orderOf(order);
     }
 
     /** The refund's input as the refund workflow would build it, the same on every retry. */
-    const refundInput = (order: ProviderOrderRef, refund: ProviderRefundRef, amountMinor: number, totalAmountMinor: number): RefundInput => ({
+    const refundInput = (
+      order: ProviderOrderRef,
+      refund: ProviderRefundRef,
+      amountMinor: number,
+      totalAmountMinor: number,
+    ): RefundInput => ({
       ...refund,
       paymentCreatedAt: order.createdAt,
       amountMinor,
@@ -158,7 +192,16 @@ export function describeProviderContract(harness: ProviderContractHarness): void
         expect(['pending', 'not_found']).toContain(before.status);
 
         await harness.reachCashier(created);
-        expect((await sandbox.control('POST', '/_control/pay', { provider: harness.provider, out_trade_no: outTradeNo, account: account.externalId, outcome: 'success' })).status).toBe(200);
+        expect(
+          (
+            await sandbox.control('POST', '/_control/pay', {
+              provider: harness.provider,
+              out_trade_no: outTradeNo,
+              account: account.externalId,
+              outcome: 'success',
+            })
+          ).status,
+        ).toBe(200);
         const after = await provider.queryPayment(orderOf(order));
         expect(after).toMatchObject({ outTradeNo, status: 'succeeded', amountMinor: 1999 });
         expect(after.providerTradeNo).toBeTruthy();
@@ -199,7 +242,9 @@ export function describeProviderContract(harness: ProviderContractHarness): void
         expect((await provider.queryRefund(r2)).status).toMatch(/pending|succeeded/);
         expect((await provider.queryRefund(newRefund(order, 'R9'))).status).toBe('not_found');
 
-        const over = await provider.refund(refundInput(order, newRefund(order, 'R3'), 200, 1000)).catch((error: unknown) => error);
+        const over = await provider
+          .refund(refundInput(order, newRefund(order, 'R3'), 200, 1000))
+          .catch((error: unknown) => error);
         expect(over).toBeInstanceOf(ProviderError);
         expect((over as ProviderError).retryable).toBe(false);
       });
@@ -211,12 +256,20 @@ export function describeProviderContract(harness: ProviderContractHarness): void
         const unpaidOrder = await unpaid();
         // A fresh adapter, as a worker started after a restart (or another worker) would make it.
         const other = harness.create(account, env());
-        expect(await other.queryPayment(paidOrder)).toMatchObject({ outTradeNo: paidOrder.outTradeNo, status: 'succeeded', amountMinor: 1000 });
+        expect(await other.queryPayment(paidOrder)).toMatchObject({
+          outTradeNo: paidOrder.outTradeNo,
+          status: 'succeeded',
+          amountMinor: 1000,
+        });
         expect(await other.closePayment(paidOrder)).toBe('already_paid');
         expect(await other.closePayment(unpaidOrder)).toBe('closed');
         const refund = newRefund(paidOrder, 'R1');
-        expect(['pending', 'succeeded']).toContain((await other.refund(refundInput(paidOrder, refund, 400, 1000))).status);
-        await eventually(async () => expect((await harness.create(account, env()).queryRefund(refund)).status).toBe('succeeded'));
+        expect(['pending', 'succeeded']).toContain(
+          (await other.refund(refundInput(paidOrder, refund, 400, 1000))).status,
+        );
+        await eventually(async () =>
+          expect((await harness.create(account, env()).queryRefund(refund)).status).toBe('succeeded'),
+        );
       });
     });
 
@@ -224,7 +277,10 @@ export function describeProviderContract(harness: ProviderContractHarness): void
       test('a genuine notification verifies, with the trade it reports', async () => {
         const { outTradeNo } = await paid();
         const verified = await provider.verifyNotification(await firstNotification(outTradeNo));
-        expect(verified).toMatchObject({ kind: 'payment', trade: { outTradeNo, status: 'succeeded', amountMinor: 1999 } });
+        expect(verified).toMatchObject({
+          kind: 'payment',
+          trade: { outTradeNo, status: 'succeeded', amountMinor: 1999 },
+        });
       });
 
       test('a replayed notification verifies the same way again (the caller makes it harmless)', async () => {
@@ -240,14 +296,23 @@ export function describeProviderContract(harness: ProviderContractHarness): void
         await fault({ out_trade_no: outTradeNo, notifications: 'tamper_signature' });
         const created = await provider.createPayment(input(harness.channels[0], outTradeNo));
         await harness.reachCashier(created);
-        await sandbox.control('POST', '/_control/pay', { provider: harness.provider, out_trade_no: outTradeNo, account: account.externalId, outcome: 'success' });
-        await expect(provider.verifyNotification(await firstNotification(outTradeNo))).rejects.toBeInstanceOf(NotificationRejectedError);
+        await sandbox.control('POST', '/_control/pay', {
+          provider: harness.provider,
+          out_trade_no: outTradeNo,
+          account: account.externalId,
+          outcome: 'success',
+        });
+        await expect(provider.verifyNotification(await firstNotification(outTradeNo))).rejects.toBeInstanceOf(
+          NotificationRejectedError,
+        );
       });
 
       test("another merchant's notification is refused, even when the provider signs both with one key", async () => {
         const other = await harness.openAccount(sandbox, { sharingProviderKeysWith: account });
         const { outTradeNo } = await paid(harness.create(other, env()), other);
-        await expect(provider.verifyNotification(await firstNotification(outTradeNo))).rejects.toBeInstanceOf(NotificationRejectedError);
+        await expect(provider.verifyNotification(await firstNotification(outTradeNo))).rejects.toBeInstanceOf(
+          NotificationRejectedError,
+        );
       });
 
       test('a correctly signed notification with another amount reports that amount, so the caller refuses it', async () => {
@@ -255,20 +320,33 @@ export function describeProviderContract(harness: ProviderContractHarness): void
         await fault({ out_trade_no: outTradeNo, notifications: 'signed_wrong_amount' });
         const created = await provider.createPayment(input(harness.channels[0], outTradeNo));
         await harness.reachCashier(created);
-        await sandbox.control('POST', '/_control/pay', { provider: harness.provider, out_trade_no: outTradeNo, account: account.externalId, outcome: 'success' });
+        await sandbox.control('POST', '/_control/pay', {
+          provider: harness.provider,
+          out_trade_no: outTradeNo,
+          account: account.externalId,
+          outcome: 'success',
+        });
         const verified = await provider.verifyNotification(await firstNotification(outTradeNo));
         expect(verified.kind === 'payment' && verified.trade.amountMinor).not.toBe(1999);
       });
 
       // Registered only where it applies: a provider without signed timestamps has nothing to refuse.
-      if (harness.checksNotificationTimestamp) test('a notification with a stale timestamp is refused', async () => {
-        const outTradeNo = newOutTradeNo();
-        await fault({ out_trade_no: outTradeNo, notifications: 'stale_timestamp' });
-        const created = await provider.createPayment(input(harness.channels[0], outTradeNo));
-        await harness.reachCashier(created);
-        await sandbox.control('POST', '/_control/pay', { provider: harness.provider, out_trade_no: outTradeNo, account: account.externalId, outcome: 'success' });
-        await expect(provider.verifyNotification(await firstNotification(outTradeNo))).rejects.toBeInstanceOf(NotificationRejectedError);
-      });
+      if (harness.checksNotificationTimestamp)
+        test('a notification with a stale timestamp is refused', async () => {
+          const outTradeNo = newOutTradeNo();
+          await fault({ out_trade_no: outTradeNo, notifications: 'stale_timestamp' });
+          const created = await provider.createPayment(input(harness.channels[0], outTradeNo));
+          await harness.reachCashier(created);
+          await sandbox.control('POST', '/_control/pay', {
+            provider: harness.provider,
+            out_trade_no: outTradeNo,
+            account: account.externalId,
+            outcome: 'success',
+          });
+          await expect(provider.verifyNotification(await firstNotification(outTradeNo))).rejects.toBeInstanceOf(
+            NotificationRejectedError,
+          );
+        });
     });
 
     describe('error classification', () => {
@@ -295,7 +373,9 @@ export function describeProviderContract(harness: ProviderContractHarness): void
       });
 
       test('an invalid request is refused for good', async () => {
-        const error = await provider.createPayment({ ...input(harness.channels[0], newOutTradeNo()), amountMinor: 0 }).catch((e: unknown) => e);
+        const error = await provider
+          .createPayment({ ...input(harness.channels[0], newOutTradeNo()), amountMinor: 0 })
+          .catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ProviderError);
         expect(error instanceof ProviderInvalidRequestError || error instanceof ProviderDeclinedError).toBe(true);
       });

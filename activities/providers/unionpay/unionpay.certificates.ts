@@ -33,14 +33,16 @@ export interface UnionpaySigningCertificate {
  */
 export function readSigningPfx(pfxBase64: string, password: string): UnionpaySigningCertificate {
   const compact = pfxBase64.replace(/\s+/g, '');
-  if (compact.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) throw new UnionpayPfxError('the PFX is not base64');
+  if (compact.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact))
+    throw new UnionpayPfxError('the PFX is not base64');
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
     const der = forge.util.decode64(compact);
     p12 = forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(der), password);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (/MAC could not be verified|Invalid password/i.test(message)) throw new UnionpayPfxError('the PFX password is wrong');
+    if (/MAC could not be verified|Invalid password/i.test(message))
+      throw new UnionpayPfxError('the PFX password is wrong');
     throw new UnionpayPfxError('the PFX is not a PKCS#12 file');
   }
   const keyBags = [
@@ -112,7 +114,10 @@ export function checkSignerCertificate(pem: string, trust: UnionpayTrust, now: D
     const from = Date.parse(cert.validFrom);
     const to = Date.parse(cert.validTo);
     if (!(now.getTime() >= from && now.getTime() <= to)) {
-      return { ok: false, reason: `${name} is not valid at ${now.toISOString()} (valid ${cert.validFrom} to ${cert.validTo})` };
+      return {
+        ok: false,
+        reason: `${name} is not valid at ${now.toISOString()} (valid ${cert.validFrom} to ${cert.validTo})`,
+      };
     }
   }
   if (!certificate.checkIssued(trust.middle) || !certificate.verify(trust.middle.publicKey)) {
@@ -123,7 +128,10 @@ export function checkSignerCertificate(pem: string, trust: UnionpayTrust, now: D
   }
   const identity = signerIdentity(certificate);
   if (identity !== trust.expectedIdentity) {
-    return { ok: false, reason: `signPubKeyCert belongs to ${JSON.stringify(identity)}, not ${JSON.stringify(trust.expectedIdentity)}` };
+    return {
+      ok: false,
+      reason: `signPubKeyCert belongs to ${JSON.stringify(identity)}, not ${JSON.stringify(trust.expectedIdentity)}`,
+    };
   }
   return { ok: true, certificate };
 }

@@ -99,19 +99,30 @@ describe('the client configuration of an account', () => {
   });
 
   test('credentials of another merId are refused', () => {
-    expect(() => unionpayClientConfig(account({ externalId: '777290058110049' }), { sandboxUrl: 'http://sb' })).toThrow(/777290058110049/);
+    expect(() => unionpayClientConfig(account({ externalId: '777290058110049' }), { sandboxUrl: 'http://sb' })).toThrow(
+      /777290058110049/,
+    );
   });
 
   test('an expired signing certificate is refused before UnionPay refuses it', () => {
-    const old = issueTestCert({ cn: 'x@y@Shop@1', issuer: pki.middle, notBefore: new Date(Date.now() - 30 * DAY_MS), notAfter: new Date(Date.now() - DAY_MS) });
+    const old = issueTestCert({
+      cn: 'x@y@Shop@1',
+      issuer: pki.middle,
+      notBefore: new Date(Date.now() - 30 * DAY_MS),
+      notAfter: new Date(Date.now() - DAY_MS),
+    });
     const stale = { ...credentials, signCertPfx: makePfx(old.keyPem, old.certPem, PASSWORD) };
-    expect(() => unionpayClientConfig(account({ credentials: stale }), { sandboxUrl: 'http://sb' })).toThrow(/is not valid now/);
+    expect(() => unionpayClientConfig(account({ credentials: stale }), { sandboxUrl: 'http://sb' })).toThrow(
+      /is not valid now/,
+    );
   });
 
   test('unreadable credentials are refused without echoing the password', () => {
     const error = (() => {
       try {
-        unionpayClientConfig(account({ credentials: { ...credentials, signCertPassword: 'SECRET-ISH' } }), { sandboxUrl: 'http://sb' });
+        unionpayClientConfig(account({ credentials: { ...credentials, signCertPassword: 'SECRET-ISH' } }), {
+          sandboxUrl: 'http://sb',
+        });
       } catch (e) {
         return e as Error;
       }

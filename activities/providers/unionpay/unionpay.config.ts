@@ -2,7 +2,13 @@ import { createHash, type X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { ProviderInvalidRequestError } from '../errors';
 import type { ProviderAccount, ProviderEnvironment } from '../provider';
-import { readCertificate, readSigningPfx, UnionpayPfxError, type UnionpaySigningCertificate, type UnionpayTrust } from './unionpay.certificates';
+import {
+  readCertificate,
+  readSigningPfx,
+  UnionpayPfxError,
+  type UnionpaySigningCertificate,
+  type UnionpayTrust,
+} from './unionpay.certificates';
 import { describeFirstIssue } from '../wire-issues';
 
 export const UNIONPAY_LIVE_GATEWAY = 'https://gateway.95516.com';
@@ -73,7 +79,11 @@ export const unionpayCredentialsSchema = z
     const read = readPfxCached(credentials.signCertPfx, credentials.signCertPassword);
     // The message never echoes the file or the password.
     if (read instanceof UnionpayPfxError) {
-      context.addIssue({ code: 'custom', path: [read.message.includes('password') ? 'signCertPassword' : 'signCertPfx'], message: read.message });
+      context.addIssue({
+        code: 'custom',
+        path: [read.message.includes('password') ? 'signCertPassword' : 'signCertPfx'],
+        message: read.message,
+      });
     }
   });
 export type UnionpayCredentials = z.infer<typeof unionpayCredentialsSchema>;
@@ -112,10 +122,16 @@ export interface UnionpayClientConfig {
  * Test-mode accounts talk to the sandbox, live ones to UnionPay. Throws ProviderInvalidRequestError
  * when the credentials do not parse, belong to another merId, or the signing certificate has expired.
  */
-export function unionpayClientConfig(account: ProviderAccount, env: ProviderEnvironment, now: Date = new Date()): UnionpayClientConfig {
+export function unionpayClientConfig(
+  account: ProviderAccount,
+  env: ProviderEnvironment,
+  now: Date = new Date(),
+): UnionpayClientConfig {
   const parsed = unionpayCredentialsSchema.safeParse(account.credentials);
   if (!parsed.success) {
-    throw new ProviderInvalidRequestError(`UnionPay credentials of ${account.id} are invalid: ${describeFirstIssue(parsed.error, 'credentials')}`);
+    throw new ProviderInvalidRequestError(
+      `UnionPay credentials of ${account.id} are invalid: ${describeFirstIssue(parsed.error, 'credentials')}`,
+    );
   }
   const credentials = parsed.data;
   if (credentials.merId !== account.externalId) {

@@ -9,9 +9,12 @@ import { createUnionpayProvider } from './unionpay.provider';
  * merchant's certId, signed with another merchant's key.
  */
 function pfxWithKeyOf(credentials: UnionpayCredentials, other: UnionpayCredentials): string {
-  const open = (c: UnionpayCredentials) => forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.decode64(c.signCertPfx)), c.signCertPassword);
+  const open = (c: UnionpayCredentials) =>
+    forge.pkcs12.pkcs12FromAsn1(forge.asn1.fromDer(forge.util.decode64(c.signCertPfx)), c.signCertPassword);
   const cert = open(credentials).getBags({ bagType: forge.pki.oids.certBag })[forge.pki.oids.certBag]?.[0]?.cert;
-  const key = open(other).getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[forge.pki.oids.pkcs8ShroudedKeyBag]?.[0]?.key;
+  const key = open(other).getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag })[
+    forge.pki.oids.pkcs8ShroudedKeyBag
+  ]?.[0]?.key;
   if (!cert || !key) throw new Error('the sandbox PFX lacks a certificate or a key');
   const p12 = forge.pkcs12.toPkcs12Asn1(key, [cert], credentials.signCertPassword, { algorithm: '3des' });
   return forge.util.encode64(forge.asn1.toDer(p12).getBytes());
@@ -27,19 +30,31 @@ describeProviderContract({
   async openAccount(sandbox, options = {}) {
     const opened = await sandbox.control('POST', '/_control/accounts', {
       provider: 'unionpay',
-      ...(options.sharingProviderKeysWith ? { share_provider_keys_with: options.sharingProviderKeysWith.externalId } : {}),
+      ...(options.sharingProviderKeysWith
+        ? { share_provider_keys_with: options.sharingProviderKeysWith.externalId }
+        : {}),
     });
     expect(opened.status).toBe(201);
     const credentials = unionpayCredentialsFromSandbox(opened.body);
-    return { id: `pa_${credentials.merId}`, provider: 'unionpay', livemode: false, externalId: credentials.merId, credentials };
+    return {
+      id: `pa_${credentials.merId}`,
+      provider: 'unionpay',
+      livemode: false,
+      externalId: credentials.merId,
+      credentials,
+    };
   },
   withWrongMerchantKey(account: ProviderAccount, other: ProviderAccount): ProviderAccount {
     const mine = account.credentials as UnionpayCredentials;
-    return { ...account, credentials: { ...mine, signCertPfx: pfxWithKeyOf(mine, other.credentials as UnionpayCredentials) } };
+    return {
+      ...account,
+      credentials: { ...mine, signCertPfx: pfxWithKeyOf(mine, other.credentials as UnionpayCredentials) },
+    };
   },
   async reachCashier(created) {
     // UnionPay learns of a gateway consume only when the shopper's browser posts the signed form.
-    if (created.nextAction.type !== 'redirect_to_url') throw new Error(`expected a redirect, got ${created.nextAction.type}`);
+    if (created.nextAction.type !== 'redirect_to_url')
+      throw new Error(`expected a redirect, got ${created.nextAction.type}`);
     const { url, method, form } = created.nextAction.redirect_to_url;
     expect(method).toBe('POST');
     const opened = await fetch(url, { method: 'POST', body: new URLSearchParams(form ?? {}), redirect: 'follow' });

@@ -1,5 +1,11 @@
 import { ProviderDeclinedError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
-import { classifyUnionpayFailure, respClassOf, UNIONPAY_RESP_CODES, type UnionpayFailure, type UnionpayRespClass } from './unionpay.errors';
+import {
+  classifyUnionpayFailure,
+  respClassOf,
+  UNIONPAY_RESP_CODES,
+  type UnionpayFailure,
+  type UnionpayRespClass,
+} from './unionpay.errors';
 
 type ErrorClass = typeof ProviderDeclinedError | typeof ProviderInvalidRequestError | typeof ProviderUnavailableError;
 
@@ -20,8 +26,18 @@ describe('classifying UnionPay failures', () => {
     ['HTTP 503', { kind: 'http', status: 503 }, ProviderUnavailableError, 'http_503'],
     ['HTTP 429', { kind: 'http', status: 429 }, ProviderUnavailableError, 'http_429'],
     ['a timeout', { kind: 'transport', message: 'TimeoutError' }, ProviderUnavailableError, 'network_error'],
-    ['an answer whose certificate does not chain', { kind: 'signature', message: 'signPubKeyCert was not issued by the configured middle certificate' }, ProviderUnavailableError, 'response_signature_invalid'],
-    ['an unreadable answer', { kind: 'malformed', message: 'an empty key' }, ProviderUnavailableError, 'malformed_response'],
+    [
+      'an answer whose certificate does not chain',
+      { kind: 'signature', message: 'signPubKeyCert was not issued by the configured middle certificate' },
+      ProviderUnavailableError,
+      'response_signature_invalid',
+    ],
+    [
+      'an unreadable answer',
+      { kind: 'malformed', message: 'an empty key' },
+      ProviderUnavailableError,
+      'malformed_response',
+    ],
     // Our request is wrong: retrying cannot help.
     ['10 报文格式错误', response('10'), ProviderInvalidRequestError, '10'],
     ['11 验证签名失败', response('11'), ProviderInvalidRequestError, '11'],
@@ -49,11 +65,15 @@ describe('classifying UnionPay failures', () => {
   });
 
   test('respMsg goes into the message', () => {
-    expect(classifyUnionpayFailure({ kind: 'response', respCode: '11', respMsg: '验证签名失败' }, 'backTransReq').message).toBe('UnionPay backTransReq failed: respCode 11 验证签名失败');
+    expect(
+      classifyUnionpayFailure({ kind: 'response', respCode: '11', respMsg: '验证签名失败' }, 'backTransReq').message,
+    ).toBe('UnionPay backTransReq failed: respCode 11 验证签名失败');
   });
 
   test('a failed signature check says so plainly', () => {
-    expect(classifyUnionpayFailure({ kind: 'signature', message: 'x' }, 'queryTrans').message).toMatch(/failed signature verification.*not trusted/);
+    expect(classifyUnionpayFailure({ kind: 'signature', message: 'x' }, 'queryTrans').message).toMatch(
+      /failed signature verification.*not trusted/,
+    );
   });
 
   const expectedError: Record<UnionpayRespClass, ErrorClass> = {
@@ -65,13 +85,19 @@ describe('classifying UnionPay failures', () => {
     declined: ProviderDeclinedError,
   };
 
-  test.each(Object.entries(UNIONPAY_RESP_CODES))('every code of the table is classified by its class: %s is %s', (respCode, cls) => {
-    expect(respClassOf(respCode)).toBe(cls);
-    expect(classifyUnionpayFailure(response(respCode), 'queryTrans')).toBeInstanceOf(expectedError[cls]);
-  });
+  test.each(Object.entries(UNIONPAY_RESP_CODES))(
+    'every code of the table is classified by its class: %s is %s',
+    (respCode, cls) => {
+      expect(respClassOf(respCode)).toBe(cls);
+      expect(classifyUnionpayFailure(response(respCode), 'queryTrans')).toBeInstanceOf(expectedError[cls]);
+    },
+  );
 
   test('success and "ask again" codes are the ones UnionPay documents', () => {
-    const byClass = (cls: UnionpayRespClass) => Object.keys(UNIONPAY_RESP_CODES).filter((code) => UNIONPAY_RESP_CODES[code] === cls).sort();
+    const byClass = (cls: UnionpayRespClass) =>
+      Object.keys(UNIONPAY_RESP_CODES)
+        .filter((code) => UNIONPAY_RESP_CODES[code] === cls)
+        .sort();
     expect(byClass('ok')).toEqual(['00', 'A6']);
     expect(byClass('not_found')).toEqual(['34']);
     expect(byClass('in_progress')).toEqual(['03', '04', '05', '70', '74', '83']);

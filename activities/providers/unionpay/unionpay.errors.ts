@@ -1,5 +1,10 @@
 import { assertNever } from '../../../domain/assert-never';
-import { ProviderDeclinedError, ProviderInvalidRequestError, ProviderUnavailableError, type ProviderError } from '../errors';
+import {
+  ProviderDeclinedError,
+  ProviderInvalidRequestError,
+  ProviderUnavailableError,
+  type ProviderError,
+} from '../errors';
 
 /** Everything that can go wrong with one gateway call. */
 export type UnionpayFailure =
@@ -128,7 +133,10 @@ export function classifyUnionpayFailure(failure: UnionpayFailure, call: string):
         'response_signature_invalid',
       );
     case 'malformed':
-      return new ProviderUnavailableError(`UnionPay ${call} answered something unexpected: ${failure.message}`, 'malformed_response');
+      return new ProviderUnavailableError(
+        `UnionPay ${call} answered something unexpected: ${failure.message}`,
+        'malformed_response',
+      );
     default:
       return assertNever(failure);
   }

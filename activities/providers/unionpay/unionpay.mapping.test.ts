@@ -45,9 +45,12 @@ describe('amounts', () => {
     expect(amountFromUnionpay('000000001999')).toBe(1999);
   });
 
-  test.each(['19.99', '-1', '1e3', '', ' 1', '1 ', '1,000', '1000000000000'])('txnAmt %p is refused, never rounded', (text) => {
-    expect(() => amountFromUnionpay(text)).toThrow(RangeError);
-  });
+  test.each(['19.99', '-1', '1e3', '', ' 1', '1 ', '1,000', '1000000000000'])(
+    'txnAmt %p is refused, never rounded',
+    (text) => {
+      expect(() => amountFromUnionpay(text)).toThrow(RangeError);
+    },
+  );
 
   test.each([-1, 1.5, Number.NaN, 1_000_000_000_000])('%p fen cannot be sent', (minor) => {
     expect(() => amountToUnionpay(minor)).toThrow(RangeError);
@@ -64,9 +67,12 @@ describe('China time', () => {
     expect(fromUnionpayTime(text)?.toISOString()).toBe(iso);
   });
 
-  test.each([undefined, '', '2024010108000', '20240231080000', '20241301080000', '2024-01-01 08:00'])('%p is no time', (text) => {
-    expect(fromUnionpayTime(text)).toBeNull();
-  });
+  test.each([undefined, '', '2024010108000', '20240231080000', '20241301080000', '2024-01-01 08:00'])(
+    '%p is no time',
+    (text) => {
+      expect(fromUnionpayTime(text)).toBeNull();
+    },
+  );
 });
 
 describe('when the card was charged', () => {

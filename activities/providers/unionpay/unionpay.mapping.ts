@@ -67,7 +67,6 @@ export function amountFromUnionpay(txnAmt: string): number {
   return Number(txnAmt);
 }
 
-
 /** A date as UnionPay reads txnTime and payTimeout: China time (UTC+8, no daylight saving), `yyyyMMddHHmmss`. */
 export function toUnionpayTime(date: Date): string {
   return inChinaTime(date).toISOString().slice(0, 19).replace(/[-T:]/g, '');

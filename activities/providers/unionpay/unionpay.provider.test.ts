@@ -8,8 +8,21 @@ import {
   type Receiver,
   type TestSandbox,
 } from '../../../sandbox/sandbox.testing';
-import { NotificationRejectedError, ProviderDeclinedError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
-import type { CreatePaymentInput, PaymentProvider, ProviderAccount, ProviderOrderRef, ProviderRefundRef, RawNotification, RefundInput } from '../provider';
+import {
+  NotificationRejectedError,
+  ProviderDeclinedError,
+  ProviderInvalidRequestError,
+  ProviderUnavailableError,
+} from '../errors';
+import type {
+  CreatePaymentInput,
+  PaymentProvider,
+  ProviderAccount,
+  ProviderOrderRef,
+  ProviderRefundRef,
+  RawNotification,
+  RefundInput,
+} from '../provider';
 import { readSigningPfx } from './unionpay.certificates';
 import { unionpayCredentialsFromSandbox, type UnionpayCredentials } from './unionpay.config';
 import { toUnionpayTime } from './unionpay.mapping';
@@ -39,18 +52,35 @@ interface Opened {
 }
 
 async function openAccount(options: Record<string, unknown> = {}): Promise<Opened> {
-  const opened = await sandbox.control<Record<string, string>>('POST', '/_control/accounts', { provider: 'unionpay', ...options });
+  const opened = await sandbox.control<Record<string, string>>('POST', '/_control/accounts', {
+    provider: 'unionpay',
+    ...options,
+  });
   expect(opened.status).toBe(201);
   const credentials = unionpayCredentialsFromSandbox(opened.body);
-  return { account: { id: `pa_${credentials.merId}`, provider: 'unionpay', livemode: false, externalId: credentials.merId, credentials }, answer: opened.body };
+  return {
+    account: {
+      id: `pa_${credentials.merId}`,
+      provider: 'unionpay',
+      livemode: false,
+      externalId: credentials.merId,
+      credentials,
+    },
+    answer: opened.body,
+  };
 }
 
-async function newProvider(options: UnionpayProviderOptions = {}): Promise<{ provider: PaymentProvider; account: ProviderAccount; answer: Record<string, string> }> {
+async function newProvider(
+  options: UnionpayProviderOptions = {},
+): Promise<{ provider: PaymentProvider; account: ProviderAccount; answer: Record<string, string> }> {
   const { account, answer } = await openAccount();
   return { provider: createUnionpayProvider(account, { sandboxUrl: sandbox.url }, options), account, answer };
 }
 
-function paymentInput(channel: CreatePaymentInput['channel'], overrides: Partial<CreatePaymentInput> = {}): CreatePaymentInput {
+function paymentInput(
+  channel: CreatePaymentInput['channel'],
+  overrides: Partial<CreatePaymentInput> = {},
+): CreatePaymentInput {
   const outTradeNo = overrides.outTradeNo ?? newOutTradeNo('pay');
   return {
     channel,
@@ -69,7 +99,10 @@ function paymentInput(channel: CreatePaymentInput['channel'], overrides: Partial
 }
 
 /** The order a create made, as the payment's row names it afterwards: its number and its creation time. */
-const orderOf = (input: CreatePaymentInput): ProviderOrderRef => ({ outTradeNo: input.outTradeNo, createdAt: input.createdAt });
+const orderOf = (input: CreatePaymentInput): ProviderOrderRef => ({
+  outTradeNo: input.outTradeNo,
+  createdAt: input.createdAt,
+});
 
 /** A refund of `order`, created now; its retries carry the same time. */
 const newRefund = (order: ProviderOrderRef, suffix: string): ProviderRefundRef => ({
@@ -79,7 +112,12 @@ const newRefund = (order: ProviderOrderRef, suffix: string): ProviderRefundRef =
 });
 
 /** The input of `refund`, as the refund workflow would build it (the same on every retry). */
-const refundInput = (order: ProviderOrderRef, refund: ProviderRefundRef, amountMinor: number, totalAmountMinor: number): RefundInput => ({
+const refundInput = (
+  order: ProviderOrderRef,
+  refund: ProviderRefundRef,
+  amountMinor: number,
+  totalAmountMinor: number,
+): RefundInput => ({
   ...refund,
   paymentCreatedAt: order.createdAt,
   amountMinor,
@@ -89,9 +127,13 @@ const refundInput = (order: ProviderOrderRef, refund: ProviderRefundRef, amountM
 });
 
 /** The form the shopper's browser would submit, and the submission. */
-async function formOf(provider: PaymentProvider, input: CreatePaymentInput): Promise<{ url: string; form: Record<string, string> }> {
+async function formOf(
+  provider: PaymentProvider,
+  input: CreatePaymentInput,
+): Promise<{ url: string; form: Record<string, string> }> {
   const { nextAction } = await provider.createPayment(input);
-  if (nextAction.type !== 'redirect_to_url' || !nextAction.redirect_to_url.form) throw new Error(`expected a form, got ${nextAction.type}`);
+  if (nextAction.type !== 'redirect_to_url' || !nextAction.redirect_to_url.form)
+    throw new Error(`expected a form, got ${nextAction.type}`);
   return { url: nextAction.redirect_to_url.url, form: nextAction.redirect_to_url.form };
 }
 
@@ -100,7 +142,10 @@ async function submit(url: string, form: Record<string, string>): Promise<Respon
 }
 
 /** Created, carried to UnionPay by the browser, and (unless told) paid. */
-async function payment(provider: PaymentProvider, options: { amountMinor?: number; pay?: 'success' | 'fail' | null } = {}): Promise<ProviderOrderRef> {
+async function payment(
+  provider: PaymentProvider,
+  options: { amountMinor?: number; pay?: 'success' | 'fail' | null } = {},
+): Promise<ProviderOrderRef> {
   const input = paymentInput('unionpay_pc', { amountMinor: options.amountMinor ?? 1999 });
   const { url, form } = await formOf(provider, input);
   expect((await submit(url, form)).status).toBe(200);
@@ -108,9 +153,12 @@ async function payment(provider: PaymentProvider, options: { amountMinor?: numbe
   return orderOf(input);
 }
 
-const pay = (outTradeNo: string, outcome: 'success' | 'fail' = 'success') => sandbox.control('POST', '/_control/pay', { provider: 'unionpay', out_trade_no: outTradeNo, outcome });
-const tradeRecord = async (outTradeNo: string) => (await sandbox.control('GET', `/_control/trades/unionpay/${outTradeNo}`)).body;
-const fault = (rule: Record<string, unknown>) => sandbox.control('POST', '/_control/faults', { provider: 'unionpay', ...rule });
+const pay = (outTradeNo: string, outcome: 'success' | 'fail' = 'success') =>
+  sandbox.control('POST', '/_control/pay', { provider: 'unionpay', out_trade_no: outTradeNo, outcome });
+const tradeRecord = async (outTradeNo: string) =>
+  (await sandbox.control('GET', `/_control/trades/unionpay/${outTradeNo}`)).body;
+const fault = (rule: Record<string, unknown>) =>
+  sandbox.control('POST', '/_control/faults', { provider: 'unionpay', ...rule });
 
 async function notificationsFor(path: string, count = 1): Promise<ReceivedRequest[]> {
   return eventually(() => {
@@ -130,42 +178,49 @@ describe('createPayment', () => {
   test.each([
     ['unionpay_pc', '07'],
     ['unionpay_wap', '08'],
-  ] as const)('%s answers a signed consume form (channelType %s) to POST to frontTransReq', async (channel, channelType) => {
-    const { provider, answer } = await newProvider();
-    const expiresAt = new Date(Date.now() + 10 * 60_000);
-    const input = paymentInput(channel, { expiresAt });
-    const { nextAction } = await provider.createPayment(input);
-    expect(nextAction).toEqual({
-      type: 'redirect_to_url',
-      redirect_to_url: { url: `${sandbox.url}/unionpay/gateway/api/frontTransReq.do`, method: 'POST', form: expect.any(Object) },
-    });
-    const form = (nextAction as { redirect_to_url: { form: Record<string, string> } }).redirect_to_url.form;
-    expect(form).toEqual({
-      version: '5.1.0',
-      encoding: 'UTF-8',
-      signMethod: '01',
-      certId: answer.sign_cert_id,
-      accessType: '0',
-      merId: answer.mer_id,
-      orderId: input.outTradeNo,
-      // The payment's creation time, China time.
-      txnTime: toUnionpayTime(input.createdAt),
-      txnType: '01',
-      txnSubType: '01',
-      bizType: '000201',
-      channelType,
-      txnAmt: '1999',
-      currencyCode: '156',
-      backUrl: input.notifyUrl,
-      frontUrl: 'https://shop.example/done',
-      payTimeout: toUnionpayTime(expiresAt),
-      signature: expect.any(String),
-    });
-    const signing = readSigningPfx(answer.sign_cert_pfx, answer.sign_cert_password);
-    expect(unionpayVerify(form, signing.certificate.publicKey)).toBe(true);
-    // UnionPay knows nothing of the order until the shopper's browser brings it.
-    expect((await sandbox.control('GET', `/_control/trades/unionpay/${input.outTradeNo}`)).status).toBe(404);
-  });
+  ] as const)(
+    '%s answers a signed consume form (channelType %s) to POST to frontTransReq',
+    async (channel, channelType) => {
+      const { provider, answer } = await newProvider();
+      const expiresAt = new Date(Date.now() + 10 * 60_000);
+      const input = paymentInput(channel, { expiresAt });
+      const { nextAction } = await provider.createPayment(input);
+      expect(nextAction).toEqual({
+        type: 'redirect_to_url',
+        redirect_to_url: {
+          url: `${sandbox.url}/unionpay/gateway/api/frontTransReq.do`,
+          method: 'POST',
+          form: expect.any(Object),
+        },
+      });
+      const form = (nextAction as { redirect_to_url: { form: Record<string, string> } }).redirect_to_url.form;
+      expect(form).toEqual({
+        version: '5.1.0',
+        encoding: 'UTF-8',
+        signMethod: '01',
+        certId: answer.sign_cert_id,
+        accessType: '0',
+        merId: answer.mer_id,
+        orderId: input.outTradeNo,
+        // The payment's creation time, China time.
+        txnTime: toUnionpayTime(input.createdAt),
+        txnType: '01',
+        txnSubType: '01',
+        bizType: '000201',
+        channelType,
+        txnAmt: '1999',
+        currencyCode: '156',
+        backUrl: input.notifyUrl,
+        frontUrl: 'https://shop.example/done',
+        payTimeout: toUnionpayTime(expiresAt),
+        signature: expect.any(String),
+      });
+      const signing = readSigningPfx(answer.sign_cert_pfx, answer.sign_cert_password);
+      expect(unionpayVerify(form, signing.certificate.publicKey)).toBe(true);
+      // UnionPay knows nothing of the order until the shopper's browser brings it.
+      expect((await sandbox.control('GET', `/_control/trades/unionpay/${input.outTradeNo}`)).status).toBe(404);
+    },
+  );
 
   test('without a return URL the form has no frontUrl; the card page then keeps the shopper', async () => {
     const { provider } = await newProvider();
@@ -175,9 +230,18 @@ describe('createPayment', () => {
 
   test('created again (a retried activity, later, on another worker), it is the same order: same txnTime, same form', async () => {
     const { account } = await openAccount();
-    const input = paymentInput('unionpay_pc', { createdAt: new Date('2030-01-01T00:00:00.250Z'), expiresAt: new Date('2030-01-01T00:15:00Z') });
-    const first = await formOf(createUnionpayProvider(account, { sandboxUrl: sandbox.url }, { now: () => new Date('2030-01-01T00:00:01Z') }), input);
-    const second = await formOf(createUnionpayProvider(account, { sandboxUrl: sandbox.url }, { now: () => new Date('2030-01-01T00:00:09Z') }), input);
+    const input = paymentInput('unionpay_pc', {
+      createdAt: new Date('2030-01-01T00:00:00.250Z'),
+      expiresAt: new Date('2030-01-01T00:15:00Z'),
+    });
+    const first = await formOf(
+      createUnionpayProvider(account, { sandboxUrl: sandbox.url }, { now: () => new Date('2030-01-01T00:00:01Z') }),
+      input,
+    );
+    const second = await formOf(
+      createUnionpayProvider(account, { sandboxUrl: sandbox.url }, { now: () => new Date('2030-01-01T00:00:09Z') }),
+      input,
+    );
     expect(second.form).toEqual(first.form);
     // txnTime is createdAt in China time (UTC+8), to the second: the clock plays no part.
     expect(first.form.txnTime).toBe('20300101080000');
@@ -190,11 +254,16 @@ describe('createPayment', () => {
     ['an order number with an underscore', { outTradeNo: 'pay_3kTMd9xq' }],
     ['an order number shorter than 8', { outTradeNo: 'pay1' }],
     ['an expiry in the past', { expiresAt: new Date(Date.now() - 60_000) }],
-    ['an expiry not after the creation time', { createdAt: new Date('2030-01-01T00:15:00Z'), expiresAt: new Date('2030-01-01T00:15:00Z') }],
+    [
+      'an expiry not after the creation time',
+      { createdAt: new Date('2030-01-01T00:15:00Z'), expiresAt: new Date('2030-01-01T00:15:00Z') },
+    ],
     ['a creation time that is not a time', { createdAt: new Date(Number.NaN) }],
   ])('%s is an invalid request', async (_name, change) => {
     const { provider } = await newProvider();
-    await expect(provider.createPayment(paymentInput('unionpay_pc', change))).rejects.toThrow(ProviderInvalidRequestError);
+    await expect(provider.createPayment(paymentInput('unionpay_pc', change))).rejects.toThrow(
+      ProviderInvalidRequestError,
+    );
   });
 });
 
@@ -204,14 +273,27 @@ describe('queryPayment', () => {
     const input = paymentInput('unionpay_pc');
     const order = orderOf(input);
     const { url, form } = await formOf(provider, input);
-    const notFound = { outTradeNo: input.outTradeNo, status: 'not_found', providerTradeNo: null, amountMinor: null, paidAt: null, failureCode: null, failureMessage: null };
+    const notFound = {
+      outTradeNo: input.outTradeNo,
+      status: 'not_found',
+      providerTradeNo: null,
+      amountMinor: null,
+      paidAt: null,
+      failureCode: null,
+      failureMessage: null,
+    };
     expect(await provider.queryPayment(order)).toEqual(notFound);
     // The card page is open, but nothing was attempted: UnionPay has no transaction yet.
     expect((await submit(url, form)).status).toBe(200);
     expect(await provider.queryPayment(order)).toEqual(notFound);
     await pay(input.outTradeNo);
     const paid = await provider.queryPayment(order);
-    expect(paid).toMatchObject({ outTradeNo: input.outTradeNo, status: 'succeeded', amountMinor: 1999, failureCode: null });
+    expect(paid).toMatchObject({
+      outTradeNo: input.outTradeNo,
+      status: 'succeeded',
+      amountMinor: 1999,
+      failureCode: null,
+    });
     expect(paid.providerTradeNo).toMatch(/^\d{21}$/);
     expect(paid.providerTradeNo).toBe((await tradeRecord(input.outTradeNo)).query_id);
     expect(Math.abs(Date.parse(paid.paidAt ?? '') - Date.now())).toBeLessThan(60_000);
@@ -220,7 +302,12 @@ describe('queryPayment', () => {
   test('a declined card is failed, with UnionPay’s code', async () => {
     const { provider } = await newProvider();
     const order = await payment(provider, { pay: 'fail' });
-    expect(await provider.queryPayment(order)).toMatchObject({ status: 'failed', failureCode: '60', failureMessage: expect.stringContaining('发卡行'), paidAt: null });
+    expect(await provider.queryPayment(order)).toMatchObject({
+      status: 'failed',
+      failureCode: '60',
+      failureMessage: expect.stringContaining('发卡行'),
+      paidAt: null,
+    });
   });
 
   test('the creation time must be the order’s own: UnionPay finds merId + orderId + txnTime, nothing less', async () => {
@@ -230,7 +317,9 @@ describe('queryPayment', () => {
     // Within the same second it is the same txnTime; a second off, another (unknown) transaction.
     const sameSecond = new Date(Math.floor(order.createdAt.getTime() / 1000) * 1000 + 999);
     expect((await provider.queryPayment({ ...order, createdAt: sameSecond })).status).toBe('succeeded');
-    expect((await provider.queryPayment({ ...order, createdAt: new Date(order.createdAt.getTime() - 1000) })).status).toBe('not_found');
+    expect(
+      (await provider.queryPayment({ ...order, createdAt: new Date(order.createdAt.getTime() - 1000) })).status,
+    ).toBe('not_found');
   });
 });
 
@@ -255,7 +344,9 @@ describe('closePayment', () => {
     const input = paymentInput('unionpay_pc', { expiresAt: new Date(Date.now() + 2_000) });
     const { url, form } = await formOf(provider, input);
     expect((await submit(url, form)).status).toBe(200);
-    await eventually(async () => expect((await tradeRecord(input.outTradeNo)).state).toBe('EXPIRED'), { timeoutMs: 6_000 });
+    await eventually(async () => expect((await tradeRecord(input.outTradeNo)).state).toBe('EXPIRED'), {
+      timeoutMs: 6_000,
+    });
     expect((await pay(input.outTradeNo)).status).toBe(409);
     expect(await provider.closePayment(orderOf(input))).toBe('closed');
   });
@@ -267,15 +358,27 @@ describe('refund and queryRefund', () => {
     const order = await payment(provider, { amountMinor: 10000 });
     const r1 = newRefund(order, 'R1');
     const r2 = newRefund(order, 'R2');
-    const refund = (ref: ProviderRefundRef, amountMinor: number) => provider.refund({ ...refundInput(order, ref, amountMinor, 10000), reason: 'damaged' });
+    const refund = (ref: ProviderRefundRef, amountMinor: number) =>
+      provider.refund({ ...refundInput(order, ref, amountMinor, 10000), reason: 'damaged' });
 
     const first = await refund(r1, 3000);
-    expect(first).toMatchObject({ outRefundNo: r1.outRefundNo, status: 'pending', amountMinor: 3000, failureReason: null });
+    expect(first).toMatchObject({
+      outRefundNo: r1.outRefundNo,
+      status: 'pending',
+      amountMinor: 3000,
+      failureReason: null,
+    });
     expect(first.providerRefundNo).toMatch(/^\d{21}$/);
     // The refund is a transaction of its own, sent with the refund's creation time.
-    expect(await tradeRecord(order.outTradeNo)).toMatchObject({ refunds: [{ order_id: r1.outRefundNo, txn_time: toUnionpayTime(r1.requestedAt) }] });
+    expect(await tradeRecord(order.outTradeNo)).toMatchObject({
+      refunds: [{ order_id: r1.outRefundNo, txn_time: toUnionpayTime(r1.requestedAt) }],
+    });
     // Retried (say, after a timeout): UnionPay answers 12 重复交易, and the query tells how it went.
-    expect(await refund(r1, 3000)).toMatchObject({ outRefundNo: r1.outRefundNo, providerRefundNo: first.providerRefundNo, amountMinor: 3000 });
+    expect(await refund(r1, 3000)).toMatchObject({
+      outRefundNo: r1.outRefundNo,
+      providerRefundNo: first.providerRefundNo,
+      amountMinor: 3000,
+    });
     expect(await tradeRecord(order.outTradeNo)).toMatchObject({ amount_refunded: 3000 });
 
     await expect(refund(r2, 7001)).rejects.toMatchObject({ constructor: ProviderDeclinedError, providerCode: '33' });
@@ -286,8 +389,17 @@ describe('refund and queryRefund', () => {
       expect(found.status).toBe('succeeded');
       return found;
     });
-    expect(settled).toEqual({ outRefundNo: r1.outRefundNo, status: 'succeeded', providerRefundNo: first.providerRefundNo, amountMinor: 3000, failureReason: null });
-    expect(await provider.queryRefund(newRefund(order, 'R9'))).toMatchObject({ status: 'not_found', amountMinor: null });
+    expect(settled).toEqual({
+      outRefundNo: r1.outRefundNo,
+      status: 'succeeded',
+      providerRefundNo: first.providerRefundNo,
+      amountMinor: 3000,
+      failureReason: null,
+    });
+    expect(await provider.queryRefund(newRefund(order, 'R9'))).toMatchObject({
+      status: 'not_found',
+      amountMinor: null,
+    });
     // A refund leaves the consume as it was: paid.
     expect(await provider.queryPayment(order)).toMatchObject({ status: 'succeeded', amountMinor: 10000 });
   });
@@ -298,15 +410,23 @@ describe('refund and queryRefund', () => {
     const refund = newRefund(order, 'R1');
     await provider.refund(refundInput(order, refund, 500, 1999));
     await eventually(async () => expect((await provider.queryRefund(refund)).status).toBe('succeeded'));
-    expect((await provider.queryRefund({ ...refund, requestedAt: new Date(refund.requestedAt.getTime() + 1000) })).status).toBe('not_found');
+    expect(
+      (await provider.queryRefund({ ...refund, requestedAt: new Date(refund.requestedAt.getTime() + 1000) })).status,
+    ).toBe('not_found');
   });
 
   test('refunding an unpaid consume is declined; an unknown one is an invalid request', async () => {
     const { provider } = await newProvider();
     const declined = await payment(provider, { pay: 'fail' });
-    await expect(provider.refund(refundInput(declined, newRefund(declined, 'R1'), 100, 1999))).rejects.toMatchObject({ constructor: ProviderDeclinedError, providerCode: '35' });
+    await expect(provider.refund(refundInput(declined, newRefund(declined, 'R1'), 100, 1999))).rejects.toMatchObject({
+      constructor: ProviderDeclinedError,
+      providerCode: '35',
+    });
     const unpaid = await payment(provider, { pay: null });
-    await expect(provider.refund(refundInput(unpaid, newRefund(unpaid, 'R1'), 100, 1999))).rejects.toMatchObject({ constructor: ProviderInvalidRequestError, providerCode: '34' });
+    await expect(provider.refund(refundInput(unpaid, newRefund(unpaid, 'R1'), 100, 1999))).rejects.toMatchObject({
+      constructor: ProviderInvalidRequestError,
+      providerCode: '34',
+    });
   });
 
   test('a refund notification names the refund, and its consume through reqReserved', async () => {
@@ -321,7 +441,13 @@ describe('refund and queryRefund', () => {
     expect(await provider.verifyNotification(asRaw(notice))).toEqual({
       kind: 'refund',
       outTradeNo,
-      refund: { outRefundNo, status: 'succeeded', providerRefundNo: accepted.providerRefundNo, amountMinor: 999, failureReason: null },
+      refund: {
+        outRefundNo,
+        status: 'succeeded',
+        providerRefundNo: accepted.providerRefundNo,
+        amountMinor: 999,
+        failureReason: null,
+      },
     });
   });
 });
@@ -352,18 +478,30 @@ describe('any worker can carry on an order: the adapter keeps nothing between ca
     const accepted = await second.refund(refundInput(paid, refund, 2000, 5000));
     expect(accepted).toMatchObject({ outRefundNo: refund.outRefundNo, status: 'pending', amountMinor: 2000 });
     // Retried on yet another worker: the same refund (same txnTime), not a second one.
-    expect(await freshAdapter().refund(refundInput(paid, refund, 2000, 5000))).toMatchObject({ providerRefundNo: accepted.providerRefundNo });
+    expect(await freshAdapter().refund(refundInput(paid, refund, 2000, 5000))).toMatchObject({
+      providerRefundNo: accepted.providerRefundNo,
+    });
     expect(await tradeRecord(paid.outTradeNo)).toMatchObject({ amount_refunded: 2000 });
     const settled = await eventually(async () => {
       const queried = await freshAdapter().queryRefund(refund);
       expect(queried.status).toBe('succeeded');
       return queried;
     });
-    expect(settled).toEqual({ outRefundNo: refund.outRefundNo, status: 'succeeded', providerRefundNo: accepted.providerRefundNo, amountMinor: 2000, failureReason: null });
+    expect(settled).toEqual({
+      outRefundNo: refund.outRefundNo,
+      status: 'succeeded',
+      providerRefundNo: accepted.providerRefundNo,
+      amountMinor: 2000,
+      failureReason: null,
+    });
 
     // Its notification, too, names everything itself: a fresh adapter reads it.
     const [notice] = await notificationsFor(refund.outRefundNo);
-    expect(await freshAdapter().verifyNotification(asRaw(notice))).toMatchObject({ kind: 'refund', outTradeNo: paid.outTradeNo, refund: { outRefundNo: refund.outRefundNo } });
+    expect(await freshAdapter().verifyNotification(asRaw(notice))).toMatchObject({
+      kind: 'refund',
+      outTradeNo: paid.outTradeNo,
+      refund: { outRefundNo: refund.outRefundNo },
+    });
   });
 });
 
@@ -394,7 +532,9 @@ describe('verifyNotification', () => {
     await fault({ out_trade_no: outTradeNo, notifications: mode });
     await pay(outTradeNo);
     const [notification] = await notificationsFor(outTradeNo);
-    await expect(provider.verifyNotification(asRaw(notification))).rejects.toThrow(new NotificationRejectedError('not signed by UnionPay: the signature does not match the message'));
+    await expect(provider.verifyNotification(asRaw(notification))).rejects.toThrow(
+      new NotificationRejectedError('not signed by UnionPay: the signature does not match the message'),
+    );
   });
 
   test('refuses a notification UnionPay signed for another merchant', async () => {
@@ -403,7 +543,9 @@ describe('verifyNotification', () => {
     const { outTradeNo } = await payment(createUnionpayProvider(theirs.account, { sandboxUrl: sandbox.url }));
     const [notification] = await notificationsFor(outTradeNo);
     await expect(mine.provider.verifyNotification(asRaw(notification))).rejects.toThrow(
-      new NotificationRejectedError(`notification is for merId ${theirs.account.externalId}, not ${mine.account.externalId}`),
+      new NotificationRejectedError(
+        `notification is for merId ${theirs.account.externalId}, not ${mine.account.externalId}`,
+      ),
     );
   });
 
@@ -411,23 +553,43 @@ describe('verifyNotification', () => {
     const { provider, account } = await newProvider();
     const impostor = makeTestPki();
     const form = signedByUnionpay(
-      { version: '5.1.0', encoding: 'UTF-8', signMethod: '01', txnType: '01', respCode: '00', merId: account.externalId, orderId: 'pay12345678', txnTime: '20300101080000', txnAmt: '1' },
+      {
+        version: '5.1.0',
+        encoding: 'UTF-8',
+        signMethod: '01',
+        txnType: '01',
+        respCode: '00',
+        merId: account.externalId,
+        orderId: 'pay12345678',
+        txnTime: '20300101080000',
+        txnAmt: '1',
+      },
       impostor.signer,
     );
-    await expect(provider.verifyNotification({ headers: {}, rawBody: Buffer.alloc(0), form })).rejects.toThrow(/not issued by the configured middle certificate/);
+    await expect(provider.verifyNotification({ headers: {}, rawBody: Buffer.alloc(0), form })).rejects.toThrow(
+      /not issued by the configured middle certificate/,
+    );
   });
 
   test('refuses what is not a form, or a form without a signature', async () => {
     const { provider } = await newProvider();
-    await expect(provider.verifyNotification({ headers: {}, rawBody: Buffer.from('{}'), form: null })).rejects.toThrow(NotificationRejectedError);
-    await expect(provider.verifyNotification({ headers: {}, rawBody: Buffer.alloc(0), form: {} })).rejects.toThrow(NotificationRejectedError);
+    await expect(provider.verifyNotification({ headers: {}, rawBody: Buffer.from('{}'), form: null })).rejects.toThrow(
+      NotificationRejectedError,
+    );
+    await expect(provider.verifyNotification({ headers: {}, rawBody: Buffer.alloc(0), form: {} })).rejects.toThrow(
+      NotificationRejectedError,
+    );
   });
 });
 
 describe('notificationAck', () => {
   test('answers HTTP 200 when accepted, which is all UnionPay reads, and 400 otherwise', async () => {
     const { provider } = await newProvider();
-    expect(provider.notificationAck('accepted')).toEqual({ status: 200, contentType: 'text/plain; charset=utf-8', body: 'ok' });
+    expect(provider.notificationAck('accepted')).toEqual({
+      status: 200,
+      contentType: 'text/plain; charset=utf-8',
+      body: 'ok',
+    });
     expect(provider.notificationAck('refused')).toMatchObject({ status: 400 });
   });
 });
@@ -437,9 +599,15 @@ describe('failures, as the adapter meets them', () => {
     const { provider } = await newProvider();
     const order = await payment(provider);
     await fault({ out_trade_no: order.outTradeNo, api: { fail: 'system_error' } });
-    await expect(provider.queryPayment(order)).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: '06' });
+    await expect(provider.queryPayment(order)).rejects.toMatchObject({
+      constructor: ProviderUnavailableError,
+      providerCode: '06',
+    });
     await fault({ out_trade_no: order.outTradeNo, api: { fail: 'http_500' } });
-    await expect(provider.closePayment(order)).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'http_500' });
+    await expect(provider.closePayment(order)).rejects.toMatchObject({
+      constructor: ProviderUnavailableError,
+      providerCode: 'http_500',
+    });
     await fault({ out_trade_no: order.outTradeNo, api: null });
     expect((await provider.queryPayment(order)).status).toBe('succeeded');
   });
@@ -450,7 +618,10 @@ describe('failures, as the adapter meets them', () => {
     await fault({ account: account.externalId, tamper_response: true });
     const error = await provider.queryPayment(order).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderUnavailableError);
-    expect(error).toMatchObject({ providerCode: 'response_signature_invalid', message: expect.stringMatching(/signature verification.*does not match/) });
+    expect(error).toMatchObject({
+      providerCode: 'response_signature_invalid',
+      message: expect.stringMatching(/signature verification.*does not match/),
+    });
     await fault({ account: account.externalId, tamper_response: false });
   });
 
@@ -458,11 +629,21 @@ describe('failures, as the adapter meets them', () => {
     const { account } = await openAccount();
     const other = makeTestPki();
     const misconfigured = createUnionpayProvider(
-      { ...account, credentials: { ...(account.credentials as UnionpayCredentials), rootCert: other.root.certPem, middleCert: other.middle.certPem } },
+      {
+        ...account,
+        credentials: {
+          ...(account.credentials as UnionpayCredentials),
+          rootCert: other.root.certPem,
+          middleCert: other.middle.certPem,
+        },
+      },
       { sandboxUrl: sandbox.url },
     );
     const order = await payment(createUnionpayProvider(account, { sandboxUrl: sandbox.url }));
-    await expect(misconfigured.queryPayment(order)).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'response_signature_invalid' });
+    await expect(misconfigured.queryPayment(order)).rejects.toMatchObject({
+      constructor: ProviderUnavailableError,
+      providerCode: 'response_signature_invalid',
+    });
   });
 
   test('a gateway slower than the timeout is retryable; the call may still have taken effect', async () => {
@@ -483,30 +664,52 @@ describe('failures, as the adapter meets them', () => {
     const other = await openAccount();
     // The other merchant's PFX under this merId: its certId is not this merchant's certificate.
     const wrong = createUnionpayProvider(
-      { ...account, credentials: { ...(account.credentials as UnionpayCredentials), signCertPfx: other.answer.sign_cert_pfx, signCertPassword: other.answer.sign_cert_password } },
+      {
+        ...account,
+        credentials: {
+          ...(account.credentials as UnionpayCredentials),
+          signCertPfx: other.answer.sign_cert_pfx,
+          signCertPassword: other.answer.sign_cert_password,
+        },
+      },
       { sandboxUrl: sandbox.url },
     );
     const order = await payment(createUnionpayProvider(account, { sandboxUrl: sandbox.url }));
-    await expect(wrong.queryPayment(order)).rejects.toMatchObject({ constructor: ProviderInvalidRequestError, providerCode: '11' });
+    await expect(wrong.queryPayment(order)).rejects.toMatchObject({
+      constructor: ProviderInvalidRequestError,
+      providerCode: '11',
+    });
     expect(answer.sign_cert_id).not.toBe(other.answer.sign_cert_id);
   });
 
   test('a merId UnionPay does not know is refused (31), in a signed answer', async () => {
     const { account } = await openAccount();
     const credentials = account.credentials as UnionpayCredentials;
-    const stranger = createUnionpayProvider({ ...account, externalId: '777000000000000', credentials: { ...credentials, merId: '777000000000000' } }, { sandboxUrl: sandbox.url });
-    await expect(stranger.queryPayment({ outTradeNo: 'pay12345678', createdAt: new Date() })).rejects.toMatchObject({ constructor: ProviderInvalidRequestError, providerCode: '31' });
+    const stranger = createUnionpayProvider(
+      { ...account, externalId: '777000000000000', credentials: { ...credentials, merId: '777000000000000' } },
+      { sandboxUrl: sandbox.url },
+    );
+    await expect(stranger.queryPayment({ outTradeNo: 'pay12345678', createdAt: new Date() })).rejects.toMatchObject({
+      constructor: ProviderInvalidRequestError,
+      providerCode: '31',
+    });
   });
 
   test('an unreachable gateway is retryable', async () => {
     const { account } = await openAccount();
     const provider = createUnionpayProvider(account, { sandboxUrl: `http://127.0.0.1:${await freePort()}` });
-    await expect(provider.queryPayment({ outTradeNo: 'pay12345678', createdAt: new Date() })).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'network_error' });
+    await expect(provider.queryPayment({ outTradeNo: 'pay12345678', createdAt: new Date() })).rejects.toMatchObject({
+      constructor: ProviderUnavailableError,
+      providerCode: 'network_error',
+    });
   });
 
   test('broken credentials fail each call for good, not the making of the adapter', async () => {
     const { account } = await openAccount();
-    const broken = createUnionpayProvider({ ...account, credentials: { ...(account.credentials as UnionpayCredentials), signCertPassword: 'wrong' } }, { sandboxUrl: sandbox.url });
+    const broken = createUnionpayProvider(
+      { ...account, credentials: { ...(account.credentials as UnionpayCredentials), signCertPassword: 'wrong' } },
+      { sandboxUrl: sandbox.url },
+    );
     await expect(broken.createPayment(paymentInput('unionpay_pc'))).rejects.toThrow(ProviderInvalidRequestError);
   });
 });

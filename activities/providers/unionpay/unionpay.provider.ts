@@ -1,7 +1,12 @@
 import type { z } from 'zod';
 import { assertNever } from '../../../domain/assert-never';
 import type { Channel } from '../../../domain/payment';
-import { NotificationRejectedError, ProviderDeclinedError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
+import {
+  NotificationRejectedError,
+  ProviderDeclinedError,
+  ProviderInvalidRequestError,
+  ProviderUnavailableError,
+} from '../errors';
 import type {
   CloseResult,
   CreatePaymentInput,
@@ -112,13 +117,16 @@ export function createUnionpayProvider(
 
   /** Whether a message (answer or notification) is UnionPay's own; the reason when it is not. */
   function verifyMessage(fields: Record<string, string>): { ok: true } | { ok: false; reason: string } {
-    if (fields.version !== UNIONPAY_VERSION) return { ok: false, reason: `version ${JSON.stringify(fields.version ?? null)} is not ${UNIONPAY_VERSION}` };
-    if (fields.signMethod !== UNIONPAY_SIGN_METHOD) return { ok: false, reason: `signMethod ${JSON.stringify(fields.signMethod ?? null)} is not 01` };
+    if (fields.version !== UNIONPAY_VERSION)
+      return { ok: false, reason: `version ${JSON.stringify(fields.version ?? null)} is not ${UNIONPAY_VERSION}` };
+    if (fields.signMethod !== UNIONPAY_SIGN_METHOD)
+      return { ok: false, reason: `signMethod ${JSON.stringify(fields.signMethod ?? null)} is not 01` };
     if (!fields[SIGNATURE_FIELD]) return { ok: false, reason: 'it carries no signature' };
     if (!fields.signPubKeyCert) return { ok: false, reason: 'it carries no signPubKeyCert' };
     const check = checkSignerCertificate(fields.signPubKeyCert, config().trust, now());
     if (!check.ok) return check;
-    if (!unionpayVerify(fields, check.certificate.publicKey)) return { ok: false, reason: 'the signature does not match the message' };
+    if (!unionpayVerify(fields, check.certificate.publicKey))
+      return { ok: false, reason: 'the signature does not match the message' };
     return { ok: true };
   }
 
@@ -161,7 +169,8 @@ export function createUnionpayProvider(
     }
     const answer = parsed.data;
     // Signed by UnionPay, but for someone else's request (a confused proxy, a replayed answer).
-    if (answer.merId !== undefined && answer.merId !== cfg.merId) throw fail({ kind: 'malformed', message: `answered for merId ${answer.merId}` }, name);
+    if (answer.merId !== undefined && answer.merId !== cfg.merId)
+      throw fail({ kind: 'malformed', message: `answered for merId ${answer.merId}` }, name);
     // Requests that name no order (a query by queryId, a file) get answers that may name one.
     if ('orderId' in request && answer.orderId !== undefined && answer.orderId !== request.orderId) {
       throw fail({ kind: 'malformed', message: `answered for orderId ${answer.orderId}` }, name);
@@ -202,13 +211,19 @@ export function createUnionpayProvider(
    * https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=757&apiservId=448
    */
   function txnTimeOf(name: string, at: Date): string {
-    if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new ProviderInvalidRequestError(`UnionPay needs ${name} as a time, got ${String(at)}`);
+    if (!(at instanceof Date) || Number.isNaN(at.getTime()))
+      throw new ProviderInvalidRequestError(`UnionPay needs ${name} as a time, got ${String(at)}`);
     return toUnionpayTime(at);
   }
 
   /** queryTrans for one order; null when UnionPay has no such transaction (respCode 34). */
   async function query(orderId: string, txnTime: string) {
-    const request: UnionpayQueryRequest = { ...common(orderId, txnTime), txnType: '00', txnSubType: '00', bizType: '000000' };
+    const request: UnionpayQueryRequest = {
+      ...common(orderId, txnTime),
+      txnType: '00',
+      txnSubType: '00',
+      bizType: '000000',
+    };
     const answer = await call('queryTrans', request, unionpayQueryResponseSchema);
     const cls = respClassOf(answer.respCode);
     if (cls === 'not_found') return null;
@@ -256,14 +271,32 @@ export function createUnionpayProvider(
    * 流水号查询; acpAPIId=901), for a refund whose statement record does not name its consume.
    */
   async function orderIdOfQueryId(queryId: string): Promise<string> {
-    const request: UnionpayQueryByIdRequest = { ...merchantFields(), txnType: '00', txnSubType: '02', bizType: '000000', queryId };
+    const request: UnionpayQueryByIdRequest = {
+      ...merchantFields(),
+      txnType: '00',
+      txnSubType: '02',
+      bizType: '000000',
+      queryId,
+    };
     const answer = await call('queryTrans', request, unionpayQueryResponseSchema);
     if (respClassOf(answer.respCode) === 'not_found') {
-      throw fail({ kind: 'malformed', message: `a refund in the statement names consume queryId ${queryId}, which UnionPay does not find` }, 'queryTrans');
+      throw fail(
+        {
+          kind: 'malformed',
+          message: `a refund in the statement names consume queryId ${queryId}, which UnionPay does not find`,
+        },
+        'queryTrans',
+      );
     }
     if (respClassOf(answer.respCode) !== 'ok') throw failed('queryTrans', answer);
     if (!answer.orderId || (answer.queryId !== undefined && answer.queryId !== queryId)) {
-      throw fail({ kind: 'malformed', message: `the query for queryId ${queryId} answered orderId ${answer.orderId ?? '(none)'}, queryId ${answer.queryId ?? '(none)'}` }, 'queryTrans');
+      throw fail(
+        {
+          kind: 'malformed',
+          message: `the query for queryId ${queryId} answered orderId ${answer.orderId ?? '(none)'}, queryId ${answer.queryId ?? '(none)'}`,
+        },
+        'queryTrans',
+      );
     }
     return answer.orderId;
   }
@@ -275,7 +308,8 @@ export function createUnionpayProvider(
    */
   async function statementRecords(date: string): Promise<UnionpayStatementRecord[] | null> {
     const settleDate = settleDateOf(date);
-    if (!settleDate) throw new ProviderInvalidRequestError(`a statement's date is YYYY-MM-DD, got ${JSON.stringify(date)}`);
+    if (!settleDate)
+      throw new ProviderInvalidRequestError(`a statement's date is YYYY-MM-DD, got ${JSON.stringify(date)}`);
     const cfg = config();
     const request: UnionpayFileTransferRequest = {
       ...merchantFields(),
@@ -291,23 +325,34 @@ export function createUnionpayProvider(
     if (answer.respCode === '98') return null;
     if (respClassOf(answer.respCode) !== 'ok') throw failed('fileTransRequest', answer);
     if (answer.settleDate !== undefined && answer.settleDate !== settleDate) {
-      throw fail({ kind: 'malformed', message: `answered with the file of settleDate ${answer.settleDate}, not ${settleDate}` }, 'fileTransRequest');
+      throw fail(
+        { kind: 'malformed', message: `answered with the file of settleDate ${answer.settleDate}, not ${settleDate}` },
+        'fileTransRequest',
+      );
     }
-    if (!answer.fileContent) throw fail({ kind: 'malformed', message: 'respCode 00 without fileContent' }, 'fileTransRequest');
+    if (!answer.fileContent)
+      throw fail({ kind: 'malformed', message: 'respCode 00 without fileContent' }, 'fileTransRequest');
     try {
       const files = unpackFileContent(answer.fileContent);
       const name = zmFileNameOf(date, cfg.merId);
       const detail = Object.entries(files).find(([path]) => path.split('/').pop() === name)?.[1];
-      if (!detail) throw new UnionpayStatementError(`the zip holds no ${name}, only ${Object.keys(files).join(', ') || 'nothing'}`);
+      if (!detail)
+        throw new UnionpayStatementError(
+          `the zip holds no ${name}, only ${Object.keys(files).join(', ') || 'nothing'}`,
+        );
       return statementRecordsOf(parseZmFile(detail), { merId: cfg.merId, date });
     } catch (error) {
-      if (error instanceof UnionpayStatementError) throw fail({ kind: 'malformed', message: error.message }, 'fileTransRequest');
+      if (error instanceof UnionpayStatementError)
+        throw fail({ kind: 'malformed', message: error.message }, 'fileTransRequest');
       throw error;
     }
   }
 
   function requireOrderId(name: string, value: string): void {
-    if (!ORDER_ID.test(value)) throw new ProviderInvalidRequestError(`UnionPay ${name} must be 8 to 40 letters and digits, got ${JSON.stringify(value)}`);
+    if (!ORDER_ID.test(value))
+      throw new ProviderInvalidRequestError(
+        `UnionPay ${name} must be 8 to 40 letters and digits, got ${JSON.stringify(value)}`,
+      );
   }
 
   function requireAmount(amountMinor: number): string {
@@ -321,16 +366,21 @@ export function createUnionpayProvider(
     }
   }
 
-  async function frontConsume(input: CreatePaymentInput, channelType: UnionpayChannelType): Promise<CreatePaymentResult> {
+  async function frontConsume(
+    input: CreatePaymentInput,
+    channelType: UnionpayChannelType,
+  ): Promise<CreatePaymentResult> {
     const cfg = config();
-    if (input.currency !== 'CNY') throw new ProviderInvalidRequestError(`UnionPay gateway payments are in CNY, not ${String(input.currency)}`);
+    if (input.currency !== 'CNY')
+      throw new ProviderInvalidRequestError(`UnionPay gateway payments are in CNY, not ${String(input.currency)}`);
     const txnAmt = requireAmount(input.amountMinor);
     requireOrderId('orderId (outTradeNo)', input.outTradeNo);
     // From the payment's creation time, not the clock: a retried create (on any worker) sends the
     // same order, same txnTime, rather than a second one, and queries later name it the same way.
     const txnTime = txnTimeOf('createdAt', input.createdAt);
     const payTimeout = toUnionpayTime(input.expiresAt);
-    if (payTimeout <= txnTime) throw new ProviderInvalidRequestError(`expiresAt ${input.expiresAt.toISOString()} is not after the order's time`);
+    if (payTimeout <= txnTime)
+      throw new ProviderInvalidRequestError(`expiresAt ${input.expiresAt.toISOString()} is not after the order's time`);
     const request: UnionpayFrontConsumeRequest = {
       ...common(input.outTradeNo, txnTime),
       txnType: '01',
@@ -347,7 +397,9 @@ export function createUnionpayProvider(
     };
     const form = signed(request);
     // The form goes to UnionPay from the shopper's browser (an auto-submitting POST), never from us.
-    return { nextAction: { type: 'redirect_to_url', redirect_to_url: { url: cfg.urls.frontTransReq, method: 'POST', form } } };
+    return {
+      nextAction: { type: 'redirect_to_url', redirect_to_url: { url: cfg.urls.frontTransReq, method: 'POST', form } },
+    };
   }
 
   return {
@@ -387,7 +439,10 @@ export function createUnionpayProvider(
         case 'succeeded':
           return 'already_paid';
         case 'processing':
-          throw new ProviderUnavailableError(`UnionPay is still processing a payment of ${order.outTradeNo}; ask again`, 'in_progress');
+          throw new ProviderUnavailableError(
+            `UnionPay is still processing a payment of ${order.outTradeNo}; ask again`,
+            'in_progress',
+          );
         case 'pending':
         case 'failed':
         case 'closed':
@@ -410,7 +465,10 @@ export function createUnionpayProvider(
       }
       if (payment.status !== 'succeeded' || !payment.providerTradeNo) {
         // What UnionPay itself answers for a refund of an unpaid consume.
-        throw new ProviderDeclinedError(`UnionPay consume ${input.outTradeNo} is ${payment.status}; only a paid one can be refunded`, '35');
+        throw new ProviderDeclinedError(
+          `UnionPay consume ${input.outTradeNo} is ${payment.status}; only a paid one can be refunded`,
+          '35',
+        );
       }
       const request: UnionpayRefundRequest = {
         ...common(input.outRefundNo, txnTime),
@@ -464,7 +522,11 @@ export function createUnionpayProvider(
         }
         let outTradeNo = record.origOrderId ?? (record.origQryId ? consumes.get(record.origQryId) : undefined);
         if (!outTradeNo && record.origQryId) outTradeNo = await orderIdOfQueryId(record.origQryId);
-        if (!outTradeNo) throw fail({ kind: 'malformed', message: `refund ${record.orderId} in the statement names no original transaction` }, 'fileTransRequest');
+        if (!outTradeNo)
+          throw fail(
+            { kind: 'malformed', message: `refund ${record.orderId} in the statement names no original transaction` },
+            'fileTransRequest',
+          );
         entries.push({ kind: 'refund', outTradeNo, outRefundNo: record.orderId, ...common });
       }
       return entries;
@@ -472,14 +534,18 @@ export function createUnionpayProvider(
 
     async verifyNotification(notification: RawNotification): Promise<VerifiedNotification> {
       const form = notification.form;
-      if (!form) throw new NotificationRejectedError('UnionPay notifications are forms (application/x-www-form-urlencoded)');
+      if (!form)
+        throw new NotificationRejectedError('UnionPay notifications are forms (application/x-www-form-urlencoded)');
       const cfg = config();
       const verified = verifyMessage(form);
       if (!verified.ok) throw new NotificationRejectedError(`not signed by UnionPay: ${verified.reason}`);
-      if (form.merId !== cfg.merId) throw new NotificationRejectedError(`notification is for merId ${form.merId ?? '(none)'}, not ${cfg.merId}`);
+      if (form.merId !== cfg.merId)
+        throw new NotificationRejectedError(`notification is for merId ${form.merId ?? '(none)'}, not ${cfg.merId}`);
       const parsed = unionpayNotificationSchema.safeParse(form);
       if (!parsed.success) {
-        throw new NotificationRejectedError(`not a UnionPay transaction notification: ${describeFirstIssue(parsed.error)}`);
+        throw new NotificationRejectedError(
+          `not a UnionPay transaction notification: ${describeFirstIssue(parsed.error)}`,
+        );
       }
       const n = parsed.data;
       let amountMinor: number;
@@ -505,7 +571,10 @@ export function createUnionpayProvider(
           };
         }
         case '04': {
-          if (!n.reqReserved) throw new NotificationRejectedError(`refund notification ${n.orderId} carries no reqReserved naming its consume`);
+          if (!n.reqReserved)
+            throw new NotificationRejectedError(
+              `refund notification ${n.orderId} carries no reqReserved naming its consume`,
+            );
           const status = refundStatusFromUnionpay(n.respCode);
           return {
             kind: 'refund',

@@ -18,7 +18,11 @@ describe('reading a UnionPay answer', () => {
     ['one pair of braces around the whole answer is dropped', '{a=1&b=2}', { a: '1', b: '2' }],
     ['…even when they belonged to the first and last values', '{a=1}&b={2}', { a: '1}', b: '{2' }],
     ['an unclosed brace runs to the end', 'a={1&b=2', { a: '{1&b=2' }],
-    ['a certificate with line breaks, + / and = kept raw', `signPubKeyCert=${CERT}&signature=ab+/cd==`, { signPubKeyCert: CERT, signature: 'ab+/cd==' }],
+    [
+      'a certificate with line breaks, + / and = kept raw',
+      `signPubKeyCert=${CERT}&signature=ab+/cd==`,
+      { signPubKeyCert: CERT, signature: 'ab+/cd==' },
+    ],
     ['+ and %20 are not decoded', 'a=1+1&b=%20', { a: '1+1', b: '%20' }],
     ['Chinese keys and values', '中文=值&k=中文', { 中文: '值', k: '中文' }],
     ['a later duplicate wins', 'a=1&a=2', { a: '2' }],

@@ -1,5 +1,12 @@
 import { createHash, createVerify, generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { certIdOf, decimalSerial, sha256Hex, unionpaySign, unionpaySignContent, unionpayVerify } from './unionpay.signature';
+import {
+  certIdOf,
+  decimalSerial,
+  sha256Hex,
+  unionpaySign,
+  unionpaySignContent,
+  unionpayVerify,
+} from './unionpay.signature';
 import { issueTestCert } from './unionpay.testing';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -22,7 +29,9 @@ describe('the string UnionPay signs', () => {
   });
 
   test('sorts by UTF-16 code unit, as Java’s TreeMap does (capitals first)', () => {
-    expect(unionpaySignContent({ txnType: '01', TxnAmt: '1', accNo: 'x', Z: 'z' })).toBe('TxnAmt=1&Z=z&accNo=x&txnType=01');
+    expect(unionpaySignContent({ txnType: '01', TxnAmt: '1', accNo: 'x', Z: 'z' })).toBe(
+      'TxnAmt=1&Z=z&accNo=x&txnType=01',
+    );
   });
 
   test('leaves out a signature key with stray spaces, as SDKUtil.coverMap2String does', () => {
@@ -43,7 +52,9 @@ describe('signMethod 01', () => {
   test('it is SHA256withRSA over the hex digest of the string, not over the string itself', () => {
     const signature = unionpaySign(request, privateKey);
     const content = unionpaySignContent(request);
-    const overHex = createVerify('RSA-SHA256').update(createHash('sha256').update(content, 'utf8').digest('hex')).verify(publicKey, signature, 'base64');
+    const overHex = createVerify('RSA-SHA256')
+      .update(createHash('sha256').update(content, 'utf8').digest('hex'))
+      .verify(publicKey, signature, 'base64');
     const overContent = createVerify('RSA-SHA256').update(content).verify(publicKey, signature, 'base64');
     expect([overHex, overContent]).toEqual([true, false]);
   });
@@ -65,7 +76,9 @@ describe('signMethod 01', () => {
   test('Chinese text is signed as UTF-8', () => {
     const fields = { respMsg: '成功[0000000]', orderId: 'abc12345' };
     expect(unionpayVerify({ ...fields, signature: unionpaySign(fields, privateKey) }, publicKey)).toBe(true);
-    expect(unionpayVerify({ ...fields, respMsg: '成功[0000001]', signature: unionpaySign(fields, privateKey) }, publicKey)).toBe(false);
+    expect(
+      unionpayVerify({ ...fields, respMsg: '成功[0000001]', signature: unionpaySign(fields, privateKey) }, publicKey),
+    ).toBe(false);
   });
 });
 

@@ -29,7 +29,9 @@ export function sha256Hex(text: string): string {
 
 /** The `signature` value for these fields: base64 of SHA256withRSA over sha256Hex(content). */
 export function unionpaySign(fields: Readonly<Record<string, string>>, privateKey: KeyObject): string {
-  return createSign('RSA-SHA256').update(sha256Hex(unionpaySignContent(fields)), 'utf8').sign(privateKey, 'base64');
+  return createSign('RSA-SHA256')
+    .update(sha256Hex(unionpaySignContent(fields)), 'utf8')
+    .sign(privateKey, 'base64');
 }
 
 /** Whether `fields.signature` is the signature of the other fields by the holder of `publicKey`. */
@@ -37,7 +39,9 @@ export function unionpayVerify(fields: Readonly<Record<string, string>>, publicK
   const signature = fields[SIGNATURE_FIELD];
   if (!signature) return false;
   try {
-    return createVerify('RSA-SHA256').update(sha256Hex(unionpaySignContent(fields)), 'utf8').verify(publicKey, signature, 'base64');
+    return createVerify('RSA-SHA256')
+      .update(sha256Hex(unionpaySignContent(fields)), 'utf8')
+      .verify(publicKey, signature, 'base64');
   } catch {
     return false;
   }

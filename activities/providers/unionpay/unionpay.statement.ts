@@ -97,10 +97,14 @@ export function parseZmFile(bytes: Uint8Array): ZmRecord[] {
     lineStart = lineEnd + 1;
     if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, -1);
     if (line.every((byte) => byte === 0x20 || byte === 0x09)) continue;
-    if (line.length < MIN_RECORD_BYTES) throw new UnionpayStatementError(`ZM record ${lineNo} is ${line.length} bytes, shorter than the ${MIN_RECORD_BYTES} up to 商户代码`);
+    if (line.length < MIN_RECORD_BYTES)
+      throw new UnionpayStatementError(
+        `ZM record ${lineNo} is ${line.length} bytes, shorter than the ${MIN_RECORD_BYTES} up to 商户代码`,
+      );
     const record = {} as ZmRecord;
     for (const { name, start, end } of OFFSETS) {
-      record[name] = start >= line.length ? '' : iconv.decode(line.subarray(start, Math.min(end, line.length)), 'gbk').trim();
+      record[name] =
+        start >= line.length ? '' : iconv.decode(line.subarray(start, Math.min(end, line.length)), 'gbk').trim();
     }
     records.push(record);
   }
@@ -113,7 +117,8 @@ export function parseZmFile(bytes: Uint8Array): ZmRecord[] {
  */
 export function unpackFileContent(fileContent: string, maxBytes = 64 * 1024 * 1024): Record<string, Uint8Array> {
   const compact = fileContent.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length === 0) throw new UnionpayStatementError('fileContent is not base64');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length === 0)
+    throw new UnionpayStatementError('fileContent is not base64');
   let zip: Buffer;
   try {
     zip = inflateSync(Buffer.from(compact, 'base64'), { maxOutputLength: maxBytes });
@@ -143,7 +148,8 @@ export function settleDateOf(date: string): string | null {
 }
 
 /** The detail file of one merchant and day: `INN<yymmdd>88ZM_<merId>`. */
-export const zmFileNameOf = (date: string, merId: string): string => `INN${date.slice(2, 4)}${date.slice(5, 7)}${date.slice(8, 10)}88ZM_${merId}`;
+export const zmFileNameOf = (date: string, merId: string): string =>
+  `INN${date.slice(2, 4)}${date.slice(5, 7)}${date.slice(8, 10)}88ZM_${merId}`;
 
 const DAY_MS = 86_400_000;
 
@@ -162,7 +168,8 @@ export function recordTimeOf(mmddhhmmss: string, statementDate: string): Date | 
     const at = chinaInstant(y, month, day, hour, minute, second);
     const back = inChinaTime(at);
     // Date.UTC rolls 0230 over to March; such a time is not one.
-    if (back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) continue;
+    if (back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59)
+      continue;
     if (!best || Math.abs(at.getTime() - noon) < Math.abs(best.getTime() - noon)) best = at;
   }
   return best && Math.abs(best.getTime() - noon) < 183 * DAY_MS ? best : null;
@@ -196,18 +203,26 @@ function kindOf(record: ZmRecord): UnionpayStatementRecord['kind'] | null {
  * transaction (cancels, pre-authorisations: Tongbao makes none) are left out. Throws
  * UnionpayStatementError for a record of another merchant or one that does not read.
  */
-export function statementRecordsOf(records: ZmRecord[], expected: { merId: string; date: string }): UnionpayStatementRecord[] {
+export function statementRecordsOf(
+  records: ZmRecord[],
+  expected: { merId: string; date: string },
+): UnionpayStatementRecord[] {
   const out: UnionpayStatementRecord[] = [];
   records.forEach((record, index) => {
     const where = `ZM record ${index + 1}`;
     const kind = kindOf(record);
     if (!kind) return;
-    if (record.merId !== expected.merId) throw new UnionpayStatementError(`${where} is for merId ${JSON.stringify(record.merId)}, not ${expected.merId}`);
-    if (!/^\d{12}$/.test(record.txnAmt) || Number(record.txnAmt) === 0) throw new UnionpayStatementError(`${where}: 交易金额 ${JSON.stringify(record.txnAmt)} is not an amount`);
+    if (record.merId !== expected.merId)
+      throw new UnionpayStatementError(`${where} is for merId ${JSON.stringify(record.merId)}, not ${expected.merId}`);
+    if (!/^\d{12}$/.test(record.txnAmt) || Number(record.txnAmt) === 0)
+      throw new UnionpayStatementError(`${where}: 交易金额 ${JSON.stringify(record.txnAmt)} is not an amount`);
     if (!record.orderId) throw new UnionpayStatementError(`${where} has no 商户订单号`);
     if (!record.queryId) throw new UnionpayStatementError(`${where} has no 查询流水号`);
     const at = recordTimeOf(record.traceTime, expected.date);
-    if (!at) throw new UnionpayStatementError(`${where}: 交易传输时间 ${JSON.stringify(record.traceTime)} is not a time near ${expected.date}`);
+    if (!at)
+      throw new UnionpayStatementError(
+        `${where}: 交易传输时间 ${JSON.stringify(record.traceTime)} is not a time near ${expected.date}`,
+      );
     out.push({
       kind,
       orderId: record.orderId,

@@ -50,7 +50,14 @@ export function issueTestCert(options: IssueOptions): TestCert {
   cert.setSubject(subject);
   const issuer = options.issuer === 'self' ? null : options.issuer;
   cert.setIssuer(issuer ? forge.pki.certificateFromPem(issuer.certPem).subject.attributes : subject);
-  cert.setExtensions(options.ca ? [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true }] : [{ name: 'basicConstraints', cA: false }]);
+  cert.setExtensions(
+    options.ca
+      ? [
+          { name: 'basicConstraints', cA: true, critical: true },
+          { name: 'keyUsage', keyCertSign: true, cRLSign: true },
+        ]
+      : [{ name: 'basicConstraints', cA: false }],
+  );
   cert.sign(forge.pki.privateKeyFromPem(issuer ? issuer.keyPem : keys.privateKey), forge.md.sha256.create());
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privateKey };
 }
@@ -63,15 +70,30 @@ export interface TestPki {
 }
 
 export function makeTestPki(signerCn: string = TEST_SIGNER_CN): TestPki {
-  const root = issueTestCert({ cn: 'Test Root CA', issuer: 'self', ca: true, notAfter: new Date(Date.now() + 3650 * DAY_MS) });
-  const middle = issueTestCert({ cn: 'Test OCA1', issuer: root, ca: true, notAfter: new Date(Date.now() + 3650 * DAY_MS) });
+  const root = issueTestCert({
+    cn: 'Test Root CA',
+    issuer: 'self',
+    ca: true,
+    notAfter: new Date(Date.now() + 3650 * DAY_MS),
+  });
+  const middle = issueTestCert({
+    cn: 'Test OCA1',
+    issuer: root,
+    ca: true,
+    notAfter: new Date(Date.now() + 3650 * DAY_MS),
+  });
   const signer = issueTestCert({ cn: signerCn, issuer: middle });
   return { root, middle, signer };
 }
 
 /** A PKCS#12 file (base64) holding `keyPem` and `certPem`, as UnionPay's certificate tool makes them. */
 export function makePfx(keyPem: string, certPem: string, password: string): string {
-  const p12 = forge.pkcs12.toPkcs12Asn1(forge.pki.privateKeyFromPem(keyPem), [forge.pki.certificateFromPem(certPem)], password, { algorithm: '3des' });
+  const p12 = forge.pkcs12.toPkcs12Asn1(
+    forge.pki.privateKeyFromPem(keyPem),
+    [forge.pki.certificateFromPem(certPem)],
+    password,
+    { algorithm: '3des' },
+  );
   return forge.util.encode64(forge.asn1.toDer(p12).getBytes());
 }
 

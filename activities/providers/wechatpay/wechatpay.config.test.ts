@@ -69,12 +69,17 @@ describe('WeChat Pay credentials', () => {
     const { platform_certificates: _certificates, ...publicOnly } = sandboxAnswer;
     expect(wechatpayCredentialsFromSandbox(publicOnly).verificationKeys).toHaveLength(1);
     const { wechatpay_public_key: _key, wechatpay_public_key_id: _id, ...certificateOnly } = sandboxAnswer;
-    expect(wechatpayCredentialsFromSandbox(certificateOnly).verificationKeys).toEqual([{ kind: 'platform_certificate', serial: CERT_SERIAL, certificate }]);
+    expect(wechatpayCredentialsFromSandbox(certificateOnly).verificationKeys).toEqual([
+      { kind: 'platform_certificate', serial: CERT_SERIAL, certificate },
+    ]);
     expect(() => wechatpayCredentialsFromSandbox({ ...sandboxAnswer, provider: 'alipay' })).toThrow();
   });
 
   test('a PKCS#1 merchant key is accepted; the client always gets PKCS#8', () => {
-    const config = wechatpayClientConfig(account({ credentials: { ...credentials, merchantPrivateKey: merchant.pkcs1 } }), { sandboxUrl: 'http://sb' });
+    const config = wechatpayClientConfig(
+      account({ credentials: { ...credentials, merchantPrivateKey: merchant.pkcs1 } }),
+      { sandboxUrl: 'http://sb' },
+    );
     expect(config.merchantPrivateKeyPem).toBe(merchant.privateKey);
   });
 
@@ -86,9 +91,21 @@ describe('WeChat Pay credentials', () => {
     ['an APIv3 key of 31 bytes', { apiV3Key: 'A'.repeat(31) }, 'apiV3Key'],
     ['an AppSecret that is not 32 hex digits', { appSecret: 'not-a-secret' }, 'appSecret'],
     ['no verification key', { verificationKeys: [] }, 'verificationKeys'],
-    ['a public key id without PUB_KEY_ID_', { verificationKeys: [{ kind: 'public_key', serial: '0119000001', publicKey: wechatPublicKey.publicKey }] }, 'verificationKeys.0.serial'],
-    ['a public key that is not one', { verificationKeys: [{ kind: 'public_key', serial: PUB_KEY_ID, publicKey: 'x' }] }, 'verificationKeys.0.publicKey'],
-    ['a certificate that is not one', { verificationKeys: [{ kind: 'platform_certificate', serial: CERT_SERIAL, certificate: platform.publicKey }] }, 'verificationKeys.0.certificate'],
+    [
+      'a public key id without PUB_KEY_ID_',
+      { verificationKeys: [{ kind: 'public_key', serial: '0119000001', publicKey: wechatPublicKey.publicKey }] },
+      'verificationKeys.0.serial',
+    ],
+    [
+      'a public key that is not one',
+      { verificationKeys: [{ kind: 'public_key', serial: PUB_KEY_ID, publicKey: 'x' }] },
+      'verificationKeys.0.publicKey',
+    ],
+    [
+      'a certificate that is not one',
+      { verificationKeys: [{ kind: 'platform_certificate', serial: CERT_SERIAL, certificate: platform.publicKey }] },
+      'verificationKeys.0.certificate',
+    ],
     [
       "a serial that is not the certificate's",
       { verificationKeys: [{ kind: 'platform_certificate', serial: '1234', certificate }] },
@@ -106,7 +123,10 @@ describe('WeChat Pay credentials', () => {
     ],
     [
       "the merchant's own certificate serial among WeChat's keys",
-      { merchantSerialNo: CERT_SERIAL, verificationKeys: [{ kind: 'platform_certificate', serial: CERT_SERIAL, certificate }] },
+      {
+        merchantSerialNo: CERT_SERIAL,
+        verificationKeys: [{ kind: 'platform_certificate', serial: CERT_SERIAL, certificate }],
+      },
       'verificationKeys.0.serial',
     ],
   ])('%s is refused at %s', (_name, overrides, path) => {
@@ -118,34 +138,52 @@ describe('WeChat Pay credentials', () => {
 
 describe('the client configuration', () => {
   test('test mode talks to the sandbox, live mode to WeChat Pay whatever the sandbox setting', () => {
-    expect(wechatpayClientConfig(account(), { sandboxUrl: 'http://127.0.0.1:8090/' }).baseUrl).toBe('http://127.0.0.1:8090/wechatpay');
-    expect(wechatpayClientConfig(account({ livemode: true }), { sandboxUrl: 'http://127.0.0.1:8090' }).baseUrl).toBe(WECHATPAY_LIVE_BASE_URL);
+    expect(wechatpayClientConfig(account(), { sandboxUrl: 'http://127.0.0.1:8090/' }).baseUrl).toBe(
+      'http://127.0.0.1:8090/wechatpay',
+    );
+    expect(wechatpayClientConfig(account({ livemode: true }), { sandboxUrl: 'http://127.0.0.1:8090' }).baseUrl).toBe(
+      WECHATPAY_LIVE_BASE_URL,
+    );
     expect(WECHATPAY_LIVE_BASE_URL).toBe('https://api.mch.weixin.qq.com');
   });
 
   test('every verification key is found by its serial; requests name the public key when there is one', () => {
-    const both = { ...credentials, verificationKeys: wechatpayCredentialsFromSandbox(sandboxAnswer).verificationKeys.slice().reverse() };
+    const both = {
+      ...credentials,
+      verificationKeys: wechatpayCredentialsFromSandbox(sandboxAnswer).verificationKeys.slice().reverse(),
+    };
     const config = wechatpayClientConfig(account({ credentials: both }), { sandboxUrl: 'http://sb' });
     expect([...config.verificationKeys.keys()]).toEqual([CERT_SERIAL, PUB_KEY_ID]);
     expect(config.verificationKeys.get(CERT_SERIAL)?.export({ type: 'spki', format: 'pem' })).toBe(platform.publicKey);
-    expect(config.verificationKeys.get(PUB_KEY_ID)?.export({ type: 'spki', format: 'pem' })).toBe(wechatPublicKey.publicKey);
+    expect(config.verificationKeys.get(PUB_KEY_ID)?.export({ type: 'spki', format: 'pem' })).toBe(
+      wechatPublicKey.publicKey,
+    );
     expect(config.preferredSerial).toBe(PUB_KEY_ID);
-    const certificateOnly = { ...credentials, verificationKeys: [{ kind: 'platform_certificate' as const, serial: CERT_SERIAL, certificate }] };
-    expect(wechatpayClientConfig(account({ credentials: certificateOnly }), { sandboxUrl: 'http://sb' }).preferredSerial).toBe(CERT_SERIAL);
+    const certificateOnly = {
+      ...credentials,
+      verificationKeys: [{ kind: 'platform_certificate' as const, serial: CERT_SERIAL, certificate }],
+    };
+    expect(
+      wechatpayClientConfig(account({ credentials: certificateOnly }), { sandboxUrl: 'http://sb' }).preferredSerial,
+    ).toBe(CERT_SERIAL);
   });
 
   test('test mode without a sandbox is a configuration error', () => {
     expect(() => wechatpayClientConfig(account(), { sandboxUrl: null })).toThrow(ProviderInvalidRequestError);
   });
 
-  test("credentials of another mchid are refused", () => {
-    expect(() => wechatpayClientConfig(account({ externalId: '1900000110' }), { sandboxUrl: 'http://sb' })).toThrow(/1900000110/);
+  test('credentials of another mchid are refused', () => {
+    expect(() => wechatpayClientConfig(account({ externalId: '1900000110' }), { sandboxUrl: 'http://sb' })).toThrow(
+      /1900000110/,
+    );
   });
 
   test('unparseable credentials are refused without echoing them', () => {
     let error: unknown;
     try {
-      wechatpayClientConfig(account({ credentials: { ...credentials, apiV3Key: 'SECRET-ISH' } }), { sandboxUrl: 'http://sb' });
+      wechatpayClientConfig(account({ credentials: { ...credentials, apiV3Key: 'SECRET-ISH' } }), {
+        sandboxUrl: 'http://sb',
+      });
     } catch (e) {
       error = e;
     }

@@ -97,11 +97,20 @@ export const wechatpayCredentialsSchema = z
     const seen = new Set<string>();
     credentials.verificationKeys.forEach((key, index) => {
       const serial = normalizeSerial(key.serial);
-      if (seen.has(serial)) ctx.addIssue({ code: 'custom', message: `serial ${key.serial} is listed twice`, path: ['verificationKeys', index, 'serial'] });
+      if (seen.has(serial))
+        ctx.addIssue({
+          code: 'custom',
+          message: `serial ${key.serial} is listed twice`,
+          path: ['verificationKeys', index, 'serial'],
+        });
       // wechatpay-axios-plugin refuses the merchant's own serial among WeChat's keys: it would mean the
       // merchant certificate was pasted where WeChat's belongs.
       if (serial === normalizeSerial(credentials.merchantSerialNo)) {
-        ctx.addIssue({ code: 'custom', message: "the merchant's own certificate serial is not a WeChat Pay key", path: ['verificationKeys', index, 'serial'] });
+        ctx.addIssue({
+          code: 'custom',
+          message: "the merchant's own certificate serial is not a WeChat Pay key",
+          path: ['verificationKeys', index, 'serial'],
+        });
       }
       seen.add(serial);
     });
@@ -128,7 +137,11 @@ export function wechatpayCredentialsFromSandbox(json: unknown): WechatpayCredent
   const sandbox = sandboxAccountSchema.parse(json);
   const verificationKeys: WechatpayVerificationKey[] = [];
   if (sandbox.wechatpay_public_key_id && sandbox.wechatpay_public_key) {
-    verificationKeys.push({ kind: 'public_key', serial: sandbox.wechatpay_public_key_id, publicKey: sandbox.wechatpay_public_key });
+    verificationKeys.push({
+      kind: 'public_key',
+      serial: sandbox.wechatpay_public_key_id,
+      publicKey: sandbox.wechatpay_public_key,
+    });
   }
   for (const entry of sandbox.platform_certificates ?? []) {
     verificationKeys.push({ kind: 'platform_certificate', serial: entry.serial_no, certificate: entry.certificate });
@@ -174,7 +187,9 @@ export interface WechatpayClientConfig {
 export function wechatpayClientConfig(account: ProviderAccount, env: ProviderEnvironment): WechatpayClientConfig {
   const parsed = wechatpayCredentialsSchema.safeParse(account.credentials);
   if (!parsed.success) {
-    throw new ProviderInvalidRequestError(`WeChat Pay credentials of ${account.id} are invalid: ${describeFirstIssue(parsed.error, 'credentials')}`);
+    throw new ProviderInvalidRequestError(
+      `WeChat Pay credentials of ${account.id} are invalid: ${describeFirstIssue(parsed.error, 'credentials')}`,
+    );
   }
   const credentials = parsed.data;
   if (credentials.mchid !== account.externalId) {
@@ -184,17 +199,21 @@ export function wechatpayClientConfig(account: ProviderAccount, env: ProviderEnv
   }
   let baseUrl = WECHATPAY_LIVE_BASE_URL;
   if (!account.livemode) {
-    if (!env.sandboxUrl) throw new ProviderInvalidRequestError(`${account.id} is a test-mode account, but no sandbox is configured`);
+    if (!env.sandboxUrl)
+      throw new ProviderInvalidRequestError(`${account.id} is a test-mode account, but no sandbox is configured`);
     baseUrl = `${env.sandboxUrl.replace(/\/+$/, '')}/wechatpay`;
   }
   const verificationKeys = new Map<string, KeyObject>();
   for (const key of credentials.verificationKeys) {
     verificationKeys.set(
       key.serial,
-      key.kind === 'public_key' ? (readPublicKey(key.publicKey) as KeyObject) : (readCertificate(key.certificate) as X509Certificate).publicKey,
+      key.kind === 'public_key'
+        ? (readPublicKey(key.publicKey) as KeyObject)
+        : (readCertificate(key.certificate) as X509Certificate).publicKey,
     );
   }
-  const preferred = credentials.verificationKeys.find((key) => key.kind === 'public_key') ?? credentials.verificationKeys[0];
+  const preferred =
+    credentials.verificationKeys.find((key) => key.kind === 'public_key') ?? credentials.verificationKeys[0];
   const merchantPrivateKey = readPrivateKey(credentials.merchantPrivateKey) as KeyObject;
   return {
     mchid: credentials.mchid,

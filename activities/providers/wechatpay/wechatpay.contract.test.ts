@@ -14,15 +14,26 @@ describeProviderContract({
   async openAccount(sandbox, options = {}) {
     const opened = await sandbox.control('POST', '/_control/accounts', {
       provider: 'wechatpay',
-      ...(options.sharingProviderKeysWith ? { share_provider_keys_with: options.sharingProviderKeysWith.externalId } : {}),
+      ...(options.sharingProviderKeysWith
+        ? { share_provider_keys_with: options.sharingProviderKeysWith.externalId }
+        : {}),
     });
     expect(opened.status).toBe(201);
     const credentials = wechatpayCredentialsFromSandbox(opened.body);
-    return { id: `pa_${credentials.mchid}`, provider: 'wechatpay', livemode: false, externalId: credentials.mchid, credentials };
+    return {
+      id: `pa_${credentials.mchid}`,
+      provider: 'wechatpay',
+      livemode: false,
+      externalId: credentials.mchid,
+      credentials,
+    };
   },
   withWrongMerchantKey(account: ProviderAccount, other: ProviderAccount): ProviderAccount {
     const mine = account.credentials as WechatpayCredentials;
-    return { ...account, credentials: { ...mine, merchantPrivateKey: (other.credentials as WechatpayCredentials).merchantPrivateKey } };
+    return {
+      ...account,
+      credentials: { ...mine, merchantPrivateKey: (other.credentials as WechatpayCredentials).merchantPrivateKey },
+    };
   },
   async reachCashier() {
     // WeChat creates the order at prepay: every channel can be paid (and queried) at once.

@@ -30,7 +30,9 @@ describe('notification and answer signatures', () => {
   });
 
   test('a signature WeChat made verifies with its key', () => {
-    expect(verifyWechatpaySignature(wechatpaySignedMessage('1700000000', 'NONCE', body), signature, platform.publicKey)).toBe(true);
+    expect(
+      verifyWechatpaySignature(wechatpaySignedMessage('1700000000', 'NONCE', body), signature, platform.publicKey),
+    ).toBe(true);
   });
 
   test.each([
@@ -42,7 +44,9 @@ describe('notification and answer signatures', () => {
   });
 
   test('another key does not verify it, and garbage is false, not an exception', () => {
-    expect(verifyWechatpaySignature(wechatpaySignedMessage('1700000000', 'NONCE', body), signature, merchant.publicKey)).toBe(false);
+    expect(
+      verifyWechatpaySignature(wechatpaySignedMessage('1700000000', 'NONCE', body), signature, merchant.publicKey),
+    ).toBe(false);
     expect(verifyWechatpaySignature('x', '!!not base64!!', platform.publicKey)).toBe(false);
     expect(verifyWechatpaySignature('x', '', platform.publicKey)).toBe(false);
   });
@@ -50,7 +54,9 @@ describe('notification and answer signatures', () => {
 
 describe('AEAD_AES_256_GCM resources', () => {
   const plaintext = JSON.stringify({ mchid: '1900000109', out_trade_no: 'T1', amount: { total: 1999 } });
-  const resource = (overrides: Partial<{ algorithm: string; ciphertext: string; nonce: string; associated_data: string }> = {}) => ({
+  const resource = (
+    overrides: Partial<{ algorithm: string; ciphertext: string; nonce: string; associated_data: string }> = {},
+  ) => ({
     algorithm: 'AEAD_AES_256_GCM',
     ciphertext: Aes.AesGcm.encrypt(plaintext, apiV3Key, 'fdasflkja484', 'transaction'),
     nonce: 'fdasflkja484',
@@ -64,15 +70,32 @@ describe('AEAD_AES_256_GCM resources', () => {
 
   test('an empty associated_data is allowed', () => {
     const ciphertext = Aes.AesGcm.encrypt(plaintext, apiV3Key, 'fdasflkja484', '');
-    expect(decryptWechatpayResource({ algorithm: 'AEAD_AES_256_GCM', ciphertext, nonce: 'fdasflkja484' }, Buffer.from(apiV3Key))).toBe(plaintext);
+    expect(
+      decryptWechatpayResource(
+        { algorithm: 'AEAD_AES_256_GCM', ciphertext, nonce: 'fdasflkja484' },
+        Buffer.from(apiV3Key),
+      ),
+    ).toBe(plaintext);
   });
 
   test.each([
     ['another APIv3 key', resource(), Buffer.from('X'.repeat(32))],
     ['altered associated data', resource({ associated_data: 'refund' }), Buffer.from(apiV3Key)],
     ['another nonce', resource({ nonce: 'fdasflkja485' }), Buffer.from(apiV3Key)],
-    ['an altered ciphertext', resource({ ciphertext: Buffer.from(Buffer.from(resource().ciphertext, 'base64').map((byte, i) => (i === 3 ? byte ^ 1 : byte))).toString('base64') }), Buffer.from(apiV3Key)],
-    ['a ciphertext shorter than the tag', resource({ ciphertext: Buffer.alloc(10).toString('base64') }), Buffer.from(apiV3Key)],
+    [
+      'an altered ciphertext',
+      resource({
+        ciphertext: Buffer.from(
+          Buffer.from(resource().ciphertext, 'base64').map((byte, i) => (i === 3 ? byte ^ 1 : byte)),
+        ).toString('base64'),
+      }),
+      Buffer.from(apiV3Key),
+    ],
+    [
+      'a ciphertext shorter than the tag',
+      resource({ ciphertext: Buffer.alloc(10).toString('base64') }),
+      Buffer.from(apiV3Key),
+    ],
     ['another algorithm', resource({ algorithm: 'AEAD_SM4_GCM' }), Buffer.from(apiV3Key)],
     ['a key that is not 32 bytes', resource(), Buffer.from('short')],
   ])('%s is refused', (_name, input, key) => {
@@ -81,9 +104,14 @@ describe('AEAD_AES_256_GCM resources', () => {
 });
 
 describe('JSAPI paySign', () => {
-  const parameters = { appId: 'wx8888888888888888', timeStamp: '1414561699', nonceStr: '5K8264ILTKCH16CQ2502SI8ZNMTM67VS', package: 'prepay_id=wx201410272009395522657a690389285100' };
+  const parameters = {
+    appId: 'wx8888888888888888',
+    timeStamp: '1414561699',
+    nonceStr: '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
+    package: 'prepay_id=wx201410272009395522657a690389285100',
+  };
 
-  test("is what wechatpay-node-v3 computes for the same key (PKCS#1 v1.5 signatures are deterministic)", () => {
+  test('is what wechatpay-node-v3 computes for the same key (PKCS#1 v1.5 signatures are deterministic)', () => {
     const nodeV3 = new WxPay({
       appid: parameters.appId,
       mchid: '1900000109',
@@ -91,14 +119,18 @@ describe('JSAPI paySign', () => {
       publicKey: Buffer.from('unused'),
       privateKey: Buffer.from(merchant.privatePem),
     });
-    const theirs = nodeV3.sha256WithRsa([parameters.appId, parameters.timeStamp, parameters.nonceStr, parameters.package, ''].join('\n'));
+    const theirs = nodeV3.sha256WithRsa(
+      [parameters.appId, parameters.timeStamp, parameters.nonceStr, parameters.package, ''].join('\n'),
+    );
     expect(jsapiPaySign(parameters, createPrivateKey(merchant.privatePem))).toBe(theirs);
   });
 
   test("verifies with the merchant's public key over appId\\ntimeStamp\\nnonceStr\\npackage\\n", () => {
     const paySign = jsapiPaySign(parameters, merchant.privateKey);
     const message = `${parameters.appId}\n${parameters.timeStamp}\n${parameters.nonceStr}\n${parameters.package}\n`;
-    expect(Rsa.verify(message, paySign, createPublicKey(merchant.publicKey.export({ type: 'spki', format: 'pem' })))).toBe(true);
+    expect(
+      Rsa.verify(message, paySign, createPublicKey(merchant.publicKey.export({ type: 'spki', format: 'pem' }))),
+    ).toBe(true);
     expect(Rsa.verify(message.replace('1414561699', '1414561698'), paySign, merchant.publicKey)).toBe(false);
   });
 });

@@ -61,7 +61,8 @@ export function decryptWechatpayResource(
   resource: { algorithm: string; ciphertext: string; nonce: string; associated_data?: string },
   apiV3Key: Buffer,
 ): string {
-  if (resource.algorithm !== 'AEAD_AES_256_GCM') throw new WechatpayDecryptionError(`unsupported algorithm ${resource.algorithm}`);
+  if (resource.algorithm !== 'AEAD_AES_256_GCM')
+    throw new WechatpayDecryptionError(`unsupported algorithm ${resource.algorithm}`);
   if (apiV3Key.length !== 32) throw new WechatpayDecryptionError('the APIv3 key is not 32 bytes');
   const bytes = Buffer.from(resource.ciphertext, 'base64');
   if (bytes.length <= GCM_TAG_BYTES) throw new WechatpayDecryptionError('ciphertext too short');
@@ -69,7 +70,9 @@ export function decryptWechatpayResource(
     const decipher = createDecipheriv('aes-256-gcm', apiV3Key, Buffer.from(resource.nonce, 'utf8'));
     decipher.setAuthTag(bytes.subarray(bytes.length - GCM_TAG_BYTES));
     decipher.setAAD(Buffer.from(resource.associated_data ?? '', 'utf8'));
-    return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - GCM_TAG_BYTES)), decipher.final()]).toString('utf8');
+    return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - GCM_TAG_BYTES)), decipher.final()]).toString(
+      'utf8',
+    );
   } catch {
     throw new WechatpayDecryptionError('the resource does not decrypt with the APIv3 key (altered, or another key)');
   }

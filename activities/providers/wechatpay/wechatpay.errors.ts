@@ -1,5 +1,10 @@
 import { assertNever } from '../../../domain/assert-never';
-import { ProviderDeclinedError, ProviderInvalidRequestError, ProviderUnavailableError, type ProviderError } from '../errors';
+import {
+  ProviderDeclinedError,
+  ProviderInvalidRequestError,
+  ProviderUnavailableError,
+  type ProviderError,
+} from '../errors';
 import { wechatpayErrorBodySchema } from './wechatpay.types';
 
 /** Everything that can go wrong with one APIv3 call, once wechatpay-axios-plugin's exceptions are read. */
@@ -81,7 +86,10 @@ export function classifyWechatpayFailure(failure: WechatpayFailure, operation: s
       return new ProviderUnavailableError(message, providerCode);
     }
     case 'transport':
-      return new ProviderUnavailableError(`WeChat Pay ${operation} could not be reached: ${failure.message}`, 'network_error');
+      return new ProviderUnavailableError(
+        `WeChat Pay ${operation} could not be reached: ${failure.message}`,
+        'network_error',
+      );
     case 'signature':
       // Never accepted, but retried: the next attempt may reach the real gateway (a proxy or an
       // attacker may have answered this one), and a key rotation shows up here first.
@@ -90,7 +98,10 @@ export function classifyWechatpayFailure(failure: WechatpayFailure, operation: s
         'response_signature_invalid',
       );
     case 'malformed':
-      return new ProviderUnavailableError(`WeChat Pay ${operation} answered something unexpected: ${failure.message}`, 'malformed_response');
+      return new ProviderUnavailableError(
+        `WeChat Pay ${operation} answered something unexpected: ${failure.message}`,
+        'malformed_response',
+      );
     case 'integrity':
       // Never used, but retried, as an answer with a bad signature is: the next download may arrive whole.
       return new ProviderUnavailableError(
@@ -130,7 +141,8 @@ function isAxiosError(error: unknown): error is AxiosLikeError {
  */
 export function failureFromPluginError(error: unknown): WechatpayFailure {
   if (!isAxiosError(error)) throw error;
-  if (error.code && SIGNATURE_CODES.includes(error.code)) return { kind: 'signature', message: truncate(error.message) };
+  if (error.code && SIGNATURE_CODES.includes(error.code))
+    return { kind: 'signature', message: truncate(error.message) };
   if (error.response && !(error.response.status >= 200 && error.response.status < 300)) {
     const body = wechatpayErrorBodySchema.safeParse(jsonOfDownload(error.response.data));
     return {

@@ -1,6 +1,17 @@
 import type { ProviderRefundStatus, ProviderTradeStatus } from '../provider';
-import { amountToWechatpay, fromWechatpayTime, refundStatusFromWechatpay, toWechatpayTime, tradeStatusFromWechatpay } from './wechatpay.mapping';
-import { WECHATPAY_REFUND_STATUSES, WECHATPAY_TRADE_STATES, type WechatpayRefundStatus, type WechatpayTradeState } from './wechatpay.types';
+import {
+  amountToWechatpay,
+  fromWechatpayTime,
+  refundStatusFromWechatpay,
+  toWechatpayTime,
+  tradeStatusFromWechatpay,
+} from './wechatpay.mapping';
+import {
+  WECHATPAY_REFUND_STATUSES,
+  WECHATPAY_TRADE_STATES,
+  type WechatpayRefundStatus,
+  type WechatpayTradeState,
+} from './wechatpay.types';
 
 describe('WeChat trade_state', () => {
   const table: Array<[WechatpayTradeState, ProviderTradeStatus]> = [

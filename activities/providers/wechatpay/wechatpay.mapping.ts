@@ -57,7 +57,6 @@ export function amountToWechatpay(amountMinor: number): number {
   return amountMinor;
 }
 
-
 /** A date as WeChat reads `time_expire`: RFC 3339 in China time, `2018-06-08T10:34:56+08:00`. */
 export function toWechatpayTime(date: Date): string {
   return `${inChinaTime(date).toISOString().slice(0, 19)}+08:00`;

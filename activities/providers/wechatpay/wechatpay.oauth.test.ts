@@ -4,7 +4,12 @@ import { openWechatpayAccount, type WechatpaySandboxAccount } from '../../../san
 import { ProviderError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
 import type { ProviderAccount, ProviderEnvironment } from '../provider';
 import { wechatpayCredentialsFromSandbox, type WechatpayCredentials } from './wechatpay.config';
-import { openidFromOauthCode, WECHAT_OAUTH_LIVE_ACCESS_TOKEN_URL, WECHAT_OAUTH_LIVE_AUTHORIZE_URL, wechatOauthAuthorizeUrl } from './wechatpay.oauth';
+import {
+  openidFromOauthCode,
+  WECHAT_OAUTH_LIVE_ACCESS_TOKEN_URL,
+  WECHAT_OAUTH_LIVE_AUTHORIZE_URL,
+  wechatOauthAuthorizeUrl,
+} from './wechatpay.oauth';
 import { createWechatpayProvider } from './wechatpay.provider';
 
 // The checkout's side of WeChat's web OAuth against the sandbox: the link it sends a shopper's
@@ -23,7 +28,10 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-function accountOf(answer: WechatpaySandboxAccount, credentials: WechatpayCredentials = wechatpayCredentialsFromSandbox(answer)): ProviderAccount {
+function accountOf(
+  answer: WechatpaySandboxAccount,
+  credentials: WechatpayCredentials = wechatpayCredentialsFromSandbox(answer),
+): ProviderAccount {
   return { id: `pa_${answer.mchid}`, provider: 'wechatpay', livemode: false, externalId: answer.mchid, credentials };
 }
 
@@ -46,7 +54,8 @@ async function followAuthorize(url: string, user = 'alice'): Promise<{ code: str
 }
 
 async function codeFor(account: ProviderAccount, user = 'alice'): Promise<string> {
-  return (await followAuthorize(wechatOauthAuthorizeUrl(account, env, { redirectUri: REDIRECT, state: 'st8' }), user)).code;
+  return (await followAuthorize(wechatOauthAuthorizeUrl(account, env, { redirectUri: REDIRECT, state: 'st8' }), user))
+    .code;
 }
 
 async function failure(call: Promise<unknown> | (() => unknown)): Promise<ProviderError> {
@@ -120,7 +129,9 @@ describe('the code exchange', () => {
       openid,
     });
     expect(created.nextAction).toMatchObject({ type: 'wechat_jsapi', wechat_jsapi: { appId: answer.appid } });
-    expect((await sandbox.control('GET', `/_control/trades/wechatpay/${outTradeNo}?account=${answer.mchid}`)).body).toMatchObject({ payer_openid: openid });
+    expect(
+      (await sandbox.control('GET', `/_control/trades/wechatpay/${outTradeNo}?account=${answer.mchid}`)).body,
+    ).toMatchObject({ payer_openid: openid });
   });
 
   test("another app's openid is refused by JSAPI: why the openid must come from the merchant's own app", async () => {
@@ -164,11 +175,14 @@ describe('the code exchange', () => {
     expect(madeUp.message).toMatch(/invalid code/);
     expectNoSecret(madeUp, answer.app_secret);
     for (const code of ['', 'a b', 'x'.repeat(200)]) {
-      expect(await failure(openidFromOauthCode(account, env, code))).toMatchObject({ retryable: false, providerCode: '40029' });
+      expect(await failure(openidFromOauthCode(account, env, code))).toMatchObject({
+        retryable: false,
+        providerCode: '40029',
+      });
     }
   });
 
-  test("a wrong AppSecret answers 40125: a configuration error, not retryable, the secret in no message, the code still good", async () => {
+  test('a wrong AppSecret answers 40125: a configuration error, not retryable, the secret in no message, the code still good', async () => {
     const { answer, account } = await newAccount();
     const wrongSecret = 'f'.repeat(32);
     const credentials = { ...(account.credentials as WechatpayCredentials), appSecret: wrongSecret };
@@ -185,7 +199,12 @@ describe('the code exchange', () => {
     const { appSecret: _secret, ...older } = account.credentials as WechatpayCredentials;
     const olderAccount = { ...account, credentials: older };
     expect(wechatpayCredentialsFromSandbox(answer).appSecret).toBe(answer.app_secret);
-    await expect(createWechatpayProvider(olderAccount, env).queryPayment({ outTradeNo: newOutTradeNo('oa'), createdAt: new Date() })).resolves.toMatchObject({
+    await expect(
+      createWechatpayProvider(olderAccount, env).queryPayment({
+        outTradeNo: newOutTradeNo('oa'),
+        createdAt: new Date(),
+      }),
+    ).resolves.toMatchObject({
       status: 'not_found',
     });
     for (const call of [
@@ -238,7 +257,9 @@ describe('the code exchange', () => {
   test('a sandbox that cannot be reached is retryable, and the message names the host, never the secret', async () => {
     const { answer, account } = await newAccount();
     const port = await freePort();
-    const error = await failure(openidFromOauthCode(account, { sandboxUrl: `http://127.0.0.1:${port}` }, 'A'.repeat(32)));
+    const error = await failure(
+      openidFromOauthCode(account, { sandboxUrl: `http://127.0.0.1:${port}` }, 'A'.repeat(32)),
+    );
     expect(error).toMatchObject({ retryable: true, providerCode: 'network_error' });
     expect(error.message).toContain(`127.0.0.1:${port}`);
     expectNoSecret(error, answer.app_secret);
@@ -246,7 +267,9 @@ describe('the code exchange', () => {
 
   test('a live account exchanges at api.weixin.qq.com (which tests cannot reach: retryable), never at the sandbox', async () => {
     const { answer, account } = await newAccount();
-    const error = await failure(openidFromOauthCode({ ...account, livemode: true }, env, 'A'.repeat(32), { timeoutMs: 5000 }));
+    const error = await failure(
+      openidFromOauthCode({ ...account, livemode: true }, env, 'A'.repeat(32), { timeoutMs: 5000 }),
+    );
     expect(error).toBeInstanceOf(ProviderUnavailableError);
     expect(error.message).toContain(new URL(WECHAT_OAUTH_LIVE_ACCESS_TOKEN_URL).host);
     expect(WECHAT_OAUTH_LIVE_ACCESS_TOKEN_URL).toBe('https://api.weixin.qq.com/sns/oauth2/access_token');

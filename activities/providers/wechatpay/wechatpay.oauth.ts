@@ -75,7 +75,13 @@ export interface WechatOauthOptions {
 
 /** The answer of sns/oauth2/access_token: the token (which we never keep) and the openid, or an errcode. */
 const accessTokenAnswerSchema = z.union([
-  z.looseObject({ errcode: z.number().int().refine((code) => code !== 0), errmsg: z.string().optional() }),
+  z.looseObject({
+    errcode: z
+      .number()
+      .int()
+      .refine((code) => code !== 0),
+    errmsg: z.string().optional(),
+  }),
   z.looseObject({ openid: z.string().min(1).max(128), scope: z.string().optional() }),
 ]);
 
@@ -113,13 +119,23 @@ function endpointsOf(account: ProviderAccount, env: ProviderEnvironment): OauthE
  * is not 1–128 of A-Z a-z 0-9 _ -, or when the credentials lack the AppSecret (`app_secret_missing`:
  * better to know before sending the shopper away than after).
  */
-export function wechatOauthAuthorizeUrl(account: ProviderAccount, env: ProviderEnvironment, request: { redirectUri: string; state: string }): string {
+export function wechatOauthAuthorizeUrl(
+  account: ProviderAccount,
+  env: ProviderEnvironment,
+  request: { redirectUri: string; state: string },
+): string {
   const endpoints = endpointsOf(account, env);
   if (!isAbsoluteHttpUrl(request.redirectUri)) {
-    throw new ProviderInvalidRequestError('WeChat web OAuth needs an absolute http(s) redirect URI', 'invalid_redirect_uri');
+    throw new ProviderInvalidRequestError(
+      'WeChat web OAuth needs an absolute http(s) redirect URI',
+      'invalid_redirect_uri',
+    );
   }
   if (!STATE_PATTERN.test(request.state)) {
-    throw new ProviderInvalidRequestError('WeChat web OAuth state must be 1-128 characters of A-Z a-z 0-9 _ -', 'invalid_state');
+    throw new ProviderInvalidRequestError(
+      'WeChat web OAuth state must be 1-128 characters of A-Z a-z 0-9 _ -',
+      'invalid_state',
+    );
   }
   // WeChat matches the link with a strict regular expression: these parameters, in this order,
   // then #wechat_redirect ("如果链接的参数顺序不对，授权页面将无法正常访问").
@@ -139,14 +155,24 @@ export function wechatOauthAuthorizeUrl(account: ProviderAccount, env: ProviderE
  * or `app_secret_missing`), or for any other errcode; ProviderUnavailableError (retryable) for
  * timeouts, network failures, 5xx, an unreadable answer, and WeChat's busy / quota errcodes.
  */
-export async function openidFromOauthCode(account: ProviderAccount, env: ProviderEnvironment, code: string, options: WechatOauthOptions = {}): Promise<string> {
+export async function openidFromOauthCode(
+  account: ProviderAccount,
+  env: ProviderEnvironment,
+  code: string,
+  options: WechatOauthOptions = {},
+): Promise<string> {
   const endpoints = endpointsOf(account, env);
   const operation = `WeChat web OAuth code exchange for ${account.id}`;
   if (!CODE_PATTERN.test(code)) {
     throw new ProviderInvalidRequestError(`${operation}: the code is not one WeChat issues`, '40029');
   }
   const url = new URL(endpoints.accessTokenUrl);
-  const query = new URLSearchParams({ appid: endpoints.appid, secret: endpoints.appSecret, code, grant_type: 'authorization_code' });
+  const query = new URLSearchParams({
+    appid: endpoints.appid,
+    secret: endpoints.appSecret,
+    code,
+    grant_type: 'authorization_code',
+  });
   // The URL with its query carries the AppSecret: only its host goes into messages.
   const where = url.host;
   let response: Response;
@@ -164,21 +190,30 @@ export async function openidFromOauthCode(account: ProviderAccount, env: Provide
   if (!response.ok) {
     const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
     const message = `${operation}: ${where} answered HTTP ${response.status}`;
-    throw retryable ? new ProviderUnavailableError(message, `http_${response.status}`) : new ProviderInvalidRequestError(message, `http_${response.status}`);
+    throw retryable
+      ? new ProviderUnavailableError(message, `http_${response.status}`)
+      : new ProviderInvalidRequestError(message, `http_${response.status}`);
   }
   // WeChat's Content-Type has varied (text/plain once): the body is read as JSON whatever it says.
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new ProviderUnavailableError(`${operation}: ${where} answered something that is not JSON`, 'malformed_response');
+    throw new ProviderUnavailableError(
+      `${operation}: ${where} answered something that is not JSON`,
+      'malformed_response',
+    );
   }
   const answer = accessTokenAnswerSchema.safeParse(json);
   if (!answer.success) {
     // Not quoted: a success answer carries the access token.
-    throw new ProviderUnavailableError(`${operation}: ${where} answered neither an openid nor an errcode`, 'malformed_response');
+    throw new ProviderUnavailableError(
+      `${operation}: ${where} answered neither an openid nor an errcode`,
+      'malformed_response',
+    );
   }
-  if ('errcode' in answer.data) throw errcodeError(operation, answer.data.errcode as number, answer.data.errmsg as string | undefined);
+  if ('errcode' in answer.data)
+    throw errcodeError(operation, answer.data.errcode as number, answer.data.errmsg as string | undefined);
   return answer.data.openid as string;
 }
 
@@ -187,12 +222,18 @@ function errcodeError(operation: string, errcode: number, errmsg: string | undef
   const said = errmsg ? ` (${errmsg.slice(0, 200)})` : '';
   const rejected = (WECHAT_OAUTH_CODE_REJECTED as Record<number, string>)[errcode];
   if (rejected) {
-    return new ProviderInvalidRequestError(`${operation}: WeChat refused the code, errcode ${errcode} ${rejected}${said}; send the shopper through authorize again`, providerCode);
+    return new ProviderInvalidRequestError(
+      `${operation}: WeChat refused the code, errcode ${errcode} ${rejected}${said}; send the shopper through authorize again`,
+      providerCode,
+    );
   }
   const busy = RETRYABLE_ERRCODES[errcode];
   if (busy) return new ProviderUnavailableError(`${operation}: errcode ${errcode} ${busy}${said}`, providerCode);
   const configuration = CONFIGURATION_ERRCODES[errcode];
-  return new ProviderInvalidRequestError(`${operation}: errcode ${errcode} ${configuration ?? 'unknown to Tongbao'}${said}`, providerCode);
+  return new ProviderInvalidRequestError(
+    `${operation}: errcode ${errcode} ${configuration ?? 'unknown to Tongbao'}${said}`,
+    providerCode,
+  );
 }
 
 /** `secrets` are cut out of the reason, in case a lower layer ever quotes the URL. The error itself is not kept as `cause`. */
@@ -206,7 +247,10 @@ function transportError(operation: string, where: string, error: unknown, secret
   const cause = errorLike(failure?.cause);
   let reason = cause ? `${cause.code ?? cause.name}: ${cause.message}` : (failure?.message ?? String(error));
   for (const secret of secrets) reason = reason.split(secret).join('[redacted]');
-  return new ProviderUnavailableError(`${operation}: ${where} could not be reached: ${reason.slice(0, 300)}`, 'network_error');
+  return new ProviderUnavailableError(
+    `${operation}: ${where} could not be reached: ${reason.slice(0, 300)}`,
+    'network_error',
+  );
 }
 
 function errorLike(value: unknown): { name: string; message: string; code?: string; cause?: unknown } | null {

@@ -32,7 +32,13 @@ import {
   WechatpayDecryptionError,
 } from './wechatpay.crypto';
 import { classifyWechatpayFailure, failureFromPluginError, type WechatpayFailure } from './wechatpay.errors';
-import { amountToWechatpay, fromWechatpayTime, refundStatusFromWechatpay, toWechatpayTime, tradeStatusFromWechatpay } from './wechatpay.mapping';
+import {
+  amountToWechatpay,
+  fromWechatpayTime,
+  refundStatusFromWechatpay,
+  toWechatpayTime,
+  tradeStatusFromWechatpay,
+} from './wechatpay.mapping';
 import { parseWechatpayTradeBill, wechatpayBillDigest, WechatpayBillFormatError } from './wechatpay.statement';
 import {
   wechatpayH5PrepayResponseSchema,
@@ -97,7 +103,9 @@ export function createWechatpayProvider(
   const http = wxpay.client.v3;
 
   /** One APIv3 call; a 2xx answer's signature was verified by the plugin, anything else becomes a WechatpayFailure. */
-  async function send(operation: Operation): Promise<{ ok: true; status: number; data: unknown } | { ok: false; failure: WechatpayFailure }> {
+  async function send(
+    operation: Operation,
+  ): Promise<{ ok: true; status: number; data: unknown } | { ok: false; failure: WechatpayFailure }> {
     try {
       const response = await http.request({
         method: operation.method,
@@ -128,7 +136,8 @@ export function createWechatpayProvider(
     return parsed.data;
   }
 
-  const isCode = (failure: WechatpayFailure, codes: readonly string[]) => failure.kind === 'response' && failure.code !== null && codes.includes(failure.code);
+  const isCode = (failure: WechatpayFailure, codes: readonly string[]) =>
+    failure.kind === 'response' && failure.code !== null && codes.includes(failure.code);
 
   function tradeOf(outTradeNo: string, transaction: WechatpayTransaction): ProviderTrade {
     const status = tradeStatusFromWechatpay(transaction.trade_state);
@@ -172,7 +181,10 @@ export function createWechatpayProvider(
     }
     const transaction = parse(operation.name, wechatpayTransactionSchema, answer.data);
     if (transaction.out_trade_no !== outTradeNo || transaction.mchid !== config.mchid) {
-      throw classifyWechatpayFailure({ kind: 'malformed', message: `answered for ${transaction.mchid}/${transaction.out_trade_no}` }, operation.name);
+      throw classifyWechatpayFailure(
+        { kind: 'malformed', message: `answered for ${transaction.mchid}/${transaction.out_trade_no}` },
+        operation.name,
+      );
     }
     return tradeOf(outTradeNo, transaction);
   }
@@ -189,7 +201,10 @@ export function createWechatpayProvider(
       throw classifyWechatpayFailure({ kind: 'malformed', message: 'download_url is not a URL' }, name);
     }
     if (!url.pathname.endsWith(`/${BILL_DOWNLOAD_PATH}`)) {
-      throw classifyWechatpayFailure({ kind: 'malformed', message: `download_url's path ${url.pathname} is not /${BILL_DOWNLOAD_PATH}` }, name);
+      throw classifyWechatpayFailure(
+        { kind: 'malformed', message: `download_url's path ${url.pathname} is not /${BILL_DOWNLOAD_PATH}` },
+        name,
+      );
     }
     let bytes: Buffer;
     try {
@@ -209,7 +224,10 @@ export function createWechatpayProvider(
     const digest = wechatpayBillDigest(bytes);
     if (digest !== sha1.toLowerCase()) {
       throw classifyWechatpayFailure(
-        { kind: 'integrity', message: `its SHA1 is ${digest}, the signed hash_value ${sha1.toLowerCase()} (${bytes.length} bytes received)` },
+        {
+          kind: 'integrity',
+          message: `its SHA1 is ${digest}, the signed hash_value ${sha1.toLowerCase()} (${bytes.length} bytes received)`,
+        },
         name,
       );
     }
@@ -217,8 +235,14 @@ export function createWechatpayProvider(
   }
 
   async function fetchStatement(date: string): Promise<StatementEntry[]> {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new ProviderInvalidRequestError(`a statement's date is YYYY-MM-DD, not ${JSON.stringify(date)}`);
-    const operation: Operation = { name: `trade bill of ${date}`, method: 'GET', url: 'v3/bill/tradebill', params: { bill_date: date, bill_type: 'ALL' } };
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
+      throw new ProviderInvalidRequestError(`a statement's date is YYYY-MM-DD, not ${JSON.stringify(date)}`);
+    const operation: Operation = {
+      name: `trade bill of ${date}`,
+      method: 'GET',
+      url: 'v3/bill/tradebill',
+      params: { bill_date: date, bill_type: 'ALL' },
+    };
     const answer = await send(operation);
     if (!answer.ok) {
       // WeChat's answer for a day on which the merchant had no payment and no refund.
@@ -231,7 +255,8 @@ export function createWechatpayProvider(
     try {
       return parseWechatpayTradeBill(bytes.toString('utf8'), config.mchid);
     } catch (error) {
-      if (error instanceof WechatpayBillFormatError) throw classifyWechatpayFailure({ kind: 'malformed', message: error.message }, operation.name);
+      if (error instanceof WechatpayBillFormatError)
+        throw classifyWechatpayFailure({ kind: 'malformed', message: error.message }, operation.name);
       throw error;
     }
   }
@@ -259,12 +284,20 @@ export function createWechatpayProvider(
             { name: 'native prepay', method: 'POST', url: 'v3/pay/transactions/native', data: prepayBody(input) },
             wechatpayNativePrepayResponseSchema,
           );
-          return { nextAction: { type: 'display_qr_code', display_qr_code: { data: answer.code_url, image_svg_url: null } } };
+          return {
+            nextAction: { type: 'display_qr_code', display_qr_code: { data: answer.code_url, image_svg_url: null } },
+          };
         }
         case 'wechat_jsapi': {
-          if (!input.openid) throw new ProviderInvalidRequestError('wechat_jsapi needs the payer’s openid', 'PARAM_ERROR');
+          if (!input.openid)
+            throw new ProviderInvalidRequestError('wechat_jsapi needs the payer’s openid', 'PARAM_ERROR');
           const answer = await call(
-            { name: 'jsapi prepay', method: 'POST', url: 'v3/pay/transactions/jsapi', data: { ...prepayBody(input), payer: { openid: input.openid } } },
+            {
+              name: 'jsapi prepay',
+              method: 'POST',
+              url: 'v3/pay/transactions/jsapi',
+              data: { ...prepayBody(input), payer: { openid: input.openid } },
+            },
             wechatpayJsapiPrepayResponseSchema,
           );
           const parameters = {
@@ -276,12 +309,17 @@ export function createWechatpayProvider(
           return {
             nextAction: {
               type: 'wechat_jsapi',
-              wechat_jsapi: { ...parameters, signType: 'RSA', paySign: jsapiPaySign(parameters, config.merchantPrivateKey) },
+              wechat_jsapi: {
+                ...parameters,
+                signType: 'RSA',
+                paySign: jsapiPaySign(parameters, config.merchantPrivateKey),
+              },
             },
           };
         }
         case 'wechat_h5': {
-          if (!input.clientIp) throw new ProviderInvalidRequestError('wechat_h5 needs the shopper’s client IP', 'PARAM_ERROR');
+          if (!input.clientIp)
+            throw new ProviderInvalidRequestError('wechat_h5 needs the shopper’s client IP', 'PARAM_ERROR');
           const answer = await call(
             {
               name: 'h5 prepay',
@@ -329,7 +367,11 @@ export function createWechatpayProvider(
       }
       // 202 USER_PAYING: the shopper is entering a password; WeChat says to wait and ask again.
       // https://pay.weixin.qq.com/doc/v3/merchant/4012556398
-      if (answer.status === 202) throw new ProviderUnavailableError(`WeChat Pay ${operation.name} of ${outTradeNo}: the shopper is paying`, 'USER_PAYING');
+      if (answer.status === 202)
+        throw new ProviderUnavailableError(
+          `WeChat Pay ${operation.name} of ${outTradeNo}: the shopper is paying`,
+          'USER_PAYING',
+        );
       // WeChat answers 204 even for an order number it does not know, so the answer alone proves
       // nothing: the query says whether the order is closed or was paid first.
       // https://developers.weixin.qq.com/community/pay/doc/000ac25b728328e60221a8d536b000
@@ -343,7 +385,10 @@ export function createWechatpayProvider(
           return 'closed';
         case 'pending':
         case 'processing':
-          throw new ProviderUnavailableError(`WeChat Pay closed ${outTradeNo}, but still reports it ${trade.status}`, 'close_not_effective');
+          throw new ProviderUnavailableError(
+            `WeChat Pay closed ${outTradeNo}, but still reports it ${trade.status}`,
+            'close_not_effective',
+          );
         default:
           return assertNever(trade.status);
       }
@@ -354,19 +399,33 @@ export function createWechatpayProvider(
         out_trade_no: input.outTradeNo,
         out_refund_no: input.outRefundNo,
         notify_url: input.notifyUrl,
-        amount: { refund: amountToWechatpay(input.amountMinor), total: amountToWechatpay(input.totalAmountMinor), currency: 'CNY' },
+        amount: {
+          refund: amountToWechatpay(input.amountMinor),
+          total: amountToWechatpay(input.totalAmountMinor),
+          currency: 'CNY',
+        },
       };
       if (input.reason) body.reason = cut(input.reason, REFUND_REASON_MAX);
       // The same out_refund_no refunds once: WeChat answers a repeated request with that refund.
-      const refund = await call({ name: 'refund', method: 'POST', url: 'v3/refund/domestic/refunds', data: body }, wechatpayRefundSchema);
+      const refund = await call(
+        { name: 'refund', method: 'POST', url: 'v3/refund/domestic/refunds', data: body },
+        wechatpayRefundSchema,
+      );
       if (refund.out_refund_no !== input.outRefundNo) {
-        throw classifyWechatpayFailure({ kind: 'malformed', message: `answered for refund ${refund.out_refund_no}` }, 'refund');
+        throw classifyWechatpayFailure(
+          { kind: 'malformed', message: `answered for refund ${refund.out_refund_no}` },
+          'refund',
+        );
       }
       return refundOf(refund);
     },
 
     async queryRefund({ outRefundNo }: ProviderRefundRef): Promise<ProviderRefund> {
-      const operation: Operation = { name: 'refund query', method: 'GET', url: `v3/refund/domestic/refunds/${encodeURIComponent(outRefundNo)}` };
+      const operation: Operation = {
+        name: 'refund query',
+        method: 'GET',
+        url: `v3/refund/domestic/refunds/${encodeURIComponent(outRefundNo)}`,
+      };
       const answer = await send(operation);
       if (!answer.ok) {
         if (isCode(answer.failure, NOT_FOUND_CODES)) {
@@ -391,10 +450,13 @@ export function createWechatpayProvider(
       if (!timestamp || !nonce || !signature || !serial) {
         throw new NotificationRejectedError('missing Wechatpay-Timestamp, -Nonce, -Signature or -Serial header');
       }
-      if (!/^\d{1,12}$/.test(timestamp)) throw new NotificationRejectedError(`Wechatpay-Timestamp ${JSON.stringify(timestamp)} is not a time`);
+      if (!/^\d{1,12}$/.test(timestamp))
+        throw new NotificationRejectedError(`Wechatpay-Timestamp ${JSON.stringify(timestamp)} is not a time`);
       const skew = Math.abs(Math.floor(now().getTime() / 1000) - Number(timestamp));
       if (skew > NOTIFICATION_MAX_SKEW_SECONDS) {
-        throw new NotificationRejectedError(`Wechatpay-Timestamp is ${skew} s away from now (at most ${NOTIFICATION_MAX_SKEW_SECONDS} s): a replayed or delayed notification`);
+        throw new NotificationRejectedError(
+          `Wechatpay-Timestamp is ${skew} s away from now (at most ${NOTIFICATION_MAX_SKEW_SECONDS} s): a replayed or delayed notification`,
+        );
       }
       const key = config.verificationKeys.get(serial);
       if (!key) {
@@ -417,23 +479,30 @@ export function createWechatpayProvider(
       try {
         plaintext = decryptWechatpayResource(envelope.resource, config.apiV3Key);
       } catch (error) {
-        if (error instanceof WechatpayDecryptionError) throw new NotificationRejectedError(`resource of ${envelope.event_type}: ${error.message}`);
+        if (error instanceof WechatpayDecryptionError)
+          throw new NotificationRejectedError(`resource of ${envelope.event_type}: ${error.message}`);
         throw error;
       }
       const resource = parseJson(plaintext);
 
       if (envelope.event_type === 'TRANSACTION.SUCCESS') {
         const parsed = wechatpayTransactionSchema.safeParse(resource);
-        if (!parsed.success) throw new NotificationRejectedError(`not a transaction: ${describeFirstIssue(parsed.error, 'resource')}`);
+        if (!parsed.success)
+          throw new NotificationRejectedError(`not a transaction: ${describeFirstIssue(parsed.error, 'resource')}`);
         // The mchid is the account's identity; an app id may be any of those bound to the merchant.
         if (parsed.data.mchid !== config.mchid) {
           throw new NotificationRejectedError(`notification is for mchid ${parsed.data.mchid}, not ${config.mchid}`);
         }
         return { kind: 'payment', trade: tradeOf(parsed.data.out_trade_no, parsed.data) };
       }
-      if (envelope.event_type === 'REFUND.SUCCESS' || envelope.event_type === 'REFUND.ABNORMAL' || envelope.event_type === 'REFUND.CLOSED') {
+      if (
+        envelope.event_type === 'REFUND.SUCCESS' ||
+        envelope.event_type === 'REFUND.ABNORMAL' ||
+        envelope.event_type === 'REFUND.CLOSED'
+      ) {
         const parsed = wechatpayRefundNotificationResourceSchema.safeParse(resource);
-        if (!parsed.success) throw new NotificationRejectedError(`not a refund: ${describeFirstIssue(parsed.error, 'resource')}`);
+        if (!parsed.success)
+          throw new NotificationRejectedError(`not a refund: ${describeFirstIssue(parsed.error, 'resource')}`);
         if (parsed.data.mchid !== config.mchid) {
           throw new NotificationRejectedError(`notification is for mchid ${parsed.data.mchid}, not ${config.mchid}`);
         }
@@ -459,7 +528,11 @@ export function createWechatpayProvider(
       // https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_3_5.shtml (通知应答)
       return outcome === 'accepted'
         ? { status: 204, contentType: 'application/json; charset=utf-8', body: '' }
-        : { status: 400, contentType: 'application/json; charset=utf-8', body: JSON.stringify({ code: 'FAIL', message: '失败' }) };
+        : {
+            status: 400,
+            contentType: 'application/json; charset=utf-8',
+            body: JSON.stringify({ code: 'FAIL', message: '失败' }),
+          };
     },
   };
 }

@@ -19,14 +19,53 @@ const SUMMARY_HEADER = '总交易单数,应结订单总金额,退款总金额,�
 const MCHID = '1230000109';
 
 /** A row of an ALL bill, back-quoted, from the cells that differ between rows. */
-function row(cells: { time: string; txn: string; order: string; state: 'SUCCESS' | 'REFUND' | string; settled?: string; refundId?: string; refundNo?: string; refunded?: string; refundStatus?: string; description?: string; total?: string; asked?: string; mchid?: string }): string {
+function row(cells: {
+  time: string;
+  txn: string;
+  order: string;
+  state: 'SUCCESS' | 'REFUND' | string;
+  settled?: string;
+  refundId?: string;
+  refundNo?: string;
+  refunded?: string;
+  refundStatus?: string;
+  description?: string;
+  total?: string;
+  asked?: string;
+  mchid?: string;
+}): string {
   const refund = cells.state === 'REFUND';
   return [
-    cells.time, 'wx8888888888888888', cells.mchid ?? MCHID, '0', '', cells.txn, cells.order, 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o', 'JSAPI', cells.state, 'OTHERS', 'CNY',
-    cells.settled ?? (refund ? '0.00' : cells.total ?? '0.00'), '0.00', cells.refundId ?? '0', cells.refundNo ?? '0', cells.refunded ?? '0.00', '0.00',
-    refund ? 'ORIGINAL' : '', cells.refundStatus ?? (refund ? 'SUCCESS' : ''), cells.description ?? 'Tea', '', '0.00000', '0.60%',
-    cells.total ?? '0.00', cells.asked ?? '0.00', '',
-  ].map((value) => `\`${value}`).join(',');
+    cells.time,
+    'wx8888888888888888',
+    cells.mchid ?? MCHID,
+    '0',
+    '',
+    cells.txn,
+    cells.order,
+    'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+    'JSAPI',
+    cells.state,
+    'OTHERS',
+    'CNY',
+    cells.settled ?? (refund ? '0.00' : (cells.total ?? '0.00')),
+    '0.00',
+    cells.refundId ?? '0',
+    cells.refundNo ?? '0',
+    cells.refunded ?? '0.00',
+    '0.00',
+    refund ? 'ORIGINAL' : '',
+    cells.refundStatus ?? (refund ? 'SUCCESS' : ''),
+    cells.description ?? 'Tea',
+    '',
+    '0.00000',
+    '0.60%',
+    cells.total ?? '0.00',
+    cells.asked ?? '0.00',
+    '',
+  ]
+    .map((value) => `\`${value}`)
+    .join(',');
 }
 
 function bill(rows: string[], count = rows.length): string {
@@ -36,41 +75,139 @@ function bill(rows: string[], count = rows.length): string {
 describe('reading a trade bill', () => {
   test('payments are read by 订单金额, refunds by 申请退款金额 with our refund number; 交易时间 is China time', () => {
     const text = bill([
-      row({ time: '2026-03-04 09:10:11', txn: '4200000000000000000000000001', order: 'payA1', state: 'SUCCESS', total: '25.90', settled: '20.90' }),
-      row({ time: '2026-03-04 23:59:59', txn: '4200000000000000000000000001', order: 'payA1', state: 'REFUND', refundId: '50300000000000000000000000001', refundNo: 'reB2', refunded: '9.00', asked: '10.00' }),
+      row({
+        time: '2026-03-04 09:10:11',
+        txn: '4200000000000000000000000001',
+        order: 'payA1',
+        state: 'SUCCESS',
+        total: '25.90',
+        settled: '20.90',
+      }),
+      row({
+        time: '2026-03-04 23:59:59',
+        txn: '4200000000000000000000000001',
+        order: 'payA1',
+        state: 'REFUND',
+        refundId: '50300000000000000000000000001',
+        refundNo: 'reB2',
+        refunded: '9.00',
+        asked: '10.00',
+      }),
     ]);
     expect(parseWechatpayTradeBill(text, MCHID)).toEqual<StatementEntry[]>([
-      { kind: 'payment', outTradeNo: 'payA1', outRefundNo: null, providerTradeNo: '4200000000000000000000000001', amountMinor: 2590, at: new Date('2026-03-04T01:10:11Z') },
-      { kind: 'refund', outTradeNo: 'payA1', outRefundNo: 'reB2', providerTradeNo: '4200000000000000000000000001', amountMinor: 1000, at: new Date('2026-03-04T15:59:59Z') },
+      {
+        kind: 'payment',
+        outTradeNo: 'payA1',
+        outRefundNo: null,
+        providerTradeNo: '4200000000000000000000000001',
+        amountMinor: 2590,
+        at: new Date('2026-03-04T01:10:11Z'),
+      },
+      {
+        kind: 'refund',
+        outTradeNo: 'payA1',
+        outRefundNo: 'reB2',
+        providerTradeNo: '4200000000000000000000000001',
+        amountMinor: 1000,
+        at: new Date('2026-03-04T15:59:59Z'),
+      },
     ]);
   });
 
   test('a bill with only its header and summary is an empty statement; LF line ends and no BOM are read too', () => {
     expect(parseWechatpayTradeBill(bill([]), MCHID)).toEqual([]);
-    const plain = bill([row({ time: '2026-03-04 09:10:11', txn: '42', order: 'payA1', state: 'SUCCESS', total: '0.01' })]).replace(/^\ufeff/, '').replaceAll('\r\n', '\n');
+    const plain = bill([
+      row({ time: '2026-03-04 09:10:11', txn: '42', order: 'payA1', state: 'SUCCESS', total: '0.01' }),
+    ])
+      .replace(/^\ufeff/, '')
+      .replaceAll('\r\n', '\n');
     expect(parseWechatpayTradeBill(plain, MCHID)).toMatchObject([{ outTradeNo: 'payA1', amountMinor: 1 }]);
   });
 
   test('a comma inside a description stays in its field; a refund that closed moved no money and is left out', () => {
     const text = bill([
-      row({ time: '2026-03-04 09:10:11', txn: '42', order: 'payA1', state: 'SUCCESS', total: '1.00', description: 'Tea, green' }),
-      row({ time: '2026-03-04 10:00:00', txn: '42', order: 'payA1', state: 'REFUND', refundNo: 'reB2', refunded: '1.00', asked: '1.00', refundStatus: 'CLOSED' }),
-      row({ time: '2026-03-04 10:00:01', txn: '42', order: 'payA1', state: 'REFUND', refundNo: 'reB3', refunded: '1.00', asked: '1.00', refundStatus: 'PROCESSING' }),
+      row({
+        time: '2026-03-04 09:10:11',
+        txn: '42',
+        order: 'payA1',
+        state: 'SUCCESS',
+        total: '1.00',
+        description: 'Tea, green',
+      }),
+      row({
+        time: '2026-03-04 10:00:00',
+        txn: '42',
+        order: 'payA1',
+        state: 'REFUND',
+        refundNo: 'reB2',
+        refunded: '1.00',
+        asked: '1.00',
+        refundStatus: 'CLOSED',
+      }),
+      row({
+        time: '2026-03-04 10:00:01',
+        txn: '42',
+        order: 'payA1',
+        state: 'REFUND',
+        refundNo: 'reB3',
+        refunded: '1.00',
+        asked: '1.00',
+        refundStatus: 'PROCESSING',
+      }),
     ]);
-    expect(parseWechatpayTradeBill(text, MCHID).map((entry) => [entry.kind, entry.outRefundNo, entry.amountMinor])).toEqual([
+    expect(
+      parseWechatpayTradeBill(text, MCHID).map((entry) => [entry.kind, entry.outRefundNo, entry.amountMinor]),
+    ).toEqual([
       ['payment', null, 100],
       ['refund', 'reB3', 100],
     ]);
   });
 
   test.each([
-    ['a summary that counts another number of rows', bill([row({ time: '2026-03-04 09:10:11', txn: '42', order: 'payA1', state: 'SUCCESS', total: '1.00' })], 2), /总交易单数/],
-    ['a row of another merchant', bill([row({ time: '2026-03-04 09:10:11', txn: '42', order: 'payA1', state: 'SUCCESS', total: '1.00', mchid: '1900000001' })]), /1900000001/],
-    ['a 交易状态 other than SUCCESS or REFUND', bill([row({ time: '2026-03-04 09:10:11', txn: '42', order: 'payA1', state: 'REVOKED', total: '1.00' })]), /REVOKED/],
-    ['an amount that is not yuan', bill([row({ time: '2026-03-04 09:10:11', txn: '42', order: 'payA1', state: 'SUCCESS', total: '1.005' })]), /not an amount/],
-    ['a time that is not China time to the second', bill([row({ time: '2026-03-04T09:10:11', txn: '42', order: 'payA1', state: 'SUCCESS', total: '1.00' })]), /交易时间/],
-    ['a refund row without our refund number', bill([row({ time: '2026-03-04 09:10:11', txn: '42', order: 'payA1', state: 'REFUND', asked: '1.00' })]), /商户退款单号/],
-    ['a row with a field too many', bill([`${row({ time: '2026-03-04 09:10:11', txn: '42', order: 'payA1', state: 'SUCCESS', total: '1.00' })},\`x`]), /28 fields/],
+    [
+      'a summary that counts another number of rows',
+      bill([row({ time: '2026-03-04 09:10:11', txn: '42', order: 'payA1', state: 'SUCCESS', total: '1.00' })], 2),
+      /总交易单数/,
+    ],
+    [
+      'a row of another merchant',
+      bill([
+        row({
+          time: '2026-03-04 09:10:11',
+          txn: '42',
+          order: 'payA1',
+          state: 'SUCCESS',
+          total: '1.00',
+          mchid: '1900000001',
+        }),
+      ]),
+      /1900000001/,
+    ],
+    [
+      'a 交易状态 other than SUCCESS or REFUND',
+      bill([row({ time: '2026-03-04 09:10:11', txn: '42', order: 'payA1', state: 'REVOKED', total: '1.00' })]),
+      /REVOKED/,
+    ],
+    [
+      'an amount that is not yuan',
+      bill([row({ time: '2026-03-04 09:10:11', txn: '42', order: 'payA1', state: 'SUCCESS', total: '1.005' })]),
+      /not an amount/,
+    ],
+    [
+      'a time that is not China time to the second',
+      bill([row({ time: '2026-03-04T09:10:11', txn: '42', order: 'payA1', state: 'SUCCESS', total: '1.00' })]),
+      /交易时间/,
+    ],
+    [
+      'a refund row without our refund number',
+      bill([row({ time: '2026-03-04 09:10:11', txn: '42', order: 'payA1', state: 'REFUND', asked: '1.00' })]),
+      /商户退款单号/,
+    ],
+    [
+      'a row with a field too many',
+      bill([`${row({ time: '2026-03-04 09:10:11', txn: '42', order: 'payA1', state: 'SUCCESS', total: '1.00' })},\`x`]),
+      /28 fields/,
+    ],
     ['no summary', `${HEADER}\r\n`, /summary/],
     ['an error answer instead of a bill', '{"code":"SYSTEM_ERROR","message":"系统错误"}', /column/],
   ])('%s is refused', (_name, text, message) => {
@@ -109,10 +246,17 @@ afterAll(async () => {
 
 async function newAccount(): Promise<ProviderAccount> {
   const answer = await openWechatpayAccount(sandbox);
-  return { id: `pa_${answer.mchid}`, provider: 'wechatpay', livemode: false, externalId: answer.mchid, credentials: wechatpayCredentialsFromSandbox(answer) };
+  return {
+    id: `pa_${answer.mchid}`,
+    provider: 'wechatpay',
+    livemode: false,
+    externalId: answer.mchid,
+    credentials: wechatpayCredentialsFromSandbox(answer),
+  };
 }
 
-const providerFor = (account: ProviderAccount, sandboxUrl = sandbox.url): PaymentProvider => createWechatpayProvider(account, { sandboxUrl });
+const providerFor = (account: ProviderAccount, sandboxUrl = sandbox.url): PaymentProvider =>
+  createWechatpayProvider(account, { sandboxUrl });
 
 /** A Native payment the shopper paid; answers its order number, WeChat's number for it, and the China day it was paid on. */
 async function paidPayment(provider: PaymentProvider, account: ProviderAccount, amountMinor: number) {
@@ -131,7 +275,12 @@ async function paidPayment(provider: PaymentProvider, account: ProviderAccount, 
     clientIp: null,
     openid: null,
   });
-  const paid = await sandbox.control('POST', '/_control/pay', { provider: 'wechatpay', out_trade_no: outTradeNo, account: account.externalId, outcome: 'success' });
+  const paid = await sandbox.control('POST', '/_control/pay', {
+    provider: 'wechatpay',
+    out_trade_no: outTradeNo,
+    account: account.externalId,
+    outcome: 'success',
+  });
   expect(paid.status).toBe(200);
   const trade = await provider.queryPayment({ outTradeNo, createdAt });
   expect(trade.status).toBe('succeeded');
@@ -140,7 +289,12 @@ async function paidPayment(provider: PaymentProvider, account: ProviderAccount, 
 }
 
 const plantEdit = (account: ProviderAccount, date: string, edit: Record<string, unknown>) =>
-  sandbox.control('POST', '/_control/statement_edits', { provider: 'wechatpay', account: account.externalId, date, ...edit });
+  sandbox.control('POST', '/_control/statement_edits', {
+    provider: 'wechatpay',
+    account: account.externalId,
+    date,
+    ...edit,
+  });
 
 /** The entry of `outTradeNo` (and `outRefundNo`, for a refund) on a statement. */
 const entryOf = (entries: StatementEntry[], outTradeNo: string, outRefundNo: string | null = null) =>
@@ -165,21 +319,51 @@ describe('fetchStatement against the sandbox', () => {
     });
     expect(asked.status).toBe('pending');
     // WeChat settles a refund a minute later (time-scaled here); the bill lists it once settled.
-    await eventually(async () => expect((await provider.queryRefund({ outTradeNo: payment.outTradeNo, outRefundNo, requestedAt })).status).toBe('succeeded'));
-    const settledAt = new Date(((await sandbox.control<{ refunds: Array<{ success_time: string }> }>('GET', `/_control/trades/wechatpay/${payment.outTradeNo}`)).body.refunds[0].success_time));
+    await eventually(async () =>
+      expect((await provider.queryRefund({ outTradeNo: payment.outTradeNo, outRefundNo, requestedAt })).status).toBe(
+        'succeeded',
+      ),
+    );
+    const settledAt = new Date(
+      (
+        await sandbox.control<{ refunds: Array<{ success_time: string }> }>(
+          'GET',
+          `/_control/trades/wechatpay/${payment.outTradeNo}`,
+        )
+      ).body.refunds[0].success_time,
+    );
 
     const onPaymentDay = await provider.fetchStatement(payment.day);
     expect(entryOf(onPaymentDay, payment.outTradeNo)).toEqual([
-      { kind: 'payment', outTradeNo: payment.outTradeNo, outRefundNo: null, providerTradeNo: payment.providerTradeNo, amountMinor: 2590, at: expect.any(Date) },
+      {
+        kind: 'payment',
+        outTradeNo: payment.outTradeNo,
+        outRefundNo: null,
+        providerTradeNo: payment.providerTradeNo,
+        amountMinor: 2590,
+        at: expect.any(Date),
+      },
     ]);
     // The bill has whole seconds.
-    expect(Math.abs(entryOf(onPaymentDay, payment.outTradeNo)[0].at.getTime() - payment.paidAt.getTime())).toBeLessThan(1000);
+    expect(Math.abs(entryOf(onPaymentDay, payment.outTradeNo)[0].at.getTime() - payment.paidAt.getTime())).toBeLessThan(
+      1000,
+    );
 
-    const onRefundDay = chinaDate(settledAt) === payment.day ? onPaymentDay : await provider.fetchStatement(chinaDate(settledAt));
+    const onRefundDay =
+      chinaDate(settledAt) === payment.day ? onPaymentDay : await provider.fetchStatement(chinaDate(settledAt));
     expect(entryOf(onRefundDay, payment.outTradeNo, outRefundNo)).toEqual([
-      { kind: 'refund', outTradeNo: payment.outTradeNo, outRefundNo, providerTradeNo: payment.providerTradeNo, amountMinor: 1000, at: expect.any(Date) },
+      {
+        kind: 'refund',
+        outTradeNo: payment.outTradeNo,
+        outRefundNo,
+        providerTradeNo: payment.providerTradeNo,
+        amountMinor: 1000,
+        at: expect.any(Date),
+      },
     ]);
-    expect(Math.abs(entryOf(onRefundDay, payment.outTradeNo, outRefundNo)[0].at.getTime() - settledAt.getTime())).toBeLessThan(1000);
+    expect(
+      Math.abs(entryOf(onRefundDay, payment.outTradeNo, outRefundNo)[0].at.getTime() - settledAt.getTime()),
+    ).toBeLessThan(1000);
   });
 
   test('edits planted in the sandbox show: a dropped payment is missing, a changed amount differs, a made-up order appears', async () => {
@@ -188,15 +372,24 @@ describe('fetchStatement against the sandbox', () => {
     const kept = await paidPayment(provider, account, 1000);
     const dropped = await paidPayment(provider, account, 2000);
     const changed = await paidPayment(provider, account, 3000);
-    expect((await plantEdit(account, dropped.day, { edit: 'drop', out_trade_no: dropped.outTradeNo })).status).toBe(201);
-    expect((await plantEdit(account, changed.day, { edit: 'amount', out_trade_no: changed.outTradeNo, amount: 2999 })).status).toBe(201);
-    expect((await plantEdit(account, kept.day, { edit: 'add', out_trade_no: 'payNeverSent1', amount: 777 })).status).toBe(201);
+    expect((await plantEdit(account, dropped.day, { edit: 'drop', out_trade_no: dropped.outTradeNo })).status).toBe(
+      201,
+    );
+    expect(
+      (await plantEdit(account, changed.day, { edit: 'amount', out_trade_no: changed.outTradeNo, amount: 2999 }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await plantEdit(account, kept.day, { edit: 'add', out_trade_no: 'payNeverSent1', amount: 777 })).status,
+    ).toBe(201);
 
     const byDay = new Map<string, StatementEntry[]>();
     for (const day of new Set([kept.day, dropped.day, changed.day])) byDay.set(day, await provider.fetchStatement(day));
     expect(entryOf(byDay.get(kept.day) ?? [], kept.outTradeNo)).toMatchObject([{ kind: 'payment', amountMinor: 1000 }]);
     expect(entryOf(byDay.get(dropped.day) ?? [], dropped.outTradeNo)).toEqual([]);
-    expect(entryOf(byDay.get(changed.day) ?? [], changed.outTradeNo)).toMatchObject([{ kind: 'payment', amountMinor: 2999, providerTradeNo: changed.providerTradeNo }]);
+    expect(entryOf(byDay.get(changed.day) ?? [], changed.outTradeNo)).toMatchObject([
+      { kind: 'payment', amountMinor: 2999, providerTradeNo: changed.providerTradeNo },
+    ]);
     const madeUp = entryOf(byDay.get(kept.day) ?? [], 'payNeverSent1');
     expect(madeUp).toMatchObject([{ kind: 'payment', outRefundNo: null, amountMinor: 777 }]);
     expect(chinaDate(madeUp[0].at)).toBe(kept.day);
@@ -206,22 +399,52 @@ describe('fetchStatement against the sandbox', () => {
     const account = await newAccount();
     const provider = providerFor(account);
     const payment = await paidPayment(provider, account, 5000);
-    const refunds = ['R1', 'R2'].map((suffix) => ({ outTradeNo: payment.outTradeNo, outRefundNo: `${payment.outTradeNo}${suffix}`, requestedAt: new Date() }));
+    const refunds = ['R1', 'R2'].map((suffix) => ({
+      outTradeNo: payment.outTradeNo,
+      outRefundNo: `${payment.outTradeNo}${suffix}`,
+      requestedAt: new Date(),
+    }));
     for (const refund of refunds) {
-      await provider.refund({ ...refund, paymentCreatedAt: payment.createdAt, amountMinor: 1000, totalAmountMinor: 5000, reason: null, notifyUrl: 'https://merchant.example/notify' });
+      await provider.refund({
+        ...refund,
+        paymentCreatedAt: payment.createdAt,
+        amountMinor: 1000,
+        totalAmountMinor: 5000,
+        reason: null,
+        notifyUrl: 'https://merchant.example/notify',
+      });
     }
-    for (const refund of refunds) await eventually(async () => expect((await provider.queryRefund(refund)).status).toBe('succeeded'));
-    const record = (await sandbox.control<{ refunds: Array<{ out_refund_no: string; success_time: string }> }>('GET', `/_control/trades/wechatpay/${payment.outTradeNo}`)).body;
-    const dayOf = (outRefundNo: string) => chinaDate(new Date(record.refunds.find((r) => r.out_refund_no === outRefundNo)?.success_time as string));
+    for (const refund of refunds)
+      await eventually(async () => expect((await provider.queryRefund(refund)).status).toBe('succeeded'));
+    const record = (
+      await sandbox.control<{ refunds: Array<{ out_refund_no: string; success_time: string }> }>(
+        'GET',
+        `/_control/trades/wechatpay/${payment.outTradeNo}`,
+      )
+    ).body;
+    const dayOf = (outRefundNo: string) =>
+      chinaDate(new Date(record.refunds.find((r) => r.out_refund_no === outRefundNo)?.success_time as string));
     const [changed, dropped] = refunds.map((refund) => refund.outRefundNo);
-    await plantEdit(account, dayOf(changed), { edit: 'amount', out_trade_no: payment.outTradeNo, out_refund_no: changed, amount: 999 });
-    await plantEdit(account, dayOf(dropped), { edit: 'drop', out_trade_no: payment.outTradeNo, out_refund_no: dropped });
+    await plantEdit(account, dayOf(changed), {
+      edit: 'amount',
+      out_trade_no: payment.outTradeNo,
+      out_refund_no: changed,
+      amount: 999,
+    });
+    await plantEdit(account, dayOf(dropped), {
+      edit: 'drop',
+      out_trade_no: payment.outTradeNo,
+      out_refund_no: dropped,
+    });
 
-    expect(entryOf(await provider.fetchStatement(dayOf(changed)), payment.outTradeNo, changed)).toMatchObject([{ kind: 'refund', amountMinor: 999 }]);
+    expect(entryOf(await provider.fetchStatement(dayOf(changed)), payment.outTradeNo, changed)).toMatchObject([
+      { kind: 'refund', amountMinor: 999 },
+    ]);
     const droppedDay = await provider.fetchStatement(dayOf(dropped));
     expect(entryOf(droppedDay, payment.outTradeNo, dropped)).toEqual([]);
     // Dropping the refund's line leaves the payment's.
-    if (payment.day === dayOf(dropped)) expect(entryOf(droppedDay, payment.outTradeNo)).toMatchObject([{ kind: 'payment', amountMinor: 5000 }]);
+    if (payment.day === dayOf(dropped))
+      expect(entryOf(droppedDay, payment.outTradeNo)).toMatchObject([{ kind: 'payment', amountMinor: 5000 }]);
   });
 
   test('a day without payments or refunds (WeChat: 400 NO_STATEMENT_EXIST) is an empty statement', async () => {
@@ -240,10 +463,12 @@ describe('fetchStatement against the sandbox', () => {
     const payment = await paidPayment(direct, account, 1999);
     const proxy = await startAlteringProxy(sandbox.url, (body) => body.toString('utf8').replace('`19.99', '`1.99'));
     try {
-      const error = await providerFor(account, proxy.url).fetchStatement(payment.day).then(
-        () => null,
-        (e: unknown) => e,
-      );
+      const error = await providerFor(account, proxy.url)
+        .fetchStatement(payment.day)
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
       expect(error).toBeInstanceOf(ProviderUnavailableError);
       expect(error).toMatchObject({ providerCode: 'download_digest_mismatch', retryable: true });
       expect((error as Error).message).toMatch(/SHA1 is [0-9a-f]{40}, the signed hash_value [0-9a-f]{40}/);
@@ -252,7 +477,9 @@ describe('fetchStatement against the sandbox', () => {
       await proxy.close();
     }
     // Unaltered, the same bill is read.
-    expect(entryOf(await direct.fetchStatement(payment.day), payment.outTradeNo)).toMatchObject([{ amountMinor: 1999 }]);
+    expect(entryOf(await direct.fetchStatement(payment.day), payment.outTradeNo)).toMatchObject([
+      { amountMinor: 1999 },
+    ]);
   });
 
   test('a failing download is classified from its JSON error, though the download asked for bytes', async () => {
@@ -264,7 +491,10 @@ describe('fetchStatement against the sandbox', () => {
       account: account.externalId,
       api: { fail: 'system_error', methods: ['GET /v3/billdownload/file'], times: 1 },
     });
-    await expect(provider.fetchStatement(payment.day)).rejects.toMatchObject({ name: 'ProviderUnavailableError', providerCode: 'SYSTEM_ERROR' });
+    await expect(provider.fetchStatement(payment.day)).rejects.toMatchObject({
+      name: 'ProviderUnavailableError',
+      providerCode: 'SYSTEM_ERROR',
+    });
     expect(entryOf(await provider.fetchStatement(payment.day), payment.outTradeNo)).toHaveLength(1);
   });
 });
@@ -273,12 +503,21 @@ describe('fetchStatement against the sandbox', () => {
  * Something between Tongbao and WeChat that forwards every request and alters the bill files it
  * carries: what the SHA1 check is for, since nothing signs a download.
  */
-async function startAlteringProxy(target: string, alter: (body: Buffer) => string): Promise<{ url: string; altered: number; close(): Promise<void> }> {
+async function startAlteringProxy(
+  target: string,
+  alter: (body: Buffer) => string,
+): Promise<{ url: string; altered: number; close(): Promise<void> }> {
   const state = { url: '', altered: 0, close: async () => undefined };
   const upstream = new URL(target);
   const server: Server = createServer((req, res) => {
     const forwarded = httpRequest(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+      },
       (answer) => {
         const chunks: Buffer[] = [];
         answer.on('data', (chunk: Buffer) => chunks.push(chunk));

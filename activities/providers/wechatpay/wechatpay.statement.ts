@@ -59,10 +59,14 @@ export function parseWechatpayTradeBill(text: string, mchid: string): StatementE
     if (index < 0) throw new WechatpayBillFormatError(`the bill has no ${names.join(' or ')} column in its first line`);
     return index;
   };
-  const at = Object.fromEntries(Object.entries(COLUMNS).map(([key, names]) => [key, column(names)])) as Record<keyof typeof COLUMNS, number>;
+  const at = Object.fromEntries(Object.entries(COLUMNS).map(([key, names]) => [key, column(names)])) as Record<
+    keyof typeof COLUMNS,
+    number
+  >;
 
   const summaryAt = lines.findIndex((line, index) => index > 0 && line.startsWith('总交易单数'));
-  if (summaryAt < 0 || summaryAt + 1 >= lines.length) throw new WechatpayBillFormatError('the bill has no summary (总交易单数…)');
+  if (summaryAt < 0 || summaryAt + 1 >= lines.length)
+    throw new WechatpayBillFormatError('the bill has no summary (总交易单数…)');
   const details = lines.slice(1, summaryAt);
 
   const entries = details.flatMap((line, index): StatementEntry[] => {
@@ -75,7 +79,8 @@ export function parseWechatpayTradeBill(text: string, mchid: string): StatementE
       throw new WechatpayBillFormatError(`${row} has ${fields.length} fields, the header ${header.length}`);
     }
     const field = (key: keyof typeof COLUMNS) => fields[at[key]];
-    if (field('mchid') !== mchid) throw new WechatpayBillFormatError(`${row} is merchant ${field('mchid')}'s, not ${mchid}'s`);
+    if (field('mchid') !== mchid)
+      throw new WechatpayBillFormatError(`${row} is merchant ${field('mchid')}'s, not ${mchid}'s`);
     const outTradeNo = field('outTradeNo');
     if (!outTradeNo) throw new WechatpayBillFormatError(`${row} has no 商户订单号`);
     const base = { outTradeNo, providerTradeNo: field('transactionId') || null, at: chinaTime(field('time'), row) };
@@ -85,12 +90,15 @@ export function parseWechatpayTradeBill(text: string, mchid: string): StatementE
       case 'REFUND': {
         if (REFUND_STATUSES_WITHOUT_MONEY.includes(field('refundStatus'))) return [];
         const outRefundNo = field('outRefundNo');
-        if (!outRefundNo || outRefundNo === '0') throw new WechatpayBillFormatError(`${row} is a refund without 商户退款单号`);
+        if (!outRefundNo || outRefundNo === '0')
+          throw new WechatpayBillFormatError(`${row} is a refund without 商户退款单号`);
         return [{ ...base, kind: 'refund', outRefundNo, amountMinor: yuanToFen(field('refundAmount'), row) }];
       }
       default:
         // Only 付款码 (MICROPAY) orders, which Tongbao never makes, can show REVOKED here.
-        throw new WechatpayBillFormatError(`${row} has 交易状态 ${JSON.stringify(field('state'))}, neither SUCCESS nor REFUND`);
+        throw new WechatpayBillFormatError(
+          `${row} has 交易状态 ${JSON.stringify(field('state'))}, neither SUCCESS nor REFUND`,
+        );
     }
   });
 
@@ -99,7 +107,9 @@ export function parseWechatpayTradeBill(text: string, mchid: string): StatementE
   const summary = lines[summaryAt + 1].split(',').map((value) => value.replace(/^`/, ''));
   const count = summary[summaryHeader.indexOf('总交易单数')];
   if (count === undefined || !/^\d+$/.test(count) || Number(count) !== details.length) {
-    throw new WechatpayBillFormatError(`the summary counts ${count ?? 'no'} rows (总交易单数), the bill has ${details.length}`);
+    throw new WechatpayBillFormatError(
+      `the summary counts ${count ?? 'no'} rows (总交易单数), the bill has ${details.length}`,
+    );
   }
   return entries;
 }
@@ -115,6 +125,7 @@ export function yuanToFen(text: string, where = 'amount'): number {
 function chinaTime(text: string, where: string): Date {
   const match = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(text);
   const ms = match ? Date.parse(`${match[1]}T${match[2]}+08:00`) : Number.NaN;
-  if (Number.isNaN(ms)) throw new WechatpayBillFormatError(`${where}: 交易时间 ${JSON.stringify(text)} is not yyyy-MM-dd HH:mm:ss`);
+  if (Number.isNaN(ms))
+    throw new WechatpayBillFormatError(`${where}: 交易时间 ${JSON.stringify(text)} is not yyyy-MM-dd HH:mm:ss`);
   return new Date(ms);
 }

@@ -9,7 +9,15 @@ import { z } from 'zod';
 // chapter3_3_5 (payment notification), chapter3_2_9 (refund), chapter3_2_10 (refund query).
 
 /** `trade_state` of a transaction. https://pay.weixin.qq.com/doc/v3/merchant/4013070356 */
-export const WECHATPAY_TRADE_STATES = ['SUCCESS', 'REFUND', 'NOTPAY', 'CLOSED', 'REVOKED', 'USERPAYING', 'PAYERROR'] as const;
+export const WECHATPAY_TRADE_STATES = [
+  'SUCCESS',
+  'REFUND',
+  'NOTPAY',
+  'CLOSED',
+  'REVOKED',
+  'USERPAYING',
+  'PAYERROR',
+] as const;
 export type WechatpayTradeState = (typeof WECHATPAY_TRADE_STATES)[number];
 
 /** `status` of a refund (`refund_status` in refund notifications). https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_2_10.shtml */
@@ -17,7 +25,12 @@ export const WECHATPAY_REFUND_STATUSES = ['SUCCESS', 'CLOSED', 'PROCESSING', 'AB
 export type WechatpayRefundStatus = (typeof WECHATPAY_REFUND_STATUSES)[number];
 
 /** The notifications the adapter understands; `event_type` of the envelope. */
-export const WECHATPAY_EVENT_TYPES = ['TRANSACTION.SUCCESS', 'REFUND.SUCCESS', 'REFUND.ABNORMAL', 'REFUND.CLOSED'] as const;
+export const WECHATPAY_EVENT_TYPES = [
+  'TRANSACTION.SUCCESS',
+  'REFUND.SUCCESS',
+  'REFUND.ABNORMAL',
+  'REFUND.CLOSED',
+] as const;
 export type WechatpayEventType = (typeof WECHATPAY_EVENT_TYPES)[number];
 
 /** Every error answer: `{"code":"PARAM_ERROR","message":"…","detail":{…}}`. https://pay.weixin.qq.com/doc/v3/merchant/4012556398 */

@@ -1,18 +1,59 @@
 /// <reference types="jest" />
 // Run by the root's jest (jest.config.js takes web/src/**/*.test.ts); pure rules only, no SvelteKit.
-import { channelsFor, deviceOf, formatAmount, formatCountdown, groupByProvider, successUrlFor, taxLines, wechatPayUnavailable, type Channel, type LineItem } from './checkout';
+import {
+  channelsFor,
+  deviceOf,
+  formatAmount,
+  formatCountdown,
+  groupByProvider,
+  successUrlFor,
+  taxLines,
+  wechatPayUnavailable,
+  type Channel,
+  type LineItem,
+} from './checkout';
 
-const ALL: Channel[] = ['alipay_pc', 'alipay_wap', 'alipay_qr', 'wechat_native', 'wechat_jsapi', 'wechat_h5', 'unionpay_pc', 'unionpay_wap'];
+const ALL: Channel[] = [
+  'alipay_pc',
+  'alipay_wap',
+  'alipay_qr',
+  'wechat_native',
+  'wechat_jsapi',
+  'wechat_h5',
+  'unionpay_pc',
+  'unionpay_wap',
+];
 
 describe('which device the shopper is on, from the User-Agent', () => {
   test.each([
-    ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36', 'desktop'],
-    ['Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15', 'desktop'],
-    ['Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36', 'phone'],
-    ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1', 'phone'],
-    ['Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003137) NetType/WIFI Language/zh_CN', 'wechat'],
-    ['Mozilla/5.0 (Linux; Android 13; V2218A) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/116.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 MicroMessenger/8.0.47.2560(0x28002F35) WeChat/arm64', 'wechat'],
-    ['Mozilla/5.0 (Windows NT 10.0; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/81.0.4044.138 Safari/537.36 NetType/WIFI MicroMessenger/7.0.20.1781(0x6700143B) WindowsWechat(0x63090a13)', 'desktop'],
+    [
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
+      'desktop',
+    ],
+    [
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+      'desktop',
+    ],
+    [
+      'Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36',
+      'phone',
+    ],
+    [
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+      'phone',
+    ],
+    [
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003137) NetType/WIFI Language/zh_CN',
+      'wechat',
+    ],
+    [
+      'Mozilla/5.0 (Linux; Android 13; V2218A) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/116.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 MicroMessenger/8.0.47.2560(0x28002F35) WeChat/arm64',
+      'wechat',
+    ],
+    [
+      'Mozilla/5.0 (Windows NT 10.0; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/81.0.4044.138 Safari/537.36 NetType/WIFI MicroMessenger/7.0.20.1781(0x6700143B) WindowsWechat(0x63090a13)',
+      'desktop',
+    ],
     ['', 'desktop'],
   ])('%s → %s', (userAgent, device) => {
     expect(deviceOf(userAgent)).toBe(device);
@@ -70,11 +111,15 @@ describe('money and time as the shopper reads them', () => {
 
 describe('success_url', () => {
   test('{CHECKOUT_SESSION_ID} is replaced, as with Stripe', () => {
-    expect(successUrlFor('https://shop.example/done?s={CHECKOUT_SESSION_ID}', 'cs_1')).toBe('https://shop.example/done?s=cs_1');
+    expect(successUrlFor('https://shop.example/done?s={CHECKOUT_SESSION_ID}', 'cs_1')).toBe(
+      'https://shop.example/done?s=cs_1',
+    );
   });
 
   test('otherwise session_id is appended, keeping the query the merchant gave', () => {
-    expect(successUrlFor('https://shop.example/done?order=42', 'cs_1')).toBe('https://shop.example/done?order=42&session_id=cs_1');
+    expect(successUrlFor('https://shop.example/done?order=42', 'cs_1')).toBe(
+      'https://shop.example/done?order=42&session_id=cs_1',
+    );
     expect(successUrlFor('https://shop.example/done', 'cs_1')).toBe('https://shop.example/done?session_id=cs_1');
   });
 });

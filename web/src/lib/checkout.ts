@@ -5,11 +5,32 @@
 
 // One definition of channels, providers and payment statuses for the API and this page
 // (ARCHITECTURE.md: domain/ is shared by api/, activities/ and web/).
-import { PROVIDERS, providerOf, type Channel, type NextAction, type PaymentStatus, type ProviderName as Provider } from '../../../domain/payment';
+import {
+  PROVIDERS,
+  providerOf,
+  type Channel,
+  type NextAction,
+  type PaymentStatus,
+  type ProviderName as Provider,
+} from '../../../domain/payment';
 
-export { CHANNELS, PROVIDERS, isTerminal, providerOf, type Channel, type PaymentStatus, type ProviderName as Provider } from '../../../domain/payment';
+export {
+  CHANNELS,
+  PROVIDERS,
+  isTerminal,
+  providerOf,
+  type Channel,
+  type PaymentStatus,
+  type ProviderName as Provider,
+} from '../../../domain/payment';
 
-import type { CheckoutSessionStatus as SessionStatus, SessionDiscount as Discount, SessionLineItem as LineItem, SessionPayment, SessionTaxRate as TaxRate } from '../../../domain/checkout-session';
+import type {
+  CheckoutSessionStatus as SessionStatus,
+  SessionDiscount as Discount,
+  SessionLineItem as LineItem,
+  SessionPayment,
+  SessionTaxRate as TaxRate,
+} from '../../../domain/checkout-session';
 
 export type { Discount, LineItem, NextAction, SessionPayment, SessionStatus, TaxRate };
 
@@ -83,19 +104,25 @@ export function channelsFor(device: Device, allowed: readonly Channel[]): Channe
 
 /** Whether WeChat Pay is allowed, but not the one kind that works inside WeChat's browser (JSAPI). */
 export function wechatPayUnavailable(device: Device, allowed: readonly Channel[]): boolean {
-  return device === 'wechat' && !allowed.includes('wechat_jsapi') && allowed.some((channel) => providerOf(channel) === 'wechatpay');
+  return (
+    device === 'wechat' &&
+    !allowed.includes('wechat_jsapi') &&
+    allowed.some((channel) => providerOf(channel) === 'wechatpay')
+  );
 }
 
-
 export function groupByProvider(channels: readonly Channel[]): { provider: Provider; channels: Channel[] }[] {
-  return PROVIDERS.map((provider) => ({ provider, channels: channels.filter((channel) => providerOf(channel) === provider) })).filter(
-    (group) => group.channels.length > 0,
-  );
+  return PROVIDERS.map((provider) => ({
+    provider,
+    channels: channels.filter((channel) => providerOf(channel) === provider),
+  })).filter((group) => group.channels.length > 0);
 }
 
 /** Integer fen as money, e.g. `¥1,234.50` in both locales (narrowSymbol: not `CN¥` in English). */
 export function formatAmount(amount: number, currency: string, locale: string): string {
-  return new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'narrowSymbol' }).format(amount / 100);
+  return new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay: 'narrowSymbol' }).format(
+    amount / 100,
+  );
 }
 
 /** A percentage as the locale writes it: `6%`, `6.5%`. */

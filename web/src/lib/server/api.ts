@@ -36,7 +36,10 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
   try {
     response = await fetch(`${apiUrl()}${path}`, {
       method,
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers:
+        body === undefined
+          ? { accept: 'application/json' }
+          : { accept: 'application/json', 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
@@ -52,8 +55,16 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
   }
   if (response.ok) return parsed as T;
   const error = (parsed as { error?: { code?: string; param?: string; message?: string } } | null)?.error;
-  if (response.status >= 500 || !error) throw new ApiUnavailableError(`${method} ${path} answered ${response.status}: ${error?.message ?? text.slice(0, 200)}`);
-  throw new ApiRefusedError(response.status, error.code ?? null, error.param ?? null, error.message ?? `HTTP ${response.status}`);
+  if (response.status >= 500 || !error)
+    throw new ApiUnavailableError(
+      `${method} ${path} answered ${response.status}: ${error?.message ?? text.slice(0, 200)}`,
+    );
+  throw new ApiRefusedError(
+    response.status,
+    error.code ?? null,
+    error.param ?? null,
+    error.message ?? `HTTP ${response.status}`,
+  );
 }
 
 /** The session, or null when the API knows no such session. */
@@ -75,8 +86,13 @@ export interface PayParams {
 
 /** Starts (or replaces) the session's payment with a channel; throws ApiRefusedError on 400/409. */
 export async function createPayment(id: string, params: PayParams): Promise<SessionPayment> {
-  const answer = await call<{ payment: SessionPayment }>('POST', `/checkout/sessions/${encodeURIComponent(id)}/payments`, params);
-  if (!answer?.payment?.id) throw new ApiUnavailableError('POST /checkout/sessions/:id/payments answered without a payment');
+  const answer = await call<{ payment: SessionPayment }>(
+    'POST',
+    `/checkout/sessions/${encodeURIComponent(id)}/payments`,
+    params,
+  );
+  if (!answer?.payment?.id)
+    throw new ApiUnavailableError('POST /checkout/sessions/:id/payments answered without a payment');
   return answer.payment;
 }
 

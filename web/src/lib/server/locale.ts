@@ -23,7 +23,13 @@ overwriteGetLocale(() => current.getStore()?.locale ?? baseLocale);
 export function resolveRequestLocale(url: URL, cookies: Cookies): RequestLocale {
   const asked = toLocale(url.searchParams.get('lang') ?? '');
   if (asked) {
-    cookies.set(LOCALE_COOKIE, asked, { path: '/', maxAge: ONE_YEAR_SECONDS, sameSite: 'lax', httpOnly: true, secure: url.protocol === 'https:' });
+    cookies.set(LOCALE_COOKIE, asked, {
+      path: '/',
+      maxAge: ONE_YEAR_SECONDS,
+      sameSite: 'lax',
+      httpOnly: true,
+      secure: url.protocol === 'https:',
+    });
     return { locale: asked, chosen: true };
   }
   const remembered = toLocale(cookies.get(LOCALE_COOKIE) ?? '');

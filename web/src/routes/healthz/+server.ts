@@ -1,4 +1,5 @@
 import type { RequestHandler } from './$types';
 
 /** For the stack runner and load balancers: the server is up (it does not ask the API). */
-export const GET: RequestHandler = () => new Response('ok', { headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' } });
+export const GET: RequestHandler = () =>
+  new Response('ok', { headers: { 'content-type': 'text/plain', 'cache-control': 'no-store' } });

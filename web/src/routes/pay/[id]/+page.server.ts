@@ -40,7 +40,8 @@ async function sessionOrError(id: string): Promise<CheckoutSession> {
 /** Only http(s) pages may receive the shopper: a provider URL is data from another system. */
 function providerUrl(url: string): string {
   const parsed = new URL(url);
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error(`refusing to send the shopper to a ${parsed.protocol} URL`);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new Error(`refusing to send the shopper to a ${parsed.protocol} URL`);
   return parsed.href;
 }
 
@@ -78,7 +79,11 @@ function sandboxJsapiUrl(params: WechatJsapiParams, returnUrl: string, livemode:
   return `${sandbox}/wechatpay/jsapi/${encodeURIComponent(prepayId)}?${query}`;
 }
 
-function jsapiOf(action: NextAction | null, returnUrl: string, livemode: boolean): { params: WechatJsapiParams; sandboxUrl: string | null } | null {
+function jsapiOf(
+  action: NextAction | null,
+  returnUrl: string,
+  livemode: boolean,
+): { params: WechatJsapiParams; sandboxUrl: string | null } | null {
   if (action?.type !== 'wechat_jsapi') return null;
   return { params: action.wechat_jsapi, sandboxUrl: sandboxJsapiUrl(action.wechat_jsapi, returnUrl, livemode) };
 }
@@ -102,7 +107,12 @@ export const load: PageServerLoad = async ({ params, request, locals, url }) => 
   const action = payment && !isTerminal(payment.status) ? payment.next_action : null;
   const qrSvg =
     action?.type === 'display_qr_code' && session.status === 'open'
-      ? await QRCode.toString(action.display_qr_code.data, { type: 'svg', errorCorrectionLevel: 'M', margin: 2, color: { dark: '#000000', light: '#ffffff' } })
+      ? await QRCode.toString(action.display_qr_code.data, {
+          type: 'svg',
+          errorCorrectionLevel: 'M',
+          margin: 2,
+          color: { dark: '#000000', light: '#ffffff' },
+        })
       : null;
   return {
     session,
@@ -122,7 +132,8 @@ export const actions: Actions = {
   pay: async ({ params, request, getClientAddress }) => {
     const formData = await request.formData();
     const chosen = formData.get('channel');
-    if (typeof chosen !== 'string' || !(CHANNELS as readonly string[]).includes(chosen)) return fail(400, { error: 'choose_channel' as PayError, channel: null });
+    if (typeof chosen !== 'string' || !(CHANNELS as readonly string[]).includes(chosen))
+      return fail(400, { error: 'choose_channel' as PayError, channel: null });
     const channel = chosen as Channel;
     if (!SESSION_ID.test(params.id)) error(404, 'No such checkout session');
 
@@ -133,8 +144,12 @@ export const actions: Actions = {
         oauthUrl = providerUrl(await wechatOauthUrl(params.id));
       } catch (cause) {
         if (cause instanceof ApiRefusedError && cause.status === 409) redirect(303, `/pay/${params.id}`);
-        if (cause instanceof ApiRefusedError && cause.param === 'channel') return fail(400, { error: 'channel_not_allowed' as PayError, channel });
-        console.error(`WeChat OAuth for checkout session ${params.id} failed:`, cause instanceof Error ? cause.message : cause);
+        if (cause instanceof ApiRefusedError && cause.param === 'channel')
+          return fail(400, { error: 'channel_not_allowed' as PayError, channel });
+        console.error(
+          `WeChat OAuth for checkout session ${params.id} failed:`,
+          cause instanceof Error ? cause.message : cause,
+        );
         return fail(502, { error: 'unavailable' as PayError, channel });
       }
       redirect(303, oauthUrl);
@@ -154,7 +169,10 @@ export const actions: Actions = {
         if (cause.status === 404) error(404, 'No such checkout session');
         if (cause.param === 'channel') return fail(400, { error: 'channel_not_allowed' as PayError, channel });
       }
-      console.error(`paying checkout session ${params.id} with ${channel} failed:`, cause instanceof Error ? cause.message : cause);
+      console.error(
+        `paying checkout session ${params.id} with ${channel} failed:`,
+        cause instanceof Error ? cause.message : cause,
+      );
       return fail(502, { error: 'unavailable' as PayError, channel });
     }
 
