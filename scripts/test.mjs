@@ -1,10 +1,10 @@
 // npm test: everything CI checks, in order, on a fresh clone or a working tree:
-//   npm install (if needed) → tsc build → typecheck (tests included) → eslint
+//   npm install (if needed) → tsc build → typecheck (tests included) → eslint → prettier --check
 //   → web/: npm install (if needed), npm run build (Paraglide, then vite build), svelte-check
 //   → Chromium for the browser tests (apt-get install when missing) → jest
 // Arguments go to jest: `npm test -- test/api.test.ts -t idempotency`.
 // The last line is "N passed, N failed": jest's tests, plus one failure for each check
-// that failed (build, typecheck, lint, the web's install, build and typecheck, Chromium) or a
+// that failed (build, typecheck, lint, format, the web's install, build and typecheck, Chromium) or a
 // jest run that produced no results.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -85,6 +85,8 @@ async function main(extraArgs) {
   const built = await check('build', failures, () => buildTypeScript({ log, sink: consoleSink('tsc') }));
   await check('typecheck', failures, () => npx('tsc', ['tsc', '-p', 'tsconfig.json', '--noEmit']));
   await check('lint', failures, () => npx('eslint', ['eslint', '.']));
+  // Prettier owns layout: an unformatted file fails the run (`npm run format` fixes it).
+  await check('format', failures, () => npx('prettier', ['prettier', '--check', '--log-level', 'warn', '.']));
   // The checkout (web/) is a package of its own; the stack serves its build.
   const webInstalled = await check('web install', failures, () =>
     ensureWebDependencies({ log, sink: consoleSink('npm') }),

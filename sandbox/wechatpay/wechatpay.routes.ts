@@ -210,14 +210,12 @@ export function wechatpayRoutes(simulator: WechatpaySimulator): Router {
         .send(resultPage('微信支付', '订单不存在或已过期 No such order.', { error: true }));
       return;
     }
-    res
-      .type('html')
-      .send(
-        cashierPage(trade.data, {
-          base: `${simulator.baseUrl}/pay/${encodeURIComponent(trade.buyerToken)}`,
-          redirectUrl,
-        }),
-      );
+    res.type('html').send(
+      cashierPage(trade.data, {
+        base: `${simulator.baseUrl}/pay/${encodeURIComponent(trade.buyerToken)}`,
+        redirectUrl,
+      }),
+    );
   };
 
   // Native: what scanning code_url opens.
@@ -262,14 +260,12 @@ export function wechatpayRoutes(simulator: WechatpaySimulator): Router {
       return void refuse('支付验证签名失败 paySign does not verify with the merchant’s key.');
     }
     const returnUrl = typeof q.return_url === 'string' && isHttpUrl(q.return_url) ? q.return_url : null;
-    res
-      .type('html')
-      .send(
-        cashierPage(trade.data, {
-          base: `${simulator.baseUrl}/pay/${encodeURIComponent(trade.buyerToken)}`,
-          redirectUrl: returnUrl,
-        }),
-      );
+    res.type('html').send(
+      cashierPage(trade.data, {
+        base: `${simulator.baseUrl}/pay/${encodeURIComponent(trade.buyerToken)}`,
+        redirectUrl: returnUrl,
+      }),
+    );
   });
 
   router.post(
