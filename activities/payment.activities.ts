@@ -9,15 +9,15 @@ import { PaymentSchema } from '../db/entities';
 import type { Database } from '../db/orm';
 import { loadProviderAccount } from '../db/provider-accounts.store';
 import type { SecretBox } from '../db/secret-box';
-import { ProviderError } from './providers/errors';
+import { ProviderError } from '../providers/errors';
 import type {
   CloseResult,
   PaymentProvider,
   ProviderEnvironment,
   ProviderOrderRef,
   ProviderTrade,
-} from './providers/provider';
-import { providerFor } from './providers/registry';
+} from '../providers/provider';
+import { providerFor } from '../providers/registry';
 import { FAILURE_TYPES } from '../workflows/messages';
 
 export interface ActivityDeps {

@@ -3,9 +3,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { chinaDayBounds } from '../domain/china-time';
 import { newId } from '../domain/ids';
 import { loadProviderAccount } from '../db/provider-accounts.store';
-import { ProviderError } from './providers/errors';
-import type { StatementEntry } from './providers/provider';
-import { providerFor } from './providers/registry';
+import { ProviderError } from '../providers/errors';
+import type { StatementEntry } from '../providers/provider';
+import { providerFor } from '../providers/registry';
 import { matchStatement, type LedgerEntry } from './reconciliation/match-statement';
 import type { ActivityDeps } from './payment.activities';
 

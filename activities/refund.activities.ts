@@ -8,8 +8,8 @@ import { PaymentSchema, RefundSchema } from '../db/entities';
 import { loadProviderAccount } from '../db/provider-accounts.store';
 import { REFUND_FAILURE_TYPES } from '../workflows/messages';
 import { classified, type ActivityDeps } from './payment.activities';
-import type { PaymentProvider, ProviderRefund, RefundInput } from './providers/provider';
-import { providerFor } from './providers/registry';
+import type { PaymentProvider, ProviderRefund, RefundInput } from '../providers/provider';
+import { providerFor } from '../providers/registry';
 
 export interface OpenedRefund {
   amount: number;

@@ -10,9 +10,9 @@ import { newId } from '../domain/ids';
 import { isTerminal, type Channel } from '../domain/payment';
 import { ChannelRouteSchema, MerchantSchema, PaymentSchema } from '../db/entities';
 import { loadProviderAccount } from '../db/provider-accounts.store';
-import { ProviderError } from '../activities/providers/errors';
-import type { ProviderAccount } from '../activities/providers/provider';
-import { openidFromOauthCode, wechatOauthAuthorizeUrl } from '../activities/providers/wechatpay/wechatpay.oauth';
+import { ProviderError } from '../providers/errors';
+import type { ShopperIdentification } from '../providers/provider';
+import { shopperIdentificationFor } from '../providers/registry';
 import type { ApiDeps } from './deps';
 import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';
 import type { Merchant, PaymentsService } from './payments.service';
@@ -137,8 +137,11 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
     );
   }
 
-  /** The merchant's WeChat Pay account behind wechat_jsapi, whose appid the shopper's openid must belong to. */
-  async function jsapiAccount(session: CheckoutSession): Promise<ProviderAccount> {
+  /**
+   * How the provider behind the merchant's wechat_jsapi route identifies the shopper: the openid must
+   * belong to that account's appid.
+   */
+  async function jsapiIdentification(session: CheckoutSession): Promise<ShopperIdentification> {
     if (!session.allowedChannels.includes('wechat_jsapi'))
       throw new InvalidRequestError(
         'channel_not_allowed',
@@ -157,13 +160,16 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
         'WeChat Pay is not configured for this merchant.',
         'channel',
       );
-    return account;
+    const identification = shopperIdentificationFor(account, { sandboxUrl: deps.config.sandboxUrl });
+    if (!identification)
+      throw new Error(`provider ${account.provider} cannot identify shoppers, yet serves wechat_jsapi`);
+    return identification;
   }
 
   /** The shopper's openid under the merchant's appid, from the code WeChat's OAuth gave the page. */
   async function openidFor(session: CheckoutSession, code: string): Promise<string> {
     try {
-      return await openidFromOauthCode(await jsapiAccount(session), { sandboxUrl: deps.config.sandboxUrl }, code);
+      return await (await jsapiIdentification(session)).shopperIdFromCode(code);
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
       if (!error.retryable)
@@ -324,11 +330,7 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
       const session = await load(id, null);
       if (session.status !== 'open')
         throw new ConflictError(`checkout_session_${session.status}`, `This checkout session is ${session.status}.`);
-      return wechatOauthAuthorizeUrl(
-        await jsapiAccount(session),
-        { sandboxUrl: deps.config.sandboxUrl },
-        { redirectUri: urlOf(id), state: id },
-      );
+      return (await jsapiIdentification(session)).authorizeUrl({ redirectUri: urlOf(id), state: id });
     },
 
     async publicView(id: string): Promise<PublicSession> {

@@ -10,7 +10,7 @@ import {
   type Merchant,
 } from '../db/entities';
 import { CHANNELS, providerOf } from '../domain/payment';
-import { availableProviders, sandboxAccountFor } from '../activities/providers/registry';
+import { availableProviders, sandboxAccountFor } from '../providers/registry';
 import { ensureReconciliationSchedule, type ScheduledAccount } from '../temporal/reconciliation-schedules';
 import { generateApiKey } from './auth';
 import type { ApiDeps } from './deps';

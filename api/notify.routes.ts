@@ -4,15 +4,15 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { PROVIDERS, type PaymentRecord, type ProviderName } from '../domain/payment';
 import { PaymentSchema, RefundSchema } from '../db/entities';
 import { loadProviderAccount } from '../db/provider-accounts.store';
-import { NotificationRejectedError } from '../activities/providers/errors';
+import { NotificationRejectedError } from '../providers/errors';
 import type {
   NotificationAck,
   PaymentProvider,
   ProviderRefund,
   ProviderTrade,
   RawNotification,
-} from '../activities/providers/provider';
-import { providerFor } from '../activities/providers/registry';
+} from '../providers/provider';
+import { providerFor } from '../providers/registry';
 import { paymentWorkflowId, refundWorkflowId } from '../temporal/config';
 import { providerNotificationSignal, providerRefundSignal } from '../workflows/messages';
 import type { ApiDeps } from './deps';

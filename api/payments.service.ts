@@ -12,7 +12,7 @@ import {
   type PaymentStatus,
 } from '../domain/payment';
 import { ChannelRouteSchema, PaymentSchema, ProviderAccountSchema } from '../db/entities';
-import { isProviderAvailable } from '../activities/providers/registry';
+import { isProviderAvailable } from '../providers/registry';
 import { paymentWorkflowId } from '../temporal/config';
 import {
   FAILURE_TYPES,

@@ -20,7 +20,7 @@ import { STACK_FILE, TEST_STACK_NAME, type StackInfo } from './stack';
 const ROOT = path.resolve(__dirname, '..');
 const TEST_DIR = path.join(ROOT, 'test');
 const NOT_SCANNED = new Set(['node_modules', 'dist', 'web', '.tongbao', '.git', 'coverage']);
-/** `from '../test/stack'`, `from '../../test/db'`: a helper that talks to the stack, imported from outside test/. */
+/** `from './stack'`, `from '../../test/db'`: a helper that talks to the stack, imported from outside test/. */
 const IMPORTS_TEST_HELPER = /from\s+['"](?:\.\.\/)+test\/[\w-]+['"]/;
 
 export type StackHandle = StackInfo & { stop(): Promise<void> };

@@ -1,6 +1,6 @@
 import net from 'node:net';
-import { alipayCredentialsFromSandbox } from '../activities/providers/alipay/alipay.config';
-import { createAlipayProvider } from '../activities/providers/alipay/alipay.provider';
+import { alipayCredentialsFromSandbox } from '../providers/alipay/alipay.config';
+import { createAlipayProvider } from '../providers/alipay/alipay.provider';
 import { eventually, sandboxControl, testStack } from './stack';
 
 // STYLE.md: outbound network is refused in tests, so nothing can reach a real gateway by accident.

@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PaymentDraft, PaymentStatus } from '../domain/payment';
-import type { ProviderRefund, ProviderTrade } from '../activities/providers/provider';
+import type { ProviderRefund, ProviderTrade } from '../providers/provider';
 import type { RefundDraft, RefundStatus } from '../domain/refund';
 
 export interface PaymentWorkflowInput {

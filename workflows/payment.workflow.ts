@@ -12,7 +12,7 @@ import {
   startChild,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ProviderTrade } from '../activities/providers/provider';
+import type { ProviderTrade } from '../providers/provider';
 import { assertNever } from '../domain/assert-never';
 import { isTerminal, type PaymentStatus } from '../domain/payment';
 import {

@@ -11,7 +11,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ProviderRefund } from '../activities/providers/provider';
+import type { ProviderRefund } from '../providers/provider';
 import { assertNever } from '../domain/assert-never';
 import { isFinalRefundStatus, type RefundStatus } from '../domain/refund';
 import {

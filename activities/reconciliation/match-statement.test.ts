@@ -1,4 +1,4 @@
-import type { StatementEntry } from '../providers/provider';
+import type { StatementEntry } from '../../providers/provider';
 import { matchStatement, type LedgerEntry } from './match-statement';
 
 const at = new Date('2026-11-21T04:00:00Z');

@@ -1,4 +1,4 @@
-import type { StatementEntry } from '../providers/provider';
+import type { StatementEntry } from '../../providers/provider';
 
 /** A succeeded payment or refund of ours, as reconciliation compares it with a statement line. */
 export interface LedgerEntry {

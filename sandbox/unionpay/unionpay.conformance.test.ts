@@ -4,11 +4,11 @@ import {
   checkSignerCertificate,
   readSigningPfx,
   type UnionpaySigningCertificate,
-} from '../../activities/providers/unionpay/unionpay.certificates';
-import { UNIONPAY_SIGNER_IDENTITY } from '../../activities/providers/unionpay/unionpay.config';
-import { toUnionpayTime } from '../../activities/providers/unionpay/unionpay.mapping';
-import { convertResultStringToMap } from '../../activities/providers/unionpay/unionpay.qstring';
-import { unionpaySign, unionpayVerify } from '../../activities/providers/unionpay/unionpay.signature';
+} from '../../providers/unionpay/unionpay.certificates';
+import { UNIONPAY_SIGNER_IDENTITY } from '../../providers/unionpay/unionpay.config';
+import { toUnionpayTime } from '../../providers/unionpay/unionpay.mapping';
+import { convertResultStringToMap } from '../../providers/unionpay/unionpay.qstring';
+import { unionpaySign, unionpayVerify } from '../../providers/unionpay/unionpay.signature';
 import {
   eventually,
   newOutTradeNo,

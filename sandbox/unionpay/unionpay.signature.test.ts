@@ -1,8 +1,8 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { checkSignerCertificate } from '../../activities/providers/unionpay/unionpay.certificates';
-import { UNIONPAY_SIGNER_IDENTITY } from '../../activities/providers/unionpay/unionpay.config';
-import { convertResultStringToMap } from '../../activities/providers/unionpay/unionpay.qstring';
-import { certIdOf, unionpaySign, unionpayVerify } from '../../activities/providers/unionpay/unionpay.signature';
+import { checkSignerCertificate } from '../../providers/unionpay/unionpay.certificates';
+import { UNIONPAY_SIGNER_IDENTITY } from '../../providers/unionpay/unionpay.config';
+import { convertResultStringToMap } from '../../providers/unionpay/unionpay.qstring';
+import { certIdOf, unionpaySign, unionpayVerify } from '../../providers/unionpay/unionpay.signature';
 import { createPlatformPki, issueMerchantCertificate, SANDBOX_SIGNER_CN } from './unionpay.pki';
 import { answerText, certIdOfPem, signFields, verifyFields } from './unionpay.signature';
 import { formatSettleDate, formatTraceTime, formatTxnTime, parseTxnTime } from './unionpay.time';

@@ -11,7 +11,7 @@
  * (valid, forged, for another merchant, wrong amount, replayed, stale) and checks which failures
  * are retryable. What differs between providers lives in the harness.
  */
-import type { Channel, NextAction, ProviderName } from '../../../domain/payment';
+import type { Channel, NextAction, ProviderName } from '../../domain/payment';
 import {
   newOutTradeNo,
   startReceiver,
@@ -20,7 +20,7 @@ import {
   type Receiver,
   type ReceivedRequest,
   type TestSandbox,
-} from '../../../sandbox/sandbox.testing';
+} from '../../sandbox/sandbox.testing';
 import {
   NotificationRejectedError,
   ProviderDeclinedError,

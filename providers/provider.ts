@@ -1,4 +1,4 @@
-import type { Channel, NextAction, ProviderName } from '../../domain/payment';
+import type { Channel, NextAction, ProviderName } from '../domain/payment';
 
 /**
  * The contract every payment provider adapter fulfils. The rest of Tongbao sees providers only
@@ -74,6 +74,42 @@ export interface PaymentProvider {
 
   /** The answer the provider expects once a notification was handled (`accepted`) or not. */
   notificationAck(outcome: 'accepted' | 'refused'): NotificationAck;
+}
+
+/**
+ * Optional capability: the provider identifies the shopper inside its own app, for channels that
+ * pay as a known user of it. WeChat Pay's JSAPI needs the shopper's openid under the merchant's
+ * 公众号, which WeChat's web OAuth (`snsapi_base`, no consent screen) gives in two steps:
+ *
+ * ```ts
+ * const identification = shopperIdentificationFor(account, env); // null: the provider has none
+ * // 1. Send the shopper's browser away; it comes back to redirectUri?code=…&state=…
+ * res.redirect(identification.authorizeUrl({ redirectUri: `${base}/pay/${id}`, state: id }));
+ * // 2. Check state, then turn the code into the shopper's id at the provider.
+ * const openid = await identification.shopperIdFromCode(String(req.query.code));
+ * ```
+ *
+ * Errors as elsewhere: `ProviderInvalidRequestError` when the code is refused or the account lacks
+ * what the exchange needs (send the shopper through `authorizeUrl` again, or fix the account),
+ * `ProviderUnavailableError` when the provider could not be reached.
+ */
+export interface ShopperIdentification {
+  /** Where the shopper's browser goes to be identified; it comes back to `redirectUri` with `code` and `state`. */
+  authorizeUrl(request: { redirectUri: string; state: string }): string;
+  /** The shopper's id at the provider (WeChat's openid) for the code the provider brought back. */
+  shopperIdFromCode(code: string): Promise<string>;
+}
+
+/**
+ * What a provider's folder gives the registry (`<provider>.module.ts`): how to make its adapter for
+ * an account, how to read a sandbox account, and the optional capabilities it has.
+ */
+export interface ProviderModule {
+  create(account: ProviderAccount, env: ProviderEnvironment): PaymentProvider;
+  /** Turns the sandbox's `POST /_control/accounts` answer into what a stored account holds. */
+  fromSandboxAccount(answer: unknown): { externalId: string; credentials: unknown };
+  /** Present when the provider identifies shoppers itself; see `ShopperIdentification`. */
+  shopperIdentification?(account: ProviderAccount, env: ProviderEnvironment): ShopperIdentification;
 }
 
 /** A provider account with its credentials decrypted; see `provider_accounts`. */

@@ -3,13 +3,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { strToU8, zipSync } from 'fflate';
 import iconv from 'iconv-lite';
-import { newOutTradeNo, openAlipayAccount, startTestSandbox, type TestSandbox } from '../../../sandbox/sandbox.testing';
+import { newOutTradeNo, openAlipayAccount, startTestSandbox, type TestSandbox } from '../../sandbox/sandbox.testing';
 import { ProviderError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
 import type { PaymentProvider, ProviderAccount, StatementEntry } from '../provider';
 import { alipayCredentialsFromSandbox } from './alipay.config';
 import { createAlipayProvider } from './alipay.provider';
 import { AlipayBillFormatError, parseAlipayTradeBill, readAlipayBillZip } from './alipay.statement';
-import { chinaDate } from '../../../domain/china-time';
+import { chinaDate } from '../../domain/china-time';
 
 // fetchStatement: the bill query through alipay-sdk (signature verified), the zip downloaded,
 // unzipped and read as GBK, its rows in Tongbao's words. First the parser alone, on bills built

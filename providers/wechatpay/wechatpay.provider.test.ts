@@ -9,8 +9,8 @@ import {
   type ReceivedRequest,
   type Receiver,
   type TestSandbox,
-} from '../../../sandbox/sandbox.testing';
-import { openWechatpayAccount, type WechatpaySandboxAccount } from '../../../sandbox/wechatpay/wechatpay.testing';
+} from '../../sandbox/sandbox.testing';
+import { openWechatpayAccount, type WechatpaySandboxAccount } from '../../sandbox/wechatpay/wechatpay.testing';
 import {
   NotificationRejectedError,
   ProviderDeclinedError,

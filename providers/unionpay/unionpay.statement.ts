@@ -1,7 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import { unzipSync } from 'fflate';
 import iconv from 'iconv-lite';
-import { chinaInstant, inChinaTime } from '../../../domain/china-time';
+import { chinaInstant, inChinaTime } from '../../domain/china-time';
 
 // UnionPay's daily statement (对账文件), as the file transfer (文件传输类交易, txnType 76, acpAPIId=791:
 // https://open.unionpay.com/tjweb/acproduct/APIList?acpAPIId=791) delivers it: fileContent is the

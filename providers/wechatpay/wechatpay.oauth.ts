@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProviderInvalidRequestError, ProviderUnavailableError, type ProviderError } from '../errors';
-import type { ProviderAccount, ProviderEnvironment } from '../provider';
+import type { ProviderAccount, ProviderEnvironment, ShopperIdentification } from '../provider';
 import { wechatpayClientConfig, type WechatpayClientConfig } from './wechatpay.config';
 
 /**
@@ -215,6 +215,14 @@ export async function openidFromOauthCode(
   if ('errcode' in answer.data)
     throw errcodeError(operation, answer.data.errcode as number, answer.data.errmsg as string | undefined);
   return answer.data.openid as string;
+}
+
+/** WeChat's web OAuth as the provider's `ShopperIdentification` (the registry hands it out). */
+export function wechatShopperIdentification(account: ProviderAccount, env: ProviderEnvironment): ShopperIdentification {
+  return {
+    authorizeUrl: (request) => wechatOauthAuthorizeUrl(account, env, request),
+    shopperIdFromCode: (code) => openidFromOauthCode(account, env, code),
+  };
 }
 
 function errcodeError(operation: string, errcode: number, errmsg: string | undefined): ProviderError {

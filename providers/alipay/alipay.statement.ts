@@ -3,7 +3,7 @@ import iconv from 'iconv-lite';
 import { ProviderError, ProviderUnavailableError } from '../errors';
 import type { StatementEntry } from '../provider';
 import { amountFromAlipay, fromChinaTime } from './alipay.mapping';
-import { crc32 } from '../../../domain/crc32';
+import { crc32 } from '../../domain/crc32';
 
 // Alipay's trade bill: a zip of GBK CSV files, `<userId>_<yyyymmdd>_业务明细.csv` (one row per
 // payment and refund) and `…_业务明细(汇总).csv` (totals).

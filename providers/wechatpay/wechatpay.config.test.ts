@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { selfSignedPlatformCertificate } from '../../../sandbox/wechatpay/wechatpay.signature';
+import { selfSignedPlatformCertificate } from '../../sandbox/wechatpay/wechatpay.signature';
 import { ProviderInvalidRequestError } from '../errors';
 import type { ProviderAccount } from '../provider';
 import {

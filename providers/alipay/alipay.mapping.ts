@@ -1,8 +1,8 @@
-import { assertNever } from '../../../domain/assert-never';
-import { fromDecimalString, toDecimalString } from '../../../domain/money';
+import { assertNever } from '../../domain/assert-never';
+import { fromDecimalString, toDecimalString } from '../../domain/money';
 import type { ProviderRefundStatus, ProviderTradeStatus } from '../provider';
 import type { AlipayRefundStatus, AlipayTradeStatus } from './alipay.types';
-import { chinaInstant, inChinaTime } from '../../../domain/china-time';
+import { chinaInstant, inChinaTime } from '../../domain/china-time';
 
 /**
  * Alipay's trade status in Tongbao's words. `paid` says whether Alipay reported a payment date:

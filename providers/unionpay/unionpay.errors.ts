@@ -1,4 +1,4 @@
-import { assertNever } from '../../../domain/assert-never';
+import { assertNever } from '../../domain/assert-never';
 import {
   ProviderDeclinedError,
   ProviderInvalidRequestError,

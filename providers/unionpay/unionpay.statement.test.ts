@@ -8,15 +8,15 @@ import {
   startTestSandbox,
   type Receiver,
   type TestSandbox,
-} from '../../../sandbox/sandbox.testing';
-import { creditDebit, fileContentOf, zmRecord, type ZmValues } from '../../../sandbox/unionpay/unionpay.statement';
+} from '../../sandbox/sandbox.testing';
+import { creditDebit, fileContentOf, zmRecord, type ZmValues } from '../../sandbox/unionpay/unionpay.statement';
 import { ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
 import type { PaymentProvider, ProviderAccount, ProviderOrderRef, StatementEntry } from '../provider';
 import { unionpayCredentialsFromSandbox } from './unionpay.config';
 import { createUnionpayProvider } from './unionpay.provider';
 import { parseZmFile, recordTimeOf, statementRecordsOf } from './unionpay.statement';
 import { issueTestCert, makePfx, makeTestPki, signedByUnionpay } from './unionpay.testing';
-import { chinaDate } from '../../../domain/china-time';
+import { chinaDate } from '../../domain/china-time';
 
 // fetchStatement: the day's statement fetched with ACP's file transfer, its answer trusted only
 // once verified, its zip unpacked and its ZM records read into StatementEntry lines. First against

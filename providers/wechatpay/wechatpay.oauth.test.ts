@@ -1,6 +1,6 @@
-import { freePort, newOutTradeNo, startTestSandbox, type TestSandbox } from '../../../sandbox/sandbox.testing';
-import { sandboxOpenid } from '../../../sandbox/wechatpay/wechatpay.oauth';
-import { openWechatpayAccount, type WechatpaySandboxAccount } from '../../../sandbox/wechatpay/wechatpay.testing';
+import { freePort, newOutTradeNo, startTestSandbox, type TestSandbox } from '../../sandbox/sandbox.testing';
+import { sandboxOpenid } from '../../sandbox/wechatpay/wechatpay.oauth';
+import { openWechatpayAccount, type WechatpaySandboxAccount } from '../../sandbox/wechatpay/wechatpay.testing';
 import { ProviderError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
 import type { ProviderAccount, ProviderEnvironment } from '../provider';
 import { wechatpayCredentialsFromSandbox, type WechatpayCredentials } from './wechatpay.config';

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { assertNever } from '../../../domain/assert-never';
-import type { Channel } from '../../../domain/payment';
+import { assertNever } from '../../domain/assert-never';
+import type { Channel } from '../../domain/payment';
 import {
   NotificationRejectedError,
   ProviderDeclinedError,

@@ -1,5 +1,5 @@
 import { AlipayRequestError } from 'alipay-sdk';
-import { assertNever } from '../../../domain/assert-never';
+import { assertNever } from '../../domain/assert-never';
 import {
   ProviderDeclinedError,
   ProviderInvalidRequestError,

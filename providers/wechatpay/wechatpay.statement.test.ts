@@ -1,13 +1,13 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { eventually, newOutTradeNo, startTestSandbox, type TestSandbox } from '../../../sandbox/sandbox.testing';
-import { openWechatpayAccount } from '../../../sandbox/wechatpay/wechatpay.testing';
+import { eventually, newOutTradeNo, startTestSandbox, type TestSandbox } from '../../sandbox/sandbox.testing';
+import { openWechatpayAccount } from '../../sandbox/wechatpay/wechatpay.testing';
 import { ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
 import type { PaymentProvider, ProviderAccount, StatementEntry } from '../provider';
 import { wechatpayCredentialsFromSandbox } from './wechatpay.config';
 import { createWechatpayProvider } from './wechatpay.provider';
 import { parseWechatpayTradeBill, WechatpayBillFormatError, yuanToFen } from './wechatpay.statement';
-import { chinaDate } from '../../../domain/china-time';
+import { chinaDate } from '../../domain/china-time';
 
 // fetchStatement: WeChat's trade bill (交易账单) asked for through wechatpay-axios-plugin (which
 // verifies the signed answer), downloaded (unsigned, so checked against its SHA1 here), and read

@@ -1,6 +1,6 @@
-import { assertNever } from '../../../domain/assert-never';
+import { assertNever } from '../../domain/assert-never';
 import type { ProviderRefundStatus, ProviderTradeStatus } from '../provider';
-import { chinaInstant, inChinaTime } from '../../../domain/china-time';
+import { chinaInstant, inChinaTime } from '../../domain/china-time';
 
 /** The states a transaction UnionPay knows can be in (not_found is the absence of one). */
 type KnownTradeStatus = Extract<ProviderTradeStatus, 'succeeded' | 'processing' | 'failed'>;

@@ -7,7 +7,7 @@ import {
   type ReceivedRequest,
   type Receiver,
   type TestSandbox,
-} from '../../../sandbox/sandbox.testing';
+} from '../../sandbox/sandbox.testing';
 import {
   NotificationRejectedError,
   ProviderDeclinedError,

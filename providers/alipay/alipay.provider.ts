@@ -1,7 +1,7 @@
 import { AlipaySdk } from 'alipay-sdk';
 import type { z } from 'zod';
-import { assertNever } from '../../../domain/assert-never';
-import type { Channel } from '../../../domain/payment';
+import { assertNever } from '../../domain/assert-never';
+import type { Channel } from '../../domain/payment';
 import { NotificationRejectedError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
 import type {
   CloseResult,

@@ -1,7 +1,7 @@
-import { assertNever } from '../../../domain/assert-never';
+import { assertNever } from '../../domain/assert-never';
 import type { ProviderRefundStatus, ProviderTradeStatus } from '../provider';
 import type { WechatpayRefundStatus, WechatpayTradeState } from './wechatpay.types';
-import { inChinaTime } from '../../../domain/china-time';
+import { inChinaTime } from '../../domain/china-time';
 
 /** WeChat's `trade_state` in Tongbao's words. https://pay.weixin.qq.com/doc/v3/merchant/4013070356 */
 export function tradeStatusFromWechatpay(state: WechatpayTradeState): ProviderTradeStatus {
