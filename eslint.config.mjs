@@ -2,6 +2,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import boundaries from 'eslint-plugin-boundaries';
+import importX from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 // Workflow code is replayed by Temporal and must be deterministic: no Node built-ins,
 // no I/O libraries. Everything with side effects lives in activities/.
@@ -18,8 +21,77 @@ const packagesForbiddenInWorkflows = [
   '@temporalio/activity',
 ];
 
+// Which folder may import which (ARCHITECTURE.md, "Layout"); a bad import fails the lint. A folder
+// may import only what its line allows; imports inside one folder are free. Tests, the test
+// harness, the provider contract suite, the benchmark and the scripts are left out: they drive the
+// whole system.
+const layers = [
+  'domain',
+  'providers',
+  'db',
+  'runtime',
+  'activities',
+  'workflows',
+  'api',
+  'temporal',
+  'sandbox',
+  'migrations',
+  // The web app's TypeScript (its Svelte files are checked by svelte-check, not here).
+  'web',
+].map((folder) => ({ type: folder, pattern: folder }));
+// Two files have a role of their own in their folder.
+const roles = [
+  // What the API may take from workflows/: the signals, updates and queries, and the shapes they carry.
+  { category: 'workflow-messages', pattern: 'workflows/messages.ts' },
+  // The worker puts everything together; the rest of temporal/ is the client side.
+  { category: 'worker', pattern: 'temporal/worker.ts' },
+  { category: 'temporal-client', pattern: 'temporal/!(worker).ts' },
+];
+const layer = (...types) => ({ element: { types: { anyOf: types } } });
+const typesOnly = (to) => ({ to, dependency: { kind: 'type' } });
+const workflowMessages = { element: { type: 'workflows' }, file: { categories: 'workflow-messages' } };
+const temporalClient = { element: { type: 'temporal' }, file: { categories: 'temporal-client' } };
+/** `from` may import what `allow` lists; every other import of ours is refused. */
+const policies = [
+  { from: layer('domain'), allow: [] },
+  { from: layer('providers', 'db', 'runtime', 'sandbox', 'web'), allow: [{ to: layer('domain') }] },
+  { from: layer('activities'), allow: [{ to: layer('providers', 'db', 'domain') }] },
+  // Workflows see activities only as types (STYLE.md 1), and nothing with side effects.
+  { from: layer('workflows'), allow: [{ to: layer('domain') }, typesOnly(layer('activities'))] },
+  // The API signals and updates workflows through their messages, and names them by type only.
+  {
+    from: layer('api'),
+    allow: [
+      { to: layer('domain', 'providers', 'db', 'runtime') },
+      { to: workflowMessages },
+      { to: temporalClient },
+      typesOnly(layer('workflows')),
+    ],
+  },
+  { from: temporalClient, allow: [{ to: layer('domain') }, typesOnly(layer('workflows'))] },
+  {
+    from: { element: { type: 'temporal' }, file: { categories: 'worker' } },
+    allow: [{ to: layer('domain', 'providers', 'db', 'runtime', 'activities') }],
+  },
+  { from: layer('migrations'), allow: [{ to: layer('db', 'domain') }] },
+];
+const notLayered = ['**/*.test.ts', '**/*.testing.ts', 'providers/contract/**', 'test/**', 'bench/**', 'scripts/**'];
+
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'web/**', '.tongbao/**', 'kratos/**', 'coverage/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'web/**/*',
+      '!web/src/',
+      '!web/src/**/',
+      '!web/src/**/*.ts',
+      'web/src/lib/paraglide/**',
+      '.tongbao/**',
+      'kratos/**',
+      'coverage/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -45,6 +117,30 @@ export default tseslint.config(
         clearTimeout: 'readonly',
         fetch: 'readonly',
       },
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    ignores: notLayered,
+    plugins: { boundaries, 'import-x': importX },
+    settings: {
+      'boundaries/elements': layers,
+      'boundaries/files': roles,
+      ...importX.flatConfigs.typescript.settings,
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+      'import/resolver': { typescript: { project: './tsconfig.json' } },
+    },
+    rules: {
+      'boundaries/dependencies': [
+        'error',
+        {
+          default: 'disallow',
+          message: '{{from.type}} may not import {{to.type}} (ARCHITECTURE.md, "Layout": the allowed arrows)',
+          policies,
+        },
+      ],
+      // Value imports may not go round in a circle; type imports may.
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },
   {

@@ -1,9 +1,10 @@
-import { createPaymentActivities, type ActivityDeps } from './payment.activities';
+import { createPaymentActivities } from './payment.activities';
+import { type ActivityDeps } from './deps';
 import { createReconciliationActivities } from './reconciliation.activities';
 import { createRefundActivities } from './refund.activities';
 import { createWebhookActivities } from './webhook.activities';
 
-export type { ActivityDeps } from './payment.activities';
+export type { ActivityDeps } from './deps';
 
 /** Every activity of the worker, created with its dependencies. Workflows see only the type. */
 export function createActivities(deps: ActivityDeps) {

@@ -1,39 +1,16 @@
-import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Logger } from 'pino';
 import { newId } from '../domain/ids';
 import type { NextAction, PaymentDraft, PaymentStatus } from '../domain/payment';
 import { toPaymentObject } from '../domain/payment-object';
 import { PaymentSchema } from '../db/entities';
-import type { Database } from '../db/orm';
 import { loadProviderAccount } from '../db/provider-accounts.store';
-import type { SecretBox } from '../db/secret-box';
 import { ProviderError } from '../providers/errors';
-import type {
-  CloseResult,
-  PaymentProvider,
-  ProviderEnvironment,
-  ProviderOrderRef,
-  ProviderTrade,
-} from '../providers/provider';
+import type { CloseResult, PaymentProvider, ProviderOrderRef } from '../providers/provider';
+import type { ProviderTrade } from '../domain/provider-reports';
 import { providerFor } from '../providers/registry';
-import { FAILURE_TYPES } from '../workflows/messages';
-
-export interface ActivityDeps {
-  db: Database;
-  secretBox: SecretBox;
-  providerEnv: ProviderEnvironment;
-  /** The API's public base URL: providers send their notifications there. */
-  apiUrl: string;
-  logger: Logger;
-  /** Starts workflows from activities (one webhook delivery per event and endpoint). */
-  temporal: Client;
-  /** The task queue those workflows run on. */
-  taskQueue: string;
-  /** Divides the timers of the workflows activities start; 1 in production (see PaymentWorkflowInput). */
-  timeScale: number;
-}
+import { FAILURE_TYPES } from '../domain/failures';
+import type { ActivityDeps } from './deps';
 
 export interface TransitionInput {
   paymentId: string;

@@ -1,3 +1,4 @@
+import type { ReconciliationSummary } from '../domain/reconciliation-summary';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { chinaDayBounds } from '../domain/china-time';
@@ -7,18 +8,7 @@ import { ProviderError } from '../providers/errors';
 import type { StatementEntry } from '../providers/provider';
 import { providerFor } from '../providers/registry';
 import { matchStatement, type LedgerEntry } from './reconciliation/match-statement';
-import type { ActivityDeps } from './payment.activities';
-
-export interface ReconciliationSummary {
-  runId: string;
-  providerAccountId: string;
-  date: string;
-  status: 'completed' | 'failed';
-  statementEntries: number;
-  matched: number;
-  discrepancies: number;
-  error: string | null;
-}
+import type { ActivityDeps } from './deps';
 
 interface LedgerRow {
   kind: 'payment' | 'refund';

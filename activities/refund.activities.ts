@@ -6,9 +6,11 @@ import { RELEASED_REFUND_STATUSES, toRefundObject, type RefundDraft, type Refund
 import { latePaymentRefundDraft } from '../domain/refund-draft';
 import { PaymentSchema, RefundSchema } from '../db/entities';
 import { loadProviderAccount } from '../db/provider-accounts.store';
-import { REFUND_FAILURE_TYPES } from '../workflows/messages';
-import { classified, type ActivityDeps } from './payment.activities';
-import type { PaymentProvider, ProviderRefund, RefundInput } from '../providers/provider';
+import { REFUND_FAILURE_TYPES } from '../domain/failures';
+import { classified } from './payment.activities';
+import { type ActivityDeps } from './deps';
+import type { PaymentProvider, RefundInput } from '../providers/provider';
+import type { ProviderRefund } from '../domain/provider-reports';
 import { providerFor } from '../providers/registry';
 
 export interface OpenedRefund {

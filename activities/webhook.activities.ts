@@ -6,10 +6,13 @@ import { toEventObject } from '../domain/event-object';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, webhookSignatureHeader } from '../domain/webhook-signature';
 import { EventSchema, WebhookEndpointSchema } from '../db/entities';
 import { openWebhookSecret } from '../db/webhook-secrets';
-import type { ActivityDeps } from './payment.activities';
-import { webhookDeliveryWorkflowId } from '../temporal/config';
-import { webhookDeliveryInput, type WebhookDeliveryStatus } from '../workflows/webhook-delivery.messages';
-import type { webhookDeliveryWorkflow } from '../workflows/webhook-delivery.workflow';
+import type { ActivityDeps } from './deps';
+import { webhookDeliveryWorkflowId } from '../domain/workflow-ids';
+import {
+  webhookDeliveryInput,
+  type WebhookDeliveryStatus,
+  type WebhookDeliveryWorkflow,
+} from '../domain/webhook-delivery';
 
 /** API.md: the merchant's endpoint has this long to answer one attempt. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -115,7 +118,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
           [event.id, webhookEndpointId],
         );
         try {
-          await deps.temporal.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
+          await deps.temporal.workflow.start<WebhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
             workflowId: webhookDeliveryWorkflowId(event.id, webhookEndpointId),
             taskQueue: deps.taskQueue,
             args: [webhookDeliveryInput(event, webhookEndpointId, deps.timeScale, 'event')],

@@ -5,15 +5,10 @@ import { PROVIDERS, type PaymentRecord, type ProviderName } from '../domain/paym
 import { PaymentSchema, RefundSchema } from '../db/entities';
 import { loadProviderAccount } from '../db/provider-accounts.store';
 import { NotificationRejectedError } from '../providers/errors';
-import type {
-  NotificationAck,
-  PaymentProvider,
-  ProviderRefund,
-  ProviderTrade,
-  RawNotification,
-} from '../providers/provider';
+import type { NotificationAck, PaymentProvider, RawNotification } from '../providers/provider';
+import type { ProviderRefund, ProviderTrade } from '../domain/provider-reports';
 import { providerFor } from '../providers/registry';
-import { paymentWorkflowId, refundWorkflowId } from '../temporal/config';
+import { paymentWorkflowId, refundWorkflowId } from '../domain/workflow-ids';
 import { providerNotificationSignal, providerRefundSignal } from '../workflows/messages';
 import type { ApiDeps } from './deps';
 import type { RefundsService } from './refunds.service';

@@ -13,14 +13,14 @@ import {
 } from '../domain/payment';
 import { ChannelRouteSchema, PaymentSchema, ProviderAccountSchema } from '../db/entities';
 import { isProviderAvailable } from '../providers/registry';
-import { paymentWorkflowId } from '../temporal/config';
+import { paymentWorkflowId } from '../domain/workflow-ids';
 import {
-  FAILURE_TYPES,
   cancelPaymentUpdate,
   createPaymentUpdate,
   type PaymentView,
   type PaymentWorkflowInput,
 } from '../workflows/messages';
+import { FAILURE_TYPES } from '../domain/failures';
 import type { paymentWorkflow } from '../workflows/payment.workflow';
 import type { ApiDeps } from './deps';
 import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';

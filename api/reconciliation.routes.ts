@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { ReconciliationSummary } from '../activities/reconciliation.activities';
+import type { ReconciliationSummary } from '../domain/reconciliation-summary';
 import type { DiscrepancyRow, ReconciliationService, RunRow } from './reconciliation.service';
 import { sendJson } from './respond';
 import { listQuerySchema, parse } from './validation';

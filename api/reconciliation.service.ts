@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import type { ReconciliationSummary } from '../activities/reconciliation.activities';
+import type { ReconciliationSummary } from '../domain/reconciliation-summary';
 import { ProviderAccountSchema } from '../db/entities';
-import { reconciliationWorkflowId } from '../temporal/config';
-import { MerchantIdKey, ProviderKey } from '../temporal/search-attributes';
+import { reconciliationWorkflowId } from '../domain/workflow-ids';
+import { MerchantIdKey, ProviderKey } from '../domain/search-attributes';
 import type { reconciliationWorkflow } from '../workflows/reconciliation.workflow';
 import type { ApiDeps } from './deps';
 import { ConflictError, InvalidRequestError } from './errors';

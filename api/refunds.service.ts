@@ -4,14 +4,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { RefundDraft, RefundRecord, RefundStatus } from '../domain/refund';
 import { latePaymentRefundDraft, newRefundDraft } from '../domain/refund-draft';
 import { PaymentSchema, RefundSchema } from '../db/entities';
-import { refundWorkflowId } from '../temporal/config';
+import { refundWorkflowId } from '../domain/workflow-ids';
 import {
-  REFUND_FAILURE_TYPES,
   cancelRefundUpdate,
   createRefundUpdate,
   retryRefundUpdate,
   type RefundWorkflowInput,
 } from '../workflows/messages';
+import { REFUND_FAILURE_TYPES } from '../domain/failures';
 import type { refundWorkflow } from '../workflows/refund.workflow';
 import type { ApiDeps } from './deps';
 import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';

@@ -11,8 +11,9 @@ import {
 import { newWebhookSecret } from '../db/webhook-secrets';
 import type { EventType } from '../domain/events';
 import { newId } from '../domain/ids';
-import { webhookDeliveryWorkflowId } from '../temporal/config';
-import { resendWebhookSignal, webhookDeliveryInput } from '../workflows/webhook-delivery.messages';
+import { webhookDeliveryWorkflowId } from '../domain/workflow-ids';
+import { resendWebhookSignal } from '../workflows/messages';
+import { webhookDeliveryInput } from '../domain/webhook-delivery';
 import type { webhookDeliveryWorkflow } from '../workflows/webhook-delivery.workflow';
 import type { ApiDeps } from './deps';
 import { InvalidRequestError, NotFoundError } from './errors';

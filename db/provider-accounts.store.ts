@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { ProviderAccount } from '../providers/provider';
+import type { ProviderAccount } from '../domain/provider-account';
 import { ProviderAccountSchema, type ProviderAccountRow } from './entities';
 import type { SecretBox } from './secret-box';
 

@@ -1,4 +1,4 @@
-import type { ProviderRefund, ProviderTrade } from './provider';
+import type { ProviderRefund, ProviderTrade } from '../domain/provider-reports';
 
 /** The answer for a trade the provider does not know: never created, or not yet reached by the shopper. */
 export function tradeNotFound(outTradeNo: string): ProviderTrade {

@@ -1,4 +1,6 @@
 import type { Channel, NextAction, ProviderName } from '../domain/payment';
+import type { ProviderAccount } from '../domain/provider-account';
+import type { ProviderRefund, ProviderTrade } from '../domain/provider-reports';
 
 /**
  * The contract every payment provider adapter fulfils. The rest of Tongbao sees providers only
@@ -112,18 +114,6 @@ export interface ProviderModule {
   shopperIdentification?(account: ProviderAccount, env: ProviderEnvironment): ShopperIdentification;
 }
 
-/** A provider account with its credentials decrypted; see `provider_accounts`. */
-export interface ProviderAccount {
-  /** `pa_…`; also the `:account` of the notify URL. */
-  id: string;
-  provider: ProviderName;
-  livemode: boolean;
-  /** The provider's id for the account: Alipay app_id, WeChat mchid, UnionPay merId. */
-  externalId: string;
-  /** Provider-specific; each adapter parses it with its own schema. */
-  credentials: unknown;
-}
-
 /** Where test-mode accounts find their provider. */
 export interface ProviderEnvironment {
   /** Base URL of the sandbox, e.g. `http://127.0.0.1:8090`; null when test mode is off. */
@@ -151,32 +141,6 @@ export interface CreatePaymentInput {
 
 export interface CreatePaymentResult {
   nextAction: NextAction;
-}
-
-/** A provider's trade state in Tongbao's words. */
-export type ProviderTradeStatus =
-  /** Known at the provider, not paid yet. */
-  | 'pending'
-  /** The provider says the payment is in progress (e.g. a bank is confirming it). */
-  | 'processing'
-  | 'succeeded'
-  /** Payment attempted and refused. */
-  | 'failed'
-  /** Closed unpaid, or fully refunded after success is not this: see `succeeded` + refunds. */
-  | 'closed'
-  /** The provider has no such trade yet (the shopper has not opened the cashier). */
-  | 'not_found';
-
-export interface ProviderTrade {
-  outTradeNo: string;
-  status: ProviderTradeStatus;
-  /** The provider's own trade number, once it has one. */
-  providerTradeNo: string | null;
-  /** The amount the provider holds for this trade, when it says. */
-  amountMinor: number | null;
-  paidAt: string | null;
-  failureCode: string | null;
-  failureMessage: string | null;
 }
 
 export type CloseResult = 'closed' | 'already_paid';
@@ -239,16 +203,6 @@ export interface RefundInput extends ProviderRefundRef {
   totalAmountMinor: number;
   reason: string | null;
   notifyUrl: string;
-}
-
-export type ProviderRefundStatus = 'pending' | 'succeeded' | 'failed' | 'not_found';
-
-export interface ProviderRefund {
-  outRefundNo: string;
-  status: ProviderRefundStatus;
-  providerRefundNo: string | null;
-  amountMinor: number | null;
-  failureReason: string | null;
 }
 
 /** One line of a provider's daily statement: a payment or a refund it completed. */

@@ -2,13 +2,8 @@ import type { ProviderName } from '../domain/payment';
 import { alipayModule } from './alipay/alipay.module';
 import { unionpayModule } from './unionpay/unionpay.module';
 import { wechatpayModule } from './wechatpay/wechatpay.module';
-import type {
-  PaymentProvider,
-  ProviderAccount,
-  ProviderEnvironment,
-  ProviderModule,
-  ShopperIdentification,
-} from './provider';
+import type { PaymentProvider, ProviderEnvironment, ProviderModule, ShopperIdentification } from './provider';
+import type { ProviderAccount } from '../domain/provider-account';
 
 /** One line per provider: its folder's module. */
 const modules: Partial<Record<ProviderName, ProviderModule>> = {

@@ -1,8 +1,8 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { ProviderName } from '../domain/payment';
 import type { reconciliationWorkflow } from '../workflows/reconciliation.workflow';
-import { reconciliationScheduleId } from './config';
-import { MerchantIdKey, ProviderKey } from './search-attributes';
+import { reconciliationScheduleId } from '../domain/workflow-ids';
+import { MerchantIdKey, ProviderKey } from '../domain/search-attributes';
 
 /** A provider account as its schedule needs it. */
 export interface ScheduledAccount {

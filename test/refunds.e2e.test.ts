@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { PaymentIdKey, RefundIdKey, RefundStatusKey } from '../temporal/search-attributes';
+import { PaymentIdKey, RefundIdKey, RefundStatusKey } from '../domain/search-attributes';
 import { adminFetch, apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';
 import { queryDb } from './db';
 

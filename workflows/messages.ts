@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PaymentDraft, PaymentStatus } from '../domain/payment';
-import type { ProviderRefund, ProviderTrade } from '../providers/provider';
+import type { ProviderRefund, ProviderTrade } from '../domain/provider-reports';
 import type { RefundDraft, RefundStatus } from '../domain/refund';
 
 export interface PaymentWorkflowInput {
@@ -31,12 +31,6 @@ export const cancelPaymentUpdate = defineUpdate<PaymentView>('cancelPayment');
 export const providerNotificationSignal = defineSignal<[ProviderTrade]>('providerNotification');
 
 export const paymentStatusQuery = defineQuery<PaymentView>('paymentStatus');
-
-/** ApplicationFailure types the API maps to HTTP answers. */
-export const FAILURE_TYPES = {
-  merchantOrderNoTaken: 'MerchantOrderNoTakenError',
-  paymentAlreadySucceeded: 'PaymentAlreadySucceededError',
-} as const;
 
 export interface RefundWorkflowInput {
   draft: RefundDraft;
@@ -71,11 +65,5 @@ export const providerRefundSignal = defineSignal<[ProviderRefund]>('providerRefu
 
 export const refundStatusQuery = defineQuery<RefundView>('refundStatus');
 
-/** ApplicationFailure types of refunds the API maps to HTTP answers. */
-export const REFUND_FAILURE_TYPES = {
-  exceedsPayment: 'RefundExceedsPaymentError',
-  paymentNotRefundable: 'PaymentNotRefundableError',
-  notRetryable: 'RefundNotRetryableError',
-  notCancelable: 'RefundNotCancelableError',
-  notOpened: 'RefundNotOpenedError',
-} as const;
+/** A merchant's resend reaching a running delivery: attempt now, whatever the backoff says. */
+export const resendWebhookSignal = defineSignal('resendWebhook');

@@ -12,7 +12,7 @@ import {
   startChild,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ProviderTrade } from '../providers/provider';
+import type { ProviderTrade } from '../domain/provider-reports';
 import { assertNever } from '../domain/assert-never';
 import { isTerminal, type PaymentStatus } from '../domain/payment';
 import {
@@ -22,9 +22,8 @@ import {
   PaymentIdKey,
   PaymentStatusKey,
   ProviderKey,
-} from '../temporal/search-attributes';
+} from '../domain/search-attributes';
 import {
-  FAILURE_TYPES,
   cancelPaymentUpdate,
   createPaymentUpdate,
   paymentStatusQuery,
@@ -32,9 +31,10 @@ import {
   type PaymentView,
   type PaymentWorkflowInput,
 } from './messages';
+import { FAILURE_TYPES } from '../domain/failures';
 import { PROVIDER_OPTIONS, STORE_OPTIONS, WAITED_FOR_OPTIONS } from './activity-options';
 import { refundWorkflow } from './refund.workflow';
-import { refundWorkflowId } from '../temporal/config';
+import { refundWorkflowId } from '../domain/workflow-ids';
 
 const store = proxyActivities<Activities>(STORE_OPTIONS);
 const creation = proxyLocalActivities<Activities>(WAITED_FOR_OPTIONS);

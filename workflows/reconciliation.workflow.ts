@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ReconciliationSummary } from '../activities/reconciliation.activities';
+import type { ReconciliationSummary } from '../domain/reconciliation-summary';
 import { previousChinaDate } from '../domain/china-time';
 
 export interface ReconciliationWorkflowInput {

@@ -11,7 +11,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { ProviderRefund } from '../providers/provider';
+import type { ProviderRefund } from '../domain/provider-reports';
 import { assertNever } from '../domain/assert-never';
 import { isFinalRefundStatus, type RefundStatus } from '../domain/refund';
 import {
@@ -22,9 +22,8 @@ import {
   ProviderKey,
   RefundIdKey,
   RefundStatusKey,
-} from '../temporal/search-attributes';
+} from '../domain/search-attributes';
 import {
-  REFUND_FAILURE_TYPES,
   cancelRefundUpdate,
   createRefundUpdate,
   providerRefundSignal,
@@ -33,6 +32,7 @@ import {
   type RefundView,
   type RefundWorkflowInput,
 } from './messages';
+import { REFUND_FAILURE_TYPES } from '../domain/failures';
 import { PROVIDER_OPTIONS, STORE_OPTIONS, WAITED_FOR_OPTIONS } from './activity-options';
 
 const store = proxyActivities<Activities>(STORE_OPTIONS);

@@ -1,17 +1,12 @@
 import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { DeliveryStatusKey, EventIdKey, EventTypeKey, MerchantIdKey, PaymentIdKey } from '../domain/search-attributes';
+import { resendWebhookSignal } from './messages';
 import {
-  DeliveryStatusKey,
-  EventIdKey,
-  EventTypeKey,
-  MerchantIdKey,
-  PaymentIdKey,
-} from '../temporal/search-attributes';
-import {
-  resendWebhookSignal,
   type WebhookDeliveryInput,
+  type WebhookDeliveryResult,
   type WebhookDeliveryStatus,
-} from './webhook-delivery.messages';
+} from '../domain/webhook-delivery';
 import { deliveryScheduleSeconds } from './webhook-schedule';
 
 // An attempt never throws for the merchant's answer (that is an outcome, recorded); Temporal's
@@ -28,9 +23,7 @@ const deliveries = proxyActivities<Activities>({
  * attempt. A resend signal makes an extra attempt at once and leaves the schedule as it was.
  * Workflow id `webhook/<evt_id>/<we_id>`.
  */
-export async function webhookDeliveryWorkflow(
-  input: WebhookDeliveryInput,
-): Promise<{ status: WebhookDeliveryStatus; attempts: number }> {
+export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Promise<WebhookDeliveryResult> {
   const { eventId, webhookEndpointId } = input;
   const scaledMs = (seconds: number): number => Math.round((seconds * 1000) / input.timeScale);
 

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ProviderInvalidRequestError } from '../errors';
-import type { ProviderAccount } from '../provider';
+import type { ProviderAccount } from '../../domain/provider-account';
 import {
   ALIPAY_LIVE_GATEWAY,
   alipayClientConfig,

@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { ProviderInvalidRequestError } from '../errors';
-import type { ProviderAccount, ProviderEnvironment } from '../provider';
+import type { ProviderEnvironment } from '../provider';
+import type { ProviderAccount } from '../../domain/provider-account';
 import { describeFirstIssue } from '../wire-issues';
 
 export const ALIPAY_LIVE_GATEWAY = 'https://openapi.alipay.com/gateway.do';

@@ -1,5 +1,5 @@
 import { describeProviderContract } from '../contract/provider-contract';
-import type { ProviderAccount } from '../provider';
+import type { ProviderAccount } from '../../domain/provider-account';
 import { alipayCredentialsFromSandbox, type AlipayCredentials } from './alipay.config';
 import { createAlipayProvider } from './alipay.provider';
 

@@ -7,7 +7,7 @@ import {
   tradeStatusFromAlipay,
 } from './alipay.mapping';
 import { ALIPAY_TRADE_STATUSES, type AlipayTradeStatus } from './alipay.types';
-import type { ProviderTradeStatus } from '../provider';
+import type { ProviderTradeStatus } from '../../domain/provider-reports';
 
 describe('Alipay trade status', () => {
   const table: Array<[AlipayTradeStatus, boolean, ProviderTradeStatus]> = [

@@ -1,6 +1,6 @@
 import { assertNever } from '../../domain/assert-never';
 import { fromDecimalString, toDecimalString } from '../../domain/money';
-import type { ProviderRefundStatus, ProviderTradeStatus } from '../provider';
+import type { ProviderRefundStatus, ProviderTradeStatus } from '../../domain/provider-reports';
 import type { AlipayRefundStatus, AlipayTradeStatus } from './alipay.types';
 import { chinaInstant, inChinaTime } from '../../domain/china-time';
 

@@ -19,12 +19,12 @@ import {
 import type {
   CreatePaymentInput,
   PaymentProvider,
-  ProviderAccount,
   ProviderOrderRef,
   ProviderRefundRef,
   RawNotification,
   RefundInput,
 } from '../provider';
+import type { ProviderAccount } from '../../domain/provider-account';
 import { alipayCredentialsFromSandbox } from './alipay.config';
 import { createAlipayProvider, type AlipayProviderOptions } from './alipay.provider';
 

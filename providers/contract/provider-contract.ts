@@ -32,13 +32,13 @@ import type {
   CreatePaymentInput,
   CreatePaymentResult,
   PaymentProvider,
-  ProviderAccount,
   ProviderEnvironment,
   ProviderOrderRef,
   ProviderRefundRef,
   RawNotification,
   RefundInput,
 } from '../provider';
+import type { ProviderAccount } from '../../domain/provider-account';
 
 export interface ContractChannel {
   channel: Channel;

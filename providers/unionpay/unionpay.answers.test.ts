@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ProviderDeclinedError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
-import type { PaymentProvider, ProviderAccount, ProviderOrderRef, ProviderRefundRef, RefundInput } from '../provider';
+import type { PaymentProvider, ProviderOrderRef, ProviderRefundRef, RefundInput } from '../provider';
+import type { ProviderAccount } from '../../domain/provider-account';
 import { createUnionpayProvider } from './unionpay.provider';
 import { issueTestCert, makePfx, makeTestPki, signedByUnionpay } from './unionpay.testing';
 

@@ -1,5 +1,5 @@
 import { ProviderInvalidRequestError } from '../errors';
-import type { ProviderAccount } from '../provider';
+import type { ProviderAccount } from '../../domain/provider-account';
 import {
   UNIONPAY_LIVE_GATEWAY,
   UNIONPAY_SIGNER_IDENTITY,

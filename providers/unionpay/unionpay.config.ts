@@ -1,7 +1,8 @@
 import { createHash, type X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { ProviderInvalidRequestError } from '../errors';
-import type { ProviderAccount, ProviderEnvironment } from '../provider';
+import type { ProviderEnvironment } from '../provider';
+import type { ProviderAccount } from '../../domain/provider-account';
 import {
   readCertificate,
   readSigningPfx,

@@ -1,6 +1,6 @@
 import forge from 'node-forge';
 import { describeProviderContract } from '../contract/provider-contract';
-import type { ProviderAccount } from '../provider';
+import type { ProviderAccount } from '../../domain/provider-account';
 import { unionpayCredentialsFromSandbox, type UnionpayCredentials } from './unionpay.config';
 import { createUnionpayProvider } from './unionpay.provider';
 

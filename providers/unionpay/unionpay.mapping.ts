@@ -1,5 +1,5 @@
 import { assertNever } from '../../domain/assert-never';
-import type { ProviderRefundStatus, ProviderTradeStatus } from '../provider';
+import type { ProviderRefundStatus, ProviderTradeStatus } from '../../domain/provider-reports';
 import { chinaInstant, inChinaTime } from '../../domain/china-time';
 
 /** The states a transaction UnionPay knows can be in (not_found is the absence of one). */

@@ -17,12 +17,12 @@ import {
 import type {
   CreatePaymentInput,
   PaymentProvider,
-  ProviderAccount,
   ProviderOrderRef,
   ProviderRefundRef,
   RawNotification,
   RefundInput,
 } from '../provider';
+import type { ProviderAccount } from '../../domain/provider-account';
 import { readSigningPfx } from './unionpay.certificates';
 import { unionpayCredentialsFromSandbox, type UnionpayCredentials } from './unionpay.config';
 import { toUnionpayTime } from './unionpay.mapping';

@@ -13,17 +13,16 @@ import type {
   CreatePaymentResult,
   NotificationAck,
   PaymentProvider,
-  ProviderAccount,
   ProviderEnvironment,
   ProviderOrderRef,
-  ProviderRefund,
   ProviderRefundRef,
-  ProviderTrade,
   RawNotification,
   RefundInput,
   StatementEntry,
   VerifiedNotification,
 } from '../provider';
+import type { ProviderRefund, ProviderTrade } from '../../domain/provider-reports';
+import type { ProviderAccount } from '../../domain/provider-account';
 import { refundNotFound, tradeNotFound } from '../not-found';
 import { describeFirstIssue } from '../wire-issues';
 import { checkSignerCertificate } from './unionpay.certificates';

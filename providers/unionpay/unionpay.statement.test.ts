@@ -11,7 +11,8 @@ import {
 } from '../../sandbox/sandbox.testing';
 import { creditDebit, fileContentOf, zmRecord, type ZmValues } from '../../sandbox/unionpay/unionpay.statement';
 import { ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
-import type { PaymentProvider, ProviderAccount, ProviderOrderRef, StatementEntry } from '../provider';
+import type { PaymentProvider, ProviderOrderRef, StatementEntry } from '../provider';
+import type { ProviderAccount } from '../../domain/provider-account';
 import { unionpayCredentialsFromSandbox } from './unionpay.config';
 import { createUnionpayProvider } from './unionpay.provider';
 import { parseZmFile, recordTimeOf, statementRecordsOf } from './unionpay.statement';

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { selfSignedPlatformCertificate } from '../../sandbox/wechatpay/wechatpay.signature';
 import { ProviderInvalidRequestError } from '../errors';
-import type { ProviderAccount } from '../provider';
+import type { ProviderAccount } from '../../domain/provider-account';
 import {
   WECHATPAY_LIVE_BASE_URL,
   wechatpayClientConfig,

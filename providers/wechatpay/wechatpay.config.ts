@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { ProviderInvalidRequestError } from '../errors';
-import type { ProviderAccount, ProviderEnvironment } from '../provider';
+import type { ProviderEnvironment } from '../provider';
+import type { ProviderAccount } from '../../domain/provider-account';
 import { describeFirstIssue } from '../wire-issues';
 
 export const WECHATPAY_LIVE_BASE_URL = 'https://api.mch.weixin.qq.com';

@@ -1,5 +1,5 @@
 import { describeProviderContract } from '../contract/provider-contract';
-import type { ProviderAccount } from '../provider';
+import type { ProviderAccount } from '../../domain/provider-account';
 import { wechatpayCredentialsFromSandbox, type WechatpayCredentials } from './wechatpay.config';
 import { createWechatpayProvider } from './wechatpay.provider';
 

@@ -1,4 +1,4 @@
-import type { ProviderRefundStatus, ProviderTradeStatus } from '../provider';
+import type { ProviderRefundStatus, ProviderTradeStatus } from '../../domain/provider-reports';
 import {
   amountToWechatpay,
   fromWechatpayTime,

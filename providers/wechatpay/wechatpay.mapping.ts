@@ -1,5 +1,5 @@
 import { assertNever } from '../../domain/assert-never';
-import type { ProviderRefundStatus, ProviderTradeStatus } from '../provider';
+import type { ProviderRefundStatus, ProviderTradeStatus } from '../../domain/provider-reports';
 import type { WechatpayRefundStatus, WechatpayTradeState } from './wechatpay.types';
 import { inChinaTime } from '../../domain/china-time';
 

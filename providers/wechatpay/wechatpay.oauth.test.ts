@@ -2,7 +2,8 @@ import { freePort, newOutTradeNo, startTestSandbox, type TestSandbox } from '../
 import { sandboxOpenid } from '../../sandbox/wechatpay/wechatpay.oauth';
 import { openWechatpayAccount, type WechatpaySandboxAccount } from '../../sandbox/wechatpay/wechatpay.testing';
 import { ProviderError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
-import type { ProviderAccount, ProviderEnvironment } from '../provider';
+import type { ProviderEnvironment } from '../provider';
+import type { ProviderAccount } from '../../domain/provider-account';
 import { wechatpayCredentialsFromSandbox, type WechatpayCredentials } from './wechatpay.config';
 import {
   openidFromOauthCode,

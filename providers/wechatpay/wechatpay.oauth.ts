@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ProviderInvalidRequestError, ProviderUnavailableError, type ProviderError } from '../errors';
-import type { ProviderAccount, ProviderEnvironment, ShopperIdentification } from '../provider';
+import type { ProviderEnvironment, ShopperIdentification } from '../provider';
+import type { ProviderAccount } from '../../domain/provider-account';
 import { wechatpayClientConfig, type WechatpayClientConfig } from './wechatpay.config';
 
 /**

@@ -20,12 +20,12 @@ import {
 import type {
   CreatePaymentInput,
   PaymentProvider,
-  ProviderAccount,
   ProviderOrderRef,
   ProviderRefundRef,
   RawNotification,
   RefundInput,
 } from '../provider';
+import type { ProviderAccount } from '../../domain/provider-account';
 import { wechatpayCredentialsFromSandbox, type WechatpayCredentials } from './wechatpay.config';
 import { createWechatpayProvider, type WechatpayProviderOptions } from './wechatpay.provider';
 

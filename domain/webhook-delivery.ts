@@ -1,5 +1,4 @@
-import { defineSignal } from '@temporalio/workflow';
-import { paymentIdOfEvent, type StoredEvent } from '../domain/event-object';
+import { paymentIdOfEvent, type StoredEvent } from './event-object';
 
 /** What a webhook delivery workflow is started with; fixed for the run, so replays see the same. */
 export interface WebhookDeliveryInput {
@@ -21,8 +20,18 @@ export interface WebhookDeliveryInput {
 
 export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
 
-/** A merchant's resend reaching a running delivery: attempt now, whatever the backoff says. */
-export const resendWebhookSignal = defineSignal('resendWebhook');
+/** What a webhook delivery workflow ends with. */
+export interface WebhookDeliveryResult {
+  status: WebhookDeliveryStatus;
+  /** Attempts made by this run. */
+  attempts: number;
+}
+
+/**
+ * The webhook delivery workflow's signature, for those that start it by its type name
+ * (`'webhookDeliveryWorkflow'`) without importing workflow code: the activities that dispatch events.
+ */
+export type WebhookDeliveryWorkflow = (input: WebhookDeliveryInput) => Promise<WebhookDeliveryResult>;
 
 export function webhookDeliveryInput(
   event: StoredEvent,

@@ -1,0 +1,21 @@
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { Database } from '../db/orm';
+import type { SecretBox } from '../db/secret-box';
+import type { ProviderEnvironment } from '../providers/provider';
+
+/** What every activity is created with (`createActivities(deps)`); the worker builds it once. */
+export interface ActivityDeps {
+  db: Database;
+  secretBox: SecretBox;
+  providerEnv: ProviderEnvironment;
+  /** The API's public base URL: providers send their notifications there. */
+  apiUrl: string;
+  logger: Logger;
+  /** Starts workflows from activities (one webhook delivery per event and endpoint). */
+  temporal: Client;
+  /** The task queue those workflows run on. */
+  taskQueue: string;
+  /** Divides the timers of the workflows activities start; 1 in production (see PaymentWorkflowInput). */
+  timeScale: number;
+}
