@@ -38,6 +38,10 @@
 // `env` is what every app process gets (the web app gets only its own few variables, see
 // appSpec), so another worker can join the running stack:
 //   env $(jq -r '.env|to_entries[]|"\(.key)=\(.value)"' .tongbao/stack.json) node dist/temporal/worker.js
+//
+// This file and everything it imports statically use Node built-ins only: on a fresh clone the
+// runner must get as far as ensureDependencies before any package exists. A module that needs a
+// package imports it dynamically, where it is used (lib/postgres.mjs does so for pg).
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';

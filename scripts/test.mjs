@@ -6,6 +6,8 @@
 // The last line is "N passed, N failed": jest's tests, plus one failure for each check
 // that failed (build, typecheck, lint, format, the web's install, build and typecheck, Chromium) or a
 // jest run that produced no results.
+// Only Node built-ins are imported statically here and in what this imports: the install step
+// must run before any package is needed (see scripts/stack.mjs).
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildTypeScript, buildWeb, ensureDependencies, ensureWebDependencies } from './lib/build.mjs';

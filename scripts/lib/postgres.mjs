@@ -1,5 +1,8 @@
 // PostgreSQL for the stack: one server, several databases, created on demand.
-import pg from 'pg';
+//
+// `pg` is imported when a database is first needed, not at the top: the stack runner loads this
+// module before it has installed node_modules (ensureDependencies), and on a fresh clone a static
+// import would fail before the install could run.
 
 /** The same server URL with another database name (credentials and options kept). */
 export function databaseUrl(serverUrl, database) {
@@ -21,6 +24,7 @@ function quoteIdent(name) {
 
 /** Runs `fn` with a client on the server's maintenance database ("postgres"). */
 async function withMaintenanceClient(serverUrl, fn) {
+  const { default: pg } = await import('pg');
   const client = new pg.Client({
     connectionString: databaseUrl(serverUrl, 'postgres'),
     connectionTimeoutMillis: 5_000,
