@@ -1,5 +1,5 @@
 // The whole Tongbao stack on one machine, without Docker, in this order:
-//   npm install (if needed) → tsc (if needed) → web/: npm install and npm run build (if needed)
+//   npm ci (if needed) → tsc (if needed) → web/: npm install and npm run build (if needed)
 //   → Temporal CLI + Kratos (built once) → PostgreSQL databases → migrations → Temporal dev
 //   server → Kratos → sandbox → worker → API → web app (the hosted checkout) → a demo merchant.
 //

@@ -1,5 +1,5 @@
 // npm test: everything CI checks, in order, on a fresh clone or a working tree:
-//   npm install (if needed) → tsc build → typecheck (tests included) → eslint → prettier --check
+//   npm ci (if needed) → tsc build → typecheck (tests included) → eslint → prettier --check
 //   → web/: npm install (if needed), npm run build (Paraglide, then vite build), svelte-check
 //   → Chromium for the browser tests (apt-get install when missing)
 //   → the Temporal CLI and Kratos (built once from the Go module proxy) → jest
