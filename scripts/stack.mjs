@@ -7,7 +7,8 @@
 //   node scripts/stack.mjs --test     the test stack that jest's globalSetup starts, kept
 //                                     running (then run tests with TONGBAO_TEST_STACK=off)
 //
-// Environment (dev mode): DATABASE_URL, TONGBAO_DATA_DIR (default .tongbao/),
+// Environment (dev mode): DATABASE_URL (its database N; the sandbox's and Kratos' are N_sandbox
+// and N_kratos), TONGBAO_DATA_DIR (default .tongbao/),
 // API_PORT 8080, SANDBOX_PORT 8090, TEMPORAL_PORT 7233, TEMPORAL_UI_PORT 8233,
 // KRATOS_PUBLIC_PORT 4433, KRATOS_ADMIN_PORT 4434, TONGBAO_WEB_URL (http://127.0.0.1:5173: the web
 // app's public URL), WEB_PORT (the web app listens on 127.0.0.1 at this port; default: the URL's),
@@ -188,13 +189,13 @@ async function resolveConfig(mode, { name, timeScale }) {
     ? path.join(repoRoot, '.tongbao', name)
     : path.resolve(repoRoot, env.TONGBAO_DATA_DIR || '.tongbao');
   const serverUrl = env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/tongbao';
+  // In dev mode the sandbox's and Kratos' databases are named after the application's, so a stack
+  // given another DATABASE_URL (a second checkout, the fresh-clone check) shares none of them:
+  // tongbao → tongbao_sandbox, tongbao_kratos.
+  const app = decodeURIComponent(new URL(serverUrl).pathname.slice(1)) || 'tongbao';
   const databases = test
     ? { app: `tongbao_${name}`, sandbox: `tongbao_sandbox_${name}`, kratos: `tongbao_${name}_kratos` }
-    : {
-        app: decodeURIComponent(new URL(serverUrl).pathname.slice(1)) || 'tongbao',
-        sandbox: 'tongbao_sandbox',
-        kratos: 'tongbao_kratos',
-      };
+    : { app, sandbox: `${app}_sandbox`, kratos: `${app}_kratos` };
   const webUrl = (test ? null : env.TONGBAO_WEB_URL?.replace(/\/$/, '')) || 'http://127.0.0.1:5173';
   const ports = {};
   for (const [key, spec] of Object.entries(PORTS)) {
