@@ -47,14 +47,11 @@ async function withMaintenanceClient(serverUrl, fn) {
 }
 
 /**
- * Makes sure each database exists. Names in `fresh` are dropped first (WITH (FORCE)
- * ends connections a crashed earlier run may have left behind), so tests start clean.
+ * Makes sure each database exists. Names in `fresh` are dropped first, so tests start clean.
  */
 export async function ensureDatabases({ serverUrl, keep = [], fresh = [], log }) {
   await withMaintenanceClient(serverUrl, async (client) => {
-    for (const name of fresh) {
-      await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-    }
+    for (const name of fresh) await dropDatabase(client, name);
     for (const name of [...fresh, ...keep]) {
       const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
       if (rowCount > 0) continue;
@@ -62,4 +59,16 @@ export async function ensureDatabases({ serverUrl, keep = [], fresh = [], log })
       if (!fresh.includes(name)) log(`postgres: created database ${name}`);
     }
   });
+}
+
+/** Drops each of the databases that exists (the fresh-clone check removes its own this way). */
+export async function dropDatabases({ serverUrl, names }) {
+  await withMaintenanceClient(serverUrl, async (client) => {
+    for (const name of names) await dropDatabase(client, name);
+  });
+}
+
+/** WITH (FORCE) ends the connections a crashed or still-stopping stack may have left open. */
+function dropDatabase(client, name) {
+  return client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
 }
