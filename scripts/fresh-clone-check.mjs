@@ -33,8 +33,14 @@ const READY_TIMEOUT_MS = Number(process.env.TONGBAO_FRESH_CLONE_TIMEOUT || 900) 
 /** stopAll gives each of the seven children 10 s before SIGKILL: a clean stop takes far less. */
 const STOP_TIMEOUT_MS = 90_000;
 
-const log = createLog({ name: 'fresh' });
+const checkStarted = Date.now();
 const elapsed = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+const print = createLog({ name: 'fresh' });
+/** The check's own lines carry the time since it started ([m:ss]): a cold run is long. */
+function log(message) {
+  const seconds = Math.floor((Date.now() - checkStarted) / 1000);
+  print(`[${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}] ${message}`);
+}
 
 /** Each check's outcome, printed as it happens and counted at the end. */
 const failures = [];
@@ -205,7 +211,6 @@ async function removeDatabases(clone, serverUrl, names) {
 }
 
 async function main() {
-  const started = Date.now();
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'tongbao-fresh-clone-'));
   const clone = path.join(folder, 'tongbao');
   const dataDir = path.join(folder, 'data');
@@ -296,8 +301,8 @@ async function main() {
   if (interrupted) failures.push('interrupted');
   log(
     failures.length === 0
-      ? `fresh-clone check passed in ${elapsed(started)}`
-      : loud(`fresh-clone check FAILED in ${elapsed(started)}: ${failures.join('; ')}`),
+      ? `fresh-clone check passed in ${elapsed(checkStarted)}`
+      : loud(`fresh-clone check FAILED in ${elapsed(checkStarted)}: ${failures.join('; ')}`),
   );
   process.exitCode = failures.length === 0 ? 0 : 1;
 }
