@@ -1,11 +1,14 @@
 // npm test: everything CI checks, in order, on a fresh clone or a working tree:
-//   npm install (if needed) → tsc build → typecheck (tests included) → eslint → prettier --check
+//   npm ci (if needed) → tsc build → typecheck (tests included) → eslint → prettier --check
 //   → web/: npm install (if needed), npm run build (Paraglide, then vite build), svelte-check
-//   → Chromium for the browser tests (apt-get install when missing) → jest
+//   → Chromium for the browser tests (apt-get install when missing)
+//   → the Temporal CLI and Kratos (built once from the Go module proxy) → jest
 // Arguments go to jest: `npm test -- test/api.test.ts -t idempotency`.
 // The last line is "N passed, N failed": jest's tests, plus one failure for each check
-// that failed (build, typecheck, lint, format, the web's install, build and typecheck, Chromium) or a
-// jest run that produced no results.
+// that failed (build, typecheck, lint, format, the web's install, build and typecheck, Chromium,
+// the Go tools) or a jest run that produced no results.
+// Only Node built-ins are imported statically here and in what this imports: the install step
+// must run before any package is needed (see scripts/stack.mjs).
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildTypeScript, buildWeb, ensureDependencies, ensureWebDependencies } from './lib/build.mjs';
@@ -13,6 +16,7 @@ import { ensureChromium } from './lib/chromium.mjs';
 import { consoleSink, createLog, loud } from './lib/log.mjs';
 import { repoRoot } from './lib/paths.mjs';
 import { runCommand } from './lib/processes.mjs';
+import { ensureTools } from './tools.mjs';
 
 const RESULTS_FILE = path.join(
   repoRoot,
@@ -104,8 +108,12 @@ async function main(extraArgs) {
     );
   // The browser tests fail without it, each saying why; the other tests still run.
   await check('chromium', failures, () => ensureChromium({ log, sink: consoleSink('apt') }));
-  // Without a build the stack cannot start, and every integration test would fail for that one reason.
-  if (!built || !webBuilt) return finish({ failures, results: null });
+  // The test stack needs both; jest's globalSetup would build them too, but its output goes to a
+  // log file, and a first build takes ~10 minutes: here the Go build's progress is on the console.
+  const tools = await check('tools', failures, () => ensureTools({ log }));
+  // Without a build or the tools the stack cannot start, and every integration test would fail
+  // for that one reason.
+  if (!built || !webBuilt || !tools) return finish({ failures, results: null });
   const jestOk = await runJest(extraArgs);
   const results = readJestResults();
   if (!results) failures.push('jest (no results: it failed before running tests, e.g. in globalSetup)');

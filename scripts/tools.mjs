@@ -163,7 +163,8 @@ async function goBuild({ log, what, announce, args, cwd, env }) {
     cwd,
     // GOTOOLCHAIN=local: never let Go fetch a prebuilt toolchain; build with the Go we have.
     env: { ...process.env, GOTOOLCHAIN: 'local', ...env },
-    sink: (line) => log(`go: ${line}`),
+    // Go starts most of its own lines with "go: " (go: downloading …); prefix only the others.
+    sink: (line) => log(line.startsWith('go: ') ? line : `go: ${line}`),
     heartbeat: (elapsed) => log(`${what}: still building… ${elapsed} s`),
   });
   log(`${what}: built in ${Math.round(seconds)} s`);

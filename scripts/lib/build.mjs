@@ -29,21 +29,20 @@ function mtime(file) {
 }
 
 /**
- * `npm install` (exact versions from package-lock.json) when node_modules is missing or older
- * than the lock. Not `npm ci`: the registry this machine reaches lacks @swc/core's darwin and
- * windows binaries, so npm leaves them out of the lock, and `npm ci` then refuses the lock as
- * out of sync; `npm install` installs the same tree and leaves the lock unchanged. npm writes
- * node_modules/.package-lock.json at the end of every install, so its age is the age
- * of the install (the folder's own mtime changes only when top-level entries do).
+ * `npm ci` when node_modules is missing or older than package-lock.json: exactly the locked
+ * tree, and the lock is never rewritten. The lock records every platform's optional binaries
+ * (@swc/core's, esbuild's), which `npm ci` insists on; when it lacked those this used
+ * `npm install`. npm writes node_modules/.package-lock.json at the end of every install, so its
+ * age is the age of the install (the folder's own mtime changes only when top-level entries do).
  */
 export async function ensureDependencies({ log, sink = log }) {
   const installed = mtime(path.join(repoRoot, 'node_modules', '.package-lock.json'));
   if (installed && installed >= mtime(path.join(repoRoot, 'package-lock.json'))) return false;
-  log(installed ? 'package-lock.json changed: npm install' : 'node_modules is missing: npm install');
+  log(installed ? 'package-lock.json changed: npm ci' : 'node_modules is missing: npm ci');
   await runCommand({
-    name: 'npm install',
+    name: 'npm ci',
     command: 'npm',
-    args: ['install', '--no-audit', '--no-fund'],
+    args: ['ci', '--no-audit', '--no-fund'],
     cwd: repoRoot,
     env: process.env,
     sink,
@@ -106,8 +105,12 @@ const WEB_NOT_SOURCES = new Set(['node_modules', 'build', '.svelte-kit', 'paragl
 export const WEB_ENTRY = 'web/build/index.js';
 
 /**
- * `npm install` in web/ when its node_modules is missing or older than its lock, exactly as
- * ensureDependencies does for the root (and for the same reason never `npm ci`).
+ * `npm install` in web/ when its node_modules is missing or older than its lock. Not `npm ci`
+ * as in the root: @lix-js/sdk (under Paraglide) has optional binaries per platform, and the
+ * registry this machine reaches has only its linux-x64 one at the locked version, so npm leaves
+ * the other three out of web/package-lock.json and `npm ci` refuses the lock as out of sync
+ * ("Missing: @lix-js/sdk-darwin-arm64@ from lock file"). `npm install` installs the same
+ * locked tree here and leaves the lock unchanged; switch to `npm ci` once the lock is complete.
  */
 export async function ensureWebDependencies({ log, sink = log }) {
   const installed = mtime(path.join(WEB_DIR, 'node_modules', '.package-lock.json'));

@@ -1,5 +1,8 @@
 // PostgreSQL for the stack: one server, several databases, created on demand.
-import pg from 'pg';
+//
+// `pg` is imported when a database is first needed, not at the top: the stack runner loads this
+// module before it has installed node_modules (ensureDependencies), and on a fresh clone a static
+// import would fail before the install could run.
 
 /** The same server URL with another database name (credentials and options kept). */
 export function databaseUrl(serverUrl, database) {
@@ -21,6 +24,7 @@ function quoteIdent(name) {
 
 /** Runs `fn` with a client on the server's maintenance database ("postgres"). */
 async function withMaintenanceClient(serverUrl, fn) {
+  const { default: pg } = await import('pg');
   const client = new pg.Client({
     connectionString: databaseUrl(serverUrl, 'postgres'),
     connectionTimeoutMillis: 5_000,
@@ -43,14 +47,11 @@ async function withMaintenanceClient(serverUrl, fn) {
 }
 
 /**
- * Makes sure each database exists. Names in `fresh` are dropped first (WITH (FORCE)
- * ends connections a crashed earlier run may have left behind), so tests start clean.
+ * Makes sure each database exists. Names in `fresh` are dropped first, so tests start clean.
  */
 export async function ensureDatabases({ serverUrl, keep = [], fresh = [], log }) {
   await withMaintenanceClient(serverUrl, async (client) => {
-    for (const name of fresh) {
-      await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
-    }
+    for (const name of fresh) await dropDatabase(client, name);
     for (const name of [...fresh, ...keep]) {
       const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
       if (rowCount > 0) continue;
@@ -58,4 +59,16 @@ export async function ensureDatabases({ serverUrl, keep = [], fresh = [], log })
       if (!fresh.includes(name)) log(`postgres: created database ${name}`);
     }
   });
+}
+
+/** Drops each of the databases that exists (the fresh-clone check removes its own this way). */
+export async function dropDatabases({ serverUrl, names }) {
+  await withMaintenanceClient(serverUrl, async (client) => {
+    for (const name of names) await dropDatabase(client, name);
+  });
+}
+
+/** WITH (FORCE) ends the connections a crashed or still-stopping stack may have left open. */
+function dropDatabase(client, name) {
+  return client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
 }
