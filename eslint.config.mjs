@@ -107,6 +107,24 @@ export default tseslint.config(
     },
   },
   {
+    // `npm run stack` and `npm test` install the packages themselves: until they have, a script may
+    // load only Node's built-ins and its own files. A package is imported where it is first needed.
+    files: ['scripts/**/*.mjs'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!node:|\\.)',
+              message: 'scripts run before npm install: import packages dynamically, after ensureDependencies',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', 'scripts/**'],
     languageOptions: {
       globals: {
