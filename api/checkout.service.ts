@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type {
   CheckoutSessionStatus,
   SessionDiscount,
@@ -116,23 +115,25 @@ const PAYMENT_WINDOW_SECONDS = 900;
 const MIN_PAYMENT_SECONDS = 60;
 
 export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, pricing: PricingService) {
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+  const { db } = deps;
   const urlOf = (id: string): string => `${deps.config.webUrl}/pay/${id}`;
 
   /** Loads a session, first marking it expired if its time has passed unpaid. */
   async function load(id: string, merchant: Merchant | null): Promise<CheckoutSession> {
-    await em().execute(
-      `update checkout_sessions set status = 'expired', expired_at = now() where id = ? and status = 'open' and expires_at <= now()`,
-      [id],
-    );
-    const [row] = await em().execute<SessionRow[]>(`select * from checkout_sessions where id = ?`, [id]);
+    await db
+      .fork()
+      .execute(
+        `update checkout_sessions set status = 'expired', expired_at = now() where id = ? and status = 'open' and expires_at <= now()`,
+        [id],
+      );
+    const [row] = await db.fork().execute<SessionRow[]>(`select * from checkout_sessions where id = ?`, [id]);
     if (!row || (merchant && (row.merchant_id !== merchant.id || row.livemode !== merchant.livemode)))
       throw new NotFoundError('checkout session', id);
     return toSession(row);
   }
 
   async function routedChannels(merchant: Merchant): Promise<Channel[]> {
-    return (await em().find(ChannelRouteSchema, { merchantId: merchant.id, livemode: merchant.livemode })).map(
+    return (await db.fork().find(ChannelRouteSchema, { merchantId: merchant.id, livemode: merchant.livemode })).map(
       (route) => route.channel,
     );
   }
@@ -148,12 +149,12 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
         'WeChat Pay inside WeChat is not offered for this checkout session.',
         'channel',
       );
-    const route = await em().findOne(ChannelRouteSchema, {
+    const route = await db.fork().findOne(ChannelRouteSchema, {
       merchantId: session.merchantId,
       livemode: session.livemode,
       channel: 'wechat_jsapi',
     });
-    const account = route ? await loadProviderAccount(em(), deps.secretBox, route.providerAccountId) : null;
+    const account = route ? await loadProviderAccount(db.fork(), deps.secretBox, route.providerAccountId) : null;
     if (!account)
       throw new InvalidRequestError(
         'channel_not_configured',
@@ -186,7 +187,7 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
 
   async function sessionPayment(paymentId: string | null): Promise<SessionPayment | null> {
     if (!paymentId) return null;
-    const payment = await em().findOne(PaymentSchema, { id: paymentId });
+    const payment = await db.fork().findOne(PaymentSchema, { id: paymentId });
     if (!payment) return null;
     return {
       id: payment.id,
@@ -275,7 +276,7 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
             },
           ]
         : [];
-      const [row] = await em().execute<SessionRow[]>(
+      const [row] = await db.fork().execute<SessionRow[]>(
         `insert into checkout_sessions (id, merchant_id, livemode, status, currency, locale, line_items, coupon_code, discounts, allowed_channels, customer_id, save_customer,
            success_url, cancel_url, amount_subtotal, amount_discount, amount_tax, amount_total, expires_at)
          values (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?, ?, ?, ?, ?) returning *`,
@@ -314,10 +315,12 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
         throw new ConflictError('checkout_session_complete', 'This checkout session has been paid; it cannot expire.');
       if (session.status === 'open') {
         await cancelUnpaid(merchant, session.paymentId);
-        await em().execute(
-          `update checkout_sessions set status = 'expired', expired_at = now() where id = ? and status = 'open'`,
-          [id],
-        );
+        await db
+          .fork()
+          .execute(
+            `update checkout_sessions set status = 'expired', expired_at = now() where id = ? and status = 'open'`,
+            [id],
+          );
       }
       return load(id, merchant);
     },
@@ -335,7 +338,7 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
 
     async publicView(id: string): Promise<PublicSession> {
       const session = await load(id, null);
-      const merchant = await em().findOneOrFail(MerchantSchema, { id: session.merchantId });
+      const merchant = await db.fork().findOneOrFail(MerchantSchema, { id: session.merchantId });
       return { session, merchantName: merchant.name, payment: await sessionPayment(session.paymentId) };
     },
 
@@ -396,10 +399,9 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
         },
         { sessionId: id, url: urlOf(id) },
       );
-      await em().execute(`update checkout_sessions set payment_id = ? where id = ? and status = 'open'`, [
-        payment.id,
-        id,
-      ]);
+      await db
+        .fork()
+        .execute(`update checkout_sessions set payment_id = ? where id = ? and status = 'open'`, [payment.id, id]);
       return (await sessionPayment(payment.id))!;
     },
   };

@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { EventSchema, type EventRow } from '../db/entities';
 import type { EventType } from '../domain/events';
 import type { ApiDeps } from './deps';
@@ -13,10 +12,10 @@ export interface ListEventsParams {
 
 /** Events are written by the workflows (one per state an object reaches); merchants only read them. */
 export function createEventsService(deps: ApiDeps) {
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+  const { db } = deps;
 
   async function find(merchant: Merchant, id: string, param = 'id'): Promise<EventRow> {
-    const event = await em().findOne(EventSchema, { id, merchantId: merchant.id, livemode: merchant.livemode });
+    const event = await db.fork().findOne(EventSchema, { id, merchantId: merchant.id, livemode: merchant.livemode });
     if (!event) throw new NotFoundError('event', id, param);
     return event;
   }
@@ -25,7 +24,8 @@ export function createEventsService(deps: ApiDeps) {
     find,
 
     async list(merchant: Merchant, params: ListEventsParams): Promise<{ data: EventRow[]; hasMore: boolean }> {
-      const qb = em()
+      const qb = db
+        .fork()
         .createQueryBuilder(EventSchema, 'e')
         .where({ merchantId: merchant.id, livemode: merchant.livemode });
       if (params.type) qb.andWhere({ type: params.type });

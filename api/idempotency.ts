@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ApiDeps } from './deps';
 import { AppError, InvalidRequestError } from './errors';
 import { contextOf } from './request-context';
@@ -40,7 +39,7 @@ export function idempotency(deps: ApiDeps) {
     const hash = createHash('sha256')
       .update(context.rawBody ?? Buffer.alloc(0))
       .digest('hex');
-    const em = deps.db.em.fork() as EntityManager;
+    const em = deps.db.fork();
     const params = [merchant.id, merchant.livemode, key];
     // A key older than the retention period is forgotten and may be used again.
     await em.execute(
@@ -131,7 +130,7 @@ export async function finishIdempotentRequest(
   storeForReplay: boolean,
 ): Promise<void> {
   const { db, secretBox } = req.app.locals.deps as ApiDeps;
-  const em = db.em.fork() as EntityManager;
+  const em = db.fork();
   const params = [idempotency.merchantId, idempotency.livemode, idempotency.key];
   if (storeForReplay && status < 500) {
     await em.execute(

@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { newId } from '../domain/ids';
@@ -58,12 +57,12 @@ export interface ListPaymentsParams {
 const CREATE_TIMEOUT_MS = 30_000;
 
 export function createPaymentsService(deps: ApiDeps) {
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+  const { db } = deps;
   const client: Client = deps.temporal;
 
   async function find(merchant: Merchant | null, id: string): Promise<PaymentRecord> {
     const where = merchant ? { id, merchantId: merchant.id, livemode: merchant.livemode } : { id };
-    const payment = await em().findOne(PaymentSchema, where);
+    const payment = await db.fork().findOne(PaymentSchema, where);
     if (!payment) throw new NotFoundError('payment', id);
     return payment;
   }
@@ -85,12 +84,12 @@ export function createPaymentsService(deps: ApiDeps) {
           'channel',
         );
       }
-      const route = await em().findOne(ChannelRouteSchema, {
+      const route = await db.fork().findOne(ChannelRouteSchema, {
         merchantId: merchant.id,
         livemode: merchant.livemode,
         channel: params.channel,
       });
-      const account = route ? await em().findOne(ProviderAccountSchema, { id: route.providerAccountId }) : null;
+      const account = route ? await db.fork().findOne(ProviderAccountSchema, { id: route.providerAccountId }) : null;
       if (!account) {
         throw new InvalidRequestError(
           'channel_not_configured',
@@ -100,7 +99,7 @@ export function createPaymentsService(deps: ApiDeps) {
       }
       if (
         params.merchant_order_no &&
-        (await em().count(PaymentSchema, {
+        (await db.fork().count(PaymentSchema, {
           merchantId: merchant.id,
           livemode: merchant.livemode,
           merchantOrderNo: params.merchant_order_no,
@@ -171,7 +170,7 @@ export function createPaymentsService(deps: ApiDeps) {
       merchant: Merchant | null,
       params: ListPaymentsParams,
     ): Promise<{ data: PaymentRecord[]; hasMore: boolean }> {
-      const qb = em().createQueryBuilder(PaymentSchema, 'p');
+      const qb = db.fork().createQueryBuilder(PaymentSchema, 'p');
       if (merchant) qb.where({ merchantId: merchant.id, livemode: merchant.livemode });
       if (params.status) qb.andWhere({ status: params.status });
       if (params.channel) qb.andWhere({ channel: params.channel });

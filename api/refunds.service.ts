@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { RefundDraft, RefundRecord, RefundStatus } from '../domain/refund';
@@ -38,11 +37,11 @@ export interface ListRefundsParams {
 const FIRST_ANSWER_WAIT_MS = 5_000;
 
 export function createRefundsService(deps: ApiDeps) {
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+  const { db } = deps;
 
   async function find(merchant: Merchant | null, id: string): Promise<RefundRecord> {
     const where = merchant ? { id, merchantId: merchant.id, livemode: merchant.livemode } : { id };
-    const refund = await em().findOne(RefundSchema, where);
+    const refund = await db.fork().findOne(RefundSchema, where);
     if (!refund) throw new NotFoundError('refund', id);
     return refund;
   }
@@ -99,7 +98,7 @@ export function createRefundsService(deps: ApiDeps) {
     find,
 
     async create(merchant: Merchant, params: CreateRefundParams): Promise<RefundRecord> {
-      const payment = await em().findOne(PaymentSchema, {
+      const payment = await db.fork().findOne(PaymentSchema, {
         id: params.payment,
         merchantId: merchant.id,
         livemode: merchant.livemode,
@@ -127,7 +126,7 @@ export function createRefundsService(deps: ApiDeps) {
      * left to refund and change nothing. Returns the refund, or null when one already covers it.
      */
     async refundLatePayment(paymentId: string): Promise<RefundRecord | null> {
-      const draft = latePaymentRefundDraft(await em().findOneOrFail(PaymentSchema, { id: paymentId }));
+      const draft = latePaymentRefundDraft(await db.fork().findOneOrFail(PaymentSchema, { id: paymentId }));
       try {
         await start(draft);
       } catch (error) {
@@ -141,7 +140,7 @@ export function createRefundsService(deps: ApiDeps) {
       merchant: Merchant | null,
       params: ListRefundsParams,
     ): Promise<{ data: RefundRecord[]; hasMore: boolean }> {
-      const qb = em().createQueryBuilder(RefundSchema, 'r');
+      const qb = db.fork().createQueryBuilder(RefundSchema, 'r');
       if (merchant) qb.where({ merchantId: merchant.id, livemode: merchant.livemode });
       if (params.payment) qb.andWhere({ paymentId: params.payment });
       if (params.status) qb.andWhere({ status: params.status });
@@ -180,10 +179,12 @@ export function createRefundsService(deps: ApiDeps) {
           throw new ConflictError('refund_not_retryable', cause.message);
         throw error;
       }
-      await em().execute(
-        `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'refund.retried', ?, '{}', ?)`,
-        [id, audit.requestId],
-      );
+      await db
+        .fork()
+        .execute(
+          `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'refund.retried', ?, '{}', ?)`,
+          [id, audit.requestId],
+        );
       return find(null, id);
     },
 
@@ -203,10 +204,12 @@ export function createRefundsService(deps: ApiDeps) {
           throw new ConflictError('refund_not_cancelable', cause.message);
         throw error;
       }
-      await em().execute(
-        `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'refund.canceled', ?, '{}', ?)`,
-        [id, audit.requestId],
-      );
+      await db
+        .fork()
+        .execute(
+          `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'refund.canceled', ?, '{}', ?)`,
+          [id, audit.requestId],
+        );
       return find(null, id);
     },
   };

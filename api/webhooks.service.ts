@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   WebhookAttemptSchema,
   WebhookDeliverySchema,
@@ -36,11 +35,11 @@ export interface DeliveryWithAttempts {
 }
 
 export function createWebhooksService(deps: ApiDeps, events: EventsService) {
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+  const { db } = deps;
 
   /** Deleted endpoints are gone for the merchant: 404, like another merchant's. */
   async function find(merchant: Merchant, id: string, param = 'id'): Promise<WebhookEndpointRow> {
-    const endpoint = await em().findOne(WebhookEndpointSchema, {
+    const endpoint = await db.fork().findOne(WebhookEndpointSchema, {
       id,
       merchantId: merchant.id,
       livemode: merchant.livemode,
@@ -59,17 +58,19 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
     const where = webhookEndpointIds
       ? { eventId: event.id, webhookEndpointId: { $in: webhookEndpointIds } }
       : { eventId: event.id };
-    const deliveries = await em().find(WebhookDeliverySchema, where, {
+    const deliveries = await db.fork().find(WebhookDeliverySchema, where, {
       orderBy: { createdAt: 'desc', webhookEndpointId: 'desc' },
     });
     if (deliveries.length === 0) return [];
     const ids = deliveries.map((delivery) => delivery.webhookEndpointId);
-    const endpoints = await em().find(WebhookEndpointSchema, { id: { $in: ids } });
-    const attempts = await em().find(
-      WebhookAttemptSchema,
-      { eventId: event.id, webhookEndpointId: { $in: ids } },
-      { orderBy: { number: 'asc' } },
-    );
+    const endpoints = await db.fork().find(WebhookEndpointSchema, { id: { $in: ids } });
+    const attempts = await db
+      .fork()
+      .find(
+        WebhookAttemptSchema,
+        { eventId: event.id, webhookEndpointId: { $in: ids } },
+        { orderBy: { number: 'asc' } },
+      );
     const urls = new Map(endpoints.map((endpoint) => [endpoint.id, endpoint.url]));
     return deliveries.map((delivery) => ({
       delivery,
@@ -103,7 +104,7 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
         createdAt: new Date(),
         deletedAt: null,
       };
-      await em().insert(WebhookEndpointSchema, endpoint);
+      await db.fork().insert(WebhookEndpointSchema, endpoint);
       return { endpoint, secret };
     },
 
@@ -111,7 +112,8 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
       merchant: Merchant,
       params: { limit: number; starting_after?: string },
     ): Promise<{ data: WebhookEndpointRow[]; hasMore: boolean }> {
-      const qb = em()
+      const qb = db
+        .fork()
         .createQueryBuilder(WebhookEndpointSchema, 'w')
         .where({ merchantId: merchant.id, livemode: merchant.livemode, deletedAt: null });
       if (params.starting_after) {
@@ -136,11 +138,9 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
     /** Deletes an endpoint: it gets no new deliveries, and running ones stop before their next attempt. */
     async delete(merchant: Merchant, id: string): Promise<WebhookEndpointRow> {
       const endpoint = await find(merchant, id);
-      const deleted = await em().nativeUpdate(
-        WebhookEndpointSchema,
-        { id, deletedAt: null },
-        { deletedAt: new Date() },
-      );
+      const deleted = await db
+        .fork()
+        .nativeUpdate(WebhookEndpointSchema, { id, deletedAt: null }, { deletedAt: new Date() });
       if (deleted === 0) throw new NotFoundError('webhook endpoint', id);
       return endpoint;
     },
@@ -168,19 +168,23 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
         }
         endpoints = [endpoint];
       } else {
-        const all = await em().find(
-          WebhookEndpointSchema,
-          { merchantId: merchant.id, livemode: merchant.livemode, deletedAt: null },
-          { orderBy: { createdAt: 'asc', id: 'asc' } },
-        );
+        const all = await db
+          .fork()
+          .find(
+            WebhookEndpointSchema,
+            { merchantId: merchant.id, livemode: merchant.livemode, deletedAt: null },
+            { orderBy: { createdAt: 'asc', id: 'asc' } },
+          );
         endpoints = all.filter((endpoint) => subscribed(endpoint, event.type));
       }
       for (const endpoint of endpoints) {
         // So that the answer already lists the delivery; the workflow would create it too.
-        await em().execute(
-          `insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`,
-          [event.id, endpoint.id],
-        );
+        await db
+          .fork()
+          .execute(
+            `insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`,
+            [event.id, endpoint.id],
+          );
         await deps.temporal.workflow.signalWithStart<typeof webhookDeliveryWorkflow, []>('webhookDeliveryWorkflow', {
           workflowId: webhookDeliveryWorkflowId(event.id, endpoint.id),
           taskQueue: deps.temporalSettings.taskQueue,
