@@ -15,6 +15,7 @@ import { ensureReconciliationSchedule, type ScheduledAccount } from '../temporal
 import { generateApiKey } from './auth';
 import type { ApiDeps } from './deps';
 import { AppError, NotFoundError } from './errors';
+import { paginate, type Page } from './pagination';
 
 export interface CreatedMerchant {
   merchant: Merchant;
@@ -170,20 +171,12 @@ export function createMerchantsService(deps: ApiDeps) {
       return missing;
     },
 
-    async list(params: { limit: number; startingAfter?: string }): Promise<{ data: Merchant[]; hasMore: boolean }> {
-      const qb = db.fork().createQueryBuilder(MerchantSchema, 'm');
-      if (params.startingAfter) {
-        const cursor = await db.fork().findOne(MerchantSchema, { id: params.startingAfter });
-        if (!cursor) throw new NotFoundError('merchant', params.startingAfter, 'starting_after');
-        qb.where({
-          $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }],
-        });
-      }
-      const rows = await qb
-        .orderBy({ createdAt: 'desc', id: 'desc' })
-        .limit(params.limit + 1)
-        .getResultList();
-      return { data: rows.slice(0, params.limit), hasMore: rows.length > params.limit };
+    async list(params: { limit: number; starting_after?: string }): Promise<Page<Merchant>> {
+      return paginate(db.fork().createQueryBuilder(MerchantSchema, 'm'), params, async (id) => {
+        const cursor = await db.fork().findOne(MerchantSchema, { id });
+        if (!cursor) throw new NotFoundError('merchant', id, 'starting_after');
+        return cursor;
+      });
     },
 
     async createApiKey(

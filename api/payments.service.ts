@@ -23,6 +23,7 @@ import { FAILURE_TYPES } from '../domain/failures';
 import type { paymentWorkflow } from '../workflows/payment.workflow';
 import type { ApiDeps } from './deps';
 import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';
+import { paginate, unknownCursor, type Page } from './pagination';
 
 export interface Merchant {
   id: string;
@@ -166,10 +167,7 @@ export function createPaymentsService(deps: ApiDeps) {
       return find(merchant, id);
     },
 
-    async list(
-      merchant: Merchant | null,
-      params: ListPaymentsParams,
-    ): Promise<{ data: PaymentRecord[]; hasMore: boolean }> {
+    async list(merchant: Merchant | null, params: ListPaymentsParams): Promise<Page<PaymentRecord>> {
       const qb = db.fork().createQueryBuilder(PaymentSchema, 'p');
       if (merchant) qb.where({ merchantId: merchant.id, livemode: merchant.livemode });
       if (params.status) qb.andWhere({ status: params.status });
@@ -177,23 +175,11 @@ export function createPaymentsService(deps: ApiDeps) {
       if (params.merchant_order_no) qb.andWhere({ merchantOrderNo: params.merchant_order_no });
       if (params.created_gte) qb.andWhere({ createdAt: { $gte: params.created_gte } });
       if (params.created_lte) qb.andWhere({ createdAt: { $lte: params.created_lte } });
-      if (params.starting_after) {
-        const cursor = await find(merchant, params.starting_after).catch(() => {
-          throw new InvalidRequestError(
-            'resource_missing',
-            `No such payment: '${params.starting_after}'`,
-            'starting_after',
-          );
-        });
-        qb.andWhere({
-          $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }],
-        });
-      }
-      const rows = await qb
-        .orderBy({ createdAt: 'desc', id: 'desc' })
-        .limit(params.limit + 1)
-        .getResultList();
-      return { data: rows.slice(0, params.limit), hasMore: rows.length > params.limit };
+      return paginate(qb, params, (id) =>
+        find(merchant, id).catch(() => {
+          throw unknownCursor('payment', id);
+        }),
+      );
     },
 
     /** Closes an unpaid payment at the provider. 409 once it succeeded (or ended otherwise). */

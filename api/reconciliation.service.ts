@@ -6,6 +6,7 @@ import { MerchantIdKey, ProviderKey } from '../domain/search-attributes';
 import type { reconciliationWorkflow } from '../workflows/reconciliation.workflow';
 import type { ApiDeps } from './deps';
 import { ConflictError, InvalidRequestError } from './errors';
+import { pageOf, type Page } from './pagination';
 
 export interface RunRow {
   id: string;
@@ -102,7 +103,7 @@ export function createReconciliationService(deps: ApiDeps) {
       );
     },
 
-    async discrepancies(filter: DiscrepancyFilter): Promise<{ data: DiscrepancyRow[]; hasMore: boolean }> {
+    async discrepancies(filter: DiscrepancyFilter): Promise<Page<DiscrepancyRow>> {
       const rows = await db.fork().execute<DiscrepancyRow[]>(
         `select id::text, run_id, provider_account_id, merchant_id, to_char(statement_date, 'YYYY-MM-DD') as statement_date, kind, object_type, out_trade_no, out_refund_no,
                 payment_id, refund_id, our_amount, provider_amount, note, created_at
@@ -125,7 +126,7 @@ export function createReconciliationService(deps: ApiDeps) {
           filter.limit + 1,
         ],
       );
-      return { data: rows.slice(0, filter.limit), hasMore: rows.length > filter.limit };
+      return pageOf(rows, filter.limit);
     },
   };
 }

@@ -14,6 +14,7 @@ import { REFUND_FAILURE_TYPES } from '../domain/failures';
 import type { refundWorkflow } from '../workflows/refund.workflow';
 import type { ApiDeps } from './deps';
 import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';
+import { paginate, unknownCursor, type Page } from './pagination';
 import type { Merchant } from './payments.service';
 
 export interface CreateRefundParams {
@@ -136,31 +137,16 @@ export function createRefundsService(deps: ApiDeps) {
       return findStarted(null, draft.id);
     },
 
-    async list(
-      merchant: Merchant | null,
-      params: ListRefundsParams,
-    ): Promise<{ data: RefundRecord[]; hasMore: boolean }> {
+    async list(merchant: Merchant | null, params: ListRefundsParams): Promise<Page<RefundRecord>> {
       const qb = db.fork().createQueryBuilder(RefundSchema, 'r');
       if (merchant) qb.where({ merchantId: merchant.id, livemode: merchant.livemode });
       if (params.payment) qb.andWhere({ paymentId: params.payment });
       if (params.status) qb.andWhere({ status: params.status });
-      if (params.starting_after) {
-        const cursor = await find(merchant, params.starting_after).catch(() => {
-          throw new InvalidRequestError(
-            'resource_missing',
-            `No such refund: '${params.starting_after}'`,
-            'starting_after',
-          );
-        });
-        qb.andWhere({
-          $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }],
-        });
-      }
-      const rows = await qb
-        .orderBy({ createdAt: 'desc', id: 'desc' })
-        .limit(params.limit + 1)
-        .getResultList();
-      return { data: rows.slice(0, params.limit), hasMore: rows.length > params.limit };
+      return paginate(qb, params, (id) =>
+        find(merchant, id).catch(() => {
+          throw unknownCursor('refund', id);
+        }),
+      );
     },
 
     /** An admin asks the provider again for a refund that requires attention. */

@@ -17,6 +17,7 @@ import type { webhookDeliveryWorkflow } from '../workflows/webhook-delivery.work
 import type { ApiDeps } from './deps';
 import { InvalidRequestError, NotFoundError } from './errors';
 import type { EventsService } from './events.service';
+import { paginate, unknownCursor, type Page } from './pagination';
 import type { Merchant } from './payments.service';
 
 export interface CreateWebhookEndpointParams {
@@ -111,28 +112,16 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
     async list(
       merchant: Merchant,
       params: { limit: number; starting_after?: string },
-    ): Promise<{ data: WebhookEndpointRow[]; hasMore: boolean }> {
+    ): Promise<Page<WebhookEndpointRow>> {
       const qb = db
         .fork()
         .createQueryBuilder(WebhookEndpointSchema, 'w')
         .where({ merchantId: merchant.id, livemode: merchant.livemode, deletedAt: null });
-      if (params.starting_after) {
-        const cursor = await find(merchant, params.starting_after).catch(() => {
-          throw new InvalidRequestError(
-            'resource_missing',
-            `No such webhook endpoint: '${params.starting_after}'`,
-            'starting_after',
-          );
-        });
-        qb.andWhere({
-          $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }],
-        });
-      }
-      const rows = await qb
-        .orderBy({ createdAt: 'desc', id: 'desc' })
-        .limit(params.limit + 1)
-        .getResultList();
-      return { data: rows.slice(0, params.limit), hasMore: rows.length > params.limit };
+      return paginate(qb, params, (id) =>
+        find(merchant, id).catch(() => {
+          throw unknownCursor('webhook endpoint', id);
+        }),
+      );
     },
 
     /** Deletes an endpoint: it gets no new deliveries, and running ones stop before their next attempt. */
