@@ -35,7 +35,7 @@ const EVENT_FOR_STATUS: Partial<Record<PaymentStatus, string>> = {
 const UNIQUE_VIOLATION = '23505';
 
 export function createPaymentActivities(deps: ActivityDeps) {
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+  const { db } = deps;
 
   /**
    * The payment's adapter, and the order as the provider knows it. Both come from the payment's
@@ -45,8 +45,8 @@ export function createPaymentActivities(deps: ActivityDeps) {
   async function providerForPayment(
     paymentId: string,
   ): Promise<{ provider: PaymentProvider; order: ProviderOrderRef }> {
-    const payment = await em().findOneOrFail(PaymentSchema, { id: paymentId });
-    const account = await loadProviderAccount(em(), deps.secretBox, payment.providerAccountId);
+    const payment = await db.fork().findOneOrFail(PaymentSchema, { id: paymentId });
+    const account = await loadProviderAccount(db.fork(), deps.secretBox, payment.providerAccountId);
     if (!account)
       throw ApplicationFailure.nonRetryable(
         `provider account ${payment.providerAccountId} is gone`,
@@ -62,7 +62,8 @@ export function createPaymentActivities(deps: ActivityDeps) {
     /** Stores the new payment; a second payment with the same merchant_order_no is refused for good. */
     async openPayment(draft: PaymentDraft): Promise<void> {
       try {
-        await em()
+        await db
+          .fork()
           .createQueryBuilder(PaymentSchema)
           .insert({
             id: draft.id,
@@ -102,10 +103,12 @@ export function createPaymentActivities(deps: ActivityDeps) {
         }
         throw error;
       }
-      await em().execute(
-        `insert into payment_transitions (payment_id, from_status, to_status, source, at) values (?, null, 'requires_action', 'create', ?) on conflict do nothing`,
-        [draft.id, draft.createdAt],
-      );
+      await db
+        .fork()
+        .execute(
+          `insert into payment_transitions (payment_id, from_status, to_status, source, at) values (?, null, 'requires_action', 'create', ?) on conflict do nothing`,
+          [draft.id, draft.createdAt],
+        );
     },
 
     /** Creates the order at the provider. The order number comes from the payment id, so retries address one trade. */
@@ -131,7 +134,7 @@ export function createPaymentActivities(deps: ActivityDeps) {
     },
 
     async recordNextAction(input: { paymentId: string; nextAction: NextAction }): Promise<void> {
-      await em().nativeUpdate(PaymentSchema, { id: input.paymentId }, { nextAction: input.nextAction });
+      await db.fork().nativeUpdate(PaymentSchema, { id: input.paymentId }, { nextAction: input.nextAction });
     },
 
     async queryProviderPayment(input: { paymentId: string }): Promise<ProviderTrade> {
@@ -151,7 +154,7 @@ export function createPaymentActivities(deps: ActivityDeps) {
      */
     async recordPaymentTransition(input: TransitionInput): Promise<{ eventId: string | null }> {
       const eventType = EVENT_FOR_STATUS[input.to];
-      const eventId = await em().transactional(async (tx): Promise<string | null> => {
+      const eventId = await db.fork().transactional(async (tx): Promise<string | null> => {
         const at = new Date(input.at);
         const inserted = await tx.execute(
           `insert into payment_transitions (payment_id, from_status, to_status, source, at) values (?, ?, ?, ?, ?) on conflict do nothing returning id`,

@@ -1,6 +1,5 @@
 import type { ReconciliationSummary } from '../domain/reconciliation-summary';
 import { ApplicationFailure } from '@temporalio/common';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { chinaDayBounds } from '../domain/china-time';
 import { newId } from '../domain/ids';
 import { loadProviderAccount } from '../db/provider-accounts.store';
@@ -34,7 +33,7 @@ const PAYMENTS = `select 'payment' as kind, p.out_trade_no, null as out_refund_n
 const REFUNDS = `select 'refund' as kind, p.out_trade_no, r.out_refund_no, r.amount, p.id as payment_id, r.id as refund_id, r.status from refunds r join payments p on p.id = r.payment_id`;
 
 export function createReconciliationActivities(deps: ActivityDeps) {
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+  const { db } = deps;
 
   /** Our succeeded payments and refunds of one provider account and day, and our records of every order the statement names. */
   async function ledger(
@@ -43,7 +42,7 @@ export function createReconciliationActivities(deps: ActivityDeps) {
     statement: StatementEntry[],
   ): Promise<{ ofTheDay: LedgerEntry[]; known: LedgerEntry[] }> {
     const { start, end } = chinaDayBounds(date);
-    const ofTheDay = await em().execute<LedgerRow[]>(
+    const ofTheDay = await db.fork().execute<LedgerRow[]>(
       `${PAYMENTS} where p.provider_account_id = ? and p.status = 'succeeded' and p.succeeded_at >= ? and p.succeeded_at < ?
        union all
        ${REFUNDS} where p.provider_account_id = ? and r.status = 'succeeded' and r.succeeded_at >= ? and r.succeeded_at < ?`,
@@ -51,7 +50,7 @@ export function createReconciliationActivities(deps: ActivityDeps) {
     );
     const orders = [...new Set(statement.map((line) => line.outTradeNo))];
     const known = orders.length
-      ? await em().execute<LedgerRow[]>(
+      ? await db.fork().execute<LedgerRow[]>(
           `${PAYMENTS} where p.provider_account_id = ? and p.out_trade_no in (?)
            union all
            ${REFUNDS} where p.provider_account_id = ? and p.out_trade_no in (?)`,
@@ -69,16 +68,15 @@ export function createReconciliationActivities(deps: ActivityDeps) {
      * history: a busy day's file can be large.
      */
     async reconcileDay(input: { providerAccountId: string; date: string }): Promise<ReconciliationSummary> {
-      const account = await loadProviderAccount(em(), deps.secretBox, input.providerAccountId);
+      const account = await loadProviderAccount(db.fork(), deps.secretBox, input.providerAccountId);
       if (!account)
         throw ApplicationFailure.nonRetryable(
           `provider account ${input.providerAccountId} is gone`,
           'ProviderAccountMissingError',
         );
-      const [{ merchant_id: merchantId }] = await em().execute<{ merchant_id: string }[]>(
-        `select merchant_id from provider_accounts where id = ?`,
-        [account.id],
-      );
+      const [{ merchant_id: merchantId }] = await db
+        .fork()
+        .execute<{ merchant_id: string }[]>(`select merchant_id from provider_accounts where id = ?`, [account.id]);
       const runId = newId('reconciliationRun');
       const summary = (fields: Partial<ReconciliationSummary>): ReconciliationSummary => ({
         runId,
@@ -98,16 +96,18 @@ export function createReconciliationActivities(deps: ActivityDeps) {
       } catch (error) {
         // A provider that cannot answer now is retried by Temporal; one that refuses is recorded.
         if (!(error instanceof ProviderError) || error.retryable) throw error;
-        await em().execute(
-          `insert into reconciliation_runs (id, provider_account_id, statement_date, status, error, finished_at) values (?, ?, ?, 'failed', ?, now())`,
-          [runId, account.id, input.date, error.message],
-        );
+        await db
+          .fork()
+          .execute(
+            `insert into reconciliation_runs (id, provider_account_id, statement_date, status, error, finished_at) values (?, ?, ?, 'failed', ?, now())`,
+            [runId, account.id, input.date, error.message],
+          );
         return summary({ status: 'failed', error: error.message });
       }
 
       const { ofTheDay, known } = await ledger(account.id, input.date, statement);
       const { matched, discrepancies } = matchStatement(statement, ofTheDay, known);
-      await em().transactional(async (tx) => {
+      await db.fork().transactional(async (tx) => {
         await tx.execute(
           `insert into reconciliation_runs (id, provider_account_id, statement_date, status, statement_entries, matched, discrepancies, finished_at) values (?, ?, ?, 'completed', ?, ?, ?, now())`,
           [runId, account.id, input.date, statement.length, matched, discrepancies.length],

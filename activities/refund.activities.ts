@@ -1,5 +1,4 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId } from '../domain/ids';
 import type { Channel, PaymentStatus, ProviderName } from '../domain/payment';
 import { RELEASED_REFUND_STATUSES, toRefundObject, type RefundDraft, type RefundStatus } from '../domain/refund';
@@ -44,12 +43,12 @@ const CLOSED_UNPAID: readonly PaymentStatus[] = ['expired', 'canceled', 'failed'
 const yuan = (minor: number): string => `¥${(minor / 100).toFixed(2)}`;
 
 export function createRefundActivities(deps: ActivityDeps) {
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+  const { db } = deps;
 
   async function providerForRefund(refundId: string): Promise<{ provider: PaymentProvider; input: RefundInput }> {
-    const refund = await em().findOneOrFail(RefundSchema, { id: refundId });
-    const payment = await em().findOneOrFail(PaymentSchema, { id: refund.paymentId });
-    const account = await loadProviderAccount(em(), deps.secretBox, payment.providerAccountId);
+    const refund = await db.fork().findOneOrFail(RefundSchema, { id: refundId });
+    const payment = await db.fork().findOneOrFail(PaymentSchema, { id: refund.paymentId });
+    const account = await loadProviderAccount(db.fork(), deps.secretBox, payment.providerAccountId);
     if (!account)
       throw ApplicationFailure.nonRetryable(
         `provider account ${payment.providerAccountId} is gone`,
@@ -78,7 +77,7 @@ export function createRefundActivities(deps: ActivityDeps) {
      * one after the other and their sum never exceeds the amount paid.
      */
     async openRefund(draft: RefundDraft): Promise<OpenedRefund> {
-      return em().transactional(async (tx) => {
+      return db.fork().transactional(async (tx) => {
         const [payment] = await tx.execute<
           {
             amount: string;
@@ -165,7 +164,7 @@ export function createRefundActivities(deps: ActivityDeps) {
 
     /** The refund of a payment the provider completed after its workflow had closed it; see `latePaymentRefundDraft`. */
     async draftLatePaymentRefund(input: { paymentId: string }): Promise<RefundDraft> {
-      return latePaymentRefundDraft(await em().findOneOrFail(PaymentSchema, { id: input.paymentId }));
+      return latePaymentRefundDraft(await db.fork().findOneOrFail(PaymentSchema, { id: input.paymentId }));
     },
 
     /** Asks the provider for the refund; the refund number and time come from its row, so a retry refunds once. */
@@ -192,7 +191,7 @@ export function createRefundActivities(deps: ActivityDeps) {
      */
     async recordRefundTransition(input: RefundTransitionInput): Promise<{ eventId: string | null }> {
       const eventType = EVENT_FOR_STATUS[input.to];
-      const eventId = await em().transactional(async (tx) => {
+      const eventId = await db.fork().transactional(async (tx) => {
         const at = new Date(input.at);
         if (input.to === 'succeeded') {
           // Refunds of one payment settle concurrently: holding the payment's row makes each

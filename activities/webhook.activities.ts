@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { toEventObject } from '../domain/event-object';
@@ -39,10 +38,10 @@ export interface WebhookAttemptOutcome {
 }
 
 export function createWebhookActivities(deps: ActivityDeps) {
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+  const { db } = deps;
 
   async function loadEvent(eventId: string) {
-    const event = await em().findOne(EventSchema, { id: eventId });
+    const event = await db.fork().findOne(EventSchema, { id: eventId });
     if (!event) throw ApplicationFailure.nonRetryable(`event ${eventId} does not exist`, 'EventMissingError');
     return event;
   }
@@ -59,7 +58,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
     } | null,
   ): Promise<WebhookDeliveryStatus> {
     const key = [input.eventId, input.webhookEndpointId];
-    return em().transactional(async (tx) => {
+    return db.fork().transactional(async (tx) => {
       if (attempt) {
         await tx.execute(
           `insert into webhook_attempts (event_id, webhook_endpoint_id, number, at, status_code, latency_ms, error) values (?, ?, ?, ?, ?, ?, ?)
@@ -106,17 +105,19 @@ export function createWebhookActivities(deps: ActivityDeps) {
      */
     async dispatchEvent(input: { eventId: string }): Promise<void> {
       const event = await loadEvent(input.eventId);
-      const endpoints = await em().execute<{ id: string }[]>(
+      const endpoints = await db.fork().execute<{ id: string }[]>(
         `select id from webhook_endpoints
          where merchant_id = ? and livemode = ? and deleted_at is null and (? = any(enabled_events) or '*' = any(enabled_events))
          order by created_at, id`,
         [event.merchantId, event.livemode, event.type],
       );
       for (const { id: webhookEndpointId } of endpoints) {
-        await em().execute(
-          `insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`,
-          [event.id, webhookEndpointId],
-        );
+        await db
+          .fork()
+          .execute(
+            `insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`,
+            [event.id, webhookEndpointId],
+          );
         try {
           await deps.temporal.workflow.start<WebhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
             workflowId: webhookDeliveryWorkflowId(event.id, webhookEndpointId),
@@ -139,14 +140,18 @@ export function createWebhookActivities(deps: ActivityDeps) {
       webhookEndpointId: string;
     }): Promise<{ attemptCount: number; status: WebhookDeliveryStatus }> {
       const key = [input.eventId, input.webhookEndpointId];
-      await em().execute(
-        `insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`,
-        key,
-      );
-      const [row] = await em().execute<{ attempt_count: number; status: WebhookDeliveryStatus }[]>(
-        `select attempt_count, status from webhook_deliveries where event_id = ? and webhook_endpoint_id = ?`,
-        key,
-      );
+      await db
+        .fork()
+        .execute(
+          `insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`,
+          key,
+        );
+      const [row] = await db
+        .fork()
+        .execute<{ attempt_count: number; status: WebhookDeliveryStatus }[]>(
+          `select attempt_count, status from webhook_deliveries where event_id = ? and webhook_endpoint_id = ?`,
+          key,
+        );
       return { attemptCount: row.attempt_count, status: row.status };
     },
 
@@ -157,7 +162,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
      */
     async attemptWebhookDelivery(input: WebhookAttemptInput): Promise<WebhookAttemptOutcome> {
       const event = await loadEvent(input.eventId);
-      const endpoint = await em().findOne(WebhookEndpointSchema, { id: input.webhookEndpointId });
+      const endpoint = await db.fork().findOne(WebhookEndpointSchema, { id: input.webhookEndpointId });
       if (!endpoint || endpoint.deletedAt) {
         const deliveryStatus = await recordAttempt(input, null);
         return { delivered: false, statusCode: null, endpointDeleted: true, deliveryStatus };

@@ -9,6 +9,7 @@ import { refundId, refundListParams } from './refunds.routes';
 import type { RefundsService } from './refunds.service';
 import { toRefundObject } from '../domain/refund';
 import { contextOf } from './request-context';
+import { listObject } from './pagination';
 import { sendJson } from './respond';
 import { listQuerySchema, parse } from './validation';
 
@@ -57,13 +58,8 @@ export function adminRoutes(merchants: MerchantsService, payments: PaymentsServi
 
   router.get('/merchants', async (req: Request, res: Response) => {
     const query = parse(z.strictObject(listQuerySchema), req.query, 'query');
-    const { data, hasMore } = await merchants.list({ limit: query.limit, startingAfter: query.starting_after });
-    await sendJson(req, res, 200, {
-      object: 'list',
-      data: data.map(merchantObject),
-      has_more: hasMore,
-      url: '/v1/admin/merchants',
-    });
+    const { data, hasMore } = await merchants.list(query);
+    await sendJson(req, res, 200, listObject('/v1/admin/merchants', data.map(merchantObject), hasMore));
   });
 
   router.post('/merchants/:id/sandbox_accounts', async (req: Request, res: Response) => {
@@ -84,22 +80,12 @@ export function adminRoutes(merchants: MerchantsService, payments: PaymentsServi
 
   router.get('/payments', async (req: Request, res: Response) => {
     const { data, hasMore } = await payments.list(null, listParams(req.query));
-    await sendJson(req, res, 200, {
-      object: 'list',
-      data: data.map(toPaymentObject),
-      has_more: hasMore,
-      url: '/v1/admin/payments',
-    });
+    await sendJson(req, res, 200, listObject('/v1/admin/payments', data.map(toPaymentObject), hasMore));
   });
 
   router.get('/refunds', async (req: Request, res: Response) => {
     const { data, hasMore } = await refunds.list(null, refundListParams(req.query));
-    await sendJson(req, res, 200, {
-      object: 'list',
-      data: data.map(toRefundObject),
-      has_more: hasMore,
-      url: '/v1/admin/refunds',
-    });
+    await sendJson(req, res, 200, listObject('/v1/admin/refunds', data.map(toRefundObject), hasMore));
   });
 
   router.post('/refunds/:id/retry', async (req: Request, res: Response) => {

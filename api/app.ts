@@ -4,7 +4,7 @@ import { adminRoutes } from './admin.routes';
 import { adminAuth, merchantAuth } from './auth';
 import type { ApiDeps } from './deps';
 import { AppError, InvalidRequestError, errorBody } from './errors';
-import { idempotency } from './idempotency';
+import { createIdempotency } from './idempotency';
 import { checkoutPageRoutes, checkoutRoutes } from './checkout.routes';
 import { createCheckoutService } from './checkout.service';
 import { createMerchantsService } from './merchants.service';
@@ -27,7 +27,6 @@ import { sendJson } from './respond';
 /** The REST API of API.md plus the provider notification endpoints. */
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
-  app.locals.deps = deps;
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('trust proxy', false);
@@ -74,7 +73,7 @@ export function createApp(deps: ApiDeps): express.Express {
     '/v1',
     merchantAuth(deps),
     json,
-    idempotency(deps),
+    createIdempotency(deps),
     paymentsRoutes(payments),
     refundsRoutes(refunds),
     webhooksRoutes(webhooks),
@@ -97,16 +96,8 @@ export function createApp(deps: ApiDeps): express.Express {
     const appError = toAppError(error);
     if (appError.status >= 500)
       deps.logger.error({ err: error, requestId: contextOf(req).requestId, path: req.path }, 'request failed');
-    // Requests rejected before any work began are not replayed: the merchant may fix them and retry with the same key.
-    const storeForReplay =
-      appError.status >= 400 &&
-      appError.status < 500 &&
-      !(error instanceof InvalidRequestError) &&
-      appError.type !== 'authentication_error' &&
-      appError.type !== 'idempotency_error' &&
-      appError.code !== 'idempotency_key_in_use';
     try {
-      await sendJson(req, res, appError.status, errorBody(appError, contextOf(req).requestId), { storeForReplay });
+      await sendJson(req, res, appError.status, errorBody(appError, contextOf(req).requestId), { error: appError });
     } catch (sendError) {
       deps.logger.error({ err: sendError }, 'could not send the error response');
       if (!res.headersSent)

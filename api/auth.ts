@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomToken } from '../domain/ids';
 import { ApiKeySchema } from '../db/entities';
 import type { ApiDeps } from './deps';
@@ -42,7 +41,7 @@ export function merchantAuth(deps: ApiDeps) {
       );
     if (!/^sk_(test|live)_[0-9A-Za-z]+$/.test(token))
       throw new AuthenticationError('api_key_invalid', 'Invalid API key provided.');
-    const em = deps.db.em.fork() as EntityManager;
+    const em = deps.db.fork();
     const key = await em.findOne(ApiKeySchema, { keyHash: hashApiKey(token), revokedAt: null });
     if (!key) throw new AuthenticationError('api_key_invalid', 'Invalid API key provided.');
     contextOf(req).merchant = { id: key.merchantId, livemode: key.livemode, apiKeyId: key.id };

@@ -1,7 +1,8 @@
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { CHANNELS } from '../domain/payment';
-import { CHECKOUT_LOCALES, type CheckoutService, type CheckoutSession, type PublicSession } from './checkout.service';
+import { CHECKOUT_LOCALES } from '../domain/checkout-session';
+import type { CheckoutService, CheckoutSession, PublicSession } from './checkout.service';
 import { InvalidRequestError } from './errors';
 import { merchantOf } from './request-context';
 import { sendJson } from './respond';

@@ -1,14 +1,20 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type {
-  CheckoutSessionStatus,
-  SessionDiscount,
-  SessionLineItem,
-  SessionPayment,
+import {
+  checkoutSessionStatusAt,
+  type CheckoutLocale,
+  type SessionDiscount,
+  type SessionLineItem,
+  type SessionPayment,
 } from '../domain/checkout-session';
 import { computeCheckoutTotals, type CouponTerms } from '../domain/checkout-totals';
 import { newId } from '../domain/ids';
 import { isTerminal, type Channel } from '../domain/payment';
-import { ChannelRouteSchema, MerchantSchema, PaymentSchema } from '../db/entities';
+import {
+  ChannelRouteSchema,
+  CheckoutSessionSchema,
+  MerchantSchema,
+  PaymentSchema,
+  type CheckoutSessionRow,
+} from '../db/entities';
 import { loadProviderAccount } from '../db/provider-accounts.store';
 import { ProviderError } from '../providers/errors';
 import type { ShopperIdentification } from '../providers/provider';
@@ -17,9 +23,6 @@ import type { ApiDeps } from './deps';
 import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';
 import type { Merchant, PaymentsService } from './payments.service';
 import type { PricingService } from './pricing.service';
-
-export const CHECKOUT_LOCALES = ['zh-CN', 'en-US'] as const;
-export type CheckoutLocale = (typeof CHECKOUT_LOCALES)[number];
 
 export interface CreateSessionParams {
   currency: 'CNY';
@@ -34,75 +37,8 @@ export interface CreateSessionParams {
   save_customer: 'optional' | 'never';
 }
 
-export interface CheckoutSession {
-  id: string;
-  merchantId: string;
-  livemode: boolean;
-  status: CheckoutSessionStatus;
-  currency: string;
-  locale: CheckoutLocale;
-  lineItems: SessionLineItem[];
-  discounts: SessionDiscount[];
-  allowedChannels: Channel[];
-  customerId: string | null;
-  saveCustomer: string;
-  successUrl: string;
-  cancelUrl: string;
-  amountSubtotal: number;
-  amountDiscount: number;
-  amountTax: number;
-  amountTotal: number;
-  paymentId: string | null;
-  expiresAt: Date;
-  createdAt: Date;
-}
-
-interface SessionRow {
-  id: string;
-  merchant_id: string;
-  livemode: boolean;
-  status: CheckoutSession['status'];
-  currency: string;
-  locale: CheckoutLocale;
-  line_items: SessionLineItem[];
-  discounts: SessionDiscount[];
-  allowed_channels: Channel[];
-  customer_id: string | null;
-  save_customer: string;
-  success_url: string;
-  cancel_url: string;
-  amount_subtotal: string;
-  amount_discount: string;
-  amount_tax: string;
-  amount_total: string;
-  payment_id: string | null;
-  expires_at: Date;
-  created_at: Date;
-}
-
-const toSession = (row: SessionRow): CheckoutSession => ({
-  id: row.id,
-  merchantId: row.merchant_id,
-  livemode: row.livemode,
-  status: row.status,
-  currency: row.currency,
-  locale: row.locale,
-  lineItems: row.line_items,
-  discounts: row.discounts,
-  allowedChannels: row.allowed_channels,
-  customerId: row.customer_id,
-  saveCustomer: row.save_customer,
-  successUrl: row.success_url,
-  cancelUrl: row.cancel_url,
-  amountSubtotal: Number(row.amount_subtotal),
-  amountDiscount: Number(row.amount_discount),
-  amountTax: Number(row.amount_tax),
-  amountTotal: Number(row.amount_total),
-  paymentId: row.payment_id,
-  // Raw rows carry timestamps as strings.
-  expiresAt: new Date(row.expires_at),
-  createdAt: new Date(row.created_at),
-});
+/** A session as it reads now: its status is `checkoutSessionStatusAt` now, not only what was written. */
+export type CheckoutSession = CheckoutSessionRow;
 
 /** What the shopper's page shows: the session, its merchant's name and its current payment. */
 export interface PublicSession {
@@ -116,23 +52,27 @@ const PAYMENT_WINDOW_SECONDS = 900;
 const MIN_PAYMENT_SECONDS = 60;
 
 export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, pricing: PricingService) {
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+  const { db } = deps;
   const urlOf = (id: string): string => `${deps.config.webUrl}/pay/${id}`;
 
-  /** Loads a session, first marking it expired if its time has passed unpaid. */
+  /** Loads a session as it is now: reading writes nothing, an unpaid session past its time reads as expired. */
   async function load(id: string, merchant: Merchant | null): Promise<CheckoutSession> {
-    await em().execute(
-      `update checkout_sessions set status = 'expired', expired_at = now() where id = ? and status = 'open' and expires_at <= now()`,
-      [id],
-    );
-    const [row] = await em().execute<SessionRow[]>(`select * from checkout_sessions where id = ?`, [id]);
-    if (!row || (merchant && (row.merchant_id !== merchant.id || row.livemode !== merchant.livemode)))
-      throw new NotFoundError('checkout session', id);
-    return toSession(row);
+    const where = merchant ? { id, merchantId: merchant.id, livemode: merchant.livemode } : { id };
+    const row = await db.fork().findOne(CheckoutSessionSchema, where);
+    if (!row) throw new NotFoundError('checkout session', id);
+    return { ...row, status: checkoutSessionStatusAt(row, new Date()) };
+  }
+
+  /**
+   * Writes that an open session has ended, at `at`: when it is ended early, or when something acts on
+   * a session whose time ran out (then at its expires_at). A session paid meanwhile stays complete.
+   */
+  async function markExpired(id: string, at: Date): Promise<void> {
+    await db.fork().nativeUpdate(CheckoutSessionSchema, { id, status: 'open' }, { status: 'expired', expiredAt: at });
   }
 
   async function routedChannels(merchant: Merchant): Promise<Channel[]> {
-    return (await em().find(ChannelRouteSchema, { merchantId: merchant.id, livemode: merchant.livemode })).map(
+    return (await db.fork().find(ChannelRouteSchema, { merchantId: merchant.id, livemode: merchant.livemode })).map(
       (route) => route.channel,
     );
   }
@@ -148,12 +88,12 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
         'WeChat Pay inside WeChat is not offered for this checkout session.',
         'channel',
       );
-    const route = await em().findOne(ChannelRouteSchema, {
+    const route = await db.fork().findOne(ChannelRouteSchema, {
       merchantId: session.merchantId,
       livemode: session.livemode,
       channel: 'wechat_jsapi',
     });
-    const account = route ? await loadProviderAccount(em(), deps.secretBox, route.providerAccountId) : null;
+    const account = route ? await loadProviderAccount(db.fork(), deps.secretBox, route.providerAccountId) : null;
     if (!account)
       throw new InvalidRequestError(
         'channel_not_configured',
@@ -186,7 +126,7 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
 
   async function sessionPayment(paymentId: string | null): Promise<SessionPayment | null> {
     if (!paymentId) return null;
-    const payment = await em().findOne(PaymentSchema, { id: paymentId });
+    const payment = await db.fork().findOne(PaymentSchema, { id: paymentId });
     if (!payment) return null;
     return {
       id: payment.id,
@@ -275,32 +215,34 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
             },
           ]
         : [];
-      const [row] = await em().execute<SessionRow[]>(
-        `insert into checkout_sessions (id, merchant_id, livemode, status, currency, locale, line_items, coupon_code, discounts, allowed_channels, customer_id, save_customer,
-           success_url, cancel_url, amount_subtotal, amount_discount, amount_tax, amount_total, expires_at)
-         values (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?::text[], ?, ?, ?, ?, ?, ?, ?, ?, ?) returning *`,
-        [
-          newId('checkoutSession'),
-          merchant.id,
-          merchant.livemode,
-          params.currency,
-          params.locale,
-          JSON.stringify(lineItems),
-          coupon?.code ?? null,
-          JSON.stringify(discounts),
-          `{${allowed.join(',')}}`,
-          params.customer ?? null,
-          params.save_customer,
-          params.success_url,
-          params.cancel_url,
-          totals.amountSubtotal,
-          totals.amountDiscount,
-          totals.amountTax,
-          totals.amountTotal,
-          new Date(Date.now() + params.expires_in * 1000),
-        ],
-      );
-      return toSession(row);
+      const id = newId('checkoutSession');
+      await db.fork().insert(CheckoutSessionSchema, {
+        id,
+        merchantId: merchant.id,
+        livemode: merchant.livemode,
+        status: 'open',
+        currency: params.currency,
+        locale: params.locale,
+        lineItems,
+        couponCode: coupon?.code ?? null,
+        discounts,
+        allowedChannels: allowed,
+        customerId: params.customer ?? null,
+        saveCustomer: params.save_customer,
+        successUrl: params.success_url,
+        cancelUrl: params.cancel_url,
+        amountSubtotal: totals.amountSubtotal,
+        amountDiscount: totals.amountDiscount,
+        amountTax: totals.amountTax,
+        amountTotal: totals.amountTotal,
+        paymentId: null,
+        expiresAt: new Date(Date.now() + params.expires_in * 1000),
+        createdAt: new Date(),
+        completedAt: null,
+        expiredAt: null,
+      });
+      // Read back, so that the answer shows the lines as every later read does (jsonb orders their keys).
+      return load(id, merchant);
     },
 
     find(merchant: Merchant, id: string): Promise<CheckoutSession> {
@@ -314,10 +256,10 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
         throw new ConflictError('checkout_session_complete', 'This checkout session has been paid; it cannot expire.');
       if (session.status === 'open') {
         await cancelUnpaid(merchant, session.paymentId);
-        await em().execute(
-          `update checkout_sessions set status = 'expired', expired_at = now() where id = ? and status = 'open'`,
-          [id],
-        );
+        await markExpired(id, new Date());
+      } else {
+        // Its time ran out unwritten: written now, dated when it ran out.
+        await markExpired(id, session.expiresAt);
       }
       return load(id, merchant);
     },
@@ -335,7 +277,7 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
 
     async publicView(id: string): Promise<PublicSession> {
       const session = await load(id, null);
-      const merchant = await em().findOneOrFail(MerchantSchema, { id: session.merchantId });
+      const merchant = await db.fork().findOneOrFail(MerchantSchema, { id: session.merchantId });
       return { session, merchantName: merchant.name, payment: await sessionPayment(session.paymentId) };
     },
 
@@ -349,6 +291,7 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
       params: { channel: Channel; client_ip?: string; wechat_oauth_code?: string },
     ): Promise<SessionPayment> {
       const session = await load(id, null);
+      if (session.status === 'expired') await markExpired(id, session.expiresAt);
       if (session.status !== 'open')
         throw new ConflictError(`checkout_session_${session.status}`, `This checkout session is ${session.status}.`);
       if (!session.allowedChannels.includes(params.channel))
@@ -396,10 +339,7 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
         },
         { sessionId: id, url: urlOf(id) },
       );
-      await em().execute(`update checkout_sessions set payment_id = ? where id = ? and status = 'open'`, [
-        payment.id,
-        id,
-      ]);
+      await db.fork().nativeUpdate(CheckoutSessionSchema, { id, status: 'open' }, { paymentId: payment.id });
       return (await sessionPayment(payment.id))!;
     },
   };

@@ -5,6 +5,7 @@ import { toEventObject } from '../domain/event-object';
 import { InvalidRequestError } from './errors';
 import type { EventsService } from './events.service';
 import { merchantOf } from './request-context';
+import { listObject } from './pagination';
 import { sendJson } from './respond';
 import { listQuerySchema, parse } from './validation';
 import { toWebhookDeliveryObject } from './webhook-objects';
@@ -34,12 +35,7 @@ export function eventsRoutes(events: EventsService, webhooks: WebhooksService): 
 
   router.get('/events', async (req: Request, res: Response) => {
     const { data, hasMore } = await events.list(merchantOf(req), parse(listEventsSchema, req.query, 'query'));
-    await sendJson(req, res, 200, {
-      object: 'list',
-      data: data.map(toEventObject),
-      has_more: hasMore,
-      url: '/v1/events',
-    });
+    await sendJson(req, res, 200, listObject('/v1/events', data.map(toEventObject), hasMore));
   });
 
   router.get('/events/:id', async (req: Request, res: Response) => {
@@ -49,23 +45,23 @@ export function eventsRoutes(events: EventsService, webhooks: WebhooksService): 
   // Every endpoint has at most one delivery of an event, so the list is short and never paged.
   router.get('/events/:id/deliveries', async (req: Request, res: Response) => {
     const deliveries = await webhooks.deliveries(merchantOf(req), eventId(req));
-    await sendJson(req, res, 200, {
-      object: 'list',
-      data: deliveries.map(toWebhookDeliveryObject),
-      has_more: false,
-      url: `/v1/events/${req.params.id}/deliveries`,
-    });
+    await sendJson(
+      req,
+      res,
+      200,
+      listObject(`/v1/events/${req.params.id}/deliveries`, deliveries.map(toWebhookDeliveryObject), false),
+    );
   });
 
   router.post('/events/:id/resend', async (req: Request, res: Response) => {
     const params = parse(resendSchema, req.body ?? {});
     const deliveries = await webhooks.resend(merchantOf(req), eventId(req), params.webhook_endpoint);
-    await sendJson(req, res, 200, {
-      object: 'list',
-      data: deliveries.map(toWebhookDeliveryObject),
-      has_more: false,
-      url: `/v1/events/${req.params.id}/deliveries`,
-    });
+    await sendJson(
+      req,
+      res,
+      200,
+      listObject(`/v1/events/${req.params.id}/deliveries`, deliveries.map(toWebhookDeliveryObject), false),
+    );
   });
 
   return router;

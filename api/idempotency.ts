@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { ApiDeps } from './deps';
+import type { Database } from '../db/orm';
+import type { SecretBox } from '../db/secret-box';
 import { AppError, InvalidRequestError } from './errors';
 import { contextOf } from './request-context';
 
@@ -9,6 +9,19 @@ import { contextOf } from './request-context';
 const RETENTION_HOURS = 24;
 /** How long a first request may run before a retry with the same key may take over (it crashed). */
 const LOCK_SECONDS = 60;
+
+export interface IdempotencyDeps {
+  db: Database;
+  /** Seals the stored answers: some carry a secret shown once. */
+  secretBox: SecretBox;
+}
+
+/** A key as a merchant's requests share it. */
+interface ClaimedKey {
+  merchantId: string;
+  livemode: boolean;
+  key: string;
+}
 
 interface StoredKey {
   request_method: string;
@@ -22,9 +35,38 @@ interface StoredKey {
 /**
  * API.md's Idempotency-Key: the first response is stored and replayed byte for byte; the same key
  * with another body is 422; the same key while the first request runs is 409.
+ *
+ * The middleware claims the key of a merchant's POST, or answers from what the key already holds.
+ * A request that claimed its key settles it with its answer: `sendJson` calls
+ * `contextOf(req).idempotency.settle(…)` before sending, and `settle` decides what is kept.
  */
-export function idempotency(deps: ApiDeps) {
-  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+export function createIdempotency({ db, secretBox }: IdempotencyDeps) {
+  /**
+   * Stores the answer for replay, or forgets the key when the answer should not be replayed:
+   * 5xx (the request may succeed when retried), and requests rejected before any work began.
+   */
+  async function settle(claimed: ClaimedKey, status: number, body: string, error: AppError | null): Promise<void> {
+    const em = db.fork();
+    const params = [claimed.merchantId, claimed.livemode, claimed.key];
+    if (replayable(status, error)) {
+      await em.execute(
+        `update idempotency_keys set response_status = ?, response_body = ? where merchant_id = ? and livemode = ? and key = ?`,
+        [status, secretBox.seal(body), ...params],
+      );
+    } else {
+      await em.execute(`delete from idempotency_keys where merchant_id = ? and livemode = ? and key = ?`, params);
+    }
+  }
+
+  /**
+   * Stored answers are sealed like provider credentials: some carry a secret shown once (a webhook
+   * endpoint's `whsec_…`). Answers stored before sealing began are replayed as they are.
+   */
+  function openResponse(stored: string): string {
+    return stored.startsWith('v1.') ? String(secretBox.open(stored)) : stored;
+  }
+
+  return async function idempotency(req: Request, res: Response, next: NextFunction): Promise<void> {
     const key = req.get('idempotency-key');
     if (req.method !== 'POST' || key === undefined) return next();
     if (key.length === 0 || key.length > 255)
@@ -40,7 +82,7 @@ export function idempotency(deps: ApiDeps) {
     const hash = createHash('sha256')
       .update(context.rawBody ?? Buffer.alloc(0))
       .digest('hex');
-    const em = deps.db.em.fork() as EntityManager;
+    const em = db.fork();
     const params = [merchant.id, merchant.livemode, key];
     // A key older than the retention period is forgotten and may be used again.
     await em.execute(
@@ -58,87 +100,74 @@ export function idempotency(deps: ApiDeps) {
          from idempotency_keys where merchant_id = ? and livemode = ? and key = ?`,
         params,
       )) as StoredKey[];
-      if (!stored)
-        throw new AppError(
-          'conflict_error',
-          'idempotency_key_in_use',
-          'A request with this Idempotency-Key is being processed; retry later.',
-          'Idempotency-Key',
-        );
+      if (!stored) throw new IdempotencyKeyInUseError();
       if (
         stored.request_hash !== hash ||
         stored.request_path !== req.originalUrl ||
         stored.request_method !== req.method
       ) {
-        throw new AppError(
-          'idempotency_error',
-          'idempotency_key_reused',
-          'Keys for idempotent requests can only be used with the same parameters they were first used with.',
-          'Idempotency-Key',
-        );
+        throw new IdempotencyKeyReusedError();
       }
       if (stored.response_status !== null && stored.response_body !== null) {
         res
           .status(stored.response_status)
           .type('application/json')
           .set('Idempotent-Replayed', 'true')
-          .send(openResponse(deps, stored.response_body));
+          .send(openResponse(stored.response_body));
         return;
       }
-      if (stored.locked)
-        throw new AppError(
-          'conflict_error',
-          'idempotency_key_in_use',
-          'A request with this Idempotency-Key is being processed; retry later.',
-          'Idempotency-Key',
-        );
+      if (stored.locked) throw new IdempotencyKeyInUseError();
       // The first request died without answering: this one takes its place.
       const taken = await em.execute(
         `update idempotency_keys set locked_until = now() + interval '${LOCK_SECONDS} seconds'
          where merchant_id = ? and livemode = ? and key = ? and response_status is null and locked_until <= now() returning key`,
         params,
       );
-      if (taken.length === 0)
-        throw new AppError(
-          'conflict_error',
-          'idempotency_key_in_use',
-          'A request with this Idempotency-Key is being processed; retry later.',
-          'Idempotency-Key',
-        );
+      if (taken.length === 0) throw new IdempotencyKeyInUseError();
     }
-    context.idempotency = { merchantId: merchant.id, livemode: merchant.livemode, key };
+    const claimed: ClaimedKey = { merchantId: merchant.id, livemode: merchant.livemode, key };
+    context.idempotency = { settle: (status, body, error) => settle(claimed, status, body, error) };
     next();
   };
 }
 
 /**
- * Stored answers are sealed like provider credentials: some carry a secret shown once (a webhook
- * endpoint's `whsec_…`). Answers stored before sealing began are replayed as they are.
+ * Whether an answer is kept for replay. A 5xx is not: the request may succeed when retried. Nor is
+ * an error for a request rejected before any work began (malformed, unauthenticated, or refused by
+ * its key): the merchant may fix it and retry with the same key.
  */
-function openResponse(deps: ApiDeps, stored: string): string {
-  return stored.startsWith('v1.') ? String(deps.secretBox.open(stored)) : stored;
+function replayable(status: number, error: AppError | null): boolean {
+  if (error === null) return status < 500;
+  return (
+    status >= 400 &&
+    status < 500 &&
+    !(error instanceof InvalidRequestError) &&
+    error.type !== 'authentication_error' &&
+    error.type !== 'idempotency_error' &&
+    error.code !== 'idempotency_key_in_use'
+  );
 }
 
-/**
- * Stores the answer for replay, or forgets the key when the answer should not be replayed:
- * 5xx (the request may succeed when retried), and requests rejected before any work began.
- */
-export async function finishIdempotentRequest(
-  req: Request,
-  idempotency: { merchantId: string; livemode: boolean; key: string },
-  status: number,
-  body: string,
-  storeForReplay: boolean,
-): Promise<void> {
-  const { db, secretBox } = req.app.locals.deps as ApiDeps;
-  const em = db.em.fork() as EntityManager;
-  const params = [idempotency.merchantId, idempotency.livemode, idempotency.key];
-  if (storeForReplay && status < 500) {
-    await em.execute(
-      `update idempotency_keys set response_status = ?, response_body = ? where merchant_id = ? and livemode = ? and key = ?`,
-      [status, secretBox.seal(body), ...params],
+/** Raised when the key was first used with another method, path or body. */
+export class IdempotencyKeyReusedError extends AppError {
+  constructor() {
+    super(
+      'idempotency_error',
+      'idempotency_key_reused',
+      'Keys for idempotent requests can only be used with the same parameters they were first used with.',
+      'Idempotency-Key',
     );
-  } else {
-    await em.execute(`delete from idempotency_keys where merchant_id = ? and livemode = ? and key = ?`, params);
+  }
+}
+
+/** Raised when the first request with the key is still running (or another retry just took its place). */
+export class IdempotencyKeyInUseError extends AppError {
+  constructor() {
+    super(
+      'conflict_error',
+      'idempotency_key_in_use',
+      'A request with this Idempotency-Key is being processed; retry later.',
+      'Idempotency-Key',
+    );
   }
 }

@@ -15,6 +15,7 @@ import { ensureReconciliationSchedule, type ScheduledAccount } from '../temporal
 import { generateApiKey } from './auth';
 import type { ApiDeps } from './deps';
 import { AppError, NotFoundError } from './errors';
+import { paginate, type Page } from './pagination';
 
 export interface CreatedMerchant {
   merchant: Merchant;
@@ -22,7 +23,7 @@ export interface CreatedMerchant {
 }
 
 export function createMerchantsService(deps: ApiDeps) {
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+  const { db } = deps;
 
   type SandboxAccount = { provider: ProviderName; externalId: string; credentials: unknown };
 
@@ -109,7 +110,7 @@ export function createMerchantsService(deps: ApiDeps) {
       const key = generateApiKey(false);
       const merchantId = newId('merchant');
       let attached: ScheduledAccount[] = [];
-      const merchant = await em().transactional(async (tx) => {
+      const merchant = await db.fork().transactional(async (tx) => {
         const created = tx.create(MerchantSchema, {
           id: merchantId,
           name: params.name,
@@ -147,13 +148,16 @@ export function createMerchantsService(deps: ApiDeps) {
      * before a provider was added), routing their channels; returns the providers it opened.
      */
     async ensureSandboxAccounts(merchantId: string, audit: { requestId: string }): Promise<ProviderName[]> {
-      if (!(await em().findOne(MerchantSchema, { id: merchantId }))) throw new NotFoundError('merchant', merchantId);
+      if (!(await db.fork().findOne(MerchantSchema, { id: merchantId })))
+        throw new NotFoundError('merchant', merchantId);
       const existing = new Set(
-        (await em().find(ProviderAccountSchema, { merchantId, livemode: false })).map((account) => account.provider),
+        (await db.fork().find(ProviderAccountSchema, { merchantId, livemode: false })).map(
+          (account) => account.provider,
+        ),
       );
       const missing = availableProviders().filter((provider) => !existing.has(provider));
       const opened = await openSandboxAccounts(missing);
-      const attached = await em().transactional(async (tx) => {
+      const attached = await db.fork().transactional(async (tx) => {
         const accounts = await attachSandboxAccounts(tx, merchantId, opened);
         if (opened.length) {
           await tx.execute(
@@ -167,20 +171,12 @@ export function createMerchantsService(deps: ApiDeps) {
       return missing;
     },
 
-    async list(params: { limit: number; startingAfter?: string }): Promise<{ data: Merchant[]; hasMore: boolean }> {
-      const qb = em().createQueryBuilder(MerchantSchema, 'm');
-      if (params.startingAfter) {
-        const cursor = await em().findOne(MerchantSchema, { id: params.startingAfter });
-        if (!cursor) throw new NotFoundError('merchant', params.startingAfter, 'starting_after');
-        qb.where({
-          $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }],
-        });
-      }
-      const rows = await qb
-        .orderBy({ createdAt: 'desc', id: 'desc' })
-        .limit(params.limit + 1)
-        .getResultList();
-      return { data: rows.slice(0, params.limit), hasMore: rows.length > params.limit };
+    async list(params: { limit: number; starting_after?: string }): Promise<Page<Merchant>> {
+      return paginate(db.fork().createQueryBuilder(MerchantSchema, 'm'), params, async (id) => {
+        const cursor = await db.fork().findOne(MerchantSchema, { id });
+        if (!cursor) throw new NotFoundError('merchant', id, 'starting_after');
+        return cursor;
+      });
     },
 
     async createApiKey(
@@ -188,10 +184,10 @@ export function createMerchantsService(deps: ApiDeps) {
       livemode: boolean,
       audit: { requestId: string },
     ): Promise<{ key: ApiKey; secret: string }> {
-      const merchant = await em().findOne(MerchantSchema, { id: merchantId });
+      const merchant = await db.fork().findOne(MerchantSchema, { id: merchantId });
       if (!merchant) throw new NotFoundError('merchant', merchantId);
       const generated = generateApiKey(livemode);
-      const key = await em().transactional(async (tx) => {
+      const key = await db.fork().transactional(async (tx) => {
         const row = tx.create(ApiKeySchema, {
           id: newId('apiKey'),
           merchantId,
@@ -212,7 +208,7 @@ export function createMerchantsService(deps: ApiDeps) {
     },
 
     async revokeApiKey(id: string, audit: { requestId: string }): Promise<ApiKey> {
-      return em().transactional(async (tx) => {
+      return db.fork().transactional(async (tx) => {
         const key = await tx.findOne(ApiKeySchema, { id });
         if (!key) throw new NotFoundError('api_key', id);
         key.revokedAt ??= new Date();

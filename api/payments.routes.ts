@@ -4,6 +4,7 @@ import { CHANNELS, PAYMENT_STATUSES } from '../domain/payment';
 import { toPaymentObject } from '../domain/payment-object';
 import { InvalidRequestError } from './errors';
 import { merchantOf } from './request-context';
+import { listObject } from './pagination';
 import { sendJson } from './respond';
 import { listQuerySchema, metadataSchema, parse } from './validation';
 import type { PaymentsService } from './payments.service';
@@ -77,12 +78,7 @@ export function paymentsRoutes(payments: PaymentsService): Router {
 
   router.get('/payments', async (req: Request, res: Response) => {
     const { data, hasMore } = await payments.list(merchantOf(req), listParams(req.query));
-    await sendJson(req, res, 200, {
-      object: 'list',
-      data: data.map(toPaymentObject),
-      has_more: hasMore,
-      url: '/v1/payments',
-    });
+    await sendJson(req, res, 200, listObject('/v1/payments', data.map(toPaymentObject), hasMore));
   });
 
   router.get('/payments/:id', async (req: Request, res: Response) => {

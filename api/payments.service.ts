@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { newId } from '../domain/ids';
@@ -24,6 +23,7 @@ import { FAILURE_TYPES } from '../domain/failures';
 import type { paymentWorkflow } from '../workflows/payment.workflow';
 import type { ApiDeps } from './deps';
 import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';
+import { paginate, unknownCursor, type Page } from './pagination';
 
 export interface Merchant {
   id: string;
@@ -58,12 +58,12 @@ export interface ListPaymentsParams {
 const CREATE_TIMEOUT_MS = 30_000;
 
 export function createPaymentsService(deps: ApiDeps) {
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+  const { db } = deps;
   const client: Client = deps.temporal;
 
   async function find(merchant: Merchant | null, id: string): Promise<PaymentRecord> {
     const where = merchant ? { id, merchantId: merchant.id, livemode: merchant.livemode } : { id };
-    const payment = await em().findOne(PaymentSchema, where);
+    const payment = await db.fork().findOne(PaymentSchema, where);
     if (!payment) throw new NotFoundError('payment', id);
     return payment;
   }
@@ -85,12 +85,12 @@ export function createPaymentsService(deps: ApiDeps) {
           'channel',
         );
       }
-      const route = await em().findOne(ChannelRouteSchema, {
+      const route = await db.fork().findOne(ChannelRouteSchema, {
         merchantId: merchant.id,
         livemode: merchant.livemode,
         channel: params.channel,
       });
-      const account = route ? await em().findOne(ProviderAccountSchema, { id: route.providerAccountId }) : null;
+      const account = route ? await db.fork().findOne(ProviderAccountSchema, { id: route.providerAccountId }) : null;
       if (!account) {
         throw new InvalidRequestError(
           'channel_not_configured',
@@ -100,7 +100,7 @@ export function createPaymentsService(deps: ApiDeps) {
       }
       if (
         params.merchant_order_no &&
-        (await em().count(PaymentSchema, {
+        (await db.fork().count(PaymentSchema, {
           merchantId: merchant.id,
           livemode: merchant.livemode,
           merchantOrderNo: params.merchant_order_no,
@@ -167,34 +167,19 @@ export function createPaymentsService(deps: ApiDeps) {
       return find(merchant, id);
     },
 
-    async list(
-      merchant: Merchant | null,
-      params: ListPaymentsParams,
-    ): Promise<{ data: PaymentRecord[]; hasMore: boolean }> {
-      const qb = em().createQueryBuilder(PaymentSchema, 'p');
+    async list(merchant: Merchant | null, params: ListPaymentsParams): Promise<Page<PaymentRecord>> {
+      const qb = db.fork().createQueryBuilder(PaymentSchema, 'p');
       if (merchant) qb.where({ merchantId: merchant.id, livemode: merchant.livemode });
       if (params.status) qb.andWhere({ status: params.status });
       if (params.channel) qb.andWhere({ channel: params.channel });
       if (params.merchant_order_no) qb.andWhere({ merchantOrderNo: params.merchant_order_no });
       if (params.created_gte) qb.andWhere({ createdAt: { $gte: params.created_gte } });
       if (params.created_lte) qb.andWhere({ createdAt: { $lte: params.created_lte } });
-      if (params.starting_after) {
-        const cursor = await find(merchant, params.starting_after).catch(() => {
-          throw new InvalidRequestError(
-            'resource_missing',
-            `No such payment: '${params.starting_after}'`,
-            'starting_after',
-          );
-        });
-        qb.andWhere({
-          $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }],
-        });
-      }
-      const rows = await qb
-        .orderBy({ createdAt: 'desc', id: 'desc' })
-        .limit(params.limit + 1)
-        .getResultList();
-      return { data: rows.slice(0, params.limit), hasMore: rows.length > params.limit };
+      return paginate(qb, params, (id) =>
+        find(merchant, id).catch(() => {
+          throw unknownCursor('payment', id);
+        }),
+      );
     },
 
     /** Closes an unpaid payment at the provider. 409 once it succeeded (or ended otherwise). */

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { merchantOf } from './request-context';
+import { listObject } from './pagination';
 import { sendJson } from './respond';
 import { listQuerySchema, parse } from './validation';
 import { couponObject, taxRateObject, type PricingService } from './pricing.service';
@@ -66,12 +67,16 @@ export function pricingRoutes(pricing: PricingService): Router {
   router.get('/tax_rates', async (req: Request, res: Response) => {
     const merchant = merchantOf(req);
     const rates = await pricing.listTaxRates(merchant, parse(listSchema, req.query, 'query').limit);
-    await sendJson(req, res, 200, {
-      object: 'list',
-      data: rates.map((rate) => taxRateObject(rate, merchant.livemode)),
-      has_more: false,
-      url: '/v1/tax_rates',
-    });
+    await sendJson(
+      req,
+      res,
+      200,
+      listObject(
+        '/v1/tax_rates',
+        rates.map((rate) => taxRateObject(rate, merchant.livemode)),
+        false,
+      ),
+    );
   });
 
   router.post('/coupons', async (req: Request, res: Response) => {
@@ -87,12 +92,16 @@ export function pricingRoutes(pricing: PricingService): Router {
   router.get('/coupons', async (req: Request, res: Response) => {
     const merchant = merchantOf(req);
     const coupons = await pricing.listCoupons(merchant, parse(listSchema, req.query, 'query').limit);
-    await sendJson(req, res, 200, {
-      object: 'list',
-      data: coupons.map((coupon) => couponObject(coupon, merchant.livemode)),
-      has_more: false,
-      url: '/v1/coupons',
-    });
+    await sendJson(
+      req,
+      res,
+      200,
+      listObject(
+        '/v1/coupons',
+        coupons.map((coupon) => couponObject(coupon, merchant.livemode)),
+        false,
+      ),
+    );
   });
 
   return router;

@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId } from '../domain/ids';
 import type { ApiDeps } from './deps';
 import { ConflictError, InvalidRequestError } from './errors';
@@ -68,25 +67,29 @@ const UNIQUE_VIOLATION = '23505';
 
 /** Tax rates and coupons: what a checkout session's totals are computed with. */
 export function createPricingService(deps: ApiDeps) {
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+  const { db } = deps;
 
   return {
     async createTaxRate(
       merchant: Merchant,
       params: { display_name: string; percentage: number; inclusive: boolean },
     ): Promise<TaxRate> {
-      const [row] = await em().execute<TaxRateRow[]>(
-        `insert into tax_rates (id, merchant_id, livemode, display_name, percentage, inclusive) values (?, ?, ?, ?, ?, ?) returning *`,
-        [newId('taxRate'), merchant.id, merchant.livemode, params.display_name, params.percentage, params.inclusive],
-      );
+      const [row] = await db
+        .fork()
+        .execute<TaxRateRow[]>(
+          `insert into tax_rates (id, merchant_id, livemode, display_name, percentage, inclusive) values (?, ?, ?, ?, ?, ?) returning *`,
+          [newId('taxRate'), merchant.id, merchant.livemode, params.display_name, params.percentage, params.inclusive],
+        );
       return toTaxRate(row);
     },
 
     async listTaxRates(merchant: Merchant, limit: number): Promise<TaxRate[]> {
-      const rows = await em().execute<TaxRateRow[]>(
-        `select * from tax_rates where merchant_id = ? and livemode = ? order by created_at desc, id desc limit ?`,
-        [merchant.id, merchant.livemode, limit],
-      );
+      const rows = await db
+        .fork()
+        .execute<TaxRateRow[]>(
+          `select * from tax_rates where merchant_id = ? and livemode = ? order by created_at desc, id desc limit ?`,
+          [merchant.id, merchant.livemode, limit],
+        );
       return rows.map(toTaxRate);
     },
 
@@ -94,10 +97,13 @@ export function createPricingService(deps: ApiDeps) {
     async taxRatesByIds(merchant: Merchant, ids: { id: string; param: string }[]): Promise<Map<string, TaxRate>> {
       const wanted = [...new Set(ids.map((entry) => entry.id))];
       const rows = wanted.length
-        ? await em().execute<TaxRateRow[]>(
-            `select * from tax_rates where merchant_id = ? and livemode = ? and id in (?)`,
-            [merchant.id, merchant.livemode, wanted],
-          )
+        ? await db
+            .fork()
+            .execute<TaxRateRow[]>(`select * from tax_rates where merchant_id = ? and livemode = ? and id in (?)`, [
+              merchant.id,
+              merchant.livemode,
+              wanted,
+            ])
         : [];
       const found = new Map(rows.map((row) => [row.id, toTaxRate(row)]));
       const missing = ids.find((entry) => !found.has(entry.id));
@@ -118,19 +124,21 @@ export function createPricingService(deps: ApiDeps) {
       },
     ): Promise<Coupon> {
       try {
-        const [row] = await em().execute<CouponRow[]>(
-          `insert into coupons (merchant_id, livemode, code, percent_off, amount_off, currency, max_redemptions, expires_at) values (?, ?, ?, ?, ?, ?, ?, ?) returning *`,
-          [
-            merchant.id,
-            merchant.livemode,
-            params.code,
-            params.percent_off ?? null,
-            params.amount_off ?? null,
-            params.amount_off ? (params.currency ?? 'CNY') : null,
-            params.max_redemptions ?? null,
-            params.expires_at ?? null,
-          ],
-        );
+        const [row] = await db
+          .fork()
+          .execute<CouponRow[]>(
+            `insert into coupons (merchant_id, livemode, code, percent_off, amount_off, currency, max_redemptions, expires_at) values (?, ?, ?, ?, ?, ?, ?, ?) returning *`,
+            [
+              merchant.id,
+              merchant.livemode,
+              params.code,
+              params.percent_off ?? null,
+              params.amount_off ?? null,
+              params.amount_off ? (params.currency ?? 'CNY') : null,
+              params.max_redemptions ?? null,
+              params.expires_at ?? null,
+            ],
+          );
         return toCoupon(row);
       } catch (error) {
         if ((error as { code?: string }).code === UNIQUE_VIOLATION)
@@ -140,19 +148,24 @@ export function createPricingService(deps: ApiDeps) {
     },
 
     async listCoupons(merchant: Merchant, limit: number): Promise<Coupon[]> {
-      const rows = await em().execute<CouponRow[]>(
-        `select * from coupons where merchant_id = ? and livemode = ? order by created_at desc, code limit ?`,
-        [merchant.id, merchant.livemode, limit],
-      );
+      const rows = await db
+        .fork()
+        .execute<CouponRow[]>(
+          `select * from coupons where merchant_id = ? and livemode = ? order by created_at desc, code limit ?`,
+          [merchant.id, merchant.livemode, limit],
+        );
       return rows.map(toCoupon);
     },
 
     /** A coupon a shopper may use now: it exists, has not expired and is not used up. */
     async redeemableCoupon(merchant: Merchant, code: string, param: string): Promise<Coupon> {
-      const [row] = await em().execute<CouponRow[]>(
-        `select * from coupons where merchant_id = ? and livemode = ? and code = ?`,
-        [merchant.id, merchant.livemode, code],
-      );
+      const [row] = await db
+        .fork()
+        .execute<CouponRow[]>(`select * from coupons where merchant_id = ? and livemode = ? and code = ?`, [
+          merchant.id,
+          merchant.livemode,
+          code,
+        ]);
       if (!row) throw new InvalidRequestError('resource_missing', `No such coupon: '${code}'`, param);
       const coupon = toCoupon(row);
       if (coupon.expiresAt && coupon.expiresAt.getTime() <= Date.now())

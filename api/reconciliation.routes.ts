@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { ReconciliationSummary } from '../domain/reconciliation-summary';
 import type { DiscrepancyRow, ReconciliationService, RunRow } from './reconciliation.service';
+import { listObject } from './pagination';
 import { sendJson } from './respond';
 import { listQuerySchema, parse } from './validation';
 
@@ -97,23 +98,18 @@ export function reconciliationRoutes(reconciliation: ReconciliationService): Rou
   router.get('/reconciliation_runs', async (req: Request, res: Response) => {
     const query = parse(runsQuerySchema, req.query, 'query');
     const rows = await reconciliation.runs(query);
-    await sendJson(req, res, 200, {
-      object: 'list',
-      data: rows.map(runObject),
-      has_more: false,
-      url: '/v1/admin/reconciliation_runs',
-    });
+    await sendJson(req, res, 200, listObject('/v1/admin/reconciliation_runs', rows.map(runObject), false));
   });
 
   router.get('/reconciliation_discrepancies', async (req: Request, res: Response) => {
     const query = parse(discrepanciesQuerySchema, req.query, 'query');
     const { data, hasMore } = await reconciliation.discrepancies(query);
-    await sendJson(req, res, 200, {
-      object: 'list',
-      data: data.map(discrepancyObject),
-      has_more: hasMore,
-      url: '/v1/admin/reconciliation_discrepancies',
-    });
+    await sendJson(
+      req,
+      res,
+      200,
+      listObject('/v1/admin/reconciliation_discrepancies', data.map(discrepancyObject), hasMore),
+    );
   });
 
   return router;

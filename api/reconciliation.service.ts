@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { ReconciliationSummary } from '../domain/reconciliation-summary';
 import { ProviderAccountSchema } from '../db/entities';
@@ -7,6 +6,7 @@ import { MerchantIdKey, ProviderKey } from '../domain/search-attributes';
 import type { reconciliationWorkflow } from '../workflows/reconciliation.workflow';
 import type { ApiDeps } from './deps';
 import { ConflictError, InvalidRequestError } from './errors';
+import { pageOf, type Page } from './pagination';
 
 export interface RunRow {
   id: string;
@@ -52,12 +52,12 @@ export interface DiscrepancyFilter {
 const RUN_WAIT_MS = 60_000;
 
 export function createReconciliationService(deps: ApiDeps) {
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+  const { db } = deps;
 
   return {
     /** Reconciles one account's day now (the schedule does it daily); null when it is still running after a minute. */
     async run(providerAccountId: string, date: string): Promise<ReconciliationSummary | null> {
-      const account = await em().findOne(ProviderAccountSchema, { id: providerAccountId });
+      const account = await db.fork().findOne(ProviderAccountSchema, { id: providerAccountId });
       if (!account)
         throw new InvalidRequestError(
           'resource_missing',
@@ -96,15 +96,15 @@ export function createReconciliationService(deps: ApiDeps) {
     },
 
     async runs(params: { limit: number; provider_account?: string }): Promise<RunRow[]> {
-      return em().execute<RunRow[]>(
+      return db.fork().execute<RunRow[]>(
         `select id, provider_account_id, to_char(statement_date, 'YYYY-MM-DD') as statement_date, status, statement_entries, matched, discrepancies, error, started_at, finished_at
            from reconciliation_runs where (?::text is null or provider_account_id = ?) order by started_at desc, id desc limit ?`,
         [params.provider_account ?? null, params.provider_account ?? null, params.limit],
       );
     },
 
-    async discrepancies(filter: DiscrepancyFilter): Promise<{ data: DiscrepancyRow[]; hasMore: boolean }> {
-      const rows = await em().execute<DiscrepancyRow[]>(
+    async discrepancies(filter: DiscrepancyFilter): Promise<Page<DiscrepancyRow>> {
+      const rows = await db.fork().execute<DiscrepancyRow[]>(
         `select id::text, run_id, provider_account_id, merchant_id, to_char(statement_date, 'YYYY-MM-DD') as statement_date, kind, object_type, out_trade_no, out_refund_no,
                 payment_id, refund_id, our_amount, provider_amount, note, created_at
            from reconciliation_discrepancies
@@ -126,7 +126,7 @@ export function createReconciliationService(deps: ApiDeps) {
           filter.limit + 1,
         ],
       );
-      return { data: rows.slice(0, filter.limit), hasMore: rows.length > filter.limit };
+      return pageOf(rows, filter.limit);
     },
   };
 }

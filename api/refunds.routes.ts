@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { REFUND_STATUSES, toRefundObject } from '../domain/refund';
 import { InvalidRequestError } from './errors';
 import { merchantOf } from './request-context';
+import { listObject } from './pagination';
 import { sendJson } from './respond';
 import { listQuerySchema, metadataSchema, parse } from './validation';
 import type { RefundsService } from './refunds.service';
@@ -44,12 +45,7 @@ export function refundsRoutes(refunds: RefundsService): Router {
 
   router.get('/refunds', async (req: Request, res: Response) => {
     const { data, hasMore } = await refunds.list(merchantOf(req), refundListParams(req.query));
-    await sendJson(req, res, 200, {
-      object: 'list',
-      data: data.map(toRefundObject),
-      has_more: hasMore,
-      url: '/v1/refunds',
-    });
+    await sendJson(req, res, 200, listObject('/v1/refunds', data.map(toRefundObject), hasMore));
   });
 
   router.get('/refunds/:id', async (req: Request, res: Response) => {

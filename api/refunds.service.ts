@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { RefundDraft, RefundRecord, RefundStatus } from '../domain/refund';
@@ -15,6 +14,7 @@ import { REFUND_FAILURE_TYPES } from '../domain/failures';
 import type { refundWorkflow } from '../workflows/refund.workflow';
 import type { ApiDeps } from './deps';
 import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';
+import { paginate, unknownCursor, type Page } from './pagination';
 import type { Merchant } from './payments.service';
 
 export interface CreateRefundParams {
@@ -38,11 +38,11 @@ export interface ListRefundsParams {
 const FIRST_ANSWER_WAIT_MS = 5_000;
 
 export function createRefundsService(deps: ApiDeps) {
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+  const { db } = deps;
 
   async function find(merchant: Merchant | null, id: string): Promise<RefundRecord> {
     const where = merchant ? { id, merchantId: merchant.id, livemode: merchant.livemode } : { id };
-    const refund = await em().findOne(RefundSchema, where);
+    const refund = await db.fork().findOne(RefundSchema, where);
     if (!refund) throw new NotFoundError('refund', id);
     return refund;
   }
@@ -99,7 +99,7 @@ export function createRefundsService(deps: ApiDeps) {
     find,
 
     async create(merchant: Merchant, params: CreateRefundParams): Promise<RefundRecord> {
-      const payment = await em().findOne(PaymentSchema, {
+      const payment = await db.fork().findOne(PaymentSchema, {
         id: params.payment,
         merchantId: merchant.id,
         livemode: merchant.livemode,
@@ -127,7 +127,7 @@ export function createRefundsService(deps: ApiDeps) {
      * left to refund and change nothing. Returns the refund, or null when one already covers it.
      */
     async refundLatePayment(paymentId: string): Promise<RefundRecord | null> {
-      const draft = latePaymentRefundDraft(await em().findOneOrFail(PaymentSchema, { id: paymentId }));
+      const draft = latePaymentRefundDraft(await db.fork().findOneOrFail(PaymentSchema, { id: paymentId }));
       try {
         await start(draft);
       } catch (error) {
@@ -137,31 +137,16 @@ export function createRefundsService(deps: ApiDeps) {
       return findStarted(null, draft.id);
     },
 
-    async list(
-      merchant: Merchant | null,
-      params: ListRefundsParams,
-    ): Promise<{ data: RefundRecord[]; hasMore: boolean }> {
-      const qb = em().createQueryBuilder(RefundSchema, 'r');
+    async list(merchant: Merchant | null, params: ListRefundsParams): Promise<Page<RefundRecord>> {
+      const qb = db.fork().createQueryBuilder(RefundSchema, 'r');
       if (merchant) qb.where({ merchantId: merchant.id, livemode: merchant.livemode });
       if (params.payment) qb.andWhere({ paymentId: params.payment });
       if (params.status) qb.andWhere({ status: params.status });
-      if (params.starting_after) {
-        const cursor = await find(merchant, params.starting_after).catch(() => {
-          throw new InvalidRequestError(
-            'resource_missing',
-            `No such refund: '${params.starting_after}'`,
-            'starting_after',
-          );
-        });
-        qb.andWhere({
-          $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }],
-        });
-      }
-      const rows = await qb
-        .orderBy({ createdAt: 'desc', id: 'desc' })
-        .limit(params.limit + 1)
-        .getResultList();
-      return { data: rows.slice(0, params.limit), hasMore: rows.length > params.limit };
+      return paginate(qb, params, (id) =>
+        find(merchant, id).catch(() => {
+          throw unknownCursor('refund', id);
+        }),
+      );
     },
 
     /** An admin asks the provider again for a refund that requires attention. */
@@ -180,10 +165,12 @@ export function createRefundsService(deps: ApiDeps) {
           throw new ConflictError('refund_not_retryable', cause.message);
         throw error;
       }
-      await em().execute(
-        `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'refund.retried', ?, '{}', ?)`,
-        [id, audit.requestId],
-      );
+      await db
+        .fork()
+        .execute(
+          `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'refund.retried', ?, '{}', ?)`,
+          [id, audit.requestId],
+        );
       return find(null, id);
     },
 
@@ -203,10 +190,12 @@ export function createRefundsService(deps: ApiDeps) {
           throw new ConflictError('refund_not_cancelable', cause.message);
         throw error;
       }
-      await em().execute(
-        `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'refund.canceled', ?, '{}', ?)`,
-        [id, audit.requestId],
-      );
+      await db
+        .fork()
+        .execute(
+          `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'refund.canceled', ?, '{}', ?)`,
+          [id, audit.requestId],
+        );
       return find(null, id);
     },
   };

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { AppError } from './errors';
 
 /** What the API learned about a request while handling it. */
 export interface RequestContext {
@@ -6,7 +7,14 @@ export interface RequestContext {
   /** The raw body, for idempotency hashes and provider signatures. */
   rawBody: Buffer | null;
   merchant: { id: string; livemode: boolean; apiKeyId: string } | null;
-  idempotency: { merchantId: string; livemode: boolean; key: string } | null;
+  /** Set when the request claimed an Idempotency-Key (api/idempotency.ts). */
+  idempotency: IdempotentRequest | null;
+}
+
+/** A request that claimed its Idempotency-Key: its answer settles the key before it is sent. */
+export interface IdempotentRequest {
+  /** `error` is what the answer reports, if it reports one; idempotency decides from it what a retry replays. */
+  settle(status: number, body: string, error: AppError | null): Promise<void>;
 }
 
 const CONTEXT = Symbol('tongbao.context');

@@ -1,20 +1,19 @@
 import type { Request, Response } from 'express';
+import type { AppError } from './errors';
 import { contextOf } from './request-context';
-import { finishIdempotentRequest } from './idempotency';
 
 /**
- * Sends a JSON answer. Under an Idempotency-Key the exact text is stored first, so that a retry
- * replays it byte for byte.
+ * Sends a JSON answer. Under an Idempotency-Key the exact text settles the key first, so that a
+ * retry replays it byte for byte; `error` is the error the answer reports.
  */
 export async function sendJson(
   req: Request,
   res: Response,
   status: number,
   body: unknown,
-  options: { storeForReplay?: boolean } = {},
+  options: { error?: AppError } = {},
 ): Promise<void> {
   const text = JSON.stringify(body);
-  const idempotency = contextOf(req).idempotency;
-  if (idempotency) await finishIdempotentRequest(req, idempotency, status, text, options.storeForReplay ?? true);
+  await contextOf(req).idempotency?.settle(status, text, options.error ?? null);
   res.status(status).type('application/json').send(text);
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { EVENT_TYPES } from '../domain/events';
 import { InvalidRequestError } from './errors';
 import { merchantOf } from './request-context';
+import { listObject } from './pagination';
 import { sendJson } from './respond';
 import { listQuerySchema, metadataSchema, parse } from './validation';
 import { toWebhookEndpointObject } from './webhook-objects';
@@ -45,12 +46,7 @@ export function webhooksRoutes(webhooks: WebhooksService): Router {
   router.get('/webhook_endpoints', async (req: Request, res: Response) => {
     const query = parse(z.strictObject(listQuerySchema), req.query, 'query');
     const { data, hasMore } = await webhooks.list(merchantOf(req), query);
-    await sendJson(req, res, 200, {
-      object: 'list',
-      data: data.map(toWebhookEndpointObject),
-      has_more: hasMore,
-      url: '/v1/webhook_endpoints',
-    });
+    await sendJson(req, res, 200, listObject('/v1/webhook_endpoints', data.map(toWebhookEndpointObject), hasMore));
   });
 
   router.get('/webhook_endpoints/:id', async (req: Request, res: Response) => {

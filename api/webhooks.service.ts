@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   WebhookAttemptSchema,
   WebhookDeliverySchema,
@@ -18,6 +17,7 @@ import type { webhookDeliveryWorkflow } from '../workflows/webhook-delivery.work
 import type { ApiDeps } from './deps';
 import { InvalidRequestError, NotFoundError } from './errors';
 import type { EventsService } from './events.service';
+import { paginate, unknownCursor, type Page } from './pagination';
 import type { Merchant } from './payments.service';
 
 export interface CreateWebhookEndpointParams {
@@ -36,11 +36,11 @@ export interface DeliveryWithAttempts {
 }
 
 export function createWebhooksService(deps: ApiDeps, events: EventsService) {
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+  const { db } = deps;
 
   /** Deleted endpoints are gone for the merchant: 404, like another merchant's. */
   async function find(merchant: Merchant, id: string, param = 'id'): Promise<WebhookEndpointRow> {
-    const endpoint = await em().findOne(WebhookEndpointSchema, {
+    const endpoint = await db.fork().findOne(WebhookEndpointSchema, {
       id,
       merchantId: merchant.id,
       livemode: merchant.livemode,
@@ -59,17 +59,19 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
     const where = webhookEndpointIds
       ? { eventId: event.id, webhookEndpointId: { $in: webhookEndpointIds } }
       : { eventId: event.id };
-    const deliveries = await em().find(WebhookDeliverySchema, where, {
+    const deliveries = await db.fork().find(WebhookDeliverySchema, where, {
       orderBy: { createdAt: 'desc', webhookEndpointId: 'desc' },
     });
     if (deliveries.length === 0) return [];
     const ids = deliveries.map((delivery) => delivery.webhookEndpointId);
-    const endpoints = await em().find(WebhookEndpointSchema, { id: { $in: ids } });
-    const attempts = await em().find(
-      WebhookAttemptSchema,
-      { eventId: event.id, webhookEndpointId: { $in: ids } },
-      { orderBy: { number: 'asc' } },
-    );
+    const endpoints = await db.fork().find(WebhookEndpointSchema, { id: { $in: ids } });
+    const attempts = await db
+      .fork()
+      .find(
+        WebhookAttemptSchema,
+        { eventId: event.id, webhookEndpointId: { $in: ids } },
+        { orderBy: { number: 'asc' } },
+      );
     const urls = new Map(endpoints.map((endpoint) => [endpoint.id, endpoint.url]));
     return deliveries.map((delivery) => ({
       delivery,
@@ -103,44 +105,31 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
         createdAt: new Date(),
         deletedAt: null,
       };
-      await em().insert(WebhookEndpointSchema, endpoint);
+      await db.fork().insert(WebhookEndpointSchema, endpoint);
       return { endpoint, secret };
     },
 
     async list(
       merchant: Merchant,
       params: { limit: number; starting_after?: string },
-    ): Promise<{ data: WebhookEndpointRow[]; hasMore: boolean }> {
-      const qb = em()
+    ): Promise<Page<WebhookEndpointRow>> {
+      const qb = db
+        .fork()
         .createQueryBuilder(WebhookEndpointSchema, 'w')
         .where({ merchantId: merchant.id, livemode: merchant.livemode, deletedAt: null });
-      if (params.starting_after) {
-        const cursor = await find(merchant, params.starting_after).catch(() => {
-          throw new InvalidRequestError(
-            'resource_missing',
-            `No such webhook endpoint: '${params.starting_after}'`,
-            'starting_after',
-          );
-        });
-        qb.andWhere({
-          $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }],
-        });
-      }
-      const rows = await qb
-        .orderBy({ createdAt: 'desc', id: 'desc' })
-        .limit(params.limit + 1)
-        .getResultList();
-      return { data: rows.slice(0, params.limit), hasMore: rows.length > params.limit };
+      return paginate(qb, params, (id) =>
+        find(merchant, id).catch(() => {
+          throw unknownCursor('webhook endpoint', id);
+        }),
+      );
     },
 
     /** Deletes an endpoint: it gets no new deliveries, and running ones stop before their next attempt. */
     async delete(merchant: Merchant, id: string): Promise<WebhookEndpointRow> {
       const endpoint = await find(merchant, id);
-      const deleted = await em().nativeUpdate(
-        WebhookEndpointSchema,
-        { id, deletedAt: null },
-        { deletedAt: new Date() },
-      );
+      const deleted = await db
+        .fork()
+        .nativeUpdate(WebhookEndpointSchema, { id, deletedAt: null }, { deletedAt: new Date() });
       if (deleted === 0) throw new NotFoundError('webhook endpoint', id);
       return endpoint;
     },
@@ -168,19 +157,23 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
         }
         endpoints = [endpoint];
       } else {
-        const all = await em().find(
-          WebhookEndpointSchema,
-          { merchantId: merchant.id, livemode: merchant.livemode, deletedAt: null },
-          { orderBy: { createdAt: 'asc', id: 'asc' } },
-        );
+        const all = await db
+          .fork()
+          .find(
+            WebhookEndpointSchema,
+            { merchantId: merchant.id, livemode: merchant.livemode, deletedAt: null },
+            { orderBy: { createdAt: 'asc', id: 'asc' } },
+          );
         endpoints = all.filter((endpoint) => subscribed(endpoint, event.type));
       }
       for (const endpoint of endpoints) {
         // So that the answer already lists the delivery; the workflow would create it too.
-        await em().execute(
-          `insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`,
-          [event.id, endpoint.id],
-        );
+        await db
+          .fork()
+          .execute(
+            `insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`,
+            [event.id, endpoint.id],
+          );
         await deps.temporal.workflow.signalWithStart<typeof webhookDeliveryWorkflow, []>('webhookDeliveryWorkflow', {
           workflowId: webhookDeliveryWorkflowId(event.id, endpoint.id),
           taskQueue: deps.temporalSettings.taskQueue,

@@ -1,4 +1,10 @@
 import { ArrayType, BigIntType, EntitySchema } from '@mikro-orm/core';
+import type {
+  CheckoutLocale,
+  CheckoutSessionStatus,
+  SessionDiscount,
+  SessionLineItem,
+} from '../domain/checkout-session';
 import type { Channel, PaymentRecord, ProviderName } from '../domain/payment';
 import type { StoredEvent } from '../domain/event-object';
 import type { RefundRecord } from '../domain/refund';
@@ -265,6 +271,65 @@ export const WebhookAttemptSchema = new EntitySchema<WebhookAttemptRow>({
   },
 });
 
+export interface CheckoutSessionRow {
+  id: string;
+  merchantId: string;
+  livemode: boolean;
+  /** As written; `checkoutSessionStatusAt` tells what it is now (an open session's time runs out unwritten). */
+  status: CheckoutSessionStatus;
+  currency: string;
+  locale: CheckoutLocale;
+  /** The lines with their computed amounts and tax rates, as the session shows them. */
+  lineItems: SessionLineItem[];
+  couponCode: string | null;
+  /** The coupon as it was when the session was made, with the amount it took off. */
+  discounts: SessionDiscount[];
+  allowedChannels: Channel[];
+  customerId: string | null;
+  saveCustomer: string;
+  successUrl: string;
+  cancelUrl: string;
+  amountSubtotal: number;
+  amountDiscount: number;
+  amountTax: number;
+  amountTotal: number;
+  paymentId: string | null;
+  expiresAt: Date;
+  createdAt: Date;
+  completedAt: Date | null;
+  expiredAt: Date | null;
+}
+
+export const CheckoutSessionSchema = new EntitySchema<CheckoutSessionRow>({
+  name: 'CheckoutSession',
+  tableName: 'checkout_sessions',
+  properties: {
+    id: { ...text, primary: true },
+    merchantId: text,
+    livemode: { type: 'boolean' },
+    status: { type: 'text' },
+    currency: text,
+    locale: { type: 'text' },
+    lineItems: { type: 'json' },
+    couponCode: optionalText,
+    discounts: { type: 'json' },
+    allowedChannels: { type: new ArrayType() },
+    customerId: optionalText,
+    saveCustomer: text,
+    successUrl: text,
+    cancelUrl: text,
+    amountSubtotal: money,
+    amountDiscount: money,
+    amountTax: money,
+    amountTotal: money,
+    paymentId: optionalText,
+    expiresAt: timestamp,
+    createdAt: { ...timestamp, onCreate: () => new Date() },
+    completedAt: optionalTimestamp,
+    expiredAt: optionalTimestamp,
+  },
+});
+
 export const ALL_SCHEMAS = [
   MerchantSchema,
   ApiKeySchema,
@@ -276,4 +341,5 @@ export const ALL_SCHEMAS = [
   WebhookEndpointSchema,
   WebhookDeliverySchema,
   WebhookAttemptSchema,
+  CheckoutSessionSchema,
 ];

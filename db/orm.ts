@@ -1,9 +1,16 @@
-import { MikroORM, defineConfig } from '@mikro-orm/postgresql';
+import { MikroORM, defineConfig, type EntityManager } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import path from 'node:path';
 import { ALL_SCHEMAS } from './entities';
 
-export type Database = MikroORM;
+/** The application database: MikroORM, with `fork()` as the way to an EntityManager. */
+export interface Database extends MikroORM {
+  /**
+   * A fresh EntityManager with its own identity map, for one unit of work: a request's query, an
+   * activity's transaction. The global `em` stays unused (`allowGlobalContext: false`).
+   */
+  fork(): EntityManager;
+}
 
 export function ormConfig(databaseUrl: string, options: { poolMax?: number } = {}) {
   return defineConfig({
@@ -25,5 +32,6 @@ export function ormConfig(databaseUrl: string, options: { poolMax?: number } = {
 }
 
 export async function openDatabase(databaseUrl: string, options: { poolMax?: number } = {}): Promise<Database> {
-  return MikroORM.init(ormConfig(databaseUrl, options));
+  const orm = await MikroORM.init(ormConfig(databaseUrl, options));
+  return Object.assign(orm, { fork: (): EntityManager => orm.em.fork() });
 }

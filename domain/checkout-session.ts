@@ -6,6 +6,21 @@ import type { Channel, NextAction, PaymentStatus } from './payment';
 export const CHECKOUT_SESSION_STATUSES = ['open', 'complete', 'expired'] as const;
 export type CheckoutSessionStatus = (typeof CHECKOUT_SESSION_STATUSES)[number];
 
+/** The languages the hosted page speaks. */
+export const CHECKOUT_LOCALES = ['zh-CN', 'en-US'] as const;
+export type CheckoutLocale = (typeof CHECKOUT_LOCALES)[number];
+
+/**
+ * A session's status at `now`. Its time running out writes nothing: an open session past its
+ * `expires_at` is expired whether or not that has been written yet.
+ */
+export function checkoutSessionStatusAt(
+  session: { status: CheckoutSessionStatus; expiresAt: Date },
+  now: Date,
+): CheckoutSessionStatus {
+  return session.status === 'open' && session.expiresAt.getTime() <= now.getTime() ? 'expired' : session.status;
+}
+
 /** A session's tax rate as its lines show it. */
 export interface SessionTaxRate {
   id: string;

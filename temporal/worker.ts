@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
   // The API schedules each new account's reconciliation; this catches accounts older than that.
-  const accounts = await db.em
+  const accounts = await db
     .fork()
     .execute<{ id: string; merchantId: string; provider: ScheduledAccount['provider'] }[]>(
       'select id, merchant_id as "merchantId", provider from provider_accounts',

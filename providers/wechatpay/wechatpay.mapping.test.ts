@@ -2,6 +2,7 @@ import type { ProviderRefundStatus, ProviderTradeStatus } from '../../domain/pro
 import {
   amountToWechatpay,
   fromWechatpayTime,
+  refundFromWechatpay,
   refundStatusFromWechatpay,
   toWechatpayTime,
   tradeStatusFromWechatpay,
@@ -57,6 +58,22 @@ describe('WeChat refund status', () => {
 
   test('an unknown status is never guessed', () => {
     expect(() => refundStatusFromWechatpay('DONE' as WechatpayRefundStatus)).toThrow(/Unexpected value/);
+  });
+
+  test.each<[WechatpayRefundStatus, string | null]>([
+    ['SUCCESS', null],
+    ['PROCESSING', null],
+    ['CLOSED', 'CLOSED'],
+    ['ABNORMAL', 'ABNORMAL'],
+  ])('a refund reported %s has %p as its failure reason', (status, reason) => {
+    const refund = { out_refund_no: 're1', refund_id: '50300', amount: { total: 1999, refund: 500 } };
+    expect(refundFromWechatpay(refund, status)).toEqual({
+      outRefundNo: 're1',
+      status: refundStatusFromWechatpay(status),
+      providerRefundNo: '50300',
+      amountMinor: 500,
+      failureReason: reason,
+    });
   });
 });
 

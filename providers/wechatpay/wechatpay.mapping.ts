@@ -1,6 +1,6 @@
 import { assertNever } from '../../domain/assert-never';
-import type { ProviderRefundStatus, ProviderTradeStatus } from '../../domain/provider-reports';
-import type { WechatpayRefundStatus, WechatpayTradeState } from './wechatpay.types';
+import type { ProviderRefund, ProviderRefundStatus, ProviderTradeStatus } from '../../domain/provider-reports';
+import type { WechatpayRefund, WechatpayRefundStatus, WechatpayTradeState } from './wechatpay.types';
 import { inChinaTime } from '../../domain/china-time';
 
 /** WeChat's `trade_state` in Tongbao's words. https://pay.weixin.qq.com/doc/v3/merchant/4013070356 */
@@ -28,22 +28,45 @@ export function tradeStatusFromWechatpay(state: WechatpayTradeState): ProviderTr
   }
 }
 
+/**
+ * A refund as WeChat reports it, in Tongbao's words: the refund and refund query answers carry its
+ * status as `status`, a refund notification's resource as `refund_status`.
+ */
+export function refundFromWechatpay(
+  refund: Pick<WechatpayRefund, 'out_refund_no' | 'refund_id' | 'amount'>,
+  status: WechatpayRefundStatus,
+): ProviderRefund {
+  const outcome = refundOutcomeFromWechatpay(status);
+  return {
+    outRefundNo: refund.out_refund_no,
+    status: outcome.status,
+    providerRefundNo: refund.refund_id,
+    amountMinor: refund.amount.refund,
+    failureReason: outcome.failureReason,
+  };
+}
+
 /** A refund's `status` (or a notification's `refund_status`) in Tongbao's words. */
 export function refundStatusFromWechatpay(status: WechatpayRefundStatus): ProviderRefundStatus {
+  return refundOutcomeFromWechatpay(status).status;
+}
+
+/** The status, and WeChat's own word as the reason while the money has not reached the shopper. */
+function refundOutcomeFromWechatpay(status: WechatpayRefundStatus): Pick<ProviderRefund, 'status' | 'failureReason'> {
   switch (status) {
     case 'SUCCESS':
-      return 'succeeded';
+      return { status: 'succeeded', failureReason: null };
     case 'PROCESSING':
-      return 'pending';
+      return { status: 'pending', failureReason: null };
     // 退款关闭: nothing was refunded.
     case 'CLOSED':
-      return 'failed';
+      return { status: 'failed', failureReason: status };
     // 退款异常: the money could not reach the shopper (e.g. the card was closed) and waits at WeChat
     // for the merchant to re-route it in the merchant platform. It is not refundable again, so it
     // stays pending (and ends as requires_attention) instead of failing.
     // https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_2_10.shtml
     case 'ABNORMAL':
-      return 'pending';
+      return { status: 'pending', failureReason: status };
     default:
       return assertNever(status);
   }

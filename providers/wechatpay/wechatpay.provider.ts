@@ -34,7 +34,7 @@ import { classifyWechatpayFailure, failureFromPluginError, type WechatpayFailure
 import {
   amountToWechatpay,
   fromWechatpayTime,
-  refundStatusFromWechatpay,
+  refundFromWechatpay,
   toWechatpayTime,
   tradeStatusFromWechatpay,
 } from './wechatpay.mapping';
@@ -49,7 +49,6 @@ import {
   wechatpayTradeBillSchema,
   wechatpayTransactionSchema,
   type WechatpayPrepayRequest,
-  type WechatpayRefund,
   type WechatpayRefundRequest,
   type WechatpayTransaction,
 } from './wechatpay.types';
@@ -148,17 +147,6 @@ export function createWechatpayProvider(
       paidAt: fromWechatpayTime(transaction.success_time),
       failureCode: status === 'failed' ? transaction.trade_state : null,
       failureMessage: status === 'failed' ? (transaction.trade_state_desc ?? null) : null,
-    };
-  }
-
-  function refundOf(refund: WechatpayRefund): ProviderRefund {
-    const status = refundStatusFromWechatpay(refund.status);
-    return {
-      outRefundNo: refund.out_refund_no,
-      status,
-      providerRefundNo: refund.refund_id,
-      amountMinor: refund.amount.refund,
-      failureReason: refund.status === 'CLOSED' || refund.status === 'ABNORMAL' ? refund.status : null,
     };
   }
 
@@ -416,7 +404,7 @@ export function createWechatpayProvider(
           'refund',
         );
       }
-      return refundOf(refund);
+      return refundFromWechatpay(refund, refund.status);
     },
 
     async queryRefund({ outRefundNo }: ProviderRefundRef): Promise<ProviderRefund> {
@@ -432,7 +420,8 @@ export function createWechatpayProvider(
         }
         throw classifyWechatpayFailure(answer.failure, operation.name);
       }
-      return refundOf(parse(operation.name, wechatpayRefundSchema, answer.data));
+      const refund = parse(operation.name, wechatpayRefundSchema, answer.data);
+      return refundFromWechatpay(refund, refund.status);
     },
 
     fetchStatement,
@@ -505,17 +494,10 @@ export function createWechatpayProvider(
         if (parsed.data.mchid !== config.mchid) {
           throw new NotificationRejectedError(`notification is for mchid ${parsed.data.mchid}, not ${config.mchid}`);
         }
-        const r = parsed.data;
         return {
           kind: 'refund',
-          outTradeNo: r.out_trade_no,
-          refund: {
-            outRefundNo: r.out_refund_no,
-            status: refundStatusFromWechatpay(r.refund_status),
-            providerRefundNo: r.refund_id,
-            amountMinor: r.amount.refund,
-            failureReason: r.refund_status === 'CLOSED' || r.refund_status === 'ABNORMAL' ? r.refund_status : null,
-          },
+          outTradeNo: parsed.data.out_trade_no,
+          refund: refundFromWechatpay(parsed.data, parsed.data.refund_status),
         };
       }
       throw new NotificationRejectedError(`event_type ${envelope.event_type} is not one Tongbao subscribes to`);
