@@ -9,6 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import type { TransitionInput } from '../activities/payment.activities';
+import type { ProviderRefusalDetails } from '../domain/failures';
 import type { PaymentDraft } from '../domain/payment';
 import type { ProviderTrade } from '../domain/provider-reports';
 import type { RefundDraft } from '../domain/refund';
@@ -228,10 +229,6 @@ test('a notification that the payment succeeded, arriving in time, is no late pa
 
 /** A provider's refusal as the activities raise it (activities/payment.activities.ts, `classified`). */
 function providerDecline(message: string, providerCode: string | null): ApplicationFailure {
-  return ApplicationFailure.create({
-    message,
-    type: 'ProviderDeclinedError',
-    nonRetryable: true,
-    details: [providerCode],
-  });
+  const details: ProviderRefusalDetails = { providerCode };
+  return ApplicationFailure.create({ message, type: 'ProviderDeclinedError', nonRetryable: true, details: [details] });
 }
