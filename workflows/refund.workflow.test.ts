@@ -26,7 +26,6 @@ import { startTestTemporal } from './workflow.testing';
 
 /** Real seconds become milliseconds: 30 s polls take 30 ms, a 1000 s deadline one second. */
 const TIME_SCALE = 1000;
-const ATTENTION_AFTER_SECONDS = 1000;
 const TASK_QUEUE = 'refund-workflow-test';
 
 /** One refund as the provider and our books see it; the test decides how the provider behaves. */
@@ -37,6 +36,8 @@ class RefundStory {
   takenAs: Pick<ProviderRefund, 'status' | 'failureReason'> = { status: 'succeeded', failureReason: null };
   /** What the provider holds: null until a request reached it. */
   held: Pick<ProviderRefund, 'status' | 'failureReason'> | null = null;
+  /** How long the provider has to settle it: a second, at the test's time scale. */
+  attentionAfterSeconds = 1000;
   requests = 0;
   queries = 0;
   readonly transitions: RefundTransitionInput[] = [];
@@ -141,7 +142,7 @@ async function refund(
       createdAt: new Date().toISOString(),
     },
     timeScale: TIME_SCALE,
-    attentionAfterSeconds: ATTENTION_AFTER_SECONDS,
+    attentionAfterSeconds: refundStory.attentionAfterSeconds,
   };
   const operation = new WithStartWorkflowOperation<typeof refundWorkflow>('refundWorkflow', {
     workflowId: `refund/${id}`,
@@ -182,6 +183,8 @@ async function refusal(update: Promise<unknown>): Promise<ApplicationFailure> {
 test('when the provider takes the refund but never settles it, it requires attention after the deadline', async () => {
   const { story, handle, answer } = await refund((r) => {
     r.takenAs = { status: 'pending', failureReason: null };
+    // Five seconds, time enough for polls however slow the machine.
+    r.attentionAfterSeconds = 5000;
   });
   expect(answer.status).toBe('pending');
 
@@ -256,6 +259,8 @@ test('a cancel is refused when the provider has the refund (ABNORMAL): it stays 
 test('a refund that does not require attention can be neither retried nor canceled', async () => {
   const { story, handle } = await refund((r) => {
     r.takenAs = { status: 'pending', failureReason: null };
+    // A day: it stays pending throughout the test.
+    r.attentionAfterSeconds = 86_400;
   });
   const retry = await refusal(handle.executeUpdate(retryRefundUpdate));
   expect(retry.type).toBe(REFUND_FAILURE_TYPES.notRetryable);
