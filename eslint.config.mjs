@@ -163,7 +163,8 @@ export default tseslint.config(
   },
   {
     files: ['workflows/**/*.ts'],
-    ignores: ['workflows/**/*.test.ts'],
+    // Tests and their helpers run in Node, never in the workflow sandbox.
+    ignores: ['workflows/**/*.test.ts', 'workflows/**/*.testing.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -9,7 +9,7 @@ import { ProviderError } from '../providers/errors';
 import type { CloseResult, PaymentProvider, ProviderOrderRef } from '../providers/provider';
 import type { ProviderTrade } from '../domain/provider-reports';
 import { providerFor } from '../providers/registry';
-import { FAILURE_TYPES } from '../domain/failures';
+import { FAILURE_TYPES, type ProviderRefusalDetails } from '../domain/failures';
 import type { ActivityDeps } from './deps';
 
 export interface TransitionInput {
@@ -243,11 +243,12 @@ export async function classified<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (error) {
     if (error instanceof ProviderError && !error.retryable) {
+      const details: ProviderRefusalDetails = { providerCode: error.providerCode };
       throw ApplicationFailure.create({
         message: error.message,
         type: error.name,
         nonRetryable: true,
-        details: [error.providerCode],
+        details: [details],
       });
     }
     throw error;

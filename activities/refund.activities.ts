@@ -5,7 +5,7 @@ import { RELEASED_REFUND_STATUSES, toRefundObject, type RefundDraft, type Refund
 import { latePaymentRefundDraft } from '../domain/refund-draft';
 import { PaymentSchema, RefundSchema } from '../db/entities';
 import { loadProviderAccount } from '../db/provider-accounts.store';
-import { REFUND_FAILURE_TYPES } from '../domain/failures';
+import { REFUND_FAILURE_TYPES, type RefundExceedsPaymentDetails } from '../domain/failures';
 import { classified } from './payment.activities';
 import { type ActivityDeps } from './deps';
 import type { PaymentProvider, RefundInput } from '../providers/provider';
@@ -41,6 +41,17 @@ const EVENT_FOR_STATUS: Partial<Record<RefundStatus, string>> = {
 const CLOSED_UNPAID: readonly PaymentStatus[] = ['expired', 'canceled', 'failed'];
 
 const yuan = (minor: number): string => `¥${(minor / 100).toFixed(2)}`;
+
+/** A refund of more than remains: refused for good, saying what remains. */
+function exceedsPayment(message: string, remainingMinor: number): ApplicationFailure {
+  const details: RefundExceedsPaymentDetails = { remainingMinor };
+  return ApplicationFailure.create({
+    message,
+    type: REFUND_FAILURE_TYPES.exceedsPayment,
+    nonRetryable: true,
+    details: [details],
+  });
+}
 
 export function createRefundActivities(deps: ActivityDeps) {
   const { db } = deps;
@@ -122,16 +133,14 @@ export function createRefundActivities(deps: ActivityDeps) {
         const remaining = Number(payment.amount) - Number(held);
         const amount = draft.amountMinor ?? remaining;
         if (remaining <= 0) {
-          throw ApplicationFailure.nonRetryable(
+          throw exceedsPayment(
             `This payment has already been refunded in full (${yuan(Number(payment.amount))}).`,
-            REFUND_FAILURE_TYPES.exceedsPayment,
             remaining,
           );
         }
         if (amount > remaining) {
-          throw ApplicationFailure.nonRetryable(
+          throw exceedsPayment(
             `Refund amount ${yuan(amount)} is greater than the ${yuan(remaining)} that remains refundable on this payment.`,
-            REFUND_FAILURE_TYPES.exceedsPayment,
             remaining,
           );
         }

@@ -1,4 +1,5 @@
 import type { Currency } from './money';
+import type { ProviderTrade } from './provider-reports';
 
 export const PROVIDERS = ['alipay', 'wechatpay', 'unionpay'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
@@ -35,6 +36,20 @@ export const TERMINAL_PAYMENT_STATUSES: readonly PaymentStatus[] = ['succeeded',
 
 export function isTerminal(status: PaymentStatus): boolean {
   return TERMINAL_PAYMENT_STATUSES.includes(status);
+}
+
+/**
+ * Whether the provider's word means the shopper paid a payment that had not succeeded here: it
+ * reports success, for the payment's amount, once Tongbao has closed the payment (expired,
+ * canceled, failed). A final state never changes, so the payment stays as it is and the money goes
+ * back (README "Late and unknown notifications"). Asked in two places: by the payment's workflow,
+ * of a notification that came in as it ended, and by the API, of one that came after.
+ */
+export function paidAfterClosing(
+  payment: { status: PaymentStatus; amountMinor: number },
+  trade: Pick<ProviderTrade, 'status' | 'amountMinor'>,
+): boolean {
+  return payment.status !== 'succeeded' && trade.status === 'succeeded' && trade.amountMinor === payment.amountMinor;
 }
 
 /** What the shopper must do next; exactly the `next_action` of API.md. */

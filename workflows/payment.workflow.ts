@@ -7,14 +7,13 @@ import {
   proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
-  ActivityFailure,
   ParentClosePolicy,
   startChild,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ProviderTrade } from '../domain/provider-reports';
 import { assertNever } from '../domain/assert-never';
-import { isTerminal, type PaymentStatus } from '../domain/payment';
+import { isTerminal, paidAfterClosing, type PaymentStatus } from '../domain/payment';
 import {
   AmountMinorKey,
   ChannelKey,
@@ -31,14 +30,21 @@ import {
   type PaymentView,
   type PaymentWorkflowInput,
 } from './messages';
-import { FAILURE_TYPES } from '../domain/failures';
+import { FAILURE_TYPES, providerRefusalDetails } from '../domain/failures';
 import { PROVIDER_OPTIONS, STORE_OPTIONS, WAITED_FOR_OPTIONS } from './activity-options';
+import { activityError } from './failures';
 import { refundWorkflow } from './refund.workflow';
 import { refundWorkflowId } from '../domain/workflow-ids';
+import { scaledClock } from './time';
 
-const store = proxyActivities<Activities>(STORE_OPTIONS);
-const creation = proxyLocalActivities<Activities>(WAITED_FOR_OPTIONS);
-const provider = proxyActivities<Activities>(PROVIDER_OPTIONS);
+// The activities, by role. While the merchant waits for the answer (and when a late payment's
+// refund is drafted), local activities: one round trip to the server instead of one per call.
+const { openPayment, createProviderPayment, recordNextAction, draftLatePaymentRefund } =
+  proxyLocalActivities<Activities>(WAITED_FOR_OPTIONS);
+// Our books: retried until they work.
+const { recordPaymentTransition, dispatchEvent } = proxyActivities<Activities>(STORE_OPTIONS);
+// The provider, in the background: retried with backoff for as long as it takes.
+const { queryProviderPayment, closeProviderPayment } = proxyActivities<Activities>(PROVIDER_OPTIONS);
 
 /**
  * Gaps between queries to the provider, when its notification is late or lost: the providers
@@ -49,44 +55,69 @@ const POLL_DELAYS_SECONDS = [60, 120, 240, 300];
 const CLOSE_RETRY_SECONDS = 60;
 
 /**
+ * How far the workflow is: `creating` the payment and its order at the provider while the merchant
+ * waits, `refused` (the merchant's order number is taken), or `created` (then the payment's status
+ * says the rest: it may have failed at the provider already).
+ */
+type Stage = 'creating' | 'refused' | 'created';
+
+/** What the workflow does next, decided in one place (`nextStep`) from what arrived and what is due. */
+type Step =
+  | { kind: 'notification'; trade: ProviderTrade }
+  | { kind: 'cancel' }
+  | { kind: 'expiry' }
+  | { kind: 'poll' }
+  | { kind: 'nothing_due' };
+
+/**
  * One payment's whole life: create at the provider (answering the merchant's update), then wait
  * for the provider's notification, polling its query API as a fallback, and close the order when
  * it expires. The only writer of the payment's state.
  */
 export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<PaymentView> {
   const { draft } = input;
-  const scaled = (seconds: number): number => Math.max(1, Math.round((seconds * 1000) / input.timeScale));
+  const clock = scaledClock(input.timeScale);
 
-  // Widened on purpose: handlers and helpers change it, which TypeScript's narrowing cannot see.
-  let status = 'requires_action' as PaymentStatus;
-  let created = false;
-  let failureCode: string | null = null;
-  let failureMessage: string | null = null;
-  let creationFailure: ApplicationFailure | null = null;
-  let cancelRequested = false;
-  const notifications: ProviderTrade[] = [];
+  // The payment as this workflow holds it; only the steps below change it.
+  const payment = {
+    // Widened on purpose: the steps change it, which TypeScript's narrowing cannot see.
+    status: 'requires_action' as PaymentStatus,
+    failureCode: null as string | null,
+    failureMessage: null as string | null,
+  };
+  let stage = 'creating' as Stage;
+  /** Why the payment could not be created: the merchant's answer. */
+  let refusal: ApplicationFailure | null = null;
 
-  const view = (): PaymentView => ({ id: draft.id, status, failureCode, failureMessage });
+  // What arrived. The handlers only record it; the loop at the bottom acts on it.
+  const inbox = { notifications: [] as ProviderTrade[], cancelRequested: false };
+
+  const view = (): PaymentView => ({
+    id: draft.id,
+    status: payment.status,
+    failureCode: payment.failureCode,
+    failureMessage: payment.failureMessage,
+  });
 
   setHandler(paymentStatusQuery, view);
   setHandler(providerNotificationSignal, (trade) => {
-    notifications.push(trade);
+    inbox.notifications.push(trade);
   });
   setHandler(createPaymentUpdate, async () => {
-    await condition(() => created || creationFailure !== null);
-    if (creationFailure) throw creationFailure;
+    await condition(() => stage !== 'creating');
+    if (refusal) throw refusal;
     return view();
   });
   setHandler(
     cancelPaymentUpdate,
     async () => {
-      cancelRequested = true;
-      await condition(() => isTerminal(status));
+      inbox.cancelRequested = true;
+      await condition(() => isTerminal(payment.status));
       return view();
     },
     {
       validator: () => {
-        if (status === 'succeeded') {
+        if (payment.status === 'succeeded') {
           throw ApplicationFailure.nonRetryable(
             'the payment has already succeeded',
             FAILURE_TYPES.paymentAlreadySucceeded,
@@ -102,7 +133,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     { key: ProviderKey, value: draft.provider },
     { key: ChannelKey, value: draft.channel },
     { key: AmountMinorKey, value: draft.amountMinor },
-    { key: PaymentStatusKey, value: status },
+    { key: PaymentStatusKey, value: payment.status },
   ]);
 
   async function transition(
@@ -110,21 +141,21 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     source: string,
     details: { providerTradeNo?: string | null; failureCode?: string | null; failureMessage?: string | null } = {},
   ): Promise<void> {
-    if (to === status || isTerminal(status)) return;
-    const recorded = await store.recordPaymentTransition({
+    if (to === payment.status || isTerminal(payment.status)) return;
+    const recorded = await recordPaymentTransition({
       paymentId: draft.id,
-      from: status,
+      from: payment.status,
       to,
       source,
       at: new Date().toISOString(),
       ...details,
     });
-    status = to;
-    if (details.failureCode !== undefined) failureCode = details.failureCode;
-    if (details.failureMessage !== undefined) failureMessage = details.failureMessage;
-    upsertSearchAttributes([{ key: PaymentStatusKey, value: status }]);
+    payment.status = to;
+    if (details.failureCode !== undefined) payment.failureCode = details.failureCode;
+    if (details.failureMessage !== undefined) payment.failureMessage = details.failureMessage;
+    upsertSearchAttributes([{ key: PaymentStatusKey, value: payment.status }]);
     // `?.`: histories recorded before transitions returned their event replay an undefined result.
-    if (recorded?.eventId) await store.dispatchEvent({ eventId: recorded.eventId });
+    if (recorded?.eventId) await dispatchEvent({ eventId: recorded.eventId });
   }
 
   /** What the provider says, turned into our state. A notification and a poll go through the same door. */
@@ -160,75 +191,88 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
 
   /** Closes the order so nobody can pay it any more; the shopper may have paid just before. */
   async function closeThen(target: 'canceled' | 'expired'): Promise<void> {
-    const result = await provider.closeProviderPayment({ paymentId: draft.id });
+    const source = target === 'canceled' ? 'cancel' : 'expiry';
+    const result = await closeProviderPayment({ paymentId: draft.id });
     if (result === 'already_paid') {
-      await apply(
-        await provider.queryProviderPayment({ paymentId: draft.id }),
-        target === 'canceled' ? 'cancel' : 'expiry',
-      );
+      await apply(await queryProviderPayment({ paymentId: draft.id }), source);
       return;
     }
-    await transition(target, target === 'canceled' ? 'cancel' : 'expiry');
+    await transition(target, source);
   }
 
   // 1. Create: store the payment, create the order at the provider, answer the merchant.
   try {
-    await creation.openPayment(draft);
-    const nextAction = await creation.createProviderPayment(draft);
-    await creation.recordNextAction({ paymentId: draft.id, nextAction });
+    await openPayment(draft);
+    const nextAction = await createProviderPayment(draft);
+    await recordNextAction({ paymentId: draft.id, nextAction });
   } catch (error) {
-    const cause = error instanceof ActivityFailure ? error.cause : error;
-    if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.merchantOrderNoTaken) {
-      creationFailure = cause;
+    const { failure, message } = activityError(error);
+    if (failure?.type === FAILURE_TYPES.merchantOrderNoTaken) {
+      refusal = failure;
+      stage = 'refused';
       await condition(allHandlersFinished);
       return view();
     }
-    const code =
-      cause instanceof ApplicationFailure && cause.nonRetryable
-        ? ((cause.details?.[0] as string | null) ?? cause.type ?? 'provider_error')
-        : 'provider_unavailable';
-    await transition('failed', 'create', {
-      failureCode: code,
-      failureMessage: cause instanceof Error ? cause.message : String(cause),
-    });
+    const code = failure?.nonRetryable
+      ? (providerRefusalDetails(failure).providerCode ?? failure.type ?? 'provider_error')
+      : 'provider_unavailable';
+    await transition('failed', 'create', { failureCode: code, failureMessage: message });
   }
-  created = true;
+  stage = 'created';
 
-  // 2. Wait for the outcome.
-  const startedAt = Date.now();
-  const expiryDeadline = startedAt + scaled((Date.parse(draft.expiresAt) - Date.parse(draft.createdAt)) / 1000);
-  let closeAttemptAt = expiryDeadline;
-  let pollIndex = 0;
-  let nextPollAt = startedAt + scaled(POLL_DELAYS_SECONDS[0]);
+  // 2. Wait for the outcome: for something to arrive or fall due, then act on it.
+  const expiresAt = clock.after((Date.parse(draft.expiresAt) - Date.parse(draft.createdAt)) / 1000);
+  /** When to close the order: at expiry, and again a while after a close that did not end the payment. */
+  let closeAt = expiresAt;
+  const polls = { index: 0, nextAt: clock.after(POLL_DELAYS_SECONDS[0]) };
 
-  while (!isTerminal(status)) {
-    const wakeAt = Math.min(nextPollAt, closeAttemptAt);
-    await condition(() => notifications.length > 0 || cancelRequested, Math.max(1, wakeAt - Date.now()));
-    const notification = notifications.shift();
-    if (notification) {
-      await apply(notification, 'notification');
-    } else if (cancelRequested) {
-      await closeThen('canceled');
-    } else if (Date.now() >= closeAttemptAt) {
-      await closeThen('expired');
-      closeAttemptAt = Date.now() + scaled(CLOSE_RETRY_SECONDS);
-    } else if (Date.now() >= nextPollAt) {
-      await apply(await provider.queryProviderPayment({ paymentId: draft.id }), 'poll');
-      pollIndex = Math.min(pollIndex + 1, POLL_DELAYS_SECONDS.length - 1);
-      nextPollAt = Date.now() + scaled(POLL_DELAYS_SECONDS[pollIndex]);
+  /** The one place that decides what to do next: what arrived first, then what is due. */
+  function nextStep(): Step {
+    const trade = inbox.notifications.shift();
+    if (trade) return { kind: 'notification', trade };
+    if (inbox.cancelRequested) return { kind: 'cancel' };
+    if (clock.reached(closeAt)) return { kind: 'expiry' };
+    if (clock.reached(polls.nextAt)) return { kind: 'poll' };
+    return { kind: 'nothing_due' };
+  }
+
+  while (!isTerminal(payment.status)) {
+    await condition(
+      () => inbox.notifications.length > 0 || inbox.cancelRequested,
+      clock.until(Math.min(polls.nextAt, closeAt)),
+    );
+    const step = nextStep();
+    switch (step.kind) {
+      case 'notification':
+        await apply(step.trade, 'notification');
+        break;
+      case 'cancel':
+        await closeThen('canceled');
+        break;
+      case 'expiry':
+        await closeThen('expired');
+        closeAt = clock.after(CLOSE_RETRY_SECONDS);
+        break;
+      case 'poll':
+        await apply(await queryProviderPayment({ paymentId: draft.id }), 'poll');
+        polls.index = Math.min(polls.index + 1, POLL_DELAYS_SECONDS.length - 1);
+        polls.nextAt = clock.after(POLL_DELAYS_SECONDS[polls.index]);
+        break;
+      case 'nothing_due':
+        break;
+      default:
+        assertNever(step);
     }
   }
 
   // A notification that came in as the payment ended was not applied: a final state never
   // changes. If it says the shopper paid a payment we had closed, the money goes back to them.
-  const paidAfterClosing =
-    status !== 'succeeded' &&
-    notifications.some((trade) => trade.status === 'succeeded' && trade.amountMinor === draft.amountMinor);
-  if (paidAfterClosing) {
-    const refund = await creation.draftLatePaymentRefund({ paymentId: draft.id });
+  const closedPayment = { status: payment.status, amountMinor: draft.amountMinor };
+  if (inbox.notifications.some((trade) => paidAfterClosing(closedPayment, trade))) {
+    const refund = await draftLatePaymentRefund({ paymentId: draft.id });
     log.warn('payment completed at the provider after it was closed; refunding', {
       paymentId: draft.id,
-      status,
+      status: payment.status,
       refundId: refund.id,
     });
     await startChild(refundWorkflow, {

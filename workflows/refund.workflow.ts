@@ -1,5 +1,4 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -34,14 +33,24 @@ import {
 } from './messages';
 import { REFUND_FAILURE_TYPES } from '../domain/failures';
 import { PROVIDER_OPTIONS, STORE_OPTIONS, WAITED_FOR_OPTIONS } from './activity-options';
+import { activityError } from './failures';
+import { scaledClock } from './time';
 
-const store = proxyActivities<Activities>(STORE_OPTIONS);
-const creation = proxyLocalActivities<Activities>(WAITED_FOR_OPTIONS);
-const provider = proxyActivities<Activities>(PROVIDER_OPTIONS);
-
+// The activities, by role. While the merchant waits for the first answer, the refund is stored,
+// asked of the provider and its state recorded by local activities: one round trip to the server
+// instead of one per call, still recorded in the history.
+const {
+  openRefund,
+  requestProviderRefund: requestWhileMerchantWaits,
+  recordRefundTransition: recordWhileMerchantWaits,
+} = proxyLocalActivities<Activities>(WAITED_FOR_OPTIONS);
+// Our books, after that.
+const { recordRefundTransition, dispatchEvent } = proxyActivities<Activities>(STORE_OPTIONS);
+// What the provider says of the refund, asked in the background for as long as it takes.
+const { queryProviderRefund } = proxyActivities<Activities>(PROVIDER_OPTIONS);
 // A refund request is retried a few times at once; after that the workflow keeps asking, every
 // REQUEST_RETRY_SECONDS, until the refund's deadline, and then asks for an admin.
-const requesting = proxyActivities<Activities>({
+const { requestProviderRefund } = proxyActivities<Activities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 3 },
 });
@@ -53,83 +62,106 @@ const POLL_DELAYS_SECONDS = [30, 60, 120, 300, 600];
 const ATTENTION_POLL_SECONDS = 3600;
 
 /**
+ * How far the workflow is: `opening` the refund (or `refused` it), asking the provider while the
+ * merchant waits for the `first_request`'s answer, then `following` the refund until it settles,
+ * with an admin's retries and cancels once it requires attention. The refund's status says the rest.
+ */
+type Stage = 'opening' | 'refused' | 'first_request' | 'following';
+
+/** An admin's retry or cancel, waiting for the workflow to carry it out; a refused cancel says why. */
+interface AdminRequest {
+  kind: 'retry' | 'cancel';
+  refusal: ApplicationFailure | null;
+}
+
+/** What the workflow does next, decided in one place (`nextStep`) from what arrived and what is due. */
+type Step =
+  | { kind: 'notification'; report: ProviderRefund }
+  | { kind: 'retry' }
+  | { kind: 'cancel'; request: AdminRequest }
+  | { kind: 'deadline' }
+  | { kind: 'poll' }
+  | { kind: 'nothing_due' };
+
+/**
  * One refund's whole life: stored if the payment can give it (concurrent refunds of a payment are
  * decided one at a time under the payment's row lock), asked of the provider, then followed by
  * its notifications and queries until it settles. When the provider has not settled it by the
  * deadline it becomes `requires_attention`, and stays open for an admin's retry, which asks the
- * provider again with the same refund number. The only writer of the refund's state.
+ * provider again with the same refund number, or cancel. The only writer of the refund's state.
  */
 export async function refundWorkflow(input: RefundWorkflowInput): Promise<RefundView> {
   const { draft } = input;
-  const scaled = (seconds: number): number => Math.max(1, Math.round((seconds * 1000) / input.timeScale));
+  const clock = scaledClock(input.timeScale);
 
-  // Widened on purpose: the handlers and helpers below change it, which TypeScript's narrowing cannot see.
-  let status = 'pending' as RefundStatus;
-  let amount: number | null = draft.amountMinor;
-  let failureReason: string | null = null;
-  let openFailure: ApplicationFailure | null = null;
-  let firstAnswerIn = false;
-  let attempt = 1;
-  let retryRequested = false;
-  let cancelRequested = false;
-  let cancelRefusal: ApplicationFailure | null = null;
-  const notifications: ProviderRefund[] = [];
-  const undispatched: string[] = [];
+  // The refund as this workflow holds it; only the steps below change it.
+  const refund = {
+    // Widened on purpose: the steps change it, which TypeScript's narrowing cannot see.
+    status: 'pending' as RefundStatus,
+    /** Null until the refund is opened (a draft without an amount refunds what remains). */
+    amount: draft.amountMinor as number | null,
+    failureReason: null as string | null,
+    /** 1 for the first request, one more for each admin retry. */
+    attempt: 1,
+  };
+  let stage = 'opening' as Stage;
+  /** Why the refund could not be opened: the merchant's answer. */
+  let refusal: ApplicationFailure | null = null;
+  /** Events of changes made while the merchant waits: dispatched once the answer is out. */
+  const eventsAfterAnswer: string[] = [];
+  /** When the provider must have settled the refund; later, an admin is asked. */
+  let deadline = 0;
+  const polls = { index: 0, nextAt: 0 };
 
-  const view = (): RefundView => ({ id: draft.id, status, amount, failureReason });
+  // What arrived. The handlers only record it; the loop at the bottom acts on it.
+  const inbox = { notifications: [] as ProviderRefund[], admin: null as AdminRequest | null };
+
+  const view = (): RefundView => ({
+    id: draft.id,
+    status: refund.status,
+    amount: refund.amount,
+    failureReason: refund.failureReason,
+  });
+  const merchantWaits = (): boolean => stage !== 'following';
 
   setHandler(refundStatusQuery, view);
-  setHandler(providerRefundSignal, (refund) => {
-    notifications.push(refund);
+  setHandler(providerRefundSignal, (report) => {
+    inbox.notifications.push(report);
   });
   setHandler(createRefundUpdate, async () => {
-    await condition(() => firstAnswerIn || openFailure !== null);
-    if (openFailure) throw openFailure;
+    await condition(() => stage === 'following' || stage === 'refused');
+    if (refusal) throw refusal;
     return view();
   });
-  setHandler(
-    retryRefundUpdate,
-    async () => {
-      retryRequested = true;
-      await condition(() => !retryRequested);
-      return view();
-    },
-    {
-      validator: () => {
-        if (status !== 'requires_attention' || retryRequested || cancelRequested) {
-          throw ApplicationFailure.nonRetryable(
-            `only a refund that requires attention can be retried; this one is ${status}`,
-            REFUND_FAILURE_TYPES.notRetryable,
-          );
-        }
-      },
-    },
-  );
-  setHandler(
-    cancelRefundUpdate,
-    async () => {
-      cancelRequested = true;
-      await condition(() => !cancelRequested);
-      if (cancelRefusal) throw cancelRefusal;
-      return view();
-    },
-    {
-      validator: () => {
-        if (status !== 'requires_attention' || retryRequested || cancelRequested) {
-          throw ApplicationFailure.nonRetryable(
-            `only a refund that requires attention can be canceled; this one is ${status}`,
-            REFUND_FAILURE_TYPES.notCancelable,
-          );
-        }
-      },
-    },
-  );
+  /** An admin's request: recorded, then answered once the loop has carried it out. */
+  const adminRequest = (kind: AdminRequest['kind']) => async (): Promise<RefundView> => {
+    const request: AdminRequest = { kind, refusal: null };
+    inbox.admin = request;
+    await condition(() => inbox.admin !== request);
+    if (request.refusal) throw request.refusal;
+    return view();
+  };
+  /** Only a refund that requires attention, and no other admin request at a time. */
+  const onlyWhenStuck = (verb: string, type: string) => (): void => {
+    if (refund.status !== 'requires_attention' || inbox.admin !== null) {
+      throw ApplicationFailure.nonRetryable(
+        `only a refund that requires attention can be ${verb}; this one is ${refund.status}`,
+        type,
+      );
+    }
+  };
+  setHandler(retryRefundUpdate, adminRequest('retry'), {
+    validator: onlyWhenStuck('retried', REFUND_FAILURE_TYPES.notRetryable),
+  });
+  setHandler(cancelRefundUpdate, adminRequest('cancel'), {
+    validator: onlyWhenStuck('canceled', REFUND_FAILURE_TYPES.notCancelable),
+  });
 
   upsertSearchAttributes([
     { key: MerchantIdKey, value: draft.merchantId },
     { key: PaymentIdKey, value: draft.paymentId },
     { key: RefundIdKey, value: draft.id },
-    { key: RefundStatusKey, value: status },
+    { key: RefundStatusKey, value: refund.status },
   ]);
 
   async function transition(
@@ -137,93 +169,95 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     source: string,
     details: { providerRefundNo?: string | null; failureReason?: string | null } = {},
   ): Promise<void> {
-    if (to === status || isFinalRefundStatus(status)) return;
-    // While the merchant waits for the first answer, the write is a local activity and the event
-    // waits until the answer is out: one server round trip instead of three.
-    const recorder = firstAnswerIn ? store : creation;
-    const { eventId } = await recorder.recordRefundTransition({
+    if (to === refund.status || isFinalRefundStatus(refund.status)) return;
+    const record = merchantWaits() ? recordWhileMerchantWaits : recordRefundTransition;
+    const { eventId } = await record({
       refundId: draft.id,
-      attempt,
-      from: status,
+      attempt: refund.attempt,
+      from: refund.status,
       to,
       source,
       at: new Date().toISOString(),
       ...details,
     });
-    status = to;
-    if (details.failureReason !== undefined) failureReason = details.failureReason;
-    upsertSearchAttributes([{ key: RefundStatusKey, value: status }]);
-    if (eventId && firstAnswerIn) await store.dispatchEvent({ eventId });
-    else if (eventId) undispatched.push(eventId);
+    refund.status = to;
+    if (details.failureReason !== undefined) refund.failureReason = details.failureReason;
+    upsertSearchAttributes([{ key: RefundStatusKey, value: refund.status }]);
+    if (eventId && merchantWaits()) eventsAfterAnswer.push(eventId);
+    else if (eventId) await dispatchEvent({ eventId });
   }
 
   /** What the provider says of the refund. A notification, a query and a request's answer go through the same door. */
-  async function apply(refund: ProviderRefund, source: string): Promise<void> {
-    if (refund.amountMinor !== null && refund.amountMinor !== amount) {
+  async function apply(report: ProviderRefund, source: string): Promise<void> {
+    if (report.amountMinor !== null && report.amountMinor !== refund.amount) {
       log.warn('provider reports a different refund amount; ignored', {
         refundId: draft.id,
-        reported: refund.amountMinor,
+        reported: report.amountMinor,
         source,
       });
       return;
     }
-    switch (refund.status) {
+    switch (report.status) {
       case 'succeeded':
-        return transition('succeeded', source, { providerRefundNo: refund.providerRefundNo, failureReason: null });
+        return transition('succeeded', source, { providerRefundNo: report.providerRefundNo, failureReason: null });
       case 'failed':
         return transition('failed', source, {
-          providerRefundNo: refund.providerRefundNo,
-          failureReason: refund.failureReason ?? 'The provider refused the refund.',
+          providerRefundNo: report.providerRefundNo,
+          failureReason: report.failureReason ?? 'The provider refused the refund.',
         });
       case 'pending':
         // A pending refund with a reason is stuck at the provider (WeChat Pay's ABNORMAL: the
         // shopper's card was closed): waiting longer will not help, a person must look.
-        if (refund.failureReason)
+        if (report.failureReason)
           return transition('requires_attention', source, {
-            providerRefundNo: refund.providerRefundNo,
-            failureReason: refund.failureReason,
+            providerRefundNo: report.providerRefundNo,
+            failureReason: report.failureReason,
           });
         return;
       case 'not_found':
         // Our request never reached the provider (or was lost): ask again, with the same number.
-        if (source === 'poll') await request();
+        if (source === 'poll') await askProvider();
         return;
       default:
-        return assertNever(refund.status);
+        return assertNever(report.status);
     }
   }
-
-  let deadline = 0;
 
   /**
    * Asks the provider for the refund, again and again while it cannot answer, until the deadline.
    * The merchant waits for the first answer, so the first try is a local activity (no round trip
    * through the server), as a payment's create is.
    */
-  async function request(): Promise<void> {
+  async function askProvider(): Promise<void> {
     for (let tries = 0; ; tries++) {
       try {
-        const caller = tries === 0 && !firstAnswerIn ? creation : requesting;
-        await apply(await caller.requestProviderRefund({ refundId: draft.id }), 'request');
+        const request = tries === 0 && merchantWaits() ? requestWhileMerchantWaits : requestProviderRefund;
+        await apply(await request({ refundId: draft.id }), 'request');
         return;
       } catch (error) {
-        const cause = error instanceof ActivityFailure ? error.cause : error;
-        const message = cause instanceof Error ? cause.message : String(cause);
-        if (cause instanceof ApplicationFailure && cause.nonRetryable)
-          return transition('failed', 'request', { failureReason: message });
-        if (Date.now() >= deadline) {
+        const { failure, message } = activityError(error);
+        if (failure?.nonRetryable) return transition('failed', 'request', { failureReason: message });
+        if (clock.reached(deadline)) {
           return transition('requires_attention', 'deadline', {
             failureReason: `The provider did not accept the refund in time: ${message}`,
           });
         }
-        await sleep(Math.min(scaled(REQUEST_RETRY_SECONDS), Math.max(1, deadline - Date.now())));
+        await sleep(Math.min(clock.ms(REQUEST_RETRY_SECONDS), clock.until(deadline)));
       }
     }
   }
 
+  /** An admin's retry: a new attempt with a deadline of its own, asking with the same refund number. */
+  async function retry(): Promise<void> {
+    refund.attempt += 1;
+    deadline = clock.after(input.attentionAfterSeconds);
+    await transition('pending', 'retry', { failureReason: null });
+    await askProvider();
+  }
+
   /** An admin's cancel: what the provider says decides whether the refund can still be given up. */
-  async function cancel(): Promise<void> {
-    const known = await provider.queryProviderRefund({ refundId: draft.id });
+  async function cancel(request: AdminRequest): Promise<void> {
+    const known = await queryProviderRefund({ refundId: draft.id });
     if (known.status === 'not_found') {
       await transition('canceled', 'cancel', {
         failureReason: 'Canceled by an admin; the provider never took this refund.',
@@ -231,81 +265,102 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       return;
     }
     await apply(known, 'cancel');
-    if (status === 'succeeded') {
-      cancelRefusal = ApplicationFailure.nonRetryable(
+    if (refund.status === 'succeeded') {
+      request.refusal = ApplicationFailure.nonRetryable(
         'the provider has refunded it meanwhile',
         REFUND_FAILURE_TYPES.notCancelable,
       );
-    } else if (status === 'requires_attention') {
-      cancelRefusal = ApplicationFailure.nonRetryable(
+    } else if (refund.status === 'requires_attention') {
+      request.refusal = ApplicationFailure.nonRetryable(
         `the provider has taken this refund (${known.failureReason ?? 'still processing'}); settle it at the provider, then retry it here`,
         REFUND_FAILURE_TYPES.notCancelable,
       );
     }
   }
 
+  /** Asks the provider how the refund stands, and when to ask next. */
+  async function poll(): Promise<void> {
+    await apply(await queryProviderRefund({ refundId: draft.id }), 'poll');
+    polls.index = Math.min(polls.index + 1, POLL_DELAYS_SECONDS.length - 1);
+    polls.nextAt = clock.after(
+      refund.status === 'requires_attention' ? ATTENTION_POLL_SECONDS : POLL_DELAYS_SECONDS[polls.index],
+    );
+  }
+
+  /** The one place that decides what to do next: what arrived first, then what is due. */
+  function nextStep(): Step {
+    const report = inbox.notifications.shift();
+    if (report) return { kind: 'notification', report };
+    if (inbox.admin?.kind === 'retry') return { kind: 'retry' };
+    if (inbox.admin?.kind === 'cancel') return { kind: 'cancel', request: inbox.admin };
+    if (refund.status === 'pending' && clock.reached(deadline)) return { kind: 'deadline' };
+    if (clock.reached(polls.nextAt)) return { kind: 'poll' };
+    return { kind: 'nothing_due' };
+  }
+
+  /** When something falls due: the next poll, and while the refund is pending, its deadline. */
+  const nextDue = (): number =>
+    refund.status === 'requires_attention' ? polls.nextAt : Math.min(polls.nextAt, deadline);
+
   // 1. Open: store the refund, or refuse it (more than remains, payment not refundable).
   try {
-    const opened = await creation.openRefund(draft);
-    amount = opened.amount;
+    const opened = await openRefund(draft);
+    refund.amount = opened.amount;
     upsertSearchAttributes([
       { key: ProviderKey, value: opened.provider },
       { key: ChannelKey, value: opened.channel },
       { key: AmountMinorKey, value: opened.amount },
     ]);
   } catch (error) {
-    const cause = error instanceof ActivityFailure ? error.cause : error;
-    openFailure =
-      cause instanceof ApplicationFailure && cause.nonRetryable
-        ? cause
-        : ApplicationFailure.nonRetryable(
-            `the refund could not be stored: ${cause instanceof Error ? cause.message : String(cause)}`,
-            REFUND_FAILURE_TYPES.notOpened,
-          );
-    status = 'failed';
+    const { failure, message } = activityError(error);
+    refusal = failure?.nonRetryable
+      ? failure
+      : ApplicationFailure.nonRetryable(`the refund could not be stored: ${message}`, REFUND_FAILURE_TYPES.notOpened);
+    refund.status = 'failed';
+    stage = 'refused';
     await condition(allHandlersFinished);
     return view();
   }
 
-  // 2. Ask the provider, then follow the refund until it settles.
-  deadline = Date.now() + scaled(input.attentionAfterSeconds);
-  await request();
-  firstAnswerIn = true;
-  for (const eventId of undispatched.splice(0)) await store.dispatchEvent({ eventId });
+  // 2. Ask the provider while the merchant waits for its answer.
+  stage = 'first_request';
+  deadline = clock.after(input.attentionAfterSeconds);
+  await askProvider();
+  stage = 'following';
+  for (const eventId of eventsAfterAnswer.splice(0)) await dispatchEvent({ eventId });
 
-  let pollIndex = 0;
-  let nextPollAt = Date.now() + scaled(POLL_DELAYS_SECONDS[0]);
-  while (!isFinalRefundStatus(status)) {
-    const attention = status === 'requires_attention';
-    const wakeAt = attention ? nextPollAt : Math.min(nextPollAt, deadline);
-    await condition(
-      () => notifications.length > 0 || retryRequested || cancelRequested,
-      Math.max(1, wakeAt - Date.now()),
-    );
-    const notification = notifications.shift();
-    if (notification) {
-      await apply(notification, 'notification');
-    } else if (retryRequested) {
-      attempt += 1;
-      deadline = Date.now() + scaled(input.attentionAfterSeconds);
-      await transition('pending', 'retry', { failureReason: null });
-      await request();
-      retryRequested = false;
-      pollIndex = 0;
-      nextPollAt = Date.now() + scaled(POLL_DELAYS_SECONDS[0]);
-    } else if (cancelRequested) {
-      await cancel();
-      cancelRequested = false;
-    } else if (!attention && Date.now() >= deadline) {
-      await transition('requires_attention', 'deadline', {
-        failureReason: 'The provider has not settled the refund in time.',
-      });
-      nextPollAt = Date.now() + scaled(ATTENTION_POLL_SECONDS);
-    } else if (Date.now() >= nextPollAt) {
-      await apply(await provider.queryProviderRefund({ refundId: draft.id }), 'poll');
-      pollIndex = Math.min(pollIndex + 1, POLL_DELAYS_SECONDS.length - 1);
-      nextPollAt =
-        Date.now() + scaled(status === 'requires_attention' ? ATTENTION_POLL_SECONDS : POLL_DELAYS_SECONDS[pollIndex]);
+  // 3. Follow the refund until it settles: wait for something to arrive or fall due, then act on it.
+  polls.nextAt = clock.after(POLL_DELAYS_SECONDS[0]);
+  while (!isFinalRefundStatus(refund.status)) {
+    await condition(() => inbox.notifications.length > 0 || inbox.admin !== null, clock.until(nextDue()));
+    const step = nextStep();
+    switch (step.kind) {
+      case 'notification':
+        await apply(step.report, 'notification');
+        break;
+      case 'retry':
+        await retry();
+        inbox.admin = null;
+        polls.index = 0;
+        polls.nextAt = clock.after(POLL_DELAYS_SECONDS[0]);
+        break;
+      case 'cancel':
+        await cancel(step.request);
+        inbox.admin = null;
+        break;
+      case 'deadline':
+        await transition('requires_attention', 'deadline', {
+          failureReason: 'The provider has not settled the refund in time.',
+        });
+        polls.nextAt = clock.after(ATTENTION_POLL_SECONDS);
+        break;
+      case 'poll':
+        await poll();
+        break;
+      case 'nothing_due':
+        break;
+      default:
+        assertNever(step);
     }
   }
 

@@ -8,6 +8,7 @@ import {
   type WebhookDeliveryStatus,
 } from '../domain/webhook-delivery';
 import { deliveryScheduleSeconds } from './webhook-schedule';
+import { scaledMs } from './time';
 
 // An attempt never throws for the merchant's answer (that is an outcome, recorded); Temporal's
 // retries here only cover our own failures (database, a worker that died mid-attempt).
@@ -25,7 +26,6 @@ const deliveries = proxyActivities<Activities>({
  */
 export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Promise<WebhookDeliveryResult> {
   const { eventId, webhookEndpointId } = input;
-  const scaledMs = (seconds: number): number => Math.round((seconds * 1000) / input.timeScale);
 
   let resendRequested = false;
   setHandler(resendWebhookSignal, () => {
@@ -44,7 +44,8 @@ export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Prom
   // A resend that arrives before the event's own delivery ever ran still gets the whole schedule.
   const offsets = input.reason === 'resend' && opened.attemptCount > 0 ? [0] : deliveryScheduleSeconds();
   const firstAt = Date.now();
-  const dueAt = (index: number): number | null => (index < offsets.length ? firstAt + scaledMs(offsets[index]) : null);
+  const dueAt = (index: number): number | null =>
+    index < offsets.length ? firstAt + scaledMs(offsets[index], input.timeScale) : null;
 
   let status: WebhookDeliveryStatus = opened.status;
   let number = opened.attemptCount;

@@ -1,0 +1,190 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { paidAfterClosing, type PaymentRecord, type ProviderName } from '../domain/payment';
+import type { ProviderRefund, ProviderTrade } from '../domain/provider-reports';
+import { paymentWorkflowId, refundWorkflowId } from '../domain/workflow-ids';
+import { PaymentSchema, RefundSchema } from '../db/entities';
+import type { VerifiedNotification } from '../providers/provider';
+import { providerNotificationSignal, providerRefundSignal } from '../workflows/messages';
+import type { ApiDeps } from './deps';
+import type { RefundsService } from './refunds.service';
+
+/**
+ * What became of a notification; every one is stored with its outcome (`provider_notifications`).
+ * - `signaled`: handed to the payment's or refund's workflow.
+ * - `refused`: forged, another account's, or an amount that does not match; the provider may send it again.
+ * - `unknown_order`: verified, but for an order or refund Tongbao never made; acknowledged, kept for admins.
+ * - `late`: for a payment or refund whose workflow has ended; acknowledged, nothing changes.
+ * - `late_payment_refunded`: the provider says a payment Tongbao had closed was paid after all;
+ *   the shopper's money is refunded automatically (README "Late and unknown notifications").
+ */
+export type NotificationOutcome = 'signaled' | 'refused' | 'unknown_order' | 'late' | 'late_payment_refunded';
+
+/** A notification as it reached `POST /notify/<provider>/:account`, kept whole in the record. */
+export interface ReceivedNotification {
+  provider: ProviderName;
+  accountId: string;
+  body: Buffer;
+}
+
+interface Recorded {
+  outTradeNo?: string;
+  outRefundNo?: string;
+  paymentId?: string;
+  reason?: string;
+}
+
+interface Decided {
+  outcome: NotificationOutcome;
+  details: Recorded;
+}
+
+/**
+ * What a provider's notification means, once its provider has verified it (signature, account):
+ * the payment or refund it names, whether its amount is that one's, and who hears of it (the
+ * workflow, while it runs; after, nobody, unless the shopper paid a payment that had closed).
+ * The notify route only verifies and hands over; every notification is recorded here.
+ */
+export function createNotificationsService(deps: ApiDeps, refunds: RefundsService) {
+  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
+
+  async function record(
+    received: ReceivedNotification,
+    outcome: NotificationOutcome,
+    details: Recorded,
+  ): Promise<void> {
+    await em().execute(
+      `insert into provider_notifications (provider, provider_account_id, out_trade_no, out_refund_no, payment_id, outcome, reason, body) values (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        received.provider,
+        received.accountId,
+        details.outTradeNo ?? null,
+        details.outRefundNo ?? null,
+        details.paymentId ?? null,
+        outcome,
+        details.reason ?? null,
+        received.body.toString('utf8'),
+      ],
+    );
+  }
+
+  /** Signals a workflow; false when it has already ended. */
+  async function signalIfRunning(send: () => Promise<void>): Promise<boolean> {
+    try {
+      await send();
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  async function paymentNotification(accountId: string, trade: ProviderTrade): Promise<Decided> {
+    const payment = await em().findOne(PaymentSchema, { outTradeNo: trade.outTradeNo, providerAccountId: accountId });
+    if (!payment)
+      return {
+        outcome: 'unknown_order',
+        details: { outTradeNo: trade.outTradeNo, reason: 'no payment with this order number' },
+      };
+    const details: Recorded = { outTradeNo: trade.outTradeNo, paymentId: payment.id };
+    if (trade.amountMinor !== payment.amount) {
+      return {
+        outcome: 'refused',
+        details: { ...details, reason: `amount ${trade.amountMinor} does not match the payment's ${payment.amount}` },
+      };
+    }
+    if (
+      await signalIfRunning(() =>
+        deps.temporal.workflow.getHandle(paymentWorkflowId(payment.id)).signal(providerNotificationSignal, trade),
+      )
+    ) {
+      return { outcome: 'signaled', details };
+    }
+    return latePayment(payment, trade, details);
+  }
+
+  /**
+   * The payment's workflow has ended, so its state is final. Only one late word matters: the
+   * provider took the shopper's money for a payment we had closed. Then the money goes back.
+   */
+  async function latePayment(payment: PaymentRecord, trade: ProviderTrade, details: Recorded): Promise<Decided> {
+    if (!paidAfterClosing({ status: payment.status, amountMinor: payment.amount }, trade))
+      return {
+        outcome: 'late',
+        details: { ...details, reason: `payment is ${payment.status}; the provider says ${trade.status}` },
+      };
+    const refund = await refunds.refundLatePayment(payment.id);
+    deps.logger.warn(
+      { paymentId: payment.id, status: payment.status, refundId: refund?.id ?? null },
+      'payment completed at the provider after it was closed; refunded',
+    );
+    return {
+      outcome: 'late_payment_refunded',
+      details: {
+        ...details,
+        reason: refund
+          ? `paid after it was ${payment.status}; refunded by ${refund.id}`
+          : `paid after it was ${payment.status}; already refunded`,
+      },
+    };
+  }
+
+  async function refundNotification(accountId: string, outTradeNo: string, reported: ProviderRefund): Promise<Decided> {
+    const refund = await em().findOne(RefundSchema, { outRefundNo: reported.outRefundNo });
+    const payment = refund
+      ? await em().findOne(PaymentSchema, { id: refund.paymentId, providerAccountId: accountId })
+      : null;
+    const base: Recorded = { outTradeNo, outRefundNo: reported.outRefundNo };
+    if (!refund || !payment || payment.outTradeNo !== outTradeNo)
+      return { outcome: 'unknown_order', details: { ...base, reason: 'no refund with this number for this order' } };
+    const details: Recorded = { ...base, paymentId: payment.id };
+    if (reported.amountMinor !== null && reported.amountMinor !== refund.amount) {
+      return {
+        outcome: 'refused',
+        details: {
+          ...details,
+          reason: `refund amount ${reported.amountMinor} does not match the refund's ${refund.amount}`,
+        },
+      };
+    }
+    if (
+      await signalIfRunning(() =>
+        deps.temporal.workflow.getHandle(refundWorkflowId(refund.id)).signal(providerRefundSignal, reported),
+      )
+    ) {
+      return { outcome: 'signaled', details };
+    }
+    return {
+      outcome: 'late',
+      details: { ...details, reason: `refund is ${refund.status}; the provider says ${reported.status}` },
+    };
+  }
+
+  return {
+    /** A notification its provider refused to verify (forged, another account's): recorded, never applied. */
+    async refuse(received: ReceivedNotification, reason: string): Promise<void> {
+      deps.logger.warn({ provider: received.provider, accountId: received.accountId, reason }, 'notification refused');
+      await record(received, 'refused', { reason });
+    },
+
+    /**
+     * Applies a verified notification and records what became of it. Only a `refused` one should
+     * be answered as refused: for anything else, sending it again cannot change the outcome.
+     */
+    async handle(received: ReceivedNotification, verified: VerifiedNotification): Promise<NotificationOutcome> {
+      const { outcome, details } =
+        verified.kind === 'payment'
+          ? await paymentNotification(received.accountId, verified.trade)
+          : await refundNotification(received.accountId, verified.outTradeNo, verified.refund);
+      if (outcome === 'refused' || outcome === 'unknown_order')
+        deps.logger.warn(
+          { provider: received.provider, accountId: received.accountId, outcome, ...details },
+          'notification not applied',
+        );
+      await record(received, outcome, details);
+      return outcome;
+    },
+  };
+}
+
+export type NotificationsService = ReturnType<typeof createNotificationsService>;

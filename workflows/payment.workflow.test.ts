@@ -1,0 +1,235 @@
+/**
+ * The payment workflow's edges that the stack cannot produce on demand, on a Temporal server of
+ * their own with the activities replaced by a small provider and books of the test's making: a
+ * provider that declines the order, and a shopper who pays in the instant the order is closed.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { Activities } from '../activities';
+import type { TransitionInput } from '../activities/payment.activities';
+import type { ProviderRefusalDetails } from '../domain/failures';
+import type { PaymentDraft } from '../domain/payment';
+import type { ProviderTrade } from '../domain/provider-reports';
+import type { RefundDraft } from '../domain/refund';
+import { eventually } from '../sandbox/sandbox.testing';
+import { createPaymentUpdate, providerNotificationSignal, type PaymentWorkflowInput } from './messages';
+import type { paymentWorkflow } from './payment.workflow';
+import type { refundWorkflow } from './refund.workflow';
+import { startTestTemporal } from './workflow.testing';
+
+/** Real seconds become milliseconds: a payment that expires in a minute expires in 60 ms. */
+const TIME_SCALE = 1000;
+const TASK_QUEUE = 'payment-workflow-test';
+
+/** One payment as the provider and our books see it; the test decides how the provider behaves. */
+class PaymentStory {
+  /** Set: the provider refuses to create the order (a non-retryable failure, as the adapters raise it). */
+  declinedWith: ApplicationFailure | null = null;
+  /** Called while the provider closes the order: the test's chance to let the shopper pay just then. */
+  onClose: () => Promise<void> = async () => {};
+  readonly transitions: TransitionInput[] = [];
+  readonly lateRefunds: RefundDraft[] = [];
+
+  constructor(readonly draft: PaymentDraft) {}
+
+  trade(status: ProviderTrade['status']): ProviderTrade {
+    return {
+      outTradeNo: this.draft.outTradeNo,
+      status,
+      providerTradeNo: status === 'succeeded' ? `2026${this.draft.id}` : null,
+      amountMinor: this.draft.amountMinor,
+      paidAt: null,
+      failureCode: null,
+      failureMessage: null,
+    };
+  }
+
+  steps(): { to: string; source: string; failureCode?: string | null }[] {
+    return this.transitions.map(({ to, source, failureCode }) =>
+      failureCode === undefined ? { to, source } : { to, source, failureCode },
+    );
+  }
+}
+
+const stories = new Map<string, PaymentStory>();
+const story = (paymentId: string): PaymentStory => {
+  const found = stories.get(paymentId);
+  if (!found) throw new Error(`no story for ${paymentId}`);
+  return found;
+};
+
+type PaymentActivities = Pick<
+  Activities,
+  | 'openPayment'
+  | 'createProviderPayment'
+  | 'recordNextAction'
+  | 'queryProviderPayment'
+  | 'closeProviderPayment'
+  | 'recordPaymentTransition'
+  | 'dispatchEvent'
+  | 'draftLatePaymentRefund'
+>;
+
+const activities: PaymentActivities = {
+  async openPayment() {},
+  async createProviderPayment(draft) {
+    const declined = story(draft.id).declinedWith;
+    if (declined) throw declined;
+    return {
+      type: 'display_qr_code',
+      display_qr_code: { data: `https://qr.example/${draft.id}`, image_svg_url: null },
+    };
+  },
+  async recordNextAction() {},
+  async queryProviderPayment({ paymentId }) {
+    return story(paymentId).trade('pending');
+  },
+  async closeProviderPayment({ paymentId }) {
+    await story(paymentId).onClose();
+    return 'closed';
+  },
+  async recordPaymentTransition(input) {
+    story(input.paymentId).transitions.push(input);
+    return { eventId: null };
+  },
+  async dispatchEvent() {},
+  async draftLatePaymentRefund({ paymentId }) {
+    const refund: RefundDraft = {
+      id: `re_late${paymentId.slice(4)}`,
+      merchantId: 'mer_test',
+      livemode: false,
+      paymentId,
+      origin: 'late_payment',
+      amountMinor: null,
+      reason: 'Paid after the payment was expired: refunded automatically',
+      metadata: {},
+      outRefundNo: `relate${paymentId.slice(4)}`,
+      createdAt: new Date().toISOString(),
+    };
+    story(paymentId).lateRefunds.push(refund);
+    return refund;
+  },
+};
+
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+let sequence = 0;
+
+beforeAll(async () => {
+  // Activities failing on purpose are logged as warnings; only worse matters here.
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  env = await startTestTemporal();
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    // All of them: a late payment starts a refund's workflow.
+    workflowsPath: require.resolve('./index'),
+    activities,
+  });
+  running = worker.run();
+}, 120_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+/** Creates a payment of 800 that expires in a minute, as the API does, and waits for its answer. */
+async function pay(
+  setup: (payment: PaymentStory) => void,
+): Promise<{ story: PaymentStory; handle: WorkflowHandle<typeof paymentWorkflow> }> {
+  const id = `pay_test${Date.now().toString(36)}${++sequence}`;
+  const createdAt = new Date();
+  const paymentStory = new PaymentStory({
+    id,
+    merchantId: 'mer_test',
+    livemode: false,
+    providerAccountId: 'pa_test',
+    provider: 'unionpay',
+    channel: 'unionpay_pc',
+    amountMinor: 800,
+    currency: 'CNY',
+    description: 'Workflow test',
+    merchantOrderNo: null,
+    customerId: null,
+    returnUrl: null,
+    openid: null,
+    clientIp: null,
+    metadata: {},
+    outTradeNo: id.replace('_', ''),
+    createdAt: createdAt.toISOString(),
+    expiresAt: new Date(createdAt.getTime() + 60_000).toISOString(),
+  });
+  setup(paymentStory);
+  stories.set(id, paymentStory);
+  const input: PaymentWorkflowInput = {
+    draft: paymentStory.draft,
+    timeScale: TIME_SCALE,
+    refundAttentionAfterSeconds: 1000,
+  };
+  const operation = new WithStartWorkflowOperation<typeof paymentWorkflow>('paymentWorkflow', {
+    workflowId: `payment/${id}`,
+    taskQueue: TASK_QUEUE,
+    args: [input],
+    workflowIdConflictPolicy: 'FAIL',
+  });
+  await env.client.workflow.executeUpdateWithStart(createPaymentUpdate, { startWorkflowOperation: operation });
+  return { story: paymentStory, handle: await operation.workflowHandle() };
+}
+
+test("when the provider declines the order, the payment fails with the provider's code", async () => {
+  const { story, handle } = await pay((p) => {
+    p.declinedWith = providerDecline('the merchant may not use this channel', 'NO_AUTH');
+  });
+  expect(await handle.result()).toEqual({
+    id: story.draft.id,
+    status: 'failed',
+    failureCode: 'NO_AUTH',
+    failureMessage: 'the merchant may not use this channel',
+  });
+  expect(story.steps()).toEqual([{ to: 'failed', source: 'create', failureCode: 'NO_AUTH' }]);
+});
+
+test('when the provider declines without a code of its own, the failure is named by its type', async () => {
+  const { handle } = await pay((p) => {
+    p.declinedWith = providerDecline('bad parameters', null);
+  });
+  expect(await handle.result()).toMatchObject({ status: 'failed', failureCode: 'ProviderDeclinedError' });
+});
+
+test('when the shopper pays as the order is closed, the payment stays expired and its whole amount is refunded', async () => {
+  const { story, handle } = await pay((p) => {
+    p.onClose = () =>
+      env.client.workflow.getHandle(`payment/${p.draft.id}`).signal(providerNotificationSignal, p.trade('succeeded'));
+  });
+  expect(await handle.result()).toMatchObject({ status: 'expired' });
+  expect(story.steps()).toEqual([{ to: 'expired', source: 'expiry' }]);
+  expect(story.lateRefunds).toHaveLength(1);
+  const [refund] = story.lateRefunds;
+  const child = env.client.workflow.getHandle<typeof refundWorkflow>(`refund/${refund.id}`);
+  const started = await eventually(() => child.describe(), { timeoutMs: 10_000 });
+  expect(started.type).toBe('refundWorkflow');
+  // The refund's own story is refund.workflow.test.ts's; here, only that it was asked for.
+  await child.terminate('test over').catch(() => undefined);
+});
+
+test('a notification that the payment succeeded, arriving in time, is no late payment: nothing is refunded', async () => {
+  const { story, handle } = await pay((p) => {
+    // A day: it cannot expire before the notification is in.
+    p.draft.expiresAt = new Date(Date.parse(p.draft.createdAt) + 86_400_000).toISOString();
+  });
+  await handle.signal(providerNotificationSignal, story.trade('succeeded'));
+  expect(await handle.result()).toMatchObject({ status: 'succeeded' });
+  expect(story.steps()).toEqual([{ to: 'succeeded', source: 'notification' }]);
+  expect(story.lateRefunds).toEqual([]);
+});
+
+/** A provider's refusal as the activities raise it (activities/payment.activities.ts, `classified`). */
+function providerDecline(message: string, providerCode: string | null): ApplicationFailure {
+  const details: ProviderRefusalDetails = { providerCode };
+  return ApplicationFailure.create({ message, type: 'ProviderDeclinedError', nonRetryable: true, details: [details] });
+}

@@ -1,0 +1,61 @@
+/**
+ * For workflow tests: a Temporal dev server of their own, without the rest of the stack.
+ *
+ *   const env = await startTestTemporal();
+ *   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities });
+ *
+ * Time skipping needs Temporal's Java test server, which cannot be had here (no prebuilt binary
+ * may be downloaded, and Maven is out of reach), so the tests run on the same Temporal CLI dev
+ * server the stack uses, in real time, and make a workflow's days into seconds through its
+ * `timeScale` input, as the stack's tests do.
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import {
+  AmountMinorKey,
+  ChannelKey,
+  DeliveryStatusKey,
+  EventIdKey,
+  EventTypeKey,
+  MerchantIdKey,
+  PaymentIdKey,
+  PaymentStatusKey,
+  ProviderKey,
+  RefundIdKey,
+  RefundStatusKey,
+} from '../domain/search-attributes';
+
+/** The stack's Temporal CLI (scripts/tools.mjs finds it, or builds it once from the Go module proxy). */
+function temporalCli(): string {
+  const out = execFileSync(process.execPath, [path.resolve(__dirname, '..', 'scripts', 'tools.mjs')], {
+    encoding: 'utf8',
+  });
+  const found = /temporal: (\S+)/.exec(out)?.[1];
+  if (!found) throw new Error(`scripts/tools.mjs did not name the Temporal CLI:\n${out}`);
+  return found;
+}
+
+/** An in-memory dev server with Tongbao's search attributes; `teardown()` stops it. */
+export function startTestTemporal(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCli() },
+      ip: '127.0.0.1',
+      log: { format: 'pretty', level: 'error' },
+      searchAttributes: [
+        MerchantIdKey,
+        PaymentIdKey,
+        ProviderKey,
+        ChannelKey,
+        PaymentStatusKey,
+        AmountMinorKey,
+        RefundIdKey,
+        RefundStatusKey,
+        EventIdKey,
+        EventTypeKey,
+        DeliveryStatusKey,
+      ],
+    },
+  });
+}
