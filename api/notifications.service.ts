@@ -1,4 +1,3 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { paidAfterClosing, type PaymentRecord, type ProviderName } from '../domain/payment';
 import type { ProviderRefund, ProviderTrade } from '../domain/provider-reports';
@@ -46,26 +45,26 @@ interface Decided {
  * The notify route only verifies and hands over; every notification is recorded here.
  */
 export function createNotificationsService(deps: ApiDeps, refunds: RefundsService) {
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
-
   async function record(
     received: ReceivedNotification,
     outcome: NotificationOutcome,
     details: Recorded,
   ): Promise<void> {
-    await em().execute(
-      `insert into provider_notifications (provider, provider_account_id, out_trade_no, out_refund_no, payment_id, outcome, reason, body) values (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        received.provider,
-        received.accountId,
-        details.outTradeNo ?? null,
-        details.outRefundNo ?? null,
-        details.paymentId ?? null,
-        outcome,
-        details.reason ?? null,
-        received.body.toString('utf8'),
-      ],
-    );
+    await deps.db
+      .fork()
+      .execute(
+        `insert into provider_notifications (provider, provider_account_id, out_trade_no, out_refund_no, payment_id, outcome, reason, body) values (?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          received.provider,
+          received.accountId,
+          details.outTradeNo ?? null,
+          details.outRefundNo ?? null,
+          details.paymentId ?? null,
+          outcome,
+          details.reason ?? null,
+          received.body.toString('utf8'),
+        ],
+      );
   }
 
   /** Signals a workflow; false when it has already ended. */
@@ -80,7 +79,9 @@ export function createNotificationsService(deps: ApiDeps, refunds: RefundsServic
   }
 
   async function paymentNotification(accountId: string, trade: ProviderTrade): Promise<Decided> {
-    const payment = await em().findOne(PaymentSchema, { outTradeNo: trade.outTradeNo, providerAccountId: accountId });
+    const payment = await deps.db
+      .fork()
+      .findOne(PaymentSchema, { outTradeNo: trade.outTradeNo, providerAccountId: accountId });
     if (!payment)
       return {
         outcome: 'unknown_order',
@@ -130,9 +131,9 @@ export function createNotificationsService(deps: ApiDeps, refunds: RefundsServic
   }
 
   async function refundNotification(accountId: string, outTradeNo: string, reported: ProviderRefund): Promise<Decided> {
-    const refund = await em().findOne(RefundSchema, { outRefundNo: reported.outRefundNo });
+    const refund = await deps.db.fork().findOne(RefundSchema, { outRefundNo: reported.outRefundNo });
     const payment = refund
-      ? await em().findOne(PaymentSchema, { id: refund.paymentId, providerAccountId: accountId })
+      ? await deps.db.fork().findOne(PaymentSchema, { id: refund.paymentId, providerAccountId: accountId })
       : null;
     const base: Recorded = { outTradeNo, outRefundNo: reported.outRefundNo };
     if (!refund || !payment || payment.outTradeNo !== outTradeNo)

@@ -1,5 +1,4 @@
 import { Router, raw, type Request, type Response } from 'express';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { PROVIDERS, type ProviderName } from '../domain/payment';
 import { loadProviderAccount } from '../db/provider-accounts.store';
 import { NotificationRejectedError } from '../providers/errors';
@@ -18,7 +17,6 @@ import type { RefundsService } from './refunds.service';
 export function notifyRoutes(deps: ApiDeps, refunds: RefundsService): Router {
   const router = Router();
   const notifications = createNotificationsService(deps, refunds);
-  const em = (): EntityManager => deps.db.em.fork() as EntityManager;
 
   function answer(res: Response, ack: NotificationAck): void {
     res.status(ack.status).type(ack.contentType).send(ack.body);
@@ -29,7 +27,7 @@ export function notifyRoutes(deps: ApiDeps, refunds: RefundsService): Router {
     const accountId = String(req.params.account);
     const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const account = PROVIDERS.includes(providerName)
-      ? await loadProviderAccount(em(), deps.secretBox, accountId)
+      ? await loadProviderAccount(deps.db.fork(), deps.secretBox, accountId)
       : null;
     if (!account || account.provider !== providerName) {
       deps.logger.warn({ provider: providerName, accountId }, 'notification for an unknown provider account refused');
