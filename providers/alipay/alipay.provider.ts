@@ -19,6 +19,7 @@ import type {
 } from '../provider';
 import type { ProviderRefund, ProviderTrade } from '../../domain/provider-reports';
 import type { ProviderAccount } from '../../domain/provider-account';
+import { servedChannel } from '../channels';
 import { refundNotFound, tradeNotFound } from '../not-found';
 import { describeFirstIssue } from '../wire-issues';
 import { alipayClientConfig } from './alipay.config';
@@ -217,7 +218,8 @@ export function createAlipayProvider(
     channels: CHANNELS,
 
     async createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
-      switch (input.channel) {
+      const channel = servedChannel(CHANNELS, input.channel, 'Alipay');
+      switch (channel) {
         case 'alipay_qr': {
           const method = 'alipay.trade.precreate';
           const bizContent: AlipayTradePrecreateBizContent = {
@@ -249,14 +251,8 @@ export function createAlipayProvider(
               redirect_to_url: { url: pageUrl('alipay.trade.wap.pay', input), method: 'GET', form: null },
             },
           };
-        case 'wechat_native':
-        case 'wechat_jsapi':
-        case 'wechat_h5':
-        case 'unionpay_pc':
-        case 'unionpay_wap':
-          throw new ProviderInvalidRequestError(`Alipay does not serve the ${input.channel} channel`);
         default:
-          return assertNever(input.channel);
+          return assertNever(channel);
       }
     },
 

@@ -20,6 +20,7 @@ import type {
 } from '../provider';
 import type { ProviderRefund, ProviderTrade } from '../../domain/provider-reports';
 import type { ProviderAccount } from '../../domain/provider-account';
+import { servedChannel } from '../channels';
 import { refundNotFound, tradeNotFound } from '../not-found';
 import {
   createUnionpayClient,
@@ -208,20 +209,14 @@ export function createUnionpayProvider(
     channels: CHANNELS,
 
     async createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
-      switch (input.channel) {
+      const channel = servedChannel(CHANNELS, input.channel, 'UnionPay');
+      switch (channel) {
         case 'unionpay_pc':
           return frontConsume(input, '07');
         case 'unionpay_wap':
           return frontConsume(input, '08');
-        case 'alipay_pc':
-        case 'alipay_wap':
-        case 'alipay_qr':
-        case 'wechat_native':
-        case 'wechat_jsapi':
-        case 'wechat_h5':
-          throw new ProviderInvalidRequestError(`UnionPay does not serve the ${input.channel} channel`);
         default:
-          return assertNever(input.channel);
+          return assertNever(channel);
       }
     },
 

@@ -15,6 +15,7 @@ import type {
 } from '../provider';
 import type { ProviderRefund, ProviderTrade } from '../../domain/provider-reports';
 import type { ProviderAccount } from '../../domain/provider-account';
+import { servedChannel } from '../channels';
 import { refundNotFound, tradeNotFound } from '../not-found';
 import { describeFirstIssue } from '../wire-issues';
 import {
@@ -143,7 +144,8 @@ export function createWechatpayProvider(
     channels: CHANNELS,
 
     async createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
-      switch (input.channel) {
+      const channel = servedChannel(CHANNELS, input.channel, 'WeChat Pay');
+      switch (channel) {
         case 'wechat_native': {
           const answer = await client.call(
             { name: 'native prepay', method: 'POST', url: 'v3/pay/transactions/native', data: prepayBody(input) },
@@ -202,14 +204,8 @@ export function createWechatpayProvider(
             : answer.h5_url;
           return { nextAction: { type: 'redirect_to_url', redirect_to_url: { url, method: 'GET', form: null } } };
         }
-        case 'alipay_pc':
-        case 'alipay_wap':
-        case 'alipay_qr':
-        case 'unionpay_pc':
-        case 'unionpay_wap':
-          throw new ProviderInvalidRequestError(`WeChat Pay does not serve the ${input.channel} channel`);
         default:
-          return assertNever(input.channel);
+          return assertNever(channel);
       }
     },
 
