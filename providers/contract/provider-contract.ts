@@ -12,15 +12,7 @@
  * are retryable. What differs between providers lives in the harness.
  */
 import type { Channel, NextAction, ProviderName } from '../../domain/payment';
-import {
-  newOutTradeNo,
-  startReceiver,
-  startTestSandbox,
-  eventually,
-  type Receiver,
-  type ReceivedRequest,
-  type TestSandbox,
-} from '../../sandbox/sandbox.testing';
+import { newOutTradeNo, eventually } from '../../sandbox/sandbox.testing';
 import {
   NotificationRejectedError,
   ProviderDeclinedError,
@@ -34,11 +26,20 @@ import type {
   PaymentProvider,
   ProviderEnvironment,
   ProviderOrderRef,
-  ProviderRefundRef,
   RawNotification,
-  RefundInput,
 } from '../provider';
 import type { ProviderAccount } from '../../domain/provider-account';
+import {
+  newRefund,
+  openTestAccount,
+  orderOf,
+  paymentInput,
+  rawNotificationOf,
+  receiver,
+  refundInput,
+  sandbox,
+  useSandbox,
+} from './adapter.testing';
 
 export interface ContractChannel {
   channel: Channel;
@@ -53,12 +54,6 @@ export interface ProviderContractHarness {
   channels: ContractChannel[];
   /** The adapter's factory, as the registry calls it. */
   create(account: ProviderAccount, env: ProviderEnvironment): PaymentProvider;
-  /**
-   * Opens a sandbox account (`POST /_control/accounts`). With `sharingProviderKeysWith`, the
-   * provider side of the new account signs with the same keys as that account, so that only the
-   * account-id check can tell their notifications apart.
-   */
-  openAccount(sandbox: TestSandbox, options?: { sharingProviderKeysWith?: ProviderAccount }): Promise<ProviderAccount>;
   /** The same account with another account's merchant key: the gateway must refuse its signatures. */
   withWrongMerchantKey(account: ProviderAccount, other: ProviderAccount): ProviderAccount;
   /** What the shopper does before the sandbox can take the payment (e.g. open a redirect URL). */
@@ -67,67 +62,45 @@ export interface ProviderContractHarness {
   checksNotificationTimestamp: boolean;
 }
 
-/** Turns what the sandbox posted to the receiver into what the notify endpoint hands the adapter. */
-export function rawNotificationOf(request: ReceivedRequest): RawNotification {
-  const headers = Object.fromEntries(
-    Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]),
-  );
-  const isForm = /application\/x-www-form-urlencoded/i.test(String(request.headers['content-type'] ?? ''));
-  return { headers, rawBody: Buffer.from(request.rawBody, 'utf8'), form: isForm ? request.form : null };
+/**
+ * Opens a sandbox account (`POST /_control/accounts`). With `sharingProviderKeysWith`, the
+ * provider side of the new account signs with the same keys as that account, so that only the
+ * account-id check can tell their notifications apart.
+ */
+async function openAccount(
+  provider: ProviderName,
+  options: { sharingProviderKeysWith?: ProviderAccount } = {},
+): Promise<ProviderAccount> {
+  const sharing = options.sharingProviderKeysWith
+    ? { share_provider_keys_with: options.sharingProviderKeysWith.externalId }
+    : {};
+  return (await openTestAccount(provider, sharing)).account;
 }
-
-/** The order a create made, as the payment's row names it afterwards: its number and its creation time. */
-const orderOf = (created: CreatePaymentInput): ProviderOrderRef => ({
-  outTradeNo: created.outTradeNo,
-  createdAt: created.createdAt,
-});
-
-/** A refund of `order`, created now; its retries carry the same time. */
-const newRefund = (order: ProviderOrderRef, suffix: string): ProviderRefundRef => ({
-  outTradeNo: order.outTradeNo,
-  outRefundNo: `${order.outTradeNo}${suffix}`,
-  requestedAt: new Date(),
-});
 
 export function describeProviderContract(harness: ProviderContractHarness): void {
   describe(`the ${harness.provider} adapter keeps the provider contract`, () => {
-    let sandbox: TestSandbox;
-    let receiver: Receiver;
     let account: ProviderAccount;
     let provider: PaymentProvider;
     const env = (): ProviderEnvironment => ({ sandboxUrl: sandbox.url });
 
+    useSandbox({ timeScale: 600 });
     beforeAll(async () => {
-      sandbox = await startTestSandbox({ timeScale: 600 });
-      receiver = await startReceiver();
-      account = await harness.openAccount(sandbox);
+      account = await openAccount(harness.provider);
       provider = harness.create(account, env());
-    });
-
-    afterAll(async () => {
-      await receiver?.close();
-      await sandbox?.close();
     });
 
     const notificationsFor = (outTradeNo: string) =>
       receiver.requests.filter((request) => request.path.endsWith(`/${outTradeNo}`));
 
-    function input(channel: ContractChannel, outTradeNo: string, amountMinor = 1999): CreatePaymentInput {
-      return {
-        channel: channel.channel,
+    const input = (channel: ContractChannel, outTradeNo: string, amountMinor = 1999): CreatePaymentInput =>
+      paymentInput(channel.channel, {
         outTradeNo,
         amountMinor,
-        currency: 'CNY',
         description: 'Contract test',
-        notifyUrl: `${receiver.url}/${outTradeNo}`,
         returnUrl: 'https://shop.example/return',
-        createdAt: new Date(),
         expiresAt: new Date(Date.now() + 30 * 60_000),
-        clientIp: null,
-        openid: null,
         ...channel.input,
-      };
-    }
+      });
 
     /** An order created (through `via`) and left unpaid. */
     async function unpaid(via: PaymentProvider = provider): Promise<ProviderOrderRef> {
@@ -153,21 +126,6 @@ export function describeProviderContract(harness: ProviderContractHarness): void
       expect(result.status).toBe(200);
       return orderOf(order);
     }
-
-    /** The refund's input as the refund workflow would build it, the same on every retry. */
-    const refundInput = (
-      order: ProviderOrderRef,
-      refund: ProviderRefundRef,
-      amountMinor: number,
-      totalAmountMinor: number,
-    ): RefundInput => ({
-      ...refund,
-      paymentCreatedAt: order.createdAt,
-      amountMinor,
-      totalAmountMinor,
-      reason: null,
-      notifyUrl: `${receiver.url}/${order.outTradeNo}-refunds`,
-    });
 
     async function fault(body: Record<string, unknown>): Promise<void> {
       const result = await sandbox.control('POST', '/_control/faults', { provider: harness.provider, ...body });
@@ -308,7 +266,7 @@ export function describeProviderContract(harness: ProviderContractHarness): void
       });
 
       test("another merchant's notification is refused, even when the provider signs both with one key", async () => {
-        const other = await harness.openAccount(sandbox, { sharingProviderKeysWith: account });
+        const other = await openAccount(harness.provider, { sharingProviderKeysWith: account });
         const { outTradeNo } = await paid(harness.create(other, env()), other);
         await expect(provider.verifyNotification(await firstNotification(outTradeNo))).rejects.toBeInstanceOf(
           NotificationRejectedError,
@@ -365,7 +323,7 @@ export function describeProviderContract(harness: ProviderContractHarness): void
       });
 
       test('a request signed with the wrong merchant key is refused for good', async () => {
-        const other = await harness.openAccount(sandbox);
+        const other = await openAccount(harness.provider);
         const wrong = harness.create(harness.withWrongMerchantKey(account, other), env());
         const error = await wrong.createPayment(input(harness.channels[0], newOutTradeNo())).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ProviderInvalidRequestError);
