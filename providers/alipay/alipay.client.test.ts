@@ -1,54 +1,28 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { eventually, freePort } from '../../sandbox/sandbox.testing';
+import { eventually } from '../../sandbox/sandbox.testing';
 import { sandbox, useSandbox } from '../contract/adapter.testing';
 import type { ProviderAccount } from '../../domain/provider-account';
 import { ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
 import { createAlipayProvider } from './alipay.provider';
-import { fault, newProvider, openAccount, paidPayment, qrPayment } from './alipay.provider.testing';
+import { fault, newProvider, openAccount, qrPayment } from './alipay.provider.testing';
 
-// Alipay's signed transport (alipay.client.ts) as the adapter meets its failures through
-// alipay-sdk against the sandbox: each classified as the workflow needs it.
+// Alipay's signed transport (alipay.client.ts) as the adapter meets its failures through alipay-sdk
+// against the sandbox: each classified as the workflow needs it. The failures every adapter meets
+// alike (the provider's system error, HTTP 500, a tampered answer, an unreachable gateway) are the
+// contract suite's.
 
 useSandbox({ timeScale: 1200 });
 
 describe('failures, as alipay-sdk meets them', () => {
-  test("Alipay's system busy and HTTP 500 are retryable", async () => {
-    const { provider } = await newProvider();
-    const order = await paidPayment(provider);
-    await fault({ out_trade_no: order.outTradeNo, api: { fail: 'system_error' } });
-    await expect(provider.queryPayment(order)).rejects.toMatchObject({
-      constructor: ProviderUnavailableError,
-      providerCode: 'isp.unknow-error',
-    });
-    await fault({ out_trade_no: order.outTradeNo, api: { fail: 'http_500' } });
-    await expect(provider.closePayment(order)).rejects.toMatchObject({
-      constructor: ProviderUnavailableError,
-      providerCode: 'http_500',
-    });
-    await fault({ out_trade_no: order.outTradeNo, api: null });
-    expect((await provider.queryPayment(order)).status).toBe('succeeded');
-  });
-
-  test('an answer altered after signing is never accepted', async () => {
-    const { provider, account } = await newProvider();
-    const order = await paidPayment(provider);
-    await fault({ account: account.externalId, tamper_response: true });
-    const error = await provider.queryPayment(order).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ProviderUnavailableError);
-    expect(error).toMatchObject({
-      providerCode: 'response_signature_invalid',
-      message: expect.stringMatching(/signature verification/),
-    });
-    await fault({ account: account.externalId, tamper_response: false });
-  });
-
   test('a gateway slower than the timeout is retryable; the call may still have taken effect', async () => {
-    const { provider } = await newProvider({ timeoutMs: 300 });
+    const { provider, account } = await newProvider();
+    // Only the call under test is impatient: on a busy machine 300 ms can pass before any answer.
+    const impatient = createAlipayProvider(account, { sandboxUrl: sandbox.url }, { timeoutMs: 300 });
     const { order, qr } = await qrPayment(provider);
     await fetch(qr);
     // Far slower than the timeout: urllib's timers are coarse (up to a second late).
     await fault({ out_trade_no: order.outTradeNo, api: { slow_ms: 4000, methods: ['alipay.trade.close'] } });
-    await expect(provider.closePayment(order)).rejects.toMatchObject({
+    await expect(impatient.closePayment(order)).rejects.toMatchObject({
       constructor: ProviderUnavailableError,
       providerCode: 'network_error',
     });
@@ -85,15 +59,6 @@ describe('failures, as alipay-sdk meets them', () => {
     ).rejects.toMatchObject({
       constructor: ProviderUnavailableError,
       providerCode: 'response_signature_invalid',
-    });
-  });
-
-  test('an unreachable gateway is retryable', async () => {
-    const account = await openAccount();
-    const provider = createAlipayProvider(account, { sandboxUrl: `http://127.0.0.1:${await freePort()}` });
-    await expect(provider.queryPayment({ outTradeNo: 'X', createdAt: new Date() })).rejects.toMatchObject({
-      constructor: ProviderUnavailableError,
-      providerCode: 'network_error',
     });
   });
 });

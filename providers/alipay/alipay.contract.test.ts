@@ -25,4 +25,5 @@ describeProviderContract({
   },
   // Alipay signs notify_time but documents no freshness rule; retries come for 25 hours.
   checksNotificationTimestamp: false,
+  systemErrorCode: 'isp.unknow-error',
 });

@@ -9,10 +9,11 @@
  * The suite creates a payment on each channel, queries, pays through the sandbox, closes, refunds,
  * carries an order on with a second adapter (as another worker would), verifies notifications
  * (valid, forged, for another merchant, wrong amount, replayed, stale) and checks which failures
- * are retryable. What differs between providers lives in the harness.
+ * are retryable (the provider's system error, HTTP 500, a tampered answer, an unreachable gateway,
+ * a wrong signature, an invalid request). What differs between providers lives in the harness.
  */
 import type { Channel, NextAction, ProviderName } from '../../domain/payment';
-import { newOutTradeNo, eventually } from '../../sandbox/sandbox.testing';
+import { eventually, freePort, newOutTradeNo } from '../../sandbox/sandbox.testing';
 import {
   NotificationRejectedError,
   ProviderDeclinedError,
@@ -60,6 +61,8 @@ export interface ProviderContractHarness {
   reachCashier(created: CreatePaymentResult): Promise<void>;
   /** Whether notifications carry a signed timestamp that must be recent (WeChat Pay: 5 minutes). */
   checksNotificationTimestamp: boolean;
+  /** The providerCode of the provider's "system busy" answer, which the sandbox's `system_error` fault gives. */
+  systemErrorCode: string;
 }
 
 /**
@@ -308,18 +311,44 @@ export function describeProviderContract(harness: ProviderContractHarness): void
     });
 
     describe('error classification', () => {
-      test("the provider's system error is retryable", async () => {
+      test("the provider's system error and an HTTP 500 are retryable, and calls succeed again once they pass", async () => {
         const order = await paid();
         await fault({ out_trade_no: order.outTradeNo, api: { fail: 'system_error' } });
         const error = await provider.queryPayment(order).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ProviderUnavailableError);
-        expect((error as ProviderError).retryable).toBe(true);
+        expect(error).toMatchObject({ retryable: true, providerCode: harness.systemErrorCode });
+        await fault({ out_trade_no: order.outTradeNo, api: { fail: 'http_500' } });
+        await expect(provider.queryPayment(order)).rejects.toMatchObject({
+          constructor: ProviderUnavailableError,
+          providerCode: 'http_500',
+        });
+        await expect(provider.closePayment(order)).rejects.toMatchObject({
+          constructor: ProviderUnavailableError,
+          providerCode: 'http_500',
+        });
+        await fault({ out_trade_no: order.outTradeNo, api: null });
+        expect((await provider.queryPayment(order)).status).toBe('succeeded');
       });
 
-      test('an HTTP 500 is retryable', async () => {
-        const order = await paid();
-        await fault({ out_trade_no: order.outTradeNo, api: { fail: 'http_500' } });
-        await expect(provider.queryPayment(order)).rejects.toBeInstanceOf(ProviderUnavailableError);
+      test('an answer altered after the provider signed it is never accepted, and retried', async () => {
+        // An account of its own: the fault holds for every answer to it.
+        const tampered = await openAccount(harness.provider);
+        const adapter = harness.create(tampered, env());
+        const order = await paid(adapter, tampered);
+        await fault({ account: tampered.externalId, tamper_response: true });
+        const error = await adapter.queryPayment(order).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ProviderUnavailableError);
+        expect(error).toMatchObject({
+          providerCode: 'response_signature_invalid',
+          message: expect.stringMatching(/signature verification/),
+        });
+      });
+
+      test('an unreachable gateway is retryable', async () => {
+        const unreachable = harness.create(account, { sandboxUrl: `http://127.0.0.1:${await freePort()}` });
+        await expect(
+          unreachable.queryPayment({ outTradeNo: newOutTradeNo(), createdAt: new Date() }),
+        ).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'network_error' });
       });
 
       test('a request signed with the wrong merchant key is refused for good', async () => {

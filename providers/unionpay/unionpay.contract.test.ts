@@ -46,4 +46,5 @@ describeProviderContract({
   },
   // UnionPay's notifications carry txnTime (when the order was sent), not a freshness stamp.
   checksNotificationTimestamp: false,
+  systemErrorCode: '06',
 });

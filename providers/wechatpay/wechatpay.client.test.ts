@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { eventually, freePort } from '../../sandbox/sandbox.testing';
+import { eventually } from '../../sandbox/sandbox.testing';
 import { unknownOrder, sandbox, useSandbox } from '../contract/adapter.testing';
 import { ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
 import type { WechatpayCredentials } from './wechatpay.config';
@@ -7,40 +7,16 @@ import { createWechatpayProvider } from './wechatpay.provider';
 import { fault, nativePayment, newProvider, paidPayment } from './wechatpay.provider.testing';
 
 // WeChat Pay's signed transport (wechatpay.client.ts) as the adapter meets its failures through
-// wechatpay-axios-plugin against the sandbox: each classified as the workflow needs it.
+// wechatpay-axios-plugin against the sandbox: each classified as the workflow needs it. The
+// failures every adapter meets alike (the provider's system error, HTTP 500, a tampered answer, an
+// unreachable gateway) are the contract suite's.
 
 useSandbox({ timeScale: 600 });
 
 describe('failures, as wechatpay-axios-plugin meets them', () => {
-  test("WeChat's SYSTEM_ERROR and an HTTP 500 are retryable", async () => {
+  test('an answer signed by a key the account does not hold is never accepted', async () => {
     const { provider, account } = await newProvider();
     const order = await paidPayment(provider, account);
-    await fault({ out_trade_no: order.outTradeNo, api: { fail: 'system_error' } });
-    await expect(provider.queryPayment(order)).rejects.toMatchObject({
-      constructor: ProviderUnavailableError,
-      providerCode: 'SYSTEM_ERROR',
-    });
-    await fault({ out_trade_no: order.outTradeNo, api: { fail: 'http_500' } });
-    await expect(provider.closePayment(order)).rejects.toMatchObject({
-      constructor: ProviderUnavailableError,
-      providerCode: 'http_500',
-    });
-    await fault({ out_trade_no: order.outTradeNo, api: null });
-    expect((await provider.queryPayment(order)).status).toBe('succeeded');
-  });
-
-  test('an answer altered after signing, or signed by a key the account does not hold, is never accepted', async () => {
-    const { provider, account } = await newProvider();
-    const order = await paidPayment(provider, account);
-    await fault({ account: account.externalId, tamper_response: true });
-    const error = await provider.queryPayment(order).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ProviderUnavailableError);
-    expect(error).toMatchObject({
-      providerCode: 'response_signature_invalid',
-      message: expect.stringMatching(/signature verification/),
-    });
-    await fault({ account: account.externalId, tamper_response: false });
-
     const credentials = account.credentials as WechatpayCredentials;
     const impostor = generateKeyPairSync('rsa', { modulusLength: 2048 })
       .publicKey.export({ type: 'spki', format: 'pem' })
@@ -85,16 +61,11 @@ describe('failures, as wechatpay-axios-plugin meets them', () => {
     });
   });
 
-  test('an unreachable gateway, and one slower than the timeout, are retryable; the slow call may still have taken effect', async () => {
-    const { account } = await newProvider();
-    const unreachable = createWechatpayProvider(account, { sandboxUrl: `http://127.0.0.1:${await freePort()}` });
-    await expect(unreachable.queryPayment(unknownOrder('X123456'))).rejects.toMatchObject({
-      constructor: ProviderUnavailableError,
-      providerCode: 'network_error',
-    });
-
+  test('a gateway slower than the timeout is retryable; the slow call may still have taken effect', async () => {
+    const { provider, account } = await newProvider();
+    // Only the call under test is impatient: on a busy machine 200 ms can pass before any answer.
     const impatient = createWechatpayProvider(account, { sandboxUrl: sandbox.url }, { timeoutMs: 200 });
-    const { order } = await nativePayment(impatient);
+    const { order } = await nativePayment(provider);
     await fault({
       out_trade_no: order.outTradeNo,
       api: { slow_ms: 1500, methods: ['POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close'] },
@@ -103,6 +74,6 @@ describe('failures, as wechatpay-axios-plugin meets them', () => {
       constructor: ProviderUnavailableError,
       providerCode: 'network_error',
     });
-    await eventually(async () => expect((await impatient.queryPayment(order)).status).toBe('closed'));
+    await eventually(async () => expect((await provider.queryPayment(order)).status).toBe('closed'));
   });
 });

@@ -23,4 +23,5 @@ describeProviderContract({
   },
   // WeChat signs Wechatpay-Timestamp and asks receivers to refuse it when more than 5 minutes off.
   checksNotificationTimestamp: true,
+  systemErrorCode: 'SYSTEM_ERROR',
 });
