@@ -112,12 +112,12 @@ export function describeProviderContract(harness: ProviderContractHarness): void
       return orderOf(order);
     }
 
-    async function paid(
+    /** `order` created through `via`, carried to the cashier, and paid by the shopper of account `on`. */
+    async function pay(
+      order: CreatePaymentInput,
       via: PaymentProvider = provider,
       on: ProviderAccount = account,
-      amountMinor = 1999,
     ): Promise<ProviderOrderRef> {
-      const order = input(harness.channels[0], newOutTradeNo(), amountMinor);
       const created = await via.createPayment(order);
       await harness.reachCashier(created);
       const result = await sandbox.control('POST', '/_control/pay', {
@@ -130,6 +130,9 @@ export function describeProviderContract(harness: ProviderContractHarness): void
       return orderOf(order);
     }
 
+    const paid = (via: PaymentProvider = provider, on: ProviderAccount = account, amountMinor = 1999) =>
+      pay(input(harness.channels[0], newOutTradeNo(), amountMinor), via, on);
+
     async function fault(body: Record<string, unknown>): Promise<void> {
       const result = await sandbox.control('POST', '/_control/faults', { provider: harness.provider, ...body });
       expect(result.status).toBe(201);
@@ -141,6 +144,14 @@ export function describeProviderContract(harness: ProviderContractHarness): void
         expect(request).toBeDefined();
         return rawNotificationOf(request);
       });
+    }
+
+    /** The first notification of an order paid while the sandbox alters its notifications as `mode` says. */
+    async function notificationAltered(mode: string): Promise<RawNotification> {
+      const outTradeNo = newOutTradeNo();
+      await fault({ out_trade_no: outTradeNo, notifications: mode });
+      await pay(input(harness.channels[0], outTradeNo));
+      return firstNotification(outTradeNo);
     }
 
     describe.each(harness.channels)('on $channel', (channel) => {
@@ -253,17 +264,7 @@ export function describeProviderContract(harness: ProviderContractHarness): void
       });
 
       test('a forged signature is refused', async () => {
-        const outTradeNo = newOutTradeNo();
-        await fault({ out_trade_no: outTradeNo, notifications: 'tamper_signature' });
-        const created = await provider.createPayment(input(harness.channels[0], outTradeNo));
-        await harness.reachCashier(created);
-        await sandbox.control('POST', '/_control/pay', {
-          provider: harness.provider,
-          out_trade_no: outTradeNo,
-          account: account.externalId,
-          outcome: 'success',
-        });
-        await expect(provider.verifyNotification(await firstNotification(outTradeNo))).rejects.toBeInstanceOf(
+        await expect(provider.verifyNotification(await notificationAltered('tamper_signature'))).rejects.toBeInstanceOf(
           NotificationRejectedError,
         );
       });
@@ -277,36 +278,16 @@ export function describeProviderContract(harness: ProviderContractHarness): void
       });
 
       test('a correctly signed notification with another amount reports that amount, so the caller refuses it', async () => {
-        const outTradeNo = newOutTradeNo();
-        await fault({ out_trade_no: outTradeNo, notifications: 'signed_wrong_amount' });
-        const created = await provider.createPayment(input(harness.channels[0], outTradeNo));
-        await harness.reachCashier(created);
-        await sandbox.control('POST', '/_control/pay', {
-          provider: harness.provider,
-          out_trade_no: outTradeNo,
-          account: account.externalId,
-          outcome: 'success',
-        });
-        const verified = await provider.verifyNotification(await firstNotification(outTradeNo));
+        const verified = await provider.verifyNotification(await notificationAltered('signed_wrong_amount'));
         expect(verified.kind === 'payment' && verified.trade.amountMinor).not.toBe(1999);
       });
 
       // Registered only where it applies: a provider without signed timestamps has nothing to refuse.
       if (harness.checksNotificationTimestamp)
         test('a notification with a stale timestamp is refused', async () => {
-          const outTradeNo = newOutTradeNo();
-          await fault({ out_trade_no: outTradeNo, notifications: 'stale_timestamp' });
-          const created = await provider.createPayment(input(harness.channels[0], outTradeNo));
-          await harness.reachCashier(created);
-          await sandbox.control('POST', '/_control/pay', {
-            provider: harness.provider,
-            out_trade_no: outTradeNo,
-            account: account.externalId,
-            outcome: 'success',
-          });
-          await expect(provider.verifyNotification(await firstNotification(outTradeNo))).rejects.toBeInstanceOf(
-            NotificationRejectedError,
-          );
+          await expect(
+            provider.verifyNotification(await notificationAltered('stale_timestamp')),
+          ).rejects.toBeInstanceOf(NotificationRejectedError);
         });
     });
 
