@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { ProviderError } from '../errors';
 import type { ProviderEnvironment } from '../provider';
 import type { ProviderAccount } from '../../domain/provider-account';
-import { describeFirstIssue } from '../wire-issues';
+import { describeFirstIssue, truncated } from '../wire-issues';
 import { checkSignerCertificate } from './unionpay.certificates';
 import { unionpayClientConfig, type UnionpayClientConfig } from './unionpay.config';
 import { classifyUnionpayFailure } from './unionpay.errors';
@@ -141,7 +141,7 @@ export function createUnionpayClient(
     try {
       fields = convertResultStringToMap(text);
     } catch (error) {
-      throw malformedAnswer(name, `${(error as Error).message}: ${truncate(text)}`);
+      throw malformedAnswer(name, `${(error as Error).message}: ${truncated(text, 200)}`);
     }
     if (!fields) throw malformedAnswer(name, 'an empty answer');
     const verified = verifyMessage(fields);
@@ -175,8 +175,6 @@ export function createUnionpayClient(
     call,
   };
 }
-
-const truncate = (text: string, max = 200): string => (text.length > max ? `${text.slice(0, max)}…` : text);
 
 /** "TypeError: fetch failed" says nothing; the cause (refused, timed out) is what an operator needs. */
 function describeError(error: unknown): string {
