@@ -34,3 +34,19 @@ export class NotificationRejectedError extends Error {
     this.name = 'NotificationRejectedError';
   }
 }
+
+/** Whether an HTTP status is the provider's trouble (5xx) or its rate limit (429, 408), which retrying may get past. */
+export function isRetryableHttpStatus(status: number): boolean {
+  return status >= 500 || status === 429 || status === 408;
+}
+
+/**
+ * The error for an answer with an HTTP status the provider does not answer with when all is well:
+ * retryable for its trouble (see isRetryableHttpStatus); any other status means we are talking to
+ * the wrong place. Its providerCode is `http_<status>`.
+ */
+export function httpStatusError(message: string, status: number): ProviderError {
+  return isRetryableHttpStatus(status)
+    ? new ProviderUnavailableError(message, `http_${status}`)
+    : new ProviderInvalidRequestError(message, `http_${status}`);
+}

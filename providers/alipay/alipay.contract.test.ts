@@ -1,6 +1,6 @@
 import { describeProviderContract } from '../contract/provider-contract';
 import type { ProviderAccount } from '../../domain/provider-account';
-import { alipayCredentialsFromSandbox, type AlipayCredentials } from './alipay.config';
+import type { AlipayCredentials } from './alipay.config';
 import { createAlipayProvider } from './alipay.provider';
 
 describeProviderContract({
@@ -11,23 +11,6 @@ describeProviderContract({
     { channel: 'alipay_wap', nextAction: 'redirect_to_url' },
   ],
   create: createAlipayProvider,
-  async openAccount(sandbox, options = {}) {
-    const opened = await sandbox.control('POST', '/_control/accounts', {
-      provider: 'alipay',
-      ...(options.sharingProviderKeysWith
-        ? { share_provider_keys_with: options.sharingProviderKeysWith.externalId }
-        : {}),
-    });
-    expect(opened.status).toBe(201);
-    const credentials = alipayCredentialsFromSandbox(opened.body);
-    return {
-      id: `pa_${credentials.appId}`,
-      provider: 'alipay',
-      livemode: false,
-      externalId: credentials.appId,
-      credentials,
-    };
-  },
   withWrongMerchantKey(account: ProviderAccount, other: ProviderAccount): ProviderAccount {
     const mine = account.credentials as AlipayCredentials;
     return { ...account, credentials: { ...mine, privateKey: (other.credentials as AlipayCredentials).privateKey } };
@@ -42,4 +25,5 @@ describeProviderContract({
   },
   // Alipay signs notify_time but documents no freshness rule; retries come for 25 hours.
   checksNotificationTimestamp: false,
+  systemErrorCode: 'isp.unknow-error',
 });

@@ -1,11 +1,13 @@
 import { AlipayRequestError } from 'alipay-sdk';
 import { assertNever } from '../../domain/assert-never';
 import {
+  httpStatusError,
   ProviderDeclinedError,
   ProviderInvalidRequestError,
   ProviderUnavailableError,
   type ProviderError,
 } from '../errors';
+import { truncated } from '../wire-issues';
 
 /** Everything that can go wrong with one gateway call, once alipay-sdk's exceptions are read. */
 export type AlipayFailure =
@@ -80,14 +82,8 @@ export function classifyAlipayFailure(failure: AlipayFailure, method: string): P
       if (cls === 'invalid_request') return new ProviderInvalidRequestError(message, providerCode);
       return new ProviderUnavailableError(message, providerCode);
     }
-    case 'http': {
-      const message = `Alipay ${method} answered HTTP ${failure.status}`;
-      // 5xx, 429 and 408 are the gateway's trouble; another 4xx means we are talking to the wrong place.
-      if (failure.status >= 500 || failure.status === 429 || failure.status === 408) {
-        return new ProviderUnavailableError(message, `http_${failure.status}`);
-      }
-      return new ProviderInvalidRequestError(message, `http_${failure.status}`);
-    }
+    case 'http':
+      return httpStatusError(`Alipay ${method} answered HTTP ${failure.status}`, failure.status);
     case 'transport':
       return new ProviderUnavailableError(`Alipay ${method} could not be reached: ${failure.message}`, 'network_error');
     case 'signature':
@@ -118,8 +114,6 @@ function classOfResponse(code: string, subCode: string | null): AlipayErrorClass
   return ALIPAY_CODES[code] ?? 'unavailable';
 }
 
-const truncate = (text: string, max = 300): string => (text.length > max ? `${text.slice(0, max)}…` : text);
-
 /**
  * Reads what alipay-sdk threw. The SDK (4.x) gives exec's failures no code, so the kind is read
  * from its messages; the tests run the real SDK against the sandbox to keep this honest.
@@ -129,10 +123,10 @@ export function failureFromSdkError(error: unknown): AlipayFailure {
   if (error instanceof AlipayRequestError) {
     const status = /status: (\d{3})/.exec(error.message);
     if (status) return { kind: 'http', status: Number(status[1]) };
-    if (error.message.startsWith('验签失败')) return { kind: 'signature', message: truncate(error.message) };
-    if (error.message.startsWith('Response 格式错误')) return { kind: 'malformed', message: truncate(error.message) };
+    if (error.message.startsWith('验签失败')) return { kind: 'signature', message: truncated(error.message) };
+    if (error.message.startsWith('Response 格式错误')) return { kind: 'malformed', message: truncated(error.message) };
     const cause = error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : error.message;
-    return { kind: 'transport', message: truncate(cause) };
+    return { kind: 'transport', message: truncated(cause) };
   }
   // An answer without any "sign" reaches node:crypto's verify as undefined, which throws this.
   // (Matched by code, not instanceof: node's errors may come from another realm, e.g. under jest.)

@@ -9,18 +9,11 @@
  * The suite creates a payment on each channel, queries, pays through the sandbox, closes, refunds,
  * carries an order on with a second adapter (as another worker would), verifies notifications
  * (valid, forged, for another merchant, wrong amount, replayed, stale) and checks which failures
- * are retryable. What differs between providers lives in the harness.
+ * are retryable (the provider's system error, HTTP 500, a tampered answer, an unreachable gateway,
+ * a wrong signature, an invalid request). What differs between providers lives in the harness.
  */
 import type { Channel, NextAction, ProviderName } from '../../domain/payment';
-import {
-  newOutTradeNo,
-  startReceiver,
-  startTestSandbox,
-  eventually,
-  type Receiver,
-  type ReceivedRequest,
-  type TestSandbox,
-} from '../../sandbox/sandbox.testing';
+import { eventually, freePort, newOutTradeNo } from '../../sandbox/sandbox.testing';
 import {
   NotificationRejectedError,
   ProviderDeclinedError,
@@ -34,11 +27,20 @@ import type {
   PaymentProvider,
   ProviderEnvironment,
   ProviderOrderRef,
-  ProviderRefundRef,
   RawNotification,
-  RefundInput,
 } from '../provider';
 import type { ProviderAccount } from '../../domain/provider-account';
+import {
+  newRefund,
+  openTestAccount,
+  orderOf,
+  paymentInput,
+  rawNotificationOf,
+  receiver,
+  refundInput,
+  sandbox,
+  useSandbox,
+} from './adapter.testing';
 
 export interface ContractChannel {
   channel: Channel;
@@ -53,81 +55,55 @@ export interface ProviderContractHarness {
   channels: ContractChannel[];
   /** The adapter's factory, as the registry calls it. */
   create(account: ProviderAccount, env: ProviderEnvironment): PaymentProvider;
-  /**
-   * Opens a sandbox account (`POST /_control/accounts`). With `sharingProviderKeysWith`, the
-   * provider side of the new account signs with the same keys as that account, so that only the
-   * account-id check can tell their notifications apart.
-   */
-  openAccount(sandbox: TestSandbox, options?: { sharingProviderKeysWith?: ProviderAccount }): Promise<ProviderAccount>;
   /** The same account with another account's merchant key: the gateway must refuse its signatures. */
   withWrongMerchantKey(account: ProviderAccount, other: ProviderAccount): ProviderAccount;
   /** What the shopper does before the sandbox can take the payment (e.g. open a redirect URL). */
   reachCashier(created: CreatePaymentResult): Promise<void>;
   /** Whether notifications carry a signed timestamp that must be recent (WeChat Pay: 5 minutes). */
   checksNotificationTimestamp: boolean;
+  /** The providerCode of the provider's "system busy" answer, which the sandbox's `system_error` fault gives. */
+  systemErrorCode: string;
 }
 
-/** Turns what the sandbox posted to the receiver into what the notify endpoint hands the adapter. */
-export function rawNotificationOf(request: ReceivedRequest): RawNotification {
-  const headers = Object.fromEntries(
-    Object.entries(request.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]),
-  );
-  const isForm = /application\/x-www-form-urlencoded/i.test(String(request.headers['content-type'] ?? ''));
-  return { headers, rawBody: Buffer.from(request.rawBody, 'utf8'), form: isForm ? request.form : null };
+/**
+ * Opens a sandbox account (`POST /_control/accounts`). With `sharingProviderKeysWith`, the
+ * provider side of the new account signs with the same keys as that account, so that only the
+ * account-id check can tell their notifications apart.
+ */
+async function openAccount(
+  provider: ProviderName,
+  options: { sharingProviderKeysWith?: ProviderAccount } = {},
+): Promise<ProviderAccount> {
+  const sharing = options.sharingProviderKeysWith
+    ? { share_provider_keys_with: options.sharingProviderKeysWith.externalId }
+    : {};
+  return (await openTestAccount(provider, sharing)).account;
 }
-
-/** The order a create made, as the payment's row names it afterwards: its number and its creation time. */
-const orderOf = (created: CreatePaymentInput): ProviderOrderRef => ({
-  outTradeNo: created.outTradeNo,
-  createdAt: created.createdAt,
-});
-
-/** A refund of `order`, created now; its retries carry the same time. */
-const newRefund = (order: ProviderOrderRef, suffix: string): ProviderRefundRef => ({
-  outTradeNo: order.outTradeNo,
-  outRefundNo: `${order.outTradeNo}${suffix}`,
-  requestedAt: new Date(),
-});
 
 export function describeProviderContract(harness: ProviderContractHarness): void {
   describe(`the ${harness.provider} adapter keeps the provider contract`, () => {
-    let sandbox: TestSandbox;
-    let receiver: Receiver;
     let account: ProviderAccount;
     let provider: PaymentProvider;
     const env = (): ProviderEnvironment => ({ sandboxUrl: sandbox.url });
 
+    useSandbox({ timeScale: 600 });
     beforeAll(async () => {
-      sandbox = await startTestSandbox({ timeScale: 600 });
-      receiver = await startReceiver();
-      account = await harness.openAccount(sandbox);
+      account = await openAccount(harness.provider);
       provider = harness.create(account, env());
-    });
-
-    afterAll(async () => {
-      await receiver?.close();
-      await sandbox?.close();
     });
 
     const notificationsFor = (outTradeNo: string) =>
       receiver.requests.filter((request) => request.path.endsWith(`/${outTradeNo}`));
 
-    function input(channel: ContractChannel, outTradeNo: string, amountMinor = 1999): CreatePaymentInput {
-      return {
-        channel: channel.channel,
+    const input = (channel: ContractChannel, outTradeNo: string, amountMinor = 1999): CreatePaymentInput =>
+      paymentInput(channel.channel, {
         outTradeNo,
         amountMinor,
-        currency: 'CNY',
         description: 'Contract test',
-        notifyUrl: `${receiver.url}/${outTradeNo}`,
         returnUrl: 'https://shop.example/return',
-        createdAt: new Date(),
         expiresAt: new Date(Date.now() + 30 * 60_000),
-        clientIp: null,
-        openid: null,
         ...channel.input,
-      };
-    }
+      });
 
     /** An order created (through `via`) and left unpaid. */
     async function unpaid(via: PaymentProvider = provider): Promise<ProviderOrderRef> {
@@ -136,12 +112,12 @@ export function describeProviderContract(harness: ProviderContractHarness): void
       return orderOf(order);
     }
 
-    async function paid(
+    /** `order` created through `via`, carried to the cashier, and paid by the shopper of account `on`. */
+    async function pay(
+      order: CreatePaymentInput,
       via: PaymentProvider = provider,
       on: ProviderAccount = account,
-      amountMinor = 1999,
     ): Promise<ProviderOrderRef> {
-      const order = input(harness.channels[0], newOutTradeNo(), amountMinor);
       const created = await via.createPayment(order);
       await harness.reachCashier(created);
       const result = await sandbox.control('POST', '/_control/pay', {
@@ -154,20 +130,8 @@ export function describeProviderContract(harness: ProviderContractHarness): void
       return orderOf(order);
     }
 
-    /** The refund's input as the refund workflow would build it, the same on every retry. */
-    const refundInput = (
-      order: ProviderOrderRef,
-      refund: ProviderRefundRef,
-      amountMinor: number,
-      totalAmountMinor: number,
-    ): RefundInput => ({
-      ...refund,
-      paymentCreatedAt: order.createdAt,
-      amountMinor,
-      totalAmountMinor,
-      reason: null,
-      notifyUrl: `${receiver.url}/${order.outTradeNo}-refunds`,
-    });
+    const paid = (via: PaymentProvider = provider, on: ProviderAccount = account, amountMinor = 1999) =>
+      pay(input(harness.channels[0], newOutTradeNo(), amountMinor), via, on);
 
     async function fault(body: Record<string, unknown>): Promise<void> {
       const result = await sandbox.control('POST', '/_control/faults', { provider: harness.provider, ...body });
@@ -180,6 +144,14 @@ export function describeProviderContract(harness: ProviderContractHarness): void
         expect(request).toBeDefined();
         return rawNotificationOf(request);
       });
+    }
+
+    /** The first notification of an order paid while the sandbox alters its notifications as `mode` says. */
+    async function notificationAltered(mode: string): Promise<RawNotification> {
+      const outTradeNo = newOutTradeNo();
+      await fault({ out_trade_no: outTradeNo, notifications: mode });
+      await pay(input(harness.channels[0], outTradeNo));
+      return firstNotification(outTradeNo);
     }
 
     describe.each(harness.channels)('on $channel', (channel) => {
@@ -292,23 +264,13 @@ export function describeProviderContract(harness: ProviderContractHarness): void
       });
 
       test('a forged signature is refused', async () => {
-        const outTradeNo = newOutTradeNo();
-        await fault({ out_trade_no: outTradeNo, notifications: 'tamper_signature' });
-        const created = await provider.createPayment(input(harness.channels[0], outTradeNo));
-        await harness.reachCashier(created);
-        await sandbox.control('POST', '/_control/pay', {
-          provider: harness.provider,
-          out_trade_no: outTradeNo,
-          account: account.externalId,
-          outcome: 'success',
-        });
-        await expect(provider.verifyNotification(await firstNotification(outTradeNo))).rejects.toBeInstanceOf(
+        await expect(provider.verifyNotification(await notificationAltered('tamper_signature'))).rejects.toBeInstanceOf(
           NotificationRejectedError,
         );
       });
 
       test("another merchant's notification is refused, even when the provider signs both with one key", async () => {
-        const other = await harness.openAccount(sandbox, { sharingProviderKeysWith: account });
+        const other = await openAccount(harness.provider, { sharingProviderKeysWith: account });
         const { outTradeNo } = await paid(harness.create(other, env()), other);
         await expect(provider.verifyNotification(await firstNotification(outTradeNo))).rejects.toBeInstanceOf(
           NotificationRejectedError,
@@ -316,56 +278,62 @@ export function describeProviderContract(harness: ProviderContractHarness): void
       });
 
       test('a correctly signed notification with another amount reports that amount, so the caller refuses it', async () => {
-        const outTradeNo = newOutTradeNo();
-        await fault({ out_trade_no: outTradeNo, notifications: 'signed_wrong_amount' });
-        const created = await provider.createPayment(input(harness.channels[0], outTradeNo));
-        await harness.reachCashier(created);
-        await sandbox.control('POST', '/_control/pay', {
-          provider: harness.provider,
-          out_trade_no: outTradeNo,
-          account: account.externalId,
-          outcome: 'success',
-        });
-        const verified = await provider.verifyNotification(await firstNotification(outTradeNo));
+        const verified = await provider.verifyNotification(await notificationAltered('signed_wrong_amount'));
         expect(verified.kind === 'payment' && verified.trade.amountMinor).not.toBe(1999);
       });
 
       // Registered only where it applies: a provider without signed timestamps has nothing to refuse.
       if (harness.checksNotificationTimestamp)
         test('a notification with a stale timestamp is refused', async () => {
-          const outTradeNo = newOutTradeNo();
-          await fault({ out_trade_no: outTradeNo, notifications: 'stale_timestamp' });
-          const created = await provider.createPayment(input(harness.channels[0], outTradeNo));
-          await harness.reachCashier(created);
-          await sandbox.control('POST', '/_control/pay', {
-            provider: harness.provider,
-            out_trade_no: outTradeNo,
-            account: account.externalId,
-            outcome: 'success',
-          });
-          await expect(provider.verifyNotification(await firstNotification(outTradeNo))).rejects.toBeInstanceOf(
-            NotificationRejectedError,
-          );
+          await expect(
+            provider.verifyNotification(await notificationAltered('stale_timestamp')),
+          ).rejects.toBeInstanceOf(NotificationRejectedError);
         });
     });
 
     describe('error classification', () => {
-      test("the provider's system error is retryable", async () => {
+      test("the provider's system error and an HTTP 500 are retryable, and calls succeed again once they pass", async () => {
         const order = await paid();
         await fault({ out_trade_no: order.outTradeNo, api: { fail: 'system_error' } });
         const error = await provider.queryPayment(order).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ProviderUnavailableError);
-        expect((error as ProviderError).retryable).toBe(true);
+        expect(error).toMatchObject({ retryable: true, providerCode: harness.systemErrorCode });
+        await fault({ out_trade_no: order.outTradeNo, api: { fail: 'http_500' } });
+        await expect(provider.queryPayment(order)).rejects.toMatchObject({
+          constructor: ProviderUnavailableError,
+          providerCode: 'http_500',
+        });
+        await expect(provider.closePayment(order)).rejects.toMatchObject({
+          constructor: ProviderUnavailableError,
+          providerCode: 'http_500',
+        });
+        await fault({ out_trade_no: order.outTradeNo, api: null });
+        expect((await provider.queryPayment(order)).status).toBe('succeeded');
       });
 
-      test('an HTTP 500 is retryable', async () => {
-        const order = await paid();
-        await fault({ out_trade_no: order.outTradeNo, api: { fail: 'http_500' } });
-        await expect(provider.queryPayment(order)).rejects.toBeInstanceOf(ProviderUnavailableError);
+      test('an answer altered after the provider signed it is never accepted, and retried', async () => {
+        // An account of its own: the fault holds for every answer to it.
+        const tampered = await openAccount(harness.provider);
+        const adapter = harness.create(tampered, env());
+        const order = await paid(adapter, tampered);
+        await fault({ account: tampered.externalId, tamper_response: true });
+        const error = await adapter.queryPayment(order).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ProviderUnavailableError);
+        expect(error).toMatchObject({
+          providerCode: 'response_signature_invalid',
+          message: expect.stringMatching(/signature verification/),
+        });
+      });
+
+      test('an unreachable gateway is retryable', async () => {
+        const unreachable = harness.create(account, { sandboxUrl: `http://127.0.0.1:${await freePort()}` });
+        await expect(
+          unreachable.queryPayment({ outTradeNo: newOutTradeNo(), createdAt: new Date() }),
+        ).rejects.toMatchObject({ constructor: ProviderUnavailableError, providerCode: 'network_error' });
       });
 
       test('a request signed with the wrong merchant key is refused for good', async () => {
-        const other = await harness.openAccount(sandbox);
+        const other = await openAccount(harness.provider);
         const wrong = harness.create(harness.withWrongMerchantKey(account, other), env());
         const error = await wrong.createPayment(input(harness.channels[0], newOutTradeNo())).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(ProviderInvalidRequestError);

@@ -1,10 +1,13 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ProviderDeclinedError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
 import type { PaymentProvider, ProviderOrderRef, ProviderRefundRef, RefundInput } from '../provider';
-import type { ProviderAccount } from '../../domain/provider-account';
 import { createUnionpayProvider } from './unionpay.provider';
-import { issueTestCert, makePfx, makeTestPki, signedByUnionpay } from './unionpay.testing';
+import {
+  makeTestPki,
+  signedByUnionpay,
+  testMerchant,
+  useScriptedGateway,
+  type GatewayScript,
+} from './unionpay.testing';
 
 // Answers the sandbox never gives (a bank still confirming, braces in reserved fields, answers for
 // another order…), from a scripted gateway that signs with a test PKI as UnionPay would.
@@ -22,47 +25,9 @@ const REFUND: ProviderRefundRef = {
 };
 const REFUND_TXN_TIME = '20300101080500';
 const pki = makeTestPki();
-const merchant = issueTestCert({ cn: `041@Z${MER_ID}@Shop@00000001`, issuer: pki.middle });
-
-type Script = (
-  request: Record<string, string>,
-  path: string,
-) => Record<string, string> | { raw: string } | { status: number };
-
-let server: Server;
-let script: Script;
-let gateway: string;
-const requests: Array<{ path: string; fields: Record<string, string> }> = [];
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      const fields = Object.fromEntries(new URLSearchParams(body));
-      requests.push({ path: req.url ?? '', fields });
-      const answer = script(fields, req.url ?? '');
-      if ('status' in answer && typeof answer.status === 'number') {
-        res.writeHead(answer.status).end();
-        return;
-      }
-      // UnionPay's raw k=v, values unencoded.
-      const text =
-        'raw' in answer
-          ? answer.raw
-          : Object.entries(answer)
-              .map(([k, v]) => `${k}=${v}`)
-              .join('&');
-      res.writeHead(200, { 'content-type': 'text/plain;charset=UTF-8' }).end(text);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  gateway = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+const { account, certificate: merchant } = testMerchant(pki, MER_ID);
+const gateway = useScriptedGateway();
+const requests = gateway.requests;
 
 /** UnionPay's answer to a request: the request's own fields echoed, then these, signed. */
 const answer = (request: Record<string, string>, fields: Record<string, string>) =>
@@ -80,26 +45,11 @@ const answer = (request: Record<string, string>, fields: Record<string, string>)
     pki.signer,
   );
 
-function provider(): PaymentProvider {
-  const account: ProviderAccount = {
-    id: 'pa_test',
-    provider: 'unionpay',
-    livemode: false,
-    externalId: MER_ID,
-    credentials: {
-      merId: MER_ID,
-      signCertPfx: makePfx(merchant.keyPem, merchant.certPem, 'pw'),
-      signCertPassword: 'pw',
-      rootCert: pki.root.certPem,
-      middleCert: pki.middle.certPem,
-    },
-  };
-  return createUnionpayProvider(account, { sandboxUrl: gateway });
-}
+const provider = (): PaymentProvider => createUnionpayProvider(account, { sandboxUrl: gateway.url });
 
 describe('a consume UnionPay is still confirming', () => {
   test.each(['03', '04', '05'])('origRespCode %s is processing, and closing it must wait', async (origRespCode) => {
-    script = (request) =>
+    gateway.script = (request) =>
       answer(request, {
         respCode: '00',
         respMsg: '成功[0000000]',
@@ -125,7 +75,7 @@ describe('a consume UnionPay is still confirming', () => {
 
 describe('reading answers', () => {
   test('the query UnionPay receives names the order by merId, orderId and txnTime (its creation time, China time), signed', async () => {
-    script = (request) => answer(request, { respCode: '34', respMsg: '查无此交易' });
+    gateway.script = (request) => answer(request, { respCode: '34', respMsg: '查无此交易' });
     await provider().queryPayment(CONSUME);
     expect(requests.at(-1)).toMatchObject({
       path: '/unionpay/gateway/api/queryTrans.do',
@@ -144,7 +94,7 @@ describe('reading answers', () => {
   });
 
   test('braces with & and = inside a reserved field do not split the answer', async () => {
-    script = (request) =>
+    gateway.script = (request) =>
       answer(request, {
         respCode: '00',
         origRespCode: '00',
@@ -160,7 +110,7 @@ describe('reading answers', () => {
     });
   });
 
-  test.each<[string, Script, string]>([
+  test.each<[string, GatewayScript, string]>([
     [
       'an answer for another order',
       (r) => answer(r, { respCode: '00', origRespCode: '00', orderId: 'another12345' }),
@@ -200,7 +150,7 @@ describe('reading answers', () => {
     ],
     ['HTTP 502', () => ({ status: 502 }), 'http_502'],
   ])('%s is never trusted, and retried', async (_name, scripted, providerCode) => {
-    script = scripted;
+    gateway.script = scripted;
     await expect(provider().queryPayment(CONSUME)).rejects.toMatchObject({
       constructor: ProviderUnavailableError,
       providerCode,
@@ -209,7 +159,7 @@ describe('reading answers', () => {
 });
 
 describe('refunds', () => {
-  const paid: Script = (request) =>
+  const paid: GatewayScript = (request) =>
     answer(request, { respCode: '00', origRespCode: '00', queryId: '123456789012345678901', txnAmt: '1999' });
   const refundInput: RefundInput = {
     ...REFUND,
@@ -222,7 +172,7 @@ describe('refunds', () => {
 
   test('the refund names the consume by origQryId and carries its orderId in reqReserved; 03/04/05 are pending', async () => {
     for (const respCode of ['00', '03', '04', '05']) {
-      script = (request, path) =>
+      gateway.script = (request, path) =>
         path.endsWith('queryTrans.do')
           ? paid(request, path)
           : answer(request, { respCode, queryId: '999999999999999999999' });
@@ -249,7 +199,7 @@ describe('refunds', () => {
   });
 
   test('a refund UnionPay failed reports why', async () => {
-    script = (request) =>
+    gateway.script = (request) =>
       answer(request, {
         respCode: '00',
         origRespCode: '01',
@@ -272,7 +222,7 @@ describe('refunds', () => {
   });
 
   test('12 重复交易 for a refund UnionPay cannot find by our txnTime is refused for good', async () => {
-    script = (request, path) =>
+    gateway.script = (request, path) =>
       path.endsWith('backTransReq.do')
         ? answer(request, { respCode: '12' })
         : request.orderId === ORDER
@@ -289,7 +239,7 @@ describe('refunds', () => {
   });
 
   test('a decline of the refund itself is a decline', async () => {
-    script = (request, path) =>
+    gateway.script = (request, path) =>
       path.endsWith('queryTrans.do')
         ? paid(request, path)
         : answer(request, { respCode: '45', respMsg: '原交易已被成功退货或已被成功撤销' });

@@ -1,7 +1,7 @@
 import forge from 'node-forge';
 import { describeProviderContract } from '../contract/provider-contract';
 import type { ProviderAccount } from '../../domain/provider-account';
-import { unionpayCredentialsFromSandbox, type UnionpayCredentials } from './unionpay.config';
+import type { UnionpayCredentials } from './unionpay.config';
 import { createUnionpayProvider } from './unionpay.provider';
 
 /**
@@ -27,23 +27,6 @@ describeProviderContract({
     { channel: 'unionpay_wap', nextAction: 'redirect_to_url' },
   ],
   create: createUnionpayProvider,
-  async openAccount(sandbox, options = {}) {
-    const opened = await sandbox.control('POST', '/_control/accounts', {
-      provider: 'unionpay',
-      ...(options.sharingProviderKeysWith
-        ? { share_provider_keys_with: options.sharingProviderKeysWith.externalId }
-        : {}),
-    });
-    expect(opened.status).toBe(201);
-    const credentials = unionpayCredentialsFromSandbox(opened.body);
-    return {
-      id: `pa_${credentials.merId}`,
-      provider: 'unionpay',
-      livemode: false,
-      externalId: credentials.merId,
-      credentials,
-    };
-  },
   withWrongMerchantKey(account: ProviderAccount, other: ProviderAccount): ProviderAccount {
     const mine = account.credentials as UnionpayCredentials;
     return {
@@ -63,4 +46,5 @@ describeProviderContract({
   },
   // UnionPay's notifications carry txnTime (when the order was sent), not a freshness stamp.
   checksNotificationTimestamp: false,
+  systemErrorCode: '06',
 });

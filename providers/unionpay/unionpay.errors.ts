@@ -1,5 +1,6 @@
 import { assertNever } from '../../domain/assert-never';
 import {
+  httpStatusError,
   ProviderDeclinedError,
   ProviderInvalidRequestError,
   ProviderUnavailableError,
@@ -115,14 +116,8 @@ export function classifyUnionpayFailure(failure: UnionpayFailure, call: string):
           return assertNever(cls);
       }
     }
-    case 'http': {
-      const message = `UnionPay ${call} answered HTTP ${failure.status}`;
-      // 5xx, 429 and 408 are the gateway's trouble; another status means we are talking to the wrong place.
-      if (failure.status >= 500 || failure.status === 429 || failure.status === 408) {
-        return new ProviderUnavailableError(message, `http_${failure.status}`);
-      }
-      return new ProviderInvalidRequestError(message, `http_${failure.status}`);
-    }
+    case 'http':
+      return httpStatusError(`UnionPay ${call} answered HTTP ${failure.status}`, failure.status);
     case 'transport':
       return new ProviderUnavailableError(`UnionPay ${call} could not be reached: ${failure.message}`, 'network_error');
     case 'signature':

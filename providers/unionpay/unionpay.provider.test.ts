@@ -1,178 +1,27 @@
+import { eventually } from '../../sandbox/sandbox.testing';
 import {
-  eventually,
-  freePort,
-  newOutTradeNo,
-  startReceiver,
-  startTestSandbox,
-  type ReceivedRequest,
-  type Receiver,
-  type TestSandbox,
-} from '../../sandbox/sandbox.testing';
-import {
-  NotificationRejectedError,
-  ProviderDeclinedError,
-  ProviderInvalidRequestError,
-  ProviderUnavailableError,
-} from '../errors';
-import type {
-  CreatePaymentInput,
-  PaymentProvider,
-  ProviderOrderRef,
-  ProviderRefundRef,
-  RawNotification,
-  RefundInput,
-} from '../provider';
-import type { ProviderAccount } from '../../domain/provider-account';
+  newRefund,
+  notificationsTo,
+  orderOf,
+  paymentInput,
+  rawNotificationOf,
+  refundInput,
+  sandbox,
+  useSandbox,
+} from '../contract/adapter.testing';
+import { ProviderDeclinedError, ProviderInvalidRequestError } from '../errors';
+import type { CreatePaymentInput, ProviderRefundRef } from '../provider';
 import { readSigningPfx } from './unionpay.certificates';
-import { unionpayCredentialsFromSandbox, type UnionpayCredentials } from './unionpay.config';
 import { toUnionpayTime } from './unionpay.mapping';
-import { createUnionpayProvider, type UnionpayProviderOptions } from './unionpay.provider';
+import { createUnionpayProvider } from './unionpay.provider';
+import { formOf, newProvider, openAccount, pay, payment, submit, tradeRecord } from './unionpay.provider.testing';
 import { unionpayVerify } from './unionpay.signature';
-import { makeTestPki, signedByUnionpay } from './unionpay.testing';
 
-// The adapter against the simulated UnionPay: every method of PaymentProvider, and each kind of
-// failure classified as the workflow needs it.
+// The adapter's payments and refunds against the simulated UnionPay: every method of
+// PaymentProvider but the notifications' (unionpay.notifications.test.ts), and an order carried on
+// by adapters that never saw it. Failures of the signed transport: unionpay.client.test.ts.
 
-let sandbox: TestSandbox;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  sandbox = await startTestSandbox({ timeScale: 1200 });
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await sandbox?.close();
-  await receiver?.close();
-});
-
-interface Opened {
-  account: ProviderAccount;
-  answer: Record<string, string>;
-}
-
-async function openAccount(options: Record<string, unknown> = {}): Promise<Opened> {
-  const opened = await sandbox.control<Record<string, string>>('POST', '/_control/accounts', {
-    provider: 'unionpay',
-    ...options,
-  });
-  expect(opened.status).toBe(201);
-  const credentials = unionpayCredentialsFromSandbox(opened.body);
-  return {
-    account: {
-      id: `pa_${credentials.merId}`,
-      provider: 'unionpay',
-      livemode: false,
-      externalId: credentials.merId,
-      credentials,
-    },
-    answer: opened.body,
-  };
-}
-
-async function newProvider(
-  options: UnionpayProviderOptions = {},
-): Promise<{ provider: PaymentProvider; account: ProviderAccount; answer: Record<string, string> }> {
-  const { account, answer } = await openAccount();
-  return { provider: createUnionpayProvider(account, { sandboxUrl: sandbox.url }, options), account, answer };
-}
-
-function paymentInput(
-  channel: CreatePaymentInput['channel'],
-  overrides: Partial<CreatePaymentInput> = {},
-): CreatePaymentInput {
-  const outTradeNo = overrides.outTradeNo ?? newOutTradeNo('pay');
-  return {
-    channel,
-    outTradeNo,
-    amountMinor: 1999,
-    currency: 'CNY',
-    description: 'Tea set 茶具',
-    notifyUrl: `${receiver.url}/${outTradeNo}`,
-    returnUrl: 'https://shop.example/done',
-    createdAt: new Date(),
-    expiresAt: new Date(Date.now() + 15 * 60_000),
-    clientIp: null,
-    openid: null,
-    ...overrides,
-  };
-}
-
-/** The order a create made, as the payment's row names it afterwards: its number and its creation time. */
-const orderOf = (input: CreatePaymentInput): ProviderOrderRef => ({
-  outTradeNo: input.outTradeNo,
-  createdAt: input.createdAt,
-});
-
-/** A refund of `order`, created now; its retries carry the same time. */
-const newRefund = (order: ProviderOrderRef, suffix: string): ProviderRefundRef => ({
-  outTradeNo: order.outTradeNo,
-  outRefundNo: `${order.outTradeNo}${suffix}`,
-  requestedAt: new Date(),
-});
-
-/** The input of `refund`, as the refund workflow would build it (the same on every retry). */
-const refundInput = (
-  order: ProviderOrderRef,
-  refund: ProviderRefundRef,
-  amountMinor: number,
-  totalAmountMinor: number,
-): RefundInput => ({
-  ...refund,
-  paymentCreatedAt: order.createdAt,
-  amountMinor,
-  totalAmountMinor,
-  reason: null,
-  notifyUrl: `${receiver.url}/${refund.outRefundNo}`,
-});
-
-/** The form the shopper's browser would submit, and the submission. */
-async function formOf(
-  provider: PaymentProvider,
-  input: CreatePaymentInput,
-): Promise<{ url: string; form: Record<string, string> }> {
-  const { nextAction } = await provider.createPayment(input);
-  if (nextAction.type !== 'redirect_to_url' || !nextAction.redirect_to_url.form)
-    throw new Error(`expected a form, got ${nextAction.type}`);
-  return { url: nextAction.redirect_to_url.url, form: nextAction.redirect_to_url.form };
-}
-
-async function submit(url: string, form: Record<string, string>): Promise<Response> {
-  return fetch(url, { method: 'POST', body: new URLSearchParams(form), redirect: 'follow' });
-}
-
-/** Created, carried to UnionPay by the browser, and (unless told) paid. */
-async function payment(
-  provider: PaymentProvider,
-  options: { amountMinor?: number; pay?: 'success' | 'fail' | null } = {},
-): Promise<ProviderOrderRef> {
-  const input = paymentInput('unionpay_pc', { amountMinor: options.amountMinor ?? 1999 });
-  const { url, form } = await formOf(provider, input);
-  expect((await submit(url, form)).status).toBe(200);
-  if (options.pay !== null) expect((await pay(input.outTradeNo, options.pay ?? 'success')).status).toBe(200);
-  return orderOf(input);
-}
-
-const pay = (outTradeNo: string, outcome: 'success' | 'fail' = 'success') =>
-  sandbox.control('POST', '/_control/pay', { provider: 'unionpay', out_trade_no: outTradeNo, outcome });
-const tradeRecord = async (outTradeNo: string) =>
-  (await sandbox.control('GET', `/_control/trades/unionpay/${outTradeNo}`)).body;
-const fault = (rule: Record<string, unknown>) =>
-  sandbox.control('POST', '/_control/faults', { provider: 'unionpay', ...rule });
-
-async function notificationsFor(path: string, count = 1): Promise<ReceivedRequest[]> {
-  return eventually(() => {
-    const found = receiver.requests.filter((r) => r.path === `/notify/${path}`);
-    expect(found.length).toBeGreaterThanOrEqual(count);
-    return found;
-  });
-}
-
-const asRaw = (request: ReceivedRequest): RawNotification => ({
-  headers: { 'content-type': String(request.headers['content-type']) },
-  rawBody: Buffer.from(request.rawBody),
-  form: request.form,
-});
+useSandbox({ timeScale: 1200 });
 
 describe('createPayment', () => {
   test.each([
@@ -183,7 +32,7 @@ describe('createPayment', () => {
     async (channel, channelType) => {
       const { provider, answer } = await newProvider();
       const expiresAt = new Date(Date.now() + 10 * 60_000);
-      const input = paymentInput(channel, { expiresAt });
+      const input = paymentInput(channel, { expiresAt, returnUrl: 'https://shop.example/done' });
       const { nextAction } = await provider.createPayment(input);
       expect(nextAction).toEqual({
         type: 'redirect_to_url',
@@ -436,9 +285,9 @@ describe('refund and queryRefund', () => {
     const refund = newRefund(order, 'RN');
     const { outRefundNo } = refund;
     const accepted = await provider.refund(refundInput(order, refund, 999, 1999));
-    const [notice] = await notificationsFor(outRefundNo);
+    const [notice] = await notificationsTo(`${outTradeNo}-refunds`);
     expect(notice.form).toMatchObject({ txnType: '04', orderId: outRefundNo, reqReserved: outTradeNo, txnAmt: '999' });
-    expect(await provider.verifyNotification(asRaw(notice))).toEqual({
+    expect(await provider.verifyNotification(rawNotificationOf(notice))).toEqual({
       kind: 'refund',
       outTradeNo,
       refund: {
@@ -496,220 +345,11 @@ describe('any worker can carry on an order: the adapter keeps nothing between ca
     });
 
     // Its notification, too, names everything itself: a fresh adapter reads it.
-    const [notice] = await notificationsFor(refund.outRefundNo);
-    expect(await freshAdapter().verifyNotification(asRaw(notice))).toMatchObject({
+    const [notice] = await notificationsTo(`${paid.outTradeNo}-refunds`);
+    expect(await freshAdapter().verifyNotification(rawNotificationOf(notice))).toMatchObject({
       kind: 'refund',
       outTradeNo: paid.outTradeNo,
       refund: { outRefundNo: refund.outRefundNo },
     });
-  });
-});
-
-describe('verifyNotification', () => {
-  test("accepts UnionPay's signed notification and reads the payment from it", async () => {
-    const { provider } = await newProvider();
-    const { outTradeNo } = await payment(provider);
-    const [notification] = await notificationsFor(outTradeNo);
-    expect(notification.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
-    expect(notification.form.signPubKeyCert).toMatch(/^-----BEGIN CERTIFICATE-----/);
-    expect(await provider.verifyNotification(asRaw(notification))).toEqual({
-      kind: 'payment',
-      trade: {
-        outTradeNo,
-        status: 'succeeded',
-        providerTradeNo: notification.form.queryId,
-        amountMinor: 1999,
-        paidAt: expect.stringMatching(/Z$/),
-        failureCode: null,
-        failureMessage: null,
-      },
-    });
-  });
-
-  test.each(['tamper_signature', 'tamper_amount'])('refuses %s', async (mode) => {
-    const { provider } = await newProvider();
-    const { outTradeNo } = await payment(provider, { pay: null });
-    await fault({ out_trade_no: outTradeNo, notifications: mode });
-    await pay(outTradeNo);
-    const [notification] = await notificationsFor(outTradeNo);
-    await expect(provider.verifyNotification(asRaw(notification))).rejects.toThrow(
-      new NotificationRejectedError('not signed by UnionPay: the signature does not match the message'),
-    );
-  });
-
-  test('refuses a notification UnionPay signed for another merchant', async () => {
-    const mine = await newProvider();
-    const theirs = await openAccount({ share_provider_keys_with: mine.account.externalId });
-    const { outTradeNo } = await payment(createUnionpayProvider(theirs.account, { sandboxUrl: sandbox.url }));
-    const [notification] = await notificationsFor(outTradeNo);
-    await expect(mine.provider.verifyNotification(asRaw(notification))).rejects.toThrow(
-      new NotificationRejectedError(
-        `notification is for merId ${theirs.account.externalId}, not ${mine.account.externalId}`,
-      ),
-    );
-  });
-
-  test('refuses a well-signed notification whose certificate is not from UnionPay’s chain', async () => {
-    const { provider, account } = await newProvider();
-    const impostor = makeTestPki();
-    const form = signedByUnionpay(
-      {
-        version: '5.1.0',
-        encoding: 'UTF-8',
-        signMethod: '01',
-        txnType: '01',
-        respCode: '00',
-        merId: account.externalId,
-        orderId: 'pay12345678',
-        txnTime: '20300101080000',
-        txnAmt: '1',
-      },
-      impostor.signer,
-    );
-    await expect(provider.verifyNotification({ headers: {}, rawBody: Buffer.alloc(0), form })).rejects.toThrow(
-      /not issued by the configured middle certificate/,
-    );
-  });
-
-  test('refuses what is not a form, or a form without a signature', async () => {
-    const { provider } = await newProvider();
-    await expect(provider.verifyNotification({ headers: {}, rawBody: Buffer.from('{}'), form: null })).rejects.toThrow(
-      NotificationRejectedError,
-    );
-    await expect(provider.verifyNotification({ headers: {}, rawBody: Buffer.alloc(0), form: {} })).rejects.toThrow(
-      NotificationRejectedError,
-    );
-  });
-});
-
-describe('notificationAck', () => {
-  test('answers HTTP 200 when accepted, which is all UnionPay reads, and 400 otherwise', async () => {
-    const { provider } = await newProvider();
-    expect(provider.notificationAck('accepted')).toEqual({
-      status: 200,
-      contentType: 'text/plain; charset=utf-8',
-      body: 'ok',
-    });
-    expect(provider.notificationAck('refused')).toMatchObject({ status: 400 });
-  });
-});
-
-describe('failures, as the adapter meets them', () => {
-  test("UnionPay's system busy (06) and HTTP 500 are retryable", async () => {
-    const { provider } = await newProvider();
-    const order = await payment(provider);
-    await fault({ out_trade_no: order.outTradeNo, api: { fail: 'system_error' } });
-    await expect(provider.queryPayment(order)).rejects.toMatchObject({
-      constructor: ProviderUnavailableError,
-      providerCode: '06',
-    });
-    await fault({ out_trade_no: order.outTradeNo, api: { fail: 'http_500' } });
-    await expect(provider.closePayment(order)).rejects.toMatchObject({
-      constructor: ProviderUnavailableError,
-      providerCode: 'http_500',
-    });
-    await fault({ out_trade_no: order.outTradeNo, api: null });
-    expect((await provider.queryPayment(order)).status).toBe('succeeded');
-  });
-
-  test('an answer altered after signing is never accepted', async () => {
-    const { provider, account } = await newProvider();
-    const order = await payment(provider);
-    await fault({ account: account.externalId, tamper_response: true });
-    const error = await provider.queryPayment(order).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ProviderUnavailableError);
-    expect(error).toMatchObject({
-      providerCode: 'response_signature_invalid',
-      message: expect.stringMatching(/signature verification.*does not match/),
-    });
-    await fault({ account: account.externalId, tamper_response: false });
-  });
-
-  test('answers are trusted only under the configured root: another root refuses them all', async () => {
-    const { account } = await openAccount();
-    const other = makeTestPki();
-    const misconfigured = createUnionpayProvider(
-      {
-        ...account,
-        credentials: {
-          ...(account.credentials as UnionpayCredentials),
-          rootCert: other.root.certPem,
-          middleCert: other.middle.certPem,
-        },
-      },
-      { sandboxUrl: sandbox.url },
-    );
-    const order = await payment(createUnionpayProvider(account, { sandboxUrl: sandbox.url }));
-    await expect(misconfigured.queryPayment(order)).rejects.toMatchObject({
-      constructor: ProviderUnavailableError,
-      providerCode: 'response_signature_invalid',
-    });
-  });
-
-  test('a gateway slower than the timeout is retryable; the call may still have taken effect', async () => {
-    const { provider } = await newProvider({ timeoutMs: 300 });
-    const order = await payment(provider);
-    await fault({ out_trade_no: order.outTradeNo, api: { slow_ms: 2000, methods: ['backTransReq'] } });
-    const refund = newRefund(order, 'S1');
-    await expect(provider.refund(refundInput(order, refund, 100, 1999))).rejects.toMatchObject({
-      constructor: ProviderUnavailableError,
-      providerCode: 'network_error',
-    });
-    // The refund's creation time finds it, though no answer ever came back.
-    await eventually(async () => expect((await provider.queryRefund(refund)).status).toMatch(/pending|succeeded/));
-  });
-
-  test('a request signed with another key is refused by UnionPay with 11, for good', async () => {
-    const { account, answer } = await openAccount();
-    const other = await openAccount();
-    // The other merchant's PFX under this merId: its certId is not this merchant's certificate.
-    const wrong = createUnionpayProvider(
-      {
-        ...account,
-        credentials: {
-          ...(account.credentials as UnionpayCredentials),
-          signCertPfx: other.answer.sign_cert_pfx,
-          signCertPassword: other.answer.sign_cert_password,
-        },
-      },
-      { sandboxUrl: sandbox.url },
-    );
-    const order = await payment(createUnionpayProvider(account, { sandboxUrl: sandbox.url }));
-    await expect(wrong.queryPayment(order)).rejects.toMatchObject({
-      constructor: ProviderInvalidRequestError,
-      providerCode: '11',
-    });
-    expect(answer.sign_cert_id).not.toBe(other.answer.sign_cert_id);
-  });
-
-  test('a merId UnionPay does not know is refused (31), in a signed answer', async () => {
-    const { account } = await openAccount();
-    const credentials = account.credentials as UnionpayCredentials;
-    const stranger = createUnionpayProvider(
-      { ...account, externalId: '777000000000000', credentials: { ...credentials, merId: '777000000000000' } },
-      { sandboxUrl: sandbox.url },
-    );
-    await expect(stranger.queryPayment({ outTradeNo: 'pay12345678', createdAt: new Date() })).rejects.toMatchObject({
-      constructor: ProviderInvalidRequestError,
-      providerCode: '31',
-    });
-  });
-
-  test('an unreachable gateway is retryable', async () => {
-    const { account } = await openAccount();
-    const provider = createUnionpayProvider(account, { sandboxUrl: `http://127.0.0.1:${await freePort()}` });
-    await expect(provider.queryPayment({ outTradeNo: 'pay12345678', createdAt: new Date() })).rejects.toMatchObject({
-      constructor: ProviderUnavailableError,
-      providerCode: 'network_error',
-    });
-  });
-
-  test('broken credentials fail each call for good, not the making of the adapter', async () => {
-    const { account } = await openAccount();
-    const broken = createUnionpayProvider(
-      { ...account, credentials: { ...(account.credentials as UnionpayCredentials), signCertPassword: 'wrong' } },
-      { sandboxUrl: sandbox.url },
-    );
-    await expect(broken.createPayment(paymentInput('unionpay_pc'))).rejects.toThrow(ProviderInvalidRequestError);
   });
 });

@@ -1,10 +1,15 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import forge from 'node-forge';
+import type { ProviderAccount } from '../../domain/provider-account';
 import { unionpaySign } from './unionpay.signature';
 
 // Test helpers: a small certificate authority built with node-forge, independent of the sandbox's
 // own (sandbox/unionpay/unionpay.pki.ts), so that the adapter's certificate checks are tested
-// against certificates the sandbox did not make. Not used by the adapter itself.
+// against certificates the sandbox did not make; and a scripted gateway that answers as each test
+// says, signing with such an authority as UnionPay would, for answers the sandbox never gives. Not
+// used by the adapter itself.
 
 export const TEST_SIGNER_CN = '041@Z12@00040000:SIGN@00000062';
 export const LIVE_SIGNER_CN = '041@Z12@中国银联股份有限公司@00000001';
@@ -101,4 +106,73 @@ export function makePfx(keyPem: string, certPem: string, password: string): stri
 export function signedByUnionpay(fields: Record<string, string>, signer: TestCert): Record<string, string> {
   const message = { ...fields, signPubKeyCert: signer.certPem };
   return { ...message, signature: unionpaySign(message, createPrivateKey(signer.keyPem)) };
+}
+
+/** A merchant whose signing certificate `pki`'s middle CA issued, as a stored account that trusts `pki`. */
+export function testMerchant(pki: TestPki, merId: string): { account: ProviderAccount; certificate: TestCert } {
+  const certificate = issueTestCert({ cn: `041@Z${merId}@Shop@00000001`, issuer: pki.middle });
+  const account: ProviderAccount = {
+    id: 'pa_test',
+    provider: 'unionpay',
+    livemode: false,
+    externalId: merId,
+    credentials: {
+      merId,
+      signCertPfx: makePfx(certificate.keyPem, certificate.certPem, 'pw'),
+      signCertPassword: 'pw',
+      rootCert: pki.root.certPem,
+      middleCert: pki.middle.certPem,
+    },
+  };
+  return { account, certificate };
+}
+
+/** What the scripted gateway answers a request with: fields (UnionPay's raw `k=v&…`), a raw body, or a bare HTTP status. */
+export type GatewayScript = (
+  request: Record<string, string>,
+  path: string,
+) => Record<string, string> | { raw: string } | { status: number };
+
+export interface ScriptedGateway {
+  /** Where it listens: the adapter's `sandboxUrl`. */
+  url: string;
+  /** How it answers the next requests; each test sets its own. */
+  script: GatewayScript;
+  /** Every request it received, oldest first. */
+  requests: Array<{ path: string; fields: Record<string, string> }>;
+}
+
+/** Starts, for this test file, a stand-in for UnionPay's gateway that answers as its `script` says. */
+export function useScriptedGateway(): ScriptedGateway {
+  const gateway: ScriptedGateway = { url: '', script: () => ({ status: 500 }), requests: [] };
+  let server: Server;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        const fields = Object.fromEntries(new URLSearchParams(body));
+        gateway.requests.push({ path: req.url ?? '', fields });
+        const answer = gateway.script(fields, req.url ?? '');
+        if ('status' in answer && typeof answer.status === 'number') {
+          res.writeHead(answer.status).end();
+          return;
+        }
+        // UnionPay's raw k=v, values unencoded.
+        const text =
+          'raw' in answer
+            ? answer.raw
+            : Object.entries(answer)
+                .map(([k, v]) => `${k}=${v}`)
+                .join('&');
+        res.writeHead(200, { 'content-type': 'text/plain;charset=UTF-8' }).end(text);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    gateway.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return gateway;
 }

@@ -18,7 +18,7 @@ export type UnionpayTxnType = '01' | '04' | '00' | '76';
 export type UnionpayChannelType = '07' | '08';
 
 /** Fields every request carries before it is signed. */
-interface UnionpaySignedRequest {
+export interface UnionpaySignedRequest {
   version: typeof UNIONPAY_VERSION;
   encoding: typeof UNIONPAY_ENCODING;
   signMethod: typeof UNIONPAY_SIGN_METHOD;

@@ -1,6 +1,6 @@
 import { describeProviderContract } from '../contract/provider-contract';
 import type { ProviderAccount } from '../../domain/provider-account';
-import { wechatpayCredentialsFromSandbox, type WechatpayCredentials } from './wechatpay.config';
+import type { WechatpayCredentials } from './wechatpay.config';
 import { createWechatpayProvider } from './wechatpay.provider';
 
 describeProviderContract({
@@ -11,23 +11,6 @@ describeProviderContract({
     { channel: 'wechat_h5', nextAction: 'redirect_to_url', input: { clientIp: '203.0.113.7' } },
   ],
   create: createWechatpayProvider,
-  async openAccount(sandbox, options = {}) {
-    const opened = await sandbox.control('POST', '/_control/accounts', {
-      provider: 'wechatpay',
-      ...(options.sharingProviderKeysWith
-        ? { share_provider_keys_with: options.sharingProviderKeysWith.externalId }
-        : {}),
-    });
-    expect(opened.status).toBe(201);
-    const credentials = wechatpayCredentialsFromSandbox(opened.body);
-    return {
-      id: `pa_${credentials.mchid}`,
-      provider: 'wechatpay',
-      livemode: false,
-      externalId: credentials.mchid,
-      credentials,
-    };
-  },
   withWrongMerchantKey(account: ProviderAccount, other: ProviderAccount): ProviderAccount {
     const mine = account.credentials as WechatpayCredentials;
     return {
@@ -40,4 +23,5 @@ describeProviderContract({
   },
   // WeChat signs Wechatpay-Timestamp and asks receivers to refuse it when more than 5 minutes off.
   checksNotificationTimestamp: true,
+  systemErrorCode: 'SYSTEM_ERROR',
 });

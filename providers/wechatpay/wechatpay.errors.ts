@@ -1,10 +1,12 @@
 import { assertNever } from '../../domain/assert-never';
 import {
+  isRetryableHttpStatus,
   ProviderDeclinedError,
   ProviderInvalidRequestError,
   ProviderUnavailableError,
   type ProviderError,
 } from '../errors';
+import { truncated } from '../wire-issues';
 import { wechatpayErrorBodySchema } from './wechatpay.types';
 
 /** Everything that can go wrong with one APIv3 call, once wechatpay-axios-plugin's exceptions are read. */
@@ -67,7 +69,7 @@ export const WECHATPAY_ERROR_CODES: Readonly<Record<string, WechatpayErrorClass>
 
 /** For codes the table does not know, WeChat's HTTP status says enough. */
 function classOfStatus(status: number): WechatpayErrorClass {
-  if (status >= 500 || status === 429 || status === 408) return 'unavailable';
+  if (isRetryableHttpStatus(status)) return 'unavailable';
   // APIv3 answers business refusals with 403 (NOT_ENOUGH, TRADE_ERROR, RULE_LIMIT…).
   if (status === 403) return 'declined';
   return 'invalid_request';
@@ -113,8 +115,6 @@ export function classifyWechatpayFailure(failure: WechatpayFailure, operation: s
   }
 }
 
-const truncate = (text: string, max = 300): string => (text.length > max ? `${text.slice(0, max)}…` : text);
-
 /** wechatpay-axios-plugin's codes for an answer it refused to trust (lib/decorator.js). */
 const SIGNATURE_CODES = [
   'EV3_RES_HEADERS_INCOMPLATE',
@@ -142,7 +142,7 @@ function isAxiosError(error: unknown): error is AxiosLikeError {
 export function failureFromPluginError(error: unknown): WechatpayFailure {
   if (!isAxiosError(error)) throw error;
   if (error.code && SIGNATURE_CODES.includes(error.code))
-    return { kind: 'signature', message: truncate(error.message) };
+    return { kind: 'signature', message: truncated(error.message) };
   if (error.response && !(error.response.status >= 200 && error.response.status < 300)) {
     const body = wechatpayErrorBodySchema.safeParse(jsonOfDownload(error.response.data));
     return {
@@ -153,7 +153,7 @@ export function failureFromPluginError(error: unknown): WechatpayFailure {
     };
   }
   const cause = error.cause instanceof Error ? `${error.cause.name}: ${error.cause.message}` : null;
-  return { kind: 'transport', message: truncate([error.code, error.message, cause].filter(Boolean).join(' ')) };
+  return { kind: 'transport', message: truncated([error.code, error.message, cause].filter(Boolean).join(' ')) };
 }
 
 /** A download asks for bytes, and gets its error answer (JSON) as bytes too. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ProviderInvalidRequestError, ProviderUnavailableError, type ProviderError } from '../errors';
+import { httpStatusError, ProviderInvalidRequestError, ProviderUnavailableError, type ProviderError } from '../errors';
 import type { ProviderEnvironment, ShopperIdentification } from '../provider';
 import type { ProviderAccount } from '../../domain/provider-account';
 import { wechatpayClientConfig, type WechatpayClientConfig } from './wechatpay.config';
@@ -189,11 +189,7 @@ export async function openidFromOauthCode(
     throw transportError(operation, where, error, [endpoints.appSecret, code]);
   }
   if (!response.ok) {
-    const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
-    const message = `${operation}: ${where} answered HTTP ${response.status}`;
-    throw retryable
-      ? new ProviderUnavailableError(message, `http_${response.status}`)
-      : new ProviderInvalidRequestError(message, `http_${response.status}`);
+    throw httpStatusError(`${operation}: ${where} answered HTTP ${response.status}`, response.status);
   }
   // WeChat's Content-Type has varied (text/plain once): the body is read as JSON whatever it says.
   let json: unknown;

@@ -1,5 +1,3 @@
-import { Wechatpay } from 'wechatpay-axios-plugin';
-import type { z } from 'zod';
 import { assertNever } from '../../domain/assert-never';
 import type { Channel } from '../../domain/payment';
 import { NotificationRejectedError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';
@@ -7,30 +5,29 @@ import type {
   CloseResult,
   CreatePaymentInput,
   CreatePaymentResult,
-  NotificationAck,
   PaymentProvider,
   ProviderEnvironment,
   ProviderOrderRef,
   ProviderRefundRef,
   RawNotification,
   RefundInput,
-  StatementEntry,
   VerifiedNotification,
 } from '../provider';
 import type { ProviderRefund, ProviderTrade } from '../../domain/provider-reports';
 import type { ProviderAccount } from '../../domain/provider-account';
+import { servedChannel } from '../channels';
 import { refundNotFound, tradeNotFound } from '../not-found';
 import { describeFirstIssue } from '../wire-issues';
-import { wechatpayClientConfig } from './wechatpay.config';
 import {
-  decryptWechatpayResource,
-  jsapiPaySign,
-  randomNonce,
-  verifyWechatpaySignature,
-  wechatpaySignedMessage,
-  WechatpayDecryptionError,
-} from './wechatpay.crypto';
-import { classifyWechatpayFailure, failureFromPluginError, type WechatpayFailure } from './wechatpay.errors';
+  createWechatpayClient,
+  isWechatpayCode,
+  malformedAnswer,
+  type WechatpayClientOptions,
+  type WechatpayOperation,
+} from './wechatpay.client';
+import { wechatpayClientConfig } from './wechatpay.config';
+import { jsapiPaySign, randomNonce } from './wechatpay.crypto';
+import { classifyWechatpayFailure } from './wechatpay.errors';
 import {
   amountToWechatpay,
   fromWechatpayTime,
@@ -38,49 +35,39 @@ import {
   toWechatpayTime,
   tradeStatusFromWechatpay,
 } from './wechatpay.mapping';
-import { parseWechatpayTradeBill, wechatpayBillDigest, WechatpayBillFormatError } from './wechatpay.statement';
+import { verifyWechatpayNotification, wechatpayNotificationAck } from './wechatpay.notifications';
+import { fetchWechatpayStatement } from './wechatpay.statement-fetch';
 import {
   wechatpayH5PrepayResponseSchema,
   wechatpayJsapiPrepayResponseSchema,
   wechatpayNativePrepayResponseSchema,
-  wechatpayNotificationSchema,
   wechatpayRefundNotificationResourceSchema,
   wechatpayRefundSchema,
-  wechatpayTradeBillSchema,
   wechatpayTransactionSchema,
   type WechatpayPrepayRequest,
   type WechatpayRefundRequest,
   type WechatpayTransaction,
 } from './wechatpay.types';
 
+// WeChat Pay's adapter: payments (Native, JSAPI and H5 prepay, queries, closing) and refunds, and
+// what verified notifications report, on the signed client of wechatpay.client.ts; statements and
+// the verifying of notifications come from files of their own.
+
 const CHANNELS = ['wechat_native', 'wechat_jsapi', 'wechat_h5'] as const satisfies readonly Channel[];
 
-export interface WechatpayProviderOptions {
-  /** Per-call timeout; 10 s unless told. */
-  timeoutMs?: number;
-  /** Clock for the notification freshness check (tests). */
+export interface WechatpayProviderOptions extends WechatpayClientOptions {
+  /** Clock for the notification freshness check and JSAPI's timeStamp (tests). */
   now?: () => Date;
 }
-
-/**
- * WeChat refuses notifications older than this on its side of the same rule; we refuse theirs.
- * https://wechatpay-api.gitbook.io/wechatpay-api-v3 (验证签名: 检查时间戳, 5 分钟)
- */
-const NOTIFICATION_MAX_SKEW_SECONDS = 300;
 
 /** WeChat's `description` takes 127 characters. https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_4_1.shtml */
 const DESCRIPTION_MAX = 127;
 /** A refund's `reason` takes 80 characters. https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_2_9.shtml */
 const REFUND_REASON_MAX = 80;
 
-/** Where WeChat's bill download lives; the plugin skips verifying a signature only for this path. */
-const BILL_DOWNLOAD_PATH = 'v3/billdownload/file';
-
 /** Codes meaning "no such order / refund" (v3 spelling, the older one, and the refund APIs'). */
 const NOT_FOUND_CODES = ['ORDER_NOT_EXIST', 'ORDERNOTEXIST', 'RESOURCE_NOT_EXISTS'];
 const ALREADY_PAID_CODES = ['ORDER_PAID', 'ORDERPAID'];
-
-type Operation = { name: string; method: 'GET' | 'POST'; url: string; params?: Record<string, string>; data?: object };
 
 /** The adapter for one WeChat Pay merchant (mchid), on wechatpay-axios-plugin: every answer's signature verified. */
 export function createWechatpayProvider(
@@ -90,52 +77,7 @@ export function createWechatpayProvider(
 ): PaymentProvider {
   const config = wechatpayClientConfig(account, env);
   const now = options.now ?? (() => new Date());
-  const wxpay = new Wechatpay({
-    mchid: config.mchid,
-    serial: config.merchantSerialNo,
-    privateKey: config.merchantPrivateKeyPem,
-    certs: Object.fromEntries(config.verificationKeys),
-    baseURL: config.baseUrl,
-    timeout: options.timeoutMs ?? 10_000,
-  });
-  const http = wxpay.client.v3;
-
-  /** One APIv3 call; a 2xx answer's signature was verified by the plugin, anything else becomes a WechatpayFailure. */
-  async function send(
-    operation: Operation,
-  ): Promise<{ ok: true; status: number; data: unknown } | { ok: false; failure: WechatpayFailure }> {
-    try {
-      const response = await http.request({
-        method: operation.method,
-        url: operation.url,
-        params: operation.params,
-        data: operation.data,
-        // During a switch to the WeChat Pay public key, WeChat signs its answer with the key the
-        // request names. https://pay.weixin.qq.com/doc/v3/partner/4012925289
-        headers: { 'Wechatpay-Serial': config.preferredSerial, Accept: 'application/json' },
-      });
-      return { ok: true, status: response.status, data: response.data as unknown };
-    } catch (error) {
-      return { ok: false, failure: failureFromPluginError(error) };
-    }
-  }
-
-  async function call<S extends z.ZodType>(operation: Operation, schema: S): Promise<z.infer<S>> {
-    const answer = await send(operation);
-    if (!answer.ok) throw classifyWechatpayFailure(answer.failure, operation.name);
-    return parse(operation.name, schema, answer.data);
-  }
-
-  function parse<S extends z.ZodType>(name: string, schema: S, data: unknown): z.infer<S> {
-    const parsed = schema.safeParse(data);
-    if (!parsed.success) {
-      throw classifyWechatpayFailure({ kind: 'malformed', message: describeFirstIssue(parsed.error, 'body') }, name);
-    }
-    return parsed.data;
-  }
-
-  const isCode = (failure: WechatpayFailure, codes: readonly string[]) =>
-    failure.kind === 'response' && failure.code !== null && codes.includes(failure.code);
+  const client = createWechatpayClient(config, options);
 
   function tradeOf(outTradeNo: string, transaction: WechatpayTransaction): ProviderTrade {
     const status = tradeStatusFromWechatpay(transaction.trade_state);
@@ -153,99 +95,24 @@ export function createWechatpayProvider(
   // WeChat Pay finds an order by out_trade_no (a refund by out_refund_no) alone: the creation
   // times of ProviderOrderRef and ProviderRefundRef (which UnionPay needs) go unused here.
   async function queryPayment({ outTradeNo }: ProviderOrderRef): Promise<ProviderTrade> {
-    const operation: Operation = {
+    const operation: WechatpayOperation = {
       name: 'query',
       method: 'GET',
       url: `v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}`,
       params: { mchid: config.mchid },
     };
-    const answer = await send(operation);
+    const answer = await client.send(operation);
     if (!answer.ok) {
-      if (isCode(answer.failure, NOT_FOUND_CODES)) {
+      if (isWechatpayCode(answer.failure, NOT_FOUND_CODES)) {
         return tradeNotFound(outTradeNo);
       }
       throw classifyWechatpayFailure(answer.failure, operation.name);
     }
-    const transaction = parse(operation.name, wechatpayTransactionSchema, answer.data);
+    const transaction = client.parse(operation.name, wechatpayTransactionSchema, answer.data);
     if (transaction.out_trade_no !== outTradeNo || transaction.mchid !== config.mchid) {
-      throw classifyWechatpayFailure(
-        { kind: 'malformed', message: `answered for ${transaction.mchid}/${transaction.out_trade_no}` },
-        operation.name,
-      );
+      throw malformedAnswer(operation.name, `answered for ${transaction.mchid}/${transaction.out_trade_no}`);
     }
     return tradeOf(outTradeNo, transaction);
-  }
-
-  /**
-   * Downloads a bill from `download_url` and checks it against the SHA1 of the signed answer that
-   * gave the URL: WeChat does not sign downloads. https://pay.weixin.qq.com/doc/v3/merchant/4013071254
-   */
-  async function downloadBill(name: string, downloadUrl: string, sha1: string): Promise<Buffer> {
-    let url: URL;
-    try {
-      url = new URL(downloadUrl);
-    } catch {
-      throw classifyWechatpayFailure({ kind: 'malformed', message: 'download_url is not a URL' }, name);
-    }
-    if (!url.pathname.endsWith(`/${BILL_DOWNLOAD_PATH}`)) {
-      throw classifyWechatpayFailure(
-        { kind: 'malformed', message: `download_url's path ${url.pathname} is not /${BILL_DOWNLOAD_PATH}` },
-        name,
-      );
-    }
-    let bytes: Buffer;
-    try {
-      // Sent to the gateway this account is configured with, whatever host download_url names: a
-      // signed request goes only where we send the others. The path, not the URL, goes to the
-      // plugin, which recognises downloads (and skips the signature they lack) by their path alone.
-      const response = await http.request({
-        method: 'GET',
-        url: BILL_DOWNLOAD_PATH,
-        params: Object.fromEntries(url.searchParams),
-        responseType: 'arraybuffer',
-      });
-      bytes = Buffer.from(response.data as ArrayBuffer);
-    } catch (error) {
-      throw classifyWechatpayFailure(failureFromPluginError(error), name);
-    }
-    const digest = wechatpayBillDigest(bytes);
-    if (digest !== sha1.toLowerCase()) {
-      throw classifyWechatpayFailure(
-        {
-          kind: 'integrity',
-          message: `its SHA1 is ${digest}, the signed hash_value ${sha1.toLowerCase()} (${bytes.length} bytes received)`,
-        },
-        name,
-      );
-    }
-    return bytes;
-  }
-
-  async function fetchStatement(date: string): Promise<StatementEntry[]> {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date))
-      throw new ProviderInvalidRequestError(`a statement's date is YYYY-MM-DD, not ${JSON.stringify(date)}`);
-    const operation: Operation = {
-      name: `trade bill of ${date}`,
-      method: 'GET',
-      url: 'v3/bill/tradebill',
-      params: { bill_date: date, bill_type: 'ALL' },
-    };
-    const answer = await send(operation);
-    if (!answer.ok) {
-      // WeChat's answer for a day on which the merchant had no payment and no refund.
-      // https://pay.weixin.qq.com/doc/v3/merchant/4013071254
-      if (isCode(answer.failure, ['NO_STATEMENT_EXIST'])) return [];
-      throw classifyWechatpayFailure(answer.failure, operation.name);
-    }
-    const bill = parse(operation.name, wechatpayTradeBillSchema, answer.data);
-    const bytes = await downloadBill(operation.name, bill.download_url, bill.hash_value);
-    try {
-      return parseWechatpayTradeBill(bytes.toString('utf8'), config.mchid);
-    } catch (error) {
-      if (error instanceof WechatpayBillFormatError)
-        throw classifyWechatpayFailure({ kind: 'malformed', message: error.message }, operation.name);
-      throw error;
-    }
   }
 
   function prepayBody(input: CreatePaymentInput): WechatpayPrepayRequest {
@@ -265,9 +132,10 @@ export function createWechatpayProvider(
     channels: CHANNELS,
 
     async createPayment(input: CreatePaymentInput): Promise<CreatePaymentResult> {
-      switch (input.channel) {
+      const channel = servedChannel(CHANNELS, input.channel, 'WeChat Pay');
+      switch (channel) {
         case 'wechat_native': {
-          const answer = await call(
+          const answer = await client.call(
             { name: 'native prepay', method: 'POST', url: 'v3/pay/transactions/native', data: prepayBody(input) },
             wechatpayNativePrepayResponseSchema,
           );
@@ -278,7 +146,7 @@ export function createWechatpayProvider(
         case 'wechat_jsapi': {
           if (!input.openid)
             throw new ProviderInvalidRequestError('wechat_jsapi needs the payer’s openid', 'PARAM_ERROR');
-          const answer = await call(
+          const answer = await client.call(
             {
               name: 'jsapi prepay',
               method: 'POST',
@@ -307,7 +175,7 @@ export function createWechatpayProvider(
         case 'wechat_h5': {
           if (!input.clientIp)
             throw new ProviderInvalidRequestError('wechat_h5 needs the shopper’s client IP', 'PARAM_ERROR');
-          const answer = await call(
+          const answer = await client.call(
             {
               name: 'h5 prepay',
               method: 'POST',
@@ -324,14 +192,8 @@ export function createWechatpayProvider(
             : answer.h5_url;
           return { nextAction: { type: 'redirect_to_url', redirect_to_url: { url, method: 'GET', form: null } } };
         }
-        case 'alipay_pc':
-        case 'alipay_wap':
-        case 'alipay_qr':
-        case 'unionpay_pc':
-        case 'unionpay_wap':
-          throw new ProviderInvalidRequestError(`WeChat Pay does not serve the ${input.channel} channel`);
         default:
-          return assertNever(input.channel);
+          return assertNever(channel);
       }
     },
 
@@ -339,17 +201,17 @@ export function createWechatpayProvider(
 
     async closePayment(order: ProviderOrderRef): Promise<CloseResult> {
       const { outTradeNo } = order;
-      const operation: Operation = {
+      const operation: WechatpayOperation = {
         name: 'close',
         method: 'POST',
         url: `v3/pay/transactions/out-trade-no/${encodeURIComponent(outTradeNo)}/close`,
         data: { mchid: config.mchid },
       };
-      const answer = await send(operation);
+      const answer = await client.send(operation);
       if (!answer.ok) {
-        if (isCode(answer.failure, ALREADY_PAID_CODES)) return 'already_paid';
+        if (isWechatpayCode(answer.failure, ALREADY_PAID_CODES)) return 'already_paid';
         // Closed before (by us, or by WeChat at time_expire), or never created: nobody can pay it.
-        if (isCode(answer.failure, ['ORDER_CLOSED', ...NOT_FOUND_CODES])) return 'closed';
+        if (isWechatpayCode(answer.failure, ['ORDER_CLOSED', ...NOT_FOUND_CODES])) return 'closed';
         throw classifyWechatpayFailure(answer.failure, operation.name);
       }
       // 202 USER_PAYING: the shopper is entering a password; WeChat says to wait and ask again.
@@ -394,86 +256,38 @@ export function createWechatpayProvider(
       };
       if (input.reason) body.reason = cut(input.reason, REFUND_REASON_MAX);
       // The same out_refund_no refunds once: WeChat answers a repeated request with that refund.
-      const refund = await call(
+      const refund = await client.call(
         { name: 'refund', method: 'POST', url: 'v3/refund/domestic/refunds', data: body },
         wechatpayRefundSchema,
       );
       if (refund.out_refund_no !== input.outRefundNo) {
-        throw classifyWechatpayFailure(
-          { kind: 'malformed', message: `answered for refund ${refund.out_refund_no}` },
-          'refund',
-        );
+        throw malformedAnswer('refund', `answered for refund ${refund.out_refund_no}`);
       }
       return refundFromWechatpay(refund, refund.status);
     },
 
     async queryRefund({ outRefundNo }: ProviderRefundRef): Promise<ProviderRefund> {
-      const operation: Operation = {
+      const operation: WechatpayOperation = {
         name: 'refund query',
         method: 'GET',
         url: `v3/refund/domestic/refunds/${encodeURIComponent(outRefundNo)}`,
       };
-      const answer = await send(operation);
+      const answer = await client.send(operation);
       if (!answer.ok) {
-        if (isCode(answer.failure, NOT_FOUND_CODES)) {
+        if (isWechatpayCode(answer.failure, NOT_FOUND_CODES)) {
           return refundNotFound(outRefundNo);
         }
         throw classifyWechatpayFailure(answer.failure, operation.name);
       }
-      const refund = parse(operation.name, wechatpayRefundSchema, answer.data);
+      const refund = client.parse(operation.name, wechatpayRefundSchema, answer.data);
       return refundFromWechatpay(refund, refund.status);
     },
 
-    fetchStatement,
+    fetchStatement: (date) => fetchWechatpayStatement(client, config.mchid, date),
 
     async verifyNotification(notification: RawNotification): Promise<VerifiedNotification> {
-      const header = (name: string): string | undefined => {
-        const found = Object.entries(notification.headers).find(([key]) => key.toLowerCase() === name);
-        return found?.[1]?.trim() || undefined;
-      };
-      const timestamp = header('wechatpay-timestamp');
-      const nonce = header('wechatpay-nonce');
-      const signature = header('wechatpay-signature');
-      const serial = header('wechatpay-serial');
-      if (!timestamp || !nonce || !signature || !serial) {
-        throw new NotificationRejectedError('missing Wechatpay-Timestamp, -Nonce, -Signature or -Serial header');
-      }
-      if (!/^\d{1,12}$/.test(timestamp))
-        throw new NotificationRejectedError(`Wechatpay-Timestamp ${JSON.stringify(timestamp)} is not a time`);
-      const skew = Math.abs(Math.floor(now().getTime() / 1000) - Number(timestamp));
-      if (skew > NOTIFICATION_MAX_SKEW_SECONDS) {
-        throw new NotificationRejectedError(
-          `Wechatpay-Timestamp is ${skew} s away from now (at most ${NOTIFICATION_MAX_SKEW_SECONDS} s): a replayed or delayed notification`,
-        );
-      }
-      const key = config.verificationKeys.get(serial);
-      if (!key) {
-        throw new NotificationRejectedError(
-          `signed with WeChat Pay key ${serial}, which mchid ${config.mchid} does not have (known: ${[...config.verificationKeys.keys()].join(', ')})`,
-        );
-      }
-      const body = notification.rawBody.toString('utf8');
-      if (!verifyWechatpaySignature(wechatpaySignedMessage(timestamp, nonce, body), signature, key)) {
-        throw new NotificationRejectedError(`signature does not verify with WeChat Pay key ${serial}`);
-      }
-
-      let envelope;
-      try {
-        envelope = wechatpayNotificationSchema.parse(JSON.parse(body));
-      } catch {
-        throw new NotificationRejectedError('not a WeChat Pay notification (JSON with an encrypted resource)');
-      }
-      let plaintext: string;
-      try {
-        plaintext = decryptWechatpayResource(envelope.resource, config.apiV3Key);
-      } catch (error) {
-        if (error instanceof WechatpayDecryptionError)
-          throw new NotificationRejectedError(`resource of ${envelope.event_type}: ${error.message}`);
-        throw error;
-      }
-      const resource = parseJson(plaintext);
-
-      if (envelope.event_type === 'TRANSACTION.SUCCESS') {
+      const { eventType, resource } = verifyWechatpayNotification(config, notification, now());
+      if (eventType === 'TRANSACTION.SUCCESS') {
         const parsed = wechatpayTransactionSchema.safeParse(resource);
         if (!parsed.success)
           throw new NotificationRejectedError(`not a transaction: ${describeFirstIssue(parsed.error, 'resource')}`);
@@ -483,11 +297,7 @@ export function createWechatpayProvider(
         }
         return { kind: 'payment', trade: tradeOf(parsed.data.out_trade_no, parsed.data) };
       }
-      if (
-        envelope.event_type === 'REFUND.SUCCESS' ||
-        envelope.event_type === 'REFUND.ABNORMAL' ||
-        envelope.event_type === 'REFUND.CLOSED'
-      ) {
+      if (eventType === 'REFUND.SUCCESS' || eventType === 'REFUND.ABNORMAL' || eventType === 'REFUND.CLOSED') {
         const parsed = wechatpayRefundNotificationResourceSchema.safeParse(resource);
         if (!parsed.success)
           throw new NotificationRejectedError(`not a refund: ${describeFirstIssue(parsed.error, 'resource')}`);
@@ -500,33 +310,14 @@ export function createWechatpayProvider(
           refund: refundFromWechatpay(parsed.data, parsed.data.refund_status),
         };
       }
-      throw new NotificationRejectedError(`event_type ${envelope.event_type} is not one Tongbao subscribes to`);
+      throw new NotificationRejectedError(`event_type ${eventType} is not one Tongbao subscribes to`);
     },
 
-    notificationAck(outcome: 'accepted' | 'refused'): NotificationAck {
-      // WeChat reads the status: 200 or 204 with no body is received; 4xx/5xx with
-      // {"code":"FAIL","message":…} is retried on its schedule (15s, 15s, 30s, 3m, 10m, …, 6h).
-      // https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_3_5.shtml (通知应答)
-      return outcome === 'accepted'
-        ? { status: 204, contentType: 'application/json; charset=utf-8', body: '' }
-        : {
-            status: 400,
-            contentType: 'application/json; charset=utf-8',
-            body: JSON.stringify({ code: 'FAIL', message: '失败' }),
-          };
-    },
+    notificationAck: wechatpayNotificationAck,
   };
 }
 
 /** The first `max` characters, never half of a surrogate pair. */
 function cut(text: string, max: number): string {
   return Array.from(text).slice(0, max).join('');
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new NotificationRejectedError('the decrypted resource is not JSON');
-  }
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { StatementEntry } from '../provider';
 
 // WeChat Pay's trade bill (交易账单, bill_type=ALL) read into StatementEntries. The file: a UTF-8
@@ -12,11 +11,6 @@ export class WechatpayBillFormatError extends Error {
     super(message);
     this.name = 'WechatpayBillFormatError';
   }
-}
-
-/** The lower-case hex SHA1 WeChat gives as `hash_value`, of the file as downloaded (uncompressed). */
-export function wechatpayBillDigest(bytes: Buffer): string {
-  return createHash('sha1').update(bytes).digest('hex');
 }
 
 /**
