@@ -319,6 +319,14 @@ test("WeChat Pay's REFUND.ABNORMAL (the shopper's card was closed) puts the refu
 
 test("WeChat Pay's refund notification settles the refund, and is recorded against it", async () => {
   const payment = await paidPayment('wechatpay', 600);
+  // The refund's first poll comes half a second after the request (×60): slowed down, it cannot
+  // settle the refund and end the workflow before the notification is in, which would make it late.
+  const slowQueries = await sandboxControl('POST', '/_control/faults', {
+    provider: 'wechatpay',
+    out_trade_no: payment.out_trade_no,
+    api: { slow_ms: 3_000, methods: ['GET /v3/refund/domestic/refunds/{out_refund_no}'] },
+  });
+  expect(slowQueries.status).toBe(201);
   const created = await refund({ payment: payment.id, amount: 600 });
   expect(created.status).toBe(201);
   await eventually(async () => expect((await getRefund(created.body.id)).status).toBe('succeeded'), {
