@@ -32,6 +32,21 @@ export class AccountStore {
     return true;
   }
 
+  /**
+   * Opens an account under an id `draw` picks, drawing again while the id is taken; answers what
+   * was stored. `draw` makes everything that depends on the id (WeChat's keys name the mchid).
+   */
+  async insertUnderFreshId<S>(
+    provider: string,
+    draw: () => Promise<{ accountId: string; secrets: S }> | { accountId: string; secrets: S },
+  ): Promise<StoredAccount<S>> {
+    for (;;) {
+      const { accountId, secrets } = await draw();
+      const account: StoredAccount<S> = { provider, accountId, secrets, createdAt: new Date() };
+      if (await this.insert(account)) return account;
+    }
+  }
+
   async get<S>(provider: string, accountId: string): Promise<StoredAccount<S> | null> {
     const cacheKey = `${provider}/${accountId}`;
     const cached = this.cache.get(cacheKey);

@@ -1,6 +1,20 @@
 import { ControlConflictError } from './errors';
+import type { FaultStore } from './faults';
 import type { ProviderSimulator } from './simulator';
-import type { TradeKey, TradeStore } from './trades';
+import type { StoredTrade, TradeKey, TradeStore } from './trades';
+
+/** The auto-pay a trade created now gets from the `auto_pay` fault in force: when, and how it ends. */
+export function scheduledAutoPay(
+  faults: FaultStore,
+  key: TradeKey,
+  now: Date,
+): Pick<StoredTrade, 'autoPayAt' | 'autoPayOutcome'> {
+  const autoPay = faults.autoPay({ provider: key.provider, accountId: key.accountId, outTradeNo: key.outTradeNo });
+  return {
+    autoPayAt: autoPay ? new Date(now.getTime() + autoPay.afterMs) : null,
+    autoPayOutcome: autoPay?.outcome ?? null,
+  };
+}
 
 /**
  * The auto-pay half of `ProviderSimulator.onTradeDue`: once the trade's `autoPayAt` has passed,

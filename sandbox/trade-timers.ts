@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { DueRunner } from './due-runner';
-import type { DueTrade, TradeStore } from './trades';
+import type { DueTrade, StoredTrade, TradeStore } from './trades';
 
 const POLL_MS = 1_000;
 const DUE_BATCH = 100;
@@ -37,6 +37,12 @@ export class TradeTimers {
   /** Asks for a sweep at `at` (a trade was given a closing or auto-pay time). */
   wakeAt(at: Date): void {
     this.runner.wakeAt(at.getTime());
+  }
+
+  /** Asks for sweeps at a trade's closing and auto-pay times, those it has. */
+  wakeFor(trade: Pick<StoredTrade, 'closesAt' | 'autoPayAt'>): void {
+    if (trade.closesAt) this.wakeAt(trade.closesAt);
+    if (trade.autoPayAt) this.wakeAt(trade.autoPayAt);
   }
 
   private async sweep(): Promise<void> {

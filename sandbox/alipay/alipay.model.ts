@@ -1,5 +1,8 @@
 import { toDecimalString } from '../../domain/money';
 
+/** The simulator's name in the control API, its routes (`/alipay`) and its rows. */
+export const PROVIDER = 'alipay';
+
 /** The keys and ids the simulated Alipay keeps for one app (the merchant's private key is not among them). */
 export interface AlipaySandboxSecrets {
   app_id: string;

@@ -1,27 +1,38 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type Request, type Response, type Router } from 'express';
 import { ControlError } from '../errors';
+import { answerApiFailure, pause } from '../fault-answers';
+import { escapeHtml } from '../html';
+import type { SimulatorContext } from '../simulator';
+import type { StoredTrade } from '../trades';
+import type { AlipayAccounts } from './alipay.accounts';
+import type { AlipayApi, BizContent, GatewayAnswer } from './alipay.api';
+import { cashierUrl, type AlipayBuyer } from './alipay.buyer';
 import {
   invalidArgument,
   invalidParameter,
   missingArgument,
+  PROVIDER,
   systemError,
   type AlipaySandboxSecrets,
   type AlipaySimTrade,
 } from './alipay.model';
-import { escapeHtml } from '../html';
 import { cashierPage, gatewayErrorPage, resultPage } from './alipay.pages';
 import { gatewayResponseText, requestSignContent, rsa2Verify } from './alipay.signature';
-import type { AlipaySimulator, BizContent, GatewayAnswer } from './alipay.simulator';
 import { BILL_DOWNLOAD_PATH, billDownloadUrlQuery, downloadBill } from './alipay.statement';
 import { parseChinaTime } from './alipay.time';
-import type { StoredTrade } from '../trades';
+import type { AlipayTrades } from './alipay.trades';
 
-/** A fault's slowness; it never keeps a stopping process alive. */
-const pause = (ms: number) => (ms > 0 ? sleep(ms, undefined, { ref: false }) : Promise.resolve());
+/** What the routes work with: the simulator's parts, made once by `createAlipaySimulator`. */
+export interface AlipayRouteDependencies {
+  context: SimulatorContext;
+  accounts: AlipayAccounts;
+  trades: AlipayTrades;
+  api: AlipayApi;
+  buyer: AlipayBuyer;
+}
 
 type ApiMethod = (
-  simulator: AlipaySimulator,
+  deps: AlipayRouteDependencies,
   secrets: AlipaySandboxSecrets,
   common: Record<string, string>,
   biz: BizContent,
@@ -29,13 +40,13 @@ type ApiMethod = (
 
 /** Server-to-server methods: answered with the signed `<method>_response` JSON. */
 const API_METHODS: Record<string, ApiMethod> = {
-  'alipay.trade.precreate': (s, secrets, common, biz) => s.precreate(secrets, common, biz),
-  'alipay.trade.query': (s, secrets, _common, biz) => s.query(secrets, biz),
-  'alipay.trade.close': (s, secrets, _common, biz) => s.close(secrets, biz),
-  'alipay.trade.refund': (s, secrets, _common, biz) => s.refund(secrets, biz),
-  'alipay.trade.fastpay.refund.query': (s, secrets, _common, biz) => s.refundQuery(secrets, biz),
-  'alipay.data.dataservice.bill.downloadurl.query': (s, secrets, _common, biz) =>
-    billDownloadUrlQuery(s.context, secrets, biz),
+  'alipay.trade.precreate': ({ api }, secrets, common, biz) => api.precreate(secrets, common, biz),
+  'alipay.trade.query': ({ api }, secrets, _common, biz) => api.query(secrets, biz),
+  'alipay.trade.close': ({ api }, secrets, _common, biz) => api.close(secrets, biz),
+  'alipay.trade.refund': ({ api }, secrets, _common, biz) => api.refund(secrets, biz),
+  'alipay.trade.fastpay.refund.query': ({ api }, secrets, _common, biz) => api.refundQuery(secrets, biz),
+  'alipay.data.dataservice.bill.downloadurl.query': ({ context }, secrets, _common, biz) =>
+    billDownloadUrlQuery(context, secrets, biz),
 };
 
 /** Methods the shopper's browser brings to the gateway: answered with the cashier or an error page. */
@@ -44,7 +55,8 @@ type PageMethod = (typeof PAGE_METHODS)[number];
 const isPageMethod = (method: string | undefined): method is PageMethod => PAGE_METHODS.includes(method as PageMethod);
 
 /** `/alipay/…`: the OpenAPI gateway, the cashier, the QR landing page and bill downloads. */
-export function alipayRoutes(simulator: AlipaySimulator): Router {
+export function alipayRoutes(deps: AlipayRouteDependencies): Router {
+  const { context, accounts, trades, buyer } = deps;
   const router = express.Router();
   router.use(express.urlencoded({ extended: false, limit: '1mb' }));
 
@@ -53,16 +65,16 @@ export function alipayRoutes(simulator: AlipaySimulator): Router {
       res.status(405).set('allow', 'GET, POST').end();
       return;
     }
-    await gateway(simulator, req, res);
+    await gateway(deps, req, res);
   });
 
   router.get(BILL_DOWNLOAD_PATH, async (req, res) => {
-    const bill = await downloadBill(simulator.context, req.query as Record<string, unknown>);
+    const bill = await downloadBill(context, req.query as Record<string, unknown>);
     res.status(bill.status).set(bill.headers).send(bill.body);
   });
 
   const showCashier = async (req: Request<{ token: string }>, res: Response) => {
-    let trade = await simulator.tradeForToken(req.params.token);
+    let trade = await trades.forToken(req.params.token);
     if (!trade) {
       res
         .status(404)
@@ -70,8 +82,8 @@ export function alipayRoutes(simulator: AlipaySimulator): Router {
         .send(resultPage('支付宝', '订单不存在 No such order.', { error: true }));
       return;
     }
-    if (trade.data.trade_status === 'WAIT_BUYER_PAY') trade = await simulator.scan(trade);
-    const base = `${simulator.context.publicUrl}/alipay/cashier/${encodeURIComponent(trade.buyerToken)}`;
+    if (trade.data.trade_status === 'WAIT_BUYER_PAY') trade = await buyer.scan(trade);
+    const base = cashierUrl(context.publicUrl, trade.buyerToken);
     res.type('html').send(cashierPage(trade.data, { pay: `${base}/pay`, fail: `${base}/fail` }));
   };
   router.get('/qr/:token', showCashier);
@@ -86,7 +98,7 @@ export function alipayRoutes(simulator: AlipaySimulator): Router {
         .send(resultPage('支付宝', 'Unknown action.', { error: true }));
       return;
     }
-    const trade = await simulator.tradeForToken(req.params.token);
+    const trade = await trades.forToken(req.params.token);
     if (!trade) {
       res
         .status(404)
@@ -95,7 +107,7 @@ export function alipayRoutes(simulator: AlipaySimulator): Router {
       return;
     }
     try {
-      await simulator.pay(trade, action === 'pay' ? 'success' : 'fail');
+      await buyer.pay(trade, action === 'pay' ? 'success' : 'fail');
     } catch (error) {
       if (!(error instanceof ControlError)) throw error;
       res
@@ -104,9 +116,9 @@ export function alipayRoutes(simulator: AlipaySimulator): Router {
         .send(resultPage('支付宝', error.message, { error: true }));
       return;
     }
-    const after = (await simulator.tradeForToken(req.params.token)) as StoredTrade<AlipaySimTrade>;
-    const secrets = await simulator.account(after.accountId);
-    const returnUrl = secrets ? simulator.returnUrl(after, secrets) : null;
+    const after = (await trades.forToken(req.params.token)) as StoredTrade<AlipaySimTrade>;
+    const secrets = await accounts.get(after.accountId);
+    const returnUrl = secrets ? buyer.returnUrl(after, secrets) : null;
     if (returnUrl) {
       res.redirect(302, returnUrl);
       return;
@@ -114,7 +126,7 @@ export function alipayRoutes(simulator: AlipaySimulator): Router {
     if (action === 'pay') {
       res.type('html').send(resultPage('支付宝 - 支付成功', '支付成功 Payment succeeded.'));
     } else {
-      const retry = `${simulator.context.publicUrl}/alipay/cashier/${encodeURIComponent(after.buyerToken)}`;
+      const retry = cashierUrl(context.publicUrl, after.buyerToken);
       res.type('html').send(
         resultPage(
           '支付宝 - 支付失败',
@@ -144,7 +156,8 @@ function collectParams(req: Request): Record<string, string> | null {
   return params;
 }
 
-async function gateway(simulator: AlipaySimulator, req: Request, res: Response): Promise<void> {
+async function gateway(deps: AlipayRouteDependencies, req: Request, res: Response): Promise<void> {
+  const { context, accounts, api } = deps;
   const params = collectParams(req);
   const method = params?.method;
   const page = isPageMethod(method);
@@ -162,7 +175,7 @@ async function gateway(simulator: AlipaySimulator, req: Request, res: Response):
 
   if (!params) return answer(invalidArgument('isv.invalid-parameter', '参数重复'));
   if (!params.app_id) return answer(missingArgument('isv.missing-app-id', '缺少AppID参数'));
-  secrets = await simulator.account(params.app_id);
+  secrets = await accounts.get(params.app_id);
   // Alipay cannot sign for an app it does not know: this answer comes without a signature.
   if (!secrets) return answer(invalidArgument('isv.invalid-app-id', '无效的AppID参数'));
   if (!method) return answer(missingArgument('isv.missing-method', '缺少方法名参数'));
@@ -181,7 +194,7 @@ async function gateway(simulator: AlipaySimulator, req: Request, res: Response):
 
   const content = requestSignContent(params);
   if (!rsa2Verify(content, params.sign, secrets.merchant_public_key)) {
-    simulator.context.logger.info({ app_id: params.app_id, method }, 'request signature refused');
+    context.logger.info({ app_id: params.app_id, method }, 'request signature refused');
     return answer(
       invalidArgument(
         'isv.invalid-signature',
@@ -200,30 +213,19 @@ async function gateway(simulator: AlipaySimulator, req: Request, res: Response):
   }
 
   const outTradeNo = typeof biz.out_trade_no === 'string' ? biz.out_trade_no : null;
-  const faults = simulator.context.faults.api({ provider: 'alipay', accountId: secrets.app_id, outTradeNo }, method);
-  if (faults.fail === 'http_500') {
-    await pause(faults.slowMs);
-    res.status(500).type('html').send('<html><body><h1>500 Internal Server Error</h1></body></html>');
-    return;
-  }
-  if (faults.fail === 'system_error') {
-    await pause(faults.slowMs);
-    return answer(systemError());
-  }
+  const faults = context.faults.api({ provider: PROVIDER, accountId: secrets.app_id, outTradeNo }, method);
+  if (await answerApiFailure(res, faults, () => answer(systemError()))) return;
 
   if (page) {
-    const opened = await simulator.openPage(secrets, method, params, biz);
+    const opened = await api.openPage(secrets, method, params, biz);
     await pause(faults.slowMs);
     if (!opened.ok) return answer(opened.answer);
-    res.redirect(302, `${simulator.context.publicUrl}/alipay/cashier/${encodeURIComponent(opened.token)}`);
+    res.redirect(302, cashierUrl(context.publicUrl, opened.token));
     return;
   }
-  const inner = await API_METHODS[method](simulator, secrets, params, biz);
+  const inner = await API_METHODS[method](deps, secrets, params, biz);
   // Slowness comes after the work, as with a real gateway: a client that gave up may still have changed something.
   await pause(faults.slowMs);
-  simulator.context.logger.debug(
-    { app_id: secrets.app_id, method, code: inner.code, sub_code: inner.sub_code },
-    'gateway call',
-  );
+  context.logger.debug({ app_id: secrets.app_id, method, code: inner.code, sub_code: inner.sub_code }, 'gateway call');
   answer(inner, faults.tamperResponse);
 }
