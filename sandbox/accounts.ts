@@ -33,17 +33,18 @@ export class AccountStore {
   }
 
   /**
-   * Opens an account under an id `draw` picks, drawing again while the id is taken; answers what
-   * was stored. `draw` makes everything that depends on the id (WeChat's keys name the mchid).
+   * Opens an account under an id `draw` picks, drawing again while the id is taken, and answers
+   * the draw that was stored. `draw` makes everything that depends on the id (a certificate issued
+   * to it, say); only `accountId` and `secrets` are stored.
    */
-  async insertUnderFreshId<S>(
+  async insertUnderFreshId<D extends { accountId: string; secrets: unknown }>(
     provider: string,
-    draw: () => Promise<{ accountId: string; secrets: S }> | { accountId: string; secrets: S },
-  ): Promise<StoredAccount<S>> {
+    draw: () => D | Promise<D>,
+  ): Promise<D> {
     for (;;) {
-      const { accountId, secrets } = await draw();
-      const account: StoredAccount<S> = { provider, accountId, secrets, createdAt: new Date() };
-      if (await this.insert(account)) return account;
+      const drawn = await draw();
+      if (await this.insert({ provider, accountId: drawn.accountId, secrets: drawn.secrets, createdAt: new Date() }))
+        return drawn;
     }
   }
 

@@ -32,7 +32,7 @@ export class AlipayAccounts {
       platform = await newRsaKeyPair('pkcs1');
     }
     const merchant = await newRsaKeyPair('pkcs1');
-    const { secrets } = await this.context.accounts.insertUnderFreshId<AlipaySandboxSecrets>(PROVIDER, () => {
+    const { secrets } = await this.context.accounts.insertUnderFreshId(PROVIDER, () => {
       const drawn: AlipaySandboxSecrets = {
         app_id: `2021${randomDigits(12)}`,
         seller_id: `2088${randomDigits(12)}`,

@@ -1,5 +1,14 @@
 import { toDecimalString } from '../../domain/money';
 
+/** The simulator's name in the control API, its routes (`/unionpay`) and its rows. */
+export const PROVIDER = 'unionpay';
+
+/** A message's fields, as a form or an answer carries them. */
+export type Fields = Record<string, string>;
+
+/** The unsigned answer to a server-to-server request. */
+export type Answer = Fields;
+
 /**
  * UnionPay's own keys and certificates, made at the sandbox's first start and kept in
  * `sandbox_accounts` (account_id `platform`): a root CA, a middle CA under it, and the signing
@@ -117,5 +126,36 @@ export interface GatewayRefusal {
 
 export const respMsgOf = (refusal: GatewayRefusal): string =>
   `${RESP_MSG[refusal.respCode] ?? '交易失败'}${refusal.detail ? `: ${refusal.detail}` : ''}`;
+
+/** An answer's common fields: the request's own, echoed, and UnionPay's respCode. */
+export function answerFields(
+  request: Fields,
+  respCode: string,
+  detail: string | undefined,
+  extra: Fields = {},
+): Answer {
+  const echo: Fields = {};
+  for (const name of [
+    'bizType',
+    'txnType',
+    'txnSubType',
+    'accessType',
+    'merId',
+    'orderId',
+    'txnTime',
+    'reqReserved',
+  ] as const) {
+    if (request[name]) echo[name] = request[name];
+  }
+  return {
+    version: '5.1.0',
+    encoding: 'UTF-8',
+    signMethod: '01',
+    ...echo,
+    respCode,
+    respMsg: respMsgOf({ respCode, detail }),
+    ...extra,
+  };
+}
 
 export const yuan = (fen: number): string => toDecimalString(fen, 'CNY');

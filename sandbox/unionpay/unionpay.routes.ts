@@ -1,11 +1,25 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import express, { type Request, type Response, type Router } from 'express';
 import { ControlError } from '../errors';
+import { answerApiFailure, pause } from '../fault-answers';
+import type { SimulatorContext } from '../simulator';
+import type { UnionpayApi } from './unionpay.api';
+import { cashierUrl, TEST_CARD_NO, type UnionpayBuyer } from './unionpay.buyer';
+import type { UnionpayMessages } from './unionpay.messages';
+import { answerFields, PROVIDER, type Answer, type Fields } from './unionpay.model';
+import type { UnionpayNotifications } from './unionpay.notifications';
 import { cashierPage, frontReturnPage, gatewayErrorPage, resultPage } from './unionpay.pages';
-import { TEST_CARD_NO, type Answer, type Fields, type UnionpaySimulator } from './unionpay.simulator';
+import { fileTransfer } from './unionpay.statement';
+import type { UnionpayTrades } from './unionpay.trades';
 
-/** A fault's slowness; it never keeps a stopping process alive. */
-const pause = (ms: number) => (ms > 0 ? sleep(ms, undefined, { ref: false }) : Promise.resolve());
+/** What the routes work with: the simulator's parts, made once by `createUnionpaySimulator`. */
+export interface UnionpayRouteDependencies {
+  context: SimulatorContext;
+  messages: UnionpayMessages;
+  trades: UnionpayTrades;
+  api: UnionpayApi;
+  buyer: UnionpayBuyer;
+  notifications: UnionpayNotifications;
+}
 
 /** A form's fields; null when one is repeated or not text (UnionPay refuses such a message). */
 function formFields(req: Request): Fields | null {
@@ -19,10 +33,11 @@ function formFields(req: Request): Fields | null {
 }
 
 /** `/unionpay/…`: the ACP gateway (frontTransReq, backTransReq, queryTrans, fileTransRequest) and the card page. */
-export function unionpayRoutes(simulator: UnionpaySimulator): Router {
+export function unionpayRoutes(deps: UnionpayRouteDependencies): Router {
+  const { context, messages, trades, api, buyer, notifications } = deps;
   const router = express.Router();
   router.use(express.urlencoded({ extended: false, limit: '1mb' }));
-  const { faults } = simulator.context;
+  const { faults } = context;
 
   router.post('/gateway/api/frontTransReq.do', async (req, res) => {
     const fields = formFields(req);
@@ -30,73 +45,53 @@ export function unionpayRoutes(simulator: UnionpaySimulator): Router {
       res.type('html').send(gatewayErrorPage({ respCode: '10', detail: '报文域重复' }));
       return;
     }
-    const api = faults.api(
-      { provider: 'unionpay', accountId: fields.merId ?? null, outTradeNo: fields.orderId ?? null },
+    const fault = faults.api(
+      { provider: PROVIDER, accountId: fields.merId ?? null, outTradeNo: fields.orderId ?? null },
       'frontTransReq',
     );
-    if (api.fail === 'http_500') {
-      await pause(api.slowMs);
-      res.status(500).type('html').send('<html><body><h1>500 Internal Server Error</h1></body></html>');
-      return;
-    }
-    if (api.fail === 'system_error') {
-      await pause(api.slowMs);
-      res.type('html').send(gatewayErrorPage({ respCode: '06' }));
-      return;
-    }
-    const opened = await simulator.frontConsume(fields);
-    await pause(api.slowMs);
+    if (await answerApiFailure(res, fault, () => res.type('html').send(gatewayErrorPage({ respCode: '06' })))) return;
+    const opened = await api.frontConsume(fields);
+    await pause(fault.slowMs);
     if (!opened.ok) {
-      simulator.context.logger.info(
-        { provider: 'unionpay', mer_id: fields.merId, order_id: fields.orderId, respCode: opened.refusal.respCode },
+      context.logger.info(
+        { provider: PROVIDER, mer_id: fields.merId, order_id: fields.orderId, respCode: opened.refusal.respCode },
         'consume refused',
       );
       // UnionPay shows its refusal to the shopper as a page (HTTP 200), not to the merchant.
       res.type('html').send(gatewayErrorPage(opened.refusal));
       return;
     }
-    res.redirect(302, simulator.cashierUrl(opened.token));
+    res.redirect(302, cashierUrl(context.publicUrl, opened.token));
   });
 
   /** backTransReq, queryTrans and fileTransRequest: signed `k=v&…` answers, faults applied. */
   const serverToServer =
     (call: 'backTransReq' | 'queryTrans' | 'fileTransRequest') => async (req: Request, res: Response) => {
       const send = async (answer: Answer, tamper = false) => {
-        res.type('text/plain; charset=UTF-8').send(await simulator.answerBody(answer, tamper));
+        res.type('text/plain; charset=UTF-8').send(await messages.answerBody(answer, tamper));
       };
       const fields = formFields(req);
-      if (!fields) return send(simulator.answer({}, '10', '报文域重复'));
-      const auth = await simulator.authenticate(fields);
-      if (!auth.ok) return send(simulator.answer(fields, auth.refusal.respCode, auth.refusal.detail));
+      if (!fields) return send(answerFields({}, '10', '报文域重复'));
+      const auth = await messages.authenticate(fields);
+      if (!auth.ok) return send(answerFields(fields, auth.refusal.respCode, auth.refusal.detail));
       const merId = auth.merchant.mer_id;
       // Refunds are scoped by the consume they refund, as Alipay's are by out_trade_no.
-      const consume = call === 'backTransReq' ? await simulator.consumeByQueryId(merId, fields.origQryId) : null;
-      const api = faults.api(
-        { provider: 'unionpay', accountId: merId, outTradeNo: consume?.outTradeNo ?? fields.orderId ?? null },
+      const consume = call === 'backTransReq' ? await trades.consumeByQueryId(merId, fields.origQryId) : null;
+      const fault = faults.api(
+        { provider: PROVIDER, accountId: merId, outTradeNo: consume?.outTradeNo ?? fields.orderId ?? null },
         call,
       );
-      if (api.fail === 'http_500') {
-        await pause(api.slowMs);
-        res.status(500).type('html').send('<html><body><h1>500 Internal Server Error</h1></body></html>');
-        return;
-      }
-      if (api.fail === 'system_error') {
-        await pause(api.slowMs);
-        return send(simulator.answer(fields, '06', undefined));
-      }
+      if (await answerApiFailure(res, fault, () => send(answerFields(fields, '06', undefined)))) return;
       const answer =
         call === 'queryTrans'
-          ? await simulator.query(auth.merchant, fields)
+          ? await api.query(auth.merchant, fields)
           : call === 'backTransReq'
-            ? await simulator.backTrans(auth.merchant, fields, consume)
-            : await simulator.fileTransfer(auth.merchant, fields);
+            ? await api.backTrans(auth.merchant, fields, consume)
+            : await fileTransfer(context, auth.merchant, fields);
       // Slowness comes after the work, as with a real gateway: a client that gave up may still have changed something.
-      await pause(api.slowMs);
-      simulator.context.logger.debug(
-        { provider: 'unionpay', call, mer_id: merId, respCode: answer.respCode },
-        'gateway call',
-      );
-      return send(answer, api.tamperResponse);
+      await pause(fault.slowMs);
+      context.logger.debug({ provider: PROVIDER, call, mer_id: merId, respCode: answer.respCode }, 'gateway call');
+      return send(answer, fault.tamperResponse);
     };
   router.post('/gateway/api/backTransReq.do', serverToServer('backTransReq'));
   router.post('/gateway/api/queryTrans.do', serverToServer('queryTrans'));
@@ -104,7 +99,7 @@ export function unionpayRoutes(simulator: UnionpaySimulator): Router {
   router.post('/gateway/api/fileTransRequest.do', serverToServer('fileTransRequest'));
 
   router.get('/cashier/:token', async (req: Request<{ token: string }>, res) => {
-    const trade = await simulator.tradeForToken(req.params.token);
+    const trade = await trades.forToken(req.params.token);
     if (!trade) {
       res
         .status(404)
@@ -112,7 +107,7 @@ export function unionpayRoutes(simulator: UnionpaySimulator): Router {
         .send(resultPage('银联在线支付', '订单不存在 No such order.', { error: true }));
       return;
     }
-    const base = simulator.cashierUrl(trade.buyerToken);
+    const base = cashierUrl(context.publicUrl, trade.buyerToken);
     res.type('html').send(cashierPage(trade.data, { pay: `${base}/pay`, fail: `${base}/fail` }, TEST_CARD_NO));
   });
 
@@ -125,7 +120,7 @@ export function unionpayRoutes(simulator: UnionpaySimulator): Router {
         .send(resultPage('银联在线支付', 'Unknown action.', { error: true }));
       return;
     }
-    const trade = await simulator.tradeForToken(req.params.token);
+    const trade = await trades.forToken(req.params.token);
     if (!trade) {
       res
         .status(404)
@@ -143,7 +138,7 @@ export function unionpayRoutes(simulator: UnionpaySimulator): Router {
     }
     let after;
     try {
-      after = await simulator.attempt(trade, action === 'pay' ? 'success' : 'fail', cardNo);
+      after = await buyer.attempt(trade, action === 'pay' ? 'success' : 'fail', cardNo);
     } catch (error) {
       if (!(error instanceof ControlError)) throw error;
       res
@@ -165,7 +160,7 @@ export function unionpayRoutes(simulator: UnionpaySimulator): Router {
       return;
     }
     if (after.data.front_url) {
-      res.type('html').send(frontReturnPage(after.data.front_url, await simulator.frontNotification(after)));
+      res.type('html').send(frontReturnPage(after.data.front_url, await notifications.frontNotification(after)));
       return;
     }
     res.type('html').send(resultPage('银联在线支付 - 支付成功', '支付成功 Payment succeeded.'));

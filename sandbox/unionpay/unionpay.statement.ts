@@ -3,13 +3,17 @@ import iconv from 'iconv-lite';
 import { randomDigits } from '../random';
 import { applyStatementEdits, type StatementLine } from '../statements';
 import type { StoredTrade } from '../trades';
-import type {
-  UnionpayMerchantSecrets,
-  UnionpaySimConsume,
-  UnionpaySimRecord,
-  UnionpaySimRefund,
+import type { SimulatorContext } from '../simulator';
+import {
+  answerFields,
+  PROVIDER,
+  type Answer,
+  type Fields,
+  type UnionpayMerchantSecrets,
+  type UnionpaySimConsume,
+  type UnionpaySimRecord,
+  type UnionpaySimRefund,
 } from './unionpay.model';
-import type { Answer, Fields, UnionpaySimulator } from './unionpay.simulator';
 import { formatTraceTime, formatTxnTime, parseTxnTime } from './unionpay.time';
 import { chinaDate } from '../../domain/china-time';
 
@@ -266,14 +270,14 @@ export function settleDayOf(settleDate: string, now: Date = new Date()): string 
  * `POST /_control/statement_edits` are applied first.
  */
 export async function fileTransfer(
-  simulator: UnionpaySimulator,
+  context: SimulatorContext,
   merchant: UnionpayMerchantSecrets,
   fields: Fields,
   now: Date = new Date(),
 ): Promise<Answer> {
   const echo: Fields = {};
   for (const name of ['settleDate', 'fileType'] as const) if (fields[name]) echo[name] = fields[name];
-  const refuse = (respCode: string, detail: string) => simulator.answer(fields, respCode, detail, echo);
+  const refuse = (respCode: string, detail: string) => answerFields(fields, respCode, detail, echo);
   if (fields.txnType !== '76') return refuse('10', 'fileTransRequest 的 txnType 应为 76');
   if (fields.txnSubType !== '01') return refuse('10', '对账文件下载的 txnSubType 应为 01');
   if (fields.bizType !== '000000') return refuse('10', '文件传输的 bizType 应为 000000');
@@ -287,16 +291,16 @@ export async function fileTransfer(
   if (!date) return refuse('10', 'settleDate 格式应为 MMDD');
 
   const merId = merchant.mer_id;
-  const { trades, statementEdits } = simulator.context;
-  const edits = await statementEdits.forDay('unionpay', merId, date);
+  const { trades, statementEdits } = context;
+  const edits = await statementEdits.forDay(PROVIDER, merId, date);
   // Lines an `add` edit makes up are dated at noon of the day.
   const lines = applyStatementEdits(
-    statementLinesOf(await trades.forAccount<UnionpaySimRecord>('unionpay', merId), date),
+    statementLinesOf(await trades.forAccount<UnionpaySimRecord>(PROVIDER, merId), date),
     edits,
     new Date(`${date}T12:00:00+08:00`),
   );
   if (lines.length === 0) return refuse(NO_FILE_RESP_CODE, `${date} 无对账文件`);
-  return simulator.answer(fields, '00', undefined, {
+  return answerFields(fields, '00', undefined, {
     ...echo,
     fileName: statementZipName(date, merId),
     fileContent: fileContentOf(statementZip(lines, merId, date)),
