@@ -5,6 +5,7 @@ import type { SimulatorContext } from '../simulator';
 import { applyStatementEdits, type StatementLine } from '../statements';
 import {
   businessFailed,
+  PROVIDER,
   success,
   yuan,
   type AlipaySandboxSecrets,
@@ -20,8 +21,6 @@ import { chinaDate, chinaDayBounds, inChinaTime } from '../../domain/china-time'
 // (业务明细) and its summary (业务明细(汇总)). https://opendocs.alipay.com/open/02e7gr (the API),
 // https://opendocs.alipay.com/open/204/106262 (reconciliation). The layout below follows bills
 // merchants have published; what had to be guessed is listed in ./README.md.
-
-const PROVIDER = 'alipay';
 
 /** Alipay: "账单下载地址链接，获取连接后30秒后未下载，链接地址失效". Real time, never divided by the time scale. */
 export const BILL_URL_TTL_MS = 30_000;

@@ -1,3 +1,9 @@
+/** The simulator's name in the control API, its routes (`/wechatpay`) and its rows. */
+export const PROVIDER = 'wechatpay';
+
+/** Where the simulator is mounted: APIv3 under `<it>/v3`, the shopper's pages beside it. */
+export const wechatpayBaseUrl = (publicUrl: string): string => `${publicUrl}/wechatpay`;
+
 /** Which of WeChat Pay's verification modes an account is in. */
 export type WechatpayVerificationMode =
   /** WeChat Pay public key (`PUB_KEY_ID_…`): the default for merchants since 2024. */

@@ -1,7 +1,6 @@
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
 import { Aes, Decorator, Formatter, Rsa } from 'wechatpay-axios-plugin';
 import WxPay from 'wechatpay-node-v3';
-import { tamperWith } from './wechatpay.routes';
 import {
   aeadEncrypt,
   formatWechatTime,
@@ -14,6 +13,7 @@ import {
   rsaSign,
   rsaVerify,
   selfSignedPlatformCertificate,
+  tamperWith,
 } from './wechatpay.signature';
 
 // The simulator's crypto, checked by the two client libraries' own code, without any network.

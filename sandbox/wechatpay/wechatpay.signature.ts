@@ -127,3 +127,10 @@ export function parseWechatTime(text: string): Date | null {
     match[7] === 'Z' ? 0 : (match[8] === '-' ? -1 : 1) * (Number(match[9]) * 60 + Number(match[10])) * 60_000;
   return new Date(local - offset);
 }
+
+/** Raises an amount by 100 fen when there is one, otherwise adds a field: either breaks the signature. */
+export function tamperWith(text: string): string {
+  const amount = /"(total|refund|payer_total)":(\d+)/.exec(text);
+  if (amount) return text.replace(amount[0], `"${amount[1]}":${Number(amount[2]) + 100}`);
+  return text.endsWith('}') ? `${text.slice(0, -1)},"sandbox_tampered":true}` : `${text} `;
+}

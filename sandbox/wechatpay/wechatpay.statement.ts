@@ -5,12 +5,15 @@ import {
   apiError,
   ok,
   paramError,
+  PROVIDER,
+  wechatpayBaseUrl,
   type ApiAnswer,
   type WechatpaySandboxSecrets,
   type WechatpaySimRefund,
   type WechatpaySimTrade,
 } from './wechatpay.model';
-import type { WechatpaySimulator } from './wechatpay.simulator';
+import type { SimulatorContext } from '../simulator';
+import type { WechatpayTrades } from './wechatpay.trades';
 import { chinaDate, inChinaTime } from '../../domain/china-time';
 
 // WeChat Pay's trade bill (交易账单): GET /v3/bill/tradebill answers a signed
@@ -18,8 +21,6 @@ import { chinaDate, inChinaTime } from '../../domain/china-time';
 // https://pay.weixin.qq.com/doc/v3/merchant/4012556654 (申请交易账单)
 // https://pay.weixin.qq.com/docs/merchant/products/bill-download/format-trade.html (文件格式)
 // https://pay.weixin.qq.com/doc/v3/merchant/4013071254 (常见问题: NO_STATEMENT_EXIST, 下载不返回签名)
-
-const PROVIDER = 'wechatpay';
 
 /** The bill types the sandbox writes (the three of 交易账单格式说明). */
 export const WECHATPAY_BILL_TYPES = ['ALL', 'SUCCESS', 'REFUND'] as const;
@@ -355,9 +356,15 @@ function queryText(query: Record<string, unknown>, name: string): string | undef
   return typeof value === 'string' ? value : undefined;
 }
 
+/** What the bill endpoints need of the simulator: its storage, and settling the refunds that are due. */
+export interface WechatpayBillDependencies {
+  context: SimulatorContext;
+  trades: WechatpayTrades;
+}
+
 /** GET /v3/bill/tradebill?bill_date=&bill_type=&tar_type= */
 export async function applyForTradeBill(
-  simulator: WechatpaySimulator,
+  deps: WechatpayBillDependencies,
   secrets: WechatpaySandboxSecrets,
   query: Record<string, unknown>,
 ): Promise<ApiAnswer> {
@@ -372,7 +379,7 @@ export async function applyForTradeBill(
   if (tarType !== undefined && tarType !== 'GZIP') return paramError('/tar_type', 'tar_type 仅支持 GZIP', 'query');
   const type = billType as WechatpayBillType;
 
-  const snapshot = await billSnapshot(simulator, secrets.mchid, date, null);
+  const snapshot = await billSnapshot(deps, secrets.mchid, date, null);
   if (linesOfBillType(snapshot.lines, type).length === 0) return noStatement();
   const file = formatWechatpayTradeBill(snapshot.lines, type, secrets);
   const token = signToken(secrets, {
@@ -388,13 +395,13 @@ export async function applyForTradeBill(
     hash_type: 'SHA1',
     // Of the file before compression, as WeChat's is ("原始账单(gzip需要解压缩)的摘要值").
     hash_value: createHash('sha1').update(file, 'utf8').digest('hex'),
-    download_url: `${simulator.baseUrl}/v3/billdownload/file?token=${token}`,
+    download_url: `${wechatpayBaseUrl(deps.context.publicUrl)}/v3/billdownload/file?token=${token}`,
   });
 }
 
 /** GET /v3/billdownload/file?token=: the file itself; `send` writes it unsigned. */
 export async function downloadBill(
-  simulator: WechatpaySimulator,
+  deps: WechatpayBillDependencies,
   secrets: WechatpaySandboxSecrets,
   query: Record<string, unknown>,
 ): Promise<ApiAnswer> {
@@ -404,7 +411,7 @@ export async function downloadBill(
   if (!token) return invalid;
   if (token.m !== secrets.mchid) return apiError(403, 'NO_AUTH', '权限异常，请求的商户与申请账单的商户不一致');
   if (!tokenSignedBy(secrets, queryText(query, 'token') ?? '') || token.x < Date.now()) return invalid;
-  const snapshot = await billSnapshot(simulator, secrets.mchid, token.d, {
+  const snapshot = await billSnapshot(deps, secrets.mchid, token.d, {
     asOf: new Date(token.a),
     editCount: token.e,
   });
@@ -421,12 +428,12 @@ const noStatement = (): ApiAnswer => apiError(400, 'NO_STATEMENT_EXIST', '请求
  * are settled first) or as they stood when a bill was cut.
  */
 async function billSnapshot(
-  simulator: WechatpaySimulator,
+  deps: WechatpayBillDependencies,
   mchid: string,
   date: string,
   pinned: { asOf: Date; editCount: number } | null,
 ): Promise<BillSnapshot> {
-  const { trades, statementEdits } = simulator.context;
+  const { trades, statementEdits } = deps.context;
   if (!pinned) {
     // A refund whose minute has passed settles when something looks at its order; the bill looks at all of them.
     const now = Date.now();
@@ -436,7 +443,7 @@ async function billSnapshot(
           (r) => r.status === 'PROCESSING' && r.settles_at !== null && Date.parse(r.settles_at) <= now,
         )
       ) {
-        await simulator.refresh(stored);
+        await deps.trades.refresh(stored);
       }
     }
   }

@@ -7,7 +7,7 @@ import {
   notificationSigning,
   STALE_SECONDS,
   wechatpayNotificationSigningSchema,
-} from './wechatpay.notification';
+} from './wechatpay.notifications';
 
 // How one attempt at a notification is signed, checked with wechatpay-axios-plugin's own verifier.
 
