@@ -56,12 +56,18 @@ ${body}
 </html>`;
 }
 
+/** How a result page is marked: an error, and a link onwards. */
+export interface ResultPageOptions {
+  error?: boolean;
+  link?: { href: string; label: string };
+}
+
 /** The page after a buyer's action: a message, optionally an error, optionally a link onwards. */
 export function buyerResultPage(
   theme: BuyerPageTheme,
   title: string,
   message: string,
-  options: { error?: boolean; link?: { href: string; label: string } } = {},
+  options: ResultPageOptions = {},
 ): string {
   const link = options.link
     ? `<p><a href="${escapeHtml(options.link.href)}">${escapeHtml(options.link.label)}</a></p>`
@@ -71,4 +77,17 @@ export function buyerResultPage(
     title,
     `<p class="status${options.error ? ' error' : ''}" data-testid="result">${escapeHtml(message)}</p>${link}`,
   );
+}
+
+/** One provider's buyer pages: its layout (`page`) and its result page. */
+export interface ThemedPages {
+  page(title: string, body: string, bodyAttributes?: string): string;
+  resultPage(title: string, message: string, options?: ResultPageOptions): string;
+}
+
+export function themedPages(theme: BuyerPageTheme): ThemedPages {
+  return {
+    page: (title, body, bodyAttributes = '') => buyerPage(theme, title, body, bodyAttributes),
+    resultPage: (title, message, options = {}) => buyerResultPage(theme, title, message, options),
+  };
 }

@@ -1,4 +1,4 @@
-import { buyerPage, buyerResultPage, escapeHtml, type BuyerPageTheme } from '../html';
+import { escapeHtml, themedPages, type BuyerPageTheme } from '../html';
 import { yuan, type AlipaySimTrade } from './alipay.model';
 
 const THEME: BuyerPageTheme = {
@@ -11,7 +11,14 @@ const THEME: BuyerPageTheme = {
   extraCss: '  header small { opacity: .8; }',
 };
 
-const layout = (title: string, body: string): string => buyerPage(THEME, title, body);
+const pages = themedPages(THEME);
+const layout = pages.page;
+
+/** The page after the buyer's action: a message, optionally an error, optionally a link onwards. */
+export const resultPage = pages.resultPage;
+
+/** The error page the buyer sees when a page or a button cannot do what was asked. */
+export const errorPage = (message: string): string => resultPage('支付宝', message, { error: true });
 
 /** The page the buyer sees after opening page.pay / wap.pay or scanning the precreate QR code. */
 export function cashierPage(trade: AlipaySimTrade, actions: { pay: string; fail: string }): string {
@@ -35,14 +42,6 @@ export function cashierPage(trade: AlipaySimTrade, actions: { pay: string; fail:
 <form method="post" action="${escapeHtml(actions.pay)}"><button class="pay" type="submit" name="action" value="pay" data-testid="pay">确认付款 Pay</button></form>
 <form method="post" action="${escapeHtml(actions.fail)}"><button class="fail" type="submit" name="action" value="fail" data-testid="fail">模拟支付失败 Fail</button></form>`,
   );
-}
-
-export function resultPage(
-  title: string,
-  message: string,
-  options: Parameters<typeof buyerResultPage>[3] = {},
-): string {
-  return buyerResultPage(THEME, title, message, options);
 }
 
 /** What Alipay shows a browser that brought an invalid page.pay / wap.pay request. */

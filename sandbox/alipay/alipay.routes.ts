@@ -1,5 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { ControlError } from '../errors';
+import { buyerActionOf, doBuyerAction, sendPage } from '../buyer-actions';
 import { answerApiFailure, pause } from '../fault-answers';
 import { escapeHtml } from '../html';
 import type { SimulatorContext } from '../simulator';
@@ -16,7 +16,7 @@ import {
   type AlipaySandboxSecrets,
   type AlipaySimTrade,
 } from './alipay.model';
-import { cashierPage, gatewayErrorPage, resultPage } from './alipay.pages';
+import { cashierPage, errorPage, gatewayErrorPage, resultPage } from './alipay.pages';
 import { gatewayResponseText, requestSignContent, rsa2Verify } from './alipay.signature';
 import { BILL_DOWNLOAD_PATH, billDownloadUrlQuery, downloadBill } from './alipay.statement';
 import { parseChinaTime } from './alipay.time';
@@ -75,47 +75,20 @@ export function alipayRoutes(deps: AlipayRouteDependencies): Router {
 
   const showCashier = async (req: Request<{ token: string }>, res: Response) => {
     let trade = await trades.forToken(req.params.token);
-    if (!trade) {
-      res
-        .status(404)
-        .type('html')
-        .send(resultPage('支付宝', '订单不存在 No such order.', { error: true }));
-      return;
-    }
+    if (!trade) return sendPage(res, errorPage('订单不存在 No such order.'), 404);
     if (trade.data.trade_status === 'WAIT_BUYER_PAY') trade = await buyer.scan(trade);
     const base = cashierUrl(context.publicUrl, trade.buyerToken);
-    res.type('html').send(cashierPage(trade.data, { pay: `${base}/pay`, fail: `${base}/fail` }));
+    sendPage(res, cashierPage(trade.data, { pay: `${base}/pay`, fail: `${base}/fail` }));
   };
   router.get('/qr/:token', showCashier);
   router.get('/cashier/:token', showCashier);
 
   router.post('/cashier/:token/:action', async (req: Request<{ token: string; action: string }>, res) => {
-    const { action } = req.params;
-    if (action !== 'pay' && action !== 'fail') {
-      res
-        .status(404)
-        .type('html')
-        .send(resultPage('支付宝', 'Unknown action.', { error: true }));
+    const asked = await buyerActionOf(req, res, ['pay', 'fail'] as const, (token) => trades.forToken(token), errorPage);
+    if (!asked) return;
+    const { action, trade } = asked;
+    if (!(await doBuyerAction(res, errorPage, () => buyer.pay(trade, action === 'pay' ? 'success' : 'fail'))).done)
       return;
-    }
-    const trade = await trades.forToken(req.params.token);
-    if (!trade) {
-      res
-        .status(404)
-        .type('html')
-        .send(resultPage('支付宝', '订单不存在 No such order.', { error: true }));
-      return;
-    }
-    try {
-      await buyer.pay(trade, action === 'pay' ? 'success' : 'fail');
-    } catch (error) {
-      if (!(error instanceof ControlError)) throw error;
-      res
-        .status(error.status)
-        .type('html')
-        .send(resultPage('支付宝', error.message, { error: true }));
-      return;
-    }
     const after = (await trades.forToken(req.params.token)) as StoredTrade<AlipaySimTrade>;
     const secrets = await accounts.get(after.accountId);
     const returnUrl = secrets ? buyer.returnUrl(after, secrets) : null;
@@ -124,10 +97,11 @@ export function alipayRoutes(deps: AlipayRouteDependencies): Router {
       return;
     }
     if (action === 'pay') {
-      res.type('html').send(resultPage('支付宝 - 支付成功', '支付成功 Payment succeeded.'));
+      sendPage(res, resultPage('支付宝 - 支付成功', '支付成功 Payment succeeded.'));
     } else {
       const retry = cashierUrl(context.publicUrl, after.buyerToken);
-      res.type('html').send(
+      sendPage(
+        res,
         resultPage(
           '支付宝 - 支付失败',
           '支付失败，请更换付款方式重试 Payment failed (simulated); the order can still be paid.',
@@ -165,7 +139,7 @@ async function gateway(deps: AlipayRouteDependencies, req: Request, res: Respons
 
   const answer = (inner: GatewayAnswer, tamper = false) => {
     if (page) {
-      res.type('html').send(gatewayErrorPage(inner));
+      sendPage(res, gatewayErrorPage(inner));
       return;
     }
     res

@@ -1,4 +1,4 @@
-import { buyerPage, buyerResultPage, escapeHtml, type BuyerPageTheme } from '../html';
+import { escapeHtml, themedPages, type BuyerPageTheme } from '../html';
 import { respMsgOf, yuan, type GatewayRefusal, type UnionpaySimConsume } from './unionpay.model';
 
 const THEME: BuyerPageTheme = {
@@ -15,8 +15,14 @@ const THEME: BuyerPageTheme = {
   button { margin-top: 12px; }`,
 };
 
-const layout = (title: string, body: string, bodyAttributes = ''): string =>
-  buyerPage(THEME, title, body, bodyAttributes);
+const pages = themedPages(THEME);
+const layout = pages.page;
+
+/** The page after the buyer's action: a message, optionally an error, optionally a link onwards. */
+export const resultPage = pages.resultPage;
+
+/** The error page the buyer sees when a page or a button cannot do what was asked. */
+export const errorPage = (message: string): string => resultPage('银联在线支付', message, { error: true });
 
 /** The card page a shopper sees after their browser brought the consume form to frontTransReq. */
 export function cashierPage(
@@ -55,14 +61,6 @@ export function gatewayErrorPage(refusal: GatewayRefusal): string {
 <p class="error" data-testid="resp-code">应答码 ${escapeHtml(refusal.respCode)}</p>
 <p data-testid="resp-msg">${escapeHtml(respMsgOf(refusal))}</p>`,
   );
-}
-
-export function resultPage(
-  title: string,
-  message: string,
-  options: Parameters<typeof buyerResultPage>[3] = {},
-): string {
-  return buyerResultPage(THEME, title, message, options);
 }
 
 /** The browser carries the signed front notification to frontUrl: an auto-submitting POST form. */

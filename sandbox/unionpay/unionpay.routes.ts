@@ -1,5 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { ControlError } from '../errors';
+import { buyerActionOf, doBuyerAction, sendPage } from '../buyer-actions';
 import { answerApiFailure, pause } from '../fault-answers';
 import type { SimulatorContext } from '../simulator';
 import type { UnionpayApi } from './unionpay.api';
@@ -7,7 +7,7 @@ import { cashierUrl, TEST_CARD_NO, type UnionpayBuyer } from './unionpay.buyer';
 import type { UnionpayMessages } from './unionpay.messages';
 import { answerFields, PROVIDER, type Answer, type Fields } from './unionpay.model';
 import type { UnionpayNotifications } from './unionpay.notifications';
-import { cashierPage, frontReturnPage, gatewayErrorPage, resultPage } from './unionpay.pages';
+import { cashierPage, errorPage, frontReturnPage, gatewayErrorPage, resultPage } from './unionpay.pages';
 import { fileTransfer } from './unionpay.statement';
 import type { UnionpayTrades } from './unionpay.trades';
 
@@ -42,14 +42,14 @@ export function unionpayRoutes(deps: UnionpayRouteDependencies): Router {
   router.post('/gateway/api/frontTransReq.do', async (req, res) => {
     const fields = formFields(req);
     if (!fields) {
-      res.type('html').send(gatewayErrorPage({ respCode: '10', detail: '报文域重复' }));
+      sendPage(res, gatewayErrorPage({ respCode: '10', detail: '报文域重复' }));
       return;
     }
     const fault = faults.api(
       { provider: PROVIDER, accountId: fields.merId ?? null, outTradeNo: fields.orderId ?? null },
       'frontTransReq',
     );
-    if (await answerApiFailure(res, fault, () => res.type('html').send(gatewayErrorPage({ respCode: '06' })))) return;
+    if (await answerApiFailure(res, fault, () => sendPage(res, gatewayErrorPage({ respCode: '06' })))) return;
     const opened = await api.frontConsume(fields);
     await pause(fault.slowMs);
     if (!opened.ok) {
@@ -58,7 +58,7 @@ export function unionpayRoutes(deps: UnionpayRouteDependencies): Router {
         'consume refused',
       );
       // UnionPay shows its refusal to the shopper as a page (HTTP 200), not to the merchant.
-      res.type('html').send(gatewayErrorPage(opened.refusal));
+      sendPage(res, gatewayErrorPage(opened.refusal));
       return;
     }
     res.redirect(302, cashierUrl(context.publicUrl, opened.token));
@@ -100,70 +100,41 @@ export function unionpayRoutes(deps: UnionpayRouteDependencies): Router {
 
   router.get('/cashier/:token', async (req: Request<{ token: string }>, res) => {
     const trade = await trades.forToken(req.params.token);
-    if (!trade) {
-      res
-        .status(404)
-        .type('html')
-        .send(resultPage('银联在线支付', '订单不存在 No such order.', { error: true }));
-      return;
-    }
+    if (!trade) return sendPage(res, errorPage('订单不存在 No such order.'), 404);
     const base = cashierUrl(context.publicUrl, trade.buyerToken);
-    res.type('html').send(cashierPage(trade.data, { pay: `${base}/pay`, fail: `${base}/fail` }, TEST_CARD_NO));
+    sendPage(res, cashierPage(trade.data, { pay: `${base}/pay`, fail: `${base}/fail` }, TEST_CARD_NO));
   });
 
   router.post('/cashier/:token/:action', async (req: Request<{ token: string; action: string }>, res) => {
-    const { action } = req.params;
-    if (action !== 'pay' && action !== 'fail') {
-      res
-        .status(404)
-        .type('html')
-        .send(resultPage('银联在线支付', 'Unknown action.', { error: true }));
-      return;
-    }
-    const trade = await trades.forToken(req.params.token);
-    if (!trade) {
-      res
-        .status(404)
-        .type('html')
-        .send(resultPage('银联在线支付', '订单不存在 No such order.', { error: true }));
-      return;
-    }
+    const asked = await buyerActionOf(req, res, ['pay', 'fail'] as const, (token) => trades.forToken(token), errorPage);
+    if (!asked) return;
+    const { action, trade } = asked;
     const cardNo = typeof req.body?.accNo === 'string' ? req.body.accNo.replace(/\s+/g, '') : TEST_CARD_NO;
-    if (action === 'pay' && !/^\d{13,19}$/.test(cardNo)) {
-      res
-        .status(400)
-        .type('html')
-        .send(gatewayErrorPage({ respCode: '61' }));
-      return;
-    }
-    let after;
-    try {
-      after = await buyer.attempt(trade, action === 'pay' ? 'success' : 'fail', cardNo);
-    } catch (error) {
-      if (!(error instanceof ControlError)) throw error;
-      res
-        .status(error.status)
-        .type('html')
-        .send(resultPage('银联在线支付', error.message, { error: true }));
-      return;
-    }
+    if (action === 'pay' && !/^\d{13,19}$/.test(cardNo))
+      return sendPage(res, gatewayErrorPage({ respCode: '61' }), 400);
+    const attempted = await doBuyerAction(res, errorPage, () =>
+      buyer.attempt(trade, action === 'pay' ? 'success' : 'fail', cardNo),
+    );
+    if (!attempted.done) return;
+    const after = attempted.value;
     if (action === 'fail') {
-      res
-        .type('html')
-        .send(
-          resultPage(
-            '银联在线支付 - 支付失败',
-            '支付失败 Payment declined by the card issuer (simulated, respCode 60).',
-            { error: true },
-          ),
-        );
+      sendPage(
+        res,
+        resultPage(
+          '银联在线支付 - 支付失败',
+          '支付失败 Payment declined by the card issuer (simulated, respCode 60).',
+          {
+            error: true,
+          },
+        ),
+      );
       return;
     }
     if (after.data.front_url) {
-      res.type('html').send(frontReturnPage(after.data.front_url, await notifications.frontNotification(after)));
+      sendPage(res, frontReturnPage(after.data.front_url, await notifications.frontNotification(after)));
       return;
     }
-    res.type('html').send(resultPage('银联在线支付 - 支付成功', '支付成功 Payment succeeded.'));
+    sendPage(res, resultPage('银联在线支付 - 支付成功', '支付成功 Payment succeeded.'));
   });
 
   return router;

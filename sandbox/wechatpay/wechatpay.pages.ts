@@ -1,4 +1,4 @@
-import { buyerPage, buyerResultPage, escapeHtml, type BuyerPageTheme } from '../html';
+import { escapeHtml, themedPages, type BuyerPageTheme } from '../html';
 import { toDecimalString } from '../../domain/money';
 import type { WechatpaySimTrade } from './wechatpay.model';
 
@@ -13,7 +13,14 @@ const THEME: BuyerPageTheme = {
   button.paying { background: #fff; color: #576b95; border: 1px solid #576b95; }`,
 };
 
-const layout = (title: string, body: string): string => buyerPage(THEME, title, body);
+const pages = themedPages(THEME);
+const layout = pages.page;
+
+/** The page after the buyer's action: a message, optionally an error, optionally a link onwards. */
+export const resultPage = pages.resultPage;
+
+/** The error page the buyer sees when a page or a button cannot do what was asked. */
+export const errorPage = (message: string): string => resultPage('微信支付', message, { error: true });
 
 const TRADE_TYPE_LABEL: Record<WechatpaySimTrade['trade_type'], string> = {
   NATIVE: '扫码支付 Native (the shopper scanned code_url)',
@@ -50,12 +57,4 @@ ${button('pay', 'pay', '立即支付 Pay')}
 ${trade.trade_state === 'NOTPAY' ? button('paying', 'paying', '输入密码中 Enter password (USERPAYING)') : ''}
 ${button('fail', 'fail', '模拟支付失败 Fail (PAYERROR)')}`,
   );
-}
-
-export function resultPage(
-  title: string,
-  message: string,
-  options: Parameters<typeof buyerResultPage>[3] = {},
-): string {
-  return buyerResultPage(THEME, title, message, options);
 }

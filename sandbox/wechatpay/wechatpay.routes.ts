@@ -1,5 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { ControlError } from '../errors';
+import { buyerActionOf, doBuyerAction, sendPage } from '../buyer-actions';
 import { answerApiFailure, pause } from '../fault-answers';
 import type { SimulatorContext } from '../simulator';
 import { isHttpUrl } from '../urls';
@@ -8,7 +8,7 @@ import { wechatpayApiRoutes, type WechatpayApiDependencies } from './wechatpay.a
 import type { WechatpayBuyer } from './wechatpay.buyer';
 import { PROVIDER, wechatpayBaseUrl } from './wechatpay.model';
 import { SANDBOX_USER_COOKIE, SANDBOX_USER_PARAM, snsSystemError, type WechatOauth } from './wechatpay.oauth';
-import { cashierPage, resultPage } from './wechatpay.pages';
+import { cashierPage, errorPage, resultPage } from './wechatpay.pages';
 import { paySignMessage, randomAlphanumeric, rsaVerify } from './wechatpay.signature';
 
 /** What the routes work with: the simulator's parts, made once by `createWechatpaySimulator`. */
@@ -39,10 +39,7 @@ export function wechatpayRoutes(deps: WechatpayRouteDependencies): Router {
       return;
     }
     const code = outcome.errcode === null ? '' : ` (errcode ${outcome.errcode})`;
-    res
-      .status(400)
-      .type('html')
-      .send(resultPage('微信网页授权', `${outcome.message}${code}`, { error: true }));
+    sendPage(res, resultPage('微信网页授权', `${outcome.message}${code}`, { error: true }), 400);
   });
 
   router.get('/sns/oauth2/access_token', async (req, res) => {
@@ -66,14 +63,9 @@ export function wechatpayRoutes(deps: WechatpayRouteDependencies): Router {
 
   const showCashier = async (res: Response, token: string, redirectUrl: string | null) => {
     const trade = await trades.forToken(token);
-    if (!trade) {
-      res
-        .status(404)
-        .type('html')
-        .send(resultPage('微信支付', '订单不存在或已过期 No such order.', { error: true }));
-      return;
-    }
-    res.type('html').send(
+    if (!trade) return sendPage(res, errorPage('订单不存在或已过期 No such order.'), 404);
+    sendPage(
+      res,
       cashierPage(trade.data, {
         base: `${baseUrl}/pay/${encodeURIComponent(trade.buyerToken)}`,
         redirectUrl,
@@ -99,18 +91,8 @@ export function wechatpayRoutes(deps: WechatpayRouteDependencies): Router {
     const trade = await trades.forToken(req.params.prepayId);
     const q = req.query as Record<string, unknown>;
     const param = (name: string) => (typeof q[name] === 'string' ? (q[name] as string) : '');
-    const refuse = (message: string) =>
-      res
-        .status(400)
-        .type('html')
-        .send(resultPage('微信支付', message, { error: true }));
-    if (!trade) {
-      res
-        .status(404)
-        .type('html')
-        .send(resultPage('微信支付', '订单不存在或已过期 No such order.', { error: true }));
-      return;
-    }
+    const refuse = (message: string) => sendPage(res, errorPage(message), 400);
+    if (!trade) return sendPage(res, errorPage('订单不存在或已过期 No such order.'), 404);
     const secrets = await accounts.get(trade.accountId);
     if (!secrets) return void refuse('商户不存在 Unknown merchant.');
     if (param('appId') !== trade.data.appid)
@@ -123,7 +105,8 @@ export function wechatpayRoutes(deps: WechatpayRouteDependencies): Router {
       return void refuse('支付验证签名失败 paySign does not verify with the merchant’s key.');
     }
     const returnUrl = typeof q.return_url === 'string' && isHttpUrl(q.return_url) ? q.return_url : null;
-    res.type('html').send(
+    sendPage(
+      res,
       cashierPage(trade.data, {
         base: `${baseUrl}/pay/${encodeURIComponent(trade.buyerToken)}`,
         redirectUrl: returnUrl,
@@ -135,33 +118,19 @@ export function wechatpayRoutes(deps: WechatpayRouteDependencies): Router {
     '/pay/:token/:action',
     express.urlencoded({ extended: false, limit: '16kb' }),
     async (req: Request<{ token: string; action: string }>, res) => {
-      const { action } = req.params;
-      if (action !== 'pay' && action !== 'fail' && action !== 'paying') {
-        res
-          .status(404)
-          .type('html')
-          .send(resultPage('微信支付', 'Unknown action.', { error: true }));
-        return;
-      }
-      const trade = await trades.forToken(req.params.token);
-      if (!trade) {
-        res
-          .status(404)
-          .type('html')
-          .send(resultPage('微信支付', '订单不存在 No such order.', { error: true }));
-        return;
-      }
-      try {
-        if (action === 'paying') await buyer.startPaying(trade);
-        else await buyer.pay(trade, action === 'pay' ? 'success' : 'fail');
-      } catch (error) {
-        if (!(error instanceof ControlError)) throw error;
-        res
-          .status(error.status)
-          .type('html')
-          .send(resultPage('微信支付', error.message, { error: true }));
-        return;
-      }
+      const asked = await buyerActionOf(
+        req,
+        res,
+        ['pay', 'fail', 'paying'] as const,
+        (token) => trades.forToken(token),
+        errorPage,
+      );
+      if (!asked) return;
+      const { action, trade } = asked;
+      const done = await doBuyerAction(res, errorPage, () =>
+        action === 'paying' ? buyer.startPaying(trade) : buyer.pay(trade, action === 'pay' ? 'success' : 'fail'),
+      );
+      if (!done.done) return;
       if (action === 'paying') {
         res.redirect(303, `${baseUrl}/scan/${encodeURIComponent(trade.buyerToken)}`);
         return;
@@ -174,13 +143,12 @@ export function wechatpayRoutes(deps: WechatpayRouteDependencies): Router {
         res.redirect(303, redirectUrl);
         return;
       }
-      res
-        .type('html')
-        .send(
-          action === 'pay'
-            ? resultPage('微信支付 - 支付成功', '支付成功 Payment succeeded.')
-            : resultPage('微信支付 - 支付失败', '支付失败 Payment failed (simulated, PAYERROR).', { error: true }),
-        );
+      sendPage(
+        res,
+        action === 'pay'
+          ? resultPage('微信支付 - 支付成功', '支付成功 Payment succeeded.')
+          : resultPage('微信支付 - 支付失败', '支付失败 Payment failed (simulated, PAYERROR).', { error: true }),
+      );
     },
   );
 
