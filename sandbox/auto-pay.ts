@@ -38,3 +38,18 @@ export async function autoPayIfDue(
     }));
   }
 }
+
+/**
+ * `ProviderSimulator.onTradeDue`, the same for every simulator: first what time does to the trade
+ * (`expire` answers whether it closed it, which also drops its auto-pay), then the auto-pay if due.
+ */
+export function tradeDueHandler(
+  trades: TradeStore,
+  expire: (key: TradeKey) => Promise<boolean>,
+  buyer: Pick<ProviderSimulator, 'pay'>,
+): ProviderSimulator['onTradeDue'] {
+  return async (key, due) => {
+    if (await expire(key)) return;
+    if (due.autoPay) await autoPayIfDue(trades, buyer, key);
+  };
+}

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { randomToken } from '../domain/ids';
 
 /** How a trade is addressed: by provider, the merchant account (app id / mchid / merId) and the merchant's order number. */
 export interface TradeKey {
@@ -26,6 +27,31 @@ export interface StoredTrade<T = unknown> extends TradeKey {
   data: T;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/**
+ * A trade's first version, created now. Its buyer pages' token is random unless the provider's own
+ * id serves as one (WeChat's prepay_id); it has no auto-pay unless `scheduledAutoPay` gave one.
+ */
+export function newTrade<T>(
+  key: TradeKey,
+  now: Date,
+  fields: Pick<StoredTrade<T>, 'state' | 'closesAt' | 'data'> &
+    Partial<Pick<StoredTrade<T>, 'buyerToken' | 'autoPayAt' | 'autoPayOutcome'>>,
+): StoredTrade<T> {
+  return {
+    provider: key.provider,
+    accountId: key.accountId,
+    outTradeNo: key.outTradeNo,
+    state: fields.state,
+    buyerToken: fields.buyerToken ?? randomToken(24),
+    closesAt: fields.closesAt,
+    autoPayAt: fields.autoPayAt ?? null,
+    autoPayOutcome: fields.autoPayOutcome ?? null,
+    data: fields.data,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 /** The outcome of a change: the trade's next version (null leaves it untouched) and what the caller gets back. */

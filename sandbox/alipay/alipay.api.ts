@@ -1,9 +1,8 @@
-import { randomToken } from '../../domain/ids';
 import { fromDecimalString } from '../../domain/money';
 import { scheduledAutoPay } from '../auto-pay';
 import { randomDigits } from '../random';
 import type { SimulatorContext } from '../simulator';
-import type { StoredTrade } from '../trades';
+import { newTrade, type StoredTrade } from '../trades';
 import { isHttpUrl } from '../urls';
 import { qrUrl } from './alipay.buyer';
 import {
@@ -273,14 +272,10 @@ export class AlipayApi {
         }
         return { next: null, result: { ok: true, trade: current } };
       }
-      const trade: StoredTrade<AlipaySimTrade> = {
-        ...key,
+      const trade = newTrade<AlipaySimTrade>(key, now, {
         state: 'WAIT_BUYER_PAY',
-        buyerToken: randomToken(24),
         closesAt,
         ...autoPay,
-        createdAt: now,
-        updatedAt: now,
         data: {
           app_id: secrets.app_id,
           out_trade_no: outTradeNo,
@@ -305,7 +300,7 @@ export class AlipayApi {
           refunds: [],
           refunded_fen: 0,
         },
-      };
+      });
       return { next: trade, result: { ok: true, trade } };
     });
     if (result.ok) this.context.timers.wakeFor(result.trade);

@@ -1,4 +1,4 @@
-import { autoPayIfDue } from '../auto-pay';
+import { tradeDueHandler } from '../auto-pay';
 import type { ProviderSimulator, SimulatorContext } from '../simulator';
 import type { StoredTrade } from '../trades';
 import { AlipayAccounts } from './alipay.accounts';
@@ -25,10 +25,7 @@ export function createAlipaySimulator(context: SimulatorContext): ProviderSimula
     router: alipayRoutes({ context, accounts, trades, api, buyer }),
     createAccount: (options) => accounts.open(options),
     pay: (key, outcome) => buyer.pay(key, outcome),
-    async onTradeDue(key, due) {
-      if (await trades.expireIfDue(key)) return;
-      if (due.autoPay) await autoPayIfDue(context.trades, buyer, key);
-    },
+    onTradeDue: tradeDueHandler(context.trades, (key) => trades.expireIfDue(key), buyer),
     describeTrade: (stored) => describeAlipayTrade(context.publicUrl, stored as StoredTrade<AlipaySimTrade>),
     acknowledges: alipayAcknowledges,
   };

@@ -1,7 +1,6 @@
-import { randomToken } from '../../domain/ids';
 import { scheduledAutoPay } from '../auto-pay';
 import type { SimulatorContext } from '../simulator';
-import type { StoredTrade } from '../trades';
+import { newTrade, type StoredTrade } from '../trades';
 import { isHttpUrl } from '../urls';
 import type { UnionpayMessages } from './unionpay.messages';
 import {
@@ -89,14 +88,10 @@ export class UnionpayApi {
           // merId + orderId may be used once a day; the sandbox keeps it for good.
           return { next: null, result: refuse('12', `orderId ${fields.orderId} 已使用`) };
         }
-        const trade: StoredTrade<UnionpaySimConsume> = {
-          ...key,
+        const trade = newTrade<UnionpaySimConsume>(key, now, {
           state: 'UNPAID',
-          buyerToken: randomToken(24),
           closesAt,
           ...autoPay,
-          createdAt: now,
-          updatedAt: now,
           data: {
             kind: 'consume',
             mer_id: merId,
@@ -122,7 +117,7 @@ export class UnionpayApi {
             refunds: [],
             refunded_fen: 0,
           },
-        };
+        });
         return { next: trade, result: { ok: true, token: trade.buyerToken, trade } };
       },
     );
@@ -277,22 +272,16 @@ export class UnionpayApi {
     await this.context.trades.change<UnionpaySimRecord, void>(refundKey, (current) => ({
       next: current
         ? null
-        : {
-            ...refundKey,
+        : newTrade<UnionpaySimRecord>(refundKey, now, {
             state: 'REFUND',
-            buyerToken: randomToken(24),
             closesAt: settlesAt,
-            autoPayAt: null,
-            autoPayOutcome: null,
-            createdAt: now,
-            updatedAt: now,
             data: {
               kind: 'refund',
               mer_id: merchant.mer_id,
               order_id: refund.order_id,
               consume_order_id: consume.outTradeNo,
             } satisfies UnionpaySimRefundRef,
-          },
+          }),
       result: undefined,
     }));
     this.context.timers.wakeAt(settlesAt);

@@ -1,4 +1,4 @@
-import { autoPayIfDue } from '../auto-pay';
+import { tradeDueHandler } from '../auto-pay';
 import type { ProviderSimulator, SimulatorContext } from '../simulator';
 import type { StoredTrade } from '../trades';
 import { UnionpayAccounts } from './unionpay.accounts';
@@ -29,10 +29,7 @@ export function createUnionpaySimulator(context: SimulatorContext): ProviderSimu
     router: unionpayRoutes({ context, messages, trades, api, buyer, notifications }),
     createAccount: (options) => accounts.open(options),
     pay: (key, outcome) => buyer.pay(key, outcome),
-    async onTradeDue(key, due) {
-      if (await trades.expireIfDue(key)) return;
-      if (due.autoPay) await autoPayIfDue(context.trades, buyer, key);
-    },
+    onTradeDue: tradeDueHandler(context.trades, (key) => trades.expireIfDue(key), buyer),
     describeTrade: (stored) => describeUnionpayTrade(context.publicUrl, stored as StoredTrade<UnionpaySimRecord>),
     acknowledges: unionpayAcknowledges,
   };

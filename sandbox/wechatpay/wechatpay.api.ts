@@ -4,7 +4,7 @@ import { assertNever } from '../../domain/assert-never';
 import { scheduledAutoPay } from '../auto-pay';
 import { randomDigits } from '../random';
 import type { SimulatorContext } from '../simulator';
-import type { StoredTrade } from '../trades';
+import { newTrade, type StoredTrade } from '../trades';
 import { codeUrl, h5Url } from './wechatpay.buyer';
 import {
   apiError,
@@ -136,14 +136,11 @@ export class WechatpayApi {
         return refuse(apiError(400, 'OUT_TRADE_NO_USED', '商户订单号重复'));
       }
       const prepayId = newPrepayId(now);
-      const trade: StoredTrade<WechatpaySimTrade> = {
-        ...key,
+      const trade = newTrade<WechatpaySimTrade>(key, now, {
         state: 'NOTPAY',
         buyerToken: prepayId,
         closesAt,
         ...autoPay,
-        createdAt: now,
-        updatedAt: now,
         data: {
           mchid: secrets.mchid,
           appid: secrets.appid,
@@ -167,7 +164,7 @@ export class WechatpayApi {
           failed_attempts: [],
           refunds: [],
         },
-      };
+      });
       return { next: trade, result: { answer: answer(trade.data), trade } };
     });
     if (result.trade) this.context.timers.wakeFor(result.trade);

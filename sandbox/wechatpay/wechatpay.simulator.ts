@@ -1,4 +1,4 @@
-import { autoPayIfDue } from '../auto-pay';
+import { tradeDueHandler } from '../auto-pay';
 import type { ProviderSimulator, SimulatorContext } from '../simulator';
 import type { StoredTrade } from '../trades';
 import { WechatpayAccounts } from './wechatpay.accounts';
@@ -35,10 +35,7 @@ export function createWechatpaySimulator(context: SimulatorContext): ProviderSim
     router: wechatpayRoutes({ context, accounts, trades, api, buyer, oauth }),
     createAccount: (options) => accounts.open(options),
     pay: (key, outcome) => buyer.pay(key, outcome),
-    async onTradeDue(key, due) {
-      await trades.refresh(key);
-      if (due.autoPay) await autoPayIfDue(context.trades, buyer, key);
-    },
+    onTradeDue: tradeDueHandler(context.trades, (key) => trades.refresh(key), buyer),
     describeTrade: (stored) => describeWechatpayTrade(context.publicUrl, stored as StoredTrade<WechatpaySimTrade>),
     acknowledges: wechatpayAcknowledges,
     notificationHeaders: (attempt) => notifications.headers(attempt),

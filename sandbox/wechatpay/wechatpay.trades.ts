@@ -32,8 +32,8 @@ export class WechatpayTrades {
     return this.context.trades.findByToken<WechatpaySimTrade>(PROVIDER, token);
   }
 
-  /** Closes the order if its time_expire passed unpaid, and settles refunds whose time came. */
-  async refresh(key: TradeKey): Promise<void> {
+  /** Closes the order if its time_expire passed unpaid, and settles refunds whose time came; true when it closed it. */
+  async refresh(key: TradeKey): Promise<boolean> {
     const now = new Date();
     const outcome = await this.context.trades.change<
       WechatpaySimTrade,
@@ -68,10 +68,11 @@ export class WechatpayTrades {
     if (outcome.expired)
       this.context.logger.info({ provider: PROVIDER, out_trade_no: key.outTradeNo }, 'order expired');
     const trade = outcome.trade;
-    if (!trade) return;
+    if (!trade) return outcome.expired;
     for (const refund of outcome.settled) await this.notifications.notifyRefund(trade, refund);
     const next = nextSettlement(trade);
     if (next) this.context.timers.wakeAt(next);
+    return false;
   }
 }
 
