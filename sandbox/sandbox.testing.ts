@@ -60,17 +60,23 @@ export interface AlipaySandboxAccount {
   sign_type: 'RSA2';
 }
 
-export async function openAlipayAccount(
+/** `POST /_control/accounts` for `provider`; throws unless the sandbox opened one. */
+export async function openSandboxAccount<A>(
   sandbox: TestSandbox,
+  provider: string,
   options: Record<string, unknown> = {},
-): Promise<AlipaySandboxAccount> {
-  const response = await sandbox.control<AlipaySandboxAccount>('POST', '/_control/accounts', {
-    provider: 'alipay',
-    ...options,
-  });
+): Promise<A> {
+  const response = await sandbox.control<A>('POST', '/_control/accounts', { provider, ...options });
   if (response.status !== 201)
     throw new Error(`opening an account failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
+}
+
+export function openAlipayAccount(
+  sandbox: TestSandbox,
+  options: Record<string, unknown> = {},
+): Promise<AlipaySandboxAccount> {
+  return openSandboxAccount(sandbox, 'alipay', options);
 }
 
 export interface ReceivedRequest {

@@ -1,4 +1,4 @@
-import type { TestSandbox } from '../sandbox.testing';
+import { openSandboxAccount, type TestSandbox } from '../sandbox.testing';
 
 // Helpers for tests that open WeChat Pay sandbox accounts. Not used by the sandbox itself.
 
@@ -20,15 +20,9 @@ export interface WechatpaySandboxAccount {
   base_url: string;
 }
 
-export async function openWechatpayAccount(
+export function openWechatpayAccount(
   sandbox: TestSandbox,
   options: Record<string, unknown> = {},
 ): Promise<WechatpaySandboxAccount> {
-  const response = await sandbox.control<WechatpaySandboxAccount>('POST', '/_control/accounts', {
-    provider: 'wechatpay',
-    ...options,
-  });
-  if (response.status !== 201)
-    throw new Error(`opening an account failed: ${response.status} ${JSON.stringify(response.body)}`);
-  return response.body;
+  return openSandboxAccount(sandbox, 'wechatpay', options);
 }
