@@ -63,6 +63,7 @@ export function controlRoutes(deps: ControlDependencies): Router {
 
   const tradeRecord = async (simulator: ProviderSimulator, trade: StoredTrade) => ({
     ...simulator.describeTrade(trade),
+    queries: await deps.trades.queryCount(trade),
     notifications: await deps.notifier.listFor(trade.provider, trade.accountId, trade.outTradeNo),
   });
 

@@ -27,6 +27,9 @@ CREATE TABLE IF NOT EXISTS sandbox_trades (
   updated_at        timestamptz NOT NULL,
   PRIMARY KEY (provider, account_id, out_trade_no)
 );
+-- How many times the provider's query API answered about the trade (GET /_control/trades shows it).
+-- Added after the table first shipped: a database made by an earlier sandbox gets it here.
+ALTER TABLE sandbox_trades ADD COLUMN IF NOT EXISTS queries integer NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS sandbox_trades_by_out_trade_no ON sandbox_trades (provider, out_trade_no);
 CREATE INDEX IF NOT EXISTS sandbox_trades_closing ON sandbox_trades (closes_at) WHERE closes_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS sandbox_trades_auto_pay ON sandbox_trades (auto_pay_at) WHERE auto_pay_at IS NOT NULL;

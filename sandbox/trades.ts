@@ -217,6 +217,27 @@ export class TradeStore {
     }
   }
 
+  /**
+   * Counts one answer of the provider's query API about the trade, so that a test can see the
+   * merchant looked (a poll) before it asserts that nothing changed. Kept beside the trade's row,
+   * never written by `change`.
+   */
+  async countQuery(key: TradeKey): Promise<void> {
+    await this.pool.query(
+      `UPDATE sandbox_trades SET queries = queries + 1 WHERE provider = $1 AND account_id = $2 AND out_trade_no = $3`,
+      [key.provider, key.accountId, key.outTradeNo],
+    );
+  }
+
+  /** How many times the provider's query API answered about the trade; 0 when there is no such trade. */
+  async queryCount(key: TradeKey): Promise<number> {
+    const { rows } = await this.pool.query<{ queries: number }>(
+      `SELECT queries FROM sandbox_trades WHERE provider = $1 AND account_id = $2 AND out_trade_no = $3`,
+      [key.provider, key.accountId, key.outTradeNo],
+    );
+    return rows[0]?.queries ?? 0;
+  }
+
   /** Trades whose expiry or auto-pay time has come. */
   async due(now: Date, providers: readonly string[], limit = 100): Promise<DueTrade[]> {
     const { rows } = await this.pool.query<{

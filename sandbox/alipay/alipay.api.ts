@@ -74,8 +74,10 @@ export class AlipayApi {
   }
 
   async query(secrets: AlipaySandboxSecrets, biz: BizContent): Promise<GatewayAnswer> {
-    const trade = await this.findForApi(secrets, biz);
-    if (!trade) return TRADE_NOT_EXIST(text(biz.out_trade_no));
+    const trade = await this.findForApi(secrets, biz, { includeUnopened: true });
+    // Counted whatever the answer: a precreated order nobody scanned is still the one asked about.
+    if (trade) await this.context.trades.countQuery(trade);
+    if (!trade?.data.buyer_opened) return TRADE_NOT_EXIST(text(biz.out_trade_no));
     const t = trade.data;
     const paid = isPaid(t);
     const fields: Record<string, unknown> = {

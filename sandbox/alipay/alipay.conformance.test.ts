@@ -223,6 +223,25 @@ describe('alipay.trade.precreate and alipay.trade.query', () => {
   });
 });
 
+describe('queries, as the control API counts them', () => {
+  test('every alipay.trade.query answered about a trade counts, before its QR code is scanned too; one a fault fails does not', async () => {
+    const sdk = sdkFor(await openAlipayAccount(sandbox));
+    const outTradeNo = newOutTradeNo();
+    await precreate(sdk, outTradeNo);
+    expect((await tradeRecord(outTradeNo)).queries).toBe(0);
+    expect(await query(sdk, outTradeNo)).toMatchObject({ sub_code: 'ACQ.TRADE_NOT_EXIST' });
+    expect((await pay(outTradeNo, 'fail')).status).toBe(200);
+    expect(await query(sdk, outTradeNo)).toMatchObject({ trade_status: 'WAIT_BUYER_PAY' });
+    await sandbox.control('POST', '/_control/faults', {
+      provider: 'alipay',
+      out_trade_no: outTradeNo,
+      api: { fail: 'system_error', methods: ['alipay.trade.query'], times: 1 },
+    });
+    expect(await query(sdk, outTradeNo)).toMatchObject({ code: '20000' });
+    expect((await tradeRecord(outTradeNo)).queries).toBe(2);
+  });
+});
+
 describe('alipay.trade.page.pay and alipay.trade.wap.pay', () => {
   test('the page.pay URL alipay-sdk builds opens the cashier; its Pay button pays and returns to return_url, signed', async () => {
     const account = await openAlipayAccount(sandbox);

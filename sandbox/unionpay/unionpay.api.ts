@@ -139,6 +139,8 @@ export class UnionpayApi {
     await this.trades.expireIfDue(key);
     const found = await this.context.trades.get<UnionpaySimRecord>(key);
     if (!found) return answerFields(fields, '34', undefined);
+    // Counted whatever the answer: an order only opened is still the one asked about.
+    await this.context.trades.countQuery(key);
     const record = found.data;
     if (record.kind === 'refund') {
       const consume = await this.context.trades.get<UnionpaySimRecord>({ ...key, outTradeNo: record.consume_order_id });

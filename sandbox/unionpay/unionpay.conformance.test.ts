@@ -419,6 +419,20 @@ describe('queryTrans', () => {
     });
   });
 
+  test('the control API counts the queries answered about an order, whatever they answered', async () => {
+    const merchant = await openMerchant();
+    const form = consume(merchant);
+    await openCashier(form);
+    expect((await tradeRecord(form.orderId)).queries).toBe(0);
+    expect(await answerOf(await query(merchant, form.orderId, form.txnTime), merchant)).toMatchObject({
+      respCode: '34',
+    });
+    expect(await answerOf(await query(merchant, form.orderId, '20200101000000'), merchant)).toMatchObject({
+      respCode: '34',
+    });
+    expect((await tradeRecord(form.orderId)).queries).toBe(2);
+  });
+
   test('another merchant cannot see the order; a wrong signature gets a signed 11', async () => {
     const merchant = await openMerchant();
     const other = await openMerchant();

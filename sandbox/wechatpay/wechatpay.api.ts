@@ -189,7 +189,9 @@ export class WechatpayApi {
     const key = this.trades.key(secrets.mchid, outTradeNo);
     await this.trades.refresh(key);
     const trade = await this.context.trades.get<WechatpaySimTrade>(key);
-    return trade ? ok(transactionJson(trade.data)) : orderNotExist();
+    if (!trade) return orderNotExist();
+    await this.context.trades.countQuery(key);
+    return ok(transactionJson(trade.data));
   }
 
   async queryByTransactionId(secrets: WechatpaySandboxSecrets, transactionId: string): Promise<ApiAnswer> {

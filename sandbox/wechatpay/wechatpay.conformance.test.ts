@@ -576,6 +576,22 @@ describe('with wechatpay-axios-plugin', () => {
     expect(named.headers['wechatpay-serial']).toBe(account.wechatpay_public_key_id);
   });
 
+  test('the control API counts the queries answered about an order, by out_trade_no or transaction_id', async () => {
+    const account = await openWechatpayAccount(sandbox);
+    const wxpay = pluginFor(account);
+    const outTradeNo = await paidOrder(account);
+    expect((await tradeRecord(outTradeNo)).queries).toBe(0);
+    const found = await settle(query(wxpay, account, outTradeNo));
+    expect(found.status).toBe(200);
+    await settle(
+      wxpay.v3.pay.transactions.id._transaction_id_.get({
+        params: { mchid: account.mchid },
+        transaction_id: found.data.transaction_id,
+      } as never),
+    );
+    expect((await tradeRecord(outTradeNo)).queries).toBe(2);
+  });
+
   test("faults: system_error and http_500 for one order's calls", async () => {
     const account = await openWechatpayAccount(sandbox);
     const wxpay = pluginFor(account);
