@@ -35,6 +35,13 @@ async function paymentOf(key: string, id: string): Promise<PaymentBody> {
   return response.body as PaymentBody;
 }
 
+/** How many times the sandbox's Alipay answered alipay.trade.query about the trade. */
+async function queriesAbout(outTradeNo: string): Promise<number> {
+  const trade = await sandboxControl<{ queries: number }>('GET', `/_control/trades/alipay/${outTradeNo}`);
+  expect(trade.status).toBe(200);
+  return trade.body.queries;
+}
+
 async function transitionsOf(paymentId: string) {
   return queryDb<{ to_status: string; source: string }>(
     'select to_status, source from payment_transitions where payment_id = $1 order by id',
@@ -275,10 +282,16 @@ describe('an Alipay payment, end to end', () => {
     const trade = (await sandboxControl('GET', `/_control/trades/alipay/${payment.out_trade_no}`)).body as {
       trade_status: string;
       failed_attempts: string[];
+      queries: number;
     };
     expect(trade).toMatchObject({ trade_status: 'WAIT_BUYER_PAY', failed_attempts: [expect.any(String)] });
-    // The first poll (after one scaled minute) finds the trade still waiting: nothing changes.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The workflow's polls (the first after one scaled minute) find the trade still waiting: nothing
+    // changes. Two queries answered since the failed attempt prove the first answer was applied:
+    // the workflow only asks again once it has.
+    await eventually(
+      async () => expect(await queriesAbout(payment.out_trade_no)).toBeGreaterThanOrEqual(trade.queries + 2),
+      { timeoutMs: 30_000 },
+    );
     expect((await paymentOf(key, payment.id)).status).toBe('requires_action');
 
     await sandboxControl('POST', '/_control/pay', {
