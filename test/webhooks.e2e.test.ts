@@ -8,6 +8,7 @@ import pino from 'pino';
 import { createWebhookActivities } from '../activities/webhook.activities';
 import { openDatabase } from '../db/orm';
 import { SecretBox } from '../db/secret-box';
+import { paymentWorkflowId, webhookDeliveryWorkflowId } from '../domain/workflow-ids';
 import { queryDb } from './db';
 import { apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';
 
@@ -128,7 +129,27 @@ async function deliveriesOf(key: string, eventId: string): Promise<DeliveryBody[
   return response.body.data;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Waits until the workflow's latest run has closed and answers how it ended. A closed delivery
+ * sends nothing more, and a closed payment has dispatched its events to every endpoint: what has
+ * not arrived by then never will.
+ */
+async function closedWorkflow(workflowId: string): Promise<string> {
+  const connection = await Connection.connect({ address: testStack().temporal_address });
+  try {
+    const client = new Client({ connection, namespace: testStack().temporal_namespace });
+    return await eventually(
+      async () => {
+        const { status } = await client.workflow.getHandle(workflowId).describe();
+        expect(status.name).not.toBe('RUNNING');
+        return status.name;
+      },
+      { timeoutMs: 30_000 },
+    );
+  } finally {
+    await connection.close();
+  }
+}
 
 describe('merchant webhooks, end to end', () => {
   test('a paid Alipay payment reaches the endpoint once, signed with its secret, with the body GET /v1/events/:id returns', async () => {
@@ -197,8 +218,10 @@ describe('merchant webhooks, end to end', () => {
     const events = await apiFetch<{ data: { id: string }[] }>(key, 'GET', '/v1/events?type=payment.succeeded&limit=5');
     expect(events.body.data.map((e) => e.id)).toEqual([eventId]);
 
-    // Exactly one delivery: nothing more arrives, and the record shows one successful attempt.
-    await sleep(2_000);
+    // Exactly one delivery: once the payment has dispatched the event and the delivery is over,
+    // nothing more has arrived, and the record shows one successful attempt.
+    expect(await closedWorkflow(paymentWorkflowId(paymentId))).toBe('COMPLETED');
+    expect(await closedWorkflow(webhookDeliveryWorkflowId(eventId, endpoint.id))).toBe('COMPLETED');
     expect(receiver.received).toHaveLength(1);
     const deliveries = await deliveriesOf(key, eventId);
     expect(deliveries).toHaveLength(1);
@@ -325,11 +348,12 @@ describe('merchant webhooks, end to end', () => {
     const listed = await apiFetch<{ data: { id: string }[] }>(key, 'GET', '/v1/webhook_endpoints');
     expect(listed.body.data.map((e) => e.id)).not.toContain(deletedEndpoint.id);
 
-    await paidPayment(key);
+    const paymentId = await paidPayment(key);
 
     await eventually(() => expect(listening.received).toHaveLength(1));
     const eventId = String(listening.received[0].headers['tongbao-event-id']);
-    await sleep(2_000);
+    // The payment's workflow closes once it has dispatched the event to every endpoint that listens.
+    expect(await closedWorkflow(paymentWorkflowId(paymentId))).toBe('COMPLETED');
     expect(otherType.received).toHaveLength(0);
     expect(deleted.received).toHaveLength(0);
     expect((await deliveriesOf(key, eventId)).map((delivery) => delivery.webhook_endpoint)).toEqual([
@@ -447,7 +471,8 @@ describe('merchant webhooks, end to end', () => {
     );
     const attempts = failing.received.length;
     expect(attempts).toBeLessThanOrEqual(2);
-    await sleep(3_000);
+    // The delivery's workflow has given up: no attempt can come after it closed.
+    expect(await closedWorkflow(webhookDeliveryWorkflowId(eventId, endpoint.id))).toBe('COMPLETED');
     expect(failing.received).toHaveLength(attempts);
   });
 
@@ -499,7 +524,7 @@ describe('merchant webhooks, end to end', () => {
   test('dispatching an event twice (a retried activity, a second call) starts no second delivery', async () => {
     const { secretKey: key } = await createTestMerchant();
     const receiver = await startEndpoint();
-    await registerEndpoint(key, receiver.url, ['payment.succeeded']);
+    const endpoint = await registerEndpoint(key, receiver.url, ['payment.succeeded']);
     await paidPayment(key);
     await eventually(() => expect(receiver.received).toHaveLength(1));
     const eventId = String(receiver.received[0].headers['tongbao-event-id']);
@@ -524,7 +549,9 @@ describe('merchant webhooks, end to end', () => {
       await connection.close();
       await db.close();
     }
-    await sleep(2_000);
+    // A second delivery would be a new run of the same workflow id: its latest run has closed, and
+    // nothing more has arrived.
+    expect(await closedWorkflow(webhookDeliveryWorkflowId(eventId, endpoint.id))).toBe('COMPLETED');
     expect(receiver.received).toHaveLength(1);
     expect((await deliveriesOf(key, eventId))[0].attempts).toHaveLength(1);
   });
