@@ -12,7 +12,8 @@ import {
 } from '../sandbox.testing';
 import type { SimulatorContext } from '../simulator';
 import type { AlipaySandboxSecrets, AlipaySimTrade } from './alipay.model';
-import { alipayBillFiles, billDownloadUrl, downloadBill, zipFiles, type AlipayBillLine } from './alipay.statement';
+import { alipayBillFiles, zipFiles, type AlipayBillLine } from './alipay.bill';
+import { billDownloadUrl, downloadBill } from './alipay.statement';
 import { chinaDate } from '../../domain/china-time';
 
 // The simulated trade bill as a merchant's reconciliation would read it: the download URL through

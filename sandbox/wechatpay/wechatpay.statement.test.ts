@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { Wechatpay } from 'wechatpay-axios-plugin';
 import { eventually, newOutTradeNo, startTestSandbox, type TestSandbox } from '../sandbox.testing';
 import type { WechatpaySimRefund, WechatpaySimTrade } from './wechatpay.model';
-import { formatWechatpayTradeBill, WECHATPAY_BILL_COLUMNS, wechatpayStatementLines } from './wechatpay.statement';
+import { formatWechatpayTradeBill, WECHATPAY_BILL_COLUMNS, wechatpayStatementLines } from './wechatpay.bill';
 import { openWechatpayAccount, type WechatpaySandboxAccount } from './wechatpay.testing';
 import { chinaDate } from '../../domain/china-time';
 
