@@ -1,24 +1,18 @@
-import { X509Certificate } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import { unzipSync } from 'fflate';
 import iconv from 'iconv-lite';
-import {
-  checkSignerCertificate,
-  readSigningPfx,
-  type UnionpaySigningCertificate,
-} from '../../providers/unionpay/unionpay.certificates';
-import { UNIONPAY_SIGNER_IDENTITY } from '../../providers/unionpay/unionpay.config';
 import { toUnionpayTime } from '../../providers/unionpay/unionpay.mapping';
-import { convertResultStringToMap } from '../../providers/unionpay/unionpay.qstring';
-import { unionpaySign, unionpayVerify } from '../../providers/unionpay/unionpay.signature';
+import { eventually, newOutTradeNo } from '../sandbox.testing';
 import {
-  eventually,
-  newOutTradeNo,
-  startReceiver,
-  startTestSandbox,
-  type Receiver,
-  type TestSandbox,
-} from '../sandbox.testing';
+  answerOf,
+  type Merchant,
+  openMerchant,
+  post,
+  receiver,
+  sandbox,
+  signed,
+  useConformanceSandbox,
+} from './unionpay.conformance.testing';
 import { settleDayOf, ZM_FIELDS, zmRecord } from './unionpay.statement';
 import { chinaDate } from '../../domain/china-time';
 
@@ -30,69 +24,7 @@ import { chinaDate } from '../../domain/china-time';
 /** A refund settles 10 s ÷ this after UnionPay accepts it: 10 ms. */
 const TIME_SCALE = 1000;
 
-let sandbox: TestSandbox;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  sandbox = await startTestSandbox({ timeScale: TIME_SCALE });
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await sandbox?.close();
-  await receiver?.close();
-});
-
-interface Merchant {
-  answer: Record<string, string>;
-  signing: UnionpaySigningCertificate;
-  merId: string;
-}
-
-async function openMerchant(): Promise<Merchant> {
-  const opened = await sandbox.control<Record<string, string>>('POST', '/_control/accounts', { provider: 'unionpay' });
-  expect(opened.status).toBe(201);
-  return {
-    answer: opened.body,
-    signing: readSigningPfx(opened.body.sign_cert_pfx, opened.body.sign_cert_password),
-    merId: opened.body.mer_id,
-  };
-}
-
-function signed(merchant: Merchant, fields: Record<string, string>): Record<string, string> {
-  const request = {
-    version: '5.1.0',
-    encoding: 'UTF-8',
-    signMethod: '01',
-    accessType: '0',
-    merId: merchant.merId,
-    certId: merchant.signing.certId,
-    ...fields,
-  };
-  return { ...request, signature: unionpaySign(request, merchant.signing.privateKey) };
-}
-
-const post = (path: string, form: Record<string, string>) =>
-  fetch(`${sandbox.url}/unionpay/gateway/api/${path}.do`, {
-    method: 'POST',
-    body: new URLSearchParams(form),
-    redirect: 'manual',
-  });
-
-async function answerOf(response: Response, merchant: Merchant): Promise<Record<string, string>> {
-  expect(response.status).toBe(200);
-  const fields = convertResultStringToMap(await response.text());
-  if (!fields) throw new Error('empty answer');
-  const trust = {
-    root: new X509Certificate(merchant.answer.root_cert),
-    middle: new X509Certificate(merchant.answer.middle_cert),
-    expectedIdentity: UNIONPAY_SIGNER_IDENTITY.test,
-  };
-  const check = checkSignerCertificate(fields.signPubKeyCert, trust);
-  if (!check.ok) throw new Error(check.reason);
-  expect(unionpayVerify(fields, check.certificate.publicKey)).toBe(true);
-  return { ...fields };
-}
+useConformanceSandbox(TIME_SCALE);
 
 /** A consume of `amount` fen, paid with the test card; its record in the sandbox. */
 async function paidConsume(merchant: Merchant, amount: number): Promise<Record<string, string>> {
