@@ -10,7 +10,7 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 
-const HISTORIES = path.join(__dirname, 'histories');
+const HISTORIES = path.join(__dirname, '..', 'test', 'histories');
 
 test('payment, refund and webhook histories recorded before the redesign replay without nondeterminism', async () => {
   // Replays of histories whose workflows were still running end in a warning; only errors matter.
