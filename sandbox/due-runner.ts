@@ -48,6 +48,9 @@ export class DueRunner {
       },
       clampDelay(at - Date.now()),
     );
+    // Like the poller: a trade due in an hour must not keep a process (a jest worker whose
+    // in-process sandbox was not stopped) alive; the sandbox's server keeps its own process up.
+    this.timer.unref();
   }
 
   wake(): void {
