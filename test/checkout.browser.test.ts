@@ -5,6 +5,9 @@
  * the merchant's success_url, served here by a tiny local shop.
  *
  * Screenshots of the main states go to .tongbao/<stack name>/artifacts/screenshots/.
+ *
+ * Over 400 lines on purpose: the stories share one browser, one local shop and the helpers that
+ * walk each provider's buyer page; split, each file would launch Chromium and the shop again.
  */
 import fs from 'node:fs';
 import http from 'node:http';

@@ -1,3 +1,6 @@
+// Refund stories, end to end (API, refund workflow, sandboxes). Over 400 lines on purpose: one
+// file per capability, as the other stories are, sharing one merchant and the paid-payment helpers;
+// split, each part would start those again.
 import { Client, Connection } from '@temporalio/client';
 import { PaymentIdKey, RefundIdKey, RefundStatusKey } from '../domain/search-attributes';
 import { adminFetch, apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';

@@ -1,3 +1,5 @@
+// Merchant webhook stories, end to end. Over 400 lines on purpose: the stories share one local
+// receiver (the merchant's endpoint) and its signature checks, which a split would start twice.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';

@@ -1,3 +1,5 @@
+// The sandbox's copy of WeChat's web OAuth (authorize and the code exchange). A little over 400
+// lines: the two endpoints are tested against one sandbox and one account, as WeChat serves them.
 import { Pool } from 'pg';
 import { Wechatpay } from 'wechatpay-axios-plugin';
 import { newOutTradeNo, SANDBOX_TEST_DATABASE_URL, startTestSandbox, type TestSandbox } from '../sandbox.testing';
