@@ -91,6 +91,9 @@ describe('when the worker is killed in the middle of a payment and started again
       channel: 'unionpay_pc',
       description: 'Porcelain cup',
       return_url: 'https://shop.example/done',
+      // Two hours (two minutes at ×60): a worker that restarts slowly on a busy machine must still
+      // find the payment open, or its expiry, not a poll, settles it.
+      expires_in: 7200,
     });
     expect(created.status).toBe(201);
     const payment = created.body as {
