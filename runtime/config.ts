@@ -15,6 +15,11 @@ export interface AppConfig {
   /** Seconds a provider has to settle a refund before it becomes `requires_attention` (before time scaling). */
   refundAttentionAfterSeconds: number;
   logLevel: string;
+  /**
+   * TONGBAO_WEBHOOK_ALLOW_PRIVATE=true: merchants' webhook endpoints may be loopback or private
+   * addresses. The dev and test stacks set it (their receivers listen on 127.0.0.1); production must not.
+   */
+  webhookAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -45,5 +50,6 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfi
     timeScale,
     refundAttentionAfterSeconds,
     logLevel: env.LOG_LEVEL ?? 'info',
+    webhookAllowPrivate: env.TONGBAO_WEBHOOK_ALLOW_PRIVATE === 'true',
   };
 }

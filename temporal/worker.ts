@@ -33,6 +33,7 @@ async function main(): Promise<void> {
       temporal: client,
       taskQueue: temporal.taskQueue,
       timeScale: config.timeScale,
+      webhookAllowPrivate: config.webhookAllowPrivate,
     }),
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());

@@ -89,6 +89,9 @@ function appEnv(config, { timeScale, logLevel }) {
     TONGBAO_REFUND_ATTENTION_AFTER:
       config.mode === 'test' ? '600' : process.env.TONGBAO_REFUND_ATTENTION_AFTER || '86400',
     LOG_LEVEL: logLevel,
+    // Dev and test receivers listen on 127.0.0.1; production refuses loopback and private webhook endpoints.
+    TONGBAO_WEBHOOK_ALLOW_PRIVATE:
+      config.mode === 'test' ? 'true' : process.env.TONGBAO_WEBHOOK_ALLOW_PRIVATE || 'true',
     KRATOS_PUBLIC_URL: urls.kratosPublic,
     KRATOS_ADMIN_URL: urls.kratosAdmin,
     // Test stacks refuse every connection beyond loopback, so no test reaches a real gateway.
