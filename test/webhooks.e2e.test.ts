@@ -10,7 +10,7 @@ import { openDatabase } from '../db/orm';
 import { SecretBox } from '../db/secret-box';
 import { paymentWorkflowId, webhookDeliveryWorkflowId } from '../domain/workflow-ids';
 import { queryDb } from './db';
-import { apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';
+import { apiFetch, createTestMerchant, eventually, sandboxControl, testStack, testDataConverter } from './stack';
 
 // Stories of merchant webhooks, through the real API, Temporal, PostgreSQL and the sandbox: the
 // merchant's endpoints are HTTP servers in this test, on 127.0.0.1.
@@ -137,7 +137,11 @@ async function deliveriesOf(key: string, eventId: string): Promise<DeliveryBody[
 async function closedWorkflow(workflowId: string): Promise<string> {
   const connection = await Connection.connect({ address: testStack().temporal_address });
   try {
-    const client = new Client({ connection, namespace: testStack().temporal_namespace });
+    const client = new Client({
+      connection,
+      namespace: testStack().temporal_namespace,
+      dataConverter: testDataConverter(),
+    });
     return await eventually(
       async () => {
         const { status } = await client.workflow.getHandle(workflowId).describe();
@@ -248,7 +252,11 @@ describe('merchant webhooks, end to end', () => {
     // Support finds the delivery in Temporal by the event, the payment and its status.
     const connection = await Connection.connect({ address: testStack().temporal_address });
     try {
-      const client = new Client({ connection, namespace: testStack().temporal_namespace });
+      const client = new Client({
+        connection,
+        namespace: testStack().temporal_namespace,
+        dataConverter: testDataConverter(),
+      });
       await eventually(async () => {
         const ids: string[] = [];
         const query = `EventId="${eventId}" AND EventType="payment.succeeded" AND PaymentId="${paymentId}" AND MerchantId="${merchantId}" AND DeliveryStatus="delivered"`;
@@ -490,7 +498,11 @@ describe('merchant webhooks, end to end', () => {
 
     const connection = await Connection.connect({ address: testStack().temporal_address });
     try {
-      const client = new Client({ connection, namespace: testStack().temporal_namespace });
+      const client = new Client({
+        connection,
+        namespace: testStack().temporal_namespace,
+        dataConverter: testDataConverter(),
+      });
       const handle = await client.workflow.start('webhookDeliveryWorkflow', {
         workflowId: `webhook/${event.id}/${endpoint.id}`,
         taskQueue: testStack().temporal_task_queue,
@@ -540,7 +552,7 @@ describe('merchant webhooks, end to end', () => {
         providerEnv: { sandboxUrl: stack.sandbox_url },
         apiUrl: stack.api_url,
         logger: pino({ level: 'silent' }),
-        temporal: new Client({ connection, namespace: stack.temporal_namespace }),
+        temporal: new Client({ connection, namespace: stack.temporal_namespace, dataConverter: testDataConverter() }),
         taskQueue: stack.temporal_task_queue,
         timeScale: 60,
         webhookAllowPrivate: true,
@@ -580,7 +592,7 @@ describe('merchant webhooks, end to end', () => {
         providerEnv: { sandboxUrl: stack.sandbox_url },
         apiUrl: stack.api_url,
         logger: pino({ level: 'silent' }),
-        temporal: new Client({ connection, namespace: stack.temporal_namespace }),
+        temporal: new Client({ connection, namespace: stack.temporal_namespace, dataConverter: testDataConverter() }),
         taskQueue: stack.temporal_task_queue,
         timeScale: 60,
         webhookAllowPrivate: false,

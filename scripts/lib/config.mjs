@@ -43,6 +43,8 @@ export async function resolveConfig(mode, { name, timeScale }) {
     api: `http://127.0.0.1:${ports.api}`,
     sandbox: `http://127.0.0.1:${ports.sandbox}`,
     temporal: `127.0.0.1:${ports.temporal}`,
+    temporalUi: `http://127.0.0.1:${ports.temporalUi}`,
+    codec: `http://127.0.0.1:${ports.codec}`,
     kratosPublic: `http://127.0.0.1:${ports.kratosPublic}`,
     kratosAdmin: `http://127.0.0.1:${ports.kratosAdmin}`,
   };
@@ -81,6 +83,7 @@ function appEnv(config, { timeScale, logLevel }) {
     TEMPORAL_TASK_QUEUE: TASK_QUEUE,
     TONGBAO_ENCRYPTION_KEY: secrets.encryption_key,
     TONGBAO_ADMIN_TOKEN: secrets.admin_token,
+    TONGBAO_PAYLOAD_KEY: secrets.payload_key,
     TONGBAO_SANDBOX_URL: urls.sandbox,
     TONGBAO_API_URL: urls.api,
     TONGBAO_WEB_URL: config.webUrl,
