@@ -18,4 +18,6 @@ export interface ActivityDeps {
   taskQueue: string;
   /** Divides the timers of the workflows activities start; 1 in production (see PaymentWorkflowInput). */
   timeScale: number;
+  /** TONGBAO_WEBHOOK_ALLOW_PRIVATE: webhooks may reach loopback and private addresses (dev and test stacks only). */
+  webhookAllowPrivate: boolean;
 }

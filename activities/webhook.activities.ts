@@ -6,6 +6,7 @@ import { EVENT_ID_HEADER, SIGNATURE_HEADER, webhookSignatureHeader } from '../do
 import { EventSchema, WebhookEndpointSchema } from '../db/entities';
 import { openWebhookSecret } from '../db/webhook-secrets';
 import type { ActivityDeps } from './deps';
+import { deliveryErrorClass, safePost } from './safe-http';
 import { webhookDeliveryWorkflowId } from '../domain/workflow-ids';
 import {
   webhookDeliveryInput,
@@ -15,8 +16,6 @@ import {
 
 /** API.md: the merchant's endpoint has this long to answer one attempt. */
 export const WEBHOOK_TIMEOUT_MS = 10_000;
-/** Longer error texts (a TLS failure's chain, say) are cut: the attempt list is for humans. */
-const MAX_ERROR_LENGTH = 500;
 
 export interface WebhookAttemptInput {
   eventId: string;
@@ -174,8 +173,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
       let statusCode: number | null = null;
       let error: string | null = null;
       try {
-        const response = await fetch(endpoint.url, {
-          method: 'POST',
+        statusCode = await safePost(endpoint.url, {
           headers: {
             'content-type': 'application/json; charset=utf-8',
             'user-agent': 'Tongbao-Webhooks/1.0',
@@ -183,16 +181,14 @@ export function createWebhookActivities(deps: ActivityDeps) {
             [SIGNATURE_HEADER]: webhookSignatureHeader(secret, body, Math.floor(at.getTime() / 1000)),
           },
           body,
-          // A redirect is not a delivery (as at Stripe): the merchant should register the final URL.
-          redirect: 'manual',
-          signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+          timeoutMs: WEBHOOK_TIMEOUT_MS,
+          allowPrivate: deps.webhookAllowPrivate,
         });
-        statusCode = response.status;
-        if (statusCode >= 300 && statusCode < 400) error = 'redirects are not followed; register the final URL';
-        // The answer's body is not kept; only free the connection.
-        await response.body?.cancel().catch(() => undefined);
+        // A redirect is not a delivery (as at Stripe): the merchant should register the final URL.
+        if (statusCode < 200 || statusCode >= 300) error = `http_${statusCode}`;
       } catch (caught) {
-        error = describeFetchError(caught);
+        // A class, never the error's text: that would turn the delivery log into a port scanner.
+        error = deliveryErrorClass(caught);
       }
       const latencyMs = Math.round(performance.now() - started);
       const delivered = statusCode !== null && statusCode >= 200 && statusCode < 300;
@@ -213,18 +209,4 @@ export function createWebhookActivities(deps: ActivityDeps) {
       return { delivered, statusCode, endpointDeleted: false, deliveryStatus };
     },
   };
-}
-
-/** Why no HTTP answer came, in a line a merchant can act on. */
-function describeFetchError(error: unknown): string {
-  const failure = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  let text: string;
-  if (failure?.name === 'TimeoutError') text = `no answer within ${WEBHOOK_TIMEOUT_MS / 1000} s`;
-  else if (failure?.cause?.message)
-    text =
-      failure.cause.code && !failure.cause.message.includes(failure.cause.code)
-        ? `${failure.cause.code}: ${failure.cause.message}`
-        : failure.cause.message;
-  else text = failure?.message ?? String(error);
-  return text.slice(0, MAX_ERROR_LENGTH);
 }

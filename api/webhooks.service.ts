@@ -1,3 +1,4 @@
+import dns from 'node:dns';
 import {
   WebhookAttemptSchema,
   WebhookDeliverySchema,
@@ -10,6 +11,7 @@ import {
 import { newWebhookSecret } from '../db/webhook-secrets';
 import type { EventType } from '../domain/events';
 import { newId } from '../domain/ids';
+import { isIpLiteral, refusedAddressClass } from '../domain/outbound-address';
 import { webhookDeliveryWorkflowId } from '../domain/workflow-ids';
 import { resendWebhookSignal } from '../workflows/messages';
 import { webhookDeliveryInput } from '../domain/webhook-delivery';
@@ -33,6 +35,40 @@ export interface DeliveryWithAttempts {
   delivery: WebhookDeliveryRow;
   url: string;
   attempts: WebhookAttemptRow[];
+}
+
+/** Resolves a host to all its addresses; replaced in tests. */
+export type ResolveHost = (host: string) => Promise<{ address: string }[]>;
+
+const systemResolve: ResolveHost = (host) => dns.promises.lookup(host, { all: true, verbatim: true });
+
+/**
+ * Refuses (400, param `url`) an endpoint whose host is, or resolves to, a loopback, private,
+ * link-local or otherwise non-public address. The worker checks again when it connects; this
+ * check tells the merchant at once. A name that does not resolve yet is accepted: it is checked
+ * at every attempt.
+ */
+export async function assertPublicEndpoint(url: string, resolve: ResolveHost = systemResolve): Promise<void> {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  let addresses: string[];
+  if (isIpLiteral(host)) addresses = [host];
+  else {
+    try {
+      addresses = (await resolve(host)).map((found) => found.address);
+    } catch {
+      return;
+    }
+  }
+  for (const address of addresses) {
+    const refused = refusedAddressClass(address);
+    if (refused) {
+      throw new InvalidRequestError(
+        'url_not_allowed',
+        `Webhook endpoints must be public: ${host} is or resolves to a ${refused.replace('_', '-')} address.`,
+        'url',
+      );
+    }
+  }
 }
 
 export function createWebhooksService(deps: ApiDeps, events: EventsService) {
@@ -92,6 +128,7 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
       if (merchant.livemode && new URL(params.url).protocol !== 'https:') {
         throw new InvalidRequestError('url_insecure', 'Live mode webhook endpoints must use https.', 'url');
       }
+      if (!deps.config.webhookAllowPrivate) await assertPublicEndpoint(params.url);
       const { secret, sealed } = newWebhookSecret(deps.secretBox);
       const endpoint: WebhookEndpointRow = {
         id: newId('webhookEndpoint'),

@@ -15,6 +15,13 @@ export interface AppConfig {
   /** Seconds a provider has to settle a refund before it becomes `requires_attention` (before time scaling). */
   refundAttentionAfterSeconds: number;
   logLevel: string;
+  /**
+   * TONGBAO_WEBHOOK_ALLOW_PRIVATE=true: merchants' webhook endpoints may be loopback or private
+   * addresses. The dev and test stacks set it (their receivers listen on 127.0.0.1); production must not.
+   */
+  webhookAllowPrivate: boolean;
+  /** TONGBAO_ENV=production: live payments; secrets must not be the development defaults. */
+  production: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -25,11 +32,59 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
+/**
+ * The secrets docker-compose.yml and the README hand out as defaults. Public by being written
+ * there, so a production process refuses them.
+ */
+export const KNOWN_DEFAULT_SECRETS = new Set([
+  'ZGV2LW9ubHkta2V5LW5vdC1mb3ItcmVhbC1kYXRhISE=',
+  'dev-only-admin-token',
+  'dev-only-kratos-default-secret',
+  'dev-only-kratos-cookie-secret',
+  'dev-only-cipher-32-characters!!!',
+  'ZGV2LW9ubHktcGF5bG9hZC1rZXktbm90LXJlYWwhISE=',
+]);
+
+/** The secrets a production process checks, with the shortest each may be (characters, or bytes once decoded). */
+const PRODUCTION_SECRETS: { name: string; min: number; base64?: true; optional?: true }[] = [
+  { name: 'TONGBAO_ADMIN_TOKEN', min: 32 },
+  { name: 'TONGBAO_ENCRYPTION_KEY', min: 32, base64: true },
+  { name: 'TONGBAO_PAYLOAD_KEY', min: 32, base64: true },
+  // Kratos reads these itself; a process that is given them checks them too.
+  { name: 'KRATOS_SECRETS_DEFAULT', min: 32, optional: true },
+  { name: 'KRATOS_SECRETS_COOKIE', min: 32, optional: true },
+  { name: 'KRATOS_SECRETS_CIPHER', min: 32, optional: true },
+];
+
+/** Refuses to start production with a development default or a short secret, naming the variable. */
+export function assertProductionSecrets(env: NodeJS.ProcessEnv): void {
+  for (const { name, min, base64, optional } of PRODUCTION_SECRETS) {
+    const value = env[name];
+    if (!value) {
+      if (optional) continue;
+      throw new ConfigError(`${name} must be set in production`);
+    }
+    if (KNOWN_DEFAULT_SECRETS.has(value) || /dev-only/i.test(value)) {
+      throw new ConfigError(`${name} is a published development default: set a secret of your own in production`);
+    }
+    const length = base64 ? Buffer.from(value, 'base64').length : value.length;
+    if (length < min) {
+      throw new ConfigError(`${name} is too short for production: at least ${min} ${base64 ? 'bytes' : 'characters'}`);
+    }
+  }
+}
+
 export function appConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const apiPort = Number(env.API_PORT ?? 8080);
   const timeScale = Number(env.TONGBAO_TIME_SCALE ?? 1);
   if (!Number.isFinite(timeScale) || timeScale <= 0)
     throw new ConfigError('TONGBAO_TIME_SCALE must be a positive number');
+  const tongbaoEnv = env.TONGBAO_ENV ?? 'development';
+  if (tongbaoEnv !== 'production' && tongbaoEnv !== 'development') {
+    throw new ConfigError('TONGBAO_ENV must be production or development');
+  }
+  const production = tongbaoEnv === 'production';
+  if (production) assertProductionSecrets(env);
   const refundAttentionAfterSeconds = Number(env.TONGBAO_REFUND_ATTENTION_AFTER ?? 86_400);
   if (!Number.isInteger(refundAttentionAfterSeconds) || refundAttentionAfterSeconds < 60) {
     throw new ConfigError('TONGBAO_REFUND_ATTENTION_AFTER must be a whole number of seconds, at least 60');
@@ -45,5 +100,7 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfi
     timeScale,
     refundAttentionAfterSeconds,
     logLevel: env.LOG_LEVEL ?? 'info',
+    webhookAllowPrivate: env.TONGBAO_WEBHOOK_ALLOW_PRIVATE === 'true',
+    production,
   };
 }

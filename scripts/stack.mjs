@@ -9,10 +9,10 @@
 //
 // Environment (dev mode): DATABASE_URL (its database N; the sandbox's and Kratos' are N_sandbox
 // and N_kratos), TONGBAO_DATA_DIR (default .tongbao/),
-// API_PORT 8080, SANDBOX_PORT 8090, TEMPORAL_PORT 7233, TEMPORAL_UI_PORT 8233,
+// API_PORT 8080, SANDBOX_PORT 8090, TEMPORAL_PORT 7233, TEMPORAL_UI_PORT 8233, CODEC_PORT 8234,
 // KRATOS_PUBLIC_PORT 4433, KRATOS_ADMIN_PORT 4434, TONGBAO_WEB_URL (http://127.0.0.1:5173: the web
 // app's public URL), WEB_PORT (the web app listens on 127.0.0.1 at this port; default: the URL's),
-// TONGBAO_TIME_SCALE (1), TONGBAO_REFUND_ATTENTION_AFTER (86400 s), LOG_LEVEL (info), TONGBAO_ENCRYPTION_KEY, TONGBAO_ADMIN_TOKEN,
+// TONGBAO_TIME_SCALE (1), TONGBAO_REFUND_ATTENTION_AFTER (86400 s), LOG_LEVEL (info), TONGBAO_ENCRYPTION_KEY, TONGBAO_ADMIN_TOKEN, TONGBAO_PAYLOAD_KEY,
 // KRATOS_SECRETS_DEFAULT / _COOKIE / _CIPHER, KRATOS_SMTP_URI, KRATOS_LOG_LEVEL (warning).
 //
 // <dataDir>/stack.json describes the running stack, for people and for tools (mode 0600:
@@ -27,12 +27,13 @@
 //   "temporal_namespace": "default",
 //   "temporal_task_queue": "tongbao",
 //   "temporal_ui_url": "http://127.0.0.1:8233",
+//   "codec_url": "http://127.0.0.1:8234",
 //   "kratos_public_url": "http://127.0.0.1:4433",
 //   "kratos_admin_url": "http://127.0.0.1:4434",
 //   "database_url": "postgres://postgres@127.0.0.1:5432/tongbao",
 //   "admin_token": "…",
 //   "demo_merchant": { "id": "mer_…", "test_secret_key": "sk_test_…" } | null,
-//   "processes": { "runner": 100, "temporal": 101, "kratos": 102, "sandbox": 103, "worker": 104, "api": 105, "web": 106 },
+//   "processes": { "runner": 100, "temporal": 101, "kratos": 102, "codec": 103, "sandbox": 104, "worker": 105, "api": 106, "web": 107 },
 //   "logs_dir": ".tongbao/test/logs" | null,
 //   "env": { "DATABASE_URL": "…", "TEMPORAL_ADDRESS": "…", … }
 // }
@@ -121,6 +122,8 @@ export async function startStack({
       dbFile: config.temporalDbFile,
       port: config.ports.temporal,
       uiPort: config.ports.temporalUi,
+      // The UI decrypts payloads through the codec server, which starts with the other apps.
+      codecUrl: config.urls.codec,
       namespace: NAMESPACE,
       log: io.log,
       sink: io.sinkFor('temporal'),

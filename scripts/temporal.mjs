@@ -45,6 +45,7 @@ export async function startTemporal({
   dbFile = null,
   port = 7233,
   uiPort = 8233,
+  codecUrl = null,
   namespace = 'default',
   log,
   sink,
@@ -60,7 +61,7 @@ export async function startTemporal({
   const proc = startProcess({
     name: 'temporal',
     command: bin,
-    args: serverArgs({ dbFile, port, uiPort, namespace }),
+    args: serverArgs({ dbFile, port, uiPort, codecUrl, namespace }),
     env: process.env,
     sink: sink ?? log,
     quietOnStop: true,
@@ -83,8 +84,10 @@ export async function startTemporal({
   };
 }
 
-function serverArgs({ dbFile, port, uiPort, namespace }) {
+function serverArgs({ dbFile, port, uiPort, codecUrl, namespace }) {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort)];
+  // Payloads are encrypted (temporal/payload-codec.ts): the UI shows them through the codec server.
+  if (codecUrl) args.push('--ui-codec-endpoint', codecUrl);
   args.push('--log-level', 'warn');
   // "default" is always created by the dev server; naming it again is harmless but noisy.
   if (namespace !== 'default') args.push('--namespace', namespace);

@@ -7,6 +7,7 @@ import { appConfigFromEnv } from '../runtime/config';
 import { createLogger } from '../runtime/logger';
 import { connectTemporal } from './client';
 import { temporalSettingsFromEnv } from './config';
+import { tongbaoDataConverter } from './payload-codec';
 import { ensureReconciliationSchedule, type ScheduledAccount } from './reconciliation-schedules';
 
 async function main(): Promise<void> {
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
+    dataConverter: tongbaoDataConverter(temporal.payloadKey),
     workflowsPath: require.resolve('../workflows'),
     activities: createActivities({
       db,
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
       temporal: client,
       taskQueue: temporal.taskQueue,
       timeScale: config.timeScale,
+      webhookAllowPrivate: config.webhookAllowPrivate,
     }),
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());

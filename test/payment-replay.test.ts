@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';
+import { apiFetch, createTestMerchant, eventually, sandboxControl, testStack, testDataConverter } from './stack';
 
 // Guards determinism: histories recorded by the running worker must replay on the current workflow code.
 describe('payment workflow histories replay on the current code', () => {
@@ -48,14 +48,19 @@ describe('payment workflow histories replay on the current code', () => {
 
     const connection = await Connection.connect({ address: testStack().temporal_address });
     try {
-      const client = new Client({ connection, namespace: testStack().temporal_namespace });
+      const client = new Client({
+        connection,
+        namespace: testStack().temporal_namespace,
+        dataConverter: testDataConverter(),
+      });
       for (const id of [paid.id, canceled.id, expired.id]) {
         const handle = client.workflow.getHandle(`payment/${id}`);
         await handle.result();
         const history = await handle.fetchHistory();
         expect(history.events?.length).toBeGreaterThan(5);
         await Worker.runReplayHistory(
-          { workflowsPath: path.resolve(__dirname, '../workflows/index.ts') },
+          // The history's payloads are encrypted (temporal/payload-codec.ts): the replayer decrypts them as the worker does.
+          { workflowsPath: path.resolve(__dirname, '../workflows/index.ts'), dataConverter: testDataConverter() },
           history,
           `payment/${id}`,
         );

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, createSign } from 'node:crypto';
-import { apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';
+import { apiFetch, createTestMerchant, eventually, sandboxControl, testStack, testDataConverter } from './stack';
 import { queryDb } from './db';
 
 // Stories of one Alipay payment's life, through the real API, Temporal, PostgreSQL and the sandbox.
@@ -314,7 +314,11 @@ describe('an Alipay payment, end to end', () => {
     const { Client, Connection } = await import('@temporalio/client');
     const connection = await Connection.connect({ address: testStack().temporal_address });
     try {
-      const client = new Client({ connection, namespace: testStack().temporal_namespace });
+      const client = new Client({
+        connection,
+        namespace: testStack().temporal_namespace,
+        dataConverter: testDataConverter(),
+      });
       const found = await eventually(async () => {
         const ids: string[] = [];
         for await (const workflow of client.workflow.list({

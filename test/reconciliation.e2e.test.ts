@@ -1,6 +1,14 @@
 import { Connection, Client } from '@temporalio/client';
 import { chinaDate } from '../domain/china-time';
-import { adminFetch, apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';
+import {
+  adminFetch,
+  apiFetch,
+  createTestMerchant,
+  eventually,
+  sandboxControl,
+  testStack,
+  testDataConverter,
+} from './stack';
 import { queryDb } from './db';
 
 // Daily reconciliation: each provider's sandbox serves its statement in the provider's own format;
@@ -73,7 +81,11 @@ async function paid(provider: Provider, amount: number): Promise<Payment> {
 test('every provider account of a new merchant is reconciled daily, at 10:30 China time', async () => {
   const connection = await Connection.connect({ address: testStack().temporal_address });
   try {
-    const client = new Client({ connection, namespace: testStack().temporal_namespace });
+    const client = new Client({
+      connection,
+      namespace: testStack().temporal_namespace,
+      dataConverter: testDataConverter(),
+    });
     expect(accounts).toHaveLength(3);
     for (const account of accounts) {
       const schedule = await client.schedule.getHandle(`reconcile/${account.id}`).describe();

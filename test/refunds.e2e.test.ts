@@ -3,7 +3,15 @@
 // split, each part would start those again.
 import { Client, Connection } from '@temporalio/client';
 import { PaymentIdKey, RefundIdKey, RefundStatusKey } from '../domain/search-attributes';
-import { adminFetch, apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';
+import {
+  adminFetch,
+  apiFetch,
+  createTestMerchant,
+  eventually,
+  sandboxControl,
+  testStack,
+  testDataConverter,
+} from './stack';
 import { queryDb } from './db';
 
 // Refunds through the API, the refund workflow and each provider's sandbox: partial and full,
@@ -227,7 +235,11 @@ test("support finds a refund's workflow by its search attributes", async () => {
   });
   const connection = await Connection.connect({ address: testStack().temporal_address });
   try {
-    const client = new Client({ connection, namespace: testStack().temporal_namespace });
+    const client = new Client({
+      connection,
+      namespace: testStack().temporal_namespace,
+      dataConverter: testDataConverter(),
+    });
     const described = await client.workflow.getHandle(`refund/${created.body.id}`).describe();
     expect(described.typedSearchAttributes.get(RefundIdKey)).toBe(created.body.id);
     expect(described.typedSearchAttributes.get(PaymentIdKey)).toBe(payment.id);

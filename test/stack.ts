@@ -9,7 +9,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import { eventually as pollUntil } from '../sandbox/sandbox.testing';
+import { tongbaoDataConverter } from '../temporal/payload-codec';
 
 /** The shape of stack.json; scripts/stack.mjs documents it at the top. */
 export interface StackInfo {
@@ -23,6 +25,8 @@ export interface StackInfo {
   temporal_namespace: string;
   temporal_task_queue: string;
   temporal_ui_url: string;
+  /** The Web UI's codec endpoint (temporal/codec-server.ts): decrypts payloads for support staff. */
+  codec_url: string;
   kratos_public_url: string;
   kratos_admin_url: string;
   database_url: string;
@@ -146,4 +150,9 @@ export async function createTestMerchant(
  */
 export function eventually<T>(fn: () => Promise<T> | T, { timeoutMs = 15_000, intervalMs = 200 } = {}): Promise<T> {
   return pollUntil(fn, { timeoutMs, intervalMs });
+}
+
+/** The stack's payload encryption (TONGBAO_PAYLOAD_KEY): every Temporal client of a test needs it to read results. */
+export function testDataConverter(): DataConverter {
+  return tongbaoDataConverter(testStack().env.TONGBAO_PAYLOAD_KEY);
 }

@@ -8,7 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { randomBytes } from 'node:crypto';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { tongbaoDataConverter } from '../temporal/payload-codec';
 
 const HISTORIES = path.join(__dirname, '..', 'test', 'histories');
 
@@ -22,7 +24,12 @@ test('payment, refund and webhook histories recorded before the redesign replay 
     history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(HISTORIES, file), 'utf8'))),
   }));
   const failed: string[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowsPath: require.resolve('./index') }, histories)) {
+  // With the worker's payload encryption: histories recorded in clear must still decode (they pass through).
+  const dataConverter = tongbaoDataConverter(randomBytes(32).toString('base64'));
+  for await (const result of Worker.runReplayHistories(
+    { workflowsPath: require.resolve('./index'), dataConverter },
+    histories,
+  )) {
     if (result.error) failed.push(`${result.workflowId}: ${result.error.message.split('\n')[0]}`);
   }
   expect(failed).toEqual([]);

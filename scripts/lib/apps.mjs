@@ -10,6 +10,7 @@ import { httpOk, waitUntil } from './wait.mjs';
 
 /** The app processes, started in this order, each waited for before the next. */
 export const APPS = {
+  codec: 'dist/temporal/codec-server.js',
   sandbox: 'dist/sandbox/main.js',
   worker: 'dist/temporal/worker.js',
   api: 'dist/api/main.js',
@@ -39,6 +40,12 @@ function appSpec(name, config) {
         env: { SANDBOX_PORT: String(ports.sandbox), SANDBOX_PUBLIC_URL: urls.sandbox },
         ready: () => httpOk(`${urls.sandbox}/health`),
         what: `GET ${urls.sandbox}/health`,
+      };
+    case 'codec':
+      return {
+        env: { CODEC_PORT: String(ports.codec), TEMPORAL_UI_ORIGIN: urls.temporalUi },
+        ready: () => httpOk(`${urls.codec}/health`),
+        what: `GET ${urls.codec}/health`,
       };
     case 'worker':
       return { env: {}, readyLine: 'worker running', what: 'the worker to print "worker running"' };

@@ -43,6 +43,8 @@ export async function resolveConfig(mode, { name, timeScale }) {
     api: `http://127.0.0.1:${ports.api}`,
     sandbox: `http://127.0.0.1:${ports.sandbox}`,
     temporal: `127.0.0.1:${ports.temporal}`,
+    temporalUi: `http://127.0.0.1:${ports.temporalUi}`,
+    codec: `http://127.0.0.1:${ports.codec}`,
     kratosPublic: `http://127.0.0.1:${ports.kratosPublic}`,
     kratosAdmin: `http://127.0.0.1:${ports.kratosAdmin}`,
   };
@@ -81,6 +83,7 @@ function appEnv(config, { timeScale, logLevel }) {
     TEMPORAL_TASK_QUEUE: TASK_QUEUE,
     TONGBAO_ENCRYPTION_KEY: secrets.encryption_key,
     TONGBAO_ADMIN_TOKEN: secrets.admin_token,
+    TONGBAO_PAYLOAD_KEY: secrets.payload_key,
     TONGBAO_SANDBOX_URL: urls.sandbox,
     TONGBAO_API_URL: urls.api,
     TONGBAO_WEB_URL: config.webUrl,
@@ -89,6 +92,9 @@ function appEnv(config, { timeScale, logLevel }) {
     TONGBAO_REFUND_ATTENTION_AFTER:
       config.mode === 'test' ? '600' : process.env.TONGBAO_REFUND_ATTENTION_AFTER || '86400',
     LOG_LEVEL: logLevel,
+    // Dev and test receivers listen on 127.0.0.1; production refuses loopback and private webhook endpoints.
+    TONGBAO_WEBHOOK_ALLOW_PRIVATE:
+      config.mode === 'test' ? 'true' : process.env.TONGBAO_WEBHOOK_ALLOW_PRIVATE || 'true',
     KRATOS_PUBLIC_URL: urls.kratosPublic,
     KRATOS_ADMIN_URL: urls.kratosAdmin,
     // Test stacks refuse every connection beyond loopback, so no test reaches a real gateway.

@@ -8,6 +8,8 @@ export const PORTS = {
   sandbox: { env: 'SANDBOX_PORT', default: 8090, label: 'sandbox' },
   temporal: { env: 'TEMPORAL_PORT', default: 7233, label: 'Temporal frontend' },
   temporalUi: { env: 'TEMPORAL_UI_PORT', default: 8233, label: 'Temporal Web UI' },
+  // The Web UI's codec endpoint: decrypts payloads for support staff (temporal/codec-server.ts).
+  codec: { env: 'CODEC_PORT', default: 8234, label: 'Temporal codec server' },
   kratosPublic: { env: 'KRATOS_PUBLIC_PORT', default: 4433, label: 'Kratos public' },
   kratosAdmin: { env: 'KRATOS_ADMIN_PORT', default: 4434, label: 'Kratos admin' },
   // In dev mode the default is TONGBAO_WEB_URL's port (see webPort).

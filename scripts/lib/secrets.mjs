@@ -10,6 +10,8 @@ function generate() {
   return {
     encryption_key: crypto.randomBytes(32).toString('base64'),
     admin_token: crypto.randomBytes(32).toString('hex'),
+    // Encrypts Temporal payloads (temporal/payload-codec.ts).
+    payload_key: crypto.randomBytes(32).toString('base64'),
     kratos: newKratosSecrets(),
   };
 }
@@ -33,6 +35,7 @@ export function loadSecrets(dataDir, { useEnv = true } = {}) {
   return {
     encryption_key: env.TONGBAO_ENCRYPTION_KEY || secrets.encryption_key,
     admin_token: env.TONGBAO_ADMIN_TOKEN || secrets.admin_token,
+    payload_key: env.TONGBAO_PAYLOAD_KEY || secrets.payload_key,
     kratos: {
       default: env.KRATOS_SECRETS_DEFAULT || secrets.kratos.default,
       cookie: env.KRATOS_SECRETS_COOKIE || secrets.kratos.cookie,

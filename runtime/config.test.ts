@@ -1,0 +1,55 @@
+import { appConfigFromEnv, ConfigError } from './config';
+
+/** What a production operator sets: long random secrets of their own. */
+const production = {
+  TONGBAO_ENV: 'production',
+  TONGBAO_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+  TONGBAO_ADMIN_TOKEN: 'a3f1c9e07b5d42e8a1c6f0b9d8e7c6b5a4f3e2d1',
+  TONGBAO_PAYLOAD_KEY: Buffer.alloc(32, 9).toString('base64'),
+  KRATOS_SECRETS_DEFAULT: 'Qm9uZCBpcyBub3QgYSBzZWNyZXQgYnV0IHRoaXMgaXM',
+};
+
+/** docker-compose.yml's development defaults, public by being written there. */
+const composeDefaults = {
+  TONGBAO_ENCRYPTION_KEY: 'ZGV2LW9ubHkta2V5LW5vdC1mb3ItcmVhbC1kYXRhISE=',
+  TONGBAO_ADMIN_TOKEN: 'dev-only-admin-token',
+  TONGBAO_PAYLOAD_KEY: 'ZGV2LW9ubHktcGF5bG9hZC1rZXktbm90LXJlYWwhISE=',
+  KRATOS_SECRETS_DEFAULT: 'dev-only-kratos-default-secret',
+  KRATOS_SECRETS_COOKIE: 'dev-only-kratos-cookie-secret',
+  KRATOS_SECRETS_CIPHER: 'dev-only-cipher-32-characters!!!',
+};
+
+describe('a production process refuses the secrets everyone knows', () => {
+  test('with secrets of its own, production starts', () => {
+    expect(appConfigFromEnv(production)).toMatchObject({ production: true });
+  });
+
+  test.each(Object.entries(composeDefaults))("the compose file's %s is refused, naming it", (name, value) => {
+    expect(() => appConfigFromEnv({ ...production, [name]: value })).toThrow(ConfigError);
+    expect(() => appConfigFromEnv({ ...production, [name]: value })).toThrow(new RegExp(`^${name} `));
+  });
+
+  test.each([
+    ['TONGBAO_ADMIN_TOKEN', 'short-token-0123456789'],
+    ['TONGBAO_ENCRYPTION_KEY', Buffer.alloc(16, 1).toString('base64')],
+    ['TONGBAO_PAYLOAD_KEY', Buffer.alloc(24, 1).toString('base64')],
+    ['KRATOS_SECRETS_COOKIE', 'sixteen-chars-ok'],
+  ])('a short %s is refused, naming it', (name, value) => {
+    expect(() => appConfigFromEnv({ ...production, [name]: value })).toThrow(new RegExp(`^${name} is too short`));
+  });
+
+  test('a missing payload key is refused in production', () => {
+    expect(() => appConfigFromEnv({ ...production, TONGBAO_PAYLOAD_KEY: '' })).toThrow(
+      /^TONGBAO_PAYLOAD_KEY must be set/,
+    );
+  });
+
+  test('development (the default) keeps accepting the compose defaults, so a laptop still starts', () => {
+    const { TONGBAO_ENV: _, ...development } = { ...production, ...composeDefaults };
+    expect(appConfigFromEnv(development)).toMatchObject({ production: false });
+  });
+
+  test('an unknown TONGBAO_ENV is refused rather than taken for development', () => {
+    expect(() => appConfigFromEnv({ ...production, TONGBAO_ENV: 'prod' })).toThrow(/TONGBAO_ENV/);
+  });
+});
