@@ -67,3 +67,23 @@ export function errorBody(error: AppError, requestId: string): ErrorBody {
     error: { type: error.type, code: error.code, message: error.message, param: error.param, request_id: requestId },
   };
 }
+
+/**
+ * Raised when the API stopped waiting for a workflow that has not answered yet (the worker is down,
+ * the provider is slow): the work goes on, and a retry with the same Idempotency-Key reaches it.
+ */
+export class StillRunningError extends AppError {
+  constructor(code: string, message: string) {
+    super('api_error', code, message, null, { status: 503 });
+  }
+}
+
+/**
+ * Raised when a request failed before anything was done (nothing stored, nothing asked of a
+ * provider): a retry with the same Idempotency-Key starts afresh, with a new object.
+ */
+export class NothingDoneError extends AppError {
+  constructor(code: string, message: string) {
+    super('api_error', code, message, null, { status: 503 });
+  }
+}

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { newId, type IdKind } from '../domain/ids';
 import type { Database } from '../db/orm';
 import type { SecretBox } from '../db/secret-box';
-import { AppError, InvalidRequestError } from './errors';
+import { AppError, InvalidRequestError, NothingDoneError } from './errors';
 import { contextOf } from './request-context';
 
 /** How long a key is remembered. */
@@ -39,11 +40,18 @@ interface StoredKey {
  * The middleware claims the key of a merchant's POST, or answers from what the key already holds.
  * A request that claimed its key settles it with its answer: `sendJson` calls
  * `contextOf(req).idempotency.settle(…)` before sending, and `settle` decides what is kept.
+ *
+ * A request that creates a payment or a refund asks its key for the object's id
+ * (`contextOf(req).idempotency.objectId(kind)`) before the object's workflow starts; the key keeps
+ * it, through a 503 too, so that every retry with the key reaches the same object and money never
+ * moves twice.
  */
 export function createIdempotency({ db, secretBox }: IdempotencyDeps) {
   /**
    * Stores the answer for replay, or forgets the key when the answer should not be replayed:
-   * 5xx (the request may succeed when retried), and requests rejected before any work began.
+   * 5xx (the request may succeed when retried), and requests rejected before any work began. A key
+   * bound to an object is not forgotten after a 5xx, only released: the object's workflow may have
+   * started, and the retry must reach it again; unless nothing was done (NothingDoneError).
    */
   async function settle(claimed: ClaimedKey, status: number, body: string, error: AppError | null): Promise<void> {
     const em = db.fork();
@@ -53,9 +61,28 @@ export function createIdempotency({ db, secretBox }: IdempotencyDeps) {
         `update idempotency_keys set response_status = ?, response_body = ? where merchant_id = ? and livemode = ? and key = ?`,
         [status, secretBox.seal(body), ...params],
       );
-    } else {
-      await em.execute(`delete from idempotency_keys where merchant_id = ? and livemode = ? and key = ?`, params);
+      return;
     }
+    if (status >= 500 && !(error instanceof NothingDoneError)) {
+      const released = await em.execute(
+        `update idempotency_keys set locked_until = now()
+         where merchant_id = ? and livemode = ? and key = ? and object_id is not null returning key`,
+        params,
+      );
+      if (released.length > 0) return;
+    }
+    await em.execute(`delete from idempotency_keys where merchant_id = ? and livemode = ? and key = ?`, params);
+  }
+
+  /** The id of the object the key creates: a new one the first time, the one it already holds after that. */
+  async function objectId(claimed: ClaimedKey, kind: IdKind): Promise<string> {
+    const [bound] = await db.fork().execute<{ object_id: string }[]>(
+      `update idempotency_keys set object_id = coalesce(object_id, ?)
+       where merchant_id = ? and livemode = ? and key = ? returning object_id`,
+      [newId(kind), claimed.merchantId, claimed.livemode, claimed.key],
+    );
+    if (!bound) throw new IdempotencyKeyInUseError();
+    return bound.object_id;
   }
 
   /**
@@ -126,7 +153,10 @@ export function createIdempotency({ db, secretBox }: IdempotencyDeps) {
       if (taken.length === 0) throw new IdempotencyKeyInUseError();
     }
     const claimed: ClaimedKey = { merchantId: merchant.id, livemode: merchant.livemode, key };
-    context.idempotency = { settle: (status, body, error) => settle(claimed, status, body, error) };
+    context.idempotency = {
+      settle: (status, body, error) => settle(claimed, status, body, error),
+      objectId: (kind) => objectId(claimed, kind),
+    };
     next();
   };
 }

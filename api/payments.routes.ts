@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CHANNELS, PAYMENT_STATUSES } from '../domain/payment';
 import { toPaymentObject } from '../domain/payment-object';
 import { InvalidRequestError } from './errors';
-import { merchantOf } from './request-context';
+import { contextOf, merchantOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
 import { listQuerySchema, metadataSchema, parse } from './validation';
@@ -72,7 +72,7 @@ export function paymentsRoutes(payments: PaymentsService): Router {
 
   router.post('/payments', async (req: Request, res: Response) => {
     const params = parse(createPaymentSchema, req.body);
-    const payment = await payments.create(merchantOf(req), params);
+    const payment = await payments.create(merchantOf(req), params, null, contextOf(req).idempotency);
     await sendJson(req, res, 201, toPaymentObject(payment));
   });
 

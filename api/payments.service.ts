@@ -1,4 +1,9 @@
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { newId } from '../domain/ids';
 import {
@@ -22,8 +27,10 @@ import {
 import { FAILURE_TYPES } from '../domain/failures';
 import type { paymentWorkflow } from '../workflows/payment.workflow';
 import type { ApiDeps } from './deps';
-import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';
+import { withDeadline } from './deadline';
+import { ConflictError, InvalidRequestError, NotFoundError, StillRunningError } from './errors';
 import { paginate, unknownCursor, type Page } from './pagination';
+import type { IdempotentRequest } from './request-context';
 
 export interface Merchant {
   id: string;
@@ -56,6 +63,8 @@ export interface ListPaymentsParams {
 
 /** How long the merchant waits for the provider order before we answer 503 (the payment goes on). */
 const CREATE_TIMEOUT_MS = 30_000;
+/** How long the merchant waits for the provider to close the order before we answer 503 (the cancel goes on). */
+const CANCEL_TIMEOUT_MS = 15_000;
 
 export function createPaymentsService(deps: ApiDeps) {
   const { db } = deps;
@@ -68,14 +77,32 @@ export function createPaymentsService(deps: ApiDeps) {
     return payment;
   }
 
+  /**
+   * A payment whose workflow ended before a retry with its key came: stored, unless the workflow
+   * refused it (its merchant_order_no was taken), which is the only way a payment's workflow ends unstored.
+   */
+  async function findEnded(merchant: Merchant, draft: PaymentDraft): Promise<PaymentRecord> {
+    try {
+      return await find(merchant, draft.id);
+    } catch (error) {
+      if (error instanceof NotFoundError) throw merchantOrderNoTaken(draft.merchantOrderNo);
+      throw error;
+    }
+  }
+
   return {
     find,
 
-    /** `checkout` is set when the shopper pays on the hosted checkout page. */
+    /**
+     * `checkout` is set when the shopper pays on the hosted checkout page. `idempotency` is the
+     * merchant's Idempotency-Key, when the request has one: it holds the payment's id, so that a
+     * retry (after a 503, or an answer lost on the way) reaches the same payment and its workflow.
+     */
     async create(
       merchant: Merchant,
       params: CreatePaymentParams,
       checkout: { sessionId: string; url: string } | null = null,
+      idempotency: Pick<IdempotentRequest, 'objectId'> | null = null,
     ): Promise<PaymentRecord> {
       const provider = providerOf(params.channel);
       if (!isProviderAvailable(provider)) {
@@ -98,9 +125,11 @@ export function createPaymentsService(deps: ApiDeps) {
           'channel',
         );
       }
+      const id = idempotency ? await idempotency.objectId('payment') : newId('payment');
       if (
         params.merchant_order_no &&
         (await db.fork().count(PaymentSchema, {
+          id: { $ne: id },
           merchantId: merchant.id,
           livemode: merchant.livemode,
           merchantOrderNo: params.merchant_order_no,
@@ -109,7 +138,6 @@ export function createPaymentsService(deps: ApiDeps) {
         throw merchantOrderNoTaken(params.merchant_order_no);
       }
 
-      const id = newId('payment');
       const now = new Date();
       const draft: PaymentDraft = {
         id,
@@ -138,30 +166,32 @@ export function createPaymentsService(deps: ApiDeps) {
         timeScale: deps.config.timeScale,
         refundAttentionAfterSeconds: deps.config.refundAttentionAfterSeconds,
       };
+      // A retry with the same key joins the workflow the first request started (its draft is
+      // ignored); a workflow that has ended is never started again.
       const start = new WithStartWorkflowOperation<typeof paymentWorkflow>('paymentWorkflow', {
         workflowId: paymentWorkflowId(id),
         taskQueue: deps.temporalSettings.taskQueue,
         args: [input],
-        workflowIdConflictPolicy: 'FAIL',
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
       try {
-        await withTimeout(
-          client.workflow.executeUpdateWithStart(createPaymentUpdate, { startWorkflowOperation: start }),
+        await withDeadline(
+          client,
           CREATE_TIMEOUT_MS,
+          () => client.workflow.executeUpdateWithStart(createPaymentUpdate, { startWorkflowOperation: start }),
+          () =>
+            new StillRunningError(
+              'payment_creation_pending',
+              `The provider did not answer in time; payment ${id} is still being created. Retrieve it with GET /v1/payments/${id}, or retry with the same Idempotency-Key.`,
+            ),
         );
       } catch (error) {
         const cause = error instanceof WorkflowUpdateFailedError ? error.cause : null;
         if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.merchantOrderNoTaken)
           throw merchantOrderNoTaken(draft.merchantOrderNo);
-        if (error instanceof TimeoutError) {
-          throw new AppError(
-            'api_error',
-            'payment_creation_pending',
-            `The provider did not answer in time; payment ${id} is still being created. Retrieve it with GET /v1/payments/${id}.`,
-            null,
-            { status: 503 },
-          );
-        }
+        // The key's payment has been through its whole life already: it is answered as it ended.
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return findEnded(merchant, draft);
         throw error;
       }
       return find(merchant, id);
@@ -189,7 +219,16 @@ export function createPaymentsService(deps: ApiDeps) {
       if (isTerminal(payment.status)) throw notCancelable(payment.status);
       let view: PaymentView;
       try {
-        view = await client.workflow.getHandle(paymentWorkflowId(id)).executeUpdate(cancelPaymentUpdate);
+        view = await withDeadline(
+          client,
+          CANCEL_TIMEOUT_MS,
+          () => client.workflow.getHandle(paymentWorkflowId(id)).executeUpdate(cancelPaymentUpdate),
+          () =>
+            new StillRunningError(
+              'payment_cancel_pending',
+              `The provider has not closed the order yet; payment ${id} is being canceled. Retrieve it with GET /v1/payments/${id}, or retry.`,
+            ),
+        );
       } catch (error) {
         const cause = error instanceof WorkflowUpdateFailedError ? error.cause : null;
         if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.paymentAlreadySucceeded)
@@ -219,14 +258,4 @@ function notCancelable(status: PaymentStatus): ConflictError {
         'This payment has already succeeded and cannot be canceled; refund it instead.',
       )
     : new ConflictError('payment_not_cancelable', `This payment is ${status} and cannot be canceled.`);
-}
-
-class TimeoutError extends Error {}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError()), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { REFUND_STATUSES, toRefundObject } from '../domain/refund';
 import { InvalidRequestError } from './errors';
-import { merchantOf } from './request-context';
+import { contextOf, merchantOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
 import { listQuerySchema, metadataSchema, parse } from './validation';
@@ -40,7 +40,8 @@ export function refundsRoutes(refunds: RefundsService): Router {
 
   router.post('/refunds', async (req: Request, res: Response) => {
     const params = parse(createRefundSchema, req.body);
-    await sendJson(req, res, 201, toRefundObject(await refunds.create(merchantOf(req), params)));
+    const refund = await refunds.create(merchantOf(req), params, contextOf(req).idempotency);
+    await sendJson(req, res, 201, toRefundObject(refund));
   });
 
   router.get('/refunds', async (req: Request, res: Response) => {

@@ -1,4 +1,8 @@
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { RefundDraft, RefundRecord, RefundStatus } from '../domain/refund';
 import { latePaymentRefundDraft, newRefundDraft } from '../domain/refund-draft';
@@ -13,9 +17,18 @@ import {
 import { REFUND_FAILURE_TYPES } from '../domain/failures';
 import type { refundWorkflow } from '../workflows/refund.workflow';
 import type { ApiDeps } from './deps';
-import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';
+import { withDeadline } from './deadline';
+import {
+  AppError,
+  ConflictError,
+  InvalidRequestError,
+  NotFoundError,
+  NothingDoneError,
+  StillRunningError,
+} from './errors';
 import { paginate, unknownCursor, type Page } from './pagination';
 import type { Merchant } from './payments.service';
+import type { IdempotentRequest } from './request-context';
 
 export interface CreateRefundParams {
   payment: string;
@@ -36,35 +49,38 @@ export interface ListRefundsParams {
  * answered as it stands (stored, `pending`) and goes on in its workflow.
  */
 const FIRST_ANSWER_WAIT_MS = 5_000;
+/**
+ * How long the merchant waits for the refund to be stored (or refused), then 503. Concurrent
+ * refunds of one payment are stored one at a time, under the payment's row lock, so the last of
+ * many may wait longer than the first answer's wait; past this, the worker is down.
+ */
+const STORED_WAIT_MS = 30_000;
+/** After the first answer's wait, how often the API looks whether the refund is stored. */
+const STORED_POLL_MS = 200;
+/** How long an admin waits for a retry or a cancel to be carried out, then 503 (it goes on). */
+const ADMIN_REQUEST_TIMEOUT_MS = 30_000;
 
 export function createRefundsService(deps: ApiDeps) {
   const { db } = deps;
 
-  async function find(merchant: Merchant | null, id: string): Promise<RefundRecord> {
+  function findStored(merchant: Merchant | null, id: string): Promise<RefundRecord | null> {
     const where = merchant ? { id, merchantId: merchant.id, livemode: merchant.livemode } : { id };
-    const refund = await db.fork().findOne(RefundSchema, where);
+    return db.fork().findOne(RefundSchema, where);
+  }
+
+  async function find(merchant: Merchant | null, id: string): Promise<RefundRecord> {
+    const refund = await findStored(merchant, id);
     if (!refund) throw new NotFoundError('refund', id);
     return refund;
   }
 
-  /** The refund just started; it is stored within milliseconds, unless the worker is down. */
-  async function findStarted(merchant: Merchant | null, id: string): Promise<RefundRecord> {
-    try {
-      return await find(merchant, id);
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
-      throw new AppError(
-        'api_error',
-        'refund_creation_pending',
-        `Refund ${id} is still being created. Retrieve it with GET /v1/refunds/${id}.`,
-        null,
-        { status: 503 },
-      );
-    }
-  }
-
-  /** Starts the refund's workflow and waits (a while) for the provider's first answer. */
-  async function start(draft: RefundDraft): Promise<void> {
+  /**
+   * Starts the refund's workflow, or joins it when a retry with the same Idempotency-Key finds it
+   * running, and answers the refund once the provider has answered its first request, or as it
+   * stands (stored, `pending`) when the provider is slow. A refund that is not even stored in
+   * STORED_WAIT_MS is answered 503; the retry with the key reaches the same refund.
+   */
+  async function start(merchant: Merchant | null, draft: RefundDraft): Promise<RefundRecord> {
     const input: RefundWorkflowInput = {
       draft,
       timeScale: deps.config.timeScale,
@@ -74,31 +90,50 @@ export function createRefundsService(deps: ApiDeps) {
       workflowId: refundWorkflowId(draft.id),
       taskQueue: deps.temporalSettings.taskQueue,
       args: [input],
-      workflowIdConflictPolicy: 'FAIL',
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
-    const answered = deps.temporal.workflow.executeUpdateWithStart(createRefundUpdate, {
-      startWorkflowOperation: operation,
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<'waited'>((resolve) => {
-      timer = setTimeout(() => resolve('waited'), FIRST_ANSWER_WAIT_MS);
-    });
-    try {
-      // A slow provider only delays the refund's status: the workflow stored it long before.
-      await Promise.race([answered, waited]);
-    } catch (error) {
-      throw refundRefusal(error, draft.amountMinor) ?? error;
-    } finally {
-      clearTimeout(timer);
-    }
-    // Keep a late rejection from becoming unhandled: it was answered above or is a slow provider.
+    const answered = withDeadline(
+      deps.temporal,
+      STORED_WAIT_MS,
+      () => deps.temporal.workflow.executeUpdateWithStart(createRefundUpdate, { startWorkflowOperation: operation }),
+      () =>
+        new StillRunningError(
+          'refund_creation_pending',
+          `Refund ${draft.id} is still being created. Retrieve it with GET /v1/refunds/${draft.id}, or retry with the same Idempotency-Key.`,
+        ),
+    ).then(
+      () => 'answered' as const,
+      (error: unknown) => {
+        // The key's refund has been through its whole life already: it is answered as it ended.
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return 'ended' as const;
+        throw refundRefusal(error, draft.amountMinor) ?? error;
+      },
+    );
+    // Once the refund is answered as it stands, a late rejection must not become unhandled.
     answered.catch(() => undefined);
+    for (let wait = FIRST_ANSWER_WAIT_MS; ; wait = STORED_POLL_MS) {
+      const outcome = await orAfter(answered, wait);
+      if (outcome === 'answered') return find(merchant, draft.id);
+      const stored = await findStored(merchant, draft.id);
+      if (stored) return stored;
+      if (outcome === 'ended') throw refusedEarlier(draft.id);
+    }
   }
 
   return {
     find,
 
-    async create(merchant: Merchant, params: CreateRefundParams): Promise<RefundRecord> {
+    /**
+     * `idempotency` is the merchant's Idempotency-Key, when the request has one: it holds the
+     * refund's id, so that a retry (after a 503, or an answer lost on the way) reaches the same
+     * refund and its workflow, and the money goes back once.
+     */
+    async create(
+      merchant: Merchant,
+      params: CreateRefundParams,
+      idempotency: Pick<IdempotentRequest, 'objectId'> | null = null,
+    ): Promise<RefundRecord> {
       const payment = await db.fork().findOne(PaymentSchema, {
         id: params.payment,
         merchantId: merchant.id,
@@ -108,17 +143,19 @@ export function createRefundsService(deps: ApiDeps) {
         throw new InvalidRequestError('resource_missing', `No such payment: '${params.payment}'`, 'payment');
       if (payment.status !== 'succeeded')
         throw notRefundable(`This payment is ${payment.status}; only a succeeded payment can be refunded.`);
-      const draft = newRefundDraft({
-        merchantId: merchant.id,
-        livemode: merchant.livemode,
-        paymentId: payment.id,
-        origin: 'merchant',
-        amountMinor: params.amount ?? null,
-        reason: params.reason ?? null,
-        metadata: params.metadata,
-      });
-      await start(draft);
-      return findStarted(merchant, draft.id);
+      const draft = newRefundDraft(
+        {
+          merchantId: merchant.id,
+          livemode: merchant.livemode,
+          paymentId: payment.id,
+          origin: 'merchant',
+          amountMinor: params.amount ?? null,
+          reason: params.reason ?? null,
+          metadata: params.metadata,
+        },
+        idempotency ? await idempotency.objectId('refund') : undefined,
+      );
+      return start(merchant, draft);
     },
 
     /**
@@ -129,12 +166,11 @@ export function createRefundsService(deps: ApiDeps) {
     async refundLatePayment(paymentId: string): Promise<RefundRecord | null> {
       const draft = latePaymentRefundDraft(await db.fork().findOneOrFail(PaymentSchema, { id: paymentId }));
       try {
-        await start(draft);
+        return await start(null, draft);
       } catch (error) {
         if (error instanceof AppError && error.code === 'amount_too_large') return null;
         throw error;
       }
-      return findStarted(null, draft.id);
     },
 
     async list(merchant: Merchant | null, params: ListRefundsParams): Promise<Page<RefundRecord>> {
@@ -158,7 +194,16 @@ export function createRefundsService(deps: ApiDeps) {
           `This refund is ${refund.status}; only a refund that requires attention can be retried.`,
         );
       try {
-        await deps.temporal.workflow.getHandle(refundWorkflowId(id)).executeUpdate(retryRefundUpdate);
+        await withDeadline(
+          deps.temporal,
+          ADMIN_REQUEST_TIMEOUT_MS,
+          () => deps.temporal.workflow.getHandle(refundWorkflowId(id)).executeUpdate(retryRefundUpdate),
+          () =>
+            new StillRunningError(
+              'refund_retry_pending',
+              `The provider has not answered yet; refund ${id} is being retried. Its status shows in GET /v1/admin/refunds.`,
+            ),
+        );
       } catch (error) {
         const cause = error instanceof WorkflowUpdateFailedError ? error.cause : null;
         if (cause instanceof ApplicationFailure && cause.type === REFUND_FAILURE_TYPES.notRetryable)
@@ -183,7 +228,16 @@ export function createRefundsService(deps: ApiDeps) {
           `This refund is ${refund.status}; only a refund that requires attention can be canceled.`,
         );
       try {
-        await deps.temporal.workflow.getHandle(refundWorkflowId(id)).executeUpdate(cancelRefundUpdate);
+        await withDeadline(
+          deps.temporal,
+          ADMIN_REQUEST_TIMEOUT_MS,
+          () => deps.temporal.workflow.getHandle(refundWorkflowId(id)).executeUpdate(cancelRefundUpdate),
+          () =>
+            new StillRunningError(
+              'refund_cancel_pending',
+              `The provider has not said yet whether it took refund ${id}; the cancel is being carried out. Retry it later.`,
+            ),
+        );
       } catch (error) {
         const cause = error instanceof WorkflowUpdateFailedError ? error.cause : null;
         if (cause instanceof ApplicationFailure && cause.type === REFUND_FAILURE_TYPES.notCancelable)
@@ -203,6 +257,27 @@ export function createRefundsService(deps: ApiDeps) {
 
 export type RefundsService = ReturnType<typeof createRefundsService>;
 
+/** `promise`'s value, or 'waited' when it has not settled within `ms`. */
+async function orAfter<T>(promise: Promise<T>, ms: number): Promise<T | 'waited'> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<'waited'>((resolve) => {
+    timer = setTimeout(() => resolve('waited'), ms);
+  });
+  try {
+    return await Promise.race([promise, waited]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A retry with the key of a refund whose workflow refused it and ended (the first answer was lost). */
+function refusedEarlier(id: string): ConflictError {
+  return new ConflictError(
+    'refund_refused',
+    `Refund ${id}, first requested with this Idempotency-Key, was refused; nothing was refunded. Send a new request with a new key to try again.`,
+  );
+}
+
 function notRefundable(message: string): ConflictError {
   return new ConflictError('payment_not_refundable', message, 'payment');
 }
@@ -217,12 +292,9 @@ function refundRefusal(error: unknown, requested: number | null): AppError | nul
     case REFUND_FAILURE_TYPES.paymentNotRefundable:
       return notRefundable(cause.message);
     case REFUND_FAILURE_TYPES.notOpened:
-      return new AppError(
-        'api_error',
+      return new NothingDoneError(
         'refund_not_stored',
         'The refund could not be stored; nothing was refunded. Retrying may help.',
-        null,
-        { status: 503 },
       );
     default:
       return null;

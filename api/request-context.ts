@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import type { IdKind } from '../domain/ids';
 import type { AppError } from './errors';
 
 /** What the API learned about a request while handling it. */
@@ -15,6 +16,11 @@ export interface RequestContext {
 export interface IdempotentRequest {
   /** `error` is what the answer reports, if it reports one; idempotency decides from it what a retry replays. */
   settle(status: number, body: string, error: AppError | null): Promise<void>;
+  /**
+   * The id of the object this request creates, bound to its key before the object's workflow
+   * starts: a new id the first time, the same id on every retry with the key.
+   */
+  objectId(kind: IdKind): Promise<string>;
 }
 
 const CONTEXT = Symbol('tongbao.context');

@@ -3,9 +3,11 @@ import { newId } from './ids';
 import type { PaymentRecord } from './payment';
 import { outRefundNoFor, type RefundDraft } from './refund';
 
-/** A new refund's draft: its id, and the refund number derived from it. */
-export function newRefundDraft(fields: Omit<RefundDraft, 'id' | 'outRefundNo' | 'createdAt'>): RefundDraft {
-  const id = newId('refund');
+/** A new refund's draft: its id (a new one, unless an Idempotency-Key holds it), and the refund number derived from it. */
+export function newRefundDraft(
+  fields: Omit<RefundDraft, 'id' | 'outRefundNo' | 'createdAt'>,
+  id: string = newId('refund'),
+): RefundDraft {
   return { ...fields, id, outRefundNo: outRefundNoFor(id), createdAt: new Date().toISOString() };
 }
 

@@ -14,7 +14,12 @@ import type { PaymentDraft } from '../domain/payment';
 import type { ProviderTrade } from '../domain/provider-reports';
 import type { RefundDraft } from '../domain/refund';
 import { eventually } from '../sandbox/sandbox.testing';
-import { createPaymentUpdate, providerNotificationSignal, type PaymentWorkflowInput } from './messages';
+import {
+  cancelPaymentUpdate,
+  createPaymentUpdate,
+  providerNotificationSignal,
+  type PaymentWorkflowInput,
+} from './messages';
 import type { paymentWorkflow } from './payment.workflow';
 import type { refundWorkflow } from './refund.workflow';
 import { startTestTemporal } from './workflow.testing';
@@ -29,6 +34,12 @@ class PaymentStory {
   declinedWith: ApplicationFailure | null = null;
   /** Called while the provider closes the order: the test's chance to let the shopper pay just then. */
   onClose: () => Promise<void> = async () => {};
+  /** What the provider answers a close with: 'already_paid' when the shopper paid just before. */
+  closeResult: 'closed' | 'already_paid' = 'closed';
+  /** What the provider's query says of the trade. */
+  queried: ProviderTrade['status'] = 'pending';
+  /** When (real time, ms) each close reached the provider. */
+  readonly closedAt: number[] = [];
   readonly transitions: TransitionInput[] = [];
   readonly lateRefunds: RefundDraft[] = [];
 
@@ -84,11 +95,12 @@ const activities: PaymentActivities = {
   },
   async recordNextAction() {},
   async queryProviderPayment({ paymentId }) {
-    return story(paymentId).trade('pending');
+    return story(paymentId).trade(story(paymentId).queried);
   },
   async closeProviderPayment({ paymentId }) {
+    story(paymentId).closedAt.push(Date.now());
     await story(paymentId).onClose();
-    return 'closed';
+    return story(paymentId).closeResult;
   },
   async recordPaymentTransition(input) {
     story(input.paymentId).transitions.push(input);
@@ -141,6 +153,7 @@ afterAll(async () => {
 /** Creates a payment of 800 that expires in a minute, as the API does, and waits for its answer. */
 async function pay(
   setup: (payment: PaymentStory) => void,
+  timeScale = TIME_SCALE,
 ): Promise<{ story: PaymentStory; handle: WorkflowHandle<typeof paymentWorkflow> }> {
   const id = `pay_test${Date.now().toString(36)}${++sequence}`;
   const createdAt = new Date();
@@ -168,7 +181,7 @@ async function pay(
   stories.set(id, paymentStory);
   const input: PaymentWorkflowInput = {
     draft: paymentStory.draft,
-    timeScale: TIME_SCALE,
+    timeScale,
     refundAttentionAfterSeconds: 1000,
   };
   const operation = new WithStartWorkflowOperation<typeof paymentWorkflow>('paymentWorkflow', {
@@ -227,6 +240,28 @@ test('a notification that the payment succeeded, arriving in time, is no late pa
   expect(story.steps()).toEqual([{ to: 'succeeded', source: 'notification' }]);
   expect(story.lateRefunds).toEqual([]);
 });
+
+test('when a cancel finds the order already paid and the provider does not say so yet, it closes again later, not at once', async () => {
+  // ×20: the closes after the first wait 0.5 s, then 1.5 s.
+  const { story, handle } = await pay((p) => {
+    p.closeResult = 'already_paid';
+    p.queried = 'processing';
+    p.draft.expiresAt = new Date(Date.parse(p.draft.createdAt) + 86_400_000).toISOString();
+  }, 20);
+  const canceling = handle.executeUpdate(cancelPaymentUpdate);
+  await eventually(() => expect(story.closedAt.length).toBeGreaterThanOrEqual(3), { timeoutMs: 15_000 });
+  const [first, second, third] = story.closedAt;
+  expect(second - first).toBeGreaterThanOrEqual(400);
+  expect(third - second).toBeGreaterThanOrEqual(1_200);
+
+  await handle.signal(providerNotificationSignal, story.trade('succeeded'));
+  expect(await canceling).toMatchObject({ status: 'succeeded' });
+  expect(await handle.result()).toMatchObject({ status: 'succeeded' });
+  expect(story.steps()).toEqual([
+    { to: 'processing', source: 'cancel' },
+    { to: 'succeeded', source: 'notification' },
+  ]);
+}, 30_000);
 
 /** A provider's refusal as the activities raise it (activities/payment.activities.ts, `classified`). */
 function providerDecline(message: string, providerCode: string | null): ApplicationFailure {

@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   condition,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -51,8 +52,16 @@ const { queryProviderPayment, closeProviderPayment } = proxyActivities<Activitie
  * notify within seconds, so the first query waits a minute; then every 5 minutes at most.
  */
 const POLL_DELAYS_SECONDS = [60, 120, 240, 300];
-/** After a failed close at expiry, try again this much later. */
+/** After a failed close at expiry, try again this much later (before CLOSE_BACKOFF_PATCH). */
 const CLOSE_RETRY_SECONDS = 60;
+/**
+ * After a close that left the payment open (the shopper paid as it closed, and the provider does
+ * not say so yet), close again this much later, then longer: a cancel used to close again at once,
+ * round after round.
+ */
+const CLOSE_RETRY_DELAYS_SECONDS = [10, 30, 60, 120, 300];
+/** Workflows that ran before the backoff replay as they ran: they close again at once after a cancel, a minute after expiry. */
+const CLOSE_BACKOFF_PATCH = 'close-backoff';
 
 /**
  * How far the workflow is: `creating` the payment and its order at the provider while the merchant
@@ -225,22 +234,30 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   /** When to close the order: at expiry, and again a while after a close that did not end the payment. */
   let closeAt = expiresAt;
   const polls = { index: 0, nextAt: clock.after(POLL_DELAYS_SECONDS[0]) };
+  /** Closes that left the payment open, and when a cancel's close is tried again (0: at once). */
+  const reclosing = { count: 0, cancelAt: 0 };
+  const closeAgainAt = (): number =>
+    clock.after(CLOSE_RETRY_DELAYS_SECONDS[Math.min(reclosing.count++, CLOSE_RETRY_DELAYS_SECONDS.length - 1)]);
+  const cancelDue = (): boolean => inbox.cancelRequested && clock.reached(reclosing.cancelAt);
 
   /** The one place that decides what to do next: what arrived first, then what is due. */
   function nextStep(): Step {
     const trade = inbox.notifications.shift();
     if (trade) return { kind: 'notification', trade };
-    if (inbox.cancelRequested) return { kind: 'cancel' };
-    if (clock.reached(closeAt)) return { kind: 'expiry' };
+    // Once the merchant has asked, the order is closed as canceled, never as expired.
+    if (inbox.cancelRequested) {
+      if (cancelDue()) return { kind: 'cancel' };
+    } else if (clock.reached(closeAt)) return { kind: 'expiry' };
     if (clock.reached(polls.nextAt)) return { kind: 'poll' };
     return { kind: 'nothing_due' };
   }
 
+  /** When the next close or poll falls due. */
+  const nextDue = (): number =>
+    Math.min(polls.nextAt, inbox.cancelRequested && reclosing.cancelAt > 0 ? reclosing.cancelAt : closeAt);
+
   while (!isTerminal(payment.status)) {
-    await condition(
-      () => inbox.notifications.length > 0 || inbox.cancelRequested,
-      clock.until(Math.min(polls.nextAt, closeAt)),
-    );
+    await condition(() => inbox.notifications.length > 0 || cancelDue(), clock.until(nextDue()));
     const step = nextStep();
     switch (step.kind) {
       case 'notification':
@@ -248,10 +265,14 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
         break;
       case 'cancel':
         await closeThen('canceled');
+        if (!isTerminal(payment.status) && patched(CLOSE_BACKOFF_PATCH)) reclosing.cancelAt = closeAgainAt();
         break;
       case 'expiry':
         await closeThen('expired');
-        closeAt = clock.after(CLOSE_RETRY_SECONDS);
+        closeAt =
+          !isTerminal(payment.status) && patched(CLOSE_BACKOFF_PATCH)
+            ? closeAgainAt()
+            : clock.after(CLOSE_RETRY_SECONDS);
         break;
       case 'poll':
         await apply(await queryProviderPayment({ paymentId: draft.id }), 'poll');
