@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { newId } from '../domain/ids';
 import type { Channel, PaymentStatus, ProviderName } from '../domain/payment';
 import { RELEASED_REFUND_STATUSES, toRefundObject, type RefundDraft, type RefundStatus } from '../domain/refund';
-import { latePaymentRefundDraft } from '../domain/refund-draft';
+import { duplicatePaymentRefundDraft, latePaymentRefundDraft } from '../domain/refund-draft';
 import { PaymentSchema, RefundSchema } from '../db/entities';
 import { loadProviderAccount } from '../db/provider-accounts.store';
 import { REFUND_FAILURE_TYPES, type RefundExceedsPaymentDetails } from '../domain/failures';
@@ -119,7 +119,7 @@ export function createRefundActivities(deps: ActivityDeps) {
         if (existing) return opened(existing.amount);
 
         const refundable =
-          draft.origin === 'merchant' ? payment.status === 'succeeded' : CLOSED_UNPAID.includes(payment.status);
+          draft.origin === 'late_payment' ? CLOSED_UNPAID.includes(payment.status) : payment.status === 'succeeded';
         if (!refundable) {
           throw ApplicationFailure.nonRetryable(
             `This payment is ${payment.status}; only a succeeded payment can be refunded.`,
@@ -174,6 +174,11 @@ export function createRefundActivities(deps: ActivityDeps) {
     /** The refund of a payment the provider completed after its workflow had closed it; see `latePaymentRefundDraft`. */
     async draftLatePaymentRefund(input: { paymentId: string }): Promise<RefundDraft> {
       return latePaymentRefundDraft(await db.fork().findOneOrFail(PaymentSchema, { id: input.paymentId }));
+    },
+
+    /** The refund of a checkout payment that succeeded after its session was paid or moved on; see `duplicatePaymentRefundDraft`. */
+    async draftDuplicatePaymentRefund(input: { paymentId: string }): Promise<RefundDraft> {
+      return duplicatePaymentRefundDraft(await db.fork().findOneOrFail(PaymentSchema, { id: input.paymentId }));
     },
 
     /** Asks the provider for the refund; the refund number and time come from its row, so a retry refunds once. */
