@@ -190,7 +190,7 @@ export function createPaymentActivities(deps: ActivityDeps) {
         if (!eventType) return null;
         const payment = await tx.findOneOrFail(PaymentSchema, { id: input.paymentId }, { refresh: true });
         const [created] = await tx.execute<{ id: string }[]>(
-          `insert into events (id, merchant_id, livemode, type, object_id, data, created_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (object_id, type) do nothing returning id`,
+          `insert into events (id, merchant_id, livemode, type, object_id, data, created_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (object_id, type, occurrence) do nothing returning id`,
           [
             newId('event'),
             payment.merchantId,

@@ -245,9 +245,21 @@ export function createRefundActivities(deps: ActivityDeps) {
           }
         }
         if (!eventType) return null;
+        // A refund reopened after a cancel is announced again: the next occurrence of its event.
+        const [{ occurrences }] = await tx.execute<{ occurrences: number }[]>(
+          `select count(*)::int as occurrences from events where object_id = ? and type = ?`,
+          [input.refundId, eventType],
+        );
+        if (inserted.length === 0 || input.source !== 'reopened' || occurrences === 0) {
+          const [existing] = await tx.execute<{ id: string }[]>(
+            `select id from events where object_id = ? and type = ? order by occurrence desc limit 1`,
+            [input.refundId, eventType],
+          );
+          if (existing) return existing.id;
+        }
         const refund = await tx.findOneOrFail(RefundSchema, { id: input.refundId }, { refresh: true });
-        const created = await tx.execute<{ id: string }[]>(
-          `insert into events (id, merchant_id, livemode, type, object_id, data, created_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (object_id, type) do nothing returning id`,
+        const [created] = await tx.execute<{ id: string }[]>(
+          `insert into events (id, merchant_id, livemode, type, object_id, data, created_at, occurrence) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (object_id, type, occurrence) do nothing returning id`,
           [
             newId('event'),
             refund.merchantId,
@@ -256,11 +268,12 @@ export function createRefundActivities(deps: ActivityDeps) {
             refund.id,
             JSON.stringify({ object: toRefundObject(refund) }),
             at,
+            input.source === 'reopened' ? occurrences + 1 : 1,
           ],
         );
-        if (created.length > 0) return created[0].id;
+        if (created) return created.id;
         const [existing] = await tx.execute<{ id: string }[]>(
-          `select id from events where object_id = ? and type = ?`,
+          `select id from events where object_id = ? and type = ? order by occurrence desc limit 1`,
           [refund.id, eventType],
         );
         return existing?.id ?? null;
