@@ -150,9 +150,12 @@ export function createPaymentActivities(deps: ActivityDeps) {
     /**
      * Writes a status change, its history row and, for terminal states, its event, in one
      * transaction. Unique keys make a retried activity a no-op. Returns the event of the new state
-     * (also on a retry, so that the caller still dispatches it), or null when the state has none.
+     * (also on a retry, so that the caller still dispatches it), or null when the state has none,
+     * and whether the payment succeeded as a duplicate of its checkout session's (to be refunded).
      */
-    async recordPaymentTransition(input: TransitionInput): Promise<{ eventId: string | null }> {
+    async recordPaymentTransition(
+      input: TransitionInput,
+    ): Promise<{ eventId: string | null; duplicatePayment?: boolean }> {
       const eventType = EVENT_FOR_STATUS[input.to];
       const eventId = await db.fork().transactional(async (tx): Promise<string | null> => {
         const at = new Date(input.at);
@@ -187,7 +190,7 @@ export function createPaymentActivities(deps: ActivityDeps) {
         if (!eventType) return null;
         const payment = await tx.findOneOrFail(PaymentSchema, { id: input.paymentId }, { refresh: true });
         const [created] = await tx.execute<{ id: string }[]>(
-          `insert into events (id, merchant_id, livemode, type, object_id, data, created_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (object_id, type) do nothing returning id`,
+          `insert into events (id, merchant_id, livemode, type, object_id, data, created_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (object_id, type, occurrence) do nothing returning id`,
           [
             newId('event'),
             payment.merchantId,
@@ -209,6 +212,8 @@ export function createPaymentActivities(deps: ActivityDeps) {
         { paymentId: input.paymentId, from: input.from, to: input.to, source: input.source, eventId },
         'payment transition',
       );
+      if (input.to === 'succeeded' && (await isDuplicatePayment(db, input.paymentId)))
+        return { eventId, duplicatePayment: true };
       return { eventId };
     },
   };
@@ -217,21 +222,45 @@ export function createPaymentActivities(deps: ActivityDeps) {
 /**
  * A payment made on the hosted checkout completes its session, and the session's coupon counts one
  * redemption, in the same transaction as the payment's success: once, however often it is retried.
+ * The session's row is locked first, so that a pay or an expire on the page is decided before or
+ * after this, never across it. Only the session's own payment completes it (also when the session
+ * was expired as it was paid: the money came in for it); any other is a duplicate (see `isDuplicatePayment`).
  */
 async function completeCheckoutSession(tx: EntityManager, paymentId: string, at: Date): Promise<void> {
-  const completed = await tx.execute<{ coupon_code: string | null; merchant_id: string; livemode: boolean }[]>(
-    `update checkout_sessions s set status = 'complete', completed_at = ?, payment_id = p.id
-       from payments p where p.id = ? and s.id = p.checkout_session_id and s.status <> 'complete'
-     returning s.coupon_code, s.merchant_id, s.livemode`,
-    [at, paymentId],
+  const [session] = await tx.execute<{ id: string; status: string; payment_id: string | null }[]>(
+    `select s.id, s.status, s.payment_id from checkout_sessions s join payments p on s.id = p.checkout_session_id
+      where p.id = ? for no key update of s`,
+    [paymentId],
   );
-  const coupon = completed[0];
-  if (coupon?.coupon_code) {
+  if (!session || session.payment_id !== paymentId || session.status === 'complete') return;
+  // Sessions hold their redemption from their first pay; one paid by older code counts it now.
+  const [completed] = await tx.execute<{ coupon_code: string | null; merchant_id: string; livemode: boolean }[]>(
+    `update checkout_sessions set status = 'complete', completed_at = ?, expired_at = null where id = ?
+     returning (case when coupon_redeemed then null else coupon_code end) as coupon_code, merchant_id, livemode`,
+    [at, session.id],
+  );
+  if (completed?.coupon_code) {
     await tx.execute(
       `update coupons set times_redeemed = times_redeemed + 1 where merchant_id = ? and livemode = ? and code = ?`,
-      [coupon.merchant_id, coupon.livemode, coupon.coupon_code],
+      [completed.merchant_id, completed.livemode, completed.coupon_code],
     );
   }
+  await tx.execute(`update checkout_sessions set coupon_redeemed = true where id = ? and coupon_code is not null`, [
+    session.id,
+  ]);
+}
+
+/**
+ * A payment that succeeded on a checkout session that is not its own any more: the session was
+ * completed by another payment, or a later pay on the page replaced this one. Its money goes back.
+ */
+async function isDuplicatePayment(db: ActivityDeps['db'], paymentId: string): Promise<boolean> {
+  const rows = await db.fork().execute<{ id: string }[]>(
+    `select p.id from payments p join checkout_sessions s on s.id = p.checkout_session_id
+      where p.id = ? and p.status = 'succeeded' and s.payment_id is distinct from p.id`,
+    [paymentId],
+  );
+  return rows.length > 0;
 }
 
 /**

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { newId } from '../domain/ids';
 import type { Channel, PaymentStatus, ProviderName } from '../domain/payment';
 import { RELEASED_REFUND_STATUSES, toRefundObject, type RefundDraft, type RefundStatus } from '../domain/refund';
-import { latePaymentRefundDraft } from '../domain/refund-draft';
+import { duplicatePaymentRefundDraft, latePaymentRefundDraft } from '../domain/refund-draft';
 import { PaymentSchema, RefundSchema } from '../db/entities';
 import { loadProviderAccount } from '../db/provider-accounts.store';
 import { REFUND_FAILURE_TYPES, type RefundExceedsPaymentDetails } from '../domain/failures';
@@ -119,7 +119,7 @@ export function createRefundActivities(deps: ActivityDeps) {
         if (existing) return opened(existing.amount);
 
         const refundable =
-          draft.origin === 'merchant' ? payment.status === 'succeeded' : CLOSED_UNPAID.includes(payment.status);
+          draft.origin === 'late_payment' ? CLOSED_UNPAID.includes(payment.status) : payment.status === 'succeeded';
         if (!refundable) {
           throw ApplicationFailure.nonRetryable(
             `This payment is ${payment.status}; only a succeeded payment can be refunded.`,
@@ -174,6 +174,11 @@ export function createRefundActivities(deps: ActivityDeps) {
     /** The refund of a payment the provider completed after its workflow had closed it; see `latePaymentRefundDraft`. */
     async draftLatePaymentRefund(input: { paymentId: string }): Promise<RefundDraft> {
       return latePaymentRefundDraft(await db.fork().findOneOrFail(PaymentSchema, { id: input.paymentId }));
+    },
+
+    /** The refund of a checkout payment that succeeded after its session was paid or moved on; see `duplicatePaymentRefundDraft`. */
+    async draftDuplicatePaymentRefund(input: { paymentId: string }): Promise<RefundDraft> {
+      return duplicatePaymentRefundDraft(await db.fork().findOneOrFail(PaymentSchema, { id: input.paymentId }));
     },
 
     /** Asks the provider for the refund; the refund number and time come from its row, so a retry refunds once. */
@@ -240,9 +245,21 @@ export function createRefundActivities(deps: ActivityDeps) {
           }
         }
         if (!eventType) return null;
+        // A refund reopened after a cancel is announced again: the next occurrence of its event.
+        const [{ occurrences }] = await tx.execute<{ occurrences: number }[]>(
+          `select count(*)::int as occurrences from events where object_id = ? and type = ?`,
+          [input.refundId, eventType],
+        );
+        if (inserted.length === 0 || input.source !== 'reopened' || occurrences === 0) {
+          const [existing] = await tx.execute<{ id: string }[]>(
+            `select id from events where object_id = ? and type = ? order by occurrence desc limit 1`,
+            [input.refundId, eventType],
+          );
+          if (existing) return existing.id;
+        }
         const refund = await tx.findOneOrFail(RefundSchema, { id: input.refundId }, { refresh: true });
-        const created = await tx.execute<{ id: string }[]>(
-          `insert into events (id, merchant_id, livemode, type, object_id, data, created_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (object_id, type) do nothing returning id`,
+        const [created] = await tx.execute<{ id: string }[]>(
+          `insert into events (id, merchant_id, livemode, type, object_id, data, created_at, occurrence) values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (object_id, type, occurrence) do nothing returning id`,
           [
             newId('event'),
             refund.merchantId,
@@ -251,11 +268,12 @@ export function createRefundActivities(deps: ActivityDeps) {
             refund.id,
             JSON.stringify({ object: toRefundObject(refund) }),
             at,
+            input.source === 'reopened' ? occurrences + 1 : 1,
           ],
         );
-        if (created.length > 0) return created[0].id;
+        if (created) return created.id;
         const [existing] = await tx.execute<{ id: string }[]>(
-          `select id from events where object_id = ? and type = ?`,
+          `select id from events where object_id = ? and type = ? order by occurrence desc limit 1`,
           [refund.id, eventType],
         );
         return existing?.id ?? null;

@@ -15,6 +15,8 @@ import {
   PaymentSchema,
   type CheckoutSessionRow,
 } from '../db/entities';
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { loadProviderAccount } from '../db/provider-accounts.store';
 import { ProviderError } from '../providers/errors';
 import type { ShopperIdentification } from '../providers/provider';
@@ -22,7 +24,7 @@ import { shopperIdentificationFor } from '../providers/registry';
 import type { ApiDeps } from './deps';
 import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';
 import type { Merchant, PaymentsService } from './payments.service';
-import type { PricingService } from './pricing.service';
+import { redeemSessionCoupon, releaseSessionCoupon, type PricingService } from './pricing.service';
 
 export interface CreateSessionParams {
   currency: 'CNY';
@@ -50,6 +52,11 @@ export interface PublicSession {
 /** A payment made on the page lives this long at most; the shopper can always start another. */
 const PAYMENT_WINDOW_SECONDS = 900;
 const MIN_PAYMENT_SECONDS = 60;
+/** How often a pay goes round when other pays on the same page keep getting in first (waiting CLAIM_WAIT_MS each time). */
+const MAX_PAY_ROUNDS = 60;
+const CLAIM_WAIT_MS = 250;
+/** A pay's claim on its session lapses after this, should the process making the payment die. */
+const CLAIM_SECONDS = 60;
 
 export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, pricing: PricingService) {
   const { db } = deps;
@@ -68,7 +75,13 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
    * a session whose time ran out (then at its expires_at). A session paid meanwhile stays complete.
    */
   async function markExpired(id: string, at: Date): Promise<void> {
-    await db.fork().nativeUpdate(CheckoutSessionSchema, { id, status: 'open' }, { status: 'expired', expiredAt: at });
+    await db.fork().transactional(async (tx) => {
+      await tx.execute(
+        `update checkout_sessions set status = 'expired', expired_at = ? where id = ? and status = 'open'`,
+        [at, id],
+      );
+      await releaseSessionCoupon(tx, id);
+    });
   }
 
   async function routedChannels(merchant: Merchant): Promise<Channel[]> {
@@ -249,18 +262,29 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
       return load(id, merchant);
     },
 
-    /** Ends an open session now, as Stripe's `expire` does; its unpaid payment is canceled. */
+    /**
+     * Ends an open session now, as Stripe's `expire` does; its unpaid payment is canceled. The
+     * session is written expired first, under its row lock, so that no pay on the page can slip a
+     * new payment in after the cancel; a payment that was paid meanwhile still completes it.
+     */
     async expire(merchant: Merchant, id: string): Promise<CheckoutSession> {
       const session = await load(id, merchant);
       if (session.status === 'complete')
         throw new ConflictError('checkout_session_complete', 'This checkout session has been paid; it cannot expire.');
-      if (session.status === 'open') {
-        await cancelUnpaid(merchant, session.paymentId);
-        await markExpired(id, new Date());
-      } else {
-        // Its time ran out unwritten: written now, dated when it ran out.
-        await markExpired(id, session.expiresAt);
-      }
+      const ended = await db.fork().transactional(async (tx) => {
+        const row = await lockedRow(tx, id);
+        if (row.status === 'complete')
+          throw new ConflictError(
+            'checkout_session_complete',
+            'This checkout session has been paid; it cannot expire.',
+          );
+        if (row.status !== 'open') return null;
+        const at = session.status === 'open' ? new Date() : session.expiresAt;
+        await tx.execute(`update checkout_sessions set status = 'expired', expired_at = ? where id = ?`, [at, id]);
+        await releaseSessionCoupon(tx, id);
+        return row;
+      });
+      if (ended && session.status === 'open') await cancelUnpaid(merchant, ended.payment_id);
       return load(id, merchant);
     },
 
@@ -290,7 +314,7 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
       id: string,
       params: { channel: Channel; client_ip?: string; wechat_oauth_code?: string },
     ): Promise<SessionPayment> {
-      const session = await load(id, null);
+      let session = await load(id, null);
       if (session.status === 'expired') await markExpired(id, session.expiresAt);
       if (session.status !== 'open')
         throw new ConflictError(`checkout_session_${session.status}`, `This checkout session is ${session.status}.`);
@@ -302,47 +326,125 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
         );
       const merchant: Merchant = { id: session.merchantId, livemode: session.livemode };
 
-      const current = await sessionPayment(session.paymentId);
-      if (current && !isTerminal(current.status) && current.channel === params.channel) return current;
-      if (current?.status === 'succeeded')
-        throw new ConflictError('checkout_session_complete', 'This checkout session has been paid.');
-      if (current && !isTerminal(current.status)) await cancelUnpaid(merchant, current.id);
-
-      if (params.channel === 'wechat_jsapi' && !params.wechat_oauth_code) {
-        throw new InvalidRequestError(
-          'parameter_missing',
-          'Missing required param: wechat_oauth_code (WeChat Pay inside WeChat needs the shopper to be identified first).',
-          'wechat_oauth_code',
-        );
-      }
-      const openid =
-        params.channel === 'wechat_jsapi' ? await openidFor(session, params.wechat_oauth_code!) : undefined;
-      const secondsLeft = Math.floor((session.expiresAt.getTime() - Date.now()) / 1000);
-      if (secondsLeft < MIN_PAYMENT_SECONDS)
-        throw new ConflictError('checkout_session_expired', 'This checkout session is about to expire.');
       const description = session.lineItems
         .map((item) => (item.quantity > 1 ? `${item.name} ×${item.quantity}` : item.name))
         .join(', ');
-      const payment = await payments.create(
-        merchant,
-        {
-          amount: session.amountTotal,
-          currency: 'CNY',
-          channel: params.channel,
-          description: description.length > 128 ? `${description.slice(0, 127)}…` : description,
-          return_url: urlOf(id),
-          expires_in: Math.min(PAYMENT_WINDOW_SECONDS, secondsLeft),
-          client_ip: params.client_ip,
-          openid,
-          customer: session.customerId ?? undefined,
-          metadata: { checkout_session: id },
-        },
-        { sessionId: id, url: urlOf(id) },
+      let openid: string | undefined;
+
+      // Another pay on the page may get in between reading the session and locking it: then go
+      // round again with the payment it made (given back if of this channel, canceled if not).
+      for (let round = 0; round < MAX_PAY_ROUNDS; round++) {
+        const current = await sessionPayment(session.paymentId);
+        if (current && !isTerminal(current.status) && current.channel === params.channel) return current;
+        if (current?.status === 'succeeded')
+          throw new ConflictError('checkout_session_complete', 'This checkout session has been paid.');
+        // Before the claim: a payment that succeeds as it is closed completes the session under its lock.
+        if (current && !isTerminal(current.status)) await cancelUnpaid(merchant, current.id);
+        if (params.channel === 'wechat_jsapi' && !params.wechat_oauth_code) {
+          throw new InvalidRequestError(
+            'parameter_missing',
+            'Missing required param: wechat_oauth_code (WeChat Pay inside WeChat needs the shopper to be identified first).',
+            'wechat_oauth_code',
+          );
+        }
+        if (params.channel === 'wechat_jsapi' && !openid) openid = await openidFor(session, params.wechat_oauth_code!);
+
+        const expected = session.paymentId;
+        const claim = await claimForPay(id, expected);
+        if (claim === 'taken') {
+          // Another pay is making a payment for this session: wait for it, then go round with it.
+          await new Promise((resolve) => setTimeout(resolve, CLAIM_WAIT_MS));
+        } else if (claim !== 'moved_on') {
+          const secondsLeft = Math.floor((session.expiresAt.getTime() - Date.now()) / 1000);
+          let payment;
+          try {
+            if (secondsLeft < MIN_PAYMENT_SECONDS)
+              throw new ConflictError('checkout_session_expired', 'This checkout session is about to expire.');
+            payment = await payments.create(
+              merchant,
+              {
+                amount: session.amountTotal,
+                currency: 'CNY',
+                channel: params.channel,
+                description: description.length > 128 ? `${description.slice(0, 127)}…` : description,
+                return_url: urlOf(id),
+                expires_in: Math.min(PAYMENT_WINDOW_SECONDS, secondsLeft),
+                client_ip: params.client_ip,
+                openid,
+                customer: session.customerId ?? undefined,
+                metadata: { checkout_session: id },
+              },
+              { sessionId: id, url: urlOf(id) },
+            );
+          } catch (error) {
+            await db
+              .fork()
+              .execute(`update checkout_sessions set pay_claim = null where id = ? and pay_claim = ?`, [id, claim]);
+            throw error;
+          }
+          const recorded = await db
+            .fork()
+            .execute(
+              `update checkout_sessions set payment_id = ?, pay_claim = null where id = ? and pay_claim = ? and status = 'open' returning id`,
+              [payment.id, id, claim],
+            );
+          if (recorded.length > 0) return (await sessionPayment(payment.id))!;
+          // The session ended (an expire) while the payment was made: nobody may pay it.
+          await cancelUnpaid(merchant, payment.id);
+        }
+        session = await load(id, null);
+        if (session.status !== 'open')
+          throw new ConflictError(`checkout_session_${session.status}`, `This checkout session is ${session.status}.`);
+      }
+      throw new ConflictError(
+        'checkout_session_busy',
+        'This checkout session is being paid from somewhere else; try again in a moment.',
       );
-      await db.fork().nativeUpdate(CheckoutSessionSchema, { id, status: 'open' }, { paymentId: payment.id });
-      return (await sessionPayment(payment.id))!;
     },
   };
+
+  /**
+   * The session's row, locked until the transaction ends: pay's claim, expire and a payment's
+   * success (completeCheckoutSession) are decided one at a time. `no key update`, so that a
+   * payment naming the session can still be inserted while the row is held.
+   */
+  async function lockedRow(
+    tx: EntityManager,
+    id: string,
+  ): Promise<{ status: CheckoutSessionRow['status']; payment_id: string | null; pay_claim_live: boolean }> {
+    const [row] = await tx.execute<
+      { status: CheckoutSessionRow['status']; payment_id: string | null; pay_claim_live: boolean }[]
+    >(
+      `select status, payment_id, (pay_claim is not null and pay_claimed_until > now()) as pay_claim_live
+         from checkout_sessions where id = ? for no key update`,
+      [id],
+    );
+    if (!row) throw new NotFoundError('checkout session', id);
+    return row;
+  }
+
+  /**
+   * Claims the right to make the session's next payment, under its row lock: only while the session
+   * is open, still has the payment the pay saw (`moved_on` if not), and no other pay holds the claim
+   * (`taken`). The session's coupon is redeemed for it then, if it was not yet. The claim is
+   * dropped when the payment is recorded, and lapses after CLAIM_SECONDS should its pay die.
+   */
+  async function claimForPay(id: string, expected: string | null): Promise<string | 'taken' | 'moved_on'> {
+    return db.fork().transactional(async (tx) => {
+      const row = await lockedRow(tx, id);
+      if (row.status !== 'open')
+        throw new ConflictError(`checkout_session_${row.status}`, `This checkout session is ${row.status}.`);
+      if (row.payment_id !== expected) return 'moved_on';
+      if (row.pay_claim_live) return 'taken';
+      await redeemSessionCoupon(tx, id);
+      const claim = randomUUID();
+      await tx.execute(
+        `update checkout_sessions set pay_claim = ?, pay_claimed_until = now() + make_interval(secs => ?) where id = ?`,
+        [claim, CLAIM_SECONDS, id],
+      );
+      return claim;
+    });
+  }
 
   /** Closes a session's unpaid payment at the provider; one that succeeded meanwhile wins. */
   async function cancelUnpaid(merchant: Merchant, paymentId: string | null): Promise<void> {

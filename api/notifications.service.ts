@@ -1,10 +1,12 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { paidAfterClosing, type PaymentRecord, type ProviderName } from '../domain/payment';
 import type { ProviderRefund, ProviderTrade } from '../domain/provider-reports';
 import { paymentWorkflowId, refundWorkflowId } from '../domain/workflow-ids';
 import { PaymentSchema, RefundSchema } from '../db/entities';
 import type { VerifiedNotification } from '../providers/provider';
-import { providerNotificationSignal, providerRefundSignal } from '../workflows/messages';
+import type { RefundRecord } from '../domain/refund';
+import { providerNotificationSignal, providerRefundSignal, type RefundWorkflowInput } from '../workflows/messages';
+import type { refundWorkflow } from '../workflows/refund.workflow';
 import type { ApiDeps } from './deps';
 import type { RefundsService } from './refunds.service';
 
@@ -16,8 +18,11 @@ import type { RefundsService } from './refunds.service';
  * - `late`: for a payment or refund whose workflow has ended; acknowledged, nothing changes.
  * - `late_payment_refunded`: the provider says a payment Tongbao had closed was paid after all;
  *   the shopper's money is refunded automatically (README "Late and unknown notifications").
+ * - `canceled_refund_reopened`: the provider settled a refund an admin had canceled; it requires
+ *   attention again (see `reopenCanceledRefund`).
  */
-export type NotificationOutcome = 'signaled' | 'refused' | 'unknown_order' | 'late' | 'late_payment_refunded';
+export type NotificationOutcome =
+  'signaled' | 'refused' | 'unknown_order' | 'late' | 'late_payment_refunded' | 'canceled_refund_reopened';
 
 /** A notification as it reached `POST /notify/<provider>/:account`, kept whole in the record. */
 export interface ReceivedNotification {
@@ -155,9 +160,62 @@ export function createNotificationsService(deps: ApiDeps, refunds: RefundsServic
     ) {
       return { outcome: 'signaled', details };
     }
+    if (refund.status === 'canceled' && reported.status === 'succeeded') return reopenCanceledRefund(refund, details);
     return {
       outcome: 'late',
       details: { ...details, reason: `refund is ${refund.status}; the provider says ${reported.status}` },
+    };
+  }
+
+  /**
+   * An admin canceled the refund, and so released its amount, yet the provider refunded it: the
+   * amount may go back twice. Its workflow starts again and puts it in front of an admin
+   * (`requires_attention`, holding its amount again); a duplicate of this notification finds it running.
+   */
+  async function reopenCanceledRefund(refund: RefundRecord, details: Recorded): Promise<Decided> {
+    const [{ attempt }] = await deps.db
+      .fork()
+      .execute<{ attempt: number }[]>(
+        `select coalesce(max(attempt), 1)::int as attempt from refund_transitions where refund_id = ?`,
+        [refund.id],
+      );
+    const input: RefundWorkflowInput = {
+      draft: {
+        id: refund.id,
+        merchantId: refund.merchantId,
+        livemode: refund.livemode,
+        paymentId: refund.paymentId,
+        origin: refund.origin,
+        amountMinor: refund.amount,
+        reason: refund.reason,
+        metadata: refund.metadata,
+        outRefundNo: refund.outRefundNo,
+        createdAt: new Date(refund.createdAt).toISOString(),
+      },
+      timeScale: deps.config.timeScale,
+      attentionAfterSeconds: deps.config.refundAttentionAfterSeconds,
+      reopened: {
+        amount: refund.amount,
+        attempt,
+        reason:
+          'The provider refunded this refund after an admin canceled it; check the payment was not refunded twice.',
+      },
+    };
+    try {
+      await deps.temporal.workflow.start<typeof refundWorkflow>('refundWorkflow', {
+        workflowId: refundWorkflowId(refund.id),
+        taskQueue: deps.temporalSettings.taskQueue,
+        args: [input],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+    } catch (error) {
+      // Another delivery of this notification reopened it a moment ago.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+    deps.logger.warn({ refundId: refund.id }, 'canceled refund settled by the provider; back to requires_attention');
+    return {
+      outcome: 'canceled_refund_reopened',
+      details: { ...details, reason: `refund ${refund.id} was canceled; the provider says succeeded` },
     };
   }
 

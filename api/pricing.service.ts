@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId } from '../domain/ids';
 import type { ApiDeps } from './deps';
 import { ConflictError, InvalidRequestError } from './errors';
@@ -187,6 +188,48 @@ export function createPricingService(deps: ApiDeps) {
 }
 
 export type PricingService = ReturnType<typeof createPricingService>;
+
+/** Raised when a checkout session's coupon has no redemption left for it; answered 409, naming the coupon. */
+export class CouponUsedUpError extends ConflictError {
+  constructor(code: string) {
+    super('coupon_used_up', `The coupon '${code}' has been redeemed as many times as it allows.`);
+  }
+}
+
+/**
+ * Takes one of the session's coupon's redemptions for it, once (in the transaction that holds the
+ * session's row): an increment that only happens while the limit allows, so sessions paid at once
+ * can never exceed it. A session without a coupon, or that holds its redemption already, takes none.
+ */
+export async function redeemSessionCoupon(tx: EntityManager, sessionId: string): Promise<void> {
+  const [session] = await tx.execute<{ coupon_code: string | null; merchant_id: string; livemode: boolean }[]>(
+    `select coupon_code, merchant_id, livemode from checkout_sessions where id = ? and coupon_code is not null and not coupon_redeemed`,
+    [sessionId],
+  );
+  if (!session?.coupon_code) return;
+  const redeemed = await tx.execute(
+    `update coupons set times_redeemed = times_redeemed + 1
+      where merchant_id = ? and livemode = ? and code = ? and (max_redemptions is null or times_redeemed < max_redemptions)
+      returning code`,
+    [session.merchant_id, session.livemode, session.coupon_code],
+  );
+  if (redeemed.length === 0) throw new CouponUsedUpError(session.coupon_code);
+  await tx.execute(`update checkout_sessions set coupon_redeemed = true where id = ?`, [sessionId]);
+}
+
+/** Gives back the redemption a session held, when it ends unpaid; once, however often it is called. */
+export async function releaseSessionCoupon(tx: EntityManager, sessionId: string): Promise<void> {
+  const [released] = await tx.execute<{ coupon_code: string; merchant_id: string; livemode: boolean }[]>(
+    `update checkout_sessions set coupon_redeemed = false where id = ? and coupon_redeemed and status = 'expired'
+     returning coupon_code, merchant_id, livemode`,
+    [sessionId],
+  );
+  if (!released) return;
+  await tx.execute(
+    `update coupons set times_redeemed = greatest(times_redeemed - 1, 0) where merchant_id = ? and livemode = ? and code = ?`,
+    [released.merchant_id, released.livemode, released.coupon_code],
+  );
+}
 
 export function taxRateObject(rate: TaxRate, livemode: boolean) {
   return {

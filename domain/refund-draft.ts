@@ -27,3 +27,20 @@ export function latePaymentRefundDraft(payment: PaymentRecord): RefundDraft {
     metadata: {},
   });
 }
+
+/**
+ * The refund Tongbao makes on its own when a checkout session's payment succeeds although the
+ * session was completed by another payment, or had replaced this one with another: the session
+ * keeps one payment, and this one's whole amount goes back to the shopper.
+ */
+export function duplicatePaymentRefundDraft(payment: PaymentRecord): RefundDraft {
+  return newRefundDraft({
+    merchantId: payment.merchantId,
+    livemode: payment.livemode,
+    paymentId: payment.id,
+    origin: 'duplicate_payment',
+    amountMinor: null,
+    reason: `A second payment of checkout session ${payment.checkoutSessionId}: refunded automatically`,
+    metadata: {},
+  });
+}

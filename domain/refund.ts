@@ -13,9 +13,10 @@ export function isFinalRefundStatus(status: RefundStatus): boolean {
 /**
  * Why a refund exists: the merchant asked (`POST /v1/refunds`), or the provider reported a
  * payment as paid after Tongbao had closed it (expired, canceled or failed) and Tongbao gives the
- * shopper's money back on its own (see README "Late and unknown notifications").
+ * shopper's money back on its own (see README "Late and unknown notifications"), or
+ * (`duplicate_payment`) a second payment of one checkout session succeeded: the session keeps one.
  */
-export const REFUND_ORIGINS = ['merchant', 'late_payment'] as const;
+export const REFUND_ORIGINS = ['merchant', 'late_payment', 'duplicate_payment'] as const;
 export type RefundOrigin = (typeof REFUND_ORIGINS)[number];
 
 /** Everything the refund workflow needs to open a refund; fixed when it is asked for. */
@@ -74,7 +75,10 @@ export interface RefundObject {
   status: RefundStatus;
   reason: string | null;
   metadata: Record<string, string>;
-  /** `merchant`, or `late_payment` for a refund Tongbao made of a payment completed after it was closed. */
+  /**
+   * `merchant`; `late_payment` for a refund Tongbao made of a payment completed after it was closed;
+   * `duplicate_payment` for one of a payment that succeeded on a checkout session paid by another.
+   */
   origin: RefundOrigin;
   out_refund_no: string;
   provider_refund_no: string | null;

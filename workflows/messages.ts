@@ -38,6 +38,21 @@ export interface RefundWorkflowInput {
   timeScale: number;
   /** How long the provider has to settle the refund before it needs an admin's attention. */
   attentionAfterSeconds: number;
+  /**
+   * Set when an admin canceled the refund and the provider settled it after all: the workflow
+   * starts again from `canceled`, puts the refund back in front of an admin and follows it.
+   */
+  reopened?: ReopenedRefund;
+}
+
+/** A canceled refund the provider reported as refunded: what its new run starts from. */
+export interface ReopenedRefund {
+  /** The refund's amount, as it was opened. */
+  amount: number;
+  /** The last attempt recorded; the reopening is the next one. */
+  attempt: number;
+  /** Why it is back, for the admin. */
+  reason: string;
 }
 
 export interface RefundView {

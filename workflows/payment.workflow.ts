@@ -9,10 +9,12 @@ import {
   setHandler,
   upsertSearchAttributes,
   ParentClosePolicy,
+  patched,
   startChild,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ProviderTrade } from '../domain/provider-reports';
+import type { RefundDraft } from '../domain/refund';
 import { assertNever } from '../domain/assert-never';
 import { isTerminal, paidAfterClosing, type PaymentStatus } from '../domain/payment';
 import {
@@ -40,7 +42,7 @@ import { scaledClock } from './time';
 
 // The activities, by role. While the merchant waits for the answer (and when a late payment's
 // refund is drafted), local activities: one round trip to the server instead of one per call.
-const { openPayment, createProviderPayment, recordNextAction, draftLatePaymentRefund } =
+const { openPayment, createProviderPayment, recordNextAction, draftLatePaymentRefund, draftDuplicatePaymentRefund } =
   proxyLocalActivities<Activities>(WAITED_FOR_OPTIONS);
 // Our books: retried until they work.
 const { recordPaymentTransition, dispatchEvent } = proxyActivities<Activities>(STORE_OPTIONS);
@@ -95,6 +97,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     failureMessage: null as string | null,
   };
   let stage = 'creating' as Stage;
+  /** Set when the payment succeeded on a checkout session that another payment has (see `isDuplicatePayment`). */
+  let duplicateOfSession = false;
   /** Why the payment could not be created: the merchant's answer. */
   let refusal: ApplicationFailure | null = null;
 
@@ -160,6 +164,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       ...details,
     });
     payment.status = to;
+    if (recorded?.duplicatePayment) duplicateOfSession = true;
     if (details.failureCode !== undefined) payment.failureCode = details.failureCode;
     if (details.failureMessage !== undefined) payment.failureMessage = details.failureMessage;
     upsertSearchAttributes([{ key: PaymentStatusKey, value: payment.status }]);
@@ -196,6 +201,15 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       default:
         return assertNever(trade.status);
     }
+  }
+
+  /** Gives the shopper's money back on Tongbao's own account: the refund lives on when this workflow ends. */
+  async function startRefund(refund: RefundDraft): Promise<void> {
+    await startChild(refundWorkflow, {
+      workflowId: refundWorkflowId(refund.id),
+      args: [{ draft: refund, timeScale: input.timeScale, attentionAfterSeconds: input.refundAttentionAfterSeconds }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
   }
 
   /** Closes the order so nobody can pay it any more; the shopper may have paid just before. */
@@ -296,11 +310,18 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       status: payment.status,
       refundId: refund.id,
     });
-    await startChild(refundWorkflow, {
-      workflowId: refundWorkflowId(refund.id),
-      args: [{ draft: refund, timeScale: input.timeScale, attentionAfterSeconds: input.refundAttentionAfterSeconds }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
+    await startRefund(refund);
+  }
+
+  // A checkout session keeps one payment: a second one that succeeded goes back to the shopper.
+  if (duplicateOfSession && patched('refund-duplicate-checkout-payment')) {
+    const refund = await draftDuplicatePaymentRefund({ paymentId: draft.id });
+    log.warn('payment succeeded on a checkout session paid by another payment; refunding', {
+      paymentId: draft.id,
+      checkoutSessionId: draft.checkoutSessionId,
+      refundId: refund.id,
     });
+    await startRefund(refund);
   }
 
   await condition(allHandlersFinished);

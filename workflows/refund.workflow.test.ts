@@ -38,6 +38,8 @@ class RefundStory {
   held: Pick<ProviderRefund, 'status' | 'failureReason'> | null = null;
   /** How long the provider has to settle it: a second, at the test's time scale. */
   attentionAfterSeconds = 1000;
+  /** How many queries still answer `not_found` whatever the provider holds: a provider slow to show a refund. */
+  hiddenFromQueries = 0;
   requests = 0;
   queries = 0;
   readonly transitions: RefundTransitionInput[] = [];
@@ -87,6 +89,16 @@ const activities: RefundActivities = {
   async queryProviderRefund({ refundId }) {
     const refund = story(refundId);
     refund.queries += 1;
+    if (refund.hiddenFromQueries > 0) {
+      refund.hiddenFromQueries -= 1;
+      return {
+        ...refund.report(),
+        status: 'not_found',
+        providerRefundNo: null,
+        amountMinor: null,
+        failureReason: null,
+      };
+    }
     return refund.report();
   },
   async recordRefundTransition(input) {
@@ -121,6 +133,20 @@ afterAll(async () => {
 });
 
 /** Asks for a refund of 500 as the API does: starts its workflow and waits for the first answer. */
+/** The refund's draft, as the API makes it. */
+const draftOf = (id: string): RefundWorkflowInput['draft'] => ({
+  id,
+  merchantId: 'mer_test',
+  livemode: false,
+  paymentId: 'pay_test',
+  origin: 'merchant',
+  amountMinor: 500,
+  reason: null,
+  metadata: {},
+  outRefundNo: id.replace('_', ''),
+  createdAt: new Date().toISOString(),
+});
+
 async function refund(
   setup: (refund: RefundStory) => void,
 ): Promise<{ story: RefundStory; handle: WorkflowHandle<typeof refundWorkflow>; answer: RefundView }> {
@@ -129,18 +155,7 @@ async function refund(
   setup(refundStory);
   stories.set(id, refundStory);
   const input: RefundWorkflowInput = {
-    draft: {
-      id,
-      merchantId: 'mer_test',
-      livemode: false,
-      paymentId: 'pay_test',
-      origin: 'merchant',
-      amountMinor: 500,
-      reason: null,
-      metadata: {},
-      outRefundNo: id.replace('_', ''),
-      createdAt: new Date().toISOString(),
-    },
+    draft: draftOf(id),
     timeScale: TIME_SCALE,
     attentionAfterSeconds: refundStory.attentionAfterSeconds,
   };
@@ -269,4 +284,58 @@ test('a refund that does not require attention can be neither retried nor cancel
   expect(cancel.type).toBe(REFUND_FAILURE_TYPES.notCancelable);
   expect(story.steps()).toEqual([]);
   await handle.terminate('test over');
+});
+
+test('an admin cancel asks the provider once more, a while later, before giving the refund up: a refund that shows late is not canceled', async () => {
+  const { story, handle } = await refund((r) => {
+    r.providerAnswers = false;
+  });
+  await reached(handle, 'requires_attention');
+  // The last request reached the provider after all, which settles it but does not show it at once.
+  story.held = { status: 'succeeded', failureReason: null };
+  story.hiddenFromQueries = 1;
+  const queriesBefore = story.queries;
+
+  const refused = await refusal(handle.executeUpdate(cancelRefundUpdate));
+  expect(refused.type).toBe(REFUND_FAILURE_TYPES.notCancelable);
+  expect(refused.message).toMatch(/refunded it meanwhile/);
+  expect(story.queries).toBe(queriesBefore + 2);
+  expect(await handle.result()).toMatchObject({ status: 'succeeded' });
+  expect(story.steps()).toEqual([
+    { attempt: 1, to: 'requires_attention', source: 'deadline' },
+    { attempt: 1, to: 'succeeded', source: 'cancel' },
+  ]);
+});
+
+test('a canceled refund the provider refunded after all is reopened: it requires attention again as a new attempt, and a retry settles it', async () => {
+  const id = `re_test${Date.now().toString(36)}${++sequence}`;
+  const reopened = new RefundStory(id);
+  reopened.held = { status: 'succeeded', failureReason: null };
+  stories.set(id, reopened);
+  const handle = await env.client.workflow.start<typeof refundWorkflow>('refundWorkflow', {
+    workflowId: `refund/${id}`,
+    taskQueue: TASK_QUEUE,
+    args: [
+      {
+        draft: draftOf(id),
+        timeScale: TIME_SCALE,
+        attentionAfterSeconds: reopened.attentionAfterSeconds,
+        reopened: { amount: 500, attempt: 1, reason: 'refunded after it was canceled' },
+      },
+    ],
+  });
+  expect(await reached(handle, 'requires_attention')).toEqual({
+    id,
+    status: 'requires_attention',
+    amount: 500,
+    failureReason: 'refunded after it was canceled',
+  });
+  expect(reopened.steps()).toEqual([{ attempt: 2, to: 'requires_attention', source: 'reopened' }]);
+
+  expect(await handle.executeUpdate(retryRefundUpdate)).toMatchObject({ status: 'succeeded' });
+  expect(reopened.steps()).toEqual([
+    { attempt: 2, to: 'requires_attention', source: 'reopened' },
+    { attempt: 3, to: 'pending', source: 'retry' },
+    { attempt: 3, to: 'succeeded', source: 'request' },
+  ]);
 });

@@ -5,6 +5,7 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
+  patched,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -30,6 +31,7 @@ import {
   retryRefundUpdate,
   type RefundView,
   type RefundWorkflowInput,
+  type ReopenedRefund,
 } from './messages';
 import { REFUND_FAILURE_TYPES } from '../domain/failures';
 import { PROVIDER_OPTIONS, STORE_OPTIONS, WAITED_FOR_OPTIONS } from './activity-options';
@@ -60,6 +62,8 @@ const REQUEST_RETRY_SECONDS = 60;
 const POLL_DELAYS_SECONDS = [30, 60, 120, 300, 600];
 /** Once an admin has been asked to look, the provider is still asked now and then, in case it settles. */
 const ATTENTION_POLL_SECONDS = 3600;
+/** Before an admin's cancel releases a refund the provider does not know, it asks again this much later. */
+const CANCEL_RECHECK_SECONDS = 30;
 
 /**
  * How far the workflow is: `opening` the refund (or `refused` it), asking the provider while the
@@ -257,7 +261,12 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
 
   /** An admin's cancel: what the provider says decides whether the refund can still be given up. */
   async function cancel(request: AdminRequest): Promise<void> {
-    const known = await queryProviderRefund({ refundId: draft.id });
+    let known = await queryProviderRefund({ refundId: draft.id });
+    // A request sent just before may not show yet: ask once more, a while later, before giving up on it.
+    if (known.status === 'not_found' && patched('recheck-refund-before-cancel')) {
+      await sleep(clock.ms(CANCEL_RECHECK_SECONDS));
+      known = await queryProviderRefund({ refundId: draft.id });
+    }
     if (known.status === 'not_found') {
       await transition('canceled', 'cancel', {
         failureReason: 'Canceled by an admin; the provider never took this refund.',
@@ -287,6 +296,54 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     );
   }
 
+  /** Stores the refund, or refuses it (more than remains, payment not refundable); false when refused. */
+  async function open(): Promise<boolean> {
+    try {
+      const opened = await openRefund(draft);
+      refund.amount = opened.amount;
+      upsertSearchAttributes([
+        { key: ProviderKey, value: opened.provider },
+        { key: ChannelKey, value: opened.channel },
+        { key: AmountMinorKey, value: opened.amount },
+      ]);
+      return true;
+    } catch (error) {
+      const { failure, message } = activityError(error);
+      refusal = failure?.nonRetryable
+        ? failure
+        : ApplicationFailure.nonRetryable(`the refund could not be stored: ${message}`, REFUND_FAILURE_TYPES.notOpened);
+      refund.status = 'failed';
+      stage = 'refused';
+      await condition(allHandlersFinished);
+      return false;
+    }
+  }
+
+  /**
+   * An admin canceled the refund and the provider refunded it after all: it is back in front of an
+   * admin (who may have had the amount refunded again meanwhile), holding its amount again, as the
+   * next attempt. The provider's word settles it later, or an admin's retry or cancel.
+   */
+  async function reopen(reopened: ReopenedRefund): Promise<void> {
+    stage = 'following';
+    refund.status = 'canceled';
+    refund.amount = reopened.amount;
+    refund.attempt = reopened.attempt + 1;
+    const { eventId } = await recordRefundTransition({
+      refundId: draft.id,
+      attempt: refund.attempt,
+      from: 'canceled',
+      to: 'requires_attention',
+      source: 'reopened',
+      at: new Date().toISOString(),
+      failureReason: reopened.reason,
+    });
+    refund.status = 'requires_attention';
+    refund.failureReason = reopened.reason;
+    upsertSearchAttributes([{ key: RefundStatusKey, value: refund.status }]);
+    if (eventId) await dispatchEvent({ eventId });
+  }
+
   /** The one place that decides what to do next: what arrived first, then what is due. */
   function nextStep(): Step {
     const report = inbox.notifications.shift();
@@ -302,35 +359,24 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   const nextDue = (): number =>
     refund.status === 'requires_attention' ? polls.nextAt : Math.min(polls.nextAt, deadline);
 
-  // 1. Open: store the refund, or refuse it (more than remains, payment not refundable).
-  try {
-    const opened = await openRefund(draft);
-    refund.amount = opened.amount;
-    upsertSearchAttributes([
-      { key: ProviderKey, value: opened.provider },
-      { key: ChannelKey, value: opened.channel },
-      { key: AmountMinorKey, value: opened.amount },
-    ]);
-  } catch (error) {
-    const { failure, message } = activityError(error);
-    refusal = failure?.nonRetryable
-      ? failure
-      : ApplicationFailure.nonRetryable(`the refund could not be stored: ${message}`, REFUND_FAILURE_TYPES.notOpened);
-    refund.status = 'failed';
-    stage = 'refused';
-    await condition(allHandlersFinished);
-    return view();
+  if (input.reopened) {
+    await reopen(input.reopened);
+  } else {
+    // 1. Open: store the refund, or refuse it (more than remains, payment not refundable).
+    if (!(await open())) return view();
+
+    // 2. Ask the provider while the merchant waits for its answer.
+    stage = 'first_request';
+    deadline = clock.after(input.attentionAfterSeconds);
+    await askProvider();
+    stage = 'following';
+    for (const eventId of eventsAfterAnswer.splice(0)) await dispatchEvent({ eventId });
   }
 
-  // 2. Ask the provider while the merchant waits for its answer.
-  stage = 'first_request';
-  deadline = clock.after(input.attentionAfterSeconds);
-  await askProvider();
-  stage = 'following';
-  for (const eventId of eventsAfterAnswer.splice(0)) await dispatchEvent({ eventId });
-
   // 3. Follow the refund until it settles: wait for something to arrive or fall due, then act on it.
-  polls.nextAt = clock.after(POLL_DELAYS_SECONDS[0]);
+  polls.nextAt = clock.after(
+    refund.status === 'requires_attention' && input.reopened ? ATTENTION_POLL_SECONDS : POLL_DELAYS_SECONDS[0],
+  );
   while (!isFinalRefundStatus(refund.status)) {
     await condition(() => inbox.notifications.length > 0 || inbox.admin !== null, clock.until(nextDue()));
     const step = nextStep();
