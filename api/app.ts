@@ -23,6 +23,7 @@ import { createEventsService } from './events.service';
 import { webhooksRoutes } from './webhooks.routes';
 import { createWebhooksService } from './webhooks.service';
 import { sendJson } from './respond';
+import { headerText } from './validation';
 
 /** The REST API of API.md plus the provider notification endpoints. */
 export function createApp(deps: ApiDeps): express.Express {
@@ -73,6 +74,10 @@ export function createApp(deps: ApiDeps): express.Express {
     '/v1',
     merchantAuth(deps),
     json,
+    (req: Request, _res: Response, next: NextFunction) => {
+      headerText(req.get('idempotency-key'), 'Idempotency-Key');
+      next();
+    },
     createIdempotency(deps),
     paymentsRoutes(payments),
     refundsRoutes(refunds),
