@@ -24,6 +24,7 @@ import { webhooksRoutes } from './webhooks.routes';
 import { createWebhooksService } from './webhooks.service';
 import { sendJson } from './respond';
 import { headerText } from './validation';
+import { RateLimitedError } from './rate-limit';
 
 /** The REST API of API.md plus the provider notification endpoints. */
 export function createApp(deps: ApiDeps): express.Express {
@@ -99,6 +100,7 @@ export function createApp(deps: ApiDeps): express.Express {
 
   app.use(async (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const appError = toAppError(error);
+    if (appError instanceof RateLimitedError) res.set('Retry-After', String(appError.retryAfterSeconds));
     if (appError.status >= 500)
       deps.logger.error({ err: error, requestId: contextOf(req).requestId, path: req.path }, 'request failed');
     try {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CHANNELS } from '../domain/payment';
 import { CHECKOUT_LOCALES } from '../domain/checkout-session';
 import type { CheckoutService, CheckoutSession, PublicSession } from './checkout.service';
+import { PUBLIC_RATE_LIMITS, RateLimiter, clientIp, rateLimited } from './rate-limit';
 import { InvalidRequestError } from './errors';
 import { merchantOf } from './request-context';
 import { sendJson } from './respond';
@@ -114,6 +115,13 @@ function publicObject({ session, merchantName, payment }: PublicSession, url: st
  */
 export function checkoutPageRoutes(checkout: CheckoutService): Router {
   const router = Router();
+  const perIp = new RateLimiter(PUBLIC_RATE_LIMITS.checkoutPerIp);
+  const perSession = new RateLimiter(PUBLIC_RATE_LIMITS.checkoutPerSession);
+  router.use(rateLimited(perIp, clientIp));
+  router.use(
+    '/sessions/:id',
+    rateLimited(perSession, (req) => String(req.params.id)),
+  );
   router.use(express.json({ limit: '16kb' }));
 
   router.get('/sessions/:id', async (req: Request, res: Response) => {
