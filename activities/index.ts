@@ -4,6 +4,7 @@ import { createReconciliationActivities } from './reconciliation.activities';
 import { createRefundActivities } from './refund.activities';
 import { createWebhookActivities } from './webhook.activities';
 import { withStoreErrorsClassified } from './store-failures';
+import { createPurgeActivities } from './purge.activities';
 
 export type { ActivityDeps } from './deps';
 
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRefundActivities(deps),
     ...createReconciliationActivities(deps),
     ...createWebhookActivities(deps),
+    ...createPurgeActivities(deps),
   });
 }
 

@@ -8,6 +8,7 @@ import { createLogger } from '../runtime/logger';
 import { connectTemporal } from './client';
 import { temporalSettingsFromEnv } from './config';
 import { ensureReconciliationSchedule, type ScheduledAccount } from './reconciliation-schedules';
+import { ensurePurgeSchedule } from './purge-schedule';
 
 async function main(): Promise<void> {
   const config = appConfigFromEnv();
@@ -44,6 +45,9 @@ async function main(): Promise<void> {
     );
   Promise.all(accounts.map((account) => ensureReconciliationSchedule(client, temporal.taskQueue, account))).catch(
     (error) => logger.error({ err: error }, 'could not schedule the reconciliations'),
+  );
+  ensurePurgeSchedule(client, temporal.taskQueue).catch((error) =>
+    logger.error({ err: error }, 'could not schedule the daily purge'),
   );
   logger.info({ taskQueue: temporal.taskQueue, address: temporal.address }, 'worker running');
   console.log(`worker running on task queue ${temporal.taskQueue}`);
