@@ -9,6 +9,8 @@ import { checkoutPageRoutes, checkoutRoutes } from './checkout.routes';
 import { createCheckoutService } from './checkout.service';
 import { createMerchantsService } from './merchants.service';
 import { notifyRoutes } from './notify.routes';
+import { operationsRoutes } from './operations.routes';
+import { createOperationsService } from './operations.service';
 import { paymentsRoutes } from './payments.routes';
 import { createPaymentsService } from './payments.service';
 import { pricingRoutes } from './pricing.routes';
@@ -52,6 +54,12 @@ export function createApp(deps: ApiDeps): express.Express {
   const events = createEventsService(deps);
   const webhooks = createWebhooksService(deps, events);
 
+  const operations = createOperationsService(deps);
+  // Prometheus scrapes with the admin token (`authorization: {credentials: …}` in its job).
+  app.get('/metrics', adminAuth(deps), async (_req: Request, res: Response) => {
+    res.type('text/plain; version=0.0.4').send(await operations.metricsText());
+  });
+
   app.use('/notify', notifyRoutes(deps, refunds));
   app.use('/checkout', checkoutPageRoutes(checkout));
 
@@ -70,6 +78,7 @@ export function createApp(deps: ApiDeps): express.Express {
     json,
     adminRoutes(merchants, payments, refunds),
     reconciliationRoutes(createReconciliationService(deps)),
+    operationsRoutes(operations),
   );
   app.use(
     '/v1',

@@ -1,6 +1,7 @@
 /** The Temporal worker: runs workflows/ and the activities, with their dependencies. */
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { stuckActivitiesInterceptor } from '../activities/stuck-activities';
 import { openDatabase } from '../db/orm';
 import { SecretBox } from '../db/secret-box';
 import { appConfigFromEnv } from '../runtime/config';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   const client = await connectTemporal(temporal);
   const worker = await Worker.create({
     connection,
+    interceptors: { activity: [stuckActivitiesInterceptor(db, logger)] },
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     workflowsPath: require.resolve('../workflows'),
