@@ -11,11 +11,11 @@ import { toRefundObject } from '../domain/refund';
 import { contextOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
-import { listQuerySchema, parse } from './validation';
+import { listQuerySchema, parse, text, withoutControlCharacters } from './validation';
 
 const createMerchantSchema = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  email: z.email().max(254).optional(),
+  name: text().trim().min(1).max(200),
+  email: withoutControlCharacters(z.email()).max(254).optional(),
 });
 
 const createApiKeySchema = z.strictObject({ livemode: z.boolean().default(false) });

@@ -9,6 +9,8 @@ import { checkoutPageRoutes, checkoutRoutes } from './checkout.routes';
 import { createCheckoutService } from './checkout.service';
 import { createMerchantsService } from './merchants.service';
 import { notifyRoutes } from './notify.routes';
+import { operationsRoutes } from './operations.routes';
+import { createOperationsService } from './operations.service';
 import { paymentsRoutes } from './payments.routes';
 import { createPaymentsService } from './payments.service';
 import { pricingRoutes } from './pricing.routes';
@@ -23,6 +25,8 @@ import { createEventsService } from './events.service';
 import { webhooksRoutes } from './webhooks.routes';
 import { createWebhooksService } from './webhooks.service';
 import { sendJson } from './respond';
+import { headerText } from './validation';
+import { RateLimitedError } from './rate-limit';
 
 /** The REST API of API.md plus the provider notification endpoints. */
 export function createApp(deps: ApiDeps): express.Express {
@@ -50,6 +54,12 @@ export function createApp(deps: ApiDeps): express.Express {
   const events = createEventsService(deps);
   const webhooks = createWebhooksService(deps, events);
 
+  const operations = createOperationsService(deps);
+  // Prometheus scrapes with the admin token (`authorization: {credentials: …}` in its job).
+  app.get('/metrics', adminAuth(deps), async (_req: Request, res: Response) => {
+    res.type('text/plain; version=0.0.4').send(await operations.metricsText());
+  });
+
   app.use('/notify', notifyRoutes(deps, refunds));
   app.use('/checkout', checkoutPageRoutes(checkout));
 
@@ -68,11 +78,16 @@ export function createApp(deps: ApiDeps): express.Express {
     json,
     adminRoutes(merchants, payments, refunds),
     reconciliationRoutes(createReconciliationService(deps)),
+    operationsRoutes(operations),
   );
   app.use(
     '/v1',
     merchantAuth(deps),
     json,
+    (req: Request, _res: Response, next: NextFunction) => {
+      headerText(req.get('idempotency-key'), 'Idempotency-Key');
+      next();
+    },
     createIdempotency(deps),
     paymentsRoutes(payments),
     refundsRoutes(refunds),
@@ -94,6 +109,7 @@ export function createApp(deps: ApiDeps): express.Express {
 
   app.use(async (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const appError = toAppError(error);
+    if (appError instanceof RateLimitedError) res.set('Retry-After', String(appError.retryAfterSeconds));
     if (appError.status >= 500)
       deps.logger.error({ err: error, requestId: contextOf(req).requestId, path: req.path }, 'request failed');
     try {

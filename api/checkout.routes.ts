@@ -3,23 +3,23 @@ import { z } from 'zod';
 import { CHANNELS } from '../domain/payment';
 import { CHECKOUT_LOCALES } from '../domain/checkout-session';
 import type { CheckoutService, CheckoutSession, PublicSession } from './checkout.service';
+import { PUBLIC_RATE_LIMITS, RateLimiter, clientIp, rateLimited } from './rate-limit';
 import { InvalidRequestError } from './errors';
 import { merchantOf } from './request-context';
 import { sendJson } from './respond';
-import { parse } from './validation';
+import { parse, text, withoutControlCharacters } from './validation';
 
-const httpUrl = z.url({ protocol: /^https?$/ }).max(2048);
+const httpUrl = withoutControlCharacters(z.url({ protocol: /^https?$/ })).max(2048);
 
 const createSessionSchema = z.strictObject({
   currency: z.literal('CNY'),
   line_items: z
     .array(
       z.strictObject({
-        name: z.string().trim().min(1).max(200),
+        name: text().trim().min(1).max(200),
         quantity: z.number().int().min(1).max(9999),
         unit_amount: z.number().int().min(0).max(99_999_999_99),
-        tax_rate: z
-          .string()
+        tax_rate: text()
           .regex(/^txr_[0-9A-Za-z]{1,64}$/, 'must be a tax rate id (txr_…)')
           .optional(),
       }),
@@ -28,11 +28,11 @@ const createSessionSchema = z.strictObject({
     .max(100),
   // One coupon per session, as Stripe Checkout allows.
   discounts: z
-    .array(z.strictObject({ coupon: z.string().min(1).max(40) }))
+    .array(z.strictObject({ coupon: text().min(1).max(40) }))
     .max(1)
     .optional(),
   allowed_channels: z.array(z.enum(CHANNELS)).min(1).max(CHANNELS.length).optional(),
-  customer: z.string().startsWith('cus_').max(64).optional(),
+  customer: text().startsWith('cus_').max(64).optional(),
   locale: z.enum(CHECKOUT_LOCALES).default('zh-CN'),
   success_url: httpUrl,
   cancel_url: httpUrl,
@@ -44,7 +44,7 @@ const paySchema = z.strictObject({
   channel: z.enum(CHANNELS),
   client_ip: z.union([z.ipv4(), z.ipv6()]).optional(),
   // For wechat_jsapi: the code WeChat's OAuth gave the page; the API turns it into the openid.
-  wechat_oauth_code: z.string().min(1).max(128).optional(),
+  wechat_oauth_code: text().min(1).max(128).optional(),
 });
 
 function sessionId(req: Request): string {
@@ -115,6 +115,13 @@ function publicObject({ session, merchantName, payment }: PublicSession, url: st
  */
 export function checkoutPageRoutes(checkout: CheckoutService): Router {
   const router = Router();
+  const perIp = new RateLimiter(PUBLIC_RATE_LIMITS.checkoutPerIp);
+  const perSession = new RateLimiter(PUBLIC_RATE_LIMITS.checkoutPerSession);
+  router.use(rateLimited(perIp, clientIp));
+  router.use(
+    '/sessions/:id',
+    rateLimited(perSession, (req) => String(req.params.id)),
+  );
   router.use(express.json({ limit: '16kb' }));
 
   router.get('/sessions/:id', async (req: Request, res: Response) => {

@@ -7,7 +7,7 @@ import type { EventsService } from './events.service';
 import { merchantOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
-import { listQuerySchema, parse } from './validation';
+import { listQuerySchema, parse, text } from './validation';
 import { toWebhookDeliveryObject } from './webhook-objects';
 import type { WebhooksService } from './webhooks.service';
 
@@ -17,8 +17,7 @@ const listEventsSchema = z.strictObject({
 });
 
 const resendSchema = z.strictObject({
-  webhook_endpoint: z
-    .string()
+  webhook_endpoint: text()
     .regex(/^we_[0-9A-Za-z]{1,64}$/, 'a webhook endpoint id (we_…)')
     .optional(),
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { paidAfterClosing, type PaymentRecord, type ProviderName } from '../domain/payment';
 import type { ProviderRefund, ProviderTrade } from '../domain/provider-reports';
@@ -44,6 +45,22 @@ interface Decided {
 }
 
 /**
+ * How much of a refused notification's body is kept. Anyone can post to /notify (the account id
+ * is in page-pay URLs): a refused body is kept for support as its SHA-256, its size and this
+ * much of its beginning, so that junk cannot fill the database.
+ */
+export const REFUSED_BODY_BYTES = 2048;
+
+/**
+ * A body as text for its `text` column: at most `limit` bytes (a character cut in two becomes
+ * U+FFFD), and NUL, which PostgreSQL's text refuses, as U+FFFD too; the hash keeps the exact bytes.
+ */
+export function storedBody(body: Buffer, limit: number | null): string {
+  const kept = limit === null ? body : body.subarray(0, limit);
+  return kept.toString('utf8').replaceAll('\u0000', '\uFFFD');
+}
+
+/**
  * What a provider's notification means, once its provider has verified it (signature, account):
  * the payment or refund it names, whether its amount is that one's, and who hears of it (the
  * workflow, while it runs; after, nobody, unless the shopper paid a payment that had closed).
@@ -58,7 +75,7 @@ export function createNotificationsService(deps: ApiDeps, refunds: RefundsServic
     await deps.db
       .fork()
       .execute(
-        `insert into provider_notifications (provider, provider_account_id, out_trade_no, out_refund_no, payment_id, outcome, reason, body) values (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `insert into provider_notifications (provider, provider_account_id, out_trade_no, out_refund_no, payment_id, outcome, reason, body, body_sha256, body_bytes) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           received.provider,
           received.accountId,
@@ -67,7 +84,9 @@ export function createNotificationsService(deps: ApiDeps, refunds: RefundsServic
           details.paymentId ?? null,
           outcome,
           details.reason ?? null,
-          received.body.toString('utf8'),
+          storedBody(received.body, outcome === 'refused' ? REFUSED_BODY_BYTES : null),
+          createHash('sha256').update(received.body).digest('hex'),
+          received.body.length,
         ],
       );
   }

@@ -1,4 +1,4 @@
-import { Router, raw, type Request, type Response } from 'express';
+import { Router, raw, type NextFunction, type Request, type Response } from 'express';
 import { PROVIDERS, type ProviderName } from '../domain/payment';
 import { loadProviderAccount } from '../db/provider-accounts.store';
 import { NotificationRejectedError } from '../providers/errors';
@@ -7,6 +7,7 @@ import { providerFor } from '../providers/registry';
 import type { ApiDeps } from './deps';
 import { createNotificationsService, type ReceivedNotification } from './notifications.service';
 import type { RefundsService } from './refunds.service';
+import { PUBLIC_RATE_LIMITS, RateLimitedError, RateLimiter, clientIp } from './rate-limit';
 
 /**
  * `POST /notify/<provider>/:account`: the account's provider verifies the notification
@@ -22,41 +23,73 @@ export function notifyRoutes(deps: ApiDeps, refunds: RefundsService): Router {
     res.status(ack.status).type(ack.contentType).send(ack.body);
   }
 
-  router.post('/:provider/:account', raw({ type: () => true, limit: '256kb' }), async (req: Request, res: Response) => {
-    const providerName = String(req.params.provider) as ProviderName;
-    const accountId = String(req.params.account);
-    const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const account = PROVIDERS.includes(providerName)
-      ? await loadProviderAccount(deps.db.fork(), deps.secretBox, accountId)
-      : null;
-    if (!account || account.provider !== providerName) {
-      deps.logger.warn({ provider: providerName, accountId }, 'notification for an unknown provider account refused');
-      res.status(404).type('text/plain').send('unknown account');
-      return;
-    }
-    const provider: PaymentProvider = providerFor(account, { sandboxUrl: deps.config.sandboxUrl });
-    const notification: RawNotification = {
-      headers: Object.fromEntries(
-        Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]),
-      ),
-      rawBody: body,
-      form: /application\/x-www-form-urlencoded/i.test(req.get('content-type') ?? '')
-        ? Object.fromEntries(new URLSearchParams(body.toString('utf8')))
-        : null,
-    };
-    const received: ReceivedNotification = { provider: providerName, accountId: account.id, body };
+  const perIp = new RateLimiter(PUBLIC_RATE_LIMITS.notifyPerIp);
+  const refusedPerIp = new RateLimiter(PUBLIC_RATE_LIMITS.refusedNotificationsPerIp);
+  const refusedPerAccount = new RateLimiter(PUBLIC_RATE_LIMITS.refusedNotificationsPerAccount);
 
-    let verified: VerifiedNotification;
-    try {
-      verified = await provider.verifyNotification(notification);
-    } catch (error) {
-      if (!(error instanceof NotificationRejectedError)) throw error;
-      await notifications.refuse(received, error.message);
-      return answer(res, provider.notificationAck('refused'));
+  /** Before the body is read: a caller over a limit costs neither a verification nor a row. */
+  function admit(req: Request, _res: Response, next: NextFunction): void {
+    const ip = clientIp(req);
+    perIp.take(ip);
+    for (const [limiter, key] of [
+      [refusedPerIp, ip],
+      [refusedPerAccount, String(req.params.account)],
+    ] as const) {
+      const retryAfter = limiter.exceeded(key);
+      if (retryAfter !== null) throw new RateLimitedError(limiter.rule, retryAfter);
     }
-    const outcome = await notifications.handle(received, verified);
-    answer(res, provider.notificationAck(outcome === 'refused' ? 'refused' : 'accepted'));
-  });
+    next();
+  }
+
+  /** Counts a refusal against the caller and the account it named. */
+  function countRefusal(req: Request, accountId: string | null): void {
+    refusedPerIp.hit(clientIp(req));
+    if (accountId !== null) refusedPerAccount.hit(accountId);
+  }
+
+  router.post(
+    '/:provider/:account',
+    admit,
+    raw({ type: () => true, limit: '256kb' }),
+    async (req: Request, res: Response) => {
+      const providerName = String(req.params.provider) as ProviderName;
+      const accountId = String(req.params.account);
+      const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const account = PROVIDERS.includes(providerName)
+        ? await loadProviderAccount(deps.db.fork(), deps.secretBox, accountId)
+        : null;
+      if (!account || account.provider !== providerName) {
+        countRefusal(req, null);
+        deps.logger.warn({ provider: providerName, accountId }, 'notification for an unknown provider account refused');
+        res.status(404).type('text/plain').send('unknown account');
+        return;
+      }
+      const provider: PaymentProvider = providerFor(account, { sandboxUrl: deps.config.sandboxUrl });
+      const notification: RawNotification = {
+        headers: Object.fromEntries(
+          Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]),
+        ),
+        rawBody: body,
+        form: /application\/x-www-form-urlencoded/i.test(req.get('content-type') ?? '')
+          ? Object.fromEntries(new URLSearchParams(body.toString('utf8')))
+          : null,
+      };
+      const received: ReceivedNotification = { provider: providerName, accountId: account.id, body };
+
+      let verified: VerifiedNotification;
+      try {
+        verified = await provider.verifyNotification(notification);
+      } catch (error) {
+        if (!(error instanceof NotificationRejectedError)) throw error;
+        countRefusal(req, account.id);
+        await notifications.refuse(received, error.message);
+        return answer(res, provider.notificationAck('refused'));
+      }
+      const outcome = await notifications.handle(received, verified);
+      if (outcome === 'refused') countRefusal(req, account.id);
+      answer(res, provider.notificationAck(outcome === 'refused' ? 'refused' : 'accepted'));
+    },
+  );
 
   return router;
 }

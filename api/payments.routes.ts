@@ -6,7 +6,7 @@ import { InvalidRequestError } from './errors';
 import { contextOf, merchantOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
-import { listQuerySchema, metadataSchema, parse } from './validation';
+import { listQuerySchema, metadataSchema, parse, text, withoutControlCharacters } from './validation';
 import type { PaymentsService } from './payments.service';
 
 const createPaymentSchema = z
@@ -14,20 +14,18 @@ const createPaymentSchema = z
     amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
     currency: z.literal('CNY'),
     channel: z.enum(CHANNELS),
-    description: z.string().min(1).max(128),
-    merchant_order_no: z
-      .string()
+    description: text().min(1).max(128),
+    merchant_order_no: text()
       .min(1)
       .max(64)
       .regex(/^[0-9A-Za-z_\-|*.]+$/, 'letters, digits and _-|*. only')
       .optional(),
-    customer: z.string().startsWith('cus_').max(64).optional(),
-    return_url: z
-      .url({ protocol: /^https?$/ })
+    customer: text().startsWith('cus_').max(64).optional(),
+    return_url: withoutControlCharacters(z.url({ protocol: /^https?$/ }))
       .max(1024)
       .optional(),
     expires_in: z.number().int().min(60).max(86_400).default(900),
-    openid: z.string().min(1).max(128).optional(),
+    openid: text().min(1).max(128).optional(),
     client_ip: z.union([z.ipv4(), z.ipv6()]).optional(),
     metadata: metadataSchema.default({}),
   })
@@ -42,7 +40,7 @@ const listPaymentsSchema = z.strictObject({
   ...listQuerySchema,
   status: z.enum(PAYMENT_STATUSES).optional(),
   channel: z.enum(CHANNELS).optional(),
-  merchant_order_no: z.string().max(64).optional(),
+  merchant_order_no: text().max(64).optional(),
   'created[gte]': z.iso.datetime({ offset: true }).optional(),
   'created[lte]': z.iso.datetime({ offset: true }).optional(),
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { merchantOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
-import { listQuerySchema, parse } from './validation';
+import { listQuerySchema, parse, text } from './validation';
 import { couponObject, taxRateObject, type PricingService } from './pricing.service';
 
 /** At most 4 decimal places, as the totals are computed exactly. */
@@ -14,15 +14,14 @@ const percentage = z
   .refine((value) => Math.abs(Math.round(value * 10_000) - value * 10_000) < 1e-6, 'at most 4 decimal places');
 
 const createTaxRateSchema = z.strictObject({
-  display_name: z.string().trim().min(1).max(50),
+  display_name: text().trim().min(1).max(50),
   percentage,
   inclusive: z.boolean(),
 });
 
 const createCouponSchema = z
   .strictObject({
-    code: z
-      .string()
+    code: text()
       .min(1)
       .max(40)
       .regex(/^[0-9A-Za-z_-]+$/, 'letters, digits, _ and - only'),

@@ -4,20 +4,19 @@ import type { ReconciliationSummary } from '../domain/reconciliation-summary';
 import type { DiscrepancyRow, ReconciliationService, RunRow } from './reconciliation.service';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
-import { listQuerySchema, parse } from './validation';
+import { listQuerySchema, parse, text } from './validation';
 
-const accountId = z.string().regex(/^pa_[0-9A-Za-z]{1,64}$/, 'must be a provider account id (pa_…)');
+const accountId = text().regex(/^pa_[0-9A-Za-z]{1,64}$/, 'must be a provider account id (pa_…)');
 
 const runSchema = z.strictObject({ provider_account: accountId, date: z.iso.date() });
 const runsQuerySchema = z.strictObject({ limit: listQuerySchema.limit, provider_account: accountId.optional() });
 const discrepanciesQuerySchema = z.strictObject({
   limit: listQuerySchema.limit,
-  starting_after: z
-    .string()
+  starting_after: text()
     .regex(/^\d{1,18}$/, 'must be a discrepancy id')
     .optional(),
   provider_account: accountId.optional(),
-  merchant: z.string().startsWith('mer_').max(64).optional(),
+  merchant: text().startsWith('mer_').max(64).optional(),
   date: z.iso.date().optional(),
   kind: z.enum(['missing_here', 'missing_there', 'amount_differs']).optional(),
 });

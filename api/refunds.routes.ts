@@ -5,20 +5,19 @@ import { InvalidRequestError } from './errors';
 import { contextOf, merchantOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
-import { listQuerySchema, metadataSchema, parse } from './validation';
+import { listQuerySchema, metadataSchema, parse, text } from './validation';
 import type { RefundsService } from './refunds.service';
 
 const createRefundSchema = z.strictObject({
-  payment: z.string().regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id (pay_…)'),
+  payment: text().regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id (pay_…)'),
   amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
-  reason: z.string().min(1).max(256).optional(),
+  reason: text('free_text').min(1).max(256).optional(),
   metadata: metadataSchema.default({}),
 });
 
 const listRefundsSchema = z.strictObject({
   ...listQuerySchema,
-  payment: z
-    .string()
+  payment: text()
     .regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id (pay_…)')
     .optional(),
   status: z.enum(REFUND_STATUSES).optional(),

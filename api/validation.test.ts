@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { InvalidRequestError } from './errors';
-import { metadataSchema, parse } from './validation';
+import { hasForbiddenCharacters, metadataSchema, parse, text } from './validation';
 
 const schema = z.strictObject({
   amount: z.number().int().positive(),
   metadata: metadataSchema.optional(),
+  name: text().max(20).optional(),
+  note: text('free_text').optional(),
   items: z.array(z.strictObject({ quantity: z.number().int() })).optional(),
 });
 
@@ -55,5 +57,31 @@ describe('request validation names the failing field', () => {
 
   test('valid input passes through typed', () => {
     expect(parse(schema, { amount: 5 })).toEqual({ amount: 5 });
+  });
+});
+
+describe('control characters are refused in text fields', () => {
+  test.each([
+    ['NUL', 'a\u0000b'],
+    ['another C0 control', 'a\u001bb'],
+    ['DEL', 'a\u007fb'],
+    ['a C1 control', 'a\u0085b'],
+    ['a lone high surrogate', 'a\ud83db'],
+    ['a lone low surrogate', 'a\ude00b'],
+  ])('%s → 400 naming the field, the metadata value or the metadata map', (_, value) => {
+    expect(errorOf({ amount: 1, name: value })).toMatchObject({ code: 'parameter_invalid', param: 'name' });
+    expect(errorOf({ amount: 1, note: value })).toMatchObject({ code: 'parameter_invalid', param: 'note' });
+    expect(errorOf({ amount: 1, metadata: { order: value } })).toMatchObject({ param: 'metadata[order]' });
+    expect(errorOf({ amount: 1, metadata: { [value]: 'x' } })).toMatchObject({ param: 'metadata' });
+  });
+
+  test('tab and line breaks are free text, not single-line values', () => {
+    expect(parse(schema, { amount: 1, note: 'one\n\ttwo\r\n' })).toMatchObject({ note: 'one\n\ttwo\r\n' });
+    expect(errorOf({ amount: 1, name: 'one\ntwo' })).toMatchObject({ param: 'name' });
+  });
+
+  test('paired surrogates (emoji) and Chinese pass', () => {
+    expect(parse(schema, { amount: 1, name: '绿茶 🍵', metadata: { 订单: '🍵' } })).toMatchObject({ name: '绿茶 🍵' });
+    expect(hasForbiddenCharacters('🍵')).toBe(false);
   });
 });

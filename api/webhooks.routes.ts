@@ -5,13 +5,12 @@ import { InvalidRequestError } from './errors';
 import { merchantOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
-import { listQuerySchema, metadataSchema, parse } from './validation';
+import { listQuerySchema, metadataSchema, parse, text, withoutControlCharacters } from './validation';
 import { toWebhookEndpointObject } from './webhook-objects';
 import type { WebhooksService } from './webhooks.service';
 
 const createWebhookEndpointSchema = z.strictObject({
-  url: z
-    .url({ protocol: /^https?$/ })
+  url: withoutControlCharacters(z.url({ protocol: /^https?$/ }))
     .max(2048)
     // Credentials in the URL would be stored and shown in clear; merchants verify the signature instead.
     .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), 'must not contain a user name or password'),
@@ -23,7 +22,7 @@ const createWebhookEndpointSchema = z.strictObject({
       (types) => !types.includes('*') || types.every((type) => type === '*'),
       '"*" already includes every type; send it alone',
     ),
-  description: z.string().max(256).optional(),
+  description: text('free_text').max(256).optional(),
   metadata: metadataSchema.default({}),
 });
 

@@ -7,6 +7,19 @@ export const FAILURE_TYPES = {
   paymentAlreadySucceeded: 'PaymentAlreadySucceededError',
 } as const;
 
+/**
+ * ApplicationFailure types of our own books' errors that asking again cannot change
+ * (activities/store-failures.ts): a workflow ends on them instead of retrying for ever.
+ */
+export const STORE_FAILURE_TYPES = {
+  /** PostgreSQL class 22: a value the database refuses (a NUL in a text, a number out of range). */
+  invalidData: 'StoreInvalidDataError',
+  /** PostgreSQL class 23: a foreign key to a missing row, a unique key taken, a check failed. */
+  constraintViolated: 'StoreConstraintViolationError',
+  /** A row the activity needs does not exist. */
+  notFound: 'StoreRowNotFoundError',
+} as const;
+
 /** ApplicationFailure types of refunds the API maps to HTTP answers. */
 export const REFUND_FAILURE_TYPES = {
   exceedsPayment: 'RefundExceedsPaymentError',

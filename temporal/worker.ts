@@ -1,6 +1,7 @@
 /** The Temporal worker: runs workflows/ and the activities, with their dependencies. */
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { stuckActivitiesInterceptor } from '../activities/stuck-activities';
 import { openDatabase } from '../db/orm';
 import { SecretBox } from '../db/secret-box';
 import { appConfigFromEnv } from '../runtime/config';
@@ -9,6 +10,7 @@ import { connectTemporal } from './client';
 import { temporalSettingsFromEnv } from './config';
 import { tongbaoDataConverter } from './payload-codec';
 import { ensureReconciliationSchedule, type ScheduledAccount } from './reconciliation-schedules';
+import { ensurePurgeSchedule } from './purge-schedule';
 
 async function main(): Promise<void> {
   const config = appConfigFromEnv();
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
   const client = await connectTemporal(temporal);
   const worker = await Worker.create({
     connection,
+    interceptors: { activity: [stuckActivitiesInterceptor(db, logger)] },
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     dataConverter: tongbaoDataConverter(temporal.payloadKey),
@@ -47,6 +50,9 @@ async function main(): Promise<void> {
     );
   Promise.all(accounts.map((account) => ensureReconciliationSchedule(client, temporal.taskQueue, account))).catch(
     (error) => logger.error({ err: error }, 'could not schedule the reconciliations'),
+  );
+  ensurePurgeSchedule(client, temporal.taskQueue).catch((error) =>
+    logger.error({ err: error }, 'could not schedule the daily purge'),
   );
   logger.info({ taskQueue: temporal.taskQueue, address: temporal.address }, 'worker running');
   console.log(`worker running on task queue ${temporal.taskQueue}`);

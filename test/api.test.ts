@@ -133,6 +133,48 @@ describe('bad input gets a clear error naming the field, never a 500', () => {
   });
 });
 
+describe('control characters are refused in every text field, naming it, before anything is stored', () => {
+  let key: string;
+  beforeAll(async () => {
+    ({ secretKey: key } = await createTestMerchant());
+  });
+
+  // A NUL reached PostgreSQL before: openPayment failed, and the payment's workflow retried for ever.
+  test.each([
+    [{ ...body, description: 'Green\u0000tea' }, 'description'],
+    [{ ...body, description: 'Green\u0085tea' }, 'description'],
+    [{ ...body, description: 'Green\ud800tea' }, 'description'],
+    [{ ...body, customer: 'cus_\u0000' }, 'customer'],
+    [{ ...body, channel: 'wechat_jsapi', openid: 'o\u0000x' }, 'openid'],
+    [{ ...body, metadata: { order: 'a\u0000b' } }, 'metadata[order]'],
+    [{ ...body, metadata: { 'ord\u0000er': 'ab' } }, 'metadata'],
+    [{ ...body, return_url: 'https://shop.example/\u0000' }, 'return_url'],
+  ])('%j → 400 on %s', async (input, param) => {
+    const response = await apiFetch(key, 'POST', '/v1/payments', input);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ error: { type: 'invalid_request_error', code: 'parameter_invalid', param } });
+  });
+
+  test('in refunds, checkout sessions, query strings and the Idempotency-Key header too', async () => {
+    const refund = await apiFetch(key, 'POST', '/v1/refunds', { payment: 'pay_abc', reason: 'no\u0000' });
+    expect(refund.body).toMatchObject({ error: { param: 'reason' } });
+    const session = await apiFetch(key, 'POST', '/v1/checkout/sessions', {
+      currency: 'CNY',
+      line_items: [{ name: 'Tea\u0007', quantity: 1, unit_amount: 100 }],
+      success_url: 'https://shop.example/ok',
+      cancel_url: 'https://shop.example/cancel',
+    });
+    expect(session.body).toMatchObject({ error: { param: 'line_items[0][name]' } });
+    const list = await apiFetch(key, 'GET', `/v1/payments?merchant_order_no=${encodeURIComponent('a\u0000b')}`);
+    expect(list.status).toBe(400);
+    expect(list.body).toMatchObject({ error: { param: 'merchant_order_no' } });
+    // A header's bytes are Latin-1 to Node: 0x85 arrives as the C1 control U+0085.
+    const keyed = await apiFetch(key, 'POST', '/v1/payments', body, { 'Idempotency-Key': 'key\u0085' });
+    expect(keyed.status).toBe(400);
+    expect(keyed.body).toMatchObject({ error: { param: 'Idempotency-Key' } });
+  });
+});
+
 describe("a merchant's channels are routed to provider accounts", () => {
   test('a new test-mode merchant has every sandbox channel routed to its own sandbox account', async () => {
     const { merchantId } = await createTestMerchant();

@@ -3,3 +3,4 @@ export { paymentWorkflow } from './payment.workflow';
 export { refundWorkflow } from './refund.workflow';
 export { webhookDeliveryWorkflow } from './webhook-delivery.workflow';
 export { reconciliationWorkflow } from './reconciliation.workflow';
+export { purgeWorkflow } from './purge.workflow';

@@ -32,6 +32,8 @@ const TASK_QUEUE = 'payment-workflow-test';
 class PaymentStory {
   /** Set: the provider refuses to create the order (a non-retryable failure, as the adapters raise it). */
   declinedWith: ApplicationFailure | null = null;
+  /** Set: our books refuse the payment for good (a permanent store error, activities/store-failures.ts). */
+  storeRefusedWith: ApplicationFailure | null = null;
   /** Called while the provider closes the order: the test's chance to let the shopper pay just then. */
   onClose: () => Promise<void> = async () => {};
   /** What the provider answers a close with: 'already_paid' when the shopper paid just before. */
@@ -84,7 +86,10 @@ type PaymentActivities = Pick<
 >;
 
 const activities: PaymentActivities = {
-  async openPayment() {},
+  async openPayment(draft) {
+    const refused = story(draft.id).storeRefusedWith;
+    if (refused) throw refused;
+  },
   async createProviderPayment(draft) {
     const declined = story(draft.id).declinedWith;
     if (declined) throw declined;
@@ -212,6 +217,24 @@ test('when the provider declines without a code of its own, the failure is named
     p.declinedWith = providerDecline('bad parameters', null);
   });
   expect(await handle.result()).toMatchObject({ status: 'failed', failureCode: 'ProviderDeclinedError' });
+});
+
+test('when our books refuse the payment for good, it fails at once with a code, and no transition is written for a row that does not exist', async () => {
+  const { story, handle } = await pay((p) => {
+    // What PostgreSQL said of a NUL in the description (22021), as permanentStoreFailure raises it.
+    p.storeRefusedWith = ApplicationFailure.create({
+      message: 'invalid byte sequence for encoding "UTF8": 0x00',
+      type: 'StoreInvalidDataError',
+      nonRetryable: true,
+    });
+  });
+  expect(await handle.result()).toEqual({
+    id: story.draft.id,
+    status: 'failed',
+    failureCode: 'StoreInvalidDataError',
+    failureMessage: 'invalid byte sequence for encoding "UTF8": 0x00',
+  });
+  expect(story.steps()).toEqual([]);
 });
 
 test('when the shopper pays as the order is closed, the payment stays expired and its whole amount is refunded', async () => {

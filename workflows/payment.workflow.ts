@@ -9,7 +9,6 @@ import {
   setHandler,
   upsertSearchAttributes,
   ParentClosePolicy,
-  patched,
   startChild,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -172,6 +171,15 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     if (recorded?.eventId) await dispatchEvent({ eventId: recorded.eventId });
   }
 
+  /** A payment that never reached our books fails in the workflow's state only. */
+  function failUnstored(failureCode: string, failureMessage: string): void {
+    log.error('the payment could not be stored; it fails without a row', { paymentId: draft.id, failureCode });
+    payment.status = 'failed';
+    payment.failureCode = failureCode;
+    payment.failureMessage = failureMessage;
+    upsertSearchAttributes([{ key: PaymentStatusKey, value: payment.status }]);
+  }
+
   /** What the provider says, turned into our state. A notification and a poll go through the same door. */
   async function apply(trade: ProviderTrade, source: string): Promise<void> {
     if (trade.amountMinor !== null && trade.amountMinor !== draft.amountMinor) {
@@ -224,8 +232,11 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   }
 
   // 1. Create: store the payment, create the order at the provider, answer the merchant.
+  /** Whether the payment's row is known to exist: a transition can only be written for it then. */
+  let opened = false;
   try {
     await openPayment(draft);
+    opened = true;
     const nextAction = await createProviderPayment(draft);
     await recordNextAction({ paymentId: draft.id, nextAction });
   } catch (error) {
@@ -236,10 +247,16 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       await condition(allHandlersFinished);
       return view();
     }
-    const code = failure?.nonRetryable
-      ? (providerRefusalDetails(failure).providerCode ?? failure.type ?? 'provider_error')
-      : 'provider_unavailable';
-    await transition('failed', 'create', { failureCode: code, failureMessage: message });
+    if (!opened && failure?.nonRetryable) {
+      // Our books refused the payment for good (STORE_FAILURE_TYPES): there is no row to write a
+      // transition for, so the workflow ends `failed` on its own, for the merchant and the Web UI.
+      failUnstored(failure.type ?? 'store_error', message);
+    } else {
+      const code = failure?.nonRetryable
+        ? (providerRefusalDetails(failure).providerCode ?? failure.type ?? 'provider_error')
+        : 'provider_unavailable';
+      await transition('failed', 'create', { failureCode: code, failureMessage: message });
+    }
   }
   stage = 'created';
 

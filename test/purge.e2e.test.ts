@@ -1,0 +1,74 @@
+/**
+ * What anyone can make the API store does not stay for ever: a daily Temporal Schedule purges
+ * idempotency keys past their 24 hours and refused notifications past 30 days.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { queryDb } from './db';
+import { createTestMerchant, eventually, testStack } from './stack';
+
+let connection: Connection;
+let client: Client;
+
+beforeAll(async () => {
+  connection = await Connection.connect({ address: testStack().temporal_address });
+  client = new Client({ connection, namespace: testStack().temporal_namespace });
+});
+
+afterAll(async () => {
+  await connection?.close();
+});
+
+test('the worker schedules the purge daily, at 03:30 UTC', async () => {
+  const schedule = await eventually(() => client.schedule.getHandle('purge').describe());
+  expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'purgeWorkflow' });
+  expect(schedule.spec.calendars?.[0]).toMatchObject({
+    hour: [{ start: 3, end: 3, step: 1 }],
+    minute: [{ start: 30, end: 30, step: 1 }],
+  });
+});
+
+test('a purge removes idempotency keys past 24 h and refused notifications past 30 days, and nothing else', async () => {
+  const { merchantId } = await createTestMerchant();
+  const key = (age: string) => ({ key: `purge-${randomUUID()}`, age });
+  const keys = [key('25 hours'), key('23 hours')];
+  for (const { key: name, age } of keys)
+    await queryDb(
+      `insert into idempotency_keys (merchant_id, livemode, key, request_method, request_path, request_hash, locked_until, created_at)
+       values ($1, false, $2, 'POST', '/v1/payments', 'h', now(), now() - $3::interval)`,
+      [merchantId, name, age],
+    );
+  const account = `pa_purge${randomUUID().replaceAll('-', '')}`;
+  const notifications: [string, string][] = [
+    ['refused', '31 days'],
+    ['refused', '29 days'],
+    ['signaled', '31 days'],
+  ];
+  for (const [outcome, age] of notifications)
+    await queryDb(
+      `insert into provider_notifications (provider, provider_account_id, outcome, body, received_at)
+       values ('alipay', $1, $2, $3, now() - $4::interval)`,
+      [account, outcome, age, age],
+    );
+
+  await client.schedule.getHandle('purge').trigger();
+
+  await eventually(
+    async () => {
+      const remainingKeys = await queryDb<{ key: string }>(
+        'select key from idempotency_keys where merchant_id = $1 order by created_at',
+        [merchantId],
+      );
+      expect(remainingKeys.map((row) => row.key)).toEqual([keys[1].key]);
+      const remaining = await queryDb<{ outcome: string; body: string }>(
+        'select outcome, body from provider_notifications where provider_account_id = $1 order by id',
+        [account],
+      );
+      expect(remaining).toEqual([
+        { outcome: 'refused', body: '29 days' },
+        { outcome: 'signaled', body: '31 days' },
+      ]);
+    },
+    { timeoutMs: 30_000 },
+  );
+});
