@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { createTestMerchant, eventually, sandboxControl, testStack } from './stack';
 import { queryDb } from './db';
-import { freePort, startAppProcess, stopProcess } from './processes';
+import { callApi, startOwnApi, startOwnWorker, stopProcess } from './processes';
 
 // A merchant retries a create that answered 503, with the same Idempotency-Key, as API.md tells
 // them to: the money moves once. This story stops a worker, so it runs its own API and worker on a
@@ -13,17 +13,10 @@ describe('when the worker is down and the merchant retries its creates with the 
   let api: ChildProcess | undefined;
   let worker: ChildProcess | undefined;
   let apiUrl: string;
-  const startWorker = () => startAppProcess('temporal/worker.js', { TEMPORAL_TASK_QUEUE: taskQueue }, /worker running/);
 
   beforeAll(async () => {
-    const port = await freePort();
-    apiUrl = `http://127.0.0.1:${port}`;
-    worker = await startWorker();
-    api = await startAppProcess(
-      'api/main.js',
-      { TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: String(port) },
-      /api listening/,
-    );
+    worker = await startOwnWorker(taskQueue);
+    ({ api, apiUrl } = await startOwnApi(taskQueue));
   });
 
   afterAll(async () => {
@@ -32,24 +25,8 @@ describe('when the worker is down and the merchant retries its creates with the 
   });
 
   /** The API of this story, not the shared one. */
-  async function call(
-    key: string,
-    method: string,
-    urlPath: string,
-    body?: unknown,
-    idempotencyKey?: string,
-  ): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(`${apiUrl}${urlPath}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body ? { 'content-type': 'application/json' } : {}),
-        ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  }
+  const call = (key: string, method: string, urlPath: string, body?: unknown, idempotencyKey?: string) =>
+    callApi(apiUrl, key, method, urlPath, body, idempotencyKey);
 
   /** The first request and three retries, one after the other, as a merchant's client sends them. */
   async function sendFourTimes(send: () => Promise<{ status: number; body: Record<string, unknown> }>) {
@@ -100,7 +77,7 @@ describe('when the worker is down and the merchant retries its creates with the 
     expect(refundIds.size).toBe(1);
     expect(paymentIds.size).toBe(1);
 
-    worker = await startWorker();
+    worker = await startOwnWorker(taskQueue);
     const refund = await call(secretKey, 'POST', '/v1/refunds', refundBody, refundKey);
     expect(refund.status).toBe(201);
     expect(refundIds).toEqual(new Set([refund.body.id]));

@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { testStack } from './stack';
 
-export { freePort } from '../sandbox/sandbox.testing';
+import { freePort as freePortOf } from '../sandbox/sandbox.testing';
+
+export { freePortOf as freePort };
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -47,4 +49,41 @@ export async function stopProcess(child: ChildProcess | undefined, signal: NodeJ
     child.once('exit', () => resolve());
     child.kill(signal);
   });
+}
+
+/** A worker of a story's own, on its own task queue, so that the story may kill and restart it. */
+export function startOwnWorker(taskQueue: string): Promise<ChildProcess> {
+  return startAppProcess('temporal/worker.js', { TEMPORAL_TASK_QUEUE: taskQueue }, /worker running/);
+}
+
+/** An API of a story's own, starting workflows on the story's task queue. */
+export async function startOwnApi(taskQueue: string): Promise<{ api: ChildProcess; apiUrl: string }> {
+  const port = await freePortOf();
+  const api = await startAppProcess(
+    'api/main.js',
+    { TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: String(port) },
+    /api listening/,
+  );
+  return { api, apiUrl: `http://127.0.0.1:${port}` };
+}
+
+/** One JSON call to such an API with a merchant's secret key (and an Idempotency-Key when given). */
+export async function callApi(
+  apiUrl: string,
+  key: string,
+  method: string,
+  urlPath: string,
+  body?: unknown,
+  idempotencyKey?: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${apiUrl}${urlPath}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }

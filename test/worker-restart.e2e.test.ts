@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createTestMerchant, eventually, sandboxControl } from './stack';
 import { queryDb } from './db';
-import { freePort, startAppProcess, stopProcess } from './processes';
+import { callApi, startOwnApi, startOwnWorker, stopProcess } from './processes';
 
 // This story kills a worker, so it runs its own API and worker on a task queue of its own:
 // the other test files keep theirs.
@@ -12,14 +12,8 @@ describe('when the worker is killed in the middle of a payment and started again
   let apiUrl: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    apiUrl = `http://127.0.0.1:${port}`;
-    worker = await startAppProcess('temporal/worker.js', { TEMPORAL_TASK_QUEUE: taskQueue }, /worker running/);
-    api = await startAppProcess(
-      'api/main.js',
-      { TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: String(port) },
-      /api listening/,
-    );
+    worker = await startOwnWorker(taskQueue);
+    ({ api, apiUrl } = await startOwnApi(taskQueue));
   });
 
   afterAll(async () => {
@@ -28,19 +22,8 @@ describe('when the worker is killed in the middle of a payment and started again
   });
 
   /** The API of this story, not the shared one. */
-  async function call(
-    key: string,
-    method: string,
-    urlPath: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(`${apiUrl}${urlPath}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  }
+  const call = (key: string, method: string, urlPath: string, body?: unknown) =>
+    callApi(apiUrl, key, method, urlPath, body);
 
   test('then the payment completes', async () => {
     const { secretKey } = await createTestMerchant();
@@ -71,7 +54,7 @@ describe('when the worker is killed in the middle of a payment and started again
       'requires_action',
     );
 
-    worker = await startAppProcess('temporal/worker.js', { TEMPORAL_TASK_QUEUE: taskQueue }, /worker running/);
+    worker = await startOwnWorker(taskQueue);
     await eventually(
       async () => {
         const current = (await call(secretKey, 'GET', `/v1/payments/${payment.id}`)).body as { status: string };
@@ -123,7 +106,7 @@ describe('when the worker is killed in the middle of a payment and started again
         })
       ).status,
     ).toBe(200);
-    worker = await startAppProcess('temporal/worker.js', { TEMPORAL_TASK_QUEUE: taskQueue }, /worker running/);
+    worker = await startOwnWorker(taskQueue);
     await eventually(
       async () => {
         const current = (await call(secretKey, 'GET', `/v1/payments/${payment.id}`)).body as { status: string };
