@@ -43,6 +43,23 @@ export interface RefundWorkflowInput {
    * starts again from `canceled`, puts the refund back in front of an admin and follows it.
    */
   reopened?: ReopenedRefund;
+  /** Set when the refund's previous run ended to keep its history short: where it goes on from. */
+  continued?: ContinuedRefund;
+}
+
+/**
+ * A refund still open when its run's history grew long (workflows/continue-as-new.ts): its state,
+ * as the next run starts from it. Times are workflow times (ms since the epoch), at the same time scale.
+ */
+export interface ContinuedRefund {
+  status: RefundStatus;
+  amount: number | null;
+  failureReason: string | null;
+  attempt: number;
+  /** When the provider must have settled the current attempt. */
+  deadline: number;
+  /** How far the polls' backoff is, and when the next poll is due. */
+  polls: { index: number; nextAt: number };
 }
 
 /** A canceled refund the provider reported as refunded: what its new run starts from. */
