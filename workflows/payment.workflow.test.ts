@@ -23,7 +23,7 @@ import {
 } from './messages';
 import type { paymentWorkflow } from './payment.workflow';
 import type { refundWorkflow } from './refund.workflow';
-import { runLengths, startTestTemporal } from './workflow.testing';
+import { recordRuns, runLengths, startTestTemporal } from './workflow.testing';
 
 /** Real seconds become milliseconds: a payment that expires in a minute expires in 60 ms. */
 const TIME_SCALE = 1000;
@@ -325,6 +325,7 @@ test('a cancel whose close the provider answers "already paid" for days, its que
     { to: 'processing', source: expect.stringMatching(/^(poll|cancel)$/) },
     { to: 'canceled', source: 'cancel' },
   ]);
+  await recordRuns(env.client, handle.workflowId, `payment-${story.draft.id}`);
 }, 180_000);
 
 /** A provider's refusal as the activities raise it (activities/payment.activities.ts, `classified`). */

@@ -22,7 +22,7 @@ import {
 } from './messages';
 import type { refundWorkflow } from './refund.workflow';
 import { eventually } from '../sandbox/sandbox.testing';
-import { runHistories, runLengths, startTestTemporal } from './workflow.testing';
+import { recordRuns, runHistories, runLengths, startTestTemporal } from './workflow.testing';
 import { AmountMinorKey, ProviderKey, RefundStatusKey } from '../domain/search-attributes';
 
 /** Real seconds become milliseconds: 30 s polls take 30 ms, a 1000 s deadline one second. */
@@ -396,6 +396,7 @@ describe('long waits keep every run of the history short', () => {
     expect(typedSearchAttributes.get(RefundStatusKey)).toBe('succeeded');
     expect(typedSearchAttributes.get(ProviderKey)).toBe('wechatpay');
     expect(typedSearchAttributes.get(AmountMinorKey)).toBe(500);
+    await recordRuns(env.client, handle.workflowId, `refund-${story.id}`);
   }, 240_000);
 
   test('a provider down until the deadline is asked again and again by one retried activity: the refund requires attention, its history short', async () => {

@@ -10,7 +10,9 @@
  * `timeScale` input, as the stack's tests do.
  */
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
@@ -85,4 +87,21 @@ export async function runHistories(client: Client, workflowId: string): Promise<
 /** How many events each run's history holds, first to newest. */
 export async function runLengths(client: Client, workflowId: string): Promise<number[]> {
   return (await runHistories(client, workflowId)).map((history) => history.events?.length ?? 0);
+}
+
+/**
+ * With TONGBAO_RECORD_HISTORIES=<dir> (e.g. test/histories), writes each run's history to
+ * `<dir>/<name>-run<N>.json`, for workflows/replay.test.ts to replay on later code. Stack traces
+ * are left out: they name the directory that recorded them.
+ */
+export async function recordRuns(client: Client, workflowId: string, name: string): Promise<void> {
+  const dir = process.env.TONGBAO_RECORD_HISTORIES;
+  if (!dir) return;
+  const histories = await runHistories(client, workflowId);
+  histories.forEach((history, index) => {
+    const json = JSON.parse(historyToJSON(history), (key, value: unknown) =>
+      key === 'stackTrace' ? undefined : value,
+    );
+    fs.writeFileSync(path.join(dir, `${name}-run${index + 1}.json`), `${JSON.stringify(json, null, 2)}\n`);
+  });
 }
