@@ -370,9 +370,11 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
    * being carried out, nothing arrived and not yet acted on. The new run starts from the refund's state.
    */
   async function continueIfLong(): Promise<void> {
+    const quiet = (): boolean => inbox.notifications.length === 0 && inbox.admin === null;
     if (!historyIsLong()) return;
-    await condition(allHandlersFinished);
-    if (inbox.notifications.length > 0 || inbox.admin !== null) return;
+    // Handlers answering what the loop has done finish now; one that waits for the loop is acted on first.
+    await condition(() => allHandlersFinished() || !quiet());
+    if (!quiet()) return;
     const state: ContinuedRefund = {
       status: refund.status,
       amount: refund.amount,
