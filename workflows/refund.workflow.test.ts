@@ -53,6 +53,8 @@ class RefundStory {
   queries = 0;
   /** When (real time, ms) the provider was last queried. */
   lastQueryAt = 0;
+  /** When the merchant asked for it (the draft's createdAt). */
+  createdAt = '';
   readonly transitions: RefundTransitionInput[] = [];
 
   constructor(readonly id: string) {}
@@ -168,8 +170,10 @@ async function refund(
   const refundStory = new RefundStory(id);
   setup(refundStory);
   stories.set(id, refundStory);
+  const draft = draftOf(id);
+  refundStory.createdAt = draft.createdAt;
   const input: RefundWorkflowInput = {
-    draft: draftOf(id),
+    draft,
     timeScale: refundStory.timeScale,
     attentionAfterSeconds: refundStory.attentionAfterSeconds,
   };
@@ -186,14 +190,18 @@ async function refund(
 }
 
 /** Resolves once the workflow holds the refund in `status` (the deadline is a second away). */
-async function reached(handle: WorkflowHandle<typeof refundWorkflow>, status: RefundStatus): Promise<RefundView> {
+async function reached(
+  handle: WorkflowHandle<typeof refundWorkflow>,
+  status: RefundStatus,
+  timeoutMs = 20_000,
+): Promise<RefundView> {
   return eventually(
     async () => {
       const view = await handle.query(refundStatusQuery);
       expect(view.status).toBe(status);
       return view;
     },
-    { timeoutMs: 20_000 },
+    { timeoutMs },
   );
 }
 
@@ -398,6 +406,29 @@ describe('long waits keep every run of the history short', () => {
     expect(typedSearchAttributes.get(AmountMinorKey)).toBe(500);
     await recordRuns(env.client, handle.workflowId, `refund-${story.id}`);
   }, 240_000);
+
+  test('a refund the provider has taken but not settled is followed across runs until its deadline, which they carry', async () => {
+    const { story } = await refund((r) => {
+      r.takenAs = { status: 'pending', failureReason: null };
+      // Three days are 43.2 s; its polls every 10 minutes come as fast as this machine runs them
+      // (about 90, a run's worth, in 20 s).
+      r.timeScale = 6_000;
+      r.attentionAfterSeconds = 3 * 86_400;
+    });
+    const handle = env.client.workflow.getHandle<typeof refundWorkflow>(`refund/${story.id}`);
+    await reached(handle, 'requires_attention', 90_000);
+
+    const lengths = await runLengths(env.client, handle.workflowId);
+    console.log(`3 days pending, ${story.queries} provider queries: runs of ${lengths.join(', ')} events`);
+    for (const length of lengths) expect(length).toBeLessThan(2_000);
+    expect(lengths.length).toBeGreaterThan(1);
+    // At the deadline set in the first run: neither lost (at once) nor set again by a later run (later).
+    expect(story.steps()).toEqual([{ attempt: 1, to: 'requires_attention', source: 'deadline' }]);
+    const waited = Date.parse(story.transitions[0].at) - Date.parse(story.createdAt);
+    expect(waited).toBeGreaterThanOrEqual(43_200);
+    expect(waited).toBeLessThan(43_200 + 10_000);
+    await handle.terminate('test over');
+  }, 120_000);
 
   test('a provider down until the deadline is asked again and again by one retried activity: the refund requires attention, its history short', async () => {
     const { story, handle } = await refund((r) => {
