@@ -1,3 +1,4 @@
+import type { Info } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { Logger } from 'pino';
@@ -13,7 +14,8 @@ export const STUCK_FROM_ATTEMPT = 5;
  * Makes every activity that keeps failing visible: from its STUCK_FROM_ATTEMPT-th attempt it has a
  * row in `stuck_activities` (the admin's `GET /v1/admin/stuck`, the `tongbao_stuck_activities`
  * metric), updated at each attempt with the last failure, and removed once it completes or fails
- * for good (then its workflow has it). Written at the start of an attempt too, so that an activity
+ * for good (then its workflow has it: a non-retryable failure, the last of its attempts, the last try
+ * before its schedule-to-close deadline). Written at the start of an attempt too, so that an activity
  * that times out rather than throws is seen. A row that cannot be written (the database is what
  * fails) is only logged: the activity's own outcome never depends on it.
  */
@@ -54,7 +56,8 @@ export function stuckActivitiesInterceptor(db: Database, logger: Logger): Activi
           if (attempt >= STUCK_FROM_ATTEMPT - 1) await remove();
           return result;
         } catch (error) {
-          const final = error instanceof ApplicationFailure && error.nonRetryable;
+          const final =
+            (error instanceof ApplicationFailure && error.nonRetryable) || isLastAttempt(ctx.info, Date.now());
           if (final) {
             if (attempt >= STUCK_FROM_ATTEMPT - 1) await remove();
           } else if (attempt >= STUCK_FROM_ATTEMPT - 1) {
@@ -66,4 +69,25 @@ export function stuckActivitiesInterceptor(db: Database, logger: Logger): Activi
     };
     return { inbound };
   };
+}
+
+/**
+ * Whether Temporal tries an activity again after this attempt fails (retryably): not when its
+ * maximum attempts are used, nor when the next try would start past its schedule-to-close deadline
+ * (a refund request is retried until the refund's deadline). Temporal's backoff: the initial
+ * interval, times the coefficient for each attempt after the first, at most the maximum interval.
+ */
+export function isLastAttempt(
+  info: Pick<Info, 'attempt' | 'retryPolicy' | 'scheduledTimestampMs' | 'scheduleToCloseTimeoutMs'>,
+  now: number,
+): boolean {
+  const policy = info.retryPolicy;
+  if (policy?.maximumAttempts && info.attempt >= policy.maximumAttempts) return true;
+  if (!info.scheduleToCloseTimeoutMs) return false;
+  const initial = Number(policy?.initialInterval ?? 1000);
+  const backoff = Math.min(
+    initial * (policy?.backoffCoefficient ?? 2) ** (info.attempt - 1),
+    Number(policy?.maximumInterval ?? initial * 100),
+  );
+  return now + backoff >= info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs;
 }

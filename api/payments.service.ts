@@ -217,22 +217,26 @@ export function createPaymentsService(deps: ApiDeps) {
       const payment = await find(merchant, id);
       if (payment.status === 'canceled') return payment;
       if (isTerminal(payment.status)) throw notCancelable(payment.status);
+      const stillCanceling = () =>
+        new StillRunningError(
+          'payment_cancel_pending',
+          `The provider has not closed the order yet; payment ${id} is being canceled. Retrieve it with GET /v1/payments/${id}, or retry.`,
+        );
       let view: PaymentView;
       try {
         view = await withDeadline(
           client,
           CANCEL_TIMEOUT_MS,
           () => client.workflow.getHandle(paymentWorkflowId(id)).executeUpdate(cancelPaymentUpdate),
-          () =>
-            new StillRunningError(
-              'payment_cancel_pending',
-              `The provider has not closed the order yet; payment ${id} is being canceled. Retrieve it with GET /v1/payments/${id}, or retry.`,
-            ),
+          stillCanceling,
         );
       } catch (error) {
         const cause = error instanceof WorkflowUpdateFailedError ? error.cause : null;
         if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.paymentAlreadySucceeded)
           throw notCancelable('succeeded');
+        // The workflow went on in a new run while the cancel waited there; the new run carries it on.
+        if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.paymentCancelPending)
+          throw stillCanceling();
         throw error;
       }
       if (view.status !== 'canceled') throw notCancelable(view.status);

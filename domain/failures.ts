@@ -5,6 +5,8 @@
 export const FAILURE_TYPES = {
   merchantOrderNoTaken: 'MerchantOrderNoTakenError',
   paymentAlreadySucceeded: 'PaymentAlreadySucceededError',
+  /** A cancel still being carried out when the payment's workflow went on in a new run: it goes on there. */
+  paymentCancelPending: 'PaymentCancelPendingError',
 } as const;
 
 /**

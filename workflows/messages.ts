@@ -12,6 +12,26 @@ export interface PaymentWorkflowInput {
   timeScale: number;
   /** For the refund of a payment completed after it was closed; see RefundWorkflowInput. */
   refundAttentionAfterSeconds: number;
+  /** Set when the payment's previous run ended to keep its history short: where it goes on from. */
+  continued?: ContinuedPayment;
+}
+
+/**
+ * A payment still open when its run's history grew long (workflows/continue-as-new.ts): its state,
+ * as the next run starts from it. Times are workflow times (ms since the epoch), at the same time scale.
+ */
+export interface ContinuedPayment {
+  status: PaymentStatus;
+  failureCode: string | null;
+  failureMessage: string | null;
+  /** Whether the merchant asked to cancel: the order is closed as canceled, never as expired. */
+  cancelRequested: boolean;
+  /** When the order is closed (again) at expiry. */
+  closeAt: number;
+  /** How far the polls' backoff is, and when the next poll is due. */
+  polls: { index: number; nextAt: number };
+  /** Closes that left the payment open, and when a cancel's close is tried again. */
+  reclosing: { count: number; cancelAt: number };
 }
 
 export interface PaymentView {
@@ -43,6 +63,23 @@ export interface RefundWorkflowInput {
    * starts again from `canceled`, puts the refund back in front of an admin and follows it.
    */
   reopened?: ReopenedRefund;
+  /** Set when the refund's previous run ended to keep its history short: where it goes on from. */
+  continued?: ContinuedRefund;
+}
+
+/**
+ * A refund still open when its run's history grew long (workflows/continue-as-new.ts): its state,
+ * as the next run starts from it. Times are workflow times (ms since the epoch), at the same time scale.
+ */
+export interface ContinuedRefund {
+  status: RefundStatus;
+  amount: number | null;
+  failureReason: string | null;
+  attempt: number;
+  /** When the provider must have settled the current attempt. */
+  deadline: number;
+  /** How far the polls' backoff is, and when the next poll is due. */
+  polls: { index: number; nextAt: number };
 }
 
 /** A canceled refund the provider reported as refunded: what its new run starts from. */

@@ -4,7 +4,7 @@
  * provider that declines the order, and a shopper who pays in the instant the order is closed.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
@@ -17,12 +17,13 @@ import { eventually } from '../sandbox/sandbox.testing';
 import {
   cancelPaymentUpdate,
   createPaymentUpdate,
+  paymentStatusQuery,
   providerNotificationSignal,
   type PaymentWorkflowInput,
 } from './messages';
 import type { paymentWorkflow } from './payment.workflow';
 import type { refundWorkflow } from './refund.workflow';
-import { startTestTemporal } from './workflow.testing';
+import { recordRuns, runLengths, startTestTemporal } from './workflow.testing';
 
 /** Real seconds become milliseconds: a payment that expires in a minute expires in 60 ms. */
 const TIME_SCALE = 1000;
@@ -285,6 +286,47 @@ test('when a cancel finds the order already paid and the provider does not say s
     { to: 'succeeded', source: 'notification' },
   ]);
 }, 30_000);
+
+test('a cancel whose close the provider answers "already paid" for days, its query "processing", closes again and again in runs of under 2,000 events each; the cancel waiting is told it goes on', async () => {
+  // A day is a second: the closes every 5 minutes come as fast as this machine runs them.
+  const { story } = await pay((p) => {
+    p.closeResult = 'already_paid';
+    p.queried = 'processing';
+    p.draft.expiresAt = new Date(Date.parse(p.draft.createdAt) + 86_400_000).toISOString();
+  }, 86_400);
+  // The API's handle: the workflow id alone, which reaches the newest run.
+  const handle = env.client.workflow.getHandle<typeof paymentWorkflow>(`payment/${story.draft.id}`);
+  const canceling = handle.executeUpdate(cancelPaymentUpdate).then(
+    () => null,
+    (error: unknown) => error,
+  );
+  // Long enough that a single run would hold more than 2,000 events.
+  const lengths = await eventually(
+    async () => {
+      const found = await runLengths(env.client, handle.workflowId);
+      expect(found.reduce((sum, length) => sum + length, 0)).toBeGreaterThan(2_200);
+      return found;
+    },
+    { timeoutMs: 150_000, intervalMs: 1_000 },
+  );
+  console.log(`${story.closedAt.length} closes: runs of ${lengths.join(', ')} events`);
+  for (const length of lengths) expect(length).toBeLessThan(2_000);
+
+  // The cancel that waited in the first run is answered that it is still being carried out (the API's 503).
+  const refused = await canceling;
+  expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect((refused as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'PaymentCancelPendingError' });
+  // The newest run still closes it as canceled, once the provider lets it.
+  expect(await handle.query(paymentStatusQuery)).toMatchObject({ status: 'processing' });
+  story.closeResult = 'closed';
+  expect(await handle.result()).toMatchObject({ status: 'canceled' });
+  expect(story.steps()).toEqual([
+    // Whichever asked the provider first: a poll, or the cancel's query after its close.
+    { to: 'processing', source: expect.stringMatching(/^(poll|cancel)$/) },
+    { to: 'canceled', source: 'cancel' },
+  ]);
+  await recordRuns(env.client, handle.workflowId, `payment-${story.draft.id}`);
+}, 180_000);
 
 /** A provider's refusal as the activities raise it (activities/payment.activities.ts, `classified`). */
 function providerDecline(message: string, providerCode: string | null): ApplicationFailure {

@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  continueAsNew,
   log,
   patched,
   proxyActivities,
@@ -29,6 +30,7 @@ import {
   createPaymentUpdate,
   paymentStatusQuery,
   providerNotificationSignal,
+  type ContinuedPayment,
   type PaymentView,
   type PaymentWorkflowInput,
 } from './messages';
@@ -38,6 +40,7 @@ import { activityError } from './failures';
 import { refundWorkflow } from './refund.workflow';
 import { refundWorkflowId } from '../domain/workflow-ids';
 import { scaledClock } from './time';
+import { historyIsLong } from './continue-as-new';
 
 // The activities, by role. While the merchant waits for the answer (and when a late payment's
 // refund is drafted), local activities: one round trip to the server instead of one per call.
@@ -85,24 +88,27 @@ type Step =
  * it expires. The only writer of the payment's state.
  */
 export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<PaymentView> {
-  const { draft } = input;
+  const { draft, continued } = input;
   const clock = scaledClock(input.timeScale);
 
   // The payment as this workflow holds it; only the steps below change it.
   const payment = {
     // Widened on purpose: the steps change it, which TypeScript's narrowing cannot see.
-    status: 'requires_action' as PaymentStatus,
-    failureCode: null as string | null,
-    failureMessage: null as string | null,
+    status: continued?.status ?? ('requires_action' as PaymentStatus),
+    failureCode: continued?.failureCode ?? null,
+    failureMessage: continued?.failureMessage ?? null,
   };
-  let stage = 'creating' as Stage;
+  // A continued payment was created in the first run.
+  let stage = (continued ? 'created' : 'creating') as Stage;
+  /** Set when this run is about to go on in a new one: a cancel waiting here is answered that it goes on there. */
+  let continuing = false;
   /** Set when the payment succeeded on a checkout session that another payment has (see `isDuplicatePayment`). */
   let duplicateOfSession = false;
   /** Why the payment could not be created: the merchant's answer. */
   let refusal: ApplicationFailure | null = null;
 
   // What arrived. The handlers only record it; the loop at the bottom acts on it.
-  const inbox = { notifications: [] as ProviderTrade[], cancelRequested: false };
+  const inbox = { notifications: [] as ProviderTrade[], cancelRequested: continued?.cancelRequested ?? false };
 
   const view = (): PaymentView => ({
     id: draft.id,
@@ -124,7 +130,13 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     cancelPaymentUpdate,
     async () => {
       inbox.cancelRequested = true;
-      await condition(() => isTerminal(payment.status));
+      await condition(() => isTerminal(payment.status) || continuing);
+      if (!isTerminal(payment.status)) {
+        throw ApplicationFailure.nonRetryable(
+          'the provider has not closed the order yet; the payment is still being canceled',
+          FAILURE_TYPES.paymentCancelPending,
+        );
+      }
       return view();
     },
     {
@@ -231,42 +243,49 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     await transition(target, source);
   }
 
-  // 1. Create: store the payment, create the order at the provider, answer the merchant.
-  /** Whether the payment's row is known to exist: a transition can only be written for it then. */
-  let opened = false;
-  try {
-    await openPayment(draft);
-    opened = true;
-    const nextAction = await createProviderPayment(draft);
-    await recordNextAction({ paymentId: draft.id, nextAction });
-  } catch (error) {
-    const { failure, message } = activityError(error);
-    if (failure?.type === FAILURE_TYPES.merchantOrderNoTaken) {
-      refusal = failure;
-      stage = 'refused';
-      await condition(allHandlersFinished);
-      return view();
+  /** Creates the payment and its order at the provider, or fails it; false when the merchant's order number is taken. */
+  async function create(): Promise<boolean> {
+    /** Whether the payment's row is known to exist: a transition can only be written for it then. */
+    let opened = false;
+    try {
+      await openPayment(draft);
+      opened = true;
+      const nextAction = await createProviderPayment(draft);
+      await recordNextAction({ paymentId: draft.id, nextAction });
+    } catch (error) {
+      const { failure, message } = activityError(error);
+      if (failure?.type === FAILURE_TYPES.merchantOrderNoTaken) {
+        refusal = failure;
+        stage = 'refused';
+        await condition(allHandlersFinished);
+        return false;
+      }
+      if (!opened && failure?.nonRetryable) {
+        // Our books refused the payment for good (STORE_FAILURE_TYPES): there is no row to write a
+        // transition for, so the workflow ends `failed` on its own, for the merchant and the Web UI.
+        failUnstored(failure.type ?? 'store_error', message);
+      } else {
+        const code = failure?.nonRetryable
+          ? (providerRefusalDetails(failure).providerCode ?? failure.type ?? 'provider_error')
+          : 'provider_unavailable';
+        await transition('failed', 'create', { failureCode: code, failureMessage: message });
+      }
     }
-    if (!opened && failure?.nonRetryable) {
-      // Our books refused the payment for good (STORE_FAILURE_TYPES): there is no row to write a
-      // transition for, so the workflow ends `failed` on its own, for the merchant and the Web UI.
-      failUnstored(failure.type ?? 'store_error', message);
-    } else {
-      const code = failure?.nonRetryable
-        ? (providerRefusalDetails(failure).providerCode ?? failure.type ?? 'provider_error')
-        : 'provider_unavailable';
-      await transition('failed', 'create', { failureCode: code, failureMessage: message });
-    }
+    return true;
   }
-  stage = 'created';
+
+  // 1. Create: store the payment, create the order at the provider, answer the merchant.
+  if (!continued) {
+    if (!(await create())) return view();
+    stage = 'created';
+  }
 
   // 2. Wait for the outcome: for something to arrive or fall due, then act on it.
-  const expiresAt = clock.after((Date.parse(draft.expiresAt) - Date.parse(draft.createdAt)) / 1000);
   /** When to close the order: at expiry, and again a while after a close that did not end the payment. */
-  let closeAt = expiresAt;
-  const polls = { index: 0, nextAt: clock.after(POLL_DELAYS_SECONDS[0]) };
+  let closeAt = continued?.closeAt ?? clock.after((Date.parse(draft.expiresAt) - Date.parse(draft.createdAt)) / 1000);
+  const polls = continued ? { ...continued.polls } : { index: 0, nextAt: clock.after(POLL_DELAYS_SECONDS[0]) };
   /** Closes that left the payment open, and when a cancel's close is tried again (0: at once). */
-  const reclosing = { count: 0, cancelAt: 0 };
+  const reclosing = continued ? { ...continued.reclosing } : { count: 0, cancelAt: 0 };
   const closeAgainAt = (): number =>
     clock.after(CLOSE_RETRY_DELAYS_SECONDS[Math.min(reclosing.count++, CLOSE_RETRY_DELAYS_SECONDS.length - 1)]);
   const cancelDue = (): boolean => inbox.cancelRequested && clock.reached(reclosing.cancelAt);
@@ -287,7 +306,33 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   const nextDue = (): number =>
     Math.min(polls.nextAt, inbox.cancelRequested && reclosing.cancelAt > 0 ? reclosing.cancelAt : closeAt);
 
+  /**
+   * Goes on in a new run when this one's history is long (a provider that answers a close with
+   * "already paid" for days), at a quiet moment: nothing arrived and not yet acted on. A cancel
+   * waiting here is answered that it is still being carried out; the new run carries it on.
+   */
+  async function continueIfLong(): Promise<void> {
+    if (!historyIsLong() || inbox.notifications.length > 0) return;
+    continuing = true;
+    await condition(allHandlersFinished);
+    if (inbox.notifications.length > 0) {
+      continuing = false;
+      return;
+    }
+    const state: ContinuedPayment = {
+      status: payment.status,
+      failureCode: payment.failureCode,
+      failureMessage: payment.failureMessage,
+      cancelRequested: inbox.cancelRequested,
+      closeAt,
+      polls: { ...polls },
+      reclosing: { ...reclosing },
+    };
+    await continueAsNew<typeof paymentWorkflow>({ ...input, continued: state });
+  }
+
   while (!isTerminal(payment.status)) {
+    await continueIfLong();
     await condition(() => inbox.notifications.length > 0 || cancelDue(), clock.until(nextDue()));
     const step = nextStep();
     switch (step.kind) {

@@ -22,10 +22,16 @@ import {
 } from './messages';
 import type { refundWorkflow } from './refund.workflow';
 import { eventually } from '../sandbox/sandbox.testing';
-import { startTestTemporal } from './workflow.testing';
+import { recordRuns, runHistories, runLengths, startTestTemporal } from './workflow.testing';
+import { AmountMinorKey, ProviderKey, RefundStatusKey } from '../domain/search-attributes';
 
 /** Real seconds become milliseconds: 30 s polls take 30 ms, a 1000 s deadline one second. */
 const TIME_SCALE = 1000;
+/**
+ * For the long waits: a day is two seconds, 30 days pass in a minute. Faster, a poll every scaled
+ * hour would come quicker than this machine runs a workflow task and an activity (about 0.2 s).
+ */
+const A_DAY_IN_TWO_SECONDS = 43_200;
 const TASK_QUEUE = 'refund-workflow-test';
 
 /** One refund as the provider and our books see it; the test decides how the provider behaves. */
@@ -38,10 +44,17 @@ class RefundStory {
   held: Pick<ProviderRefund, 'status' | 'failureReason'> | null = null;
   /** How long the provider has to settle it: a second, at the test's time scale. */
   attentionAfterSeconds = 1000;
+  timeScale = TIME_SCALE;
+  /** From this request on (1 is the first), the provider refuses the refund for good; null: never. */
+  refusedFrom: number | null = null;
   /** How many queries still answer `not_found` whatever the provider holds: a provider slow to show a refund. */
   hiddenFromQueries = 0;
   requests = 0;
   queries = 0;
+  /** When (real time, ms) the provider was last queried. */
+  lastQueryAt = 0;
+  /** When the merchant asked for it (the draft's createdAt). */
+  createdAt = '';
   readonly transitions: RefundTransitionInput[] = [];
 
   constructor(readonly id: string) {}
@@ -81,6 +94,8 @@ const activities: RefundActivities = {
   async requestProviderRefund({ refundId }) {
     const refund = story(refundId);
     refund.requests += 1;
+    if (refund.refusedFrom !== null && refund.requests >= refund.refusedFrom)
+      throw ApplicationFailure.nonRetryable('NOT_ENOUGH: the merchant account lacks funds', 'ProviderDeclinedError');
     if (!refund.providerAnswers)
       throw ApplicationFailure.retryable('SYSTEM_ERROR: try again', 'ProviderUnavailableError');
     refund.held = refund.held ?? refund.takenAs;
@@ -89,6 +104,7 @@ const activities: RefundActivities = {
   async queryProviderRefund({ refundId }) {
     const refund = story(refundId);
     refund.queries += 1;
+    refund.lastQueryAt = Date.now();
     if (refund.hiddenFromQueries > 0) {
       refund.hiddenFromQueries -= 1;
       return {
@@ -154,9 +170,11 @@ async function refund(
   const refundStory = new RefundStory(id);
   setup(refundStory);
   stories.set(id, refundStory);
+  const draft = draftOf(id);
+  refundStory.createdAt = draft.createdAt;
   const input: RefundWorkflowInput = {
-    draft: draftOf(id),
-    timeScale: TIME_SCALE,
+    draft,
+    timeScale: refundStory.timeScale,
     attentionAfterSeconds: refundStory.attentionAfterSeconds,
   };
   const operation = new WithStartWorkflowOperation<typeof refundWorkflow>('refundWorkflow', {
@@ -172,14 +190,18 @@ async function refund(
 }
 
 /** Resolves once the workflow holds the refund in `status` (the deadline is a second away). */
-async function reached(handle: WorkflowHandle<typeof refundWorkflow>, status: RefundStatus): Promise<RefundView> {
+async function reached(
+  handle: WorkflowHandle<typeof refundWorkflow>,
+  status: RefundStatus,
+  timeoutMs = 20_000,
+): Promise<RefundView> {
   return eventually(
     async () => {
       const view = await handle.query(refundStatusQuery);
       expect(view.status).toBe(status);
       return view;
     },
-    { timeoutMs: 20_000 },
+    { timeoutMs },
   );
 }
 
@@ -338,4 +360,116 @@ test('a canceled refund the provider refunded after all is reopened: it requires
     { attempt: 3, to: 'pending', source: 'retry' },
     { attempt: 3, to: 'succeeded', source: 'request' },
   ]);
+});
+
+describe('long waits keep every run of the history short', () => {
+  test('a refund the provider never settles waits 30 days in front of an admin in runs of under 2,000 events each; an admin retry then settles it', async () => {
+    const { story } = await refund((r) => {
+      r.takenAs = { status: 'pending', failureReason: null };
+      r.timeScale = A_DAY_IN_TWO_SECONDS;
+      r.attentionAfterSeconds = 86_400;
+    });
+    const startedAt = Date.now();
+    // The API's handle: the workflow id alone, which reaches the newest run.
+    const handle = env.client.workflow.getHandle<typeof refundWorkflow>(`refund/${story.id}`);
+    await reached(handle, 'requires_attention');
+    // 30 days later, the provider is still asked now and then.
+    await eventually(() => expect(story.lastQueryAt).toBeGreaterThan(startedAt + 30 * 2_000), {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+    });
+
+    const lengths = await runLengths(env.client, handle.workflowId);
+    console.log(`30 days, ${story.queries} provider queries: runs of ${lengths.join(', ')} events`);
+    for (const length of lengths) expect(length).toBeLessThan(2_000);
+    // It went on in a new run when its history grew long.
+    expect(lengths.length).toBeGreaterThan(1);
+
+    // The newest run holds the refund as it was: the query, the admin's retry and the search attributes.
+    expect(await handle.query(refundStatusQuery)).toEqual({
+      id: story.id,
+      status: 'requires_attention',
+      amount: 500,
+      failureReason: 'The provider has not settled the refund in time.',
+    });
+    story.held = { status: 'succeeded', failureReason: null };
+    expect(await handle.executeUpdate(retryRefundUpdate)).toMatchObject({ status: 'succeeded' });
+    expect(await handle.result()).toEqual({ id: story.id, status: 'succeeded', amount: 500, failureReason: null });
+    expect(story.steps()).toEqual([
+      { attempt: 1, to: 'requires_attention', source: 'deadline' },
+      { attempt: 2, to: 'pending', source: 'retry' },
+      { attempt: 2, to: 'succeeded', source: 'request' },
+    ]);
+    const { typedSearchAttributes } = await handle.describe();
+    expect(typedSearchAttributes.get(RefundStatusKey)).toBe('succeeded');
+    expect(typedSearchAttributes.get(ProviderKey)).toBe('wechatpay');
+    expect(typedSearchAttributes.get(AmountMinorKey)).toBe(500);
+    await recordRuns(env.client, handle.workflowId, `refund-${story.id}`);
+  }, 240_000);
+
+  test('a refund the provider has taken but not settled is followed across runs until its deadline, which they carry', async () => {
+    const { story } = await refund((r) => {
+      r.takenAs = { status: 'pending', failureReason: null };
+      // Three days are 43.2 s; its polls every 10 minutes come as fast as this machine runs them
+      // (about 90, a run's worth, in 20 s).
+      r.timeScale = 6_000;
+      r.attentionAfterSeconds = 3 * 86_400;
+    });
+    const handle = env.client.workflow.getHandle<typeof refundWorkflow>(`refund/${story.id}`);
+    await reached(handle, 'requires_attention', 90_000);
+
+    const lengths = await runLengths(env.client, handle.workflowId);
+    console.log(`3 days pending, ${story.queries} provider queries: runs of ${lengths.join(', ')} events`);
+    for (const length of lengths) expect(length).toBeLessThan(2_000);
+    expect(lengths.length).toBeGreaterThan(1);
+    // At the deadline set in the first run: neither lost (at once) nor set again by a later run (later).
+    expect(story.steps()).toEqual([{ attempt: 1, to: 'requires_attention', source: 'deadline' }]);
+    const waited = Date.parse(story.transitions[0].at) - Date.parse(story.createdAt);
+    expect(waited).toBeGreaterThanOrEqual(43_200);
+    expect(waited).toBeLessThan(43_200 + 10_000);
+    await handle.terminate('test over');
+  }, 120_000);
+
+  test('a provider down until the deadline is asked again and again by one retried activity: the refund requires attention, its history short', async () => {
+    const { story, handle } = await refund((r) => {
+      r.providerAnswers = false;
+      // Ten seconds, asked every 60 ms at most.
+      r.attentionAfterSeconds = 10_000;
+    });
+    // The last attempt's failure, or the timeout when the deadline fell during an attempt or a backoff.
+    expect((await reached(handle, 'requires_attention')).failureReason).toMatch(
+      /^The provider did not accept the refund in time: (SYSTEM_ERROR: try again|activity ScheduleToClose timeout)$/,
+    );
+    const [history] = await runHistories(env.client, handle.workflowId);
+    const scheduled = history.events?.filter((event) => event.activityTaskScheduledEventAttributes) ?? [];
+    console.log(
+      `provider down 10 s: ${story.requests} requests, ${history.events?.length} events, ${scheduled.length} activities`,
+    );
+    expect(story.requests).toBeGreaterThan(20);
+    // The first requests are the local ones the merchant waited for; then one activity, retried by
+    // Temporal (no timer and new activity each minute); then the polls of a refund in front of an admin.
+    expect(scheduled.map((event) => event.activityTaskScheduledEventAttributes?.activityType?.name)).toEqual([
+      'requestProviderRefund',
+      ...scheduled.slice(1).map(() => 'queryProviderRefund'),
+    ]);
+    await handle.terminate('test over');
+  }, 60_000);
+
+  test('a provider that refuses the refund while it is asked again fails it, as a refusal at the first request does', async () => {
+    const { story, handle } = await refund((r) => {
+      r.providerAnswers = false;
+      // After the 4 tries the merchant waits for, 2 more.
+      r.refusedFrom = 7;
+      r.attentionAfterSeconds = 60_000;
+    });
+    await reached(handle, 'failed');
+    expect(await handle.result()).toEqual({
+      id: story.id,
+      status: 'failed',
+      amount: 500,
+      failureReason: 'NOT_ENOUGH: the merchant account lacks funds',
+    });
+    expect(story.requests).toBe(7);
+    expect(story.steps()).toEqual([{ attempt: 1, to: 'failed', source: 'request' }]);
+  });
 });

@@ -2,6 +2,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  continueAsNew,
   log,
   proxyActivities,
   proxyLocalActivities,
@@ -29,6 +30,7 @@ import {
   providerRefundSignal,
   refundStatusQuery,
   retryRefundUpdate,
+  type ContinuedRefund,
   type RefundView,
   type RefundWorkflowInput,
   type ReopenedRefund,
@@ -37,6 +39,7 @@ import { REFUND_FAILURE_TYPES } from '../domain/failures';
 import { PROVIDER_OPTIONS, STORE_OPTIONS, WAITED_FOR_OPTIONS } from './activity-options';
 import { activityError } from './failures';
 import { scaledClock } from './time';
+import { historyIsLong } from './continue-as-new';
 
 // The activities, by role. While the merchant waits for the first answer, the refund is stored,
 // asked of the provider and its state recorded by local activities: one round trip to the server
@@ -50,18 +53,35 @@ const {
 const { recordRefundTransition, dispatchEvent } = proxyActivities<Activities>(STORE_OPTIONS);
 // What the provider says of the refund, asked in the background for as long as it takes.
 const { queryProviderRefund } = proxyActivities<Activities>(PROVIDER_OPTIONS);
-// A refund request is retried a few times at once; after that the workflow keeps asking, every
-// REQUEST_RETRY_SECONDS, until the refund's deadline, and then asks for an admin.
-const { requestProviderRefund } = proxyActivities<Activities>({
+// A refund request, a few tries at once: once the deadline has passed (a poll found that the
+// provider lost the refund), and in workflows that ran before REQUEST_RETRY_POLICY_PATCH.
+const { requestProviderRefund: requestAFewTimes } = proxyActivities<Activities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 3 },
 });
+/** While the provider cannot take the refund, it is asked again at most this often, until the deadline. */
 const REQUEST_RETRY_SECONDS = 60;
+/**
+ * The request is retried by Temporal, as one activity however long it takes, instead of by the
+ * workflow, which added a timer and an activity to the history every REQUEST_RETRY_SECONDS for a day.
+ * Workflows that ran before replay as they ran.
+ */
+const REQUEST_RETRY_POLICY_PATCH = 'refund-request-retry-policy';
 
 /** Refund queries while the provider works on it; refunds to a wallet settle in minutes, to a card in days. */
 const POLL_DELAYS_SECONDS = [30, 60, 120, 300, 600];
-/** Once an admin has been asked to look, the provider is still asked now and then, in case it settles. */
-const ATTENTION_POLL_SECONDS = 3600;
+/**
+ * Once an admin has been asked to look, the provider is still asked now and then, in case it settles:
+ * hourly at first, then every 6 hours. Its notification (WeChat Pay, UnionPay) or the admin's retry
+ * is what usually ends the wait; the queries are the fallback (Alipay's only way to tell), so a refund
+ * settled late is still seen the same day, with 4 queries a day instead of 24.
+ */
+const ATTENTION_POLL_DELAYS_SECONDS = [3600, 2 * 3600, 4 * 3600, 6 * 3600];
+/**
+ * Workflows that ran before the backoff replay as they ran, hourly: the loop compares workflow time
+ * with the next poll's time, so a different delay would change what a replayed timer leads to.
+ */
+const ATTENTION_POLL_BACKOFF_PATCH = 'refund-attention-poll-backoff';
 /** Before an admin's cancel releases a refund the provider does not know, it asks again this much later. */
 const CANCEL_RECHECK_SECONDS = 30;
 
@@ -95,27 +115,28 @@ type Step =
  * provider again with the same refund number, or cancel. The only writer of the refund's state.
  */
 export async function refundWorkflow(input: RefundWorkflowInput): Promise<RefundView> {
-  const { draft } = input;
+  const { draft, continued } = input;
   const clock = scaledClock(input.timeScale);
 
   // The refund as this workflow holds it; only the steps below change it.
   const refund = {
     // Widened on purpose: the steps change it, which TypeScript's narrowing cannot see.
-    status: 'pending' as RefundStatus,
+    status: continued?.status ?? ('pending' as RefundStatus),
     /** Null until the refund is opened (a draft without an amount refunds what remains). */
-    amount: draft.amountMinor as number | null,
-    failureReason: null as string | null,
+    amount: continued ? continued.amount : (draft.amountMinor as number | null),
+    failureReason: continued?.failureReason ?? null,
     /** 1 for the first request, one more for each admin retry. */
-    attempt: 1,
+    attempt: continued?.attempt ?? 1,
   };
-  let stage = 'opening' as Stage;
+  // A continued refund is followed from where its previous run left it.
+  let stage = (continued ? 'following' : 'opening') as Stage;
   /** Why the refund could not be opened: the merchant's answer. */
   let refusal: ApplicationFailure | null = null;
   /** Events of changes made while the merchant waits: dispatched once the answer is out. */
   const eventsAfterAnswer: string[] = [];
   /** When the provider must have settled the refund; later, an admin is asked. */
-  let deadline = 0;
-  const polls = { index: 0, nextAt: 0 };
+  let deadline = continued?.deadline ?? 0;
+  const polls = continued ? { ...continued.polls } : { index: 0, nextAt: 0 };
 
   // What arrived. The handlers only record it; the loop at the bottom acts on it.
   const inbox = { notifications: [] as ProviderRefund[], admin: null as AdminRequest | null };
@@ -228,14 +249,47 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   }
 
   /**
-   * Asks the provider for the refund, again and again while it cannot answer, until the deadline.
-   * The merchant waits for the first answer, so the first try is a local activity (no round trip
-   * through the server), as a payment's create is.
+   * Asks the provider for the refund, again and again while it cannot answer, until the deadline;
+   * a refusal fails the refund, the deadline puts it in front of an admin. The merchant waits for
+   * the first answer, so the first try is a local activity (no round trip through the server), as a
+   * payment's create is; Temporal retries the next one with backoff until the deadline.
    */
   async function askProvider(): Promise<void> {
+    if (!patched(REQUEST_RETRY_POLICY_PATCH)) return askProviderEveryMinute();
+    try {
+      if (merchantWaits()) {
+        try {
+          return await apply(await requestWhileMerchantWaits({ refundId: draft.id }), 'request');
+        } catch (error) {
+          if (activityError(error).failure?.nonRetryable) throw error;
+        }
+      }
+      const request = clock.reached(deadline) ? requestAFewTimes : requestUntil(deadline);
+      await apply(await request({ refundId: draft.id }), 'request');
+    } catch (error) {
+      const { failure, message } = activityError(error);
+      if (failure?.nonRetryable) return transition('failed', 'request', { failureReason: message });
+      // Temporal gave up retrying at the deadline (or a last few tries after it failed).
+      return transition('requires_attention', 'deadline', {
+        failureReason: `The provider did not accept the refund in time: ${message}`,
+      });
+    }
+  }
+
+  /** The request, retried by Temporal until `at` (workflow time). */
+  function requestUntil(at: number): Activities['requestProviderRefund'] {
+    return proxyActivities<Activities>({
+      startToCloseTimeout: '15s',
+      scheduleToCloseTimeout: clock.until(at),
+      retry: { initialInterval: clock.ms(1), maximumInterval: clock.ms(REQUEST_RETRY_SECONDS) },
+    }).requestProviderRefund;
+  }
+
+  /** askProvider as it was before REQUEST_RETRY_POLICY_PATCH: the workflow retried, a timer and an activity each minute. */
+  async function askProviderEveryMinute(): Promise<void> {
     for (let tries = 0; ; tries++) {
       try {
-        const request = tries === 0 && merchantWaits() ? requestWhileMerchantWaits : requestProviderRefund;
+        const request = tries === 0 && merchantWaits() ? requestWhileMerchantWaits : requestAFewTimes;
         await apply(await request({ refundId: draft.id }), 'request');
         return;
       } catch (error) {
@@ -289,11 +343,47 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
 
   /** Asks the provider how the refund stands, and when to ask next. */
   async function poll(): Promise<void> {
+    const before = refund.status;
     await apply(await queryProviderRefund({ refundId: draft.id }), 'poll');
-    polls.index = Math.min(polls.index + 1, POLL_DELAYS_SECONDS.length - 1);
-    polls.nextAt = clock.after(
-      refund.status === 'requires_attention' ? ATTENTION_POLL_SECONDS : POLL_DELAYS_SECONDS[polls.index],
-    );
+    // Each phase (the provider working on it, an admin asked to look) backs off from its first delay.
+    polls.index = refund.status === before ? polls.index + 1 : 0;
+    polls.nextAt = clock.after(pollDelaySeconds());
+  }
+
+  /** The delay before the next poll, `polls.index` polls into the refund's phase. */
+  function pollDelaySeconds(): number {
+    const nth = (delays: number[]): number => delays[Math.min(polls.index, delays.length - 1)];
+    if (refund.status !== 'requires_attention') return nth(POLL_DELAYS_SECONDS);
+    return patched(ATTENTION_POLL_BACKOFF_PATCH)
+      ? nth(ATTENTION_POLL_DELAYS_SECONDS)
+      : ATTENTION_POLL_DELAYS_SECONDS[0];
+  }
+
+  /** Polls start again from the first delay of the refund's phase. */
+  function restartPolls(): void {
+    polls.index = 0;
+    polls.nextAt = clock.after(pollDelaySeconds());
+  }
+
+  /**
+   * Goes on in a new run when this one's history is long, at a quiet moment: no admin's request
+   * being carried out, nothing arrived and not yet acted on. The new run starts from the refund's state.
+   */
+  async function continueIfLong(): Promise<void> {
+    const quiet = (): boolean => inbox.notifications.length === 0 && inbox.admin === null;
+    if (!historyIsLong()) return;
+    // Handlers answering what the loop has done finish now; one that waits for the loop is acted on first.
+    await condition(() => allHandlersFinished() || !quiet());
+    if (!quiet()) return;
+    const state: ContinuedRefund = {
+      status: refund.status,
+      amount: refund.amount,
+      failureReason: refund.failureReason,
+      attempt: refund.attempt,
+      deadline,
+      polls: { ...polls },
+    };
+    await continueAsNew<typeof refundWorkflow>({ ...input, reopened: undefined, continued: state });
   }
 
   /** Stores the refund, or refuses it (more than remains, payment not refundable); false when refused. */
@@ -359,8 +449,11 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   const nextDue = (): number =>
     refund.status === 'requires_attention' ? polls.nextAt : Math.min(polls.nextAt, deadline);
 
-  if (input.reopened) {
+  if (continued) {
+    // Opened, asked and followed in the runs before this one.
+  } else if (input.reopened) {
     await reopen(input.reopened);
+    restartPolls();
   } else {
     // 1. Open: store the refund, or refuse it (more than remains, payment not refundable).
     if (!(await open())) return view();
@@ -371,13 +464,12 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     await askProvider();
     stage = 'following';
     for (const eventId of eventsAfterAnswer.splice(0)) await dispatchEvent({ eventId });
+    polls.nextAt = clock.after(POLL_DELAYS_SECONDS[0]);
   }
 
   // 3. Follow the refund until it settles: wait for something to arrive or fall due, then act on it.
-  polls.nextAt = clock.after(
-    refund.status === 'requires_attention' && input.reopened ? ATTENTION_POLL_SECONDS : POLL_DELAYS_SECONDS[0],
-  );
   while (!isFinalRefundStatus(refund.status)) {
+    await continueIfLong();
     await condition(() => inbox.notifications.length > 0 || inbox.admin !== null, clock.until(nextDue()));
     const step = nextStep();
     switch (step.kind) {
@@ -387,6 +479,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       case 'retry':
         await retry();
         inbox.admin = null;
+        // Soon after a retry, whatever it found.
         polls.index = 0;
         polls.nextAt = clock.after(POLL_DELAYS_SECONDS[0]);
         break;
@@ -398,7 +491,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
         await transition('requires_attention', 'deadline', {
           failureReason: 'The provider has not settled the refund in time.',
         });
-        polls.nextAt = clock.after(ATTENTION_POLL_SECONDS);
+        restartPolls();
         break;
       case 'poll':
         await poll();

@@ -10,7 +10,10 @@
  * `timeScale` input, as the stack's tests do.
  */
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
   AmountMinorKey,
@@ -43,6 +46,9 @@ export function startTestTemporal(): Promise<TestWorkflowEnvironment> {
       executable: { type: 'existing-path', path: temporalCli() },
       ip: '127.0.0.1',
       log: { format: 'pretty', level: 'error' },
+      // The server fires a timer up to a second late by default; at a test's time scale a second is
+      // days. Within 10 ms, a poll every few scaled hours is as the workflow asked for.
+      extraArgs: ['--dynamic-config-value', 'history.timerProcessorMaxTimeShift="10ms"'],
       searchAttributes: [
         MerchantIdKey,
         PaymentIdKey,
@@ -57,5 +63,45 @@ export function startTestTemporal(): Promise<TestWorkflowEnvironment> {
         DeliveryStatusKey,
       ],
     },
+  });
+}
+
+/** One run's history, as `WorkflowHandle.fetchHistory()` answers it. */
+export type RunHistory = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
+
+/**
+ * The histories of a workflow's runs, first to newest: continue-as-new chains them, the start of
+ * each run naming the run before it.
+ */
+export async function runHistories(client: Client, workflowId: string): Promise<RunHistory[]> {
+  const histories: RunHistory[] = [];
+  let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
+  while (runId) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    histories.unshift(history);
+    runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+  }
+  return histories;
+}
+
+/** How many events each run's history holds, first to newest. */
+export async function runLengths(client: Client, workflowId: string): Promise<number[]> {
+  return (await runHistories(client, workflowId)).map((history) => history.events?.length ?? 0);
+}
+
+/**
+ * With TONGBAO_RECORD_HISTORIES=<dir> (e.g. test/histories), writes each run's history to
+ * `<dir>/<name>-run<N>.json`, for workflows/replay.test.ts to replay on later code. Stack traces
+ * are left out: they name the directory that recorded them.
+ */
+export async function recordRuns(client: Client, workflowId: string, name: string): Promise<void> {
+  const dir = process.env.TONGBAO_RECORD_HISTORIES;
+  if (!dir) return;
+  const histories = await runHistories(client, workflowId);
+  histories.forEach((history, index) => {
+    const json = JSON.parse(historyToJSON(history), (key, value: unknown) =>
+      key === 'stackTrace' ? undefined : value,
+    );
+    fs.writeFileSync(path.join(dir, `${name}-run${index + 1}.json`), `${JSON.stringify(json, null, 2)}\n`);
   });
 }
