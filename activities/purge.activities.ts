@@ -1,14 +1,27 @@
 import { heartbeat } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ActivityDeps } from './deps';
 
 /** What the daily purge removed. */
 export interface PurgeSummary {
   idempotencyKeys: number;
   refusedNotifications: number;
+  /** Rows of `stuck_activities` whose activity no longer runs. */
+  staleStuckActivities: number;
 }
 
-/** How long what is purged is kept: API.md's 24 h of idempotency, and 30 days of refused notifications for support. */
-export const RETENTION = { idempotencyKeysHours: 24, refusedNotificationsDays: 30 } as const;
+/**
+ * How long what is purged is kept: API.md's 24 h of idempotency, 30 days of refused notifications
+ * for support, and a stuck activity's row a day after its last attempt. A stuck activity writes its
+ * row at every attempt, and no retry policy waits more than 30 minutes between attempts (plus a
+ * 30-minute timeout: the purge's own), so a row silent for a day belongs to an activity that no
+ * longer runs: its workflow was terminated or reset, or the activity was cancelled.
+ */
+export const RETENTION = {
+  idempotencyKeysHours: 24,
+  refusedNotificationsDays: 30,
+  silentStuckActivityHours: 24,
+} as const;
 
 /** Rows deleted per statement: short transactions, so that the purge never holds the tables for long. */
 const BATCH = 5000;
@@ -32,10 +45,46 @@ export function createPurgeActivities(deps: ActivityDeps) {
     }
   }
 
+  /** Whether the workflow's latest run is still running; one that Temporal no longer knows is not. */
+  async function isRunning(workflowId: string): Promise<boolean> {
+    try {
+      return (await deps.temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Removes the rows of stuck activities that no longer run, which nothing else removes (the row
+   * goes when the activity completes or fails for good, and a terminated workflow's activity does
+   * neither): those of a workflow that has ended, at once, asking Temporal once per workflow (the
+   * table holds few), and any silent for a day (an activity cancelled in a running workflow). A
+   * row removed while its activity runs after all comes back at its next attempt.
+   */
+  async function purgeStaleStuckActivities(): Promise<number> {
+    let removed = await deleteInBatches('stuck_activities', `updated_at < now() - make_interval(hours => ?)`, [
+      RETENTION.silentStuckActivityHours,
+    ]);
+    const workflows = await db
+      .fork()
+      .execute<{ workflow_id: string }[]>(`select distinct workflow_id from stuck_activities order by workflow_id`);
+    for (const { workflow_id: workflowId } of workflows) {
+      if (await isRunning(workflowId)) continue;
+      const deleted = await db
+        .fork()
+        .execute(`delete from stuck_activities where workflow_id = ? returning 1 as deleted`, [workflowId]);
+      removed += deleted.length;
+      heartbeat(removed);
+    }
+    return removed;
+  }
+
   return {
     /**
      * Removes idempotency keys past their 24 hours and refused notifications past 30 days: what
-     * anyone can make the API store must not stay for ever. Started daily by the `purge` schedule.
+     * anyone can make the API store must not stay for ever; and stuck activities' rows once their
+     * activity no longer runs. Started daily by the `purge` schedule.
      */
     async purgeExpiredRecords(): Promise<PurgeSummary> {
       const idempotencyKeys = await deleteInBatches(
@@ -48,8 +97,9 @@ export function createPurgeActivities(deps: ActivityDeps) {
         `outcome = 'refused' and received_at < now() - make_interval(days => ?)`,
         [RETENTION.refusedNotificationsDays],
       );
-      deps.logger.info({ idempotencyKeys, refusedNotifications }, 'purged expired records');
-      return { idempotencyKeys, refusedNotifications };
+      const staleStuckActivities = await purgeStaleStuckActivities();
+      deps.logger.info({ idempotencyKeys, refusedNotifications, staleStuckActivities }, 'purged expired records');
+      return { idempotencyKeys, refusedNotifications, staleStuckActivities };
     },
   };
 }

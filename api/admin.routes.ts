@@ -90,12 +90,22 @@ export function adminRoutes(merchants: MerchantsService, payments: PaymentsServi
 
   router.post('/refunds/:id/retry', async (req: Request, res: Response) => {
     parse(z.strictObject({}), req.body ?? {});
-    await sendJson(req, res, 200, toRefundObject(await refunds.retry(refundId(req), audit(req))));
+    await sendJson(
+      req,
+      res,
+      200,
+      toRefundObject(await refunds.retry(refundId(req), audit(req), contextOf(req).idempotency)),
+    );
   });
 
   router.post('/refunds/:id/cancel', async (req: Request, res: Response) => {
     parse(z.strictObject({}), req.body ?? {});
-    await sendJson(req, res, 200, toRefundObject(await refunds.cancel(refundId(req), audit(req))));
+    await sendJson(
+      req,
+      res,
+      200,
+      toRefundObject(await refunds.cancel(refundId(req), audit(req), contextOf(req).idempotency)),
+    );
   });
 
   return router;

@@ -4,7 +4,7 @@ import { adminRoutes } from './admin.routes';
 import { adminAuth, merchantAuth } from './auth';
 import type { ApiDeps } from './deps';
 import { AppError, InvalidRequestError, errorBody } from './errors';
-import { createIdempotency } from './idempotency';
+import { ADMIN_KEY_OWNER, createIdempotency, merchantKeyOwner } from './idempotency';
 import { checkoutPageRoutes, checkoutRoutes } from './checkout.routes';
 import { createCheckoutService } from './checkout.service';
 import { createMerchantsService } from './merchants.service';
@@ -26,7 +26,6 @@ import { webhooksRoutes } from './webhooks.routes';
 import { createWebhooksService } from './webhooks.service';
 import { sendJson } from './respond';
 import { headerText } from './validation';
-import { RateLimitedError } from './rate-limit';
 
 /** The REST API of API.md plus the provider notification endpoints. */
 export function createApp(deps: ApiDeps): express.Express {
@@ -72,10 +71,19 @@ export function createApp(deps: ApiDeps): express.Express {
     },
   });
 
+  // Every POST accepts an Idempotency-Key (API.md), an admin's too: its answer is replayed, and an
+  // admin's retry or cancel of a refund after a 503 reaches the update the first one sent.
+  const idempotencyKeyText = (req: Request, _res: Response, next: NextFunction) => {
+    headerText(req.get('idempotency-key'), 'Idempotency-Key');
+    next();
+  };
+
   app.use(
     '/v1/admin',
     adminAuth(deps),
     json,
+    idempotencyKeyText,
+    createIdempotency(deps, () => ADMIN_KEY_OWNER),
     adminRoutes(merchants, payments, refunds),
     reconciliationRoutes(createReconciliationService(deps)),
     operationsRoutes(operations),
@@ -84,11 +92,8 @@ export function createApp(deps: ApiDeps): express.Express {
     '/v1',
     merchantAuth(deps),
     json,
-    (req: Request, _res: Response, next: NextFunction) => {
-      headerText(req.get('idempotency-key'), 'Idempotency-Key');
-      next();
-    },
-    createIdempotency(deps),
+    idempotencyKeyText,
+    createIdempotency(deps, merchantKeyOwner),
     paymentsRoutes(payments),
     refundsRoutes(refunds),
     webhooksRoutes(webhooks),
@@ -109,7 +114,7 @@ export function createApp(deps: ApiDeps): express.Express {
 
   app.use(async (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const appError = toAppError(error);
-    if (appError instanceof RateLimitedError) res.set('Retry-After', String(appError.retryAfterSeconds));
+    if (appError.retryAfterSeconds !== null) res.set('Retry-After', String(appError.retryAfterSeconds));
     if (appError.status >= 500)
       deps.logger.error({ err: error, requestId: contextOf(req).requestId, path: req.path }, 'request failed');
     try {

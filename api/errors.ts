@@ -24,16 +24,19 @@ const STATUS_OF: Record<ErrorType, number> = {
 /** An error the API answers with API.md's error body. Anything else thrown is a bug and becomes a 500 `api_error`. */
 export class AppError extends Error {
   readonly status: number;
+  /** Seconds after which a retry makes sense; answered as the Retry-After header (API.md, Overload). */
+  readonly retryAfterSeconds: number | null;
   constructor(
     readonly type: ErrorType,
     readonly code: string,
     message: string,
     readonly param: string | null = null,
-    options: { status?: number; cause?: unknown } = {},
+    options: { status?: number; cause?: unknown; retryAfterSeconds?: number } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.status = options.status ?? STATUS_OF[type];
+    this.retryAfterSeconds = options.retryAfterSeconds ?? null;
   }
 }
 
@@ -69,12 +72,19 @@ export function errorBody(error: AppError, requestId: string): ErrorBody {
 }
 
 /**
+ * Every 503 tells the caller when to come back (API.md, Overload). The caller has already waited
+ * out the request's deadline; a few seconds lets a restarting worker or a slow provider catch up
+ * without a client's retry loop hammering an API that is waiting on the same workflow.
+ */
+export const RETRY_AFTER_503_SECONDS = 5;
+
+/**
  * Raised when the API stopped waiting for a workflow that has not answered yet (the worker is down,
  * the provider is slow): the work goes on, and a retry with the same Idempotency-Key reaches it.
  */
 export class StillRunningError extends AppError {
   constructor(code: string, message: string) {
-    super('api_error', code, message, null, { status: 503 });
+    super('api_error', code, message, null, { status: 503, retryAfterSeconds: RETRY_AFTER_503_SECONDS });
   }
 }
 
@@ -84,6 +94,6 @@ export class StillRunningError extends AppError {
  */
 export class NothingDoneError extends AppError {
   constructor(code: string, message: string) {
-    super('api_error', code, message, null, { status: 503 });
+    super('api_error', code, message, null, { status: 503, retryAfterSeconds: RETRY_AFTER_503_SECONDS });
   }
 }

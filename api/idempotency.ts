@@ -17,10 +17,24 @@ export interface IdempotencyDeps {
   secretBox: SecretBox;
 }
 
-/** A key as a merchant's requests share it. */
-interface ClaimedKey {
-  merchantId: string;
+/**
+ * Whose keys a request uses: a merchant's, in one mode, or platform administration's. Keys of
+ * different owners never meet.
+ */
+export interface KeyOwner {
+  id: string;
   livemode: boolean;
+}
+
+/** Platform administration's keys: the admin token and admin sessions share one key space. */
+export const ADMIN_KEY_OWNER: KeyOwner = { id: 'admin', livemode: false };
+
+/** The merchant a request authenticated as; its keys are its own. */
+export const merchantKeyOwner = (req: Request): KeyOwner | null => contextOf(req).merchant;
+
+/** A key as its owner's requests share it. */
+interface ClaimedKey {
+  owner: KeyOwner;
   key: string;
 }
 
@@ -37,7 +51,8 @@ interface StoredKey {
  * API.md's Idempotency-Key: the first response is stored and replayed byte for byte; the same key
  * with another body is 422; the same key while the first request runs is 409.
  *
- * The middleware claims the key of a merchant's POST, or answers from what the key already holds.
+ * The middleware claims the key of a POST (a merchant's, or an admin's: `ownerOf` says whose keys
+ * the request uses), or answers from what the key already holds.
  * A request that claimed its key settles it with its answer: `sendJson` calls
  * `contextOf(req).idempotency.settle(…)` before sending, and `settle` decides what is kept.
  *
@@ -46,7 +61,7 @@ interface StoredKey {
  * it, through a 503 too, so that every retry with the key reaches the same object and money never
  * moves twice.
  */
-export function createIdempotency({ db, secretBox }: IdempotencyDeps) {
+export function createIdempotency({ db, secretBox }: IdempotencyDeps, ownerOf: (req: Request) => KeyOwner | null) {
   /**
    * Stores the answer for replay, or forgets the key when the answer should not be replayed:
    * 5xx (the request may succeed when retried), and requests rejected before any work began. A key
@@ -55,7 +70,7 @@ export function createIdempotency({ db, secretBox }: IdempotencyDeps) {
    */
   async function settle(claimed: ClaimedKey, status: number, body: string, error: AppError | null): Promise<void> {
     const em = db.fork();
-    const params = [claimed.merchantId, claimed.livemode, claimed.key];
+    const params = [claimed.owner.id, claimed.owner.livemode, claimed.key];
     if (replayable(status, error)) {
       await em.execute(
         `update idempotency_keys set response_status = ?, response_body = ? where merchant_id = ? and livemode = ? and key = ?`,
@@ -79,7 +94,7 @@ export function createIdempotency({ db, secretBox }: IdempotencyDeps) {
     const [bound] = await db.fork().execute<{ object_id: string }[]>(
       `update idempotency_keys set object_id = coalesce(object_id, ?)
        where merchant_id = ? and livemode = ? and key = ? returning object_id`,
-      [newId(kind), claimed.merchantId, claimed.livemode, claimed.key],
+      [newId(kind), claimed.owner.id, claimed.owner.livemode, claimed.key],
     );
     if (!bound) throw new IdempotencyKeyInUseError();
     return bound.object_id;
@@ -103,14 +118,14 @@ export function createIdempotency({ db, secretBox }: IdempotencyDeps) {
         'Idempotency-Key',
       );
     const context = contextOf(req);
-    const merchant = context.merchant;
-    if (!merchant) return next();
+    const owner = ownerOf(req);
+    if (!owner) return next();
 
     const hash = createHash('sha256')
       .update(context.rawBody ?? Buffer.alloc(0))
       .digest('hex');
     const em = db.fork();
-    const params = [merchant.id, merchant.livemode, key];
+    const params = [owner.id, owner.livemode, key];
     // A key older than the retention period is forgotten and may be used again.
     await em.execute(
       `delete from idempotency_keys where merchant_id = ? and livemode = ? and key = ? and created_at < now() - interval '${RETENTION_HOURS} hours'`,
@@ -152,8 +167,9 @@ export function createIdempotency({ db, secretBox }: IdempotencyDeps) {
       );
       if (taken.length === 0) throw new IdempotencyKeyInUseError();
     }
-    const claimed: ClaimedKey = { merchantId: merchant.id, livemode: merchant.livemode, key };
+    const claimed: ClaimedKey = { owner, key };
     context.idempotency = {
+      key,
       settle: (status, body, error) => settle(claimed, status, body, error),
       objectId: (kind) => objectId(claimed, kind),
     };

@@ -61,11 +61,6 @@ export interface ListPaymentsParams {
   created_lte?: Date;
 }
 
-/** How long the merchant waits for the provider order before we answer 503 (the payment goes on). */
-const CREATE_TIMEOUT_MS = 30_000;
-/** How long the merchant waits for the provider to close the order before we answer 503 (the cancel goes on). */
-const CANCEL_TIMEOUT_MS = 15_000;
-
 export function createPaymentsService(deps: ApiDeps) {
   const { db } = deps;
   const client: Client = deps.temporal;
@@ -177,8 +172,8 @@ export function createPaymentsService(deps: ApiDeps) {
       });
       try {
         await withDeadline(
-          client,
-          CREATE_TIMEOUT_MS,
+          deps,
+          'createPayment',
           () => client.workflow.executeUpdateWithStart(createPaymentUpdate, { startWorkflowOperation: start }),
           () =>
             new StillRunningError(
@@ -225,8 +220,8 @@ export function createPaymentsService(deps: ApiDeps) {
       let view: PaymentView;
       try {
         view = await withDeadline(
-          client,
-          CANCEL_TIMEOUT_MS,
+          deps,
+          'cancelPayment',
           () => client.workflow.getHandle(paymentWorkflowId(id)).executeUpdate(cancelPaymentUpdate),
           stillCanceling,
         );

@@ -10,11 +10,14 @@ export interface RateLimitRule {
 
 /** Raised when a caller went past a rate limit: 429 `rate_limit_error`, with Retry-After (API.md, Overload). */
 export class RateLimitedError extends AppError {
-  constructor(
-    rule: RateLimitRule,
-    readonly retryAfterSeconds: number,
-  ) {
-    super('rate_limit_error', 'rate_limited', `Too many requests (${rule.name}); retry after ${retryAfterSeconds} s.`);
+  constructor(rule: RateLimitRule, retryAfterSeconds: number) {
+    super(
+      'rate_limit_error',
+      'rate_limited',
+      `Too many requests (${rule.name}); retry after ${retryAfterSeconds} s.`,
+      null,
+      { retryAfterSeconds },
+    );
     this.name = 'RateLimitedError';
   }
 }

@@ -4,7 +4,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { RefundDraft, RefundRecord, RefundStatus } from '../domain/refund';
+import { isFinalRefundStatus, type RefundDraft, type RefundRecord, type RefundStatus } from '../domain/refund';
 import { latePaymentRefundDraft, newRefundDraft } from '../domain/refund-draft';
 import { PaymentSchema, RefundSchema } from '../db/entities';
 import { refundWorkflowId } from '../domain/workflow-ids';
@@ -49,16 +49,8 @@ export interface ListRefundsParams {
  * answered as it stands (stored, `pending`) and goes on in its workflow.
  */
 const FIRST_ANSWER_WAIT_MS = 5_000;
-/**
- * How long the merchant waits for the refund to be stored (or refused), then 503. Concurrent
- * refunds of one payment are stored one at a time, under the payment's row lock, so the last of
- * many may wait longer than the first answer's wait; past this, the worker is down.
- */
-const STORED_WAIT_MS = 30_000;
 /** After the first answer's wait, how often the API looks whether the refund is stored. */
 const STORED_POLL_MS = 200;
-/** How long an admin waits for a retry or a cancel to be carried out, then 503 (it goes on). */
-const ADMIN_REQUEST_TIMEOUT_MS = 30_000;
 
 export function createRefundsService(deps: ApiDeps) {
   const { db } = deps;
@@ -78,7 +70,7 @@ export function createRefundsService(deps: ApiDeps) {
    * Starts the refund's workflow, or joins it when a retry with the same Idempotency-Key finds it
    * running, and answers the refund once the provider has answered its first request, or as it
    * stands (stored, `pending`) when the provider is slow. A refund that is not even stored in
-   * STORED_WAIT_MS is answered 503; the retry with the key reaches the same refund.
+   * its deadline (api/deadline.ts) is answered 503; the retry with the key reaches the same refund.
    */
   async function start(merchant: Merchant | null, draft: RefundDraft): Promise<RefundRecord> {
     const input: RefundWorkflowInput = {
@@ -94,8 +86,8 @@ export function createRefundsService(deps: ApiDeps) {
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
     const answered = withDeadline(
-      deps.temporal,
-      STORED_WAIT_MS,
+      deps,
+      'createRefund',
       () => deps.temporal.workflow.executeUpdateWithStart(createRefundUpdate, { startWorkflowOperation: operation }),
       () =>
         new StillRunningError(
@@ -107,6 +99,8 @@ export function createRefundsService(deps: ApiDeps) {
       (error: unknown) => {
         // The key's refund has been through its whole life already: it is answered as it ended.
         if (error instanceof WorkflowExecutionAlreadyStartedError) return 'ended' as const;
+        // Past the deadline: answered as it stands if it is stored, else 503 (below).
+        if (error instanceof StillRunningError) return error;
         throw refundRefusal(error, draft.amountMinor) ?? error;
       },
     );
@@ -118,7 +112,54 @@ export function createRefundsService(deps: ApiDeps) {
       const stored = await findStored(merchant, draft.id);
       if (stored) return stored;
       if (outcome === 'ended') throw refusedEarlier(draft.id);
+      if (outcome instanceof StillRunningError) throw outcome;
     }
+  }
+
+  /**
+   * Hands an admin's retry or cancel to the refund's workflow, which carries it out, or refuses it
+   * (only a refund that requires attention, one request at a time), and answers the refund after it.
+   * With an Idempotency-Key the update's id is derived from the key: the request retried after a
+   * 503 (or a lost answer) reaches the update the first one sent and answers its outcome, instead of
+   * being refused because the refund has moved on since. Without one, a second request is a new one:
+   * refused once the refund no longer requires attention, and the provider is asked once either way.
+   */
+  async function adminRequest(
+    request: AdminRequestKind,
+    id: string,
+    audit: AdminAudit,
+    idempotency: Pick<IdempotentRequest, 'key'> | null,
+  ): Promise<RefundRecord> {
+    const refund = await find(null, id);
+    // A settled refund's workflow has ended; only a request with a key may still find its outcome there.
+    if (isFinalRefundStatus(refund.status) && !idempotency) throw request.refused(refund.status);
+    try {
+      await withDeadline(
+        deps,
+        'adminRefundRequest',
+        () =>
+          deps.temporal.workflow.getHandle(refundWorkflowId(id)).executeUpdate(request.update, {
+            updateId: idempotency ? `${request.action}/${idempotency.key}` : undefined,
+          }),
+        () => request.stillRunning(id),
+      );
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      const cause = error instanceof WorkflowUpdateFailedError ? error.cause : null;
+      if (cause instanceof ApplicationFailure && cause.type === request.refusalType)
+        throw new ConflictError(request.refusalCode, cause.message);
+      // The workflow ended before a request with a key came, and holds no outcome for it.
+      const current = await find(null, id);
+      if (isFinalRefundStatus(current.status)) throw request.refused(current.status);
+      throw error;
+    }
+    await db
+      .fork()
+      .execute(
+        `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', ?, ?, '{}', ?)`,
+        [request.action, id, audit.requestId],
+      );
+    return find(null, id);
   }
 
   return {
@@ -186,76 +227,66 @@ export function createRefundsService(deps: ApiDeps) {
     },
 
     /** An admin asks the provider again for a refund that requires attention. */
-    async retry(id: string, audit: { requestId: string }): Promise<RefundRecord> {
-      const refund = await find(null, id);
-      if (refund.status !== 'requires_attention')
-        throw new ConflictError(
-          'refund_not_retryable',
-          `This refund is ${refund.status}; only a refund that requires attention can be retried.`,
-        );
-      try {
-        await withDeadline(
-          deps.temporal,
-          ADMIN_REQUEST_TIMEOUT_MS,
-          () => deps.temporal.workflow.getHandle(refundWorkflowId(id)).executeUpdate(retryRefundUpdate),
-          () =>
-            new StillRunningError(
-              'refund_retry_pending',
-              `The provider has not answered yet; refund ${id} is being retried. Its status shows in GET /v1/admin/refunds.`,
-            ),
-        );
-      } catch (error) {
-        const cause = error instanceof WorkflowUpdateFailedError ? error.cause : null;
-        if (cause instanceof ApplicationFailure && cause.type === REFUND_FAILURE_TYPES.notRetryable)
-          throw new ConflictError('refund_not_retryable', cause.message);
-        throw error;
-      }
-      await db
-        .fork()
-        .execute(
-          `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'refund.retried', ?, '{}', ?)`,
-          [id, audit.requestId],
-        );
-      return find(null, id);
-    },
+    retry: (id: string, audit: AdminAudit, idempotency: Pick<IdempotentRequest, 'key'> | null = null) =>
+      adminRequest(ADMIN_REQUESTS.retry, id, audit, idempotency),
 
     /** An admin gives up on a refund that requires attention and that the provider never took. */
-    async cancel(id: string, audit: { requestId: string }): Promise<RefundRecord> {
-      const refund = await find(null, id);
-      if (refund.status !== 'requires_attention')
-        throw new ConflictError(
-          'refund_not_cancelable',
-          `This refund is ${refund.status}; only a refund that requires attention can be canceled.`,
-        );
-      try {
-        await withDeadline(
-          deps.temporal,
-          ADMIN_REQUEST_TIMEOUT_MS,
-          () => deps.temporal.workflow.getHandle(refundWorkflowId(id)).executeUpdate(cancelRefundUpdate),
-          () =>
-            new StillRunningError(
-              'refund_cancel_pending',
-              `The provider has not said yet whether it took refund ${id}; the cancel is being carried out. Retry it later.`,
-            ),
-        );
-      } catch (error) {
-        const cause = error instanceof WorkflowUpdateFailedError ? error.cause : null;
-        if (cause instanceof ApplicationFailure && cause.type === REFUND_FAILURE_TYPES.notCancelable)
-          throw new ConflictError('refund_not_cancelable', cause.message);
-        throw error;
-      }
-      await db
-        .fork()
-        .execute(
-          `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'refund.canceled', ?, '{}', ?)`,
-          [id, audit.requestId],
-        );
-      return find(null, id);
-    },
+    cancel: (id: string, audit: AdminAudit, idempotency: Pick<IdempotentRequest, 'key'> | null = null) =>
+      adminRequest(ADMIN_REQUESTS.cancel, id, audit, idempotency),
   };
 }
 
 export type RefundsService = ReturnType<typeof createRefundsService>;
+
+interface AdminAudit {
+  requestId: string;
+}
+
+/** An admin's retry or cancel of a refund: the update that carries it out, and how the API answers it. */
+interface AdminRequestKind {
+  update: typeof retryRefundUpdate | typeof cancelRefundUpdate;
+  /** The audit log's action, and the prefix of the update's id. */
+  action: 'refund.retried' | 'refund.canceled';
+  refusalType: string;
+  refusalCode: string;
+  refused(status: RefundStatus): ConflictError;
+  stillRunning(id: string): StillRunningError;
+}
+
+const ADMIN_REQUESTS = {
+  retry: {
+    update: retryRefundUpdate,
+    action: 'refund.retried',
+    refusalType: REFUND_FAILURE_TYPES.notRetryable,
+    refusalCode: 'refund_not_retryable',
+    refused: (status) =>
+      new ConflictError(
+        'refund_not_retryable',
+        `This refund is ${status}; only a refund that requires attention can be retried.`,
+      ),
+    stillRunning: (id) =>
+      new StillRunningError(
+        'refund_retry_pending',
+        `The provider has not answered yet; refund ${id} is being retried. Its status shows in GET /v1/admin/refunds.`,
+      ),
+  },
+  cancel: {
+    update: cancelRefundUpdate,
+    action: 'refund.canceled',
+    refusalType: REFUND_FAILURE_TYPES.notCancelable,
+    refusalCode: 'refund_not_cancelable',
+    refused: (status) =>
+      new ConflictError(
+        'refund_not_cancelable',
+        `This refund is ${status}; only a refund that requires attention can be canceled.`,
+      ),
+    stillRunning: (id) =>
+      new StillRunningError(
+        'refund_cancel_pending',
+        `The provider has not said yet whether it took refund ${id}; the cancel is being carried out. Retry it later.`,
+      ),
+  },
+} satisfies Record<string, AdminRequestKind>;
 
 /** `promise`'s value, or 'waited' when it has not settled within `ms`. */
 async function orAfter<T>(promise: Promise<T>, ms: number): Promise<T | 'waited'> {

@@ -14,6 +14,8 @@ export interface RequestContext {
 
 /** A request that claimed its Idempotency-Key: its answer settles the key before it is sent. */
 export interface IdempotentRequest {
+  /** The Idempotency-Key itself, for ids derived from it (the update an admin's request sends a workflow). */
+  key: string;
   /** `error` is what the answer reports, if it reports one; idempotency decides from it what a retry replays. */
   settle(status: number, body: string, error: AppError | null): Promise<void>;
   /**

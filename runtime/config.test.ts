@@ -53,3 +53,14 @@ describe('a production process refuses the secrets everyone knows', () => {
     expect(() => appConfigFromEnv({ ...production, TONGBAO_ENV: 'prod' })).toThrow(/TONGBAO_ENV/);
   });
 });
+
+describe('TONGBAO_API_DEADLINE_SECONDS', () => {
+  test('unset, each wait keeps its default (api/deadline.ts); set, it shortens them; nonsense is refused, naming it', () => {
+    expect(appConfigFromEnv(composeDefaults).apiDeadlineSeconds).toBeNull();
+    expect(appConfigFromEnv({ ...composeDefaults, TONGBAO_API_DEADLINE_SECONDS: '3' }).apiDeadlineSeconds).toBe(3);
+    for (const value of ['0', '-5', 'soon', 'Infinity'])
+      expect(() => appConfigFromEnv({ ...composeDefaults, TONGBAO_API_DEADLINE_SECONDS: value })).toThrow(
+        /TONGBAO_API_DEADLINE_SECONDS/,
+      );
+  });
+});

@@ -16,6 +16,12 @@ export interface AppConfig {
   refundAttentionAfterSeconds: number;
   logLevel: string;
   /**
+   * TONGBAO_API_DEADLINE_SECONDS: when set, the API waits at most this long on any update it sends
+   * a workflow (create, cancel, an admin's retry) before it answers 503, instead of each one's
+   * default (api/deadline.ts). For tests, and for a proxy in front that gives up sooner.
+   */
+  apiDeadlineSeconds: number | null;
+  /**
    * TONGBAO_WEBHOOK_ALLOW_PRIVATE=true: merchants' webhook endpoints may be loopback or private
    * addresses. The dev and test stacks set it (their receivers listen on 127.0.0.1); production must not.
    */
@@ -89,6 +95,10 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfi
   if (!Number.isInteger(refundAttentionAfterSeconds) || refundAttentionAfterSeconds < 60) {
     throw new ConfigError('TONGBAO_REFUND_ATTENTION_AFTER must be a whole number of seconds, at least 60');
   }
+  const apiDeadlineSeconds = env.TONGBAO_API_DEADLINE_SECONDS ? Number(env.TONGBAO_API_DEADLINE_SECONDS) : null;
+  if (apiDeadlineSeconds !== null && !(Number.isFinite(apiDeadlineSeconds) && apiDeadlineSeconds >= 1)) {
+    throw new ConfigError('TONGBAO_API_DEADLINE_SECONDS must be a number of seconds, at least 1');
+  }
   return {
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tongbao',
     encryptionKey: required(env, 'TONGBAO_ENCRYPTION_KEY'),
@@ -100,6 +110,7 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfi
     timeScale,
     refundAttentionAfterSeconds,
     logLevel: env.LOG_LEVEL ?? 'info',
+    apiDeadlineSeconds,
     webhookAllowPrivate: env.TONGBAO_WEBHOOK_ALLOW_PRIVATE === 'true',
     production,
   };

@@ -17,6 +17,14 @@ const payInputSchema = z.strictObject({
   account: z.string().min(1).optional(),
 });
 
+const lateRefundInputSchema = z.strictObject({
+  provider: z.string().min(1),
+  out_trade_no: z.string().min(1),
+  out_refund_no: z.string().min(1),
+  amount: z.int().min(1),
+  account: z.string().min(1).optional(),
+});
+
 export interface ControlDependencies {
   simulators: ReadonlyMap<string, ProviderSimulator>;
   trades: TradeStore;
@@ -81,6 +89,19 @@ export function controlRoutes(deps: ControlDependencies): Router {
     await simulator.pay(trade, input.outcome);
     const paid = await deps.trades.get(trade);
     res.json(await tradeRecord(simulator, paid ?? trade));
+  });
+
+  router.post('/late_refunds', async (req, res) => {
+    const input = parse(lateRefundInputSchema, req.body);
+    const simulator = simulatorFor(input.provider);
+    if (!simulator.settleRefundLate)
+      throw new ControlBadRequestError(
+        `${input.provider} does not notify refunds: it cannot settle one late`,
+        'provider',
+      );
+    const trade = await findTrade(input.provider, input.out_trade_no, input.account);
+    await simulator.settleRefundLate(trade, { outRefundNo: input.out_refund_no, amount: input.amount });
+    res.json(await tradeRecord(simulator, (await deps.trades.get(trade)) ?? trade));
   });
 
   router.get('/trades/:provider/:out_trade_no', async (req, res) => {

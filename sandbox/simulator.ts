@@ -53,6 +53,16 @@ export interface ProviderSimulator {
    */
   pay(key: TradeKey, outcome: PayOutcome): Promise<void>;
 
+  /**
+   * The provider settles a refund it never had a request for, as if it had taken a request late
+   * (one that timed out on the merchant's side): the refund is made on the trade and its success
+   * is notified, as the provider's refund notifications are. Tests use it for a refund an admin
+   * canceled believing the provider never took it. Throws `ControlConflictError` when the trade
+   * is not paid, cannot give `amount` back, or already has the refund. Only providers that notify
+   * refunds have it.
+   */
+  settleRefundLate?(key: TradeKey, refund: { outRefundNo: string; amount: number }): Promise<void>;
+
   /** Called when a trade's `closesAt` or `autoPayAt` has passed. */
   onTradeDue(key: TradeKey, due: { expired: boolean; autoPay: boolean }): Promise<void>;
 

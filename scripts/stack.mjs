@@ -5,7 +5,8 @@
 //
 //   npm run stack                     dev stack; logs on the console; Ctrl-C stops it
 //   node scripts/stack.mjs --test     the test stack that jest's globalSetup starts, kept
-//                                     running (then run tests with TONGBAO_TEST_STACK=off)
+//                                     running (then run tests with TONGBAO_TEST_STACK=off);
+//                                     named by TONGBAO_TEST_STACK_NAME (default test), as jest's is
 //
 // Environment (dev mode): DATABASE_URL (its database N; the sandbox's and Kratos' are N_sandbox
 // and N_kratos), TONGBAO_DATA_DIR (default .tongbao/),
@@ -200,7 +201,10 @@ async function main(argv) {
     shutdown(1, loud(`${name} died: stopping the whole stack`));
   };
   try {
-    const stack = await startStack({ mode, onChildExit, handleSignals: false });
+    // The same name jest's globalSetup gives a test stack (test/stack.ts), so that a kept-running
+    // stack and `TONGBAO_TEST_STACK=off` find each other, and helpers' stacks stay apart.
+    const name = process.env.TONGBAO_TEST_STACK_NAME || 'test';
+    const stack = await startStack({ mode, name, onChildExit, handleSignals: false });
     if (mode === 'test') log(`test stack running (logs in ${stack.logs_dir}); run tests with TONGBAO_TEST_STACK=off`);
   } catch (error) {
     if (exiting) return; // interrupted while starting; shutdown() is already at work

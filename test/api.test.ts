@@ -292,6 +292,24 @@ describe('Idempotency-Key', () => {
     ).toBe(400);
     expect((await apiFetch(key, 'POST', '/v1/payments', body, { 'idempotency-key': idempotencyKey })).status).toBe(201);
   });
+
+  test("an admin's POST honours it too: a retried merchant creation replays the first, one merchant and one key", async () => {
+    const idempotencyKey = randomUUID();
+    const input = { name: `Idempotent merchant ${idempotencyKey}` };
+    const first = await adminFetch<{ merchant: { id: string } }>('POST', '/v1/admin/merchants', input, {
+      'idempotency-key': idempotencyKey,
+    });
+    expect(first.status).toBe(201);
+    const second = await adminFetch('POST', '/v1/admin/merchants', input, { 'idempotency-key': idempotencyKey });
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect(second.text).toBe(first.text);
+    expect(await queryDb('select id from merchants where name = $1', [input.name])).toEqual([
+      { id: first.body.merchant.id },
+    ]);
+    expect(await queryDb('select id from api_keys where merchant_id = $1', [first.body.merchant.id])).toHaveLength(1);
+    // Keys are per owner: the same key in a merchant's request is a key of its own.
+    expect((await apiFetch(key, 'POST', '/v1/payments', body, { 'idempotency-key': idempotencyKey })).status).toBe(201);
+  });
 });
 
 describe('lists', () => {

@@ -53,6 +53,7 @@ test('when the provider cannot close the order, the cancel answers 503 in time, 
   const first = await cancel();
   expect(first.status).toBe(503);
   expect(first.body.error).toMatchObject({ type: 'api_error', code: 'payment_cancel_pending' });
+  expect(first.headers.get('retry-after')).toBe('5');
   expect((await getPayment(payment.id)).status).toBe('requires_action');
   expect((await sandboxControl('DELETE', `/_control/faults/${fault.body.id}`)).status).toBe(200);
   await eventually(async () => expect((await getPayment(payment.id)).status).toBe('canceled'), {

@@ -13,24 +13,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, devices, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { devices, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium } from './browser';
 import { TEST_STACK_NAME, apiFetch, createTestMerchant, eventually, testStack } from './stack';
 
-const CHROMIUM = '/usr/bin/chromium';
-/**
- * As root on this kind of machine, with no network beyond the package registries: without the
- * background-networking switches Chromium keeps trying (and failing) to reach Google's hosts.
- * Playwright itself adds --headless and --no-sandbox, and gives every launch a new empty
- * --user-data-dir (it refuses one in args).
- */
-const CHROMIUM_ARGS = [
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOTS = path.resolve(__dirname, '..', '.tongbao', TEST_STACK_NAME, 'artifacts', 'screenshots');
 const PHONE = devices['Pixel 7'];
 /** WeChat's in-app browser on that phone. */
@@ -85,14 +71,9 @@ function startShop(): Promise<{ url: string; close(): Promise<void> }> {
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: \`npm test\` installs it (apt-get install -y chromium), or install it yourself. Never \`npx playwright install\`: its download cannot work here.`,
-    );
-  }
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   [browser, shop, { secretKey: key }] = await Promise.all([
-    chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }),
+    launchChromium(),
     startShop(),
     createTestMerchant('Tea House'),
   ]);

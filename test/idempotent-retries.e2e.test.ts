@@ -29,7 +29,7 @@ describe('when the worker is down and the merchant retries its creates with the 
     callApi(apiUrl, key, method, urlPath, body, idempotencyKey);
 
   /** The first request and three retries, one after the other, as a merchant's client sends them. */
-  async function sendFourTimes(send: () => Promise<{ status: number; body: Record<string, unknown> }>) {
+  async function sendFourTimes(send: () => ReturnType<typeof call>) {
     const answers = [];
     for (let i = 0; i < 4; i++) answers.push(await send());
     return answers;
@@ -72,6 +72,8 @@ describe('when the worker is down and the merchant retries its creates with the 
     // Nothing can be created without a worker: every answer says so, and names the same object.
     expect(refundAnswers.map((answer) => answer.status)).toEqual([503, 503, 503, 503]);
     expect(paymentAnswers.map((answer) => answer.status)).toEqual([503, 503, 503, 503]);
+    // …and says when to come back.
+    expect([...refundAnswers, ...paymentAnswers].every((answer) => answer.retryAfter === '5')).toBe(true);
     const refundIds = new Set(refundAnswers.map(named));
     const paymentIds = new Set(paymentAnswers.map(named));
     expect(refundIds.size).toBe(1);

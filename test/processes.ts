@@ -56,18 +56,24 @@ export function startOwnWorker(taskQueue: string): Promise<ChildProcess> {
   return startAppProcess('temporal/worker.js', { TEMPORAL_TASK_QUEUE: taskQueue }, /worker running/);
 }
 
-/** An API of a story's own, starting workflows on the story's task queue. */
-export async function startOwnApi(taskQueue: string): Promise<{ api: ChildProcess; apiUrl: string }> {
+/** An API of a story's own, starting workflows on the story's task queue (`env` adds settings, e.g. its deadlines). */
+export async function startOwnApi(
+  taskQueue: string,
+  env: Record<string, string> = {},
+): Promise<{ api: ChildProcess; apiUrl: string }> {
   const port = await freePortOf();
   const api = await startAppProcess(
     'api/main.js',
-    { TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: String(port) },
+    { ...env, TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: String(port) },
     /api listening/,
   );
   return { api, apiUrl: `http://127.0.0.1:${port}` };
 }
 
-/** One JSON call to such an API with a merchant's secret key (and an Idempotency-Key when given). */
+/**
+ * One JSON call to such an API with a merchant's secret key or the admin token (and an
+ * Idempotency-Key when given); `retryAfter` is the answer's Retry-After header.
+ */
 export async function callApi(
   apiUrl: string,
   key: string,
@@ -75,7 +81,7 @@ export async function callApi(
   urlPath: string,
   body?: unknown,
   idempotencyKey?: string,
-): Promise<{ status: number; body: Record<string, unknown> }> {
+): Promise<{ status: number; body: Record<string, unknown>; retryAfter: string | null }> {
   const response = await fetch(`${apiUrl}${urlPath}`, {
     method,
     headers: {
@@ -85,5 +91,9 @@ export async function callApi(
     },
     body: body ? JSON.stringify(body) : undefined,
   });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown>,
+    retryAfter: response.headers.get('retry-after'),
+  };
 }

@@ -72,3 +72,42 @@ test('a purge removes idempotency keys past 24 h and refused notifications past 
     { timeoutMs: 30_000 },
   );
 });
+
+test("a purge removes stuck activities' rows once their activity no longer runs: its workflow ended, or a day of silence", async () => {
+  // Two workflows on a task queue nobody polls: one runs on, one is terminated while stuck.
+  const taskQueue = `purge-nobody-polls-${randomUUID()}`;
+  const start = (workflowId: string) =>
+    client.workflow.start('purgeWorkflow', { workflowId, taskQueue, workflowExecutionTimeout: '10m' });
+  const running = await start(`purge-test/running/${randomUUID()}`);
+  const terminated = await start(`purge-test/terminated/${randomUUID()}`);
+  await terminated.terminate('stuck; an operator gave up on it');
+  const neverKnown = `purge-test/never-known/${randomUUID()}`;
+  const rows: [string, string, string][] = [
+    [running.workflowId, '1', '1 minute'],
+    [running.workflowId, '2', '25 hours'],
+    [terminated.workflowId, '1', '1 minute'],
+    [neverKnown, '1', '1 minute'],
+  ];
+  for (const [workflowId, activityId, age] of rows)
+    await queryDb(
+      `insert into stuck_activities (workflow_id, activity_id, activity_type, attempt, last_failure, updated_at)
+       values ($1, $2, 'storePayment', 7, 'Error: database unavailable', now() - $3::interval)`,
+      [workflowId, activityId, age],
+    );
+
+  try {
+    await client.schedule.getHandle('purge').trigger();
+    await eventually(
+      async () =>
+        expect(
+          await queryDb('select workflow_id, activity_id from stuck_activities where workflow_id = any($1)', [
+            rows.map(([workflowId]) => workflowId),
+          ]),
+        ).toEqual([{ workflow_id: running.workflowId, activity_id: '1' }]),
+      { timeoutMs: 30_000 },
+    );
+  } finally {
+    await running.terminate('test over');
+    await queryDb('delete from stuck_activities where workflow_id = $1', [running.workflowId]);
+  }
+});

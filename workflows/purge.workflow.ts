@@ -10,7 +10,10 @@ const { purgeExpiredRecords } = proxyActivities<Activities>({
   retry: { initialInterval: '1m', maximumInterval: '30m' },
 });
 
-/** Removes expired idempotency keys and old refused notifications; started daily by the `purge` schedule. */
+/**
+ * Removes expired idempotency keys, old refused notifications and the rows of stuck activities that
+ * no longer run; started daily by the `purge` schedule.
+ */
 export async function purgeWorkflow(): Promise<PurgeSummary> {
   return purgeExpiredRecords();
 }

@@ -1,4 +1,5 @@
 import { tradeDueHandler } from '../auto-pay';
+import { ControlNotFoundError } from '../errors';
 import type { ProviderSimulator, SimulatorContext } from '../simulator';
 import type { StoredTrade } from '../trades';
 import { AlipayAccounts } from './alipay.accounts';
@@ -25,6 +26,11 @@ export function createAlipaySimulator(context: SimulatorContext): ProviderSimula
     router: alipayRoutes({ context, accounts, trades, api, buyer }),
     createAccount: (options) => accounts.open(options),
     pay: (key, outcome) => buyer.pay(key, outcome),
+    async settleRefundLate(key, refund) {
+      const secrets = await accounts.get(key.accountId);
+      if (!secrets) throw new ControlNotFoundError(`no ${PROVIDER} account ${key.accountId}`, 'account');
+      await api.settleLate(secrets, key, refund);
+    },
     onTradeDue: tradeDueHandler(context.trades, (key) => trades.expireIfDue(key), buyer),
     describeTrade: (stored) => describeAlipayTrade(context.publicUrl, stored as StoredTrade<AlipaySimTrade>),
     acknowledges: alipayAcknowledges,

@@ -35,6 +35,7 @@ export function createWechatpaySimulator(context: SimulatorContext): ProviderSim
     router: wechatpayRoutes({ context, accounts, trades, api, buyer, oauth }),
     createAccount: (options) => accounts.open(options),
     pay: (key, outcome) => buyer.pay(key, outcome),
+    settleRefundLate: (key, refund) => trades.settleLate(key, refund),
     onTradeDue: tradeDueHandler(context.trades, (key) => trades.refresh(key), buyer),
     describeTrade: (stored) => describeWechatpayTrade(context.publicUrl, stored as StoredTrade<WechatpaySimTrade>),
     acknowledges: wechatpayAcknowledges,

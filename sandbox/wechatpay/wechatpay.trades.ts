@@ -1,7 +1,11 @@
 import type { SimulatorContext } from '../simulator';
 import type { StoredTrade, TradeKey } from '../trades';
+import { ControlConflictError } from '../errors';
+import { randomDigits } from '../random';
 import {
+  isPaid,
   PROVIDER,
+  refundedTotal,
   type WechatpayCloseReason,
   type WechatpaySimRefund,
   type WechatpaySimTrade,
@@ -73,6 +77,44 @@ export class WechatpayTrades {
     const next = nextSettlement(trade);
     if (next) this.context.timers.wakeAt(next);
     return false;
+  }
+
+  /**
+   * A refund WeChat takes now although no request for it arrived (it was lost on the way, or
+   * timed out on the merchant's side): made on the order, due at once, so `refresh` settles it
+   * and sends REFUND.SUCCESS to the order's notify_url.
+   */
+  async settleLate(key: TradeKey, refund: { outRefundNo: string; amount: number }): Promise<void> {
+    const now = new Date();
+    const refused = await this.context.trades.change<WechatpaySimTrade, string | null>(key, (current) => {
+      const refuse = (reason: string) => ({ next: null, result: reason });
+      if (!current || !isPaid(current.data)) return refuse('the order is not paid');
+      const t = current.data;
+      if (t.refunds.some((r) => r.out_refund_no === refund.outRefundNo))
+        return refuse(`the order already has refund ${refund.outRefundNo}`);
+      if (refundedTotal(t) + refund.amount > t.total) return refuse('the amount is more than the order can give back');
+      const late: WechatpaySimRefund = {
+        out_refund_no: refund.outRefundNo,
+        refund_id: `503${randomDigits(26)}`,
+        refund: refund.amount,
+        reason: null,
+        notify_url: t.notify_url,
+        status: 'PROCESSING',
+        create_time: now.toISOString(),
+        success_time: null,
+        settles_at: now.toISOString(),
+        settles_as: 'SUCCESS',
+      };
+      const data: WechatpaySimTrade = {
+        ...t,
+        trade_state: 'REFUND',
+        refunds: [...t.refunds, late],
+        [`refund:${late.out_refund_no}`]: late.out_refund_no,
+      };
+      return { next: { ...current, state: 'REFUND', closesAt: now, updatedAt: now, data }, result: null };
+    });
+    if (refused) throw new ControlConflictError(`${PROVIDER} cannot settle refund ${refund.outRefundNo}: ${refused}`);
+    await this.refresh(key);
   }
 }
 
