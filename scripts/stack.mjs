@@ -5,7 +5,8 @@
 //
 //   npm run stack                     dev stack; logs on the console; Ctrl-C stops it
 //   node scripts/stack.mjs --test     the test stack that jest's globalSetup starts, kept
-//                                     running (then run tests with TONGBAO_TEST_STACK=off)
+//                                     running (then run tests with TONGBAO_TEST_STACK=off);
+//                                     named by TONGBAO_TEST_STACK_NAME (default test), as in jest
 //
 // Environment (dev mode): DATABASE_URL (its database N; the sandbox's and Kratos' are N_sandbox
 // and N_kratos), TONGBAO_DATA_DIR (default .tongbao/),
@@ -200,7 +201,9 @@ async function main(argv) {
     shutdown(1, loud(`${name} died: stopping the whole stack`));
   };
   try {
-    const stack = await startStack({ mode, onChildExit, handleSignals: false });
+    // As jest's globalSetup does: TONGBAO_TEST_STACK_NAME keeps this stack's data dir and databases apart.
+    const name = process.env.TONGBAO_TEST_STACK_NAME ?? 'test';
+    const stack = await startStack({ mode, onChildExit, handleSignals: false, name });
     if (mode === 'test') log(`test stack running (logs in ${stack.logs_dir}); run tests with TONGBAO_TEST_STACK=off`);
   } catch (error) {
     if (exiting) return; // interrupted while starting; shutdown() is already at work
