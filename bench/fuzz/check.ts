@@ -1,0 +1,48 @@
+/**
+ * What every answer must be: below 500, and, outside the provider notification routes (which
+ * answer in each provider's own format), an error in API.md's format with the Request-Id it names.
+ */
+import type { RawResponse } from './raw-http';
+import type { Family } from './seeds';
+
+const ERROR_TYPES = [
+  'invalid_request_error',
+  'authentication_error',
+  'permission_error',
+  'not_found_error',
+  'idempotency_error',
+  'conflict_error',
+  'provider_error',
+  'rate_limit_error',
+  'api_error',
+];
+
+/** Why the answer breaks the contract, or null when it keeps it. */
+export function problemOf(family: Family, method: string, response: RawResponse): string | null {
+  if (response.status >= 500) return `answered ${response.status}`;
+  if (family === 'notify') return null;
+  const requestId = response.headers['request-id'];
+  if (!requestId) return 'no Request-Id header';
+  if (response.status < 400 || method.toUpperCase() === 'HEAD') return null;
+  if (!/^application\/json\b/i.test(response.headers['content-type'] ?? ''))
+    return `an error with Content-Type ${JSON.stringify(response.headers['content-type'] ?? null)}, not JSON`;
+  let body: unknown;
+  try {
+    body = JSON.parse(response.body.toString('utf8'));
+  } catch {
+    return 'an error whose body is not JSON';
+  }
+  const error = (body as { error?: Record<string, unknown> } | null)?.error;
+  if (!error || typeof error !== 'object') return 'an error body without an "error" object';
+  if (!ERROR_TYPES.includes(error.type as string)) return `error.type ${JSON.stringify(error.type)} is not API.md's`;
+  for (const field of ['code', 'message'] as const)
+    if (typeof error[field] !== 'string' || error[field] === '') return `error.${field} missing or empty`;
+  if (!('param' in error) || (error.param !== null && typeof error.param !== 'string'))
+    return 'error.param must be a string or null';
+  // A key named "" is named by param "": a string is what matters.
+  if (/^parameter_/.test(error.code as string) && typeof error.param !== 'string')
+    return `error.code ${error.code as string} names no param`;
+  if (error.request_id !== requestId) return 'error.request_id differs from the Request-Id header';
+  if (response.status === 429 && !response.headers['retry-after']) return '429 without Retry-After';
+  return null;
+}
