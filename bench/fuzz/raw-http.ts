@@ -54,7 +54,10 @@ export function sendRaw(
     socket.setTimeout(options.timeoutMs, () => socket.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
     socket.on('connect', () => socket.write(encodeRequest(request, baseUrl.host)));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
+    let failed: Error | null = null;
+    // A server refusing a body too large answers before reading it and closes: the client, still
+    // writing, may get a reset after the answer arrived. The answer counts; the reset alone does not.
+    socket.on('error', (error) => (failed = error));
     socket.on('close', () => {
       try {
         resolve({
@@ -62,7 +65,7 @@ export function sendRaw(
           ms: performance.now() - started,
         });
       } catch (error) {
-        reject(error);
+        reject(failed ?? error);
       }
     });
   });
