@@ -3,7 +3,7 @@
  * answer in each provider's own format), an error in API.md's format with the Request-Id it names.
  */
 import type { RawResponse } from './raw-http';
-import type { Family } from './seeds';
+import type { Draft } from './seeds';
 
 const ERROR_TYPES = [
   'invalid_request_error',
@@ -18,20 +18,25 @@ const ERROR_TYPES = [
 ];
 
 /** Why the answer breaks the contract, or null when it keeps it. */
-export function problemOf(family: Family, method: string, response: RawResponse): string | null {
+export function problemOf(draft: Pick<Draft, 'family' | 'method' | 'route'>, response: RawResponse): string | null {
   if (response.status >= 500) return `answered ${response.status}`;
-  if (family === 'notify') return null;
+  if (draft.family === 'notify') return null;
   const requestId = response.headers['request-id'];
   if (!requestId) return 'no Request-Id header';
-  if (response.status < 400 || method.toUpperCase() === 'HEAD') return null;
+  // Prometheus' text format; a HEAD answer has no body; Express answers OPTIONS itself, with Allow.
+  const method = draft.method.toUpperCase();
+  if (draft.route === 'GET /metrics' || method === 'HEAD' || (method === 'OPTIONS' && response.status < 400))
+    return null;
+  const what = response.status < 400 ? 'an answer' : 'an error';
   if (!/^application\/json\b/i.test(response.headers['content-type'] ?? ''))
-    return `an error with Content-Type ${JSON.stringify(response.headers['content-type'] ?? null)}, not JSON`;
+    return `${what} with Content-Type ${JSON.stringify(response.headers['content-type'] ?? null)}, not JSON`;
   let body: unknown;
   try {
     body = JSON.parse(response.body.toString('utf8'));
   } catch {
-    return 'an error whose body is not JSON';
+    return `${what} whose body is not JSON`;
   }
+  if (response.status < 400) return null;
   const error = (body as { error?: Record<string, unknown> } | null)?.error;
   if (!error || typeof error !== 'object') return 'an error body without an "error" object';
   if (!ERROR_TYPES.includes(error.type as string)) return `error.type ${JSON.stringify(error.type)} is not API.md's`;

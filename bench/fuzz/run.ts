@@ -194,7 +194,7 @@ export async function runFuzz(stack: FuzzStack, options: FuzzOptions): Promise<F
             localAddress: localAddressFor(apiUrl, index),
             timeoutMs: options.timeoutMs ?? 60_000,
           });
-          problem = problemOf(draft.family, draft.method, response);
+          problem = problemOf(draft, response);
           latencies.push(response.ms);
         } catch (error) {
           problem = `no answer: ${(error as Error).message}`;

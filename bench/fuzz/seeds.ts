@@ -65,6 +65,16 @@ function paymentBody(random: Random): Record<string, unknown> {
   };
 }
 
+function checkoutPayBody(random: Random): Record<string, unknown> {
+  const channel = random.pick(CHANNELS);
+  return {
+    channel,
+    client_ip: random.pick(['198.51.100.4', '2001:db8::1']),
+    // The sandbox refuses a code it did not issue: the exchange and its refusal are what is reached.
+    ...(channel === 'wechat_jsapi' ? { wechat_oauth_code: random.string(32) } : {}),
+  };
+}
+
 /** A provider-shaped notification: the genuine signed one, or (WeChat Pay signs in headers) one of its shape. */
 function notifySeed(fixture: ProviderFixture, random: Random): SeedSpec {
   const route = `POST /notify/${fixture.provider}/:account`;
@@ -225,7 +235,7 @@ function seedSpecs(f: Fixtures, random: Random): SeedSpec[] {
       route: 'POST /checkout/sessions/:id/payments',
       family: 'checkout',
       path: `/checkout/sessions/${session}/payments`,
-      body: json({ channel: random.pick(['alipay_qr', 'wechat_native', 'unionpay_pc']), client_ip: '198.51.100.4' }),
+      body: json(checkoutPayBody(random)),
     },
     { route: 'GET /healthz', family: 'health', path: '/healthz' },
 
