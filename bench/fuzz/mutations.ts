@@ -294,6 +294,14 @@ const bodyMutations: Mutation[] = [
         return 'add a form field';
     }
   },
+  function chunked(draft, random) {
+    // Always ended, well or badly: a body that stops short would only keep both sides waiting.
+    const end = random.chance(0.7)
+      ? '0\r\n\r\n'
+      : random.pick(['zz\r\n\r\n', '-1\r\n\r\n', '0x5\r\nhello\r\n0\r\n\r\n']);
+    draft.chunked = { size: random.pick([1, 7, 64, 4096]), end, withLength: random.chance(0.2) };
+    return `chunked body, ${draft.chunked.size}-byte chunks, ending ${JSON.stringify(end)}${draft.chunked.withLength ? ', with a Content-Length too' : ''}`;
+  },
   function noBody(draft) {
     if (!draft.body) return null;
     draft.body = null;
@@ -384,7 +392,8 @@ const headerMutations: Mutation[] = [
       ['Wechatpay-Timestamp', random.pick(['0', '-1', '99999999999999', 'now', ''])],
       ['Wechatpay-Signature', random.pick(['', '!!!', 'A'.repeat(5000)])],
       ['Wechatpay-Serial', random.pick(['', '0', '中'])],
-      ['X-Very-Long', 'v'.repeat(random.pick([100, 12_000]))],
+      // Past Node's 16 KB of headers: 431, from the server's clientError listener.
+      ['X-Very-Long', 'v'.repeat(random.pick([100, 12_000, 20_000]))],
     ]);
     draft.headers.push([name, value]);
     return `header ${name}: ${JSON.stringify(value.slice(0, 30))}`;
@@ -397,7 +406,7 @@ const queryMutations: Mutation[] = [
     draft.query.push([name, random.pick(['1', '2', '', 'x'])]);
     return `duplicate query parameter ${name}`;
   },
-  function queryValue(draft, random) {
+  function queryValue(draft, random, f) {
     const names = [...draft.query.map(([name]) => name), 'limit', 'starting_after', 'status', 'created[gte]'];
     const name = random.pick(names);
     const value = random.pick([
@@ -411,6 +420,10 @@ const queryMutations: Mutation[] = [
       'pay_' + 'z'.repeat(100),
       'pay_doesnotexist',
       're_x',
+      // Cursors of another merchant and of another kind.
+      ...f.foreignIds,
+      f.refundId,
+      f.eventId,
       'succeeded,failed',
     ]);
     draft.query = draft.query.filter(([key]) => key !== name);

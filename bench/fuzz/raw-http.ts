@@ -30,7 +30,7 @@ const hasHeader = (headers: [string, string][], name: string) =>
 export function encodeRequest(request: RawRequest, host: string): Buffer {
   const headers = [...request.headers];
   if (!hasHeader(headers, 'host')) headers.unshift(['Host', host]);
-  if (request.body && !hasHeader(headers, 'content-length'))
+  if (request.body && !hasHeader(headers, 'content-length') && !hasHeader(headers, 'transfer-encoding'))
     headers.push(['Content-Length', String(request.body.length)]);
   headers.push(['Connection', 'close']);
   const head = `${request.method} ${request.target} HTTP/1.1\r\n${headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;

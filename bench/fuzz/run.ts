@@ -82,6 +82,18 @@ export function render(draft: Draft): RawRequest {
     body = draft.body.bytes;
     if (draft.body.contentType !== null) headers.push(['Content-Type', draft.body.contentType]);
   }
+  if (draft.chunked) {
+    const { size, end, withLength } = draft.chunked;
+    const whole = body ?? Buffer.alloc(0);
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < whole.length; at += size) {
+      const chunk = whole.subarray(at, at + size);
+      chunks.push(Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n'));
+    }
+    body = Buffer.concat([...chunks, Buffer.from(end)]);
+    headers.push(['Transfer-Encoding', 'chunked']);
+    if (withLength) headers.push(['Content-Length', String(whole.length)]);
+  }
   return { method: draft.method, target: `/${draft.segments.join('/')}${query ? `?${query}` : ''}`, headers, body };
 }
 

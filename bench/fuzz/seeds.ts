@@ -26,6 +26,8 @@ export interface Draft {
   query: [string, string][];
   headers: [string, string][];
   body: Body | null;
+  /** Sent with Transfer-Encoding: chunked in chunks of `size` bytes, ended by `end` (`0\r\n\r\n` when well formed). */
+  chunked?: { size: number; end: string; withLength: boolean };
   /** What was done to the seed, for the report. */
   mutations: string[];
 }
