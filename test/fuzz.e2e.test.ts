@@ -13,7 +13,7 @@ test(`${COUNT} mutated requests over every route: no 5xx, no malformed error`, a
   const report = await runFuzz(testStack(), { count: COUNT, seed: SEED, concurrency: 4 });
   const problems = report.failures.length + report.afterRun.length;
   if (problems > 0) throw new Error(formatReport(report, COUNT));
-  expect(report.requests).toBe(COUNT);
+  expect(report.requests).toBeGreaterThanOrEqual(COUNT);
   // Every route was reached, and some requests got past validation.
   expect(Object.keys(report.perRoute).length).toBeGreaterThanOrEqual(40);
   expect(report.statusClasses['2xx']).toBeGreaterThan(0);

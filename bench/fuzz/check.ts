@@ -47,7 +47,11 @@ export function problemOf(draft: Pick<Draft, 'family' | 'method' | 'route'>, res
   // A key named "" is named by param "": a string is what matters.
   if (/^parameter_/.test(error.code as string) && typeof error.param !== 'string')
     return `error.code ${error.code as string} names no param`;
-  if (error.request_id !== requestId) return 'error.request_id differs from the Request-Id header';
+  // A replay under an Idempotency-Key is the first answer byte for byte: its request_id is the first request's.
+  const replayed = response.headers['idempotent-replayed'] === 'true';
+  if (typeof error.request_id !== 'string' || !error.request_id.startsWith('req_'))
+    return 'error.request_id is not a request id';
+  if (!replayed && error.request_id !== requestId) return 'error.request_id differs from the Request-Id header';
   if (response.status === 429 && !response.headers['retry-after']) return '429 without Retry-After';
   return null;
 }

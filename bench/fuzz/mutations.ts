@@ -492,6 +492,10 @@ const pathMutations: Mutation[] = [
         return 'last segment dropped';
     }
   },
+  function burst(draft, random) {
+    draft.copies = random.pick([2, 5, 10]);
+    return `sent ${draft.copies} times at once`;
+  },
   function method(draft, random) {
     const value = random.pick(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'get', 'FOO', 'PROPFIND']);
     if (value === draft.method) return null;

@@ -198,35 +198,43 @@ export async function runFuzz(stack: FuzzStack, options: FuzzOptions): Promise<F
         if (options.only !== undefined && index !== options.only) continue;
         const request = render(draft);
         const key = paceKey(draft);
-        if (key) await pacer.admit(key);
-        let response: RawResponse | null = null;
-        let problem: string | null;
-        try {
-          response = await sendRaw(apiUrl, request, {
-            localAddress: localAddressFor(apiUrl, index),
-            timeoutMs: options.timeoutMs ?? 60_000,
-          });
-          problem = problemOf(draft, response);
-          latencies.push(response.ms);
-        } catch (error) {
-          problem = `no answer: ${(error as Error).message}`;
-        }
-        sent++;
-        const cls = statusClass(response?.status ?? null);
-        statusClasses[cls]++;
-        perRoute[draft.route] ??= Object.fromEntries(STATUS_CLASSES.map((c) => [c, 0])) as Record<StatusClass, number>;
-        perRoute[draft.route][cls]++;
-        if (problem)
-          failures.push({
-            index,
-            route: draft.route,
-            mutations: draft.mutations,
-            problem,
-            status: response?.status ?? null,
-            request: describeRequest(request, apiUrl),
-            response: response ? JSON.stringify(response.body.toString('utf8').slice(0, 600)) : '',
-          });
-        if (sent % 1000 === 0) log(`fuzz: ${sent} requests, ${failures.length} failures`);
+        // A burst sends the same request several times at once: races must not answer 5xx either.
+        await Promise.all(
+          Array.from({ length: draft.copies ?? 1 }, async (_, copy) => {
+            if (key) await pacer.admit(key);
+            let response: RawResponse | null = null;
+            let problem: string | null;
+            try {
+              response = await sendRaw(apiUrl, request, {
+                localAddress: localAddressFor(apiUrl, index + copy),
+                timeoutMs: options.timeoutMs ?? 60_000,
+              });
+              problem = problemOf(draft, response);
+              latencies.push(response.ms);
+            } catch (error) {
+              problem = `no answer: ${(error as Error).message}`;
+            }
+            sent++;
+            const cls = statusClass(response?.status ?? null);
+            statusClasses[cls]++;
+            perRoute[draft.route] ??= Object.fromEntries(STATUS_CLASSES.map((c) => [c, 0])) as Record<
+              StatusClass,
+              number
+            >;
+            perRoute[draft.route][cls]++;
+            if (problem)
+              failures.push({
+                index,
+                route: draft.route,
+                mutations: draft.mutations,
+                problem,
+                status: response?.status ?? null,
+                request: describeRequest(request, apiUrl),
+                response: response ? JSON.stringify(response.body.toString('utf8').slice(0, 600)) : '',
+              });
+          }),
+        );
+        if (index % 1000 === 999) log(`fuzz: ${sent} requests, ${failures.length} failures`);
       }
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));

@@ -28,6 +28,8 @@ export interface Draft {
   body: Body | null;
   /** Sent with Transfer-Encoding: chunked in chunks of `size` bytes, ended by `end` (`0\r\n\r\n` when well formed). */
   chunked?: { size: number; end: string; withLength: boolean };
+  /** Sent this many times at once (default 1). */
+  copies?: number;
   /** What was done to the seed, for the report. */
   mutations: string[];
 }
@@ -58,7 +60,8 @@ function paymentBody(random: Random): Record<string, unknown> {
     currency: 'CNY',
     channel,
     description: `Fuzz order ${random.string(6)}`,
-    ...(random.chance(0.5) ? { merchant_order_no: `fz-${random.string(16)}` } : {}),
+    // Some share one number: the second is a 409, whichever of two racing creates it is.
+    ...(random.chance(0.5) ? { merchant_order_no: random.chance(0.2) ? 'fz-shared' : `fz-${random.string(16)}` } : {}),
     ...(random.chance(0.3) ? { return_url: 'https://shop.example/back?x=1' } : {}),
     ...(random.chance(0.3) ? { expires_in: random.int(60, 86_400) } : {}),
     ...(channel === 'wechat_jsapi' ? { openid: `o${random.string(27)}` } : {}),
