@@ -11,7 +11,7 @@ import { toRefundObject } from '../domain/refund';
 import { contextOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
-import { listQuerySchema, parse, text, withoutControlCharacters } from './validation';
+import { listQuerySchema, parse, pathId, text, withoutControlCharacters } from './validation';
 
 const createMerchantSchema = z.strictObject({
   name: text().trim().min(1).max(200),
@@ -42,6 +42,8 @@ function apiKeyObject(key: ApiKey) {
   };
 }
 
+const merchantId = (req: Request) => pathId(req, 'mer', 'merchant');
+
 /** Platform administration; every route here sits behind admin authentication. */
 export function adminRoutes(merchants: MerchantsService, payments: PaymentsService, refunds: RefundsService): Router {
   const router = Router();
@@ -64,18 +66,24 @@ export function adminRoutes(merchants: MerchantsService, payments: PaymentsServi
 
   router.post('/merchants/:id/sandbox_accounts', async (req: Request, res: Response) => {
     parse(z.strictObject({}), req.body ?? {});
-    const opened = await merchants.ensureSandboxAccounts(String(req.params.id), audit(req));
-    await sendJson(req, res, 200, { merchant: String(req.params.id), opened });
+    const id = merchantId(req);
+    const opened = await merchants.ensureSandboxAccounts(id, audit(req));
+    await sendJson(req, res, 200, { merchant: id, opened });
   });
 
   router.post('/merchants/:id/api_keys', async (req: Request, res: Response) => {
     const params = parse(createApiKeySchema, req.body ?? {});
-    const { key, secret } = await merchants.createApiKey(String(req.params.id), params.livemode, audit(req));
+    const { key, secret } = await merchants.createApiKey(merchantId(req), params.livemode, audit(req));
     await sendJson(req, res, 201, { ...apiKeyObject(key), secret });
   });
 
   router.delete('/api_keys/:id', async (req: Request, res: Response) => {
-    await sendJson(req, res, 200, apiKeyObject(await merchants.revokeApiKey(String(req.params.id), audit(req))));
+    await sendJson(
+      req,
+      res,
+      200,
+      apiKeyObject(await merchants.revokeApiKey(pathId(req, 'key', 'API key'), audit(req))),
+    );
   });
 
   router.get('/payments', async (req: Request, res: Response) => {

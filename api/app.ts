@@ -139,7 +139,8 @@ export function createApp(deps: ApiDeps): express.Express {
 /** Errors of the body parser and of our own code become API.md error bodies. */
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  const httpError = error as { type?: string; status?: number; message?: string };
+  // body-parser's errors are http-errors (`expose` marks the 4xx ones); the router's, URIErrors with a status.
+  const httpError = error as { type?: string; status?: number; message?: string; expose?: boolean };
   if (httpError?.type === 'entity.parse.failed')
     return new InvalidRequestError('invalid_json', 'The request body is not valid JSON.');
   if (httpError?.type === 'entity.too.large')
@@ -148,6 +149,17 @@ function toAppError(error: unknown): AppError {
     });
   if (httpError?.type === 'encoding.unsupported' || httpError?.type === 'charset.unsupported')
     return new InvalidRequestError('invalid_encoding', 'The request body must be UTF-8 JSON.');
+  // Other requests Express's parts could not read: a body that does not inflate as its
+  // Content-Encoding says, a path parameter that is not valid percent-encoded UTF-8.
+  const unreadable = httpError?.expose === true || error instanceof URIError;
+  if (unreadable && typeof httpError.status === 'number' && httpError.status >= 400 && httpError.status < 500)
+    return new AppError(
+      'invalid_request_error',
+      'request_unreadable',
+      `The request could not be read: ${httpError.message ?? 'malformed'}.`,
+      null,
+      { status: httpError.status },
+    );
   return new AppError(
     'api_error',
     'internal_error',

@@ -4,10 +4,9 @@ import { CHANNELS } from '../domain/payment';
 import { CHECKOUT_LOCALES } from '../domain/checkout-session';
 import type { CheckoutService, CheckoutSession, PublicSession } from './checkout.service';
 import { PUBLIC_RATE_LIMITS, RateLimiter, clientIp, rateLimited } from './rate-limit';
-import { InvalidRequestError } from './errors';
 import { merchantOf } from './request-context';
 import { sendJson } from './respond';
-import { parse, text, withoutControlCharacters } from './validation';
+import { parse, text, withoutControlCharacters, pathId } from './validation';
 
 const httpUrl = withoutControlCharacters(z.url({ protocol: /^https?$/ })).max(2048);
 
@@ -47,12 +46,7 @@ const paySchema = z.strictObject({
   wechat_oauth_code: text().min(1).max(128).optional(),
 });
 
-function sessionId(req: Request): string {
-  const id = String(req.params.id);
-  if (!/^cs_[0-9A-Za-z]{1,64}$/.test(id))
-    throw new InvalidRequestError('parameter_invalid', `Invalid checkout session id: '${id}'`, 'id');
-  return id;
-}
+const sessionId = (req: Request): string => pathId(req, 'cs', 'checkout session');
 
 function sessionObject(session: CheckoutSession, url: string) {
   return {

@@ -2,12 +2,11 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { EVENT_TYPES } from '../domain/events';
 import { toEventObject } from '../domain/event-object';
-import { InvalidRequestError } from './errors';
 import type { EventsService } from './events.service';
 import { merchantOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
-import { listQuerySchema, parse, text } from './validation';
+import { listQuerySchema, parse, text, pathId } from './validation';
 import { toWebhookDeliveryObject } from './webhook-objects';
 import type { WebhooksService } from './webhooks.service';
 
@@ -22,12 +21,7 @@ const resendSchema = z.strictObject({
     .optional(),
 });
 
-function eventId(req: Request): string {
-  const id = String(req.params.id);
-  if (!/^evt_[0-9A-Za-z]{1,64}$/.test(id))
-    throw new InvalidRequestError('parameter_invalid', `Invalid event id: '${id}'`, 'id');
-  return id;
-}
+const eventId = (req: Request): string => pathId(req, 'evt', 'event');
 
 export function eventsRoutes(events: EventsService, webhooks: WebhooksService): Router {
   const router = Router();

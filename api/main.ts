@@ -6,6 +6,7 @@ import { createLogger } from '../runtime/logger';
 import { connectTemporal } from '../temporal/client';
 import { temporalSettingsFromEnv } from '../temporal/config';
 import { createApp } from './app';
+import { answerUnparsableRequest } from './unparsable-requests';
 
 async function main(): Promise<void> {
   const config = appConfigFromEnv();
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
     logger.info({ url: config.apiUrl }, 'api listening');
     console.log(`api listening on ${config.apiUrl}`);
   });
+  server.on('clientError', answerUnparsableRequest);
   const stop = () => {
     server.close(async () => {
       await temporal.connection.close();

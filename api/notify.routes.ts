@@ -9,6 +9,8 @@ import { createNotificationsService, type ReceivedNotification } from './notific
 import type { RefundsService } from './refunds.service';
 import { PUBLIC_RATE_LIMITS, RateLimitedError, RateLimiter, clientIp } from './rate-limit';
 
+const ACCOUNT_ID = /^pa_[0-9A-Za-z]{1,64}$/;
+
 /**
  * `POST /notify/<provider>/:account`: the account's provider verifies the notification
  * (signature, account), notifications.service.ts decides what it means (and signals the payment's
@@ -55,9 +57,11 @@ export function notifyRoutes(deps: ApiDeps, refunds: RefundsService): Router {
       const providerName = String(req.params.provider) as ProviderName;
       const accountId = String(req.params.account);
       const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const account = PROVIDERS.includes(providerName)
-        ? await loadProviderAccount(deps.db.fork(), deps.secretBox, accountId)
-        : null;
+      // An id's shape first: a NUL or a megabyte in the path is an unknown account, not a query.
+      const account =
+        PROVIDERS.includes(providerName) && ACCOUNT_ID.test(accountId)
+          ? await loadProviderAccount(deps.db.fork(), deps.secretBox, accountId)
+          : null;
       if (!account || account.provider !== providerName) {
         countRefusal(req, null);
         deps.logger.warn({ provider: providerName, accountId }, 'notification for an unknown provider account refused');

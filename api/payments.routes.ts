@@ -2,11 +2,10 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { CHANNELS, PAYMENT_STATUSES } from '../domain/payment';
 import { toPaymentObject } from '../domain/payment-object';
-import { InvalidRequestError } from './errors';
 import { contextOf, merchantOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
-import { listQuerySchema, metadataSchema, parse, text, withoutControlCharacters } from './validation';
+import { listQuerySchema, metadataSchema, parse, text, withoutControlCharacters, pathId } from './validation';
 import type { PaymentsService } from './payments.service';
 
 const createPaymentSchema = z
@@ -58,12 +57,7 @@ export function listParams(query: unknown) {
   };
 }
 
-function paymentId(req: Request): string {
-  const id = String(req.params.id);
-  if (!/^pay_[0-9A-Za-z]{1,64}$/.test(id))
-    throw new InvalidRequestError('parameter_invalid', `Invalid payment id: '${id}'`, 'id');
-  return id;
-}
+const paymentId = (req: Request): string => pathId(req, 'pay', 'payment');
 
 export function paymentsRoutes(payments: PaymentsService): Router {
   const router = Router();

@@ -1,11 +1,10 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { REFUND_STATUSES, toRefundObject } from '../domain/refund';
-import { InvalidRequestError } from './errors';
 import { contextOf, merchantOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
-import { listQuerySchema, metadataSchema, parse, text } from './validation';
+import { listQuerySchema, metadataSchema, parse, text, pathId } from './validation';
 import type { RefundsService } from './refunds.service';
 
 const createRefundSchema = z.strictObject({
@@ -27,12 +26,7 @@ export function refundListParams(query: unknown) {
   return parse(listRefundsSchema, query, 'query');
 }
 
-export function refundId(req: Request): string {
-  const id = String(req.params.id);
-  if (!/^re_[0-9A-Za-z]{1,64}$/.test(id))
-    throw new InvalidRequestError('parameter_invalid', `Invalid refund id: '${id}'`, 'id');
-  return id;
-}
+export const refundId = (req: Request): string => pathId(req, 're', 'refund');
 
 export function refundsRoutes(refunds: RefundsService): Router {
   const router = Router();

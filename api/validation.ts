@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import { z } from 'zod';
 import { InvalidRequestError } from './errors';
 
@@ -92,3 +93,14 @@ export const listQuerySchema = {
   limit: z.coerce.number().int().min(1).max(100).default(10),
   starting_after: text().max(64).optional(),
 };
+
+/**
+ * The `:id` of a route naming an object of `prefix` (`mer`, `key`…): a 400 naming it unless it has
+ * an id's shape, so that what reaches the database is never a NUL or a megabyte of text.
+ */
+export function pathId(req: Request, prefix: string, objectName: string): string {
+  const id = String(req.params.id);
+  if (!new RegExp(`^${prefix}_[0-9A-Za-z]{1,64}$`).test(id))
+    throw new InvalidRequestError('parameter_invalid', `Invalid ${objectName} id: '${id}'`, 'id');
+  return id;
+}

@@ -1,11 +1,10 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { EVENT_TYPES } from '../domain/events';
-import { InvalidRequestError } from './errors';
 import { merchantOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
-import { listQuerySchema, metadataSchema, parse, text, withoutControlCharacters } from './validation';
+import { listQuerySchema, metadataSchema, parse, text, withoutControlCharacters, pathId } from './validation';
 import { toWebhookEndpointObject } from './webhook-objects';
 import type { WebhooksService } from './webhooks.service';
 
@@ -26,12 +25,7 @@ const createWebhookEndpointSchema = z.strictObject({
   metadata: metadataSchema.default({}),
 });
 
-export function webhookEndpointId(req: Request): string {
-  const id = String(req.params.id);
-  if (!/^we_[0-9A-Za-z]{1,64}$/.test(id))
-    throw new InvalidRequestError('parameter_invalid', `Invalid webhook endpoint id: '${id}'`, 'id');
-  return id;
-}
+export const webhookEndpointId = (req: Request): string => pathId(req, 'we', 'webhook endpoint');
 
 export function webhooksRoutes(webhooks: WebhooksService): Router {
   const router = Router();
