@@ -59,7 +59,10 @@ describe('fault rules', () => {
   });
 
   /** A random source that answers `draws` in turn. */
-  const drawing = (...draws: number[]) => () => draws.shift() ?? Number.NaN;
+  const drawing =
+    (...draws: number[]) =>
+    () =>
+      draws.shift() ?? Number.NaN;
 
   test('a notification mix gives each fault its share of the draws, the rest normal', () => {
     const faults = new FaultStore(drawing(0, 0.29, 0.3, 0.49, 0.5, 0.99));
