@@ -154,10 +154,10 @@ async function patiently<T = Record<string, unknown>>(
     try {
       const answer = await send();
       if (accept(answer)) return answer;
+      const refused = answer.status >= 500 || answer.status === 429 || answer.status === 409;
       // A 2xx that `accept` does not like yet (a status still moving) is asked again.
-      const retryable = answer.status < 300 || answer.status >= 500 || answer.status === 429 || answer.status === 409;
-      if (!retryable) throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body)}`);
-      seen.retriedAnswers++;
+      if (!refused && answer.status >= 300) throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body)}`);
+      if (refused) seen.retriedAnswers++;
       last = `${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`;
     } catch (error) {
       if (!(error instanceof TypeError) && !(error instanceof DOMException)) throw error;
@@ -356,7 +356,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       temporal_restarts: chaosDone.temporalRestarts,
       webhook_answers: receiver.answers.length,
       webhook_503s: receiver.answers.filter((a) => a.status !== 200).length,
-      merchant_retried_answers: seen.retriedAnswers,
+      merchant_retried_5xx_409_429: seen.retriedAnswers,
       merchant_broken_connections: seen.brokenConnections,
       load_seconds: Math.round(loadSeconds),
       settle_seconds: Math.round(settleSeconds),

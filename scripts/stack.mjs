@@ -8,7 +8,9 @@
 //                                     Kratos) is started again after 1 s, doubling to 30 s, and
 //                                     said so; Temporal keeps its history in <dataDir>/temporal.sqlite
 //   node scripts/stack.mjs --test     the test stack that jest's globalSetup starts, kept
-//                                     running (then run tests with TONGBAO_TEST_STACK=off)
+//                                     running (then run tests with TONGBAO_TEST_STACK=off);
+//                                     --name N, --time-scale S and --temporal-on-disk as
+//                                     startStack's options (the chaos test starts its stack so)
 //
 // Environment (dev mode): DATABASE_URL (its database N; the sandbox's and Kratos' are N_sandbox
 // and N_kratos), TONGBAO_DATA_DIR (default .tongbao/),
@@ -223,6 +225,12 @@ async function prepareDatabases(config, io) {
 
 async function main(argv) {
   const mode = argv.includes('--test') ? 'test' : 'dev';
+  const option = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+  const testOptions = {
+    name: option('--name') ?? 'test',
+    timeScale: Number(option('--time-scale') ?? 60),
+    temporalOnDisk: argv.includes('--temporal-on-disk'),
+  };
   const log = createLog({ name: 'stack' });
   let exiting = false;
   /** Once started: its stop() also ends restarts under way, so none starts a child after Ctrl-C. */
@@ -245,7 +253,7 @@ async function main(argv) {
 
   try {
     // A child that dies is reported and started again (lib/supervision.mjs), not the end of the stack.
-    stack = await startStack({ mode, handleSignals: false, restart: true });
+    stack = await startStack({ mode, handleSignals: false, restart: true, ...testOptions });
     if (mode === 'test') log(`test stack running (logs in ${stack.logs_dir}); run tests with TONGBAO_TEST_STACK=off`);
   } catch (error) {
     if (exiting) return; // interrupted while starting; shutdown() is already at work
