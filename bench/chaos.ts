@@ -109,8 +109,10 @@ interface Answer<T = Record<string, unknown>> {
   body: T;
 }
 
-/** Counters of what the merchant side saw, for the table. */
-const seen = { retriedAnswers: 0, brokenConnections: 0 };
+/** Counters of what the merchant side saw, for the table; `stalled` ends the run (one run per process). */
+const seen = { retriedAnswers: 0, brokenConnections: 0, stalled: null as string | null };
+/** A child the runner killed must be back by then (the stack's backoff is 30 s at most), or the run stops. */
+const RESTART_PATIENCE_MS = 90_000;
 
 async function call<T = Record<string, unknown>>(
   method: string,
@@ -150,6 +152,7 @@ async function patiently<T = Record<string, unknown>>(
   const deadline = Date.now() + patienceMs;
   let wait = 250;
   for (;;) {
+    if (seen.stalled) throw new Error(`${what}: abandoned: ${seen.stalled}`);
     let last: string;
     try {
       const answer = await send();
@@ -256,6 +259,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const stack = readStack(options.stackFile);
   const random = seeded(options.seed);
   const run = `chaos${options.seed}-${Date.now().toString(36)}`;
+  Object.assign(seen, { retriedAnswers: 0, brokenConnections: 0, stalled: null });
   const started = Date.now();
   const admin = (method: string, path: string, body?: unknown) =>
     call(method, `${stack.api_url}${path}`, { token: stack.admin_token, body });
@@ -335,6 +339,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       clearInterval(progress);
     }
     const chaosDone = await chaos.stop();
+    if (seen.stalled) throw new Error(`chaos run stopped: ${seen.stalled}`);
     const loadSeconds = (Date.now() - started) / 1000;
     for (const script of scripts.filter((s) => s.error)) problems.push(`payment #${script.index}: ${script.error}`);
     log(`  all scripts played in ${loadSeconds.toFixed(0)} s; faults removed; waiting for the books to settle`);
@@ -452,6 +457,7 @@ function startChaos(options: ChaosOptions, share: () => number) {
   let workerKills = 0;
   let temporalRestarts = 0;
   let lastKilled = 0;
+  let killedAt = 0;
   const kill = (name: string): number | null => {
     const pid = readStack(options.stackFile).processes[name];
     try {
@@ -463,7 +469,7 @@ function startChaos(options: ChaosOptions, share: () => number) {
   };
   const loop = (async () => {
     let nextKill = Date.now() + options.killEverySeconds * 1000;
-    while (!stopped) {
+    while (!stopped && !seen.stalled) {
       await delay(250);
       if (temporalRestarts === 0 && share() >= 0.4) {
         if (kill('temporal')) {
@@ -473,6 +479,8 @@ function startChaos(options: ChaosOptions, share: () => number) {
       }
       // The stack writes the new pid once the new worker answers: the interval counts from then.
       if (readStack(options.stackFile).processes.worker === lastKilled) {
+        if (Date.now() - killedAt > RESTART_PATIENCE_MS)
+          seen.stalled = `the worker did not come back within ${RESTART_PATIENCE_MS / 1000} s of its SIGKILL: does the stack restart dead children?`;
         nextKill = Date.now() + options.killEverySeconds * 1000;
         continue;
       }
@@ -480,6 +488,7 @@ function startChaos(options: ChaosOptions, share: () => number) {
       const pid = kill('worker');
       if (pid) {
         lastKilled = pid;
+        killedAt = Date.now();
         workerKills++;
         options.log(`  worker ${pid} SIGKILLed (${workerKills})`);
       }
