@@ -58,6 +58,41 @@ describe('fault rules', () => {
     expect(faults.list()[0].api_times_left).toBe(0);
   });
 
+  /** A random source that answers `draws` in turn. */
+  const drawing =
+    (...draws: number[]) =>
+    () =>
+      draws.shift() ?? Number.NaN;
+
+  test('a notification mix gives each fault its share of the draws, the rest normal', () => {
+    const faults = new FaultStore(drawing(0, 0.29, 0.3, 0.49, 0.5, 0.99));
+    faults.set({ provider: 'alipay', account: 'A', notifications: { drop: 0.3, duplicate: 0.2 }, duplicate_count: 3 });
+    const modes = Array.from({ length: 6 }, () => faults.notifications(scope('A', 'T')).mode);
+    expect(modes).toEqual(['drop', 'drop', 'duplicate', 'duplicate', 'normal', 'normal']);
+  });
+
+  test('a notification mix is drawn once per notification, with the real random source too', () => {
+    const faults = new FaultStore();
+    faults.set({ provider: 'alipay', notifications: { drop: 0.3, duplicate: 0.2 } });
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 4000; i++) {
+      const { mode } = faults.notifications(scope('A', `T${i}`));
+      counts[mode] = (counts[mode] ?? 0) + 1;
+    }
+    // 4,000 draws: each share is within 3 points of its fraction with overwhelming probability.
+    expect(Math.abs(counts.drop / 4000 - 0.3)).toBeLessThan(0.03);
+    expect(Math.abs(counts.duplicate / 4000 - 0.2)).toBeLessThan(0.03);
+    expect(Math.abs(counts.normal / 4000 - 0.5)).toBeLessThan(0.03);
+  });
+
+  test('api.rate fails that fraction of the calls; a spared call neither fails nor uses up times', () => {
+    const faults = new FaultStore(drawing(0.04, 0.05, 0.5, 0.01, 0.01));
+    faults.set({ provider: 'alipay', account: 'A', api: { fail: 'http_500', rate: 0.05, times: 2 } });
+    const fails = Array.from({ length: 5 }, () => faults.api(scope('A', 'T'), 'alipay.trade.query').fail);
+    expect(fails).toEqual(['http_500', null, null, 'http_500', null]);
+    expect(faults.list()[0].api_times_left).toBe(0);
+  });
+
   test('auto_pay: null at a narrower scope switches auto-pay off', () => {
     const faults = new FaultStore();
     faults.set({ provider: 'alipay', account: 'A', auto_pay: { outcome: 'success', after_ms: 0 } });
@@ -80,6 +115,9 @@ describe('fault rules', () => {
     [{ provider: 'alipay', notifications: 'lose' }, 'notifications'],
     [{ provider: 'alipay', api: { fail: 'timeout' } }, 'api.fail'],
     [{ provider: 'alipay', api: { times: 0 } }, 'api.times'],
+    [{ provider: 'alipay', api: { fail: 'http_500', rate: 1.5 } }, 'api.rate'],
+    [{ provider: 'alipay', notifications: { drop: 0.7, duplicate: 0.4 } }, 'notifications'],
+    [{ provider: 'alipay', notifications: { lose: 0.1 } }, 'notifications'],
     [{ provider: 'alipay', delay_ms: -1 }, 'delay_ms'],
     [{ provider: 'alipay', auto_pay: { outcome: 'success' } }, 'auto_pay.after_ms'],
   ])('the input schema refuses %j at %s', (input, path) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { randomToken } from '../domain/ids';
+import { randomFraction } from './random';
 import type { PayOutcome } from './trades';
 
 // stale_timestamp: only for providers whose notifications carry a signed timestamp (WeChat Pay).
@@ -17,13 +18,26 @@ export type NotificationFault = (typeof NOTIFICATION_FAULTS)[number];
 export const API_FAILURES = ['system_error', 'http_500'] as const;
 export type ApiFailure = (typeof API_FAILURES)[number];
 
+const fraction = z.number().min(0).max(1);
+
+/**
+ * Notification faults mixed at random: `{"drop": 0.3, "duplicate": 0.2}` drops 30 % of the
+ * notifications and duplicates 20 %, each decided when the notification is queued; the rest are normal.
+ */
+const notificationMixSchema = z
+  .partialRecord(z.enum(NOTIFICATION_FAULTS), fraction)
+  .refine((mix) => Object.values(mix).reduce((sum, share) => sum + (share ?? 0), 0) <= 1, {
+    message: 'the fractions must add up to 1 at most',
+  });
+export type NotificationMix = z.infer<typeof notificationMixSchema>;
+
 /** The body of `POST /_control/faults`. Scope: `provider`, narrowed by `account` (the provider's id of the merchant account: Alipay
  * app_id, WeChat Pay mchid, UnionPay merId) and/or `out_trade_no`. */
 export const faultRuleInputSchema = z.strictObject({
   provider: z.string().min(1),
   account: z.string().min(1).optional(),
   out_trade_no: z.string().min(1).optional(),
-  notifications: z.enum(NOTIFICATION_FAULTS).optional(),
+  notifications: z.union([z.enum(NOTIFICATION_FAULTS), notificationMixSchema]).optional(),
   duplicate_count: z.int().min(1).max(20).optional(),
   delay_ms: z.int().min(0).max(86_400_000).optional(),
   api: z
@@ -32,6 +46,8 @@ export const faultRuleInputSchema = z.strictObject({
       slow_ms: z.int().min(0).max(600_000).optional(),
       methods: z.array(z.string().min(1)).min(1).optional(),
       times: z.int().min(1).optional(),
+      /** The fraction of the calls it matches that a rule affects, each decided at random (default 1: all). */
+      rate: fraction.optional(),
     })
     .nullable()
     .optional(),
@@ -85,6 +101,9 @@ const DEFAULT_DUPLICATE_COUNT = 2;
 export class FaultStore {
   private rules: FaultRule[] = [];
 
+  /** `random()` in [0, 1) decides the faults given as fractions; tests pass their own. */
+  constructor(private readonly random: () => number = randomFraction) {}
+
   /** Sets the rule for its scope, replacing the one that scope had. */
   set(input: FaultRuleInput): FaultRule {
     this.rules = this.rules.filter(
@@ -120,7 +139,7 @@ export class FaultStore {
   notifications(scope: FaultScope): NotificationFaults {
     const rules = this.matching(scope);
     return {
-      mode: pick(rules, (rule) => rule.notifications) ?? 'normal',
+      mode: this.drawMode(pick(rules, (rule) => rule.notifications) ?? 'normal'),
       duplicateCount: pick(rules, (rule) => rule.duplicate_count) ?? DEFAULT_DUPLICATE_COUNT,
       delayMs: pick(rules, (rule) => rule.delay_ms) ?? 0,
     };
@@ -134,6 +153,8 @@ export class FaultStore {
       if (rule.api === undefined) continue;
       if (rule.api === null) break;
       if (rule.api.methods && !rule.api.methods.includes(method)) continue;
+      // A call the rate spares is not affected: it neither fails nor uses up `times`.
+      if (rule.api.rate !== undefined && this.random() >= rule.api.rate) break;
       if (rule.api_times_left !== undefined) {
         if (rule.api_times_left <= 0) continue;
         rule.api_times_left -= 1;
@@ -151,6 +172,17 @@ export class FaultStore {
   autoPay(scope: FaultScope): AutoPay | null {
     const autoPay = pick(this.matching(scope), (rule) => rule.auto_pay);
     return autoPay ? { outcome: autoPay.outcome, afterMs: autoPay.after_ms } : null;
+  }
+
+  /** The mode of one notification: a mix is drawn from, each fault taking its share of [0, 1). */
+  private drawMode(setting: NotificationFault | NotificationMix): NotificationFault {
+    if (typeof setting === 'string') return setting;
+    let draw = this.random();
+    for (const [mode, share] of Object.entries(setting) as [NotificationFault, number][]) {
+      if (draw < share) return mode;
+      draw -= share;
+    }
+    return 'normal';
   }
 
   /** Rules that apply to the scope, most specific first (newest first among equals). */

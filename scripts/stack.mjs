@@ -3,10 +3,15 @@
 //   → Temporal CLI + Kratos (built once) → PostgreSQL databases → migrations → Temporal dev
 //   server → Kratos → sandbox → worker → API → web app (the hosted checkout) → a demo merchant.
 //
-//   npm run stack                     dev stack; logs on the console; Ctrl-C stops it
+//   npm run stack                     dev stack; logs on the console; Ctrl-C stops it. A child
+//                                     that dies (worker, API, sandbox, codec, web app, Temporal,
+//                                     Kratos) is started again after 1 s, doubling to 30 s, and
+//                                     said so; Temporal keeps its history in <dataDir>/temporal.sqlite
 //   node scripts/stack.mjs --test     the test stack that jest's globalSetup starts, kept
 //                                     running (then run tests with TONGBAO_TEST_STACK=off);
-//                                     named by TONGBAO_TEST_STACK_NAME (default test), as jest's is
+//                                     named by --name N, else TONGBAO_TEST_STACK_NAME (default
+//                                     test), as jest's is; --time-scale S and --temporal-on-disk
+//                                     as startStack's options (the chaos test starts its stack so)
 //
 // Environment (dev mode): DATABASE_URL (its database N; the sandbox's and Kratos' are N_sandbox
 // and N_kratos), TONGBAO_DATA_DIR (default .tongbao/),
@@ -45,6 +50,7 @@
 // This file and everything it imports statically use Node built-ins only: on a fresh clone the
 // runner must get as far as ensureDependencies before any package exists. A module that needs a
 // package imports it dynamically, where it is used (lib/postgres.mjs does so for pg).
+import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { APPS, assertEntriesExist, MIGRATIONS, startApp } from './lib/apps.mjs';
@@ -57,7 +63,7 @@ import { checkPortsFree } from './lib/ports.mjs';
 import { ensureDatabases } from './lib/postgres.mjs';
 import { killAllSync, runCommand, stopAll } from './lib/processes.mjs';
 import { printSummary, readStackFile, stackInfo, writeStackFile } from './lib/stack-info.mjs';
-import { createIo, killChildrenOnSignal, reportChildExit } from './lib/supervision.mjs';
+import { createIo, killChildrenOnSignal, reportChildExit, superviseChild } from './lib/supervision.mjs';
 import { startKratos } from './kratos.mjs';
 import { startTemporal } from './temporal.mjs';
 import { ensureTools } from './tools.mjs';
@@ -68,35 +74,61 @@ export { writeStackFile };
  * Starts the stack and resolves once every part answers. The handle has the fields of
  * stack.json plus stop(). Options: mode 'dev' | 'test'; onChildExit(name, exit) is
  * called when a child dies after it was ready (default: a loud message on stderr);
+ * restart (default: true in dev mode, false in test mode) starts a dead child again, with a
+ * backoff (lib/supervision.mjs), and keeps stack.json's `processes` current;
  * handleSignals (default true) kills the children if the host process gets SIGINT/SIGTERM.
  * Test mode only: name (default 'test') keeps a stack's data dir and databases apart from
- * other hermetic stacks (the benchmark uses 'bench'); timeScale (default 60) divides timers.
+ * other hermetic stacks (the benchmark uses 'bench'); timeScale (default 60) divides timers;
+ * temporalOnDisk (default false) keeps Temporal's history in a SQLite file (emptied at start)
+ * instead of memory, so that the Temporal dev server can restart without losing it.
+ *
+ * The suite's stack does not restart children: a crash there must fail the tests that need the
+ * child (connection refused, at once), not pass unseen. The chaos test starts its own with restart.
  */
 export async function startStack({
   mode = 'dev',
   onChildExit = reportChildExit,
+  restart = mode === 'dev',
   handleSignals = true,
   name = 'test',
   timeScale = 60,
+  temporalOnDisk = false,
 } = {}) {
-  const config = await resolveConfig(mode, { name, timeScale });
+  const config = await resolveConfig(mode, { name, timeScale, temporalOnDisk });
   const io = createIo(config);
   const previous = readStackFile(config.dataDir);
   const started = Date.now();
   const stopping = { value: false };
   const removeSignalHandlers = handleSignals ? killChildrenOnSignal() : () => {};
   const processes = {};
+  const supervisors = [];
+  /** stack.json once the stack is ready: rewritten when a child restarts, so tools find its new pid. */
+  let info = null;
   const stop = async () => {
     stopping.value = true;
     removeSignalHandlers();
     await stopAll();
+    // A restart under way when we began stops what it started; then nothing may be left.
+    await Promise.all(supervisors.map((supervisor) => supervisor.settled()));
+    await stopAll();
   };
-  const watch = (proc) => {
-    processes[proc.name] = proc.pid;
-    proc.exited.then((exit) => {
-      if (!stopping.value && !proc.stopping)
-        onChildExit(proc.name, { ...exit, lastLines: proc.tail(), log: io.logFile(proc.name) });
-    });
+  const supervise = (first, start) => {
+    supervisors.push(
+      superviseChild({
+        name: first.name,
+        first,
+        start,
+        restart,
+        isStopping: () => stopping.value,
+        onExit: (child, exit) => onChildExit(child, { ...exit, log: io.logFile(child) }),
+        onStarted: (proc) => {
+          processes[proc.name] = proc.pid;
+          if (info)
+            writeStackFile(config.dataDir, (info = { ...info, processes: { ...info.processes, ...processes } }));
+        },
+        log: io.log,
+      }),
+    );
   };
 
   try {
@@ -118,31 +150,42 @@ export async function startStack({
       sink: io.sinkFor('migrate'),
     });
 
-    const temporal = await startTemporal({
-      bin: tools.temporal,
-      dbFile: config.temporalDbFile,
-      port: config.ports.temporal,
-      uiPort: config.ports.temporalUi,
-      // The UI decrypts payloads through the codec server, which starts with the other apps.
-      codecUrl: config.urls.codec,
-      namespace: NAMESPACE,
-      log: io.log,
-      sink: io.sinkFor('temporal'),
-    });
-    watch(temporal.process);
-    const kratos = await startKratos({
-      bin: tools.kratos,
-      dsn: config.kratosDsn,
-      publicPort: config.ports.kratosPublic,
-      adminPort: config.ports.kratosAdmin,
-      webUrl: config.webUrl,
-      secrets: config.secrets.kratos,
-      extraEnv: config.kratosExtraEnv,
-      log: io.log,
-      sink: io.sinkFor('kratos'),
-    });
-    watch(kratos.process);
-    for (const name of Object.keys(APPS)) watch(await startApp(name, config, io));
+    // A test stack's history starts empty, on disk as in memory.
+    if (mode === 'test' && config.temporalDbFile) removeSqlite(config.temporalDbFile);
+    const startTemporalServer = async () =>
+      (
+        await startTemporal({
+          bin: tools.temporal,
+          dbFile: config.temporalDbFile,
+          port: config.ports.temporal,
+          uiPort: config.ports.temporalUi,
+          // The UI decrypts payloads through the codec server, which starts with the other apps.
+          codecUrl: config.urls.codec,
+          namespace: NAMESPACE,
+          log: io.log,
+          sink: io.sinkFor('temporal'),
+        })
+      ).process;
+    supervise(await startTemporalServer(), startTemporalServer);
+    const startKratosServer = async () =>
+      (
+        await startKratos({
+          bin: tools.kratos,
+          dsn: config.kratosDsn,
+          publicPort: config.ports.kratosPublic,
+          adminPort: config.ports.kratosAdmin,
+          webUrl: config.webUrl,
+          secrets: config.secrets.kratos,
+          extraEnv: config.kratosExtraEnv,
+          log: io.log,
+          sink: io.sinkFor('kratos'),
+        })
+      ).process;
+    supervise(await startKratosServer(), startKratosServer);
+    for (const app of Object.keys(APPS)) {
+      const startIt = () => startApp(app, config, io);
+      supervise(await startIt(), startIt);
+    }
 
     const demo = await ensureDemoMerchant({
       apiUrl: config.urls.api,
@@ -150,7 +193,7 @@ export async function startStack({
       previous,
       log: io.log,
     });
-    const info = stackInfo(config, { demo, processes: { runner: process.pid, ...processes } });
+    info = stackInfo(config, { demo, processes: { runner: process.pid, ...processes } });
     writeStackFile(config.dataDir, info);
     io.log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (mode === 'dev') printSummary(info, config);
@@ -160,6 +203,11 @@ export async function startStack({
     if (config.logsDir) error.message += `\n(logs: ${path.relative(repoRoot, config.logsDir)}/)`;
     throw error;
   }
+}
+
+/** A SQLite database and its journal files. */
+function removeSqlite(file) {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(`${file}${suffix}`, { force: true });
 }
 
 async function prepareDatabases(config, io) {
@@ -178,8 +226,18 @@ async function prepareDatabases(config, io) {
 
 async function main(argv) {
   const mode = argv.includes('--test') ? 'test' : 'dev';
+  const option = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+  const testOptions = {
+    // The name jest's globalSetup gives a test stack (test/stack.ts), so that a kept-running stack
+    // and `TONGBAO_TEST_STACK=off` find each other, and helpers' stacks stay apart.
+    name: option('--name') ?? (process.env.TONGBAO_TEST_STACK_NAME || 'test'),
+    timeScale: Number(option('--time-scale') ?? 60),
+    temporalOnDisk: argv.includes('--temporal-on-disk'),
+  };
   const log = createLog({ name: 'stack' });
   let exiting = false;
+  /** Once started: its stop() also ends restarts under way, so none starts a child after Ctrl-C. */
+  let stack = null;
   const shutdown = async (code, message) => {
     if (exiting) {
       // A second Ctrl-C: stop waiting for graceful shutdowns.
@@ -188,7 +246,7 @@ async function main(argv) {
     }
     exiting = true;
     log(message);
-    await stopAll();
+    await (stack ? stack.stop() : stopAll());
     log('stopped');
     process.exit(code);
   };
@@ -196,15 +254,9 @@ async function main(argv) {
   process.on('SIGTERM', () => shutdown(0, 'stopping (SIGTERM)…'));
   process.on('exit', killAllSync);
 
-  const onChildExit = (name, exit) => {
-    reportChildExit(name, exit);
-    shutdown(1, loud(`${name} died: stopping the whole stack`));
-  };
   try {
-    // The same name jest's globalSetup gives a test stack (test/stack.ts), so that a kept-running
-    // stack and `TONGBAO_TEST_STACK=off` find each other, and helpers' stacks stay apart.
-    const name = process.env.TONGBAO_TEST_STACK_NAME || 'test';
-    const stack = await startStack({ mode, name, onChildExit, handleSignals: false });
+    // A child that dies is reported and started again (lib/supervision.mjs), not the end of the stack.
+    stack = await startStack({ mode, handleSignals: false, restart: true, ...testOptions });
     if (mode === 'test') log(`test stack running (logs in ${stack.logs_dir}); run tests with TONGBAO_TEST_STACK=off`);
   } catch (error) {
     if (exiting) return; // interrupted while starting; shutdown() is already at work

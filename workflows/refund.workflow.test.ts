@@ -49,6 +49,8 @@ class RefundStory {
   refusedFrom: number | null = null;
   /** How many queries still answer `not_found` whatever the provider holds: a provider slow to show a refund. */
   hiddenFromQueries = 0;
+  /** When (Date.now()) the provider settles a refund it holds as still processing; null: never by itself. */
+  settlesAt: number | null = null;
   requests = 0;
   queries = 0;
   /** When (real time, ms) the provider was last queried. */
@@ -60,6 +62,8 @@ class RefundStory {
   constructor(readonly id: string) {}
 
   report(): ProviderRefund {
+    if (this.held && this.settlesAt !== null && Date.now() >= this.settlesAt)
+      this.held = { status: 'succeeded', failureReason: null };
     const held = this.held ?? { status: 'not_found' as const, failureReason: null };
     return {
       outRefundNo: this.id.replace('_', ''),
@@ -236,6 +240,21 @@ test('when the provider takes the refund but never settles it, it requires atten
     failureReason: 'The provider has not settled the refund in time.',
   });
   await handle.terminate('test over');
+});
+
+test('a refund the provider settled while no poll looked (a worker down) is asked about at the deadline: it succeeds, no admin needed', async () => {
+  const { story, handle } = await refund((r) => {
+    r.takenAs = { status: 'pending', failureReason: null };
+    // Settled when the deadline (2.9 s) falls due, between two polls (at 2.31 and 2.91 s of the
+    // schedule): only a question asked at the deadline sees it in time; without one the refund
+    // requires attention, and the next poll, an hour later, finds it settled.
+    r.attentionAfterSeconds = 2900;
+    r.settlesAt = Date.now() + r.attentionAfterSeconds * (1000 / TIME_SCALE);
+  });
+  expect(await reached(handle, 'succeeded')).toMatchObject({ status: 'succeeded' });
+  // The polls before the deadline ran, and saw it processing.
+  expect(story.queries).toBeGreaterThanOrEqual(2);
+  expect(story.steps()).toEqual([{ attempt: 1, to: 'succeeded', source: 'poll' }]);
 });
 
 test('when the provider is down past the deadline, the refund requires attention; an admin retry then succeeds', async () => {

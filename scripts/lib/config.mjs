@@ -14,7 +14,7 @@ export const NAMESPACE = 'default';
  * One stack's configuration from its mode and the environment (dev) or its name (test): data dir,
  * ports, URLs, databases, secrets and the app processes' environment (`appEnv`).
  */
-export async function resolveConfig(mode, { name, timeScale }) {
+export async function resolveConfig(mode, { name, timeScale, temporalOnDisk = false }) {
   if (mode !== 'dev' && mode !== 'test') throw new Error(`unknown stack mode ${mode}`);
   if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`stack name must be lower-case letters, digits and _: ${name}`);
   const test = mode === 'test';
@@ -60,8 +60,9 @@ export async function resolveConfig(mode, { name, timeScale }) {
     kratosDsn: kratosDsn(serverUrl, databases.kratos),
     // Tests browse the web app on its own random port; in dev the URL may be public (behind a proxy).
     webUrl: test ? `http://127.0.0.1:${ports.web}` : webUrl,
-    // Tests keep history in memory: every run starts from nothing, and nothing is left behind.
-    temporalDbFile: test ? null : path.join(dataDir, 'temporal.sqlite'),
+    // Tests keep history in memory: every run starts from nothing, and nothing is left behind; a test
+    // that restarts Temporal asks for a file (emptied at start).
+    temporalDbFile: test && !temporalOnDisk ? null : path.join(dataDir, 'temporal.sqlite'),
     // bcrypt cost 4 (allowed with --dev) keeps identity creation in tests fast.
     kratosExtraEnv: test ? { HASHERS_BCRYPT_COST: '4' } : {},
   };
