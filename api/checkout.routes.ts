@@ -39,12 +39,18 @@ const createSessionSchema = z.strictObject({
   save_customer: z.enum(['optional', 'never']).default('never'),
 });
 
-const paySchema = z.strictObject({
-  channel: z.enum(CHANNELS),
-  client_ip: z.union([z.ipv4(), z.ipv6()]).optional(),
-  // For wechat_jsapi: the code WeChat's OAuth gave the page; the API turns it into the openid.
-  wechat_oauth_code: text().min(1).max(128).optional(),
-});
+const paySchema = z
+  .strictObject({
+    channel: z.enum(CHANNELS),
+    client_ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+    // For wechat_jsapi: the code WeChat's OAuth gave the page; the API turns it into the openid.
+    wechat_oauth_code: text().min(1).max(128).optional(),
+  })
+  .superRefine((value, ctx) => {
+    // WeChat Pay's H5 order needs the shopper's IP; without it the provider would refuse the order.
+    if (value.channel === 'wechat_h5' && !value.client_ip)
+      ctx.addIssue({ code: 'custom', path: ['client_ip'], message: 'required for wechat_h5' });
+  });
 
 const sessionId = (req: Request): string => pathId(req, 'cs', 'checkout session');
 

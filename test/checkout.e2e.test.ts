@@ -219,6 +219,23 @@ describe('a checkout session', () => {
     expect(reused.body.error).toMatchObject({ code: 'wechat_oauth_code_invalid', param: 'wechat_oauth_code' });
   });
 
+  test("pays with WeChat H5 only with the shopper's IP: without it, 400 naming client_ip and the session still open", async () => {
+    const created = await session({
+      line_items: [{ name: 'Jasmine tea', quantity: 1, unit_amount: 1200 }],
+      allowed_channels: ['wechat_h5'],
+    });
+    const missing = await page('POST', `/sessions/${created.id}/payments`, { channel: 'wechat_h5' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatchObject({ code: 'parameter_invalid', param: 'client_ip' });
+    expect((await page<Session>('GET', `/sessions/${created.id}`)).body.status).toBe('open');
+    const paid = await page<{ payment: SessionPayment }>('POST', `/sessions/${created.id}/payments`, {
+      channel: 'wechat_h5',
+      client_ip: '203.0.113.7',
+    });
+    expect(paid.status).toBe(201);
+    expect(paid.body.payment.status).toBe('requires_action');
+  });
+
   test('expires: then the page shows it expired and nothing can be paid', async () => {
     const created = await session({ line_items: [{ name: 'Pu-erh', quantity: 1, unit_amount: 900 }] });
     const expired = await post<Session>(`/v1/checkout/sessions/${created.id}/expire`, {});
