@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { FuzzStack } from './fuzz/fixtures';
-import { randomSeed } from './fuzz/random';
+import { randomSeed } from './random';
 import { formatReport, runFuzz } from './fuzz/run';
 
 async function main(): Promise<number> {

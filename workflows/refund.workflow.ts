@@ -39,6 +39,16 @@ import { REFUND_FAILURE_TYPES } from '../domain/failures';
 import { PROVIDER_OPTIONS, STORE_OPTIONS, WAITED_FOR_OPTIONS } from './activity-options';
 import { activityError } from './failures';
 import { scaledClock } from './time';
+import type { AdminRequest, Stage, Step } from './refund-steps';
+import {
+  ASK_BEFORE_ATTENTION_PATCH,
+  ATTENTION_POLL_BACKOFF_PATCH,
+  ATTENTION_POLL_DELAYS_SECONDS,
+  CANCEL_RECHECK_SECONDS,
+  POLL_DELAYS_SECONDS,
+  REQUEST_RETRY_POLICY_PATCH,
+  REQUEST_RETRY_SECONDS,
+} from './refund-schedule';
 import { historyIsLong } from './continue-as-new';
 
 // The activities, by role. While the merchant waits for the first answer, the refund is stored,
@@ -59,66 +69,12 @@ const { requestProviderRefund: requestAFewTimes } = proxyActivities<Activities>(
   startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 3 },
 });
-/** While the provider cannot take the refund, it is asked again at most this often, until the deadline. */
-const REQUEST_RETRY_SECONDS = 60;
-/**
- * The request is retried by Temporal, as one activity however long it takes, instead of by the
- * workflow, which added a timer and an activity to the history every REQUEST_RETRY_SECONDS for a day.
- * Workflows that ran before replay as they ran.
- */
-const REQUEST_RETRY_POLICY_PATCH = 'refund-request-retry-policy';
 // The last question before an admin is asked to look: bounded, so a provider that cannot answer
 // does not hold the refund back from requires_attention.
 const { queryProviderRefund: queryBeforeAttention } = proxyActivities<Activities>({
   ...PROVIDER_OPTIONS,
   scheduleToCloseTimeout: '1m',
 });
-/**
- * At the deadline the provider is asked once more before the refund requires attention: polls
- * that fell due while no worker ran (a crash, a restart) were not made, and the provider may have
- * settled the refund meanwhile. Found by `npm run chaos`.
- */
-const ASK_BEFORE_ATTENTION_PATCH = 'ask-provider-before-attention';
-
-/** Refund queries while the provider works on it; refunds to a wallet settle in minutes, to a card in days. */
-const POLL_DELAYS_SECONDS = [30, 60, 120, 300, 600];
-/**
- * Once an admin has been asked to look, the provider is still asked now and then, in case it settles:
- * hourly at first, then every 6 hours. Its notification (WeChat Pay, UnionPay) or the admin's retry
- * is what usually ends the wait; the queries are the fallback (Alipay's only way to tell), so a refund
- * settled late is still seen the same day, with 4 queries a day instead of 24.
- */
-const ATTENTION_POLL_DELAYS_SECONDS = [3600, 2 * 3600, 4 * 3600, 6 * 3600];
-/**
- * Workflows that ran before the backoff replay as they ran, hourly: the loop compares workflow time
- * with the next poll's time, so a different delay would change what a replayed timer leads to.
- */
-const ATTENTION_POLL_BACKOFF_PATCH = 'refund-attention-poll-backoff';
-/** Before an admin's cancel releases a refund the provider does not know, it asks again this much later. */
-const CANCEL_RECHECK_SECONDS = 30;
-
-/**
- * How far the workflow is: `opening` the refund (or `refused` it), asking the provider while the
- * merchant waits for the `first_request`'s answer, then `following` the refund until it settles,
- * with an admin's retries and cancels once it requires attention. The refund's status says the rest.
- */
-type Stage = 'opening' | 'refused' | 'first_request' | 'following';
-
-/** An admin's retry or cancel, waiting for the workflow to carry it out; a refused cancel says why. */
-interface AdminRequest {
-  kind: 'retry' | 'cancel';
-  refusal: ApplicationFailure | null;
-}
-
-/** What the workflow does next, decided in one place (`nextStep`) from what arrived and what is due. */
-type Step =
-  | { kind: 'notification'; report: ProviderRefund }
-  | { kind: 'retry' }
-  | { kind: 'cancel'; request: AdminRequest }
-  | { kind: 'deadline' }
-  | { kind: 'poll' }
-  | { kind: 'nothing_due' };
-
 /**
  * One refund's whole life: stored if the payment can give it (concurrent refunds of a payment are
  * decided one at a time under the payment's row lock), asked of the provider, then followed by

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { problemOf } from './check';
 import { createFixtures, type Fixtures, type FuzzStack } from './fixtures';
 import { mutate } from './mutations';
-import { Random } from './random';
+import { Random } from '../random';
 import { encodeRequest, sendRaw, type RawRequest, type RawResponse } from './raw-http';
 import { seedDraft, type Draft } from './seeds';
 

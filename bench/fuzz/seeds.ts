@@ -4,7 +4,7 @@
  */
 import { CHANNELS, PAYMENT_STATUSES } from '../../domain/payment';
 import type { Fixtures, ProviderFixture } from './fixtures';
-import type { Random } from './random';
+import type { Random } from '../random';
 
 /** Who answers the route, which decides how an error must look. */
 export type Family = 'merchant' | 'admin' | 'checkout' | 'notify' | 'health';
