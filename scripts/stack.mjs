@@ -7,11 +7,17 @@
 //                                     that dies (worker, API, sandbox, codec, web app, Temporal,
 //                                     Kratos) is started again after 1 s, doubling to 30 s, and
 //                                     said so; Temporal keeps its history in <dataDir>/temporal.sqlite
+//   npm run stack -- --temporal=postgres
+//                                     Temporal as production runs it: temporal-server on the
+//                                     local PostgreSQL (databases N_temporal and
+//                                     N_temporal_visibility), its Web UI a process of its own;
+//                                     the three programs are built once (scripts/tools.mjs)
 //   node scripts/stack.mjs --test     the test stack that jest's globalSetup starts, kept
 //                                     running (then run tests with TONGBAO_TEST_STACK=off);
 //                                     named by --name N, else TONGBAO_TEST_STACK_NAME (default
-//                                     test), as jest's is; --time-scale S and --temporal-on-disk
-//                                     as startStack's options (the chaos test starts its stack so)
+//                                     test), as jest's is; --time-scale S and --temporal=STORE
+//                                     as startStack's options (the chaos test starts its stack so;
+//                                     --temporal-on-disk is the old spelling of --temporal=sqlite)
 //
 // Environment (dev mode): DATABASE_URL (its database N; the sandbox's and Kratos' are N_sandbox
 // and N_kratos), TONGBAO_DATA_DIR (default .tongbao/),
@@ -30,6 +36,7 @@
 //   "sandbox_url": "http://127.0.0.1:8090",
 //   "web_url": "http://127.0.0.1:5173",
 //   "temporal_address": "127.0.0.1:7233",
+//   "temporal_store": "memory" | "sqlite" | "postgres",
 //   "temporal_namespace": "default",
 //   "temporal_task_queue": "tongbao",
 //   "temporal_ui_url": "http://127.0.0.1:8233",
@@ -40,6 +47,7 @@
 //   "admin_token": "…",
 //   "demo_merchant": { "id": "mer_…", "test_secret_key": "sk_test_…" } | null,
 //   "processes": { "runner": 100, "temporal": 101, "kratos": 102, "codec": 103, "sandbox": 104, "worker": 105, "api": 106, "web": 107 },
+//                (and "temporal-ui" when Temporal runs on PostgreSQL)
 //   "logs_dir": ".tongbao/test/logs" | null,
 //   "env": { "DATABASE_URL": "…", "TEMPORAL_ADDRESS": "…", … }
 // }
@@ -50,12 +58,12 @@
 // This file and everything it imports statically use Node built-ins only: on a fresh clone the
 // runner must get as far as ensureDependencies before any package exists. A module that needs a
 // package imports it dynamically, where it is used (lib/postgres.mjs does so for pg).
-import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { optionValue } from './lib/args.mjs';
 import { APPS, assertEntriesExist, MIGRATIONS, startApp } from './lib/apps.mjs';
 import { buildTypeScript, buildWeb, ensureDependencies, ensureWebDependencies } from './lib/build.mjs';
-import { childEnv, NAMESPACE, resolveConfig } from './lib/config.mjs';
+import { childEnv, resolveConfig } from './lib/config.mjs';
 import { ensureDemoMerchant } from './lib/demo-merchant.mjs';
 import { createLog, loud } from './lib/log.mjs';
 import { repoRoot } from './lib/paths.mjs';
@@ -65,7 +73,7 @@ import { killAllSync, runCommand, stopAll } from './lib/processes.mjs';
 import { printSummary, readStackFile, stackInfo, writeStackFile } from './lib/stack-info.mjs';
 import { createIo, killChildrenOnSignal, reportChildExit, superviseChild } from './lib/supervision.mjs';
 import { startKratos } from './kratos.mjs';
-import { startTemporal } from './temporal.mjs';
+import { prepareTemporalStore, startStackTemporal, startStackTemporalUi } from './temporal.mjs';
 import { ensureTools } from './tools.mjs';
 
 export { writeStackFile };
@@ -77,10 +85,13 @@ export { writeStackFile };
  * restart (default: true in dev mode, false in test mode) starts a dead child again, with a
  * backoff (lib/supervision.mjs), and keeps stack.json's `processes` current;
  * handleSignals (default true) kills the children if the host process gets SIGINT/SIGTERM.
+ * temporal is where Temporal keeps its state: 'sqlite' (the dev server on <dataDir>/temporal.sqlite;
+ * the default in dev mode), 'memory' (the dev server; the default in test mode), 'postgres' (the
+ * standalone server on PostgreSQL, with its Web UI as a process of its own); a test stack's store
+ * starts empty, so that a test can restart Temporal without losing history but not find an earlier
+ * run's.
  * Test mode only: name (default 'test') keeps a stack's data dir and databases apart from
- * other hermetic stacks (the benchmark uses 'bench'); timeScale (default 60) divides timers;
- * temporalOnDisk (default false) keeps Temporal's history in a SQLite file (emptied at start)
- * instead of memory, so that the Temporal dev server can restart without losing it.
+ * other hermetic stacks (the benchmark uses 'bench'); timeScale (default 60) divides timers.
  *
  * The suite's stack does not restart children: a crash there must fail the tests that need the
  * child (connection refused, at once), not pass unseen. The chaos test starts its own with restart.
@@ -92,9 +103,9 @@ export async function startStack({
   handleSignals = true,
   name = 'test',
   timeScale = 60,
-  temporalOnDisk = false,
+  temporal = mode === 'dev' ? 'sqlite' : 'memory',
 } = {}) {
-  const config = await resolveConfig(mode, { name, timeScale, temporalOnDisk });
+  const config = await resolveConfig(mode, { name, timeScale, temporal });
   const io = createIo(config);
   const previous = readStackFile(config.dataDir);
   const started = Date.now();
@@ -139,7 +150,7 @@ export async function startStack({
     await ensureWebDependencies({ log: io.log, sink: io.sinkFor('npm') });
     await buildWeb({ log: io.log, sink: io.sinkFor('web-build') });
     assertEntriesExist();
-    const tools = await ensureTools({ log: io.log });
+    const tools = await ensureTools({ log: io.log, postgres: temporal === 'postgres' });
     await prepareDatabases(config, io);
     await runCommand({
       name: 'migrate',
@@ -150,23 +161,13 @@ export async function startStack({
       sink: io.sinkFor('migrate'),
     });
 
-    // A test stack's history starts empty, on disk as in memory.
-    if (mode === 'test' && config.temporalDbFile) removeSqlite(config.temporalDbFile);
-    const startTemporalServer = async () =>
-      (
-        await startTemporal({
-          bin: tools.temporal,
-          dbFile: config.temporalDbFile,
-          port: config.ports.temporal,
-          uiPort: config.ports.temporalUi,
-          // The UI decrypts payloads through the codec server, which starts with the other apps.
-          codecUrl: config.urls.codec,
-          namespace: NAMESPACE,
-          log: io.log,
-          sink: io.sinkFor('temporal'),
-        })
-      ).process;
+    await prepareTemporalStore(config, tools, io);
+    const startTemporalServer = () => startStackTemporal(config, tools, io);
     supervise(await startTemporalServer(), startTemporalServer);
+    if (temporal === 'postgres') {
+      const startUi = () => startStackTemporalUi(config, tools, io);
+      supervise(await startUi(), startUi);
+    }
     const startKratosServer = async () =>
       (
         await startKratos({
@@ -205,11 +206,6 @@ export async function startStack({
   }
 }
 
-/** A SQLite database and its journal files. */
-function removeSqlite(file) {
-  for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(`${file}${suffix}`, { force: true });
-}
-
 async function prepareDatabases(config, io) {
   const { app, sandbox, kratos } = config.databases;
   if (config.mode === 'test') {
@@ -226,13 +222,14 @@ async function prepareDatabases(config, io) {
 
 async function main(argv) {
   const mode = argv.includes('--test') ? 'test' : 'dev';
-  const option = (name) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+  const option = (name) => optionValue(argv, name);
+  const temporal = option('--temporal') ?? (argv.includes('--temporal-on-disk') ? 'sqlite' : undefined);
   const testOptions = {
     // The name jest's globalSetup gives a test stack (test/stack.ts), so that a kept-running stack
     // and `TONGBAO_TEST_STACK=off` find each other, and helpers' stacks stay apart.
     name: option('--name') ?? (process.env.TONGBAO_TEST_STACK_NAME || 'test'),
     timeScale: Number(option('--time-scale') ?? 60),
-    temporalOnDisk: argv.includes('--temporal-on-disk'),
+    ...(temporal ? { temporal } : {}),
   };
   const log = createLog({ name: 'stack' });
   let exiting = false;

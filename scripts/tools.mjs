@@ -1,8 +1,10 @@
-// The two Go programs the stack needs: the Temporal CLI (its dev server) and Ory Kratos.
-// Neither is downloaded as a prebuilt binary: both are built from the Go module proxy
-// once, cached per user, and reused by every later run.
+// The Go programs the stack needs: the Temporal CLI (its dev server) and Ory Kratos, and, only
+// for a stack whose Temporal runs on PostgreSQL (`--temporal=postgres`), the Temporal server, its
+// SQL schema tool and the Web UI server. None is downloaded as a prebuilt binary: each is built
+// from the Go module proxy once, cached per user, and reused by every later run.
 //
-//   node scripts/tools.mjs      builds what is missing and prints the paths
+//   node scripts/tools.mjs                 builds what is missing and prints the paths
+//   node scripts/tools.mjs --postgres      the same, with the three programs of the postgres mode
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,8 +17,12 @@ export const TEMPORAL_CLI_VERSION = '1.5.1';
 /** The server the CLI embeds; this is what the code depends on, so it is what we check. */
 export const TEMPORAL_SERVER_VERSION = '1.29.1';
 export const KRATOS_VERSION = 'v1.3.1';
+/** The Web UI the CLI v1.5.1 embeds (its go.mod): the standalone server gets the same one. */
+export const TEMPORAL_UI_VERSION = '2.42.1';
 
 const TEMPORAL_MODULE = 'github.com/temporalio/cli/cmd/temporal';
+const TEMPORAL_SERVER_PACKAGES = ['go.temporal.io/server/cmd/server', 'go.temporal.io/server/cmd/tools/sql'];
+const TEMPORAL_UI_PACKAGE = 'github.com/temporalio/ui-server/v2/cmd/server';
 // The CLI's release builds set this variable (see its .goreleaser.yml); a plain
 // `go install` leaves it at 0.0.0-DEV, which makes `temporal --version` misleading.
 const TEMPORAL_VERSION_FLAG = `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`;
@@ -28,13 +34,15 @@ const KRATOS_MODULE_DIR = path.join(repoRoot, 'kratos');
 const KRATOS_MODULE_FILES = ['go.mod', 'go.sum', 'main.go'];
 
 /**
- * Finds or builds both tools and returns their absolute paths.
- * A suitable binary on PATH wins; otherwise the per-user cache, built when missing.
+ * Finds or builds the tools and returns their absolute paths: `temporal` and `kratos` always,
+ * and with `postgres` also `temporalServer`, `temporalSqlTool` and `temporalUi` (see
+ * ensureTemporalServer). A suitable binary on PATH wins; otherwise the per-user cache, built
+ * when missing.
  */
-export async function ensureTools({ log }) {
+export async function ensureTools({ log, postgres = false }) {
   const temporal = await ensureTemporal({ log });
   const kratos = await ensureKratos({ log });
-  return { temporal, kratos };
+  return { temporal, kratos, ...(postgres ? await ensureTemporalServer({ log }) : {}) };
 }
 
 /** The absolute path of `name` on PATH, or null. */
@@ -95,6 +103,91 @@ async function ensureTemporal({ log }) {
     throw new Error(`temporal: the build at ${cached} reports server ${built}, expected ${TEMPORAL_SERVER_VERSION}`);
   }
   return cached;
+}
+
+/** "temporal version 1.29.1" (the server, its SQL tool), "Temporal UI version 2.42.1" → the version. */
+async function urfaveVersion(bin) {
+  try {
+    return /version (\S+)/.exec(await capture(bin, ['--version']))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The Temporal server (`temporal-server`, go.temporal.io/server's cmd/server), its SQL schema tool
+ * (`temporal-sql-tool`, which embeds the schemas it applies) and the Web UI server
+ * (`temporal-ui-server`, github.com/temporalio/ui-server, which embeds the UI's built assets, as the
+ * CLI does): what a stack needs to run Temporal on PostgreSQL. Each is found on PATH by that name
+ * at the pinned version, else in the cache, else built (about 2 minutes each, once).
+ */
+export async function ensureTemporalServer({ log }) {
+  const server = { name: 'temporal-server', version: TEMPORAL_SERVER_VERSION };
+  const sqlTool = { name: 'temporal-sql-tool', version: TEMPORAL_SERVER_VERSION };
+  const ui = { name: 'temporal-ui-server', version: TEMPORAL_UI_VERSION };
+  const serverPaths = await findOrBuild({
+    log,
+    tools: [
+      { ...server, built: 'server' },
+      { ...sqlTool, built: 'sql' },
+    ],
+    announce: `building temporal-server and temporal-sql-tool v${TEMPORAL_SERVER_VERSION}`,
+    packages: TEMPORAL_SERVER_PACKAGES.map((pkg) => `${pkg}@v${TEMPORAL_SERVER_VERSION}`),
+  });
+  const uiPaths = await findOrBuild({
+    log,
+    tools: [{ ...ui, built: 'server' }],
+    announce: `building temporal-ui-server v${TEMPORAL_UI_VERSION}`,
+    packages: [`${TEMPORAL_UI_PACKAGE}@v${TEMPORAL_UI_VERSION}`],
+  });
+  return {
+    temporalServer: serverPaths['temporal-server'],
+    temporalSqlTool: serverPaths['temporal-sql-tool'],
+    temporalUi: uiPaths['temporal-ui-server'],
+  };
+}
+
+/**
+ * Each tool ({ name, version, built }) on PATH or in the cache at its version, or all of them built
+ * by one `go install` of `packages` (one module at one version), which names each binary after its
+ * package's directory (`built`): two of them are called "server", so they are installed into a
+ * directory of their own and renamed into the cache, which also means an interrupted build never
+ * leaves a broken binary there.
+ */
+async function findOrBuild({ log, tools, announce, packages }) {
+  const found = {};
+  for (const tool of tools) {
+    const onPath = findOnPath(tool.name);
+    const cached = path.join(toolCacheDir(), tool.name);
+    if (onPath && (await urfaveVersion(onPath)) === tool.version) found[tool.name] = onPath;
+    else if (fs.existsSync(cached) && (await urfaveVersion(cached)) === tool.version) found[tool.name] = cached;
+  }
+  if (tools.every((tool) => found[tool.name])) return found;
+
+  const gobin = path.join(toolCacheDir(), `.building-${process.pid}`);
+  fs.rmSync(gobin, { recursive: true, force: true });
+  try {
+    await goBuild({
+      log,
+      what: tools.map((tool) => tool.name).join(' + '),
+      announce: `${announce} into ${toolCacheDir()} (takes a few minutes, once)`,
+      args: ['install', ...packages],
+      cwd: repoRoot,
+      // Pure Go, as the CLI: the server's PostgreSQL and SQLite drivers need no cgo.
+      env: { GOBIN: gobin, CGO_ENABLED: '0' },
+    });
+    for (const tool of tools) {
+      const cached = path.join(toolCacheDir(), tool.name);
+      fs.renameSync(path.join(gobin, tool.built), cached);
+      const version = await urfaveVersion(cached);
+      if (version !== tool.version)
+        throw new Error(`${tool.name}: the build reports ${version}, expected ${tool.version}`);
+      found[tool.name] = cached;
+    }
+  } finally {
+    fs.rmSync(gobin, { recursive: true, force: true });
+  }
+  return found;
 }
 
 /** A hash of the wrapper module's files: when any of them changes, Kratos is rebuilt. */
@@ -173,7 +266,7 @@ async function goBuild({ log, what, announce, args, cwd, env }) {
 // CLI entry: print the tools' paths.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const log = createLog({ name: 'tools' });
-  ensureTools({ log }).then(
+  ensureTools({ log, postgres: process.argv.includes('--postgres') }).then(
     (tools) => {
       for (const [name, bin] of Object.entries(tools)) log(`${name}: ${bin}`);
     },

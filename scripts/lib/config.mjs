@@ -9,14 +9,20 @@ import { freePort } from './wait.mjs';
 
 export const TASK_QUEUE = 'tongbao';
 export const NAMESPACE = 'default';
+/** Where Temporal keeps its state: scripts/temporal.mjs says what each store runs. */
+export const TEMPORAL_STORES = ['memory', 'sqlite', 'postgres'];
 
 /**
  * One stack's configuration from its mode and the environment (dev) or its name (test): data dir,
- * ports, URLs, databases, secrets and the app processes' environment (`appEnv`).
+ * ports, URLs, databases, secrets and the app processes' environment (`appEnv`). `temporal` is the
+ * Temporal store (TEMPORAL_STORES); by default a SQLite file in dev mode, memory in test mode.
  */
-export async function resolveConfig(mode, { name, timeScale, temporalOnDisk = false }) {
+export async function resolveConfig(mode, { name, timeScale, temporal = mode === 'dev' ? 'sqlite' : 'memory' }) {
   if (mode !== 'dev' && mode !== 'test') throw new Error(`unknown stack mode ${mode}`);
   if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`stack name must be lower-case letters, digits and _: ${name}`);
+  if (!TEMPORAL_STORES.includes(temporal)) {
+    throw new Error(`unknown Temporal store ${temporal}: one of ${TEMPORAL_STORES.join(', ')}`);
+  }
   const test = mode === 'test';
   const env = process.env;
   // The test stack is hermetic: only the PostgreSQL server comes from the environment,
@@ -32,6 +38,12 @@ export async function resolveConfig(mode, { name, timeScale, temporalOnDisk = fa
   const databases = test
     ? { app: `tongbao_${name}`, sandbox: `tongbao_sandbox_${name}`, kratos: `tongbao_${name}_kratos` }
     : { app, sandbox: `${app}_sandbox`, kratos: `${app}_kratos` };
+  // Temporal's own two, named after the application's in both modes: tongbao_temporal and
+  // tongbao_temporal_visibility, or tongbao_<name>_temporal… for a test stack.
+  const temporalDatabases = {
+    history: `${databases.app}_temporal`,
+    visibility: `${databases.app}_temporal_visibility`,
+  };
   const webUrl = (test ? null : env.TONGBAO_WEB_URL?.replace(/\/$/, '')) || 'http://127.0.0.1:5173';
   const ports = {};
   for (const [key, spec] of Object.entries(PORTS)) {
@@ -61,8 +73,14 @@ export async function resolveConfig(mode, { name, timeScale, temporalOnDisk = fa
     // Tests browse the web app on its own random port; in dev the URL may be public (behind a proxy).
     webUrl: test ? `http://127.0.0.1:${ports.web}` : webUrl,
     // Tests keep history in memory: every run starts from nothing, and nothing is left behind; a test
-    // that restarts Temporal asks for a file (emptied at start).
-    temporalDbFile: test && !temporalOnDisk ? null : path.join(dataDir, 'temporal.sqlite'),
+    // that restarts Temporal asks for a file or PostgreSQL (emptied at start).
+    temporal: {
+      store: temporal,
+      dbFile: temporal === 'sqlite' ? path.join(dataDir, 'temporal.sqlite') : null,
+      databases: temporal === 'postgres' ? temporalDatabases : null,
+      // The standalone server's config files (postgres only): written at every start.
+      configDir: path.join(dataDir, 'temporal-server'),
+    },
     // bcrypt cost 4 (allowed with --dev) keeps identity creation in tests fast.
     kratosExtraEnv: test ? { HASHERS_BCRYPT_COST: '4' } : {},
   };

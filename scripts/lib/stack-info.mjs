@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { NAMESPACE, TASK_QUEUE } from './config.mjs';
+import { describeStore } from '../temporal.mjs';
 
 /** The content of stack.json (and of the handle startStack resolves to, with stop()). */
 export function stackInfo(config, { demo, processes }) {
@@ -14,6 +15,7 @@ export function stackInfo(config, { demo, processes }) {
     sandbox_url: urls.sandbox,
     web_url: config.webUrl,
     temporal_address: urls.temporal,
+    temporal_store: config.temporal.store,
     temporal_namespace: NAMESPACE,
     temporal_task_queue: TASK_QUEUE,
     temporal_ui_url: `http://127.0.0.1:${config.ports.temporalUi}`,
@@ -55,6 +57,7 @@ export function printSummary(info, config) {
       'Temporal',
       `${info.temporal_address}  (namespace ${info.temporal_namespace}, task queue ${info.temporal_task_queue})`,
     ],
+    ['Temporal store', describeStore(info.temporal_store)],
     ['Temporal Web UI', info.temporal_ui_url],
     ['Temporal codec', `${info.codec_url}  (the UI decrypts payloads through it)`],
     ['Kratos public', info.kratos_public_url],
