@@ -2,7 +2,8 @@
 //   npm ci (if needed) → tsc build → typecheck (tests included) → eslint → prettier --check
 //   → web/: npm install (if needed), npm run build (Paraglide, then vite build), svelte-check
 //   → Chromium for the browser tests (apt-get install when missing)
-//   → the Temporal CLI and Kratos (built once from the Go module proxy) → jest
+//   → the Temporal CLI and Kratos, and the Temporal server, its schema tool and UI server for the
+//     PostgreSQL mode's test (all built once from the Go module proxy) → jest
 // Arguments go to jest: `npm test -- test/api.test.ts -t idempotency`.
 // The last line is "N passed, N failed": jest's tests, plus one failure for each check
 // that failed (build, typecheck, lint, format, the web's install, build and typecheck, Chromium,
@@ -108,9 +109,10 @@ async function main(extraArgs) {
     );
   // The browser tests fail without it, each saying why; the other tests still run.
   await check('chromium', failures, () => ensureChromium({ log, sink: consoleSink('apt') }));
-  // The test stack needs both; jest's globalSetup would build them too, but its output goes to a
-  // log file, and a first build takes ~10 minutes: here the Go build's progress is on the console.
-  const tools = await check('tools', failures, () => ensureTools({ log }));
+  // The test stack needs the CLI and Kratos, scripts/temporal-postgres.test.ts the server's three
+  // programs; jest would build them too, but a first build takes ~10 minutes each (more on a busy
+  // machine, past a test's timeout): here the Go builds' progress is on the console.
+  const tools = await check('tools', failures, () => ensureTools({ log, postgres: true }));
   // Without a build or the tools the stack cannot start, and every integration test would fail
   // for that one reason.
   if (!built || !webBuilt || !tools) return finish({ failures, results: null });
