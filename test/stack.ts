@@ -22,6 +22,8 @@ export interface StackInfo {
   /** The hosted checkout (web/): shoppers pay at `<it>/pay/<cs_id>`. */
   web_url: string;
   temporal_address: string;
+  /** Where Temporal keeps its state (scripts/temporal.mjs): a test stack's default is memory. */
+  temporal_store: 'memory' | 'sqlite' | 'postgres';
   temporal_namespace: string;
   temporal_task_queue: string;
   temporal_ui_url: string;
