@@ -18,6 +18,13 @@ import { freePort, httpOk, portFree, waitUntil } from './wait.mjs';
  */
 export const NUM_HISTORY_SHARDS = 4;
 
+/**
+ * What the CLI's dev server sets beyond the server's defaults and the standalone server should
+ * too, so that the stores differ in their store only: the Web UI lists and counts workflows
+ * through visibility, limited to 10 requests/s per namespace by default.
+ */
+const DEV_SERVER_DEFAULTS = { 'frontend.namespaceRPS.visibility': 100 };
+
 /** The SQL plugin for PostgreSQL 12 and newer, and the schema tool's embedded schemas for it. */
 const PLUGIN = 'postgres12';
 const SCHEMAS = { history: 'postgresql/v12/temporal', visibility: 'postgresql/v12/visibility' };
@@ -145,10 +152,8 @@ export async function writeServerConfig({ configDir, serverUrl, databases, port,
   const write = (file, value) =>
     fs.writeFileSync(path.join(configDir, file), `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   write('development.yaml', config);
-  write(
-    'dynamic-config.yaml',
-    Object.fromEntries(Object.entries(dynamicConfig).map(([key, value]) => [key, [{ value }]])),
-  );
+  const dynamic = { ...DEV_SERVER_DEFAULTS, ...dynamicConfig };
+  write('dynamic-config.yaml', Object.fromEntries(Object.entries(dynamic).map(([key, value]) => [key, [{ value }]])));
 }
 
 /**
