@@ -80,7 +80,8 @@ export { writeStackFile };
  * Test mode only: name (default 'test') keeps a stack's data dir and databases apart from
  * other hermetic stacks (the benchmark uses 'bench'); timeScale (default 60) divides timers;
  * temporalOnDisk (default false) keeps Temporal's history in a SQLite file (emptied at start)
- * instead of memory, so that the Temporal dev server can restart without losing it.
+ * instead of memory, so that the Temporal dev server can restart without losing it; temporal
+ * 'memory' | 'sqlite' says the same by the store's name (the benchmark's --temporal), and wins.
  *
  * The suite's stack does not restart children: a crash there must fail the tests that need the
  * child (connection refused, at once), not pass unseen. The chaos test starts its own with restart.
@@ -93,8 +94,12 @@ export async function startStack({
   name = 'test',
   timeScale = 60,
   temporalOnDisk = false,
+  temporal = undefined,
 } = {}) {
-  const config = await resolveConfig(mode, { name, timeScale, temporalOnDisk });
+  if (temporal !== undefined && temporal !== 'memory' && temporal !== 'sqlite')
+    throw new Error(`temporal store ${temporal}: this stack runs Temporal in memory or on SQLite only`);
+  const onDisk = temporal === undefined ? temporalOnDisk : temporal === 'sqlite';
+  const config = await resolveConfig(mode, { name, timeScale, temporalOnDisk: onDisk });
   const io = createIo(config);
   const previous = readStackFile(config.dataDir);
   const started = Date.now();
