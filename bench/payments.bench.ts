@@ -21,7 +21,7 @@ import path from 'node:path';
 import { openContext } from './lib/context';
 import { dropPercent, round } from './lib/stats';
 import { readStack } from './lib/tongbao';
-import { abandonedCost, abandonPayments, waitUntilClosed } from './phases/abandonment';
+import { abandonedCost, abandonedTotals, abandonPayments, waitUntilClosed } from './phases/abandonment';
 import { baseline } from './phases/baseline';
 import { historiesPerPayment } from './phases/histories';
 import { createLatency, overload } from './phases/latency';
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     result.webhooks = await webhooks(ctx, SIZES.webhooks);
 
     log(`abandonment: ${SIZES.abandoned} unpaid payments, expiring over the next 15 minutes`);
-    const abandoned = await abandonPayments(ctx, SIZES.abandoned, CONCURRENCY);
+    const { result: abandoned, payments: abandonedPayments } = await abandonPayments(ctx, SIZES.abandoned, CONCURRENCY);
     log(`throughput with them open: ${SIZES.payments_with_abandoned} payments`);
     const withAbandoned = await throughput(ctx, {
       payments: SIZES.payments_with_abandoned,
@@ -111,6 +111,7 @@ async function main(): Promise<void> {
       drop_percent: dropPercent(capacity, withAbandoned.result.completed_payments_per_second),
       throughput_with_abandoned_open_detail: withAbandoned.result,
       abandoned_payments: await Promise.all([first, middle].filter(Boolean).map((s) => abandonedCost(ctx, s))),
+      all_abandoned_at_end: await abandonedTotals(ctx, abandonedPayments),
     };
   } finally {
     (result.machine as Record<string, unknown>).load_average_at_end = os.loadavg().map(round);

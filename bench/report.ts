@@ -95,6 +95,12 @@ export function summaryTable(r: Figures): string {
       'drop ≤ 10 %',
       a.drop_percent <= 10,
     );
+    const all = a.all_abandoned_at_end;
+    if (all)
+      row(
+        '  all abandoned at the end',
+        `${JSON.stringify(all.statuses)}; ${num(all.provider_queries_per_payment)} provider queries each`,
+      );
     for (const p of a.abandoned_payments ?? [])
       row(
         `  abandoned, ${p.status} at ${num(p.age_seconds)} s`,

@@ -4,8 +4,10 @@
  * them open. And what one abandoned payment has cost so far: its history, and its provider calls.
  */
 import { performance } from 'node:perf_hooks';
+import { Pool } from 'pg';
 import { paymentWorkflowId } from '../../domain/workflow-ids';
 import type { BenchContext } from '../lib/context';
+import { cpuBetween, cpuSnapshot } from '../lib/proc';
 import { round } from '../lib/stats';
 import { closedLoop, createPayment, newMerchant, request, sleep } from '../lib/tongbao';
 import { paymentHistory } from './histories';
@@ -22,14 +24,28 @@ export interface Abandoned {
   retried_after_refusal: number;
   seconds: number;
   creates_per_second: number;
+  /** CPU ms per abandoned payment created, per component, while they were being created. */
+  create_cpu_ms_per_payment: Record<string, number>;
   /** The first one created (earliest expiry) and one from the middle: id and when it expires. */
-  samples: { id: string; out_trade_no: string; expires_at: string }[];
+  samples: AbandonedPayment[];
 }
 
-export async function abandonPayments(ctx: BenchContext, count: number, concurrency: number): Promise<Abandoned> {
+export interface AbandonedPayment {
+  id: string;
+  out_trade_no: string;
+  expires_at: string;
+}
+
+export async function abandonPayments(
+  ctx: BenchContext,
+  count: number,
+  concurrency: number,
+): Promise<{ result: Abandoned; payments: AbandonedPayment[] }> {
   const merchant = await newMerchant(ctx.stack, 'abandoned');
   const began = Date.now();
-  const created: { id: string; out_trade_no: string; expires_at: string }[] = [];
+  const created: AbandonedPayment[] = [];
+  const groups = await ctx.groups();
+  const cpuStart = cpuSnapshot(groups);
   let failed = 0;
   let retried = 0;
   const started = performance.now();
@@ -53,15 +69,52 @@ export async function abandonPayments(ctx: BenchContext, count: number, concurre
     failed++;
   });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuBetween(cpuStart, cpuSnapshot(await ctx.groups()));
   const done = created.filter(Boolean);
   return {
-    created: done.length,
-    failed,
-    retried_after_refusal: retried,
-    seconds: round(seconds),
-    creates_per_second: round(done.length / seconds),
-    samples: [done[0], done[Math.floor(done.length / 2)]].filter(Boolean),
+    payments: done,
+    result: {
+      created: done.length,
+      failed,
+      retried_after_refusal: retried,
+      seconds: round(seconds),
+      creates_per_second: round(done.length / seconds),
+      create_cpu_ms_per_payment: Object.fromEntries(
+        Object.entries(cpu).map(([name, ms]) => [name, round(ms / Math.max(1, done.length))]),
+      ),
+      samples: [done[0], done[Math.floor(done.length / 2)]].filter(Boolean),
+    },
   };
+}
+
+/**
+ * All the abandoned payments at the end of the run: how many are in each status, and the provider
+ * queries the sandbox answered for them so far (its sandbox_trades.queries, read from its database).
+ */
+export async function abandonedTotals(
+  ctx: BenchContext,
+  payments: AbandonedPayment[],
+): Promise<Record<string, unknown>> {
+  const { rows: statuses } = await ctx.db.query<{ status: string; count: number }>(
+    'select status, count(*)::int as count from payments where id = any($1::text[]) group by status',
+    [payments.map((p) => p.id)],
+  );
+  const sandbox = new Pool({ connectionString: ctx.stack.env.SANDBOX_DATABASE_URL, max: 1 });
+  try {
+    const { rows } = await sandbox.query<{ trades: number; queries: number }>(
+      `select count(*)::int as trades, coalesce(sum(queries), 0)::int as queries
+         from sandbox_trades where provider = 'alipay' and out_trade_no = any($1::text[])`,
+      [payments.map((p) => p.out_trade_no)],
+    );
+    return {
+      statuses: Object.fromEntries(statuses.map((row) => [row.status, row.count])),
+      sandbox_trades: rows[0].trades,
+      provider_queries_answered: rows[0].queries,
+      provider_queries_per_payment: round(rows[0].queries / Math.max(1, payments.length)),
+    };
+  } finally {
+    await sandbox.end();
+  }
 }
 
 /**
@@ -70,10 +123,7 @@ export async function abandonPayments(ctx: BenchContext, count: number, concurre
  * provider activities (query, close). From the sandbox's record of the Alipay trade: the queries
  * it answered (`queries`; a call a fault failed is not counted), a cross-check.
  */
-export async function abandonedCost(
-  ctx: BenchContext,
-  sample: { id: string; out_trade_no: string; expires_at: string },
-): Promise<Record<string, unknown>> {
+export async function abandonedCost(ctx: BenchContext, sample: AbandonedPayment): Promise<Record<string, unknown>> {
   const history = await paymentHistory(ctx, sample.id);
   const trade = (await request('GET', `${ctx.stack.sandbox_url}/_control/trades/alipay/${sample.out_trade_no}`, null))
     .json;
