@@ -17,7 +17,13 @@ if (!STORES.includes(temporal)) {
 }
 const name = process.env.TONGBAO_TEST_STACK_NAME ? `${process.env.TONGBAO_TEST_STACK_NAME}_bench` : 'bench';
 // Time scale 1: the benchmark measures real timings, not test-accelerated ones.
-const stack = await startStack({ mode: 'test', name, timeScale: 1, temporal });
+let stack;
+try {
+  stack = await startStack({ mode: 'test', name, timeScale: 1, temporal });
+} catch (error) {
+  console.error(`the bench's stack (Temporal on ${temporal}) could not start: ${error.message}`);
+  process.exit(1);
+}
 let status = 1;
 try {
   status =
