@@ -162,7 +162,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts'],
+    // The benchmark's baseline workflow runs in the same sandbox as ours.
+    files: ['workflows/**/*.ts', 'bench/baseline/*.workflow.ts'],
     // Tests and their helpers run in Node, never in the workflow sandbox.
     ignores: ['workflows/**/*.test.ts', 'workflows/**/*.testing.ts'],
     rules: {

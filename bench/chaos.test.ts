@@ -24,7 +24,7 @@ let stack: ChildProcess | undefined;
  * requires_attention (600 s ÷ the scale) before the worker is back.
  */
 beforeAll(async () => {
-  const args = ['scripts/stack.mjs', '--test', '--name', NAME, '--time-scale', '10', '--temporal-on-disk'];
+  const args = ['scripts/stack.mjs', '--test', '--name', NAME, '--time-scale', '10', '--temporal=sqlite'];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   stack = child;
   const output: string[] = [];

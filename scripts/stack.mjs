@@ -16,8 +16,7 @@
 //                                     running (then run tests with TONGBAO_TEST_STACK=off);
 //                                     named by --name N, else TONGBAO_TEST_STACK_NAME (default
 //                                     test), as jest's is; --time-scale S and --temporal=STORE
-//                                     as startStack's options (the chaos test starts its stack so;
-//                                     --temporal-on-disk is the old spelling of --temporal=sqlite)
+//                                     as startStack's options (the chaos test starts its stack so)
 //
 // Environment (dev mode): DATABASE_URL (its database N; the sandbox's and Kratos' are N_sandbox
 // and N_kratos), TONGBAO_DATA_DIR (default .tongbao/),
@@ -223,7 +222,7 @@ async function prepareDatabases(config, io) {
 async function main(argv) {
   const mode = argv.includes('--test') ? 'test' : 'dev';
   const option = (name) => optionValue(argv, name);
-  const temporal = option('--temporal') ?? (argv.includes('--temporal-on-disk') ? 'sqlite' : undefined);
+  const temporal = option('--temporal');
   const testOptions = {
     // The name jest's globalSetup gives a test stack (test/stack.ts), so that a kept-running stack
     // and `TONGBAO_TEST_STACK=off` find each other, and helpers' stacks stay apart.
