@@ -1,4 +1,6 @@
 /** The Temporal worker: runs workflows/ and the activities, with their dependencies. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { stuckActivitiesInterceptor } from '../activities/stuck-activities';
@@ -28,7 +30,7 @@ async function main(): Promise<void> {
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     dataConverter: tongbaoDataConverter(temporal.payloadKey),
-    workflowsPath: require.resolve('../workflows'),
+    workflowBundle: { codePath: workflowBundlePath() },
     activities: createActivities({
       db,
       secretBox: new SecretBox(config.encryptionKey),
@@ -60,6 +62,17 @@ async function main(): Promise<void> {
   await client.connection.close();
   await connection.close();
   await db.close();
+}
+
+/**
+ * The workflow code, bundled at build time (scripts/bundle-workflows.mjs): bundling at each start
+ * took seconds of CPU, and much longer on a busy machine, while the worker could not take work.
+ */
+function workflowBundlePath(): string {
+  const codePath = path.join(__dirname, '..', 'workflow-bundle.js');
+  if (!fs.existsSync(codePath))
+    throw new Error(`${codePath} is missing: \`npm run build\` bundles the workflow code after compiling it`);
+  return codePath;
 }
 
 main().catch((error) => {
