@@ -5,6 +5,7 @@ import { createRefundActivities } from './refund.activities';
 import { createWebhookActivities } from './webhook.activities';
 import { withStoreErrorsClassified } from './store-failures';
 import { createPurgeActivities } from './purge.activities';
+import { createPaymentCheckActivities } from './payment-checks.activities';
 
 export type { ActivityDeps } from './deps';
 
@@ -13,11 +14,13 @@ export type { ActivityDeps } from './deps';
  * non-retryable (store-failures.ts). Workflows see only the type.
  */
 export function createActivities(deps: ActivityDeps) {
+  const webhooks = createWebhookActivities(deps);
   return withStoreErrorsClassified({
-    ...createPaymentActivities(deps),
+    ...createPaymentActivities(deps, webhooks.dispatchEvent),
+    ...createPaymentCheckActivities(deps),
     ...createRefundActivities(deps),
     ...createReconciliationActivities(deps),
-    ...createWebhookActivities(deps),
+    ...webhooks,
     ...createPurgeActivities(deps),
   });
 }

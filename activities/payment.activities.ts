@@ -34,7 +34,10 @@ const EVENT_FOR_STATUS: Partial<Record<PaymentStatus, string>> = {
 /** Postgres' unique_violation. */
 const UNIQUE_VIOLATION = '23505';
 
-export function createPaymentActivities(deps: ActivityDeps) {
+/** Dispatches an event to the merchant's webhook endpoints (webhook.activities.ts's `dispatchEvent`). */
+export type DispatchEvent = (input: { eventId: string }) => Promise<void>;
+
+export function createPaymentActivities(deps: ActivityDeps, dispatchEvent: DispatchEvent) {
   const { db } = deps;
 
   /**
@@ -58,7 +61,7 @@ export function createPaymentActivities(deps: ActivityDeps) {
     };
   }
 
-  return {
+  const activities = {
     /** Stores the new payment; a second payment with the same merchant_order_no is refused for good. */
     async openPayment(draft: PaymentDraft): Promise<void> {
       try {
@@ -135,6 +138,16 @@ export function createPaymentActivities(deps: ActivityDeps) {
 
     async recordNextAction(input: { paymentId: string; nextAction: NextAction }): Promise<void> {
       await db.fork().nativeUpdate(PaymentSchema, { id: input.paymentId }, { nextAction: input.nextAction });
+    },
+
+    /**
+     * createProviderPayment and recordNextAction as one local activity (one marker in the history,
+     * one activation less). Both are safe to run again: the order number names one trade.
+     */
+    async createProviderOrder(draft: PaymentDraft): Promise<NextAction> {
+      const nextAction = await activities.createProviderPayment(draft);
+      await activities.recordNextAction({ paymentId: draft.id, nextAction });
+      return nextAction;
     },
 
     async queryProviderPayment(input: { paymentId: string }): Promise<ProviderTrade> {
@@ -216,7 +229,23 @@ export function createPaymentActivities(deps: ActivityDeps) {
         return { eventId, duplicatePayment: true };
       return { eventId };
     },
+
+    /**
+     * recordPaymentTransition, then the dispatch of its event, as one local activity: one marker
+     * instead of two activities with a workflow task each. A worker that dies between the two, or
+     * before the marker is recorded, leaves the workflow task to time out; the next one runs this
+     * again, and both halves are idempotent (the transition returns its existing event, a
+     * delivery already started is not started again).
+     */
+    async commitPaymentTransition(
+      input: TransitionInput,
+    ): Promise<{ eventId: string | null; duplicatePayment?: boolean }> {
+      const recorded = await activities.recordPaymentTransition(input);
+      if (recorded.eventId) await dispatchEvent({ eventId: recorded.eventId });
+      return recorded;
+    },
   };
+  return activities;
 }
 
 /**

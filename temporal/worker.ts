@@ -13,6 +13,7 @@ import { temporalSettingsFromEnv } from './config';
 import { tongbaoDataConverter } from './payload-codec';
 import { ensureReconciliationSchedule, type ScheduledAccount } from './reconciliation-schedules';
 import { ensurePurgeSchedule } from './purge-schedule';
+import { ensurePaymentChecks } from './payment-checks';
 
 async function main(): Promise<void> {
   const config = appConfigFromEnv();
@@ -55,6 +56,9 @@ async function main(): Promise<void> {
   );
   ensurePurgeSchedule(client, temporal.taskQueue).catch((error) =>
     logger.error({ err: error }, 'could not schedule the daily purge'),
+  );
+  ensurePaymentChecks(client, temporal.taskQueue, config.timeScale).catch((error) =>
+    logger.error({ err: error }, 'could not start the open payments sweep'),
   );
   logger.info({ taskQueue: temporal.taskQueue, address: temporal.address }, 'worker running');
   console.log(`worker running on task queue ${temporal.taskQueue}`);

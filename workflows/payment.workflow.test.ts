@@ -79,6 +79,8 @@ type PaymentActivities = Pick<
   | 'openPayment'
   | 'createProviderPayment'
   | 'recordNextAction'
+  | 'createProviderOrder'
+  | 'commitPaymentTransition'
   | 'queryProviderPayment'
   | 'closeProviderPayment'
   | 'recordPaymentTransition'
@@ -100,6 +102,9 @@ const activities: PaymentActivities = {
     };
   },
   async recordNextAction() {},
+  async createProviderOrder(draft) {
+    return activities.createProviderPayment(draft);
+  },
   async queryProviderPayment({ paymentId }) {
     return story(paymentId).trade(story(paymentId).queried);
   },
@@ -113,6 +118,9 @@ const activities: PaymentActivities = {
     return { eventId: null };
   },
   async dispatchEvent() {},
+  async commitPaymentTransition(input) {
+    return activities.recordPaymentTransition(input);
+  },
   async draftLatePaymentRefund({ paymentId }) {
     const refund: RefundDraft = {
       id: `re_late${paymentId.slice(4)}`,
