@@ -6,6 +6,7 @@ import { createWebhookActivities } from './webhook.activities';
 import { withStoreErrorsClassified } from './store-failures';
 import { createPurgeActivities } from './purge.activities';
 import { createPaymentCheckActivities } from './payment-checks.activities';
+import { createProviderCache } from './provider-cache';
 
 export type { ActivityDeps } from './deps';
 
@@ -15,9 +16,10 @@ export type { ActivityDeps } from './deps';
  */
 export function createActivities(deps: ActivityDeps) {
   const webhooks = createWebhookActivities(deps);
+  const providers = createProviderCache(deps.secretBox, deps.providerEnv);
   return withStoreErrorsClassified({
-    ...createPaymentActivities(deps, webhooks.dispatchEvent),
-    ...createPaymentCheckActivities(deps),
+    ...createPaymentActivities(deps, webhooks.dispatchEvent, providers),
+    ...createPaymentCheckActivities(deps, providers),
     ...createRefundActivities(deps),
     ...createReconciliationActivities(deps),
     ...webhooks,

@@ -8,10 +8,10 @@ import {
 import type { PaymentStatus } from '../domain/payment';
 import type { ProviderTrade } from '../domain/provider-reports';
 import { paymentWorkflowId } from '../domain/workflow-ids';
-import { loadProviderAccount } from '../db/provider-accounts.store';
+import { ProviderAccountSchema } from '../db/entities';
 import type { PaymentProvider } from '../providers/provider';
-import { providerFor } from '../providers/registry';
 import type { ActivityDeps } from './deps';
+import type { ProviderCache } from './provider-cache';
 import { clearStuckActivity, recordStuckActivity, STUCK_FROM_ATTEMPT } from './stuck-activities';
 
 /** Checks claimed at a time; a sweep claims batches until none is due or its time is up. */
@@ -40,7 +40,7 @@ export interface SweepSummary {
   failed: number;
 }
 
-export function createPaymentCheckActivities(deps: ActivityDeps) {
+export function createPaymentCheckActivities(deps: ActivityDeps, providers: ProviderCache) {
   const { db } = deps;
   const scale = deps.timeScale;
 
@@ -130,14 +130,15 @@ export function createPaymentCheckActivities(deps: ActivityDeps) {
       );
       for (;;) {
         const due = await claimDueChecks();
+        // Each account read once per batch: its adapter is kept across sweeps (provider-cache.ts).
         const accounts = new Map<string, Promise<PaymentProvider>>();
         const providerOf = (accountId: string): Promise<PaymentProvider> => {
           let found = accounts.get(accountId);
           if (!found) {
-            found = loadProviderAccount(db.fork(), deps.secretBox, accountId).then((account) => {
-              if (!account) throw new Error(`provider account ${accountId} is gone`);
-              return providerFor(account, deps.providerEnv);
-            });
+            found = db
+              .fork()
+              .findOneOrFail(ProviderAccountSchema, { id: accountId })
+              .then((row) => providers.providerOf(row));
             accounts.set(accountId, found);
           }
           return found;

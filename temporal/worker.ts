@@ -15,6 +15,15 @@ import { ensureReconciliationSchedule, type ScheduledAccount } from './reconcili
 import { ensurePurgeSchedule } from './purge-schedule';
 import { ensurePaymentChecks } from './payment-checks';
 
+/**
+ * Workflows kept in memory between their tasks (about 1 MB each, reusing one V8 context). The SDK's
+ * default follows the heap limit: some 2,300 here, which thousands of open payments filled until
+ * the worker held gigabytes. A payment is busy for a few seconds (create, then its notification);
+ * an open one sleeps until it expires (the sweep checks it, not its workflow) and is replayed from
+ * its short history then (~12 events). A few hundred cover the busy ones of one worker.
+ */
+const MAX_CACHED_WORKFLOWS = 250;
+
 async function main(): Promise<void> {
   const config = appConfigFromEnv();
   const temporal = temporalSettingsFromEnv();
@@ -32,6 +41,7 @@ async function main(): Promise<void> {
     taskQueue: temporal.taskQueue,
     dataConverter: tongbaoDataConverter(temporal.payloadKey),
     workflowBundle: { codePath: workflowBundlePath() },
+    maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
     activities: createActivities({
       db,
       secretBox: new SecretBox(config.encryptionKey),
