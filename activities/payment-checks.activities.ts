@@ -18,7 +18,10 @@ import { clearStuckActivity, recordStuckActivity, STUCK_FROM_ATTEMPT } from './s
 const CHECK_BATCH = 200;
 /** Provider queries in flight at once, across accounts: the sweep must not flood a provider. */
 const CHECK_CONCURRENCY = 8;
-/** A sweep stops claiming after this long; the next one goes on (its activity times out at 2 minutes). */
+/**
+ * A sweep starts no check after this long; the next sweep goes on. Its activity times out at 2
+ * minutes: a provider that hangs (adapters give up after their HTTP timeout) cannot hold it past.
+ */
 const SWEEP_BUDGET_MS = 60_000;
 /** How a payment's failed checks appear in `stuck_activities`, beside its workflow's own activities. */
 const STUCK_CHECK = { activityId: 'check', activityType: 'queryProviderPayment' };
@@ -146,7 +149,8 @@ export function createPaymentCheckActivities(deps: ActivityDeps, providers: Prov
         let next = 0;
         await Promise.all(
           Array.from({ length: Math.min(CHECK_CONCURRENCY, due.length) }, async () => {
-            while (next < due.length) {
+            // Past the budget, the claimed rest waits for its next check: the activity must end in time.
+            while (next < due.length && Date.now() - started < SWEEP_BUDGET_MS) {
               const payment = due[next++];
               summary.checked++;
               try {
