@@ -7,7 +7,7 @@ COPY package.json package-lock.json ./
 # npm install, not npm ci: see scripts/lib/build.mjs
 RUN npm install --no-audit --no-fund
 COPY . .
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --no-audit --no-fund
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # glibc (not Alpine): Temporal's native core bridge ships for glibc.
 FROM node:20-bookworm-slim

@@ -5,6 +5,8 @@ import { createRefundActivities } from './refund.activities';
 import { createWebhookActivities } from './webhook.activities';
 import { withStoreErrorsClassified } from './store-failures';
 import { createPurgeActivities } from './purge.activities';
+import { createPaymentCheckActivities } from './payment-checks.activities';
+import { createProviderCache } from './provider-cache';
 
 export type { ActivityDeps } from './deps';
 
@@ -13,11 +15,14 @@ export type { ActivityDeps } from './deps';
  * non-retryable (store-failures.ts). Workflows see only the type.
  */
 export function createActivities(deps: ActivityDeps) {
+  const webhooks = createWebhookActivities(deps);
+  const providers = createProviderCache(deps.secretBox, deps.providerEnv);
   return withStoreErrorsClassified({
-    ...createPaymentActivities(deps),
+    ...createPaymentActivities(deps, webhooks.dispatchEvent, providers),
+    ...createPaymentCheckActivities(deps, providers),
     ...createRefundActivities(deps),
     ...createReconciliationActivities(deps),
-    ...createWebhookActivities(deps),
+    ...webhooks,
     ...createPurgeActivities(deps),
   });
 }

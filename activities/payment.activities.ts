@@ -1,16 +1,15 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { NotFoundError, type EntityManager } from '@mikro-orm/postgresql';
 import { newId } from '../domain/ids';
 import type { NextAction, PaymentDraft, PaymentStatus } from '../domain/payment';
 import { toPaymentObject } from '../domain/payment-object';
-import { PaymentSchema } from '../db/entities';
-import { loadProviderAccount } from '../db/provider-accounts.store';
+import { PaymentSchema, type ProviderAccountRow } from '../db/entities';
 import { ProviderError } from '../providers/errors';
 import type { CloseResult, PaymentProvider, ProviderOrderRef } from '../providers/provider';
 import type { ProviderTrade } from '../domain/provider-reports';
-import { providerFor } from '../providers/registry';
 import { FAILURE_TYPES, type ProviderRefusalDetails } from '../domain/failures';
 import type { ActivityDeps } from './deps';
+import type { ProviderCache } from './provider-cache';
 
 export interface TransitionInput {
   paymentId: string;
@@ -34,31 +33,48 @@ const EVENT_FOR_STATUS: Partial<Record<PaymentStatus, string>> = {
 /** Postgres' unique_violation. */
 const UNIQUE_VIOLATION = '23505';
 
-export function createPaymentActivities(deps: ActivityDeps) {
+/** Dispatches an event to the merchant's webhook endpoints (webhook.activities.ts's `dispatchEvent`). */
+export type DispatchEvent = (input: { eventId: string }) => Promise<void>;
+
+/** What providerForPayment reads of the payment's row. */
+interface PaymentOrderRow {
+  outTradeNo: string;
+  orderCreatedAt: Date;
+  providerAccountId: string;
+}
+
+export function createPaymentActivities(deps: ActivityDeps, dispatchEvent: DispatchEvent, providers: ProviderCache) {
   const { db } = deps;
 
   /**
    * The payment's adapter, and the order as the provider knows it. Both come from the payment's
    * row, never from this process: whichever worker runs the activity, after a restart or not,
-   * names the same order (UnionPay finds it by its number and its creation time).
+   * names the same order (UnionPay finds it by its number and its creation time). One query for
+   * both rows; the adapter is built once per account (provider-cache.ts).
    */
   async function providerForPayment(
     paymentId: string,
   ): Promise<{ provider: PaymentProvider; order: ProviderOrderRef }> {
-    const payment = await db.fork().findOneOrFail(PaymentSchema, { id: paymentId });
-    const account = await loadProviderAccount(db.fork(), deps.secretBox, payment.providerAccountId);
-    if (!account)
+    const [row] = await db.fork().execute<(PaymentOrderRow & Partial<ProviderAccountRow>)[]>(
+      `select p.out_trade_no as "outTradeNo", p.created_at as "orderCreatedAt", p.provider_account_id as "providerAccountId",
+              a.id, a.merchant_id as "merchantId", a.provider, a.livemode, a.external_id as "externalId",
+              a.credentials_encrypted as "credentialsEncrypted", a.created_at as "createdAt"
+         from payments p left join provider_accounts a on a.id = p.provider_account_id where p.id = ?`,
+      [paymentId],
+    );
+    if (!row) throw NotFoundError.findOneFailed('Payment', { id: paymentId });
+    if (!row.id)
       throw ApplicationFailure.nonRetryable(
-        `provider account ${payment.providerAccountId} is gone`,
+        `provider account ${row.providerAccountId} is gone`,
         'ProviderAccountMissingError',
       );
     return {
-      provider: providerFor(account, deps.providerEnv),
-      order: { outTradeNo: payment.outTradeNo, createdAt: payment.createdAt },
+      provider: providers.providerOf(row as ProviderAccountRow),
+      order: { outTradeNo: row.outTradeNo, createdAt: new Date(row.orderCreatedAt) },
     };
   }
 
-  return {
+  const activities = {
     /** Stores the new payment; a second payment with the same merchant_order_no is refused for good. */
     async openPayment(draft: PaymentDraft): Promise<void> {
       try {
@@ -135,6 +151,16 @@ export function createPaymentActivities(deps: ActivityDeps) {
 
     async recordNextAction(input: { paymentId: string; nextAction: NextAction }): Promise<void> {
       await db.fork().nativeUpdate(PaymentSchema, { id: input.paymentId }, { nextAction: input.nextAction });
+    },
+
+    /**
+     * createProviderPayment and recordNextAction as one local activity (one marker in the history,
+     * one activation less). Both are safe to run again: the order number names one trade.
+     */
+    async createProviderOrder(draft: PaymentDraft): Promise<NextAction> {
+      const nextAction = await activities.createProviderPayment(draft);
+      await activities.recordNextAction({ paymentId: draft.id, nextAction });
+      return nextAction;
     },
 
     async queryProviderPayment(input: { paymentId: string }): Promise<ProviderTrade> {
@@ -216,7 +242,23 @@ export function createPaymentActivities(deps: ActivityDeps) {
         return { eventId, duplicatePayment: true };
       return { eventId };
     },
+
+    /**
+     * recordPaymentTransition, then the dispatch of its event, as one local activity: one marker
+     * instead of two activities with a workflow task each. A worker that dies between the two, or
+     * before the marker is recorded, leaves the workflow task to time out; the next one runs this
+     * again, and both halves are idempotent (the transition returns its existing event, a
+     * delivery already started is not started again).
+     */
+    async commitPaymentTransition(
+      input: TransitionInput,
+    ): Promise<{ eventId: string | null; duplicatePayment?: boolean }> {
+      const recorded = await activities.recordPaymentTransition(input);
+      if (recorded.eventId) await dispatchEvent({ eventId: recorded.eventId });
+      return recorded;
+    },
   };
+  return activities;
 }
 
 /**

@@ -32,20 +32,8 @@ export function stuckActivitiesInterceptor(db: Database, logger: Logger): Activi
       }
     }
     const upsert = (lastFailure: string | null) =>
-      quietly(() =>
-        db.fork().execute(
-          `insert into stuck_activities (workflow_id, activity_id, activity_type, attempt, last_failure) values (?, ?, ?, ?, ?)
-             on conflict (workflow_id, activity_id) do update set attempt = excluded.attempt, activity_type = excluded.activity_type,
-               last_failure = coalesce(excluded.last_failure, stuck_activities.last_failure), updated_at = now()`,
-          [workflowId, activityId, activityType, attempt, lastFailure],
-        ),
-      );
-    const remove = () =>
-      quietly(() =>
-        db
-          .fork()
-          .execute(`delete from stuck_activities where workflow_id = ? and activity_id = ?`, [workflowId, activityId]),
-      );
+      quietly(() => recordStuckActivity(db, { workflowId, activityId, activityType, attempt, lastFailure }));
+    const remove = () => quietly(() => clearStuckActivity(db, workflowId, activityId));
 
     const inbound: ActivityInboundCallsInterceptor = {
       async execute(input, next) {
@@ -90,4 +78,29 @@ export function isLastAttempt(
     Number(policy?.maximumInterval ?? initial * 100),
   );
   return now + backoff >= info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs;
+}
+
+/** A row of `stuck_activities`: written from an activity's STUCK_FROM_ATTEMPT-th attempt, or a payment's as many failed checks. */
+export interface StuckActivity {
+  workflowId: string;
+  activityId: string;
+  activityType: string;
+  attempt: number;
+  /** Null keeps the failure already recorded (an attempt that has only started). */
+  lastFailure: string | null;
+}
+
+export async function recordStuckActivity(db: Database, row: StuckActivity): Promise<void> {
+  await db.fork().execute(
+    `insert into stuck_activities (workflow_id, activity_id, activity_type, attempt, last_failure) values (?, ?, ?, ?, ?)
+       on conflict (workflow_id, activity_id) do update set attempt = excluded.attempt, activity_type = excluded.activity_type,
+         last_failure = coalesce(excluded.last_failure, stuck_activities.last_failure), updated_at = now()`,
+    [row.workflowId, row.activityId, row.activityType, row.attempt, row.lastFailure],
+  );
+}
+
+export async function clearStuckActivity(db: Database, workflowId: string, activityId: string): Promise<void> {
+  await db
+    .fork()
+    .execute(`delete from stuck_activities where workflow_id = ? and activity_id = ?`, [workflowId, activityId]);
 }

@@ -1,4 +1,6 @@
 /** The Temporal worker: runs workflows/ and the activities, with their dependencies. */
+import fs from 'node:fs';
+import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { stuckActivitiesInterceptor } from '../activities/stuck-activities';
@@ -11,6 +13,16 @@ import { temporalSettingsFromEnv } from './config';
 import { tongbaoDataConverter } from './payload-codec';
 import { ensureReconciliationSchedule, type ScheduledAccount } from './reconciliation-schedules';
 import { ensurePurgeSchedule } from './purge-schedule';
+import { ensurePaymentChecks } from './payment-checks';
+
+/**
+ * Workflows kept in memory between their tasks (about 1 MB each, reusing one V8 context). The SDK's
+ * default follows the heap limit: some 2,300 here, which thousands of open payments filled until
+ * the worker held gigabytes. A payment is busy for a few seconds (create, then its notification);
+ * an open one sleeps until it expires (the sweep checks it, not its workflow) and is replayed from
+ * its short history then (~12 events). A few hundred cover the busy ones of one worker.
+ */
+const MAX_CACHED_WORKFLOWS = 250;
 
 async function main(): Promise<void> {
   const config = appConfigFromEnv();
@@ -28,7 +40,8 @@ async function main(): Promise<void> {
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     dataConverter: tongbaoDataConverter(temporal.payloadKey),
-    workflowsPath: require.resolve('../workflows'),
+    workflowBundle: { codePath: workflowBundlePath() },
+    maxCachedWorkflows: MAX_CACHED_WORKFLOWS,
     activities: createActivities({
       db,
       secretBox: new SecretBox(config.encryptionKey),
@@ -54,12 +67,26 @@ async function main(): Promise<void> {
   ensurePurgeSchedule(client, temporal.taskQueue).catch((error) =>
     logger.error({ err: error }, 'could not schedule the daily purge'),
   );
+  ensurePaymentChecks(client, temporal.taskQueue, config.timeScale).catch((error) =>
+    logger.error({ err: error }, 'could not start the open payments sweep'),
+  );
   logger.info({ taskQueue: temporal.taskQueue, address: temporal.address }, 'worker running');
   console.log(`worker running on task queue ${temporal.taskQueue}`);
   await worker.run();
   await client.connection.close();
   await connection.close();
   await db.close();
+}
+
+/**
+ * The workflow code, bundled at build time (scripts/bundle-workflows.mjs): bundling at each start
+ * took seconds of CPU, and much longer on a busy machine, while the worker could not take work.
+ */
+function workflowBundlePath(): string {
+  const codePath = path.join(__dirname, '..', 'workflow-bundle.js');
+  if (!fs.existsSync(codePath))
+    throw new Error(`${codePath} is missing: \`npm run build\` bundles the workflow code after compiling it`);
+  return codePath;
 }
 
 main().catch((error) => {

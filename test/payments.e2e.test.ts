@@ -249,6 +249,35 @@ describe('an Alipay payment, end to end', () => {
     expect(await eventsOf(payment.id)).toEqual([{ type: 'payment.expired' }]);
   });
 
+  test("an abandoned payment costs its workflow no polls: the open payments' sweep asks the provider, the expiry closes the trade", async () => {
+    // The default expiry, 15 minutes (15 s at ×60): the sweep checks at about 1, 3, 6 and 11.
+    const payment = await createPayment(key);
+    await eventually(async () => expect((await paymentOf(key, payment.id)).status).toBe('expired'), {
+      timeoutMs: 40_000,
+    });
+    const trade = await sandboxControl<{ trade_status: string; queries: number }>(
+      'GET',
+      `/_control/trades/alipay/${payment.out_trade_no}`,
+    );
+    expect(trade.body.trade_status).toBe('TRADE_CLOSED');
+    expect(trade.body.queries).toBeGreaterThanOrEqual(2);
+
+    const { Client, Connection } = await import('@temporalio/client');
+    const connection = await Connection.connect({ address: testStack().temporal_address });
+    try {
+      const client = new Client({ connection, namespace: testStack().temporal_namespace });
+      const history = await client.workflow.getHandle(`payment/${payment.id}`).fetchHistory();
+      const activities = (history.events ?? []).flatMap(
+        (event) => event.activityTaskScheduledEventAttributes?.activityType?.name ?? [],
+      );
+      // Its queries left no trace in its history: the only activity is the close at expiry.
+      expect(activities).toEqual(['closeProviderPayment']);
+      expect(history.events?.length).toBeLessThanOrEqual(30);
+    } finally {
+      await connection.close();
+    }
+  });
+
   test('a merchant cancels an unpaid payment; a succeeded one cannot be canceled', async () => {
     const unpaid = await createPayment(key);
     const canceled = await apiFetch(key, 'POST', `/v1/payments/${unpaid.id}/cancel`);
@@ -285,9 +314,9 @@ describe('an Alipay payment, end to end', () => {
       queries: number;
     };
     expect(trade).toMatchObject({ trade_status: 'WAIT_BUYER_PAY', failed_attempts: [expect.any(String)] });
-    // The workflow's polls (the first after one scaled minute) find the trade still waiting: nothing
-    // changes. Two queries answered since the failed attempt prove the first answer was applied:
-    // the workflow only asks again once it has.
+    // The open payments' checks (the first one scaled minute after the create) find the trade still
+    // waiting: no news, nothing signaled, nothing changes. Two queries answered since the failed
+    // attempt prove that a check looked after it, and then again.
     await eventually(
       async () => expect(await queriesAbout(payment.out_trade_no)).toBeGreaterThanOrEqual(trade.queries + 2),
       { timeoutMs: 30_000 },

@@ -27,7 +27,8 @@ test('when the provider keeps failing its queries, the payment is listed as stuc
     api: { fail: 'http_500', methods: ['alipay.trade.query'] },
   });
 
-  // The first poll is a second away at the tests' time scale; its fourth failure comes ~7 s later.
+  // The sweep's first check is a second away at the tests' time scale (domain/payment-checks.ts);
+  // the fourth failed check in a row, ~10 s later, lists the payment as stuck.
   const stuck = await eventually(
     async () => {
       const listed = await adminFetch<{ data: Stuck[] }>('GET', '/v1/admin/stuck?min_attempt=4');

@@ -9,6 +9,15 @@ export const STORE_OPTIONS: ActivityOptions = {
 };
 
 /**
+ * Our books from a local activity (a payment's transitions): retried until they work, as
+ * STORE_OPTIONS; past a minute of retries in the worker, the SDK waits on a timer between tries.
+ */
+export const STORE_LOCAL_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '200ms', maximumInterval: '10s' },
+};
+
+/**
  * While a merchant waits synchronously (creating a payment or a refund): local activities, run
  * in the workflow task itself (one round trip to the server instead of one per call, still
  * recorded in the history), with a bounded number of tries.

@@ -4,3 +4,4 @@ export { refundWorkflow } from './refund.workflow';
 export { webhookDeliveryWorkflow } from './webhook-delivery.workflow';
 export { reconciliationWorkflow } from './reconciliation.workflow';
 export { purgeWorkflow } from './purge.workflow';
+export { paymentChecksWorkflow } from './payment-checks.workflow';

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { PaymentDraft, PaymentStatus } from '../domain/payment';
+import { PROVIDER_QUERIED_SIGNAL } from '../domain/payment-checks';
 import type { ProviderRefund, ProviderTrade } from '../domain/provider-reports';
 import type { RefundDraft, RefundStatus } from '../domain/refund';
 
@@ -49,6 +50,9 @@ export const cancelPaymentUpdate = defineUpdate<PaymentView>('cancelPayment');
 
 /** A provider notification, already verified by the API (signature, account, amount). */
 export const providerNotificationSignal = defineSignal<[ProviderTrade]>('providerNotification');
+
+/** The provider's news about the trade, found by the open payments' sweep (domain/payment-checks.ts). */
+export const providerQueriedSignal = defineSignal<[ProviderTrade]>(PROVIDER_QUERIED_SIGNAL);
 
 export const paymentStatusQuery = defineQuery<PaymentView>('paymentStatus');
 

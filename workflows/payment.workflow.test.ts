@@ -19,6 +19,7 @@ import {
   createPaymentUpdate,
   paymentStatusQuery,
   providerNotificationSignal,
+  providerQueriedSignal,
   type PaymentWorkflowInput,
 } from './messages';
 import type { paymentWorkflow } from './payment.workflow';
@@ -41,6 +42,8 @@ class PaymentStory {
   closeResult: 'closed' | 'already_paid' = 'closed';
   /** What the provider's query says of the trade. */
   queried: ProviderTrade['status'] = 'pending';
+  /** How many times the workflow asked the provider about the trade. */
+  queries = 0;
   /** When (real time, ms) each close reached the provider. */
   readonly closedAt: number[] = [];
   readonly transitions: TransitionInput[] = [];
@@ -79,6 +82,8 @@ type PaymentActivities = Pick<
   | 'openPayment'
   | 'createProviderPayment'
   | 'recordNextAction'
+  | 'createProviderOrder'
+  | 'commitPaymentTransition'
   | 'queryProviderPayment'
   | 'closeProviderPayment'
   | 'recordPaymentTransition'
@@ -100,7 +105,11 @@ const activities: PaymentActivities = {
     };
   },
   async recordNextAction() {},
+  async createProviderOrder(draft) {
+    return activities.createProviderPayment(draft);
+  },
   async queryProviderPayment({ paymentId }) {
+    story(paymentId).queries++;
     return story(paymentId).trade(story(paymentId).queried);
   },
   async closeProviderPayment({ paymentId }) {
@@ -113,6 +122,9 @@ const activities: PaymentActivities = {
     return { eventId: null };
   },
   async dispatchEvent() {},
+  async commitPaymentTransition(input) {
+    return activities.recordPaymentTransition(input);
+  },
   async draftLatePaymentRefund({ paymentId }) {
     const refund: RefundDraft = {
       id: `re_late${paymentId.slice(4)}`,
@@ -263,6 +275,29 @@ test('a notification that the payment succeeded, arriving in time, is no late pa
   expect(await handle.result()).toMatchObject({ status: 'succeeded' });
   expect(story.steps()).toEqual([{ to: 'succeeded', source: 'notification' }]);
   expect(story.lateRefunds).toEqual([]);
+});
+
+test('an abandoned payment never asks the provider itself (the open payments sweep does): it only closes the order at expiry', async () => {
+  // 15 minutes, 0.9 s at ×1000: the workflow's own polls used to come at 1, 3, 7 and 12.
+  const { story, handle } = await pay((p) => {
+    p.draft.expiresAt = new Date(Date.parse(p.draft.createdAt) + 900_000).toISOString();
+  });
+  expect(await handle.result()).toMatchObject({ status: 'expired' });
+  expect(story.closedAt).toHaveLength(1);
+  expect(story.queries).toBe(0);
+  expect(story.steps()).toEqual([{ to: 'expired', source: 'expiry' }]);
+  await recordRuns(env.client, handle.workflowId, `payment-${story.draft.id}`);
+});
+
+test('news the open payments sweep found (a lost notification) settles the payment as a poll', async () => {
+  const { story, handle } = await pay((p) => {
+    p.draft.expiresAt = new Date(Date.parse(p.draft.createdAt) + 86_400_000).toISOString();
+  });
+  await handle.signal(providerQueriedSignal, story.trade('succeeded'));
+  expect(await handle.result()).toMatchObject({ status: 'succeeded' });
+  expect(story.steps()).toEqual([{ to: 'succeeded', source: 'poll' }]);
+  expect(story.lateRefunds).toEqual([]);
+  await recordRuns(env.client, handle.workflowId, `payment-${story.draft.id}`);
 });
 
 test('when a cancel finds the order already paid and the provider does not say so yet, it closes again later, not at once', async () => {

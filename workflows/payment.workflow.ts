@@ -30,12 +30,13 @@ import {
   createPaymentUpdate,
   paymentStatusQuery,
   providerNotificationSignal,
+  providerQueriedSignal,
   type ContinuedPayment,
   type PaymentView,
   type PaymentWorkflowInput,
 } from './messages';
 import { FAILURE_TYPES, providerRefusalDetails } from '../domain/failures';
-import { PROVIDER_OPTIONS, STORE_OPTIONS, WAITED_FOR_OPTIONS } from './activity-options';
+import { PROVIDER_OPTIONS, STORE_LOCAL_OPTIONS, STORE_OPTIONS, WAITED_FOR_OPTIONS } from './activity-options';
 import { activityError } from './failures';
 import { refundWorkflow } from './refund.workflow';
 import { refundWorkflowId } from '../domain/workflow-ids';
@@ -44,9 +45,17 @@ import { historyIsLong } from './continue-as-new';
 
 // The activities, by role. While the merchant waits for the answer (and when a late payment's
 // refund is drafted), local activities: one round trip to the server instead of one per call.
-const { openPayment, createProviderPayment, recordNextAction, draftLatePaymentRefund, draftDuplicatePaymentRefund } =
-  proxyLocalActivities<Activities>(WAITED_FOR_OPTIONS);
-// Our books: retried until they work.
+const {
+  openPayment,
+  createProviderOrder,
+  createProviderPayment,
+  recordNextAction,
+  draftLatePaymentRefund,
+  draftDuplicatePaymentRefund,
+} = proxyLocalActivities<Activities>(WAITED_FOR_OPTIONS);
+// Our books: retried until they work; local, in the workflow task that decided the transition.
+const { commitPaymentTransition } = proxyLocalActivities<Activities>(STORE_LOCAL_OPTIONS);
+// Our books as workflows that ran before ROUND_TRIPS_PATCH wrote them.
 const { recordPaymentTransition, dispatchEvent } = proxyActivities<Activities>(STORE_OPTIONS);
 // The provider, in the background: retried with backoff for as long as it takes.
 const { queryProviderPayment, closeProviderPayment } = proxyActivities<Activities>(PROVIDER_OPTIONS);
@@ -66,6 +75,20 @@ const CLOSE_RETRY_SECONDS = 60;
 const CLOSE_RETRY_DELAYS_SECONDS = [10, 30, 60, 120, 300];
 /** Workflows that ran before the backoff replay as they ran: they close again at once after a cancel, a minute after expiry. */
 const CLOSE_BACKOFF_PATCH = 'close-backoff';
+/**
+ * Fewer round trips (issue 11): the order created and its next action stored in one local activity;
+ * a transition and its event's dispatch in another (commitPaymentTransition), instead of two
+ * activities and three workflow tasks; no polls of its own (the open payments' sweep checks the
+ * provider and signals news). Workflows that ran before replay as they ran. One patch for all:
+ * each patch adds a marker and a search attribute upsert to the history.
+ */
+const ROUND_TRIPS_PATCH = 'payment-round-trips';
+
+/** What the provider said, and how it came: its notification, or the open payments' sweep (a `poll`). */
+interface ProviderReport {
+  trade: ProviderTrade;
+  source: 'notification' | 'poll';
+}
 
 /**
  * How far the workflow is: `creating` the payment and its order at the provider while the merchant
@@ -76,7 +99,7 @@ type Stage = 'creating' | 'refused' | 'created';
 
 /** What the workflow does next, decided in one place (`nextStep`) from what arrived and what is due. */
 type Step =
-  | { kind: 'notification'; trade: ProviderTrade }
+  | { kind: 'notification'; report: ProviderReport }
   | { kind: 'cancel' }
   | { kind: 'expiry' }
   | { kind: 'poll' }
@@ -84,8 +107,9 @@ type Step =
 
 /**
  * One payment's whole life: create at the provider (answering the merchant's update), then wait
- * for the provider's notification, polling its query API as a fallback, and close the order when
- * it expires. The only writer of the payment's state.
+ * for the provider's notification, or the news the open payments' sweep found by querying the
+ * provider (domain/payment-checks.ts; workflows from before it poll on their own), and close the
+ * order when it expires. The only writer of the payment's state.
  */
 export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<PaymentView> {
   const { draft, continued } = input;
@@ -108,7 +132,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   let refusal: ApplicationFailure | null = null;
 
   // What arrived. The handlers only record it; the loop at the bottom acts on it.
-  const inbox = { notifications: [] as ProviderTrade[], cancelRequested: continued?.cancelRequested ?? false };
+  const inbox = { notifications: [] as ProviderReport[], cancelRequested: continued?.cancelRequested ?? false };
 
   const view = (): PaymentView => ({
     id: draft.id,
@@ -119,7 +143,10 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
 
   setHandler(paymentStatusQuery, view);
   setHandler(providerNotificationSignal, (trade) => {
-    inbox.notifications.push(trade);
+    inbox.notifications.push({ trade, source: 'notification' });
+  });
+  setHandler(providerQueriedSignal, (trade) => {
+    inbox.notifications.push({ trade, source: 'poll' });
   });
   setHandler(createPaymentUpdate, async () => {
     await condition(() => stage !== 'creating');
@@ -166,21 +193,16 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     details: { providerTradeNo?: string | null; failureCode?: string | null; failureMessage?: string | null } = {},
   ): Promise<void> {
     if (to === payment.status || isTerminal(payment.status)) return;
-    const recorded = await recordPaymentTransition({
-      paymentId: draft.id,
-      from: payment.status,
-      to,
-      source,
-      at: new Date().toISOString(),
-      ...details,
-    });
+    const input = { paymentId: draft.id, from: payment.status, to, source, at: new Date().toISOString(), ...details };
+    const local = patched(ROUND_TRIPS_PATCH);
+    const recorded = local ? await commitPaymentTransition(input) : await recordPaymentTransition(input);
     payment.status = to;
     if (recorded?.duplicatePayment) duplicateOfSession = true;
     if (details.failureCode !== undefined) payment.failureCode = details.failureCode;
     if (details.failureMessage !== undefined) payment.failureMessage = details.failureMessage;
     upsertSearchAttributes([{ key: PaymentStatusKey, value: payment.status }]);
     // `?.`: histories recorded before transitions returned their event replay an undefined result.
-    if (recorded?.eventId) await dispatchEvent({ eventId: recorded.eventId });
+    if (!local && recorded?.eventId) await dispatchEvent({ eventId: recorded.eventId });
   }
 
   /** A payment that never reached our books fails in the workflow's state only. */
@@ -250,8 +272,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     try {
       await openPayment(draft);
       opened = true;
-      const nextAction = await createProviderPayment(draft);
-      await recordNextAction({ paymentId: draft.id, nextAction });
+      if (patched(ROUND_TRIPS_PATCH)) await createProviderOrder(draft);
+      else await recordNextAction({ paymentId: draft.id, nextAction: await createProviderPayment(draft) });
     } catch (error) {
       const { failure, message } = activityError(error);
       if (failure?.type === FAILURE_TYPES.merchantOrderNoTaken) {
@@ -281,6 +303,8 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   }
 
   // 2. Wait for the outcome: for something to arrive or fall due, then act on it.
+  /** Whether the sweep checks the provider for this payment (see ROUND_TRIPS_PATCH); before it, the workflow polled. */
+  const sweptChecks = patched(ROUND_TRIPS_PATCH);
   /** When to close the order: at expiry, and again a while after a close that did not end the payment. */
   let closeAt = continued?.closeAt ?? clock.after((Date.parse(draft.expiresAt) - Date.parse(draft.createdAt)) / 1000);
   const polls = continued ? { ...continued.polls } : { index: 0, nextAt: clock.after(POLL_DELAYS_SECONDS[0]) };
@@ -292,19 +316,21 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
 
   /** The one place that decides what to do next: what arrived first, then what is due. */
   function nextStep(): Step {
-    const trade = inbox.notifications.shift();
-    if (trade) return { kind: 'notification', trade };
+    const report = inbox.notifications.shift();
+    if (report) return { kind: 'notification', report };
     // Once the merchant has asked, the order is closed as canceled, never as expired.
     if (inbox.cancelRequested) {
       if (cancelDue()) return { kind: 'cancel' };
     } else if (clock.reached(closeAt)) return { kind: 'expiry' };
-    if (clock.reached(polls.nextAt)) return { kind: 'poll' };
+    if (!sweptChecks && clock.reached(polls.nextAt)) return { kind: 'poll' };
     return { kind: 'nothing_due' };
   }
 
-  /** When the next close or poll falls due. */
-  const nextDue = (): number =>
-    Math.min(polls.nextAt, inbox.cancelRequested && reclosing.cancelAt > 0 ? reclosing.cancelAt : closeAt);
+  /** When the next close (or, before the sweep, poll) falls due. */
+  const nextDue = (): number => {
+    const closeDue = inbox.cancelRequested && reclosing.cancelAt > 0 ? reclosing.cancelAt : closeAt;
+    return sweptChecks ? closeDue : Math.min(polls.nextAt, closeDue);
+  };
 
   /**
    * Goes on in a new run when this one's history is long (a provider that answers a close with
@@ -337,7 +363,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     const step = nextStep();
     switch (step.kind) {
       case 'notification':
-        await apply(step.trade, 'notification');
+        await apply(step.report.trade, step.report.source);
         break;
       case 'cancel':
         await closeThen('canceled');
@@ -365,7 +391,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   // A notification that came in as the payment ended was not applied: a final state never
   // changes. If it says the shopper paid a payment we had closed, the money goes back to them.
   const closedPayment = { status: payment.status, amountMinor: draft.amountMinor };
-  if (inbox.notifications.some((trade) => paidAfterClosing(closedPayment, trade))) {
+  if (inbox.notifications.some(({ trade }) => paidAfterClosing(closedPayment, trade))) {
     const refund = await draftLatePaymentRefund({ paymentId: draft.id });
     log.warn('payment completed at the provider after it was closed; refunding', {
       paymentId: draft.id,

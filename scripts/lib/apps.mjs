@@ -97,7 +97,7 @@ export async function startApp(name, config, io) {
   const unsubscribe = spec.readyLine ? proc.onLine((line) => (sawLine ||= line.includes(spec.readyLine))) : () => {};
   const ready = spec.ready ?? (async () => sawLine);
   try {
-    // The worker bundles the workflow code with webpack first: on 2 cores that takes a while.
+    // The API and the web app may take a while to load on a busy machine.
     await waitUntil(ready, { what: spec.what, proc, timeoutMs: 120_000 });
   } finally {
     unsubscribe();

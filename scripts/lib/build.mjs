@@ -86,11 +86,37 @@ export async function buildTypeScript({ log, sink = log, force = false }) {
   } catch (error) {
     throw new Error(`the TypeScript build failed; fix its errors first.\n${error.message}`);
   }
+  await bundleWorkflows({ log, sink });
   fs.mkdirSync(path.dirname(BUILD_STAMP), { recursive: true });
   fs.writeFileSync(BUILD_STAMP, `${stamp.toISOString()}\n`);
   fs.utimesSync(BUILD_STAMP, stamp, stamp);
   log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return true;
+}
+
+/** The workflow code as the worker loads it (temporal/worker.ts): bundled once, here, not at each start. */
+export const WORKFLOW_BUNDLE = path.join(repoRoot, 'dist', 'workflow-bundle.js');
+
+/**
+ * Bundles dist/workflows/ with the SDK's webpack (`bundleWorkflowCode`) into WORKFLOW_BUNDLE, in a
+ * process of its own (scripts/bundle-workflows.mjs, also run by `npm run build`): a worker that
+ * bundled at start took seconds of CPU each time it started, and longer on a busy machine.
+ */
+export async function bundleWorkflows({ log, sink = log }) {
+  const started = Date.now();
+  try {
+    await runCommand({
+      name: 'workflow bundle',
+      command: process.execPath,
+      args: [path.join(repoRoot, 'scripts', 'bundle-workflows.mjs')],
+      cwd: repoRoot,
+      env: process.env,
+      sink,
+    });
+  } catch (error) {
+    throw new Error(`bundling the workflow code failed.\n${error.message}`);
+  }
+  log(`workflow code bundled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 // ---------------------------------------------------------------------------------
