@@ -104,7 +104,7 @@ export function summaryTable(r: Figures): string {
     for (const p of a.abandoned_payments ?? [])
       row(
         `  abandoned, ${p.status} at ${num(p.age_seconds)} s`,
-        `${p.history.events} events, ${p.history.timers} timers, ${p.provider_calls} provider calls${p.history.closed ? ' (closed)' : ''}`,
+        `${p.history.events} events, ${p.history.timers} timers, ${p.provider_calls.total} provider calls (${p.provider_calls.queries} queries, ${p.provider_calls.closes} closes)${p.history.closed ? ' (closed)' : ''}`,
       );
   }
   if (Array.isArray(r.scaling) && r.scaling.length > 0) {

@@ -118,10 +118,10 @@ export async function abandonedTotals(
 }
 
 /**
- * What an abandoned payment has cost so far: its history, and its calls to the provider, counted
- * twice. From the history: the precreate (a local activity, once) and every attempt of the
- * provider activities (query, close). From the sandbox's record of the Alipay trade: the queries
- * it answered (`queries`; a call a fault failed is not counted), a cross-check.
+ * What an abandoned payment has cost so far: its history, and its calls to the provider: the
+ * precreate (once), the queries the sandbox answered for its trade (`queries`: the sweep's checks
+ * run outside the payment's history, so only the sandbox sees them), and the attempts of its close
+ * (an activity in the history).
  */
 export async function abandonedCost(ctx: BenchContext, sample: AbandonedPayment): Promise<Record<string, unknown>> {
   const history = await paymentHistory(ctx, sample.id);
@@ -131,8 +131,8 @@ export async function abandonedCost(ctx: BenchContext, sample: AbandonedPayment)
     'select status, created_at from payments where id = $1',
     [sample.id],
   );
-  const providerAttempts = Object.entries(history.activity_attempts)
-    .filter(([type]) => /provider/i.test(type))
+  const closeAttempts = Object.entries(history.activity_attempts)
+    .filter(([type]) => /close/i.test(type))
     .reduce((sum, [, attempts]) => sum + attempts, 0);
   return {
     payment: sample.id,
@@ -140,7 +140,11 @@ export async function abandonedCost(ctx: BenchContext, sample: AbandonedPayment)
     age_seconds: rows[0] ? round((Date.now() - rows[0].created_at.getTime()) / 1000) : null,
     status: rows[0]?.status,
     history,
-    provider_calls: 1 + providerAttempts,
+    provider_calls: {
+      total: 1 + Number(trade.queries) + closeAttempts,
+      queries: Number(trade.queries),
+      closes: closeAttempts,
+    },
     sandbox_trade: { queries_answered: trade.queries, state: trade.trade_status, close_reason: trade.close_reason },
   };
 }
