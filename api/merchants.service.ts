@@ -13,7 +13,7 @@ import { CHANNELS, providerOf } from '../domain/payment';
 import { availableProviders, sandboxAccountFor } from '../providers/registry';
 import { ensureReconciliationSchedule, type ScheduledAccount } from '../temporal/reconciliation-schedules';
 import { generateApiKey } from './auth';
-import { concurrencyLimit } from './concurrency-limit';
+import { ConcurrencyLimit } from './concurrency-limit';
 import type { ApiDeps } from './deps';
 import { AppError, NotFoundError } from './errors';
 import { paginate, type Page } from './pagination';
@@ -27,14 +27,17 @@ export function createMerchantsService(deps: ApiDeps) {
   const { db } = deps;
   // Opening a sandbox account costs the sandbox about a second of CPU (RSA keys, a UnionPay PFX):
   // a burst of merchants opening them all at once made each wait past its timeout (502).
-  const sandboxOpenings = concurrencyLimit(2);
+  const sandboxOpenings = new ConcurrencyLimit(2);
 
   type SandboxAccount = { provider: ProviderName; externalId: string; credentials: unknown };
 
   async function openSandboxAccounts(providers: ProviderName[]): Promise<SandboxAccount[]> {
     if (!deps.config.sandboxUrl) return [];
     return Promise.all(
-      providers.map(async (provider) => ({ provider, ...(await sandboxOpenings(() => openSandboxAccount(provider))) })),
+      providers.map(async (provider) => ({
+        provider,
+        ...(await sandboxOpenings.run(() => openSandboxAccount(provider))),
+      })),
     );
   }
 

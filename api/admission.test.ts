@@ -1,0 +1,47 @@
+import { Admission, ApiOverloadedError, MerchantConcurrencyLimitError } from './admission';
+
+const limits = { maxInFlight: 16, maxInFlightPerMerchant: 2, maxQueueMs: 0, targetLatencyMs: 100 };
+
+test('a merchant past its bound is refused 429 at once, and its turns handed back let it in again', async () => {
+  const admission = new Admission(limits);
+  const first = await admission.enter('mer_a');
+  await admission.enter('mer_a');
+  await expect(admission.enter('mer_a')).rejects.toBeInstanceOf(MerchantConcurrencyLimitError);
+  // Another merchant is not held back by this one.
+  (await admission.enter('mer_b'))();
+  first();
+  first(); // handing a turn back twice changes nothing
+  (await admission.enter('mer_a'))();
+  expect(admission.inFlight).toBe(1);
+});
+
+test('a process past its bound refuses 503, saying how many are in flight', async () => {
+  const admission = new Admission({ ...limits, maxInFlight: 2, maxInFlightPerMerchant: 2 });
+  expect(admission.currentLimit).toBe(1); // half the bound to start with
+  await admission.enter('mer_a');
+  const refused = admission.enter('mer_b');
+  await expect(refused).rejects.toBeInstanceOf(ApiOverloadedError);
+  await expect(refused).rejects.toMatchObject({ status: 503, retryAfterSeconds: 1, code: 'api_overloaded' });
+});
+
+test('slow answers lower the limit in proportion, fast ones raise it back, between its floor and its bound', async () => {
+  let now = 0;
+  const admission = new Admission(limits, () => now);
+  expect(admission.currentLimit).toBe(8);
+  const slow = await admission.enter('mer_a');
+  now += 150; // 1.5 × the target: two thirds as many
+  slow();
+  expect(admission.currentLimit).toBe(5);
+  for (let i = 0; i < 20; i++) {
+    const leave = await admission.enter('mer_a');
+    now += 1000; // far past the target, and past the time between two lowerings
+    leave();
+  }
+  expect(admission.currentLimit).toBe(2); // 16 / 8: never down to one
+  for (let i = 0; i < 500; i++) {
+    const leave = await admission.enter('mer_a');
+    now += 10;
+    leave();
+  }
+  expect(admission.currentLimit).toBe(16);
+});
