@@ -24,24 +24,29 @@ test('a process past its bound refuses 503, saying how many are in flight', asyn
   await expect(refused).rejects.toMatchObject({ status: 503, retryAfterSeconds: 1, code: 'api_overloaded' });
 });
 
-test('slow answers lower the limit in proportion, fast ones raise it back, between its floor and its bound', async () => {
+test('answers given at the limit steer it: slow ones lower it in proportion, fast ones raise it, between its floor and its bound', async () => {
   let now = 0;
   const admission = new Admission(limits, () => now);
+  /** One request admitted while the others fill the limit, answered after `ms`. */
+  async function atLimit(ms: number) {
+    const others = [];
+    for (let i = 1; i < admission.currentLimit; i++) others.push(await admission.enter(`mer_${i}`));
+    const leave = await admission.enter('mer_0');
+    now += ms;
+    leave();
+    for (const other of others) other();
+  }
   expect(admission.currentLimit).toBe(8);
-  const slow = await admission.enter('mer_a');
-  now += 150; // 1.5 × the target: two thirds as many
-  slow();
+  // Alone, even a slow answer says nothing of how many at once.
+  const alone = await admission.enter('mer_0');
+  now += 1000;
+  alone();
+  expect(admission.currentLimit).toBe(8);
+
+  await atLimit(150); // 1.5 × the target: two thirds as many
   expect(admission.currentLimit).toBe(5);
-  for (let i = 0; i < 20; i++) {
-    const leave = await admission.enter('mer_a');
-    now += 1000; // far past the target, and past the time between two lowerings
-    leave();
-  }
+  for (let i = 0; i < 20; i++) await atLimit(1000); // far past the target, and past the time between two lowerings
   expect(admission.currentLimit).toBe(2); // 16 / 8: never down to one
-  for (let i = 0; i < 500; i++) {
-    const leave = await admission.enter('mer_a');
-    now += 10;
-    leave();
-  }
+  for (let i = 0; i < 200; i++) await atLimit(10);
   expect(admission.currentLimit).toBe(16);
 });

@@ -99,11 +99,14 @@ export class Admission {
       throw error;
     }
     const admittedAt = this.now();
+    // Only an answer given while the limit was what held requests back tells of it: one alone,
+    // slow because the machine is busy with something else, says nothing of how many at once.
+    const atLimit = this.process.inFlight >= this.process.max;
     let left = false;
     return () => {
       if (left) return;
       left = true;
-      this.adapt(this.now() - admittedAt);
+      if (atLimit) this.adapt(this.now() - admittedAt);
       release();
       leaveMerchant();
     };
