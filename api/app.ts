@@ -2,7 +2,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { randomToken } from '../domain/ids';
 import { adminRoutes } from './admin.routes';
 import { Admission } from './admission';
-import { adminAuth, merchantAuth } from './auth';
+import { ApiKeyCache, adminAuth, merchantAuth } from './auth';
 import type { ApiDeps } from './deps';
 import { AppError, InvalidRequestError, errorBody } from './errors';
 import { ADMIN_KEY_OWNER, createIdempotency, merchantKeyOwner } from './idempotency';
@@ -48,7 +48,8 @@ export function createApp(deps: ApiDeps): express.Express {
 
   const admission = new Admission(deps.config.admission);
   const payments = createPaymentsService(deps);
-  const merchants = createMerchantsService(deps);
+  const apiKeys = new ApiKeyCache();
+  const merchants = createMerchantsService(deps, apiKeys);
   const refunds = createRefundsService(deps);
   const pricing = createPricingService(deps);
   const checkout = createCheckoutService(deps, payments, pricing, admission);
@@ -93,7 +94,7 @@ export function createApp(deps: ApiDeps): express.Express {
   );
   app.use(
     '/v1',
-    merchantAuth(deps),
+    merchantAuth(deps, apiKeys),
     admitted(admission, MERCHANT_WORKFLOW_ROUTES, (req) => merchantOf(req).id),
     json,
     idempotencyKeyText,
