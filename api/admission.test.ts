@@ -17,7 +17,8 @@ test('a merchant past its bound is refused 429 at once, and its turns handed bac
 
 test('a process past its bound refuses 503, saying how many are in flight', async () => {
   const admission = new Admission({ ...limits, maxInFlight: 2, maxInFlightPerMerchant: 2 });
-  expect(admission.currentLimit).toBe(1); // half the bound to start with
+  expect(admission.currentLimit).toBe(2);
+  await admission.enter('mer_a');
   await admission.enter('mer_a');
   const refused = admission.enter('mer_b');
   await expect(refused).rejects.toBeInstanceOf(ApiOverloadedError);
@@ -36,15 +37,15 @@ test('answers given at the limit steer it: slow ones lower it in proportion, fas
     leave();
     for (const other of others) other();
   }
-  expect(admission.currentLimit).toBe(8);
+  expect(admission.currentLimit).toBe(16);
   // Alone, even a slow answer says nothing of how many at once.
   const alone = await admission.enter('mer_0');
   now += 1000;
   alone();
-  expect(admission.currentLimit).toBe(8);
+  expect(admission.currentLimit).toBe(16);
 
   await atLimit(150); // 1.5 × the target: two thirds as many
-  expect(admission.currentLimit).toBe(5);
+  expect(admission.currentLimit).toBe(10);
   for (let i = 0; i < 20; i++) await atLimit(1000); // far past the target, and past the time between two lowerings
   expect(admission.currentLimit).toBe(2); // 16 / 8: never down to one
   for (let i = 0; i < 200; i++) await atLimit(10);

@@ -61,9 +61,10 @@ export class Admission {
   ) {
     // Never down to one at a time: the worker carries out several at once for the price of one.
     this.floor = Math.max(1, Math.ceil(limits.maxInFlight / 8));
-    // Halfway to start with: a burst at start-up is not let in whole before anything is known.
-    this.limit = Math.max(this.floor, Math.ceil(limits.maxInFlight / 2));
-    this.process = new ConcurrencyLimit(Math.floor(this.limit), limits.maxQueueMs, now);
+    // The bound to start with, so that the bound an operator sets is the one a fresh process
+    // keeps; the first slow answers at the limit bring it down in one or two steps.
+    this.limit = limits.maxInFlight;
+    this.process = new ConcurrencyLimit(limits.maxInFlight, limits.maxQueueMs, now);
   }
 
   /** How many may be in flight in this process now. */
