@@ -51,3 +51,14 @@ test('answers given at the limit steer it: slow ones lower it in proportion, fas
   for (let i = 0; i < 200; i++) await atLimit(10);
   expect(admission.currentLimit).toBe(16);
 });
+
+test("one merchant at its own bound steers the process's limit too: it is the crowd", async () => {
+  let now = 0;
+  const admission = new Admission(limits, () => now);
+  const first = await admission.enter('mer_a');
+  const second = await admission.enter('mer_a'); // the merchant's bound of 2 is reached
+  now += 400;
+  second();
+  first();
+  expect(admission.currentLimit).toBe(8);
+});

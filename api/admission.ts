@@ -100,9 +100,10 @@ export class Admission {
       throw error;
     }
     const admittedAt = this.now();
-    // Only an answer given while the limit was what held requests back tells of it: one alone,
-    // slow because the machine is busy with something else, says nothing of how many at once.
-    const atLimit = this.process.inFlight >= this.process.max;
+    // Only an answer given while a bound held requests back (the process's, or the merchant's
+    // when one merchant is the crowd) tells of the limit: one alone, slow because the machine is
+    // busy with something else, says nothing of how many at once.
+    const atLimit = this.process.inFlight >= this.process.max || held + 1 >= this.limits.maxInFlightPerMerchant;
     let left = false;
     return () => {
       if (left) return;
