@@ -1,7 +1,8 @@
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { randomToken } from '../domain/ids';
 import { adminRoutes } from './admin.routes';
-import { adminAuth, merchantAuth } from './auth';
+import { Admission } from './admission';
+import { ApiKeyCache, adminAuth, merchantAuth } from './auth';
 import type { ApiDeps } from './deps';
 import { AppError, InvalidRequestError, errorBody } from './errors';
 import { ADMIN_KEY_OWNER, createIdempotency, merchantKeyOwner } from './idempotency';
@@ -19,7 +20,7 @@ import { reconciliationRoutes } from './reconciliation.routes';
 import { createReconciliationService } from './reconciliation.service';
 import { refundsRoutes } from './refunds.routes';
 import { createRefundsService } from './refunds.service';
-import { contextOf } from './request-context';
+import { contextOf, merchantOf } from './request-context';
 import { eventsRoutes } from './events.routes';
 import { createEventsService } from './events.service';
 import { webhooksRoutes } from './webhooks.routes';
@@ -45,11 +46,13 @@ export function createApp(deps: ApiDeps): express.Express {
     res.json({ status: 'ok' });
   });
 
+  const admission = new Admission(deps.config.admission);
   const payments = createPaymentsService(deps);
-  const merchants = createMerchantsService(deps);
+  const apiKeys = new ApiKeyCache();
+  const merchants = createMerchantsService(deps, apiKeys);
   const refunds = createRefundsService(deps);
   const pricing = createPricingService(deps);
-  const checkout = createCheckoutService(deps, payments, pricing);
+  const checkout = createCheckoutService(deps, payments, pricing, admission);
   const events = createEventsService(deps);
   const webhooks = createWebhooksService(deps, events);
 
@@ -81,6 +84,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(
     '/v1/admin',
     adminAuth(deps),
+    admitted(admission, ADMIN_WORKFLOW_ROUTES, () => ADMIN_KEY_OWNER.id),
     json,
     idempotencyKeyText,
     createIdempotency(deps, () => ADMIN_KEY_OWNER),
@@ -90,7 +94,8 @@ export function createApp(deps: ApiDeps): express.Express {
   );
   app.use(
     '/v1',
-    merchantAuth(deps),
+    merchantAuth(deps, apiKeys),
+    admitted(admission, MERCHANT_WORKFLOW_ROUTES, (req) => merchantOf(req).id),
     json,
     idempotencyKeyText,
     createIdempotency(deps, merchantKeyOwner),
@@ -134,6 +139,38 @@ export function createApp(deps: ApiDeps): express.Express {
   });
 
   return app;
+}
+
+/**
+ * The merchant's requests that start or drive a payment's or a refund's workflow, which admission
+ * control bounds (api/admission.ts): they are the work a flood of requests turns into. Reads are
+ * answered from PostgreSQL and pass; so do webhook endpoints and pricing objects (stored, no
+ * workflow), and provider notifications, which finish work already admitted (refusing them would
+ * only make the provider send them again later).
+ */
+const MERCHANT_WORKFLOW_ROUTES = [
+  '/payments',
+  '/payments/:id/cancel',
+  '/refunds',
+  '/checkout/sessions/:id/expire',
+  '/events/:id/resend',
+];
+
+/**
+ * An admin's retry or cancel of a refund drives its workflow. A reconciliation run is left out: one
+ * per account and day, it waits on its workflow up to a minute on purpose, and holding a turn that
+ * long would refuse merchants' requests for nothing.
+ */
+const ADMIN_WORKFLOW_ROUTES = ['/refunds/:id/retry', '/refunds/:id/cancel'];
+
+/**
+ * Admits the POSTs to `paths` (matched as the routes themselves are) before their body is parsed or
+ * their Idempotency-Key claimed, so that a refused request has done nothing and costs little.
+ */
+function admitted(admission: Admission, paths: string[], merchantOf: (req: Request) => string): Router {
+  const router = Router();
+  router.post(paths, admission.middleware(merchantOf));
+  return router;
 }
 
 /** Errors of the body parser and of our own code become API.md error bodies. */

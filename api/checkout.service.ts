@@ -21,6 +21,7 @@ import { loadProviderAccount } from '../db/provider-accounts.store';
 import { ProviderError } from '../providers/errors';
 import type { ShopperIdentification } from '../providers/provider';
 import { shopperIdentificationFor } from '../providers/registry';
+import type { Admission } from './admission';
 import type { ApiDeps } from './deps';
 import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';
 import type { Merchant, PaymentsService } from './payments.service';
@@ -58,7 +59,13 @@ const CLAIM_WAIT_MS = 250;
 /** A pay's claim on its session lapses after this, should the process making the payment die. */
 const CLAIM_SECONDS = 60;
 
-export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, pricing: PricingService) {
+/** `admission` bounds the pays in flight, as the merchant's own requests that start workflows are (api/app.ts). */
+export function createCheckoutService(
+  deps: ApiDeps,
+  payments: PaymentsService,
+  pricing: PricingService,
+  admission: Admission,
+) {
   const { db } = deps;
   const urlOf = (id: string): string => `${deps.config.webUrl}/pay/${id}`;
 
@@ -325,81 +332,88 @@ export function createCheckoutService(deps: ApiDeps, payments: PaymentsService, 
           'channel',
         );
       const merchant: Merchant = { id: session.merchantId, livemode: session.livemode };
+      // A pay makes a payment (and may cancel one): admitted under the session's merchant, as the
+      // merchant's own creates are, before the session is claimed.
+      return admission.run(merchant.id, async () => {
+        const description = session.lineItems
+          .map((item) => (item.quantity > 1 ? `${item.name} ×${item.quantity}` : item.name))
+          .join(', ');
+        let openid: string | undefined;
 
-      const description = session.lineItems
-        .map((item) => (item.quantity > 1 ? `${item.name} ×${item.quantity}` : item.name))
-        .join(', ');
-      let openid: string | undefined;
-
-      // Another pay on the page may get in between reading the session and locking it: then go
-      // round again with the payment it made (given back if of this channel, canceled if not).
-      for (let round = 0; round < MAX_PAY_ROUNDS; round++) {
-        const current = await sessionPayment(session.paymentId);
-        if (current && !isTerminal(current.status) && current.channel === params.channel) return current;
-        if (current?.status === 'succeeded')
-          throw new ConflictError('checkout_session_complete', 'This checkout session has been paid.');
-        // Before the claim: a payment that succeeds as it is closed completes the session under its lock.
-        if (current && !isTerminal(current.status)) await cancelUnpaid(merchant, current.id);
-        if (params.channel === 'wechat_jsapi' && !params.wechat_oauth_code) {
-          throw new InvalidRequestError(
-            'parameter_missing',
-            'Missing required param: wechat_oauth_code (WeChat Pay inside WeChat needs the shopper to be identified first).',
-            'wechat_oauth_code',
-          );
-        }
-        if (params.channel === 'wechat_jsapi' && !openid) openid = await openidFor(session, params.wechat_oauth_code!);
-
-        const expected = session.paymentId;
-        const claim = await claimForPay(id, expected);
-        if (claim === 'taken') {
-          // Another pay is making a payment for this session: wait for it, then go round with it.
-          await new Promise((resolve) => setTimeout(resolve, CLAIM_WAIT_MS));
-        } else if (claim !== 'moved_on') {
-          const secondsLeft = Math.floor((session.expiresAt.getTime() - Date.now()) / 1000);
-          let payment;
-          try {
-            if (secondsLeft < MIN_PAYMENT_SECONDS)
-              throw new ConflictError('checkout_session_expired', 'This checkout session is about to expire.');
-            payment = await payments.create(
-              merchant,
-              {
-                amount: session.amountTotal,
-                currency: 'CNY',
-                channel: params.channel,
-                description: description.length > 128 ? `${description.slice(0, 127)}…` : description,
-                return_url: urlOf(id),
-                expires_in: Math.min(PAYMENT_WINDOW_SECONDS, secondsLeft),
-                client_ip: params.client_ip,
-                openid,
-                customer: session.customerId ?? undefined,
-                metadata: { checkout_session: id },
-              },
-              { sessionId: id, url: urlOf(id) },
+        // Another pay on the page may get in between reading the session and locking it: then go
+        // round again with the payment it made (given back if of this channel, canceled if not).
+        for (let round = 0; round < MAX_PAY_ROUNDS; round++) {
+          const current = await sessionPayment(session.paymentId);
+          if (current && !isTerminal(current.status) && current.channel === params.channel) return current;
+          if (current?.status === 'succeeded')
+            throw new ConflictError('checkout_session_complete', 'This checkout session has been paid.');
+          // Before the claim: a payment that succeeds as it is closed completes the session under its lock.
+          if (current && !isTerminal(current.status)) await cancelUnpaid(merchant, current.id);
+          if (params.channel === 'wechat_jsapi' && !params.wechat_oauth_code) {
+            throw new InvalidRequestError(
+              'parameter_missing',
+              'Missing required param: wechat_oauth_code (WeChat Pay inside WeChat needs the shopper to be identified first).',
+              'wechat_oauth_code',
             );
-          } catch (error) {
-            await db
-              .fork()
-              .execute(`update checkout_sessions set pay_claim = null where id = ? and pay_claim = ?`, [id, claim]);
-            throw error;
           }
-          const recorded = await db
-            .fork()
-            .execute(
-              `update checkout_sessions set payment_id = ?, pay_claim = null where id = ? and pay_claim = ? and status = 'open' returning id`,
-              [payment.id, id, claim],
+          if (params.channel === 'wechat_jsapi' && !openid)
+            openid = await openidFor(session, params.wechat_oauth_code!);
+
+          const expected = session.paymentId;
+          const claim = await claimForPay(id, expected);
+          if (claim === 'taken') {
+            // Another pay is making a payment for this session: wait for it, then go round with it.
+            await new Promise((resolve) => setTimeout(resolve, CLAIM_WAIT_MS));
+          } else if (claim !== 'moved_on') {
+            const secondsLeft = Math.floor((session.expiresAt.getTime() - Date.now()) / 1000);
+            let payment;
+            try {
+              if (secondsLeft < MIN_PAYMENT_SECONDS)
+                throw new ConflictError('checkout_session_expired', 'This checkout session is about to expire.');
+              payment = await payments.create(
+                merchant,
+                {
+                  amount: session.amountTotal,
+                  currency: 'CNY',
+                  channel: params.channel,
+                  description: description.length > 128 ? `${description.slice(0, 127)}…` : description,
+                  return_url: urlOf(id),
+                  expires_in: Math.min(PAYMENT_WINDOW_SECONDS, secondsLeft),
+                  client_ip: params.client_ip,
+                  openid,
+                  customer: session.customerId ?? undefined,
+                  metadata: { checkout_session: id },
+                },
+                { sessionId: id, url: urlOf(id) },
+              );
+            } catch (error) {
+              await db
+                .fork()
+                .execute(`update checkout_sessions set pay_claim = null where id = ? and pay_claim = ?`, [id, claim]);
+              throw error;
+            }
+            const recorded = await db
+              .fork()
+              .execute(
+                `update checkout_sessions set payment_id = ?, pay_claim = null where id = ? and pay_claim = ? and status = 'open' returning id`,
+                [payment.id, id, claim],
+              );
+            if (recorded.length > 0) return (await sessionPayment(payment.id))!;
+            // The session ended (an expire) while the payment was made: nobody may pay it.
+            await cancelUnpaid(merchant, payment.id);
+          }
+          session = await load(id, null);
+          if (session.status !== 'open')
+            throw new ConflictError(
+              `checkout_session_${session.status}`,
+              `This checkout session is ${session.status}.`,
             );
-          if (recorded.length > 0) return (await sessionPayment(payment.id))!;
-          // The session ended (an expire) while the payment was made: nobody may pay it.
-          await cancelUnpaid(merchant, payment.id);
         }
-        session = await load(id, null);
-        if (session.status !== 'open')
-          throw new ConflictError(`checkout_session_${session.status}`, `This checkout session is ${session.status}.`);
-      }
-      throw new ConflictError(
-        'checkout_session_busy',
-        'This checkout session is being paid from somewhere else; try again in a moment.',
-      );
+        throw new ConflictError(
+          'checkout_session_busy',
+          'This checkout session is being paid from somewhere else; try again in a moment.',
+        );
+      });
     },
   };
 

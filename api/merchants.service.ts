@@ -12,8 +12,8 @@ import {
 import { CHANNELS, providerOf } from '../domain/payment';
 import { availableProviders, sandboxAccountFor } from '../providers/registry';
 import { ensureReconciliationSchedule, type ScheduledAccount } from '../temporal/reconciliation-schedules';
-import { generateApiKey } from './auth';
-import { concurrencyLimit } from './concurrency-limit';
+import { generateApiKey, type ApiKeyCache } from './auth';
+import { ConcurrencyLimit } from './concurrency-limit';
 import type { ApiDeps } from './deps';
 import { AppError, NotFoundError } from './errors';
 import { paginate, type Page } from './pagination';
@@ -23,18 +23,22 @@ export interface CreatedMerchant {
   testSecretKey: string;
 }
 
-export function createMerchantsService(deps: ApiDeps) {
+/** `apiKeys` is the API's cache of keys, which a revoked key leaves at once. */
+export function createMerchantsService(deps: ApiDeps, apiKeys: ApiKeyCache) {
   const { db } = deps;
   // Opening a sandbox account costs the sandbox about a second of CPU (RSA keys, a UnionPay PFX):
   // a burst of merchants opening them all at once made each wait past its timeout (502).
-  const sandboxOpenings = concurrencyLimit(2);
+  const sandboxOpenings = new ConcurrencyLimit(2);
 
   type SandboxAccount = { provider: ProviderName; externalId: string; credentials: unknown };
 
   async function openSandboxAccounts(providers: ProviderName[]): Promise<SandboxAccount[]> {
     if (!deps.config.sandboxUrl) return [];
     return Promise.all(
-      providers.map(async (provider) => ({ provider, ...(await sandboxOpenings(() => openSandboxAccount(provider))) })),
+      providers.map(async (provider) => ({
+        provider,
+        ...(await sandboxOpenings.run(() => openSandboxAccount(provider))),
+      })),
     );
   }
 
@@ -214,7 +218,7 @@ export function createMerchantsService(deps: ApiDeps) {
     },
 
     async revokeApiKey(id: string, audit: { requestId: string }): Promise<ApiKey> {
-      return db.fork().transactional(async (tx) => {
+      const revoked = await db.fork().transactional(async (tx) => {
         const key = await tx.findOne(ApiKeySchema, { id });
         if (!key) throw new NotFoundError('api_key', id);
         key.revokedAt ??= new Date();
@@ -225,6 +229,9 @@ export function createMerchantsService(deps: ApiDeps) {
         );
         return key;
       });
+      // Once committed: a lookup from now on finds it revoked.
+      apiKeys.forget(revoked.keyHash);
+      return revoked;
     },
   };
 }

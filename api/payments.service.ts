@@ -15,7 +15,7 @@ import {
   type PaymentRecord,
   type PaymentStatus,
 } from '../domain/payment';
-import { ChannelRouteSchema, PaymentSchema, ProviderAccountSchema } from '../db/entities';
+import { ChannelRouteSchema, PaymentSchema } from '../db/entities';
 import { isProviderAvailable } from '../providers/registry';
 import { paymentWorkflowId } from '../domain/workflow-ids';
 import {
@@ -112,8 +112,8 @@ export function createPaymentsService(deps: ApiDeps) {
         livemode: merchant.livemode,
         channel: params.channel,
       });
-      const account = route ? await db.fork().findOne(ProviderAccountSchema, { id: route.providerAccountId }) : null;
-      if (!account) {
+      // The route's account exists (a foreign key says so): only its id is needed.
+      if (!route) {
         throw new InvalidRequestError(
           'channel_not_configured',
           `The channel ${params.channel} is not configured for this merchant in ${merchant.livemode ? 'live' : 'test'} mode.`,
@@ -138,7 +138,7 @@ export function createPaymentsService(deps: ApiDeps) {
         id,
         merchantId: merchant.id,
         livemode: merchant.livemode,
-        providerAccountId: account.id,
+        providerAccountId: route.providerAccountId,
         provider,
         channel: params.channel,
         amountMinor: params.amount,

@@ -1,4 +1,4 @@
-import { appConfigFromEnv, ConfigError } from './config';
+import { appConfigFromEnv, ConfigError, DEFAULT_ADMISSION_LIMITS } from './config';
 
 /** What a production operator sets: long random secrets of their own. */
 const production = {
@@ -62,5 +62,27 @@ describe('TONGBAO_API_DEADLINE_SECONDS', () => {
       expect(() => appConfigFromEnv({ ...composeDefaults, TONGBAO_API_DEADLINE_SECONDS: value })).toThrow(
         /TONGBAO_API_DEADLINE_SECONDS/,
       );
+  });
+});
+
+describe('admission limits', () => {
+  test('unset, the defaults sized for 2 cores; set, the values given; nonsense is refused, naming the variable', () => {
+    expect(appConfigFromEnv(composeDefaults).admission).toEqual(DEFAULT_ADMISSION_LIMITS);
+    expect(
+      appConfigFromEnv({
+        ...composeDefaults,
+        TONGBAO_API_MAX_IN_FLIGHT: '4',
+        TONGBAO_API_MAX_IN_FLIGHT_PER_MERCHANT: '2',
+        TONGBAO_API_MAX_QUEUE_MS: '0',
+        TONGBAO_API_TARGET_LATENCY_MS: '250',
+      }).admission,
+    ).toEqual({ maxInFlight: 4, maxInFlightPerMerchant: 2, maxQueueMs: 0, targetLatencyMs: 250 });
+    for (const [name, value] of [
+      ['TONGBAO_API_MAX_IN_FLIGHT', '0'],
+      ['TONGBAO_API_MAX_IN_FLIGHT_PER_MERCHANT', '1.5'],
+      ['TONGBAO_API_MAX_QUEUE_MS', '-1'],
+      ['TONGBAO_API_TARGET_LATENCY_MS', 'fast'],
+    ])
+      expect(() => appConfigFromEnv({ ...composeDefaults, [name]: value })).toThrow(new RegExp(`^${name} `));
   });
 });

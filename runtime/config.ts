@@ -21,6 +21,8 @@ export interface AppConfig {
    * default (api/deadline.ts). For tests, and for a proxy in front that gives up sooner.
    */
   apiDeadlineSeconds: number | null;
+  /** Admission control of the requests that start or drive workflows (api/admission.ts). */
+  admission: AdmissionLimits;
   /**
    * TONGBAO_WEBHOOK_ALLOW_PRIVATE=true: merchants' webhook endpoints may be loopback or private
    * addresses. The dev and test stacks set it (their receivers listen on 127.0.0.1); production must not.
@@ -30,7 +32,77 @@ export interface AppConfig {
   production: boolean;
 }
 
+/**
+ * How many requests that start or drive a workflow (a payment's create or cancel, a refund, an
+ * admin's retry or cancel of one) one API process runs at once. An admitted request waits on the
+ * worker, so in flight = throughput × latency (Little's law): the process keeps as many in flight
+ * as answer within `targetLatencyMs`, adapting to what the worker does now (api/admission.ts),
+ * up to `maxInFlight`. The defaults are sized for the 2-core machine the benchmark runs on (README,
+ * Overload).
+ */
+export interface AdmissionLimits {
+  /**
+   * TONGBAO_API_MAX_IN_FLIGHT (32): at most this many at once in this process; past the limit a
+   * request waits its turn briefly, or is refused 503. A 2-core machine carries out 12 to 40
+   * creates a second when quiet, so at the 400 ms target 5 to 16 at once; the bound is twice
+   * that, since a merchant's 20 refunds of one payment at once (they take turns on its row lock)
+   * are a burst to let in, not to refuse, and the latency brings the limit down when the
+   * worker is what waits.
+   */
+  maxInFlight: number;
+  /**
+   * TONGBAO_API_MAX_IN_FLIGHT_PER_MERCHANT (24): at once (or waiting) for one merchant; past it
+   * 429. Less than the process's, so that one merchant's burst leaves turns for the others; more
+   * than the 20 refunds of one payment at once that the tests and the benchmark send.
+   */
+  maxInFlightPerMerchant: number;
+  /**
+   * TONGBAO_API_MAX_QUEUE_MS (75): how long a request may wait for a turn. A burst is smoothed,
+   * a request that would wait longer is refused at once, and no refusal takes much longer than
+   * this (the issue's bound for an answer to a refused request is 100 ms).
+   */
+  maxQueueMs: number;
+  /**
+   * TONGBAO_API_TARGET_LATENCY_MS (400): the latency admitted requests should keep. Slower answers
+   * lower the process's limit, faster ones raise it, so latency swings around it: measured at 3×
+   * capacity, a 500 ms target gave p50 570 ms and p99 1.2 s; 400 leaves room under the 1 s an
+   * admitted create may take at worst.
+   */
+  targetLatencyMs: number;
+}
+
+export const DEFAULT_ADMISSION_LIMITS: AdmissionLimits = {
+  maxInFlight: 32,
+  maxInFlightPerMerchant: 24,
+  maxQueueMs: 75,
+  targetLatencyMs: 400,
+};
+
 export class ConfigError extends Error {}
+
+/** A whole number from `name`, at least `min`, or `fallback` when unset. */
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be a whole number, at least ${min}`);
+  return value;
+}
+
+function admissionLimitsFromEnv(env: NodeJS.ProcessEnv): AdmissionLimits {
+  const defaults = DEFAULT_ADMISSION_LIMITS;
+  return {
+    maxInFlight: wholeNumber(env, 'TONGBAO_API_MAX_IN_FLIGHT', defaults.maxInFlight, 1),
+    maxInFlightPerMerchant: wholeNumber(
+      env,
+      'TONGBAO_API_MAX_IN_FLIGHT_PER_MERCHANT',
+      defaults.maxInFlightPerMerchant,
+      1,
+    ),
+    maxQueueMs: wholeNumber(env, 'TONGBAO_API_MAX_QUEUE_MS', defaults.maxQueueMs, 0),
+    targetLatencyMs: wholeNumber(env, 'TONGBAO_API_TARGET_LATENCY_MS', defaults.targetLatencyMs, 1),
+  };
+}
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
@@ -111,6 +183,7 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfi
     refundAttentionAfterSeconds,
     logLevel: env.LOG_LEVEL ?? 'info',
     apiDeadlineSeconds,
+    admission: admissionLimitsFromEnv(env),
     webhookAllowPrivate: env.TONGBAO_WEBHOOK_ALLOW_PRIVATE === 'true',
     production,
   };
