@@ -62,3 +62,24 @@ test("one merchant at its own bound steers the process's limit too: it is the cr
   first();
   expect(admission.currentLimit).toBe(8);
 });
+
+test('after the crowd has gone, fast answers below the limit bring it back to its bound', async () => {
+  let now = 0;
+  const admission = new Admission(limits, () => now);
+  const held = [];
+  for (let i = 0; i < 16; i++) held.push(await admission.enter(`mer_${i}`));
+  now += 1000; // ten times the target, at the limit: halved
+  held.forEach((leave) => leave());
+  expect(admission.currentLimit).toBe(8);
+  // Alone and slow: nothing changes.
+  const slow = await admission.enter('mer_0');
+  now += 1000;
+  slow();
+  expect(admission.currentLimit).toBe(8);
+  for (let i = 0; i < 8; i++) {
+    const leave = await admission.enter('mer_0');
+    now += 10;
+    leave();
+  }
+  expect(admission.currentLimit).toBe(16);
+});

@@ -1,5 +1,6 @@
 /**
- * What every answer must be: below 500, and, outside the provider notification routes (which
+ * What every answer must be: below 500 (but for the API shedding load: 503 `api_overloaded` with
+ * Retry-After, which says nothing was done), and, outside the provider notification routes (which
  * answer in each provider's own format), an error in API.md's format with the Request-Id it names.
  */
 import type { RawResponse } from './raw-http';
@@ -19,7 +20,7 @@ const ERROR_TYPES = [
 
 /** Why the answer breaks the contract, or null when it keeps it. */
 export function problemOf(draft: Pick<Draft, 'family' | 'method' | 'route'>, response: RawResponse): string | null {
-  if (response.status >= 500) return `answered ${response.status}`;
+  if (response.status >= 500 && !shedsLoad(response)) return `answered ${response.status}`;
   if (draft.family === 'notify') return null;
   const requestId = response.headers['request-id'];
   if (!requestId) return 'no Request-Id header';
@@ -54,4 +55,15 @@ export function problemOf(draft: Pick<Draft, 'family' | 'method' | 'route'>, res
   if (!replayed && error.request_id !== requestId) return 'error.request_id differs from the Request-Id header';
   if (response.status === 429 && !response.headers['retry-after']) return '429 without Retry-After';
   return null;
+}
+
+/** A refusal by admission control (api/admission.ts): the machine is at capacity, not broken. */
+function shedsLoad(response: RawResponse): boolean {
+  if (response.status !== 503 || !response.headers['retry-after']) return false;
+  try {
+    const body = JSON.parse(response.body.toString('utf8')) as { error?: { code?: unknown } };
+    return body.error?.code === 'api_overloaded';
+  } catch {
+    return false;
+  }
 }
