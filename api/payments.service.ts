@@ -1,6 +1,7 @@
 import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
@@ -232,6 +233,14 @@ export function createPaymentsService(deps: ApiDeps) {
         // The workflow went on in a new run while the cancel waited there; the new run carries it on.
         if (cause instanceof ApplicationFailure && cause.type === FAILURE_TYPES.paymentCancelPending)
           throw stillCanceling();
+        // The workflow ended while the cancel was on its way (another cancel, the shopper's
+        // payment or expiry came first: "update aborted by closing workflow"); the row says how.
+        if (error instanceof WorkflowNotFoundError) {
+          const ended = await find(merchant, id);
+          if (ended.status === 'canceled') return ended;
+          if (isTerminal(ended.status)) throw notCancelable(ended.status);
+          throw stillCanceling();
+        }
         throw error;
       }
       if (view.status !== 'canceled') throw notCancelable(view.status);

@@ -300,6 +300,25 @@ describe('an Alipay payment, end to end', () => {
     expect(refused.body).toMatchObject({ error: { type: 'conflict_error', code: 'payment_already_succeeded' } });
   });
 
+  test('cancels sent at once, in rounds, each answer the canceled payment (none lost to the workflow ending under it)', async () => {
+    // One cancel closes the order and ends the workflow; the others reach it as it ends, or after.
+    // Found by the fuzzer: an update aborted by the closing workflow was a 500.
+    for (let round = 0; round < 8; round++) {
+      const payment = await createPayment(key);
+      // Staggered, so that some arrive while the workflow is completing.
+      const answers = await Promise.all(
+        Array.from({ length: 16 }, async (_, i) => {
+          await new Promise((resolve) => setTimeout(resolve, i * 10));
+          return apiFetch(key, 'POST', `/v1/payments/${payment.id}/cancel`);
+        }),
+      );
+      for (const answer of answers) {
+        expect(answer.status).toBe(200);
+        expect(answer.body).toMatchObject({ id: payment.id, status: 'canceled' });
+      }
+    }
+  });
+
   test("when the shopper's attempt fails, the payment keeps waiting (Alipay has no failed trade), and a later attempt succeeds", async () => {
     const payment = await createPayment(key);
     const failed = await sandboxControl('POST', '/_control/pay', {
