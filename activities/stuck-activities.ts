@@ -1,4 +1,5 @@
 import type { Info } from '@temporalio/activity';
+import type { StuckActivity } from '../domain/stuck-activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { Logger } from 'pino';
@@ -78,16 +79,6 @@ export function isLastAttempt(
     Number(policy?.maximumInterval ?? initial * 100),
   );
   return now + backoff >= info.scheduledTimestampMs + info.scheduleToCloseTimeoutMs;
-}
-
-/** A row of `stuck_activities`: written from an activity's STUCK_FROM_ATTEMPT-th attempt, or a payment's as many failed checks. */
-export interface StuckActivity {
-  workflowId: string;
-  activityId: string;
-  activityType: string;
-  attempt: number;
-  /** Null keeps the failure already recorded (an attempt that has only started). */
-  lastFailure: string | null;
 }
 
 export async function recordStuckActivity(db: Database, row: StuckActivity): Promise<void> {

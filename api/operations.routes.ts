@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { OperationsService, StuckActivity } from './operations.service';
+import type { ListedStuckActivity, OperationsService } from './operations.service';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
 import { listQuerySchema, parse } from './validation';
@@ -10,7 +10,7 @@ const stuckQuerySchema = z.strictObject({
   min_attempt: z.coerce.number().int().min(1).max(1_000_000).default(1),
 });
 
-function stuckObject(stuck: StuckActivity) {
+function stuckObject(stuck: ListedStuckActivity) {
   return {
     object: 'stuck_activity',
     workflow_id: stuck.workflowId,

@@ -1,12 +1,8 @@
+import type { StuckActivity } from '../domain/stuck-activity';
 import type { ApiDeps } from './deps';
 
-/** An activity that keeps failing, as the worker records it (activities/stuck-activities.ts). */
-export interface StuckActivity {
-  workflowId: string;
-  activityId: string;
-  activityType: string;
-  attempt: number;
-  lastFailure: string | null;
+/** A stuck activity as listed for admins: the worker's record, and since when it fails. */
+export interface ListedStuckActivity extends StuckActivity {
   firstFailedAt: Date;
   updatedAt: Date;
 }
@@ -25,7 +21,7 @@ interface StuckRow {
 export function createOperationsService(deps: ApiDeps) {
   return {
     /** Stuck activities, the most recently retried first; `minAttempt` filters out the younger ones. */
-    async listStuck(params: { limit: number; minAttempt: number }): Promise<StuckActivity[]> {
+    async listStuck(params: { limit: number; minAttempt: number }): Promise<ListedStuckActivity[]> {
       const rows = await deps.db
         .fork()
         .execute<StuckRow[]>(

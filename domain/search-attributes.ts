@@ -13,3 +13,18 @@ export const RefundStatusKey = defineSearchAttributeKey('RefundStatus', SearchAt
 export const EventIdKey = defineSearchAttributeKey('EventId', SearchAttributeType.KEYWORD);
 export const EventTypeKey = defineSearchAttributeKey('EventType', SearchAttributeType.KEYWORD);
 export const DeliveryStatusKey = defineSearchAttributeKey('DeliveryStatus', SearchAttributeType.KEYWORD);
+
+/** Every key above: what the workflow tests' server and the PostgreSQL mode's test register and check. */
+export const ALL_SEARCH_ATTRIBUTE_KEYS = [
+  MerchantIdKey,
+  PaymentIdKey,
+  ProviderKey,
+  ChannelKey,
+  PaymentStatusKey,
+  AmountMinorKey,
+  RefundIdKey,
+  RefundStatusKey,
+  EventIdKey,
+  EventTypeKey,
+  DeliveryStatusKey,
+];

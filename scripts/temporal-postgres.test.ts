@@ -12,40 +12,13 @@ import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/se
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import pg from 'pg';
 import type { PurgeSummary } from '../activities/purge.activities';
-import {
-  AmountMinorKey,
-  ChannelKey,
-  DeliveryStatusKey,
-  EventIdKey,
-  EventTypeKey,
-  MerchantIdKey,
-  PaymentIdKey,
-  PaymentStatusKey,
-  ProviderKey,
-  RefundIdKey,
-  RefundStatusKey,
-} from '../domain/search-attributes';
+import { ALL_SEARCH_ATTRIBUTE_KEYS, AmountMinorKey, PaymentIdKey } from '../domain/search-attributes';
 import { eventually } from '../sandbox/sandbox.testing';
 
 const ROOT = path.resolve(__dirname, '..');
 /** Its databases are tongbao_<NAME>_temporal and …_visibility, apart from every test stack's. */
 const NAME = `${process.env.TONGBAO_TEST_STACK_NAME ?? 'test'}_pg`;
 const FIRST_BUILD_MS = 15 * 60_000;
-/** Every search attribute scripts/temporal.mjs registers (the code's keys). */
-const SEARCH_ATTRIBUTE_KEYS = [
-  MerchantIdKey,
-  PaymentIdKey,
-  ProviderKey,
-  ChannelKey,
-  PaymentStatusKey,
-  AmountMinorKey,
-  RefundIdKey,
-  RefundStatusKey,
-  EventIdKey,
-  EventTypeKey,
-  DeliveryStatusKey,
-];
-
 interface Ready {
   address: string;
   namespace: string;
@@ -93,7 +66,7 @@ test('on PostgreSQL, the namespace has every search attribute, a workflow comple
     const listed = await connection.operatorService.listSearchAttributes({ namespace });
     expect(listed.customAttributes).toMatchObject(
       Object.fromEntries(
-        SEARCH_ATTRIBUTE_KEYS.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)]),
+        ALL_SEARCH_ATTRIBUTE_KEYS.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)]),
       ),
     );
 

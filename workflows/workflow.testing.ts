@@ -15,19 +15,7 @@ import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import {
-  AmountMinorKey,
-  ChannelKey,
-  DeliveryStatusKey,
-  EventIdKey,
-  EventTypeKey,
-  MerchantIdKey,
-  PaymentIdKey,
-  PaymentStatusKey,
-  ProviderKey,
-  RefundIdKey,
-  RefundStatusKey,
-} from '../domain/search-attributes';
+import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../domain/search-attributes';
 
 /** The stack's Temporal CLI (scripts/tools.mjs finds it, or builds it once from the Go module proxy). */
 function temporalCli(): string {
@@ -49,19 +37,7 @@ export function startTestTemporal(): Promise<TestWorkflowEnvironment> {
       // The server fires a timer up to a second late by default; at a test's time scale a second is
       // days. Within 10 ms, a poll every few scaled hours is as the workflow asked for.
       extraArgs: ['--dynamic-config-value', 'history.timerProcessorMaxTimeShift="10ms"'],
-      searchAttributes: [
-        MerchantIdKey,
-        PaymentIdKey,
-        ProviderKey,
-        ChannelKey,
-        PaymentStatusKey,
-        AmountMinorKey,
-        RefundIdKey,
-        RefundStatusKey,
-        EventIdKey,
-        EventTypeKey,
-        DeliveryStatusKey,
-      ],
+      searchAttributes: ALL_SEARCH_ATTRIBUTE_KEYS,
     },
   });
 }
