@@ -13,7 +13,8 @@
  * 7. Abandonment: many unpaid payments left open, then throughput again; what one costs.
  *
  * Raw figures go to bench/results/payments-<store>-<time>.json; a table is printed at the end.
- * Sizes come from the environment (README "Benchmark"), so a quick run uses the same code.
+ * Sizes come from the environment (README "Benchmark"), so a quick run uses the same code, and
+ * BENCH_PHASES (e.g. `throughput,latency`) runs only some phases, to compare one change back to back.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -48,6 +49,18 @@ const SIZES = {
   payments_with_abandoned: size('BENCH_PAYMENTS_WITH_ABANDONED', Math.ceil(PAYMENTS / 2)),
 };
 
+const PHASE_NAMES = ['baseline', 'throughput', 'latency', 'overload', 'scaling', 'refunds', 'abandonment'] as const;
+type Phase = (typeof PHASE_NAMES)[number];
+const PHASES = new Set<Phase>(
+  process.env.BENCH_PHASES
+    ? process.env.BENCH_PHASES.split(',').map((name) => {
+        if (!(PHASE_NAMES as readonly string[]).includes(name.trim()))
+          throw new Error(`BENCH_PHASES: ${name} is not one of ${PHASE_NAMES.join(', ')}`);
+        return name.trim() as Phase;
+      })
+    : PHASE_NAMES,
+);
+
 const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 async function main(): Promise<void> {
@@ -69,50 +82,76 @@ async function main(): Promise<void> {
     sizes: SIZES,
   };
   try {
-    log(`baseline: ${SIZES.baseline_workflows} trivial workflows at concurrency ${CONCURRENCY}`);
-    const limit = await baseline(ctx, { workflows: SIZES.baseline_workflows, concurrency: CONCURRENCY });
-    result.baseline = limit;
+    let limit: Awaited<ReturnType<typeof baseline>> | undefined;
+    if (PHASES.has('baseline')) {
+      log(`baseline: ${SIZES.baseline_workflows} trivial workflows at concurrency ${CONCURRENCY}`);
+      limit = await baseline(ctx, { workflows: SIZES.baseline_workflows, concurrency: CONCURRENCY });
+      result.baseline = limit;
+    }
 
-    log(`throughput: ${PAYMENTS} payments at concurrency ${CONCURRENCY}`);
-    const measured = await throughput(ctx, { payments: PAYMENTS, concurrency: CONCURRENCY, apiUrls: [stack.api_url] });
-    result.throughput = measured.result;
-    const capacity = measured.result.completed_payments_per_second;
-    result.ratio_to_baseline = Math.round((capacity / Number(limit.completed_workflows_per_second)) * 100) / 100;
-    result.history_per_payment = await historiesPerPayment(ctx, measured.ids, SIZES.histories);
+    // The later phases' rates follow the capacity measured here; without this phase, BENCH_CAPACITY.
+    let capacity = Number(process.env.BENCH_CAPACITY ?? 12);
+    if (PHASES.has('throughput')) {
+      log(`throughput: ${PAYMENTS} payments at concurrency ${CONCURRENCY}`);
+      const measured = await throughput(ctx, {
+        payments: PAYMENTS,
+        concurrency: CONCURRENCY,
+        apiUrls: [stack.api_url],
+      });
+      result.throughput = measured.result;
+      capacity = measured.result.completed_payments_per_second;
+      if (limit)
+        result.ratio_to_baseline = Math.round((capacity / Number(limit.completed_workflows_per_second)) * 100) / 100;
+      result.history_per_payment = await historiesPerPayment(ctx, measured.ids, SIZES.histories);
+    }
 
-    const half = Number(process.env.BENCH_RATE ?? Math.max(1, capacity / 2));
-    log(`create latency: open loop at ${round(half)}/s for ${SIZES.latency_seconds} s`);
-    result.create_latency = await createLatency(ctx, half, SIZES.latency_seconds);
-    log(`overload: open loop at ${round(capacity * 3)}/s for ${SIZES.overload_seconds} s`);
-    result.overload = await overload(ctx, Math.max(3, capacity * 3), SIZES.overload_seconds);
+    if (PHASES.has('latency')) {
+      const half = Number(process.env.BENCH_RATE ?? Math.max(1, capacity / 2));
+      log(`create latency: open loop at ${round(half)}/s for ${SIZES.latency_seconds} s`);
+      result.create_latency = await createLatency(ctx, half, SIZES.latency_seconds);
+    }
+    if (PHASES.has('overload')) {
+      log(`overload: open loop at ${round(capacity * 3)}/s for ${SIZES.overload_seconds} s`);
+      result.overload = await overload(ctx, Math.max(3, capacity * 3), SIZES.overload_seconds);
+    }
 
-    log(`scaling: ${SIZES.scaling_payments} payments each with 1/2 workers and 1/2 API processes`);
-    result.scaling = await scaling(ctx, SIZES.scaling_payments, CONCURRENCY);
+    if (PHASES.has('scaling')) {
+      log(`scaling: ${SIZES.scaling_payments} payments each with 1/2 workers and 1/2 API processes`);
+      result.scaling = await scaling(ctx, SIZES.scaling_payments, CONCURRENCY);
+    }
 
-    log(`refunds (${SIZES.refunds}) and webhooks (${SIZES.webhooks})`);
-    result.refunds = await refunds(ctx, SIZES.refunds);
-    result.webhooks = await webhooks(ctx, SIZES.webhooks);
+    if (PHASES.has('refunds')) {
+      log(`refunds (${SIZES.refunds}) and webhooks (${SIZES.webhooks})`);
+      result.refunds = await refunds(ctx, SIZES.refunds);
+      result.webhooks = await webhooks(ctx, SIZES.webhooks);
+    }
 
-    log(`abandonment: ${SIZES.abandoned} unpaid payments, expiring over the next 15 minutes`);
-    const { result: abandoned, payments: abandonedPayments } = await abandonPayments(ctx, SIZES.abandoned, CONCURRENCY);
-    log(`throughput with them open: ${SIZES.payments_with_abandoned} payments`);
-    const withAbandoned = await throughput(ctx, {
-      payments: SIZES.payments_with_abandoned,
-      concurrency: CONCURRENCY,
-      apiUrls: [stack.api_url],
-    });
-    // The first abandoned payment expires a minute after the phase began: its whole life is measurable.
-    const [first, middle] = abandoned.samples;
-    if (first) await waitUntilClosed(ctx, first.id, Math.max(0, Date.parse(first.expires_at) + 30_000 - Date.now()));
-    result.abandonment = {
-      ...abandoned,
-      throughput_before: capacity,
-      throughput_with_abandoned_open: withAbandoned.result.completed_payments_per_second,
-      drop_percent: dropPercent(capacity, withAbandoned.result.completed_payments_per_second),
-      throughput_with_abandoned_open_detail: withAbandoned.result,
-      abandoned_payments: await Promise.all([first, middle].filter(Boolean).map((s) => abandonedCost(ctx, s))),
-      all_abandoned_at_end: await abandonedTotals(ctx, abandonedPayments),
-    };
+    if (PHASES.has('abandonment')) {
+      log(`abandonment: ${SIZES.abandoned} unpaid payments, expiring over the next 15 minutes`);
+      const { result: abandoned, payments: abandonedPayments } = await abandonPayments(
+        ctx,
+        SIZES.abandoned,
+        CONCURRENCY,
+      );
+      log(`throughput with them open: ${SIZES.payments_with_abandoned} payments`);
+      const withAbandoned = await throughput(ctx, {
+        payments: SIZES.payments_with_abandoned,
+        concurrency: CONCURRENCY,
+        apiUrls: [stack.api_url],
+      });
+      // The first abandoned payment expires a minute after the phase began: its whole life is measurable.
+      const [first, middle] = abandoned.samples;
+      if (first) await waitUntilClosed(ctx, first.id, Math.max(0, Date.parse(first.expires_at) + 30_000 - Date.now()));
+      result.abandonment = {
+        ...abandoned,
+        throughput_before: capacity,
+        throughput_with_abandoned_open: withAbandoned.result.completed_payments_per_second,
+        drop_percent: dropPercent(capacity, withAbandoned.result.completed_payments_per_second),
+        throughput_with_abandoned_open_detail: withAbandoned.result,
+        abandoned_payments: await Promise.all([first, middle].filter(Boolean).map((s) => abandonedCost(ctx, s))),
+        all_abandoned_at_end: await abandonedTotals(ctx, abandonedPayments),
+      };
+    }
   } finally {
     (result.machine as Record<string, unknown>).load_average_at_end = os.loadavg().map(round);
     const dir = path.resolve(__dirname, '..', '..', 'bench', 'results');
