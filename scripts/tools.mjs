@@ -218,7 +218,9 @@ async function ensureKratos({ log }) {
   const recorded = fs.existsSync(hashFile) ? fs.readFileSync(hashFile, 'utf8').trim() : null;
   if (fs.existsSync(cached) && recorded === wanted) return cached;
 
-  const tmp = `${cached}.building`;
+  // One temporary name per process: two checkouts building at once (a helper's tests beside a
+  // stack starting) must not rename each other's output away.
+  const tmp = `${cached}.building-${process.pid}`;
   await goBuild({
     log,
     what: 'kratos',
