@@ -41,6 +41,7 @@ interface PaymentOrderRow {
   outTradeNo: string;
   orderCreatedAt: Date;
   providerAccountId: string;
+  nextAction: NextAction | null;
 }
 
 export function createPaymentActivities(deps: ActivityDeps, dispatchEvent: DispatchEvent, providers: ProviderCache) {
@@ -54,9 +55,10 @@ export function createPaymentActivities(deps: ActivityDeps, dispatchEvent: Dispa
    */
   async function providerForPayment(
     paymentId: string,
-  ): Promise<{ provider: PaymentProvider; order: ProviderOrderRef }> {
+  ): Promise<{ provider: PaymentProvider; order: ProviderOrderRef; nextAction: NextAction | null }> {
     const [row] = await db.fork().execute<(PaymentOrderRow & Partial<ProviderAccountRow>)[]>(
       `select p.out_trade_no as "outTradeNo", p.created_at as "orderCreatedAt", p.provider_account_id as "providerAccountId",
+              p.next_action as "nextAction",
               a.id, a.merchant_id as "merchantId", a.provider, a.livemode, a.external_id as "externalId",
               a.credentials_encrypted as "credentialsEncrypted", a.created_at as "createdAt"
          from payments p left join provider_accounts a on a.id = p.provider_account_id where p.id = ?`,
@@ -71,6 +73,7 @@ export function createPaymentActivities(deps: ActivityDeps, dispatchEvent: Dispa
     return {
       provider: providers.providerOf(row as ProviderAccountRow),
       order: { outTradeNo: row.outTradeNo, createdAt: new Date(row.orderCreatedAt) },
+      nextAction: row.nextAction,
     };
   }
 
@@ -127,9 +130,16 @@ export function createPaymentActivities(deps: ActivityDeps, dispatchEvent: Dispa
         );
     },
 
-    /** Creates the order at the provider. The order number comes from the payment id, so retries address one trade. */
+    /**
+     * Creates the order at the provider. The order number comes from the payment id, so retries
+     * address one trade. Once a next action is recorded, the order exists and the shopper may hold
+     * its QR code or link: a run after a worker died before its workflow task completed returns the
+     * recorded one instead of creating again, which a provider refuses for an order paid meanwhile
+     * (Alipay's ACQ.TRADE_HAS_SUCCESS) and which would fail a paid payment and refund it.
+     */
     async createProviderPayment(draft: PaymentDraft): Promise<NextAction> {
-      const { provider, order } = await providerForPayment(draft.id);
+      const { provider, order, nextAction } = await providerForPayment(draft.id);
+      if (nextAction) return nextAction;
       const result = await classified(() =>
         provider.createPayment({
           channel: draft.channel,
