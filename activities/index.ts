@@ -6,7 +6,8 @@ import { createWebhookActivities } from './webhook.activities';
 import { withStoreErrorsClassified } from './store-failures';
 import { createPurgeActivities } from './purge.activities';
 import { createPaymentCheckActivities } from './payment-checks.activities';
-import { createProviderCache } from './provider-cache';
+import { decryptAccount } from '../db/provider-accounts.store';
+import { createProviderCache } from '../providers/provider-cache';
 
 export type { ActivityDeps } from './deps';
 
@@ -16,7 +17,7 @@ export type { ActivityDeps } from './deps';
  */
 export function createActivities(deps: ActivityDeps) {
   const webhooks = createWebhookActivities(deps);
-  const providers = createProviderCache(deps.secretBox, deps.providerEnv);
+  const providers = createProviderCache((row) => decryptAccount(row, deps.secretBox), deps.providerEnv);
   return withStoreErrorsClassified({
     ...createPaymentActivities(deps, webhooks.dispatchEvent, providers),
     ...createPaymentCheckActivities(deps, providers),

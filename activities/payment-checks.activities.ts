@@ -11,7 +11,7 @@ import { paymentWorkflowId } from '../domain/workflow-ids';
 import { ProviderAccountSchema } from '../db/entities';
 import type { PaymentProvider } from '../providers/provider';
 import type { ActivityDeps } from './deps';
-import type { ProviderCache } from './provider-cache';
+import type { ProviderCache } from '../providers/provider-cache';
 import { clearStuckActivity, recordStuckActivity, STUCK_FROM_ATTEMPT } from './stuck-activities';
 
 /** Checks claimed at a time; a sweep claims batches until none is due or its time is up. */

@@ -9,7 +9,7 @@ import type { CloseResult, PaymentProvider, ProviderOrderRef } from '../provider
 import type { ProviderTrade } from '../domain/provider-reports';
 import { FAILURE_TYPES, type ProviderRefusalDetails } from '../domain/failures';
 import type { ActivityDeps } from './deps';
-import type { ProviderCache } from './provider-cache';
+import type { ProviderCache } from '../providers/provider-cache';
 
 export interface TransitionInput {
   paymentId: string;

@@ -32,6 +32,9 @@ export interface ReceivedNotification {
   body: Buffer;
 }
 
+/** What a payment notification needs of the payment it names. */
+type NotifiedPayment = Pick<PaymentRecord, 'id' | 'amount' | 'status'>;
+
 interface Recorded {
   outTradeNo?: string;
   outRefundNo?: string;
@@ -103,9 +106,15 @@ export function createNotificationsService(deps: ApiDeps, refunds: RefundsServic
   }
 
   async function paymentNotification(accountId: string, trade: ProviderTrade): Promise<Decided> {
-    const payment = await deps.db
+    // A plain query of the three fields used: the ORM's findOne cost more CPU than the query, on every notification.
+    const [row] = await deps.db
       .fork()
-      .findOne(PaymentSchema, { outTradeNo: trade.outTradeNo, providerAccountId: accountId });
+      .execute<(Omit<NotifiedPayment, 'amount'> & { amount: string })[]>(
+        `select id, amount, status from payments where out_trade_no = ? and provider_account_id = ?`,
+        [trade.outTradeNo, accountId],
+      );
+    // bigint comes as text; amounts are at most Number.MAX_SAFE_INTEGER (the API checks them).
+    const payment: NotifiedPayment | null = row ? { ...row, amount: Number(row.amount) } : null;
     if (!payment)
       return {
         outcome: 'unknown_order',
@@ -132,7 +141,7 @@ export function createNotificationsService(deps: ApiDeps, refunds: RefundsServic
    * The payment's workflow has ended, so its state is final. Only one late word matters: the
    * provider took the shopper's money for a payment we had closed. Then the money goes back.
    */
-  async function latePayment(payment: PaymentRecord, trade: ProviderTrade, details: Recorded): Promise<Decided> {
+  async function latePayment(payment: NotifiedPayment, trade: ProviderTrade, details: Recorded): Promise<Decided> {
     if (!paidAfterClosing({ status: payment.status, amountMinor: payment.amount }, trade))
       return {
         outcome: 'late',

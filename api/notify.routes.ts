@@ -1,9 +1,9 @@
 import { Router, raw, type NextFunction, type Request, type Response } from 'express';
 import { PROVIDERS, type ProviderName } from '../domain/payment';
-import { loadProviderAccount } from '../db/provider-accounts.store';
+import { decryptAccount, loadSealedProviderAccount } from '../db/provider-accounts.store';
 import { NotificationRejectedError } from '../providers/errors';
 import type { NotificationAck, PaymentProvider, RawNotification, VerifiedNotification } from '../providers/provider';
-import { providerFor } from '../providers/registry';
+import { createProviderCache } from '../providers/provider-cache';
 import type { ApiDeps } from './deps';
 import { createNotificationsService, type ReceivedNotification } from './notifications.service';
 import type { RefundsService } from './refunds.service';
@@ -20,6 +20,10 @@ const ACCOUNT_ID = /^pa_[0-9A-Za-z]{1,64}$/;
 export function notifyRoutes(deps: ApiDeps, refunds: RefundsService): Router {
   const router = Router();
   const notifications = createNotificationsService(deps, refunds);
+  // Adapters kept per account: building one for each notification parsed its keys every time.
+  const providers = createProviderCache((row) => decryptAccount(row, deps.secretBox), {
+    sandboxUrl: deps.config.sandboxUrl,
+  });
 
   function answer(res: Response, ack: NotificationAck): void {
     res.status(ack.status).type(ack.contentType).send(ack.body);
@@ -60,7 +64,7 @@ export function notifyRoutes(deps: ApiDeps, refunds: RefundsService): Router {
       // An id's shape first: a NUL or a megabyte in the path is an unknown account, not a query.
       const account =
         PROVIDERS.includes(providerName) && ACCOUNT_ID.test(accountId)
-          ? await loadProviderAccount(deps.db.fork(), deps.secretBox, accountId)
+          ? await loadSealedProviderAccount(deps.db.fork(), accountId)
           : null;
       if (!account || account.provider !== providerName) {
         countRefusal(req, null);
@@ -68,7 +72,7 @@ export function notifyRoutes(deps: ApiDeps, refunds: RefundsService): Router {
         res.status(404).type('text/plain').send('unknown account');
         return;
       }
-      const provider: PaymentProvider = providerFor(account, { sandboxUrl: deps.config.sandboxUrl });
+      const provider: PaymentProvider = providers.providerOf(account);
       const notification: RawNotification = {
         headers: Object.fromEntries(
           Object.entries(req.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]),

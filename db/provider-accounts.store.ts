@@ -13,7 +13,24 @@ export async function loadProviderAccount(
   return row ? decryptAccount(row, secretBox) : null;
 }
 
-export function decryptAccount(row: ProviderAccountRow, secretBox: SecretBox): ProviderAccount {
+/**
+ * A provider account's row, its credentials still sealed: for a cache of adapters
+ * (providers/provider-cache.ts), which opens them only when the row changed. One plain query.
+ */
+export async function loadSealedProviderAccount(em: EntityManager, id: string): Promise<ProviderAccountRow | null> {
+  const [row] = await em.execute<ProviderAccountRow[]>(
+    `select id, merchant_id as "merchantId", provider, livemode, external_id as "externalId",
+            credentials_encrypted as "credentialsEncrypted", created_at as "createdAt"
+       from provider_accounts where id = ?`,
+    [id],
+  );
+  return row ?? null;
+}
+
+export function decryptAccount(
+  row: Pick<ProviderAccountRow, 'id' | 'provider' | 'livemode' | 'externalId' | 'credentialsEncrypted'>,
+  secretBox: SecretBox,
+): ProviderAccount {
   return {
     id: row.id,
     provider: row.provider,
