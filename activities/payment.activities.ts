@@ -33,11 +33,17 @@ const EVENT_FOR_STATUS: Partial<Record<PaymentStatus, string>> = {
 /** Postgres' unique_violation. */
 const UNIQUE_VIOLATION = '23505';
 
+/** What closeAndCommitPayment did: committed the transition, or found the order paid (the provider's trade). */
+export type ClosedAndCommitted =
+  | { closed: 'closed'; recorded: { eventId: string | null; duplicatePayment?: boolean } }
+  | { closed: 'already_paid'; trade: ProviderTrade };
+
 /** Dispatches an event to the merchant's webhook endpoints (webhook.activities.ts's `dispatchEvent`). */
 export type DispatchEvent = (input: { eventId: string }) => Promise<void>;
 
 /** What providerForPayment reads of the payment's row. */
 interface PaymentOrderRow {
+  status: PaymentStatus;
   outTradeNo: string;
   orderCreatedAt: Date;
   providerAccountId: string;
@@ -53,11 +59,14 @@ export function createPaymentActivities(deps: ActivityDeps, dispatchEvent: Dispa
    * names the same order (UnionPay finds it by its number and its creation time). One query for
    * both rows; the adapter is built once per account (provider-cache.ts).
    */
-  async function providerForPayment(
-    paymentId: string,
-  ): Promise<{ provider: PaymentProvider; order: ProviderOrderRef; nextAction: NextAction | null }> {
+  async function providerForPayment(paymentId: string): Promise<{
+    provider: PaymentProvider;
+    order: ProviderOrderRef;
+    status: PaymentStatus;
+    nextAction: NextAction | null;
+  }> {
     const [row] = await db.fork().execute<(PaymentOrderRow & Partial<ProviderAccountRow>)[]>(
-      `select p.out_trade_no as "outTradeNo", p.created_at as "orderCreatedAt", p.provider_account_id as "providerAccountId",
+      `select p.status, p.out_trade_no as "outTradeNo", p.created_at as "orderCreatedAt", p.provider_account_id as "providerAccountId",
               p.next_action as "nextAction",
               a.id, a.merchant_id as "merchantId", a.provider, a.livemode, a.external_id as "externalId",
               a.credentials_encrypted as "credentialsEncrypted", a.created_at as "createdAt"
@@ -73,6 +82,7 @@ export function createPaymentActivities(deps: ActivityDeps, dispatchEvent: Dispa
     return {
       provider: providers.providerOf(row as ProviderAccountRow),
       order: { outTradeNo: row.outTradeNo, createdAt: new Date(row.orderCreatedAt) },
+      status: row.status,
       nextAction: row.nextAction,
     };
   }
@@ -266,6 +276,23 @@ export function createPaymentActivities(deps: ActivityDeps, dispatchEvent: Dispa
       const recorded = await activities.recordPaymentTransition(input);
       if (recorded.eventId) await dispatchEvent({ eventId: recorded.eventId });
       return recorded;
+    },
+
+    /**
+     * The close at expiry as one local activity, in the workflow task its timer woke (issue 11):
+     * closes the order at the provider and, when it closed, commits the transition and dispatches
+     * its event (commitPaymentTransition). When the shopper paid first, nothing is written: the
+     * provider's trade comes back for the workflow to apply. Run again after its workflow task was
+     * lost (a signal came in as the workflow completed), it finds its own transition committed and
+     * answers with it without asking the provider again, so the workflow decides as it did.
+     */
+    async closeAndCommitPayment(input: TransitionInput): Promise<ClosedAndCommitted> {
+      const { provider, order, status } = await providerForPayment(input.paymentId);
+      if (status !== input.to) {
+        const closed = await classified(() => provider.closePayment(order));
+        if (closed === 'already_paid') return { closed, trade: await classified(() => provider.queryPayment(order)) };
+      }
+      return { closed: 'closed', recorded: await activities.commitPaymentTransition(input) };
     },
   };
   return activities;

@@ -10,7 +10,8 @@
  * 4. Overload, open loop at 3× that capacity: statuses, Retry-After, latencies, hangs.
  * 5. Scaling: throughput with 1 and 2 workers, 1 and 2 API processes.
  * 6. Refunds and webhooks.
- * 7. Abandonment: many unpaid payments left open, then throughput again; what one costs.
+ * 7. Expiry: what closing one unpaid payment costs, CPU per component, on an otherwise idle stack.
+ * 8. Abandonment: many unpaid payments left open, then throughput again; what one costs.
  *
  * Raw figures go to bench/results/payments-<store>-<time>.json; a table is printed at the end.
  * Sizes come from the environment (README "Benchmark"), so a quick run uses the same code, and
@@ -24,6 +25,7 @@ import { dropPercent, round } from './lib/stats';
 import { readStack } from './lib/tongbao';
 import { abandonedCost, abandonedTotals, abandonPayments, waitUntilClosed } from './phases/abandonment';
 import { baseline } from './phases/baseline';
+import { expiryCost } from './phases/expiry';
 import { historiesPerPayment } from './phases/histories';
 import { createLatency, overload } from './phases/latency';
 import { refunds } from './phases/refunds';
@@ -47,9 +49,20 @@ const SIZES = {
   webhooks: size('BENCH_WEBHOOKS', 50),
   abandoned: size('BENCH_ABANDONED', 10_000),
   payments_with_abandoned: size('BENCH_PAYMENTS_WITH_ABANDONED', Math.ceil(PAYMENTS / 2)),
+  // Created within the minute they expire in (at ~12/s), so that none expires before the last is created.
+  expiring: size('BENCH_EXPIRING', 500),
 };
 
-const PHASE_NAMES = ['baseline', 'throughput', 'latency', 'overload', 'scaling', 'refunds', 'abandonment'] as const;
+const PHASE_NAMES = [
+  'baseline',
+  'throughput',
+  'latency',
+  'overload',
+  'scaling',
+  'refunds',
+  'expiry',
+  'abandonment',
+] as const;
 type Phase = (typeof PHASE_NAMES)[number];
 const PHASES = new Set<Phase>(
   process.env.BENCH_PHASES
@@ -124,6 +137,12 @@ async function main(): Promise<void> {
       log(`refunds (${SIZES.refunds}) and webhooks (${SIZES.webhooks})`);
       result.refunds = await refunds(ctx, SIZES.refunds);
       result.webhooks = await webhooks(ctx, SIZES.webhooks);
+    }
+
+    // Before the abandoned payments: on a stack they keep busy, it would not be idle.
+    if (PHASES.has('expiry')) {
+      log(`expiry: ${SIZES.expiring} unpaid payments expiring a minute after their create, on an idle stack`);
+      result.expiry = await expiryCost(ctx, SIZES.expiring, CONCURRENCY);
     }
 
     if (PHASES.has('abandonment')) {

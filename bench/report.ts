@@ -107,6 +107,17 @@ export function summaryTable(r: Figures): string {
         `${p.history.events} events, ${p.history.timers} timers, ${p.provider_calls.total} provider calls (${p.provider_calls.queries} queries, ${p.provider_calls.closes} closes)${p.history.closed ? ' (closed)' : ''}`,
       );
   }
+  const e = r.expiry;
+  if (e) {
+    const parts = Object.entries(e.cpu_ms_per_expiry ?? {})
+      .map(([name, ms]) => `${name} ${num(ms)}`)
+      .join(', ');
+    row('CPU ms per expiry (idle stack)', `${num(e.cpu_ms_per_expiry_total)}: ${parts}`, '');
+    row(
+      '  expiries measured',
+      `${e.expiries_measured} at ${num(e.expiries_per_second)}/s; ${e.sample?.history?.events ?? '–'} events, ${e.sample?.history?.workflow_tasks ?? '–'} workflow tasks, ${e.sample?.provider_calls?.total ?? '–'} provider calls`,
+    );
+  }
   if (Array.isArray(r.scaling) && r.scaling.length > 0) {
     lines.push('scaling     workers  API processes  completed/s  CPU ms/payment API+worker (all)');
     for (const s of r.scaling)

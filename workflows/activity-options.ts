@@ -33,3 +33,14 @@ export const PROVIDER_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', maximumInterval: '1m' },
 };
+
+/**
+ * The close at expiry in the workflow task its timer woke (a local activity): a few tries; a
+ * provider still failing after them is closed in the background (PROVIDER_OPTIONS) instead of
+ * holding the workflow task.
+ */
+export const CLOSE_LOCAL_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: '45s',
+  retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 3 },
+};

@@ -38,6 +38,8 @@ class PaymentStory {
   storeRefusedWith: ApplicationFailure | null = null;
   /** Called while the provider closes the order: the test's chance to let the shopper pay just then. */
   onClose: () => Promise<void> = async () => {};
+  /** Closes that fail in the worker before one works (a provider down for a moment). */
+  closeFailures = 0;
   /** What the provider answers a close with: 'already_paid' when the shopper paid just before. */
   closeResult: 'closed' | 'already_paid' = 'closed';
   /** What the provider's query says of the trade. */
@@ -86,6 +88,7 @@ type PaymentActivities = Pick<
   | 'commitPaymentTransition'
   | 'queryProviderPayment'
   | 'closeProviderPayment'
+  | 'closeAndCommitPayment'
   | 'recordPaymentTransition'
   | 'dispatchEvent'
   | 'draftLatePaymentRefund'
@@ -113,12 +116,27 @@ const activities: PaymentActivities = {
     return story(paymentId).trade(story(paymentId).queried);
   },
   async closeProviderPayment({ paymentId }) {
+    if (story(paymentId).closeFailures > 0) {
+      story(paymentId).closeFailures--;
+      throw new Error('the provider timed out');
+    }
     story(paymentId).closedAt.push(Date.now());
     await story(paymentId).onClose();
     return story(paymentId).closeResult;
   },
+  async closeAndCommitPayment(input) {
+    const payment = story(input.paymentId);
+    // As our books do: a transition already committed (by an earlier run of this activity) is not closed again.
+    if (!payment.transitions.some(({ to }) => to === input.to)) {
+      const closed = await activities.closeProviderPayment(input);
+      if (closed === 'already_paid') return { closed, trade: await activities.queryProviderPayment(input) };
+    }
+    return { closed: 'closed', recorded: await activities.commitPaymentTransition(input) };
+  },
   async recordPaymentTransition(input) {
-    story(input.paymentId).transitions.push(input);
+    // As the unique (payment_id, to_status) of payment_transitions: a retry writes nothing new.
+    if (!story(input.paymentId).transitions.some(({ to }) => to === input.to))
+      story(input.paymentId).transitions.push(input);
     return { eventId: null };
   },
   async dispatchEvent() {},
@@ -286,6 +304,47 @@ test('an abandoned payment never asks the provider itself (the open payments swe
   expect(story.closedAt).toHaveLength(1);
   expect(story.queries).toBe(0);
   expect(story.steps()).toEqual([{ to: 'expired', source: 'expiry' }]);
+  await recordRuns(env.client, handle.workflowId, `payment-${story.draft.id}`);
+});
+
+test('an expiry costs one workflow task after its timer: the close, the transition and its event are one local activity, no activity', async () => {
+  const { story, handle } = await pay(() => {});
+  expect(await handle.result()).toMatchObject({ status: 'expired' });
+  expect(story.closedAt).toHaveLength(1);
+  const { events } = await handle.fetchHistory();
+  const fired = events!.findIndex((e) => e.timerFiredEventAttributes);
+  expect(fired).toBeGreaterThan(0);
+  const after = events!.slice(fired);
+  expect(after.filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(1);
+  expect(after.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(0);
+  expect(after.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(1);
+  await recordRuns(env.client, handle.workflowId, `payment-${story.draft.id}`);
+});
+
+test('when the close at expiry keeps failing in the workflow task, the order is closed in the background and the payment still expires', async () => {
+  // Its three tries in the workflow task fail; the background activity's first try fails too, then it closes.
+  const { story, handle } = await pay((p) => {
+    p.closeFailures = 4;
+  });
+  expect(await handle.result()).toMatchObject({ status: 'expired' });
+  expect(story.closedAt).toHaveLength(1);
+  expect(story.steps()).toEqual([{ to: 'expired', source: 'expiry' }]);
+  const { events } = await handle.fetchHistory();
+  const scheduled = events!.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+  expect(scheduled).toEqual(['closeProviderPayment']);
+  await recordRuns(env.client, handle.workflowId, `payment-${story.draft.id}`);
+}, 30_000);
+
+test('when the shopper paid just before the expiry, the close finds it paid and the payment succeeds, nothing refunded', async () => {
+  const { story, handle } = await pay((p) => {
+    p.closeResult = 'already_paid';
+    p.queried = 'succeeded';
+  });
+  expect(await handle.result()).toMatchObject({ status: 'succeeded' });
+  expect(story.closedAt).toHaveLength(1);
+  expect(story.queries).toBe(1);
+  expect(story.steps()).toEqual([{ to: 'succeeded', source: 'expiry' }]);
+  expect(story.lateRefunds).toEqual([]);
   await recordRuns(env.client, handle.workflowId, `payment-${story.draft.id}`);
 });
 

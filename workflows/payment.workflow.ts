@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
@@ -36,7 +37,13 @@ import {
   type PaymentWorkflowInput,
 } from './messages';
 import { FAILURE_TYPES, providerRefusalDetails } from '../domain/failures';
-import { PROVIDER_OPTIONS, STORE_LOCAL_OPTIONS, STORE_OPTIONS, WAITED_FOR_OPTIONS } from './activity-options';
+import {
+  CLOSE_LOCAL_OPTIONS,
+  PROVIDER_OPTIONS,
+  STORE_LOCAL_OPTIONS,
+  STORE_OPTIONS,
+  WAITED_FOR_OPTIONS,
+} from './activity-options';
 import { activityError } from './failures';
 import { refundWorkflow } from './refund.workflow';
 import { refundWorkflowId } from '../domain/workflow-ids';
@@ -55,6 +62,8 @@ const {
 } = proxyLocalActivities<Activities>(WAITED_FOR_OPTIONS);
 // Our books: retried until they work; local, in the workflow task that decided the transition.
 const { commitPaymentTransition } = proxyLocalActivities<Activities>(STORE_LOCAL_OPTIONS);
+// The close at expiry, in the workflow task its timer woke (LOCAL_EXPIRY_PATCH).
+const { closeAndCommitPayment } = proxyLocalActivities<Activities>(CLOSE_LOCAL_OPTIONS);
 // Our books as workflows that ran before ROUND_TRIPS_PATCH wrote them.
 const { recordPaymentTransition, dispatchEvent } = proxyActivities<Activities>(STORE_OPTIONS);
 // The provider, in the background: retried with backoff for as long as it takes.
@@ -83,6 +92,16 @@ const CLOSE_BACKOFF_PATCH = 'close-backoff';
  * each patch adds a marker and a search attribute upsert to the history.
  */
 const ROUND_TRIPS_PATCH = 'payment-round-trips';
+/**
+ * A cheaper expiry (issue 11, goal 8): the order closed at the provider, the transition committed
+ * and its event dispatched as one local activity in the workflow task the expiry timer woke,
+ * instead of an activity and a second workflow task. Its side effects then happen in a workflow
+ * task the server may refuse (a signal came in as the workflow completed): run again, that task
+ * must decide as it did, so a due expiry comes before waiting notifications (the close asks the
+ * provider, which knows if the shopper paid), and the activity answers with the transition it
+ * already committed. Asked only when an expiry is due: paid payments carry no marker.
+ */
+const LOCAL_EXPIRY_PATCH = 'payment-local-expiry';
 
 /** What the provider said, and how it came: its notification, or the open payments' sweep (a `poll`). */
 interface ProviderReport {
@@ -254,9 +273,38 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
     });
   }
 
+  /**
+   * The close as one local activity (LOCAL_EXPIRY_PATCH); false when the provider kept failing
+   * through its few tries: then the close goes on in the background, as before the patch.
+   */
+  async function closeAndCommit(target: 'expired', source: string): Promise<boolean> {
+    const input = { paymentId: draft.id, from: payment.status, to: target, source, at: new Date().toISOString() };
+    let result: Awaited<ReturnType<typeof closeAndCommitPayment>>;
+    try {
+      result = await closeAndCommitPayment(input);
+    } catch (error) {
+      // A local activity's failure comes as the activity raised it, not wrapped in an ActivityFailure.
+      if (!(error instanceof ActivityFailure || error instanceof ApplicationFailure)) throw error;
+      log.warn('the close at expiry failed in the workflow task; closing in the background', {
+        paymentId: draft.id,
+        error: activityError(error).message,
+      });
+      return false;
+    }
+    if (result.closed === 'already_paid') {
+      await apply(result.trade, source);
+      return true;
+    }
+    payment.status = target;
+    upsertSearchAttributes([{ key: PaymentStatusKey, value: payment.status }]);
+    return true;
+  }
+
   /** Closes the order so nobody can pay it any more; the shopper may have paid just before. */
   async function closeThen(target: 'canceled' | 'expired'): Promise<void> {
     const source = target === 'canceled' ? 'cancel' : 'expiry';
+    if (target === 'expired' && sweptChecks && patched(LOCAL_EXPIRY_PATCH) && (await closeAndCommit(target, source)))
+      return;
     const result = await closeProviderPayment({ paymentId: draft.id });
     if (result === 'already_paid') {
       await apply(await queryProviderPayment({ paymentId: draft.id }), source);
@@ -313,15 +361,17 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   const closeAgainAt = (): number =>
     clock.after(CLOSE_RETRY_DELAYS_SECONDS[Math.min(reclosing.count++, CLOSE_RETRY_DELAYS_SECONDS.length - 1)]);
   const cancelDue = (): boolean => inbox.cancelRequested && clock.reached(reclosing.cancelAt);
+  const expiryDue = (): boolean => !inbox.cancelRequested && clock.reached(closeAt);
 
   /** The one place that decides what to do next: what arrived first, then what is due. */
   function nextStep(): Step {
+    if (sweptChecks && expiryDue() && patched(LOCAL_EXPIRY_PATCH)) return { kind: 'expiry' };
     const report = inbox.notifications.shift();
     if (report) return { kind: 'notification', report };
     // Once the merchant has asked, the order is closed as canceled, never as expired.
     if (inbox.cancelRequested) {
       if (cancelDue()) return { kind: 'cancel' };
-    } else if (clock.reached(closeAt)) return { kind: 'expiry' };
+    } else if (expiryDue()) return { kind: 'expiry' };
     if (!sweptChecks && clock.reached(polls.nextAt)) return { kind: 'poll' };
     return { kind: 'nothing_due' };
   }

@@ -25,6 +25,24 @@ describe('counting a payment’s history', () => {
     });
   });
 
+  it('counts local activities by their marker’s type and attempt, and no patch marker as one', () => {
+    const data = (json: object) => ({ payloads: [{ data: Buffer.from(JSON.stringify(json)).toString('base64') }] });
+    const events: HistoryEvent[] = [
+      { eventId: 1, markerRecordedEventAttributes: { markerName: 'core_patch', details: {} } },
+      {
+        eventId: 2,
+        markerRecordedEventAttributes: {
+          markerName: 'core_local_activity',
+          details: { data: data({ seq: 1, attempt: 2, activity_type: 'closeAndCommitPayment' }) },
+        },
+      },
+    ];
+    expect(countHistory(events, true)).toMatchObject({
+      local_activities: 1,
+      activity_attempts: { closeAndCommitPayment: 2 },
+    });
+  });
+
   it('counts an activity scheduled but not yet started as no attempt', () => {
     const events: HistoryEvent[] = [
       { eventId: 1, activityTaskScheduledEventAttributes: { activityType: { name: 'closeProviderPayment' } } },

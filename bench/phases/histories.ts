@@ -12,7 +12,10 @@ export interface HistoryEvent {
     scheduledEventId?: { toString(): string } | null;
     attempt?: number | null;
   } | null;
-  markerRecordedEventAttributes?: unknown;
+  markerRecordedEventAttributes?: {
+    markerName?: string | null;
+    details?: Record<string, { payloads?: { data?: Uint8Array | string | null }[] | null }> | null;
+  } | null;
   timerStartedEventAttributes?: unknown;
 }
 
@@ -23,7 +26,7 @@ export interface HistoryCounts {
   local_activities: number;
   timers: number;
   closed: boolean;
-  /** Attempts per activity type (a retried activity keeps one Started event, with its attempt number). */
+  /** Attempts per activity type (a retried activity keeps one Started event, with its attempt number), local ones too. */
   activity_attempts: Record<string, number>;
 }
 
@@ -33,8 +36,10 @@ export function countHistory(events: readonly HistoryEvent[], closed: boolean): 
     events: events.length,
     workflow_tasks: events.filter((e) => e.workflowTaskCompletedEventAttributes).length,
     activities: events.filter((e) => e.activityTaskScheduledEventAttributes).length,
-    // The SDK records each local activity's result as a marker.
-    local_activities: events.filter((e) => e.markerRecordedEventAttributes).length,
+    // The SDK records each local activity's result as a marker (and each patch as one, not counted).
+    local_activities: events.filter(
+      (e) => e.markerRecordedEventAttributes && e.markerRecordedEventAttributes.markerName !== 'core_patch',
+    ).length,
     timers: events.filter((e) => e.timerStartedEventAttributes).length,
     closed,
     activity_attempts: activityAttempts(events),
@@ -51,6 +56,8 @@ function activityAttempts(events: readonly HistoryEvent[]): Record<string, numbe
       typeOf.set(String(event.eventId), type);
       attempts[type] ??= 0;
     }
+    const local = localActivityOf(event);
+    if (local) attempts[local.type] = (attempts[local.type] ?? 0) + local.attempt;
     const started = event.activityTaskStartedEventAttributes;
     if (started) {
       const type = typeOf.get(String(started.scheduledEventId)) ?? '?';
@@ -58,6 +65,22 @@ function activityAttempts(events: readonly HistoryEvent[]): Record<string, numbe
     }
   }
   return attempts;
+}
+
+/** A local activity's marker says its type and the attempt it succeeded at (the SDK's JSON, raw or base64). */
+function localActivityOf(event: HistoryEvent): { type: string; attempt: number } | null {
+  const marker = event.markerRecordedEventAttributes;
+  if (marker?.markerName !== 'core_local_activity') return null;
+  const data = marker.details?.data?.payloads?.[0]?.data;
+  if (!data) return null;
+  try {
+    const text =
+      typeof data === 'string' ? Buffer.from(data, 'base64').toString('utf8') : Buffer.from(data).toString('utf8');
+    const parsed = JSON.parse(text) as { activity_type?: string; attempt?: number };
+    return parsed.activity_type ? { type: parsed.activity_type, attempt: parsed.attempt ?? 1 } : null;
+  } catch {
+    return null;
+  }
 }
 
 /** A payment's workflow history, counted, as it stands now. */
