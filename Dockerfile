@@ -13,8 +13,11 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# Fewer malloc arenas and smaller V8 heaps for the worker and the API (scripts/lib/node-flags.json,
+# docker-compose.yml's commands): docs/scaling.md "Memory".
+ENV MALLOC_ARENA_MAX=2
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 USER node
-CMD ["node", "dist/api/main.js"]
+CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=128", "dist/api/main.js"]

@@ -4,7 +4,7 @@
  * the stack's databases.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -35,7 +35,11 @@ export async function startNode(
   const logFile = path.join(stack.logs_dir ?? path.join(ROOT, '.tongbao', 'bench', 'logs'), `${name}.log`);
   mkdirSync(path.dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [path.join(ROOT, script)], {
+  // The flags the stack starts the same entry point with (the worker's and the API's heap sizes).
+  const nodeFlags = (
+    JSON.parse(readFileSync(path.join(ROOT, 'scripts', 'lib', 'node-flags.json'), 'utf8')) as Record<string, string[]>
+  )[script];
+  const child = spawn(process.execPath, [...(nodeFlags ?? []), path.join(ROOT, script)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

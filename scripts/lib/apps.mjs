@@ -18,6 +18,14 @@ export const APPS = {
 };
 export const MIGRATIONS = 'dist/migrations/run.js';
 
+/**
+ * Node's flags for an entry point (node-flags.json): the worker's and the API's V8 heap sizes.
+ * Node's defaults size the heap for the machine (a 4 GiB limit and 16 MiB semi-spaces here), so
+ * each isolate grows far past what it keeps alive; see docs/scaling.md "Memory". The Dockerfile,
+ * docker-compose.yml and the bench's extra processes start them with the same flags.
+ */
+export const NODE_FLAGS = JSON.parse(fs.readFileSync(path.join(repoRoot, 'scripts', 'lib', 'node-flags.json'), 'utf8'));
+
 /** Every app entry point must have been built; say which are missing before waiting on anything. */
 export function assertEntriesExist() {
   const missing = [MIGRATIONS, ...Object.values(APPS)].filter((file) => !fs.existsSync(path.join(repoRoot, file)));
@@ -87,7 +95,7 @@ export async function startApp(name, config, io) {
   const proc = startProcess({
     name,
     command: process.execPath,
-    args: [path.join(repoRoot, APPS[name])],
+    args: [...(NODE_FLAGS[APPS[name]] ?? []), path.join(repoRoot, APPS[name])],
     cwd: repoRoot,
     env: spec.ownEnvOnly ? childEnv(spec.env) : childEnv(config.appEnv, spec.env),
     sink: io.sinkFor(name),

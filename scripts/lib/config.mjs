@@ -116,6 +116,9 @@ function appEnv(config, { timeScale, logLevel }) {
       config.mode === 'test' ? 'true' : process.env.TONGBAO_WEBHOOK_ALLOW_PRIVATE || 'true',
     KRATOS_PUBLIC_URL: urls.kratosPublic,
     KRATOS_ADMIN_URL: urls.kratosAdmin,
+    // glibc's malloc keeps up to 8 arenas per core, one per busy thread: the worker's Rust core
+    // threads left ~70 MB of RSS in them under load, 2 arenas ~35 MB (docs/scaling.md "Memory").
+    MALLOC_ARENA_MAX: '2',
     // Test stacks refuse every connection beyond loopback, so no test reaches a real gateway.
     ...(config.mode === 'test'
       ? { NODE_OPTIONS: `--require ${path.join(repoRoot, 'dist', 'runtime', 'loopback-only.js')}` }
