@@ -8,7 +8,7 @@ import { openDatabase } from '../db/orm';
 import { SecretBox } from '../db/secret-box';
 import { appConfigFromEnv } from '../runtime/config';
 import { createLogger } from '../runtime/logger';
-import { connectTemporal } from './client';
+import { temporalClient } from './client';
 import { temporalSettingsFromEnv } from './config';
 import { tongbaoDataConverter } from './payload-codec';
 import { ensureReconciliationSchedule, type ScheduledAccount } from './reconciliation-schedules';
@@ -32,8 +32,8 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_SDK_LOG_LEVEL ?? 'WARN') as LogLevel) });
   const db = await openDatabase(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: temporal.address });
-  // Activities start workflows too (webhook deliveries); a worker's NativeConnection cannot serve a Client.
-  const client = await connectTemporal(temporal);
+  // Activities start workflows too (webhook deliveries), on the worker's own connection.
+  const client = temporalClient(connection, temporal);
   const worker = await Worker.create({
     connection,
     interceptors: { activity: [stuckActivitiesInterceptor(db, logger)] },
@@ -73,7 +73,6 @@ async function main(): Promise<void> {
   logger.info({ taskQueue: temporal.taskQueue, address: temporal.address }, 'worker running');
   console.log(`worker running on task queue ${temporal.taskQueue}`);
   await worker.run();
-  await client.connection.close();
   await connection.close();
   await db.close();
 }
