@@ -108,11 +108,19 @@ export function createPaymentsService(deps: ApiDeps) {
           'channel',
         );
       }
-      const route = await db.fork().findOne(ChannelRouteSchema, {
-        merchantId: merchant.id,
-        livemode: merchant.livemode,
-        channel: params.channel,
-      });
+      // The route and the key's payment id do not depend on each other: one round trip's wait,
+      // not two. A missing route is answered first, as when they were read one after the other
+      // (the id bound to the key meanwhile goes with the key, which a 400 does not keep).
+      const [routeFound, idBound] = await Promise.allSettled([
+        db.fork().findOne(ChannelRouteSchema, {
+          merchantId: merchant.id,
+          livemode: merchant.livemode,
+          channel: params.channel,
+        }),
+        idempotency ? idempotency.objectId('payment') : newId('payment'),
+      ]);
+      if (routeFound.status === 'rejected') throw routeFound.reason;
+      const route = routeFound.value;
       // The route's account exists (a foreign key says so): only its id is needed.
       if (!route) {
         throw new InvalidRequestError(
@@ -121,7 +129,8 @@ export function createPaymentsService(deps: ApiDeps) {
           'channel',
         );
       }
-      const id = idempotency ? await idempotency.objectId('payment') : newId('payment');
+      if (idBound.status === 'rejected') throw idBound.reason;
+      const id = idBound.value;
       if (
         params.merchant_order_no &&
         (await db.fork().count(PaymentSchema, {
