@@ -83,3 +83,63 @@ test('after the crowd has gone, fast answers below the limit bring it back to it
   }
   expect(admission.currentLimit).toBe(16);
 });
+
+test("at a flood's start, requests in flight past the target lower the limit to what it answers within the target, before they answer", async () => {
+  let now = 0;
+  const admission = new Admission(limits, () => now);
+  // The last second: 30 answers, fast and with turns to spare (the limit stays at its bound).
+  for (let i = 0; i < 30; i++) {
+    const leave = await admission.enter(`mer_${i}`);
+    now += 10;
+    leave();
+  }
+  expect(admission.currentLimit).toBe(16);
+  const flood = [];
+  for (let i = 0; i < 8; i++) flood.push(await admission.enter(`mer_${i}`));
+  now += 150; // 1.5 × the target, and none has answered
+  // 30 answers a second × 100 ms: 3 at once; 8 are in flight, so the next is refused at once.
+  await expect(admission.enter('mer_9')).rejects.toBeInstanceOf(ApiOverloadedError);
+  expect(admission.currentLimit).toBe(3);
+  flood.forEach((leave) => leave());
+});
+
+test('one late request (fewer than the floor) is a row lock, not a crowd: the limit stays', async () => {
+  let now = 0;
+  const admission = new Admission(limits, () => now);
+  const stuck = await admission.enter('mer_a');
+  now += 10_000;
+  const leave = await admission.enter('mer_b');
+  expect(admission.currentLimit).toBe(16);
+  leave();
+  stuck();
+});
+
+test('latency runs from arrival: a turn waited for counts in it', async () => {
+  let now = 1000;
+  const admission = new Admission({ ...limits, maxInFlight: 2 }, () => now);
+  const first = await admission.enter('mer_a');
+  // Arrived 90 ms ago (before the process admitted it), answered 60 ms later: 150 ms at the limit of 2.
+  const second = await admission.enter('mer_b', now - 90);
+  now += 60;
+  second();
+  expect(admission.currentLimit).toBe(1);
+  first();
+});
+
+test('at its bound a burst waits briefly for a turn; once the limit is down, a request past it is refused at once', async () => {
+  let now = 0;
+  const admission = new Admission({ ...limits, maxInFlight: 2, maxQueueMs: 60_000 }, () => now);
+  const first = await admission.enter('mer_a');
+  const second = await admission.enter('mer_b');
+  const waiting = admission.enter('mer_c'); // the limit is at its bound: it waits
+  now += 50;
+  first(); // fast, at the limit: the turn passes to the one waiting
+  const third = await waiting;
+  now += 500; // five times the target, at the limit: the limit comes down to 1
+  second();
+  expect(admission.currentLimit).toBe(1);
+  const refused = admission.enter('mer_d');
+  await expect(refused).rejects.toBeInstanceOf(ApiOverloadedError);
+  await expect(refused).rejects.toMatchObject({ message: expect.stringContaining('no turn came within 0 ms') });
+  third();
+});
