@@ -1,7 +1,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { randomToken } from '../domain/ids';
 import { adminRoutes } from './admin.routes';
-import { Admission } from './admission';
+import { Admission, ApiOverloadedError } from './admission';
 import { ApiKeyCache, adminAuth, merchantAuth } from './auth';
 import type { ApiDeps } from './deps';
 import { AppError, InvalidRequestError, errorBody } from './errors';
@@ -120,7 +120,11 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(async (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const appError = toAppError(error);
     if (appError.retryAfterSeconds !== null) res.set('Retry-After', String(appError.retryAfterSeconds));
-    if (appError.status >= 500)
+    // Shedding load is the API doing its job, not a failure: hundreds of refusals a second under a
+    // flood would cost CPU the accepted requests need, and bury real errors.
+    if (error instanceof ApiOverloadedError)
+      deps.logger.debug({ requestId: contextOf(req).requestId, path: req.path }, 'refused: overloaded');
+    else if (appError.status >= 500)
       deps.logger.error({ err: error, requestId: contextOf(req).requestId, path: req.path }, 'request failed');
     try {
       await sendJson(req, res, appError.status, errorBody(appError, contextOf(req).requestId), { error: appError });
