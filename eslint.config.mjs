@@ -28,6 +28,7 @@ const packagesForbiddenInWorkflows = [
 const layers = [
   'domain',
   'providers',
+  'messaging',
   'db',
   'runtime',
   'activities',
@@ -54,15 +55,16 @@ const temporalClient = { element: { type: 'temporal' }, file: { categories: 'tem
 /** `from` may import what `allow` lists; every other import of ours is refused. */
 const policies = [
   { from: layer('domain'), allow: [] },
-  { from: layer('providers', 'db', 'runtime', 'sandbox', 'web'), allow: [{ to: layer('domain') }] },
-  { from: layer('activities'), allow: [{ to: layer('providers', 'db', 'domain') }] },
+  { from: layer('providers', 'messaging', 'db', 'runtime', 'sandbox', 'web'), allow: [{ to: layer('domain') }] },
+  { from: layer('activities'), allow: [{ to: layer('providers', 'messaging', 'db', 'domain') }] },
   // Workflows see activities only as types (STYLE.md 1), and nothing with side effects.
   { from: layer('workflows'), allow: [{ to: layer('domain') }, typesOnly(layer('activities'))] },
   // The API signals and updates workflows through their messages, and names them by type only.
   {
     from: layer('api'),
     allow: [
-      { to: layer('domain', 'providers', 'db', 'runtime') },
+      // messaging: a template's preview renders it as a send would.
+      { to: layer('domain', 'providers', 'messaging', 'db', 'runtime') },
       { to: workflowMessages },
       { to: temporalClient },
       typesOnly(layer('workflows')),
@@ -71,7 +73,7 @@ const policies = [
   { from: temporalClient, allow: [{ to: layer('domain') }, typesOnly(layer('workflows'))] },
   {
     from: { element: { type: 'temporal' }, file: { categories: 'worker' } },
-    allow: [{ to: layer('domain', 'providers', 'db', 'runtime', 'activities') }],
+    allow: [{ to: layer('domain', 'providers', 'messaging', 'db', 'runtime', 'activities') }],
   },
   { from: layer('migrations'), allow: [{ to: layer('db', 'domain') }] },
 ];
