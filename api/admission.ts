@@ -2,7 +2,6 @@ import type { NextFunction, Request, Response } from 'express';
 import { ConcurrencyLimit, LimitReachedError } from './concurrency-limit';
 import type { AdmissionLimits } from '../runtime/config';
 import { AppError } from './errors';
-import { contextOf } from './request-context';
 
 /**
  * What a refused caller is told to wait. Turns come back within a second at capacity (an admitted
@@ -27,11 +26,11 @@ export class MerchantConcurrencyLimitError extends AppError {
 
 /** Raised when this API process is at capacity and no turn would come in time: 503, nothing done. */
 export class ApiOverloadedError extends AppError {
-  constructor(inFlight: number, limits: AdmissionLimits, waitedMs: number) {
+  constructor(inFlight: number, limits: AdmissionLimits) {
     super(
       'api_error',
       'api_overloaded',
-      `The API is at capacity: ${inFlight} payment, refund or cancel requests in flight in this process (as many as it answers within ${limits.targetLatencyMs} ms now), and no turn came within ${waitedMs} ms. Nothing was done; retry after ${RETRY_AFTER_OVERLOAD_SECONDS} s (with the same Idempotency-Key).`,
+      `The API is at capacity: ${inFlight} payment, refund or cancel requests in flight in this process (as many as it answers within ${limits.targetLatencyMs} ms now), and no turn came within ${limits.maxQueueMs} ms. Nothing was done; retry after ${RETRY_AFTER_OVERLOAD_SECONDS} s (with the same Idempotency-Key).`,
       null,
       { status: 503, retryAfterSeconds: RETRY_AFTER_OVERLOAD_SECONDS },
     );
@@ -55,10 +54,6 @@ export class Admission {
   private limit: number;
   private readonly floor: number;
   private lastLoweredAt = -Infinity;
-  /** When each request holding a turn arrived (its latency runs from then, queueing included). */
-  private readonly turns = new Set<{ arrivedAt: number }>();
-  /** When the answers of the last second were given: the process's throughput now. */
-  private readonly answeredAt: number[] = [];
 
   constructor(
     readonly limits: AdmissionLimits,
@@ -83,11 +78,10 @@ export class Admission {
   }
 
   /**
-   * Takes a turn for `merchant` (an id, or `admin`) for a request that arrived at `arrivedAt`:
-   * resolves with the function that hands it back; throws MerchantConcurrencyLimitError or
-   * ApiOverloadedError when refused.
+   * Takes a turn for `merchant` (an id, or `admin`): resolves with the function that hands it
+   * back; throws MerchantConcurrencyLimitError or ApiOverloadedError when refused.
    */
-  async enter(merchant: string, arrivedAt: number = this.now()): Promise<() => void> {
+  async enter(merchant: string): Promise<() => void> {
     const held = this.perMerchant.get(merchant) ?? 0;
     if (held >= this.limits.maxInFlightPerMerchant)
       throw new MerchantConcurrencyLimitError(this.limits.maxInFlightPerMerchant);
@@ -97,23 +91,15 @@ export class Admission {
       if (left > 0) this.perMerchant.set(merchant, left);
       else this.perMerchant.delete(merchant);
     };
-    this.noticeLateTurns();
-    // A burst on a process that keeps up waits briefly for a turn; once the limit is down, the
-    // worker is behind and a turn comes only as fast as it answers (one in 80 ms at 12 a second):
-    // waiting for one then mostly ends in a refusal all the same, later (measured at 3× capacity,
-    // refusals' p99 232 ms). So the refusal comes at once.
-    const maxWaitMs = this.limit < this.limits.maxInFlight ? 0 : this.limits.maxQueueMs;
     let release: () => void;
     try {
-      release = await this.process.acquire(maxWaitMs);
+      release = await this.process.acquire();
     } catch (error) {
       leaveMerchant();
-      if (error instanceof LimitReachedError)
-        throw new ApiOverloadedError(this.process.inFlight, this.limits, maxWaitMs);
+      if (error instanceof LimitReachedError) throw new ApiOverloadedError(this.process.inFlight, this.limits);
       throw error;
     }
-    const turn = { arrivedAt };
-    this.turns.add(turn);
+    const admittedAt = this.now();
     // Only an answer given while a bound held requests back (the process's, or the merchant's
     // when one merchant is the crowd) tells of the limit: one alone, slow because the machine is
     // busy with something else, says nothing of how many at once.
@@ -122,13 +108,9 @@ export class Admission {
     return () => {
       if (left) return;
       left = true;
-      this.turns.delete(turn);
-      const now = this.now();
-      this.answered(now);
-      // From arrival: a turn waited for is part of the latency the caller sees.
-      const latencyMs = now - arrivedAt;
-      if (atLimit) this.adapt(latencyMs);
-      else if (latencyMs <= this.limits.targetLatencyMs) this.recover();
+      const heldMs = this.now() - admittedAt;
+      if (atLimit) this.adapt(heldMs);
+      else if (heldMs <= this.limits.targetLatencyMs) this.recover();
       release();
       leaveMerchant();
     };
@@ -142,49 +124,17 @@ export class Admission {
    * the answers in flight all tell of the same crowd; a faster one raises it by 1/limit, about one
    * a limit's worth of answers.
    */
-  private adapt(latencyMs: number): void {
+  private adapt(heldMs: number): void {
     const { maxInFlight, targetLatencyMs } = this.limits;
-    if (latencyMs > targetLatencyMs) {
+    if (heldMs > targetLatencyMs) {
       const now = this.now();
       if (now - this.lastLoweredAt < targetLatencyMs) return;
       this.lastLoweredAt = now;
-      this.limit = Math.max(this.floor, this.limit * Math.max(0.5, targetLatencyMs / latencyMs));
+      this.limit = Math.max(this.floor, this.limit * Math.max(0.5, targetLatencyMs / heldMs));
     } else {
       this.limit = Math.min(maxInFlight, this.limit + 1 / this.limit);
     }
     this.process.resize(Math.floor(this.limit));
-  }
-
-  /**
-   * The answers tell of a crowd too late: at a flood's start, the limit at its bound, every
-   * request admitted in the first second waits behind the others (measured at 3× capacity: 32 in
-   * flight at 12 answers/s, accepted creates' p99 2.2 s). So the requests still in flight tell it
-   * first: when `floor` or more of them have waited past the target, the worker is behind, and
-   * the limit drops at once to what it answers within the target (Little's law: the answers of
-   * the last second × the target). Fewer late ones than the floor are one merchant's requests
-   * queued on a row lock, not the process's crowd.
-   */
-  private noticeLateTurns(): void {
-    const { targetLatencyMs } = this.limits;
-    const now = this.now();
-    if (now - this.lastLoweredAt < targetLatencyMs) return;
-    let late = 0;
-    for (const { arrivedAt } of this.turns) if (now - arrivedAt > targetLatencyMs) late++;
-    if (late < this.floor) return;
-    this.lastLoweredAt = now;
-    const answeredWithinTarget = Math.ceil((this.answersInLastSecond(now) * targetLatencyMs) / 1000);
-    this.limit = Math.min(this.limit, Math.max(this.floor, answeredWithinTarget));
-    this.process.resize(Math.floor(this.limit));
-  }
-
-  private answered(now: number): void {
-    this.answeredAt.push(now);
-    this.answersInLastSecond(now);
-  }
-
-  private answersInLastSecond(now: number): number {
-    while (this.answeredAt.length > 0 && this.answeredAt[0] <= now - 1000) this.answeredAt.shift();
-    return this.answeredAt.length;
   }
 
   /**
@@ -214,7 +164,7 @@ export class Admission {
    */
   middleware(merchantOf: (req: Request) => string) {
     return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
-      const leave = await this.enter(merchantOf(req), contextOf(req).receivedAt);
+      const leave = await this.enter(merchantOf(req));
       res.once('close', leave);
       next();
     };

@@ -65,15 +65,12 @@ export class ConcurrencyLimit {
     return ((this.waiting.length + 1) * (this.meanHeldMs ?? 0)) / this.allowed;
   }
 
-  /**
-   * Waits for a turn, at most `maxWaitMs` (the limit's own bound unless given), and gives the
-   * function that hands it back (call it once); throws LimitReachedError when refused.
-   */
-  async acquire(maxWaitMs = this.maxWaitMs): Promise<() => void> {
+  /** Waits for a turn and gives the function that hands it back (call it once); throws LimitReachedError when refused. */
+  async acquire(): Promise<() => void> {
     if (this.running < this.allowed) this.running++;
     else {
-      if (maxWaitMs <= 0 || this.expectedWaitMs() > maxWaitMs) throw new LimitReachedError(this);
-      await this.waitForTurn(maxWaitMs);
+      if (this.expectedWaitMs() > this.maxWaitMs) throw new LimitReachedError(this);
+      await this.waitForTurn();
     }
     const startedAt = this.now();
     let released = false;
@@ -99,14 +96,14 @@ export class ConcurrencyLimit {
     }
   }
 
-  private waitForTurn(maxWaitMs: number): Promise<void> {
+  private waitForTurn(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve, timer: null };
-      if (Number.isFinite(maxWaitMs)) {
+      if (Number.isFinite(this.maxWaitMs)) {
         waiter.timer = setTimeout(() => {
           this.waiting.splice(this.waiting.indexOf(waiter), 1);
           reject(new LimitReachedError(this));
-        }, maxWaitMs);
+        }, this.maxWaitMs);
       }
       waiter.resolve = () => {
         if (waiter.timer) clearTimeout(waiter.timer);

@@ -5,8 +5,6 @@ import type { AppError } from './errors';
 /** What the API learned about a request while handling it. */
 export interface RequestContext {
   requestId: string;
-  /** When the API began handling it (performance.now()): admission control measures latency from then. */
-  receivedAt: number;
   /** The raw body, for idempotency hashes and provider signatures. */
   rawBody: Buffer | null;
   merchant: { id: string; livemode: boolean; apiKeyId: string } | null;
@@ -31,13 +29,7 @@ const CONTEXT = Symbol('tongbao.context');
 
 export function contextOf(req: Request): RequestContext {
   const holder = req as unknown as { [CONTEXT]?: RequestContext };
-  holder[CONTEXT] ??= {
-    requestId: '',
-    receivedAt: performance.now(),
-    rawBody: null,
-    merchant: null,
-    idempotency: null,
-  };
+  holder[CONTEXT] ??= { requestId: '', rawBody: null, merchant: null, idempotency: null };
   return holder[CONTEXT];
 }
 
