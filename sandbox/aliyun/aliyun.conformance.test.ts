@@ -154,6 +154,8 @@ describe('SendSms through the official SDK', () => {
     });
     const listed = await messagesTo(phone);
     expect(listed.map((m) => m.out_id)).toEqual(['msg_second', 'msg_first']);
+    expect(listed[0].id).toMatch(/^msg_\d+$/);
+    expect(listed[0].id).not.toBe(listed[1].id);
     expect(listed[1]).toMatchObject({
       channel: 'sms',
       to: phone,

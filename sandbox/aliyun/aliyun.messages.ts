@@ -49,7 +49,7 @@ interface Row {
 }
 
 const fromRow = (row: Row): StoredMessage => ({
-  id: row.id,
+  id: `msg_${row.id}`,
   accountId: row.account_id,
   channel: row.channel,
   to: row.recipient,
