@@ -34,6 +34,9 @@ export interface AliyunTransportOptions {
   connectTimeoutMs?: number;
 }
 
+/** How long after our `sentAt` Aliyun may still be taking the send (our timeout, with room). */
+const MIDNIGHT_MARGIN_MS = 10 * 60_000;
+
 /** Beijing-time `yyyyMMdd`, the SendDate QuerySendDetails wants. */
 export function beijingSendDate(date: Date): string {
   return new Date(date.getTime() + 8 * 3_600_000).toISOString().slice(0, 10).replace(/-/g, '');
@@ -93,7 +96,22 @@ export class AliyunTransport implements MessageTransport {
     return { bizId: body.bizId, requestId: requestId ?? '' };
   }
 
+  /**
+   * Aliyun files a send under the Beijing day it received it, which our `sentAt` (taken just
+   * before the call) may precede across midnight: when the day of `sentAt` has no record and the
+   * day a few minutes later is another, that day is asked too.
+   */
   async querySmsReceipt(input: { phone: string; bizId: string; sentAt: Date }): Promise<SmsReceipt | null> {
+    const day = beijingSendDate(input.sentAt);
+    const found = await this.querySmsReceiptOn(input, day);
+    const nextDay = beijingSendDate(new Date(input.sentAt.getTime() + MIDNIGHT_MARGIN_MS));
+    return found ?? (nextDay !== day ? this.querySmsReceiptOn(input, nextDay) : null);
+  }
+
+  private async querySmsReceiptOn(
+    input: { phone: string; bizId: string },
+    sendDate: string,
+  ): Promise<SmsReceipt | null> {
     let body: $Dysmsapi.QuerySendDetailsResponseBody | undefined;
     try {
       body = (
@@ -101,7 +119,7 @@ export class AliyunTransport implements MessageTransport {
           new $Dysmsapi.QuerySendDetailsRequest({
             phoneNumber: input.phone,
             bizId: input.bizId,
-            sendDate: beijingSendDate(input.sentAt),
+            sendDate,
             pageSize: 10,
             currentPage: 1,
           }),

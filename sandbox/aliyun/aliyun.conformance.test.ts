@@ -291,6 +291,14 @@ describe('QuerySendDetails receipts', () => {
     expect(Date.parse(delivered!.receivedAt!)).toBeGreaterThanOrEqual(sentAt.getTime() - 1_000);
     expect((await messagesTo(phone))[0].status).toBe('delivered');
     expect(await transport.querySmsReceipt({ phone, bizId: '000000000000000000^0', sentAt })).toBeNull();
+    // Our sentAt a minute before Beijing midnight, Aliyun's record on the next day: still found.
+    const beijingMidnight = new Date(
+      `${new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10)}T00:00:00+08:00`,
+    );
+    const justBefore = new Date(beijingMidnight.getTime() - 60_000);
+    expect(await transport.querySmsReceipt({ phone, bizId: sent.bizId, sentAt: justBefore })).toMatchObject({
+      status: 'delivered',
+    });
   });
 
   test('a receipts fault makes the carrier refuse delivery', async () => {
