@@ -79,6 +79,37 @@ CREATE TABLE IF NOT EXISTS sandbox_wechatpay_oauth_codes (
   created_at  timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sandbox_wechatpay_oauth_codes_expiry ON sandbox_wechatpay_oauth_codes (expires_at);
+
+-- Aliyun (SMS and Direct Mail): what was sent, for receipts, limits and the inbox. See aliyun/.
+CREATE TABLE IF NOT EXISTS sandbox_aliyun_messages (
+  id              bigserial   PRIMARY KEY,
+  account_id      text        NOT NULL,
+  channel         text        NOT NULL,
+  recipient       text        NOT NULL,
+  sign_name       text,
+  template_code   text,
+  template_param  jsonb,
+  subject         text,
+  body            text        NOT NULL,
+  html_body       text,
+  biz_id          text        NOT NULL,
+  out_id          text,
+  sent_at         timestamptz NOT NULL,
+  deliver_at      timestamptz NOT NULL,
+  outcome         text        NOT NULL,
+  error_code      text
+);
+CREATE INDEX IF NOT EXISTS sandbox_aliyun_messages_by_recipient ON sandbox_aliyun_messages (lower(recipient), sent_at);
+CREATE INDEX IF NOT EXISTS sandbox_aliyun_messages_by_account ON sandbox_aliyun_messages (account_id, recipient, sent_at);
+
+-- SMS templates added through the control API; account_id '*' for every account. Seeds live in code.
+CREATE TABLE IF NOT EXISTS sandbox_aliyun_templates (
+  account_id     text        NOT NULL,
+  template_code  text        NOT NULL,
+  data           jsonb       NOT NULL,
+  created_at     timestamptz NOT NULL,
+  PRIMARY KEY (account_id, template_code)
+);
 `;
 
 /** Creates the database named in `databaseUrl` when it is missing, by way of the `postgres` database. */

@@ -12,12 +12,14 @@ const HTTP_500_PAGE = '<html><body><h1>500 Internal Server Error</h1></body></ht
 /**
  * Answers a call that an `api` fault fails, after the fault's slowness and before any work is
  * done: `http_500` as the provider's front door would, `system_error` with the provider's own
- * "busy, try again" answer, which `sendSystemError` writes. False when the fault fails nothing.
+ * "busy, try again" answer, which `sendSystemError` writes, `throttling` with its rate-limit answer. False when the fault fails nothing.
  */
 export async function answerApiFailure(
   res: Response,
   faults: ApiFaults,
   sendSystemError: () => unknown,
+  /** The provider's rate-limit answer; without one, `throttling` is answered as the system error. */
+  sendThrottled: () => unknown = sendSystemError,
 ): Promise<boolean> {
   const failure = faults.fail;
   if (failure === null) return false;
@@ -28,6 +30,9 @@ export async function answerApiFailure(
       return true;
     case 'system_error':
       await sendSystemError();
+      return true;
+    case 'throttling':
+      await sendThrottled();
       return true;
     default:
       return assertNever(failure);

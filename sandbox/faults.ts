@@ -15,7 +15,9 @@ export const NOTIFICATION_FAULTS = [
 ] as const;
 export type NotificationFault = (typeof NOTIFICATION_FAULTS)[number];
 
-export const API_FAILURES = ['system_error', 'http_500'] as const;
+// throttling: the provider's rate limit (Aliyun's isv.BUSINESS_LIMIT_CONTROL / Throttling.User); providers
+// without one answer it as their system error.
+export const API_FAILURES = ['system_error', 'http_500', 'throttling'] as const;
 export type ApiFailure = (typeof API_FAILURES)[number];
 
 const fraction = z.number().min(0).max(1);
@@ -58,6 +60,14 @@ export const faultRuleInputSchema = z.strictObject({
     .optional(),
   /** WeChat Pay: refunds accepted while the rule holds end ABNORMAL (the shopper's card was closed) instead of SUCCESS. */
   refunds: z.enum(['abnormal']).nullable().optional(),
+  /**
+   * Aliyun: SMS sent while the rule holds get a failed receipt (SendStatus 2) with `error_code`
+   * (default `MOBILE_NOT_ON_SERVICE`). For Aliyun, `account` is the AccessKey id and `out_trade_no` the OutId.
+   */
+  sms_receipts: z
+    .strictObject({ outcome: z.literal('failed'), error_code: z.string().min(1).max(64).optional() })
+    .nullable()
+    .optional(),
 });
 export type FaultRuleInput = z.infer<typeof faultRuleInputSchema>;
 
@@ -167,6 +177,12 @@ export class FaultStore {
   /** How a refund accepted now will end: `abnormal`, or null for the normal SUCCESS. */
   refundOutcome(scope: FaultScope): 'abnormal' | null {
     return pick(this.matching(scope), (rule) => rule.refunds) ?? null;
+  }
+
+  /** The carrier error an SMS sent now will fail with, or null when it will be delivered. */
+  smsReceiptFailure(scope: FaultScope): string | null {
+    const rule = pick(this.matching(scope), (r) => r.sms_receipts);
+    return rule ? (rule.error_code ?? 'MOBILE_NOT_ON_SERVICE') : null;
   }
 
   autoPay(scope: FaultScope): AutoPay | null {

@@ -4,6 +4,7 @@ import express, { type ErrorRequestHandler } from 'express';
 import pino, { type Logger } from 'pino';
 import { AccountStore } from './accounts';
 import { createAlipaySimulator } from './alipay/alipay.simulator';
+import { createAliyunSimulator } from './aliyun/aliyun.simulator';
 import { controlRoutes } from './control.routes';
 import { openDatabase } from './db';
 import { ControlError } from './errors';
@@ -21,6 +22,7 @@ const SIMULATORS: Record<string, SimulatorFactory> = {
   alipay: createAlipaySimulator,
   wechatpay: createWechatpaySimulator,
   unionpay: createUnionpaySimulator,
+  aliyun: createAliyunSimulator,
 };
 
 export interface SandboxOptions {
@@ -48,6 +50,8 @@ export const SANDBOX_LOG_REDACT = [
   '*.merchant_private_key',
   '*.platform_private_key',
   '*.privateKey',
+  '*.access_key_secret',
+  'access_key_secret',
   'merchant_private_key',
   'platform_private_key',
 ];
@@ -111,6 +115,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  for (const simulator of simulators.values()) if (simulator.rootRouter) app.use(simulator.rootRouter);
+  for (const simulator of simulators.values())
+    if (simulator.controlRouter) app.use('/_control', simulator.controlRouter);
   app.use('/_control', controlRoutes({ simulators, trades, notifier, faults, statementEdits }));
   for (const simulator of simulators.values()) app.use(`/${simulator.provider}`, simulator.router);
   app.use((req, res) => {

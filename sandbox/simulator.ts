@@ -41,6 +41,15 @@ export interface ProviderSimulator {
   readonly router: Router;
 
   /**
+   * Routes at the sandbox's root, for SDKs that post to `/` of their endpoint (Aliyun's RPC style:
+   * `POST /` with `x-acs-action`). They must pass (`next('router')`) what is not theirs.
+   */
+  readonly rootRouter?: Router;
+
+  /** Control routes of this provider's own, mounted under `/_control` (Aliyun's `/_control/messages`). */
+  readonly controlRouter?: Router;
+
+  /**
    * Opens a merchant account and returns what the provider's console would hand the merchant
    * (ids, the merchant's private key, the provider's public key…). `options` is the rest of the
    * control request's body, for provider-specific choices.
