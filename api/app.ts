@@ -24,6 +24,8 @@ import { contextOf, merchantOf } from './request-context';
 import { eventsRoutes } from './events.routes';
 import { createEventsService } from './events.service';
 import { webhooksRoutes } from './webhooks.routes';
+import { customersRoutes } from './customers.routes';
+import { createCustomersService } from './customers.service';
 import { createWebhooksService } from './webhooks.service';
 import { sendJson } from './respond';
 import { headerText } from './validation';
@@ -105,6 +107,7 @@ export function createApp(deps: ApiDeps): express.Express {
     eventsRoutes(events, webhooks),
     pricingRoutes(pricing),
     checkoutRoutes(checkout),
+    customersRoutes(createCustomersService(deps)),
   );
 
   app.use((req: Request) => {

@@ -6,7 +6,7 @@ import type { CheckoutService, CheckoutSession, PublicSession } from './checkout
 import { PUBLIC_RATE_LIMITS, RateLimiter, clientIp, rateLimited } from './rate-limit';
 import { merchantOf } from './request-context';
 import { sendJson } from './respond';
-import { parse, text, withoutControlCharacters, pathId } from './validation';
+import { customerIdSchema, parse, text, withoutControlCharacters, pathId } from './validation';
 
 const httpUrl = withoutControlCharacters(z.url({ protocol: /^https?$/ })).max(2048);
 
@@ -31,7 +31,7 @@ const createSessionSchema = z.strictObject({
     .max(1)
     .optional(),
   allowed_channels: z.array(z.enum(CHANNELS)).min(1).max(CHANNELS.length).optional(),
-  customer: text().startsWith('cus_').max(64).optional(),
+  customer: customerIdSchema.optional(),
   locale: z.enum(CHECKOUT_LOCALES).default('zh-CN'),
   success_url: httpUrl,
   cancel_url: httpUrl,

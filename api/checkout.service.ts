@@ -25,6 +25,7 @@ import type { Admission } from './admission';
 import type { ApiDeps } from './deps';
 import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';
 import type { Merchant, PaymentsService } from './payments.service';
+import { CUSTOMER_USABLE_SQL, customerNotFound } from './customers.service';
 import { redeemSessionCoupon, releaseSessionCoupon, type PricingService } from './pricing.service';
 
 export interface CreateSessionParams {
@@ -161,6 +162,17 @@ export function createCheckoutService(
     urlOf,
 
     async create(merchant: Merchant, params: CreateSessionParams): Promise<CheckoutSession> {
+      // Only when the session names a customer: one lookup by primary key.
+      if (params.customer) {
+        const [found] = await db
+          .fork()
+          .execute<{ usable: boolean }[]>(`select ${CUSTOMER_USABLE_SQL} as usable`, [
+            params.customer,
+            merchant.id,
+            merchant.livemode,
+          ]);
+        if (!found?.usable) throw customerNotFound(params.customer);
+      }
       const rates = await pricing.taxRatesByIds(
         merchant,
         params.line_items.flatMap((item, index) =>

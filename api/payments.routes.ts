@@ -5,7 +5,15 @@ import { toPaymentObject } from '../domain/payment-object';
 import { contextOf, merchantOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
-import { listQuerySchema, metadataSchema, parse, text, withoutControlCharacters, pathId } from './validation';
+import {
+  customerIdSchema,
+  listQuerySchema,
+  metadataSchema,
+  parse,
+  text,
+  withoutControlCharacters,
+  pathId,
+} from './validation';
 import type { PaymentsService } from './payments.service';
 
 const createPaymentSchema = z
@@ -19,7 +27,7 @@ const createPaymentSchema = z
       .max(64)
       .regex(/^[0-9A-Za-z_\-|*.]+$/, 'letters, digits and _-|*. only')
       .optional(),
-    customer: text().startsWith('cus_').max(64).optional(),
+    customer: customerIdSchema.optional(),
     return_url: withoutControlCharacters(z.url({ protocol: /^https?$/ }))
       .max(1024)
       .optional(),

@@ -31,6 +31,7 @@ import type { ApiDeps } from './deps';
 import { withDeadline } from './deadline';
 import { ConflictError, InvalidRequestError, NotFoundError, StillRunningError } from './errors';
 import { paginate, unknownCursor, type Page } from './pagination';
+import { CUSTOMER_USABLE_SQL, customerNotFound } from './customers.service';
 import type { IdempotentRequest } from './request-context';
 
 export interface Merchant {
@@ -112,25 +113,37 @@ export function createPaymentsService(deps: ApiDeps) {
       // not two. A missing route is answered first, as when they were read one after the other
       // (the id bound to the key meanwhile goes with the key, which a 400 does not keep). The route
       // is a plain query: the ORM's findOne cost as much CPU as the query itself, on every create.
+      // A customer the merchant names is checked in the same query (its primary key), so naming
+      // one costs no round trip; a payment of the hosted checkout takes its session's customer,
+      // checked when the session was made (erasing it since must not stop the shopper paying).
+      const customer = checkout ? null : (params.customer ?? null);
       const [routeFound, idBound] = await Promise.allSettled([
-        db
-          .fork()
-          .execute<{ providerAccountId: string }[]>(
-            `select provider_account_id as "providerAccountId" from channel_routes where merchant_id = ? and livemode = ? and channel = ?`,
-            [merchant.id, merchant.livemode, params.channel],
-          ),
+        customer
+          ? db
+              .fork()
+              .execute<{ providerAccountId: string | null; customerUsable: boolean }[]>(
+                `select (select provider_account_id from channel_routes where merchant_id = ? and livemode = ? and channel = ?) as "providerAccountId", ${CUSTOMER_USABLE_SQL} as "customerUsable"`,
+                [merchant.id, merchant.livemode, params.channel, customer, merchant.id, merchant.livemode],
+              )
+          : db
+              .fork()
+              .execute<{ providerAccountId: string | null; customerUsable?: boolean }[]>(
+                `select provider_account_id as "providerAccountId" from channel_routes where merchant_id = ? and livemode = ? and channel = ?`,
+                [merchant.id, merchant.livemode, params.channel],
+              ),
         idempotency ? idempotency.objectId('payment') : newId('payment'),
       ]);
       if (routeFound.status === 'rejected') throw routeFound.reason;
       const [route] = routeFound.value;
       // The route's account exists (a foreign key says so): only its id is needed.
-      if (!route) {
+      if (!route?.providerAccountId) {
         throw new InvalidRequestError(
           'channel_not_configured',
           `The channel ${params.channel} is not configured for this merchant in ${merchant.livemode ? 'live' : 'test'} mode.`,
           'channel',
         );
       }
+      if (customer && !route.customerUsable) throw customerNotFound(customer);
       if (idBound.status === 'rejected') throw idBound.reason;
       const id = idBound.value;
       if (

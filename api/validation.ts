@@ -104,3 +104,6 @@ export function pathId(req: Request, prefix: string, objectName: string): string
     throw new InvalidRequestError('parameter_invalid', `Invalid ${objectName} id: '${id}'`, 'id');
   return id;
 }
+
+/** A `customer` a payment or a checkout session names: a 400 naming the field unless it has a `cus_…` id's shape. */
+export const customerIdSchema = text().regex(/^cus_[0-9A-Za-z]{1,64}$/, 'must be a customer id (cus_…)');

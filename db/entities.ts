@@ -8,6 +8,7 @@ import type {
 import type { Channel, PaymentRecord, ProviderName } from '../domain/payment';
 import type { StoredEvent } from '../domain/event-object';
 import type { RefundRecord } from '../domain/refund';
+import type { CustomerRecord } from '../domain/customer';
 
 // Rows as the database holds them. domain/ (toPaymentObject, toRefundObject, toEventObject) and api/webhook-objects.ts shape them into API.md's objects.
 
@@ -330,6 +331,28 @@ export const CheckoutSessionSchema = new EntitySchema<CheckoutSessionRow>({
   },
 });
 
+export type CustomerRow = CustomerRecord;
+
+export const CustomerSchema = new EntitySchema<CustomerRow>({
+  name: 'Customer',
+  tableName: 'customers',
+  properties: {
+    id: { ...text, primary: true },
+    merchantId: text,
+    livemode: { type: 'boolean' },
+    email: optionalText,
+    phone: optionalText,
+    name: optionalText,
+    locale: { type: 'text', nullable: true },
+    shippingAddress: { type: 'json', nullable: true },
+    preferredChannel: { type: 'text', nullable: true },
+    metadata: { type: 'json' },
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    erasedAt: optionalTimestamp,
+  },
+});
+
 export const ALL_SCHEMAS = [
   MerchantSchema,
   ApiKeySchema,
@@ -342,4 +365,5 @@ export const ALL_SCHEMAS = [
   WebhookDeliverySchema,
   WebhookAttemptSchema,
   CheckoutSessionSchema,
+  CustomerSchema,
 ];

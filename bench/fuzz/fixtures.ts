@@ -49,12 +49,16 @@ export interface Fixtures {
   /** The endpoint the DELETE seed names (the other one stays). */
   deletableEndpointId: string;
   eventId: string;
+  /** A customer the update and read seeds name, and payments and sessions may name. */
+  customerId: string;
+  /** The customer the DELETE seed erases (erasing again answers the same). */
+  erasableCustomerId: string;
   /** A key made only to be revoked by the DELETE seed. */
   revocableKeyId: string;
   providers: ProviderFixture[];
   /** Ids of the sentinel merchant, fed to merchant routes under the fuzzer's own key. */
   foreignIds: string[];
-  sentinel: { key: string; paymentId: string; refundId: string };
+  sentinel: { key: string; paymentId: string; refundId: string; customerId: string };
   /** Where webhook endpoints point: a local server answering 204, alive for the run. */
   webhookUrl: string;
   close(): Promise<void>;
@@ -240,6 +244,28 @@ export async function createFixtures(stack: FuzzStack): Promise<Fixtures> {
     });
   }
 
+  const customer = await expectStatus(
+    api(main.key, 'POST', '/v1/customers', {
+      email: 'li.wei@shop.example',
+      phone: '+86 138 0013 8000',
+      name: '李伟',
+      locale: 'zh-CN',
+      metadata: { crm: 'fz-1' },
+    }),
+    [201],
+    'a customer',
+  );
+  const erasableCustomer = await expectStatus(
+    api(main.key, 'POST', '/v1/customers', { email: 'erase.me@shop.example' }),
+    [201],
+    'a customer to erase',
+  );
+  const sentinelCustomer = await expectStatus(
+    api(sentinelMerchant.key, 'POST', '/v1/customers', { email: 'sentinel@shop.example', phone: '13900139000' }),
+    [201],
+    'the sentinel customer',
+  );
+
   const sentinelPayment = await pay(sentinelMerchant.key, await createPayment(sentinelMerchant.key, 'alipay_qr', 5000));
   const sentinelRefund = await expectStatus(
     api(sentinelMerchant.key, 'POST', '/v1/refunds', { payment: sentinelPayment.id, amount: 100 }),
@@ -266,13 +292,21 @@ export async function createFixtures(stack: FuzzStack): Promise<Fixtures> {
     webhookEndpointId: webhookEndpoint.id as string,
     deletableEndpointId: deletableEndpoint.id as string,
     eventId: event,
+    customerId: customer.id as string,
+    erasableCustomerId: erasableCustomer.id as string,
     revocableKeyId: revocable.id as string,
     providers,
-    foreignIds: [sentinelPayment.id as string, sentinelRefund.id as string, sentinelMerchant.id],
+    foreignIds: [
+      sentinelPayment.id as string,
+      sentinelRefund.id as string,
+      sentinelMerchant.id,
+      sentinelCustomer.id as string,
+    ],
     sentinel: {
       key: sentinelMerchant.key,
       paymentId: sentinelPayment.id as string,
       refundId: sentinelRefund.id as string,
+      customerId: sentinelCustomer.id as string,
     },
     webhookUrl,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

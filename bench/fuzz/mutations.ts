@@ -366,7 +366,7 @@ const queryMutations: Mutation[] = [
 
 const pathMutations: Mutation[] = [
   function otherId(draft, random, f) {
-    const index = draft.segments.findIndex((segment) => /^(pay|re|cs|we|evt|mer|key|pa|txr)_/.test(segment));
+    const index = draft.segments.findIndex((segment) => /^(pay|re|cs|cus|we|evt|mer|key|pa|txr)_/.test(segment));
     if (index < 0) return null;
     const prefix = draft.segments[index].split('_')[0];
     const value = random.pick([
@@ -376,6 +376,7 @@ const pathMutations: Mutation[] = [
       f.refundId,
       f.eventId,
       f.merchantId,
+      f.customerId,
       `${prefix}_${random.string(24)}`,
       `${prefix}_`,
       `${prefix}_${'a'.repeat(random.pick([65, 5000]))}`,

@@ -157,6 +157,10 @@ async function readSentinels(stack: FuzzStack, f: Fixtures): Promise<Record<stri
   const entries: [string, string][] = [
     [`sentinel payment ${f.sentinel.paymentId}`, await read(f.sentinel.key, `/v1/payments/${f.sentinel.paymentId}`)],
     [`sentinel refund ${f.sentinel.refundId}`, await read(f.sentinel.key, `/v1/refunds/${f.sentinel.refundId}`)],
+    [
+      `sentinel customer ${f.sentinel.customerId}`,
+      await read(f.sentinel.key, `/v1/customers/${f.sentinel.customerId}`),
+    ],
   ];
   for (const provider of f.providers)
     entries.push([

@@ -70,6 +70,29 @@ function paymentBody(random: Random): Record<string, unknown> {
   };
 }
 
+function customerBody(random: Random): Record<string, unknown> {
+  return {
+    ...(random.chance(0.7) ? { email: `Fz.${random.string(8)}@Shop.example` } : {}),
+    ...(random.chance(0.5) ? { phone: random.pick(['13800138000', '+86 139-0013-9000', '+1 415 555 0132']) } : {}),
+    ...(random.chance(0.5) ? { name: random.pick(['王芳', 'Ann Lee']) } : {}),
+    ...(random.chance(0.5) ? { locale: random.pick(['zh-CN', 'en-US']) } : {}),
+    ...(random.chance(0.3)
+      ? {
+          shipping_address: {
+            name: '王芳',
+            line1: '南京东路 100 号',
+            district: '黄浦区',
+            city: '上海',
+            postal_code: '200001',
+            country: 'CN',
+          },
+        }
+      : {}),
+    ...(random.chance(0.3) ? { preferred_channel: random.pick(CHANNELS) } : {}),
+    metadata: { crm: random.string(6) },
+  };
+}
+
 function checkoutPayBody(random: Random): Record<string, unknown> {
   const channel = random.pick(CHANNELS);
   return {
@@ -137,7 +160,9 @@ function seedSpecs(f: Fixtures, random: Random): SeedSpec[] {
     ...rest,
   });
   return [
-    m('POST /v1/payments', '/v1/payments', { body: json(paymentBody(random)) }),
+    m('POST /v1/payments', '/v1/payments', {
+      body: json({ ...paymentBody(random), ...(random.chance(0.2) ? { customer: f.customerId } : {}) }),
+    }),
     m('GET /v1/payments', '/v1/payments', {
       query: {
         limit: '5',
@@ -192,9 +217,30 @@ function seedSpecs(f: Fixtures, random: Random): SeedSpec[] {
         success_url: 'https://shop.example/ok',
         cancel_url: 'https://shop.example/cancel',
         expires_in: 3600,
-        save_customer: 'never',
+        save_customer: random.pick(['never', 'optional']),
+        ...(random.chance(0.3) ? { customer: f.customerId } : {}),
       }),
     }),
+    m('POST /v1/customers', '/v1/customers', { body: json(customerBody(random)) }),
+    m('GET /v1/customers', '/v1/customers', {
+      query: {
+        limit: '5',
+        ...(random.chance(0.5) ? { email: 'li.wei@shop.example' } : { phone: '13800138000' }),
+      },
+    }),
+    m('GET /v1/customers/:id', `/v1/customers/${random.pick([f.customerId, f.erasableCustomerId])}`),
+    m('POST /v1/customers/:id', `/v1/customers/${f.customerId}`, {
+      body: json({
+        name: random.pick(['李伟', 'Li Wei', null]),
+        ...(random.chance(0.5) ? { phone: random.pick(['+86 139 0013 9000', null]) } : {}),
+        // "" removes a key; the customer's keys stay few, whatever the run adds.
+        metadata: {
+          crm: random.pick(['', `fz-${random.string(4)}`]),
+          [`k${random.int(0, 4)}`]: random.pick(['', 'v']),
+        },
+      }),
+    }),
+    m('DELETE /v1/customers/:id', `/v1/customers/${f.erasableCustomerId}`),
     m('GET /v1/checkout/sessions/:id', `/v1/checkout/sessions/${session}`),
     m('POST /v1/checkout/sessions/:id/expire', `/v1/checkout/sessions/${f.expiringSessionId}/expire`, {
       body: json({}),
