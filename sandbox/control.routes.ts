@@ -1,5 +1,6 @@
 import express, { type Request, type Router } from 'express';
 import { z } from 'zod';
+import { parseControlBody } from './control-body';
 import { ControlBadRequestError, ControlConflictError, ControlNotFoundError } from './errors';
 import { faultRuleInputSchema, type FaultStore } from './faults';
 import type { Notifier } from './notifier';
@@ -76,14 +77,14 @@ export function controlRoutes(deps: ControlDependencies): Router {
   });
 
   router.post('/accounts', async (req, res) => {
-    const input = parse(accountInputSchema, req.body);
+    const input = parseControlBody(accountInputSchema, req.body);
     const { provider, ...options } = input;
     const account = await simulatorFor(provider).createAccount(options);
     res.status(201).json(account);
   });
 
   router.post('/pay', async (req, res) => {
-    const input = parse(payInputSchema, req.body);
+    const input = parseControlBody(payInputSchema, req.body);
     const simulator = simulatorFor(input.provider);
     const trade = await findTrade(input.provider, input.out_trade_no, input.account);
     await simulator.pay(trade, input.outcome);
@@ -92,7 +93,7 @@ export function controlRoutes(deps: ControlDependencies): Router {
   });
 
   router.post('/late_refunds', async (req, res) => {
-    const input = parse(lateRefundInputSchema, req.body);
+    const input = parseControlBody(lateRefundInputSchema, req.body);
     const simulator = simulatorFor(input.provider);
     if (!simulator.settleRefundLate)
       throw new ControlBadRequestError(
@@ -112,13 +113,13 @@ export function controlRoutes(deps: ControlDependencies): Router {
   });
 
   router.post('/faults', (req, res) => {
-    const input = parse(faultRuleInputSchema, req.body);
+    const input = parseControlBody(faultRuleInputSchema, req.body);
     simulatorFor(input.provider);
     res.status(201).json(deps.faults.set(input));
   });
 
   router.post('/statement_edits', async (req, res) => {
-    const input = parse(statementEditInputSchema, req.body);
+    const input = parseControlBody(statementEditInputSchema, req.body);
     simulatorFor(input.provider);
     await deps.statementEdits.add(input);
     res.status(201).json({ object: 'statement_edit', ...input });
@@ -138,18 +139,4 @@ export function controlRoutes(deps: ControlDependencies): Router {
   });
 
   return router;
-}
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ControlBadRequestError('the body must be a JSON object (Content-Type: application/json)');
-  }
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    const path = [...issue.path, ...keys.slice(0, 1)].map(String).join('.');
-    throw new ControlBadRequestError(`${path || 'body'}: ${issue.message}`, path || null);
-  }
-  return result.data;
 }

@@ -1,5 +1,6 @@
 import express, { type Request, type Router } from 'express';
 import { z } from 'zod';
+import { parseControlBody } from '../control-body';
 import { ControlBadRequestError } from '../errors';
 import { escapeHtml } from '../html';
 import { normalizePhone } from './aliyun.api';
@@ -66,14 +67,7 @@ export function aliyunControlRoutes(deps: { messages: AliyunMessages; templates:
     res.json({ data: await deps.templates.list(account) });
   });
   router.post('/aliyun/templates', express.json({ limit: '100kb' }), async (req, res) => {
-    const parsed = templateInputSchema.safeParse(req.body ?? {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-      const path = [...issue.path, ...keys.slice(0, 1)].map(String).join('.');
-      throw new ControlBadRequestError(`${path || 'body'}: ${issue.message}`, path || null);
-    }
-    const input = parsed.data;
+    const input = parseControlBody(templateInputSchema, req.body ?? {});
     const template = await deps.templates.put({
       template_code: input.template_code,
       name: input.name ?? input.template_code,

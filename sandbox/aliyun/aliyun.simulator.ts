@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { type Router } from 'express';
 import { z } from 'zod';
+import { parseAccountOptions } from '../account-options';
 import { ControlBadRequestError } from '../errors';
 import type { ProviderSimulator, SimulatorContext } from '../simulator';
 import { AliyunApi } from './aliyun.api';
@@ -54,14 +55,7 @@ export function createAliyunSimulator(context: SimulatorContext): ProviderSimula
     rootRouter,
     controlRouter: aliyunControlRoutes({ messages, templates }),
     async createAccount(options) {
-      const parsed = accountOptionsSchema.safeParse(options);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-        const path = [...issue.path, ...keys.slice(0, 1)].map(String).join('.');
-        throw new ControlBadRequestError(`${path || 'body'}: ${issue.message}`, path || null);
-      }
-      const input = parsed.data;
+      const input = parseAccountOptions(accountOptionsSchema, options);
       const drawn = await context.accounts.insertUnderFreshId(PROVIDER, () => {
         const accessKeyId = `LTAI5t${alphanumeric(18)}`;
         const secrets: AliyunSecrets = {
