@@ -37,6 +37,11 @@ export type { ChaosOptions, ChaosResult, ChaosRow } from './chaos/model';
 
 /** Unpaid payments that must expire do so after the API's minimum. */
 const EXPIRES_IN_SECONDS = 60;
+/**
+ * The others get the API's maximum: the test stack divides timers by 60, so the default 15 minutes
+ * are 15 s, and a cancel or a payment held up by the worker kills could lose the race to expiry.
+ */
+const NEVER_EXPIRES_IN_SECONDS = 86_400;
 
 /** The run's decisions come from `--seed`, so a run can be repeated. */
 function seeded(seed: number): () => number {
@@ -203,7 +208,7 @@ async function play(script: Script, { stack, key, run }: { stack: StackInfo; key
       description: `Chaos ${script.index}`,
       merchant_order_no: `${run}-${script.index}`,
       return_url: 'https://shop.example/done',
-      ...(script.fate === 'expired' ? { expires_in: EXPIRES_IN_SECONDS } : {}),
+      expires_in: script.fate === 'expired' ? EXPIRES_IN_SECONDS : NEVER_EXPIRES_IN_SECONDS,
       ...('extra' in script.channel ? script.channel.extra : {}),
     },
     `${run}-${script.index}-create`,
