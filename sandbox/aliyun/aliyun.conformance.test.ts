@@ -331,7 +331,7 @@ describe('QuerySendDetails receipts', () => {
 describe('SingleSendMail through the official SDK', () => {
   test('an email is accepted from the account sender and shows in the control API and the inbox', async () => {
     const account = await openAccount();
-    const to = `shopper.${Date.now()}@example.com`;
+    const to = `shopper-${Date.now()}@example.com`;
     const sent = await transportFor(account).sendEmail({
       to,
       subject: '付款成功 Payment received',
