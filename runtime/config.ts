@@ -1,3 +1,5 @@
+import type { AlertSettings } from '../domain/alerts';
+
 /** Settings of the API and the worker, from the environment the stack runner (or an operator) provides. */
 export interface AppConfig {
   databaseUrl: string;
@@ -28,6 +30,11 @@ export interface AppConfig {
    * addresses. The dev and test stacks set it (their receivers listen on 127.0.0.1); production must not.
    */
   webhookAllowPrivate: boolean;
+  /**
+   * TONGBAO_ALERT_TO: e-mail addresses and phones (comma-separated) of the platform's operators, who
+   * get the stuck-refund alert when a refund needs attention; TONGBAO_ALERT_LOCALE (zh-CN) its language.
+   */
+  alerts: AlertSettings;
   /** TONGBAO_ENV=production: live payments; secrets must not be the development defaults. */
   production: boolean;
 }
@@ -185,6 +192,19 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfi
     apiDeadlineSeconds,
     admission: admissionLimitsFromEnv(env),
     webhookAllowPrivate: env.TONGBAO_WEBHOOK_ALLOW_PRIVATE === 'true',
+    alerts: alertSettingsFromEnv(env),
     production,
   };
+}
+
+/** Who hears of what needs an operator (domain/alerts.ts), and where the admin console is. */
+export function alertSettingsFromEnv(env: NodeJS.ProcessEnv): AlertSettings {
+  const locale = env.TONGBAO_ALERT_LOCALE ?? 'zh-CN';
+  if (locale !== 'zh-CN' && locale !== 'en-US') throw new ConfigError('TONGBAO_ALERT_LOCALE must be zh-CN or en-US');
+  const to = (env.TONGBAO_ALERT_TO ?? '')
+    .split(',')
+    .map((recipient) => recipient.trim())
+    .filter(Boolean);
+  const consoleUrl = (env.TONGBAO_WEB_URL ?? 'http://127.0.0.1:5173').replace(/\/$/, '');
+  return { to, locale, consoleUrl };
 }

@@ -147,6 +147,7 @@ describe('receipts', () => {
       taskQueue: stack.temporal_task_queue,
       timeScale: config.timeScale,
       webhookAllowPrivate: config.webhookAllowPrivate,
+      alerts: config.alerts,
     });
   });
 
@@ -290,5 +291,60 @@ describe('sending through Aliyun when it pushes back', () => {
     expect(message.failure_message).toMatch(/signature/i);
     expect(message.attempt_count).toBe(1);
     expect(await inbox(email)).toEqual([]);
+  });
+});
+
+describe('alerts to the platform operators', () => {
+  test('a refund the provider will not take reaches requires_attention, and the operators get an e-mail naming it', async () => {
+    const { secretKey: key } = await createTestMerchant('报警测试店');
+    const created = await apiFetch<{ id: string; out_trade_no: string }>(key, 'POST', '/v1/payments', {
+      amount: 3000,
+      currency: 'CNY',
+      channel: 'wechat_native',
+      description: 'Stuck refund',
+    });
+    expect(created.status).toBe(201);
+    const payment = created.body;
+    await sandboxControl('POST', '/_control/pay', {
+      provider: 'wechatpay',
+      out_trade_no: payment.out_trade_no,
+      outcome: 'success',
+    });
+    await eventually(async () =>
+      expect((await apiFetch<{ status: string }>(key, 'GET', `/v1/payments/${payment.id}`)).body.status).toBe(
+        'succeeded',
+      ),
+    );
+    const fault = await sandboxControl('POST', '/_control/faults', {
+      provider: 'wechatpay',
+      out_trade_no: payment.out_trade_no,
+      api: { fail: 'system_error', methods: ['POST /v3/refund/domestic/refunds'] },
+    });
+    expect(fault.status).toBe(201);
+    const refund = await apiFetch<{ id: string; status: string }>(key, 'POST', '/v1/refunds', { payment: payment.id });
+    expect([201, 503]).toContain(refund.status);
+    const refundId =
+      refund.status === 201
+        ? refund.body.id
+        : (await queryDb<{ id: string }>(`select id from refunds where payment_id = $1`, [payment.id]))[0].id;
+
+    // TONGBAO_ALERT_TO of the test stack (scripts/lib/config.mjs).
+    const operator = 'ops@tongbao.test';
+    const alert = await eventually(
+      async () => {
+        const found = (await inbox(operator)).find((mail) => mail.subject?.includes(refundId));
+        expect(found).toBeDefined();
+        return found!;
+      },
+      { timeoutMs: 60_000 },
+    );
+    expect(alert.subject).toMatch(/^告警:退款 re_\w+ 已卡住 \d+ 小时$/);
+    expect(alert.body).toContain('报警测试店');
+    expect(alert.body).toContain(`/admin/refunds/${refundId}`);
+    const [message] = await queryDb<MessageRow>(
+      `select * from messages where template = 'stuck_refund_alert' and body like $1`,
+      [`%${refundId}%`],
+    );
+    expect(message).toMatchObject({ recipient: operator, status: 'delivered', locale: 'zh-CN' });
   });
 });
