@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ConfigError, KRATOS_COURIER_PLACEHOLDER, appConfigFromEnv } from '../runtime/config';
 import { InvalidRequestError } from './errors';
 import {
   KRATOS_CODE_LIFESPAN_MINUTES,
@@ -225,4 +226,18 @@ test('the code lifespan the message states is the one kratos/kratos.yml configur
   const yml = fs.readFileSync(path.join(__dirname, '..', 'kratos', 'kratos.yml'), 'utf8');
   const configured = /\n {4}code:\n(?: {6}.*\n)*? {6}config:\n {8}lifespan: (\d+)m\n/.exec(yml);
   expect(configured?.[1]).toBe(String(KRATOS_CODE_LIFESPAN_MINUTES));
+});
+
+test("kratos.yml's courier password is a placeholder no API takes for the secret", () => {
+  const yml = fs.readFileSync(path.join(__dirname, '..', 'kratos', 'kratos.yml'), 'utf8');
+  expect(yml).toContain(`password: ${KRATOS_COURIER_PLACEHOLDER}`);
+  const env = { TONGBAO_ENCRYPTION_KEY: 'k', TONGBAO_ADMIN_TOKEN: 't' };
+  expect(() => appConfigFromEnv({ ...env, TONGBAO_KRATOS_COURIER_SECRET: KRATOS_COURIER_PLACEHOLDER })).toThrow(
+    ConfigError,
+  );
+  expect(appConfigFromEnv({ ...env, TONGBAO_KRATOS_COURIER_SECRET: 'a-secret-of-32-characters-000000' })).toMatchObject(
+    {
+      kratosCourierSecret: 'a-secret-of-32-characters-000000',
+    },
+  );
 });
