@@ -37,6 +37,12 @@ export interface AppConfig {
   alerts: AlertSettings;
   /** TONGBAO_ENV=production: live payments; secrets must not be the development defaults. */
   production: boolean;
+  /**
+   * TONGBAO_KRATOS_COURIER_SECRET: the password Kratos' courier sends (basic auth, user `kratos`)
+   * with every e-mail and SMS it posts to `/internal/kratos/courier`; null: that endpoint refuses
+   * every call (503), so Kratos keeps its messages queued and retries.
+   */
+  kratosCourierSecret: string | null;
 }
 
 /**
@@ -139,7 +145,11 @@ const PRODUCTION_SECRETS: { name: string; min: number; base64?: true; optional?:
   { name: 'KRATOS_SECRETS_DEFAULT', min: 32, optional: true },
   { name: 'KRATOS_SECRETS_COOKIE', min: 32, optional: true },
   { name: 'KRATOS_SECRETS_CIPHER', min: 32, optional: true },
+  { name: 'TONGBAO_KRATOS_COURIER_SECRET', min: 32, optional: true },
 ];
+
+/** kratos/kratos.yml's stand-in for the courier secret, which the environment replaces: never a secret. */
+export const KRATOS_COURIER_PLACEHOLDER = 'placeholder-set-by-the-environment';
 
 /** Refuses to start production with a development default or a short secret, naming the variable. */
 export function assertProductionSecrets(env: NodeJS.ProcessEnv): void {
@@ -178,6 +188,15 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfi
   if (apiDeadlineSeconds !== null && !(Number.isFinite(apiDeadlineSeconds) && apiDeadlineSeconds >= 1)) {
     throw new ConfigError('TONGBAO_API_DEADLINE_SECONDS must be a number of seconds, at least 1');
   }
+  const kratosCourierSecret = env.TONGBAO_KRATOS_COURIER_SECRET || null;
+  if (
+    kratosCourierSecret !== null &&
+    (kratosCourierSecret === KRATOS_COURIER_PLACEHOLDER || kratosCourierSecret.length < 16)
+  ) {
+    throw new ConfigError(
+      "TONGBAO_KRATOS_COURIER_SECRET must be a secret of at least 16 characters, not kratos.yml's placeholder",
+    );
+  }
   return {
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tongbao',
     encryptionKey: required(env, 'TONGBAO_ENCRYPTION_KEY'),
@@ -194,6 +213,7 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfi
     webhookAllowPrivate: env.TONGBAO_WEBHOOK_ALLOW_PRIVATE === 'true',
     alerts: alertSettingsFromEnv(env),
     production,
+    kratosCourierSecret,
   };
 }
 

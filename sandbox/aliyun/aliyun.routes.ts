@@ -52,7 +52,7 @@ function messageFilter(req: Request): { to?: string; account?: string; channel?:
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw new ControlBadRequestError('limit must be an integer from 1 to 1000', 'limit');
   const to = text('to');
-  // An address is taken as written: normalizing it as a phone dropped its hyphens.
+  // An e-mail address as given: normalizePhone drops dashes, which addresses may hold.
   const recipient = to === undefined ? undefined : to.includes('@') ? to.trim() : normalizePhone(to);
   return { to: recipient, account: text('account'), channel, limit };
 }

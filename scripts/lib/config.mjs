@@ -103,6 +103,7 @@ function appEnv(config, { timeScale, logLevel }) {
     TONGBAO_ENCRYPTION_KEY: secrets.encryption_key,
     TONGBAO_ADMIN_TOKEN: secrets.admin_token,
     TONGBAO_PAYLOAD_KEY: secrets.payload_key,
+    TONGBAO_KRATOS_COURIER_SECRET: secrets.kratos_courier_secret,
     TONGBAO_SANDBOX_URL: urls.sandbox,
     TONGBAO_API_URL: urls.api,
     TONGBAO_WEB_URL: config.webUrl,
