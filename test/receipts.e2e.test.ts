@@ -1,13 +1,9 @@
-import { Client, Connection } from '@temporalio/client';
-import { createActivities, type Activities } from '../activities';
-import { openDatabase, type Database } from '../db/orm';
 import { SecretBox } from '../db/secret-box';
 import { newId } from '../domain/ids';
 import { paymentWorkflowId } from '../domain/workflow-ids';
-import { appConfigFromEnv } from '../runtime/config';
-import { createLogger } from '../runtime/logger';
+import { openStackActivities, type StackActivities } from './activities';
 import { queryDb } from './db';
-import { apiFetch, createTestMerchant, eventually, sandboxControl, testDataConverter, testStack } from './stack';
+import { apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';
 
 // Stories of receipts (issue 12): a paid payment's and a refund's receipt reach the shopper by
 // e-mail and SMS, through the message workflow, Aliyun's SDKs and the sandbox's SMS and Direct Mail.
@@ -125,39 +121,17 @@ async function createCustomer(key: string, body: Record<string, unknown>): Promi
 
 describe('receipts', () => {
   let key: string;
-  let connection: Connection;
-  let temporal: Client;
-  let db: Database;
-  let activities: Activities;
+  let stack: StackActivities;
 
   beforeAll(async () => {
     ({ secretKey: key } = await createTestMerchant('茶叶小铺'));
-    const stack = testStack();
-    const config = appConfigFromEnv(stack.env);
-    db = await openDatabase(config.databaseUrl, { poolMax: 2 });
-    connection = await Connection.connect({ address: stack.temporal_address });
-    temporal = new Client({ connection, namespace: stack.temporal_namespace, dataConverter: testDataConverter() });
-    activities = createActivities({
-      db,
-      secretBox: new SecretBox(config.encryptionKey),
-      providerEnv: { sandboxUrl: config.sandboxUrl },
-      apiUrl: config.apiUrl,
-      logger: createLogger('receipts-test', 'silent'),
-      temporal,
-      taskQueue: stack.temporal_task_queue,
-      timeScale: config.timeScale,
-      webhookAllowPrivate: config.webhookAllowPrivate,
-      alerts: config.alerts,
-    });
+    stack = await openStackActivities('receipts-test');
   });
 
-  afterAll(async () => {
-    await connection?.close();
-    await db?.close();
-  });
+  afterAll(() => stack?.close());
 
   /** The payment's workflow has ended: its last transition, and the dispatch of its event, are done. */
-  const settled = (paymentId: string) => temporal.workflow.getHandle(paymentWorkflowId(paymentId)).result();
+  const settled = (paymentId: string) => stack.temporal.workflow.getHandle(paymentWorkflowId(paymentId)).result();
 
   test('a paid payment sends its customer a receipt by e-mail and SMS, in Chinese by default', async () => {
     const email = freshEmail();
@@ -190,7 +164,7 @@ describe('receipts', () => {
       `select id from events where object_id = $1 and type = 'payment.succeeded'`,
       [payment.id],
     );
-    await activities.dispatchEvent({ eventId });
+    await stack.activities.dispatchEvent({ eventId });
     expect((await messagesAbout(payment.id)).map((row) => row.id)).toEqual(rows.map((row) => row.id));
     expect(await inbox(email)).toHaveLength(1);
     expect(await inbox(phone)).toHaveLength(1);
