@@ -10,6 +10,8 @@ import { checkoutPageRoutes, checkoutRoutes } from './checkout.routes';
 import { createCheckoutService } from './checkout.service';
 import { createMerchantsService } from './merchants.service';
 import { kratosCourierRoutes } from './kratos-courier.routes';
+import { messageAccountsRoutes } from './message-accounts.routes';
+import { createMessageAccountsService } from './message-accounts.service';
 import { notifyRoutes } from './notify.routes';
 import { operationsRoutes } from './operations.routes';
 import { createOperationsService } from './operations.service';
@@ -96,6 +98,7 @@ export function createApp(deps: ApiDeps): express.Express {
     adminRoutes(merchants, payments, refunds),
     reconciliationRoutes(createReconciliationService(deps)),
     operationsRoutes(operations),
+    messageAccountsRoutes(createMessageAccountsService(deps)),
   );
   app.use(
     '/v1',

@@ -1,9 +1,7 @@
-import { SecretBox } from '../db/secret-box';
-import { newId } from '../domain/ids';
 import { paymentWorkflowId } from '../domain/workflow-ids';
 import { openStackActivities, type StackActivities } from './activities';
 import { queryDb } from './db';
-import { apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';
+import { adminFetch, apiFetch, createTestMerchant, eventually, sandboxControl } from './stack';
 
 // Stories of receipts (issue 12): a paid payment's and a refund's receipt reach the shopper by
 // e-mail and SMS, through the message workflow, Aliyun's SDKs and the sandbox's SMS and Direct Mail.
@@ -17,6 +15,14 @@ interface InboxMessage {
   subject?: string;
   body: string;
   status: string;
+}
+
+interface SandboxAliyunAccount {
+  access_key_id: string;
+  access_key_secret: string;
+  sign_name: string;
+  sender_address: string;
+  from_alias: string;
 }
 
 interface MessageRow extends Record<string, unknown> {
@@ -59,28 +65,21 @@ const messagesAbout = (objectId: string) =>
 
 /** Opens an Aliyun account at the sandbox and makes it the merchant's own; `secret` replaces its AccessKey secret. */
 async function giveMerchantAliyunAccount(merchantId: string, secret?: string): Promise<string> {
-  const opened = await sandboxControl<{
-    access_key_id: string;
-    access_key_secret: string;
-    sign_name: string;
-    sender_address: string;
-    from_alias: string;
-  }>('POST', '/_control/accounts', { provider: 'aliyun', sign_name: '测试商店' });
+  const opened = await sandboxControl<SandboxAliyunAccount>('POST', '/_control/accounts', {
+    provider: 'aliyun',
+    sign_name: '测试商店',
+  });
   expect(opened.status).toBe(201);
-  const box = new SecretBox(testStack().env.TONGBAO_ENCRYPTION_KEY);
-  const credentials = {
-    accessKeyId: opened.body.access_key_id,
-    accessKeySecret: secret ?? opened.body.access_key_secret,
-    signName: opened.body.sign_name,
-    senderAddress: opened.body.sender_address,
-    fromAlias: opened.body.from_alias,
-  };
-  await queryDb(
-    `insert into message_accounts (id, merchant_id, livemode, provider, external_id, credentials_encrypted)
-     values ($1, $2, false, 'aliyun', $3, $4)`,
-    [newId('messageAccount'), merchantId, credentials.accessKeyId, box.seal(credentials)],
-  );
-  return credentials.accessKeyId;
+  const added = await adminFetch('POST', '/v1/admin/message_accounts', {
+    merchant: merchantId,
+    access_key_id: opened.body.access_key_id,
+    access_key_secret: secret ?? opened.body.access_key_secret,
+    sign_name: opened.body.sign_name,
+    sender_address: opened.body.sender_address,
+    from_alias: opened.body.from_alias,
+  });
+  expect(added.status).toBe(201);
+  return opened.body.access_key_id;
 }
 
 async function paidPayment(key: string, body: Record<string, unknown>): Promise<{ id: string; out_trade_no: string }> {
@@ -265,6 +264,69 @@ describe('sending through Aliyun when it pushes back', () => {
     expect(message.failure_message).toMatch(/signature/i);
     expect(message.attempt_count).toBe(1);
     expect(await inbox(email)).toEqual([]);
+  });
+});
+
+describe('the Aliyun accounts that send (admin API)', () => {
+  test('an account is added with its secret sealed and never shown; a second for the same owner and mode is refused', async () => {
+    const { merchantId } = await createTestMerchant();
+    const body = {
+      merchant: merchantId,
+      access_key_id: 'LTAI5tSealedKey01',
+      access_key_secret: 'the-secret-that-must-not-show-0001',
+      sign_name: '茶叶小铺',
+      sender_address: 'no-reply@shop.example.cn',
+    };
+    const added = await adminFetch<Record<string, unknown>>('POST', '/v1/admin/message_accounts', body);
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({
+      object: 'message_account',
+      merchant: merchantId,
+      livemode: false,
+      access_key_id: body.access_key_id,
+      from_alias: null,
+    });
+    expect(added.text).not.toContain(body.access_key_secret);
+    const listed = await adminFetch<{ data: Record<string, unknown>[] }>('GET', '/v1/admin/message_accounts');
+    expect(listed.body.data.find((account) => account.id === added.body.id)).toEqual(added.body);
+    expect(listed.text).not.toContain(body.access_key_secret);
+    const [stored] = await queryDb<{ credentials_encrypted: string }>(
+      `select credentials_encrypted from message_accounts where id = $1`,
+      [added.body.id],
+    );
+    expect(stored.credentials_encrypted).toMatch(/^v1\./);
+    expect(stored.credentials_encrypted).not.toContain('the-secret');
+
+    expect((await adminFetch('POST', '/v1/admin/message_accounts', body)).status).toBe(409);
+    const rotated = await adminFetch<Record<string, unknown>>('POST', `/v1/admin/message_accounts/${added.body.id}`, {
+      ...body,
+      merchant: undefined,
+      access_key_secret: 'a-rotated-secret-0002',
+      sign_name: '茶叶小铺二店',
+    });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.sign_name).toBe('茶叶小铺二店');
+  });
+
+  test('bad input is refused naming the field, and an unknown merchant is 404', async () => {
+    const base = {
+      access_key_id: 'LTAI5tAnother01',
+      access_key_secret: 'x'.repeat(30),
+      sign_name: '商店',
+      sender_address: 'a@b.cn',
+    };
+    const badEmail = await adminFetch<{ error: { param: string } }>('POST', '/v1/admin/message_accounts', {
+      ...base,
+      sender_address: 'nope',
+    });
+    expect(badEmail.status).toBe(400);
+    expect(badEmail.body.error.param).toBe('sender_address');
+    const unknown = await adminFetch<{ error: { param: string } }>('POST', '/v1/admin/message_accounts', {
+      ...base,
+      merchant: 'mer_doesNotExist',
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.param).toBe('merchant');
   });
 });
 
