@@ -21,7 +21,8 @@ interface Row {
   merchant_id: string | null;
   livemode: boolean;
   credentials_encrypted: string;
-  created_at: Date;
+  /** A raw query's timestamp: a string from the driver, not a Date. */
+  created_at: string | Date;
 }
 
 /**
@@ -40,7 +41,7 @@ export function createMessageAccountsService(deps: { db: Database; secretBox: Se
       signName: credentials.signName,
       senderAddress: credentials.senderAddress,
       fromAlias: credentials.fromAlias,
-      createdAt: row.created_at,
+      createdAt: new Date(row.created_at),
     };
   };
   const find = async (id: string): Promise<Row> => {
