@@ -9,6 +9,7 @@ import { ADMIN_KEY_OWNER, createIdempotency, merchantKeyOwner } from './idempote
 import { checkoutPageRoutes, checkoutRoutes } from './checkout.routes';
 import { createCheckoutService } from './checkout.service';
 import { createMerchantsService } from './merchants.service';
+import { kratosCourierRoutes } from './kratos-courier.routes';
 import { notifyRoutes } from './notify.routes';
 import { operationsRoutes } from './operations.routes';
 import { createOperationsService } from './operations.service';
@@ -70,6 +71,8 @@ export function createApp(deps: ApiDeps): express.Express {
   });
 
   app.use('/notify', notifyRoutes(deps, refunds));
+  // Kratos' courier: its codes go out through Tongbao's messaging layer (authenticated by the courier secret).
+  app.use('/internal/kratos/courier', kratosCourierRoutes(deps));
   app.use('/checkout', checkoutPageRoutes(checkout));
 
   const json = express.json({

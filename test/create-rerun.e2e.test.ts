@@ -32,6 +32,7 @@ describe('creating the provider order again after the worker died', () => {
       taskQueue: stack.temporal_task_queue,
       timeScale: config.timeScale,
       webhookAllowPrivate: config.webhookAllowPrivate,
+      alerts: config.alerts,
     });
   });
 
