@@ -163,16 +163,27 @@ describe('the message log', () => {
       },
     );
     expect(await ids(`to=${encodeURIComponent(phone)}&status=failed`)).toEqual([]);
+  });
 
-    // Pages follow one another without repeating a message.
-    const first = await adminFetch<ListBody<MessageBody>>('GET', '/v1/admin/messages?limit=1');
-    expect(first.body.has_more).toBe(true);
-    const second = await adminFetch<ListBody<MessageBody>>(
-      'GET',
-      `/v1/admin/messages?limit=1&starting_after=${first.body.data[0].id}`,
-    );
-    expect(second.body.data).toHaveLength(1);
-    expect(second.body.data[0].id).not.toBe(first.body.data[0].id);
+  test('pages of the log follow one another, newest first, without repeating or skipping a message', async () => {
+    // Three test sends to one address of this test's own, so that other stories' messages do not interleave.
+    const email = await templateId('verification_code', 'email', 'en-US');
+    const to = `pages.${Date.now()}@example.com`;
+    const sends: MessageBody[] = [];
+    for (let i = 0; i < 3; i++)
+      sends.push((await adminFetch<MessageBody>('POST', `/v1/admin/templates/${email}/test_send`, { to })).body);
+    const seen: string[] = [];
+    let after = '';
+    for (;;) {
+      const page = await adminFetch<ListBody<MessageBody>>(
+        'GET',
+        `/v1/admin/messages?to=${encodeURIComponent(to)}&limit=2${after}`,
+      );
+      seen.push(...page.body.data.map((message) => message.id));
+      if (!page.body.has_more) break;
+      after = `&starting_after=${seen[seen.length - 1]}`;
+    }
+    expect(seen).toEqual(sends.map((message) => message.id).reverse());
   });
 
   test('a test send retried with its Idempotency-Key sends one message', async () => {
