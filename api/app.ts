@@ -30,6 +30,10 @@ import { webhooksRoutes } from './webhooks.routes';
 import { customersRoutes } from './customers.routes';
 import { createCustomersService } from './customers.service';
 import { createWebhooksService } from './webhooks.service';
+import { messagesRoutes } from './messages.routes';
+import { createMessagesService } from './messages.service';
+import { templatesRoutes } from './templates.routes';
+import { createTemplatesService } from './templates.service';
 import { sendJson } from './respond';
 import { headerText } from './validation';
 
@@ -62,6 +66,7 @@ export function createApp(deps: ApiDeps): express.Express {
   const webhooks = createWebhooksService(deps, events);
 
   const operations = createOperationsService(deps);
+  const messages = createMessagesService(deps);
   // Prometheus scrapes with the admin token (`authorization: {credentials: …}` in its job).
   app.get('/metrics', adminAuth(deps), async (_req: Request, res: Response) => {
     res.type('text/plain; version=0.0.4').send(await operations.metricsText());
@@ -98,6 +103,8 @@ export function createApp(deps: ApiDeps): express.Express {
     adminRoutes(merchants, payments, refunds),
     reconciliationRoutes(createReconciliationService(deps)),
     operationsRoutes(operations),
+    templatesRoutes(createTemplatesService(deps), messages),
+    messagesRoutes(messages),
     messageAccountsRoutes(createMessageAccountsService(deps)),
   );
   app.use(
@@ -170,11 +177,11 @@ const MERCHANT_WORKFLOW_ROUTES = [
 ];
 
 /**
- * An admin's retry or cancel of a refund drives its workflow. A reconciliation run is left out: one
+ * An admin's retry or cancel of a refund drives its workflow; a test send starts a message's. A reconciliation run is left out: one
  * per account and day, it waits on its workflow up to a minute on purpose, and holding a turn that
  * long would refuse merchants' requests for nothing.
  */
-const ADMIN_WORKFLOW_ROUTES = ['/refunds/:id/retry', '/refunds/:id/cancel'];
+const ADMIN_WORKFLOW_ROUTES = ['/refunds/:id/retry', '/refunds/:id/cancel', '/templates/:id/test_send'];
 
 /**
  * Admits the POSTs to `paths` (matched as the routes themselves are) before their body is parsed or

@@ -3,6 +3,7 @@ import {
   messageIdempotencyKey,
   missingValues,
   placeholders,
+  publishIssues,
   publishProblems,
   templateStatus,
   type MessageTemplateRecord,
@@ -41,6 +42,30 @@ describe('publishing a template', () => {
       '${shop} is used but not declared in variables',
     ]);
     expect(publishProblems({ ...email, subject: null })).toEqual(['an e-mail template needs a subject']);
+  });
+});
+
+describe('what the admin API says of a template it refuses to publish', () => {
+  test('each problem names the field it is in, for the 400', () => {
+    expect(publishIssues(sms('Order ${order} paid by ${payer}', ['order']))).toEqual([
+      { param: 'body', message: '${payer} is used but not declared in variables' },
+    ]);
+    const email: TemplateContent = {
+      ...sms('Hello', []),
+      channel: 'email',
+      subject: 'From ${shop}',
+      aliyunTemplateCode: null,
+    };
+    expect(publishIssues(email)).toEqual([
+      { param: 'subject', message: '${shop} is used but not declared in variables' },
+    ]);
+    expect(publishIssues(sms('Paid ${amount}', ['amount', 'order']))[0].param).toBe('variables');
+  });
+
+  test('an SMS template without the code Aliyun approved cannot be published: SendSms names that template', () => {
+    expect(publishIssues({ ...sms('Paid ${amount}', ['amount']), aliyunTemplateCode: null })).toEqual([
+      { param: 'aliyun_template_code', message: 'an SMS template needs the aliyun_template_code Aliyun approved' },
+    ]);
   });
 });
 
