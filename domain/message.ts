@@ -165,6 +165,8 @@ export interface MessageRecord {
   idempotencyKey: string;
   variablesEncrypted: string;
   templateVersion: number | null;
+  /** The published content it was rendered from; every send of it uses this, whatever was published since. */
+  templateContent: TemplateContent | null;
   subject: string | null;
   body: string | null;
   messageAccountId: string | null;
