@@ -126,7 +126,7 @@ ${body}</article>`;
   .tag.sms { background: #1677ff; } .tag.email { background: #52c41a; }
   .status.failed { color: #d4380d; } .status.delivered { color: #389e0d; } .status.sending { color: #888; }
   pre { white-space: pre-wrap; font-family: inherit; font-size: 15px; margin: 8px 0 0; }
-  iframe { width: 100%; min-height: 160px; border: 1px solid #eee; margin-top: 8px; }
+  iframe { width: 100%; height: 420px; border: 1px solid #eee; margin-top: 8px; }
 </style>
 </head>
 <body>
