@@ -1,6 +1,9 @@
 import { MessageRequestError, requestMessage } from '../messaging/outbox';
 import type { ActivityDeps } from './deps';
 
+/** The events sendAlerts acts on. */
+export const ALERT_EVENTS: ReadonlySet<string> = new Set(['refund.requires_attention']);
+
 interface StuckRefundFacts {
   refund_id: string;
   livemode: boolean;

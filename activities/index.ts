@@ -7,8 +7,8 @@ import { withStoreErrorsClassified } from './store-failures';
 import { createPurgeActivities } from './purge.activities';
 import { createPaymentCheckActivities } from './payment-checks.activities';
 import { createMessageActivities } from './message.activities';
-import { createReceiptActivities } from './receipt.activities';
-import { createAlertActivities } from './alert.activities';
+import { RECEIPT_EVENTS, createReceiptActivities } from './receipt.activities';
+import { ALERT_EVENTS, createAlertActivities } from './alert.activities';
 import { decryptAccount } from '../db/provider-accounts.store';
 import { createProviderCache } from '../providers/provider-cache';
 
@@ -28,9 +28,9 @@ export function createActivities(deps: ActivityDeps) {
    * activity may run again after a failure of any.
    */
   const dispatchEvent = async (input: { eventId: string }): Promise<void> => {
-    await webhooks.dispatchEvent(input);
-    await receipts.sendReceipts(input);
-    await alerts.sendAlerts(input);
+    const type = await webhooks.dispatchEvent(input);
+    if (RECEIPT_EVENTS.has(type)) await receipts.sendReceipts(input);
+    if (ALERT_EVENTS.has(type)) await alerts.sendAlerts(input);
   };
   const providers = createProviderCache((row) => decryptAccount(row, deps.secretBox), deps.providerEnv);
   return withStoreErrorsClassified({

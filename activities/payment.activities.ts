@@ -38,7 +38,7 @@ export type ClosedAndCommitted =
   | { closed: 'closed'; recorded: { eventId: string | null; duplicatePayment?: boolean } }
   | { closed: 'already_paid'; trade: ProviderTrade };
 
-/** Dispatches an event to the merchant's webhook endpoints (webhook.activities.ts's `dispatchEvent`). */
+/** Sets off what an event causes: webhook deliveries, receipts, alerts (activities/index.ts `dispatchEvent`). */
 export type DispatchEvent = (input: { eventId: string }) => Promise<void>;
 
 /** What providerForPayment reads of the payment's row. */

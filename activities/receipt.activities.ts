@@ -10,6 +10,9 @@ const RECEIPT_TEMPLATES: Readonly<Record<string, string>> = {
   'refund.succeeded': 'refund_receipt',
 };
 
+/** The events sendReceipts acts on: the others cost no query. */
+export const RECEIPT_EVENTS: ReadonlySet<string> = new Set(Object.keys(RECEIPT_TEMPLATES));
+
 interface ReceiptFacts {
   type: string;
   merchant_id: string;

@@ -100,14 +100,14 @@ export function createWebhookActivities(deps: ActivityDeps) {
     /**
      * Starts one delivery workflow per endpoint of the event's merchant and mode that wants its
      * type. Idempotent: a delivery already started (by a retry of this activity, a second call,
-     * or a resend) is left alone.
+     * or a resend) is left alone. Answers the event's type, for what else the event sets off.
      */
-    async dispatchEvent(input: { eventId: string }): Promise<void> {
+    async dispatchEvent(input: { eventId: string }): Promise<string> {
       // The endpoints that want the event, found from its id in one query; the event itself (its
       // whole object) is read only when one does: every payment's transition dispatches its event,
       // and most merchants have no endpoint for most types.
-      const rows = await db.fork().execute<{ endpoint_id: string | null }[]>(
-        `select w.id as endpoint_id from events e
+      const rows = await db.fork().execute<{ type: string; endpoint_id: string | null }[]>(
+        `select e.type, w.id as endpoint_id from events e
            left join webhook_endpoints w on w.merchant_id = e.merchant_id and w.livemode = e.livemode and w.deleted_at is null
                 and (e.type = any(w.enabled_events) or '*' = any(w.enabled_events))
           where e.id = ? order by w.created_at, w.id`,
@@ -115,7 +115,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
       );
       if (rows.length === 0) await loadEvent(input.eventId); // raises EventMissingError
       const endpoints = rows.flatMap(({ endpoint_id: id }) => (id === null ? [] : [{ id }]));
-      if (endpoints.length === 0) return;
+      if (endpoints.length === 0) return rows[0].type;
       const event = await loadEvent(input.eventId);
       for (const { id: webhookEndpointId } of endpoints) {
         await db
@@ -138,6 +138,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
       }
       if (endpoints.length)
         deps.logger.info({ eventId: event.id, type: event.type, endpoints: endpoints.length }, 'event dispatched');
+      return event.type;
     },
 
     /** Makes sure the delivery's row exists (a resend may come first) and says how many attempts it has had. */
