@@ -8,6 +8,7 @@ import { AppError, InvalidRequestError, errorBody } from './errors';
 import { ADMIN_KEY_OWNER, createIdempotency, merchantKeyOwner } from './idempotency';
 import { checkoutPageRoutes, checkoutRoutes } from './checkout.routes';
 import { createCheckoutService } from './checkout.service';
+import { createCheckoutDetailsService } from './checkout-details.service';
 import { createMerchantsService } from './merchants.service';
 import { notifyRoutes } from './notify.routes';
 import { operationsRoutes } from './operations.routes';
@@ -54,7 +55,11 @@ export function createApp(deps: ApiDeps): express.Express {
   const merchants = createMerchantsService(deps, apiKeys);
   const refunds = createRefundsService(deps);
   const pricing = createPricingService(deps);
-  const checkout = createCheckoutService(deps, payments, pricing, admission);
+  const checkoutDetails = createCheckoutDetailsService(deps, async () => {
+    // Wired to messaging/outbox.ts requestMessage once the messaging core is merged.
+    throw new Error('SMS sending is not wired yet');
+  });
+  const checkout = createCheckoutService(deps, payments, pricing, admission, checkoutDetails);
   const events = createEventsService(deps);
   const webhooks = createWebhooksService(deps, events);
 

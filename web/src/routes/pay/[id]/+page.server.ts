@@ -14,9 +14,29 @@ import {
   type NextAction,
   type WechatJsapiParams,
 } from '$lib/checkout';
-import { ApiRefusedError, ApiUnavailableError, createPayment, getSession, wechatOauthUrl } from '$lib/server/api';
+import {
+  ApiRefusedError,
+  ApiUnavailableError,
+  createPayment,
+  getSession,
+  startVerification,
+  verifyCode,
+  wechatOauthUrl,
+} from '$lib/server/api';
 import { adoptSessionLocale } from '$lib/server/locale';
-import type { Actions, PageServerLoad } from './$types';
+import { SAVE_DETAILS_CONSENT_VERSION, type CheckoutDetailsInput } from '$lib/checkout';
+import {
+  detailsErrorOf,
+  detailsFromForm,
+  filledWith,
+  maskedFromForm,
+  type DetailsError,
+  type DetailsForm,
+  type DetailsNotice,
+} from '$lib/details';
+import { m } from '$lib/paraglide/messages.js';
+import { getLocale } from '$lib/paraglide/runtime';
+import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
 /** What the form action tells the page when it cannot go on by itself. */
 export type PayError = 'choose_channel' | 'channel_not_allowed' | 'unavailable';
@@ -128,14 +148,102 @@ export const load: PageServerLoad = async ({ params, request, locals, url }) => 
   };
 };
 
+/**
+ * The details section's part of a pay: only when the shopper ticked the receipt or saving (else
+ * nothing typed leaves this server). The consent is the text the shopper read, in the page's
+ * language, with its version. Null when the session offers no section.
+ */
+async function detailsToSend(
+  event: RequestEvent,
+  details: DetailsForm,
+): Promise<{ input: CheckoutDetailsInput | undefined } | null> {
+  if (!details.receipt && !details.save) return { input: undefined };
+  const session = await sessionOrError(event.params.id);
+  if (session.details_offer === 'none') return null;
+  adoptSessionLocale(event.locals.locale, session.locale);
+  const save = details.save && session.details_offer === 'receipt_and_save';
+  return {
+    input: {
+      ...(details.phone ? { phone: details.phone } : {}),
+      ...(details.email ? { email: details.email } : {}),
+      ...(details.name ? { name: details.name } : {}),
+      receipt: details.receipt,
+      save,
+      ...(details.verification && details.verified ? { verification: details.verification } : {}),
+      ...(save
+        ? {
+            consent_text: m.details_save_consent({ merchant: session.merchant.name }),
+            consent_version: SAVE_DETAILS_CONSENT_VERSION,
+          }
+        : {}),
+      locale: getLocale(),
+    },
+  };
+}
+
+/** What a details action answers when the API refused it: the page's error, and everything typed kept. */
+function detailsRefused(cause: unknown, details: DetailsForm, id: string) {
+  if (cause instanceof ApiRefusedError) {
+    const detailsError = detailsErrorOf(cause);
+    if (detailsError) return fail(cause.status, { details, detailsError });
+    // Paid or expired meanwhile: the page says which.
+    if (cause.status === 409) redirect(303, `/pay/${id}`);
+  }
+  console.error(`saved details for checkout session ${id}: ${cause instanceof Error ? cause.message : cause}`);
+  return fail(502, { details, detailsError: 'unavailable' as DetailsError });
+}
+
 export const actions: Actions = {
-  pay: async ({ params, request, getClientAddress }) => {
+  /** A returning shopper asks for the code of the details saved with their phone. */
+  lookup: async (event) => {
+    const details = detailsFromForm(await event.request.formData());
+    if (!SESSION_ID.test(event.params.id)) error(404, 'No such checkout session');
+    const session = await sessionOrError(event.params.id);
+    adoptSessionLocale(event.locals.locale, session.locale);
+    if (!details.phone) return fail(400, { details, detailsError: 'phone_invalid' as DetailsError });
+    try {
+      const started = await startVerification(session.id, {
+        phone: details.phone,
+        locale: getLocale(),
+        shopper_ip: clientIp(event.getClientAddress()),
+      });
+      return {
+        details: { ...details, verification: started.id, masked: started.masked_details, verified: false },
+        detailsNotice: 'code_sent' as DetailsNotice,
+      };
+    } catch (cause) {
+      if (cause instanceof ApiRefusedError && cause.code === 'saved_details_not_found')
+        return { details: { ...details, verification: null }, detailsNotice: 'not_found' as DetailsNotice };
+      return detailsRefused(cause, { ...details, verification: null }, session.id);
+    }
+  },
+
+  /** The shopper typed the code: the saved details fill the section. */
+  verify: async (event) => {
+    const data = await event.request.formData();
+    const details = detailsFromForm(data, { masked: maskedFromForm(data), address: null });
+    if (!SESSION_ID.test(event.params.id)) error(404, 'No such checkout session');
+    const code = String(data.get('details_code') ?? '').replace(/\s/g, '');
+    if (!details.verification) return fail(400, { details, detailsError: 'code_expired' as DetailsError });
+    if (!/^\d{6}$/.test(code)) return fail(400, { details, detailsError: 'code_format' as DetailsError });
+    try {
+      const saved = await verifyCode(event.params.id, details.verification, code);
+      return { details: filledWith(details, saved), detailsNotice: 'verified' as DetailsNotice };
+    } catch (cause) {
+      return detailsRefused(cause, details, event.params.id);
+    }
+  },
+
+  pay: async (event) => {
+    const { params, request, getClientAddress } = event;
     const formData = await request.formData();
+    const details = detailsFromForm(formData);
     const chosen = formData.get('channel');
     if (typeof chosen !== 'string' || !(CHANNELS as readonly string[]).includes(chosen))
-      return fail(400, { error: 'choose_channel' as PayError, channel: null });
+      return fail(400, { error: 'choose_channel' as PayError, channel: null, details });
     const channel = chosen as Channel;
     if (!SESSION_ID.test(params.id)) error(404, 'No such checkout session');
+    const sending = await detailsToSend(event, details);
 
     if (channel === 'wechat_jsapi') {
       // JSAPI needs the shopper's openid: WeChat's OAuth first, which comes back to load() above.
@@ -145,12 +253,12 @@ export const actions: Actions = {
       } catch (cause) {
         if (cause instanceof ApiRefusedError && cause.status === 409) redirect(303, `/pay/${params.id}`);
         if (cause instanceof ApiRefusedError && cause.param === 'channel')
-          return fail(400, { error: 'channel_not_allowed' as PayError, channel });
+          return fail(400, { error: 'channel_not_allowed' as PayError, channel, details });
         console.error(
           `WeChat OAuth for checkout session ${params.id} failed:`,
           cause instanceof Error ? cause.message : cause,
         );
-        return fail(502, { error: 'unavailable' as PayError, channel });
+        return fail(502, { error: 'unavailable' as PayError, channel, details });
       }
       redirect(303, oauthUrl);
     }
@@ -161,19 +269,27 @@ export const actions: Actions = {
         channel,
         // WeChat's H5 payments must name the shopper's IP, which only this server sees.
         ...(channel === 'wechat_h5' ? { client_ip: clientIp(getClientAddress()) } : {}),
+        ...(sending?.input ? { details: sending.input, shopper_ip: clientIp(getClientAddress()) } : {}),
       });
     } catch (cause) {
       if (cause instanceof ApiRefusedError) {
+        const detailsError = detailsErrorOf(cause);
+        if (detailsError || cause.param?.startsWith('details'))
+          return fail(cause.status, {
+            details,
+            detailsError: detailsError ?? ('unavailable' as DetailsError),
+            channel,
+          });
         // Paid or expired meanwhile: the page says which.
         if (cause.status === 409) redirect(303, `/pay/${params.id}`);
         if (cause.status === 404) error(404, 'No such checkout session');
-        if (cause.param === 'channel') return fail(400, { error: 'channel_not_allowed' as PayError, channel });
+        if (cause.param === 'channel') return fail(400, { error: 'channel_not_allowed' as PayError, channel, details });
       }
       console.error(
         `paying checkout session ${params.id} with ${channel} failed:`,
         cause instanceof Error ? cause.message : cause,
       );
-      return fail(502, { error: 'unavailable' as PayError, channel });
+      return fail(502, { error: 'unavailable' as PayError, channel, details });
     }
 
     const next = payment.next_action;
@@ -187,7 +303,7 @@ export const actions: Actions = {
     } catch (cause) {
       if (isRedirect(cause)) throw cause;
       console.error(`payment ${payment.id}: ${(cause as Error).message}`);
-      return fail(502, { error: 'unavailable' as PayError, channel });
+      return fail(502, { error: 'unavailable' as PayError, channel, details });
     }
     // QR codes (and anything else) are shown by the page from the session's payment: after a
     // redirect, reloading the page shows the code again instead of posting the form twice.
