@@ -6,6 +6,8 @@ import { createWebhookActivities } from './webhook.activities';
 import { withStoreErrorsClassified } from './store-failures';
 import { createPurgeActivities } from './purge.activities';
 import { createPaymentCheckActivities } from './payment-checks.activities';
+import { createMessageActivities } from './message.activities';
+import { createReceiptActivities } from './receipt.activities';
 import { decryptAccount } from '../db/provider-accounts.store';
 import { createProviderCache } from '../providers/provider-cache';
 
@@ -17,14 +19,25 @@ export type { ActivityDeps } from './deps';
  */
 export function createActivities(deps: ActivityDeps) {
   const webhooks = createWebhookActivities(deps);
+  const receipts = createReceiptActivities(deps);
+  /**
+   * What an event sets off: its webhook deliveries, and the shopper's receipt when it is a succeeded
+   * payment or refund. Both are idempotent, so the activity may run again after a failure of either.
+   */
+  const dispatchEvent = async (input: { eventId: string }): Promise<void> => {
+    await webhooks.dispatchEvent(input);
+    await receipts.sendReceipts(input);
+  };
   const providers = createProviderCache((row) => decryptAccount(row, deps.secretBox), deps.providerEnv);
   return withStoreErrorsClassified({
-    ...createPaymentActivities(deps, webhooks.dispatchEvent, providers),
+    ...createPaymentActivities(deps, dispatchEvent, providers),
     ...createPaymentCheckActivities(deps, providers),
     ...createRefundActivities(deps),
     ...createReconciliationActivities(deps),
     ...webhooks,
+    dispatchEvent,
     ...createPurgeActivities(deps),
+    ...createMessageActivities(deps),
   });
 }
 

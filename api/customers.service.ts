@@ -119,21 +119,28 @@ export function createCustomersService(deps: ApiDeps) {
      */
     async erase(merchant: Merchant, id: string): Promise<CustomerRecord> {
       const em = db.fork();
-      await em.nativeUpdate(
-        CustomerSchema,
-        { id, merchantId: merchant.id, livemode: merchant.livemode, erasedAt: null },
-        {
-          email: null,
-          phone: null,
-          name: null,
-          locale: null,
-          shippingAddress: null,
-          preferredChannel: null,
-          metadata: {},
-          updatedAt: new Date(),
-          erasedAt: new Date(),
-        },
-      );
+      await em.transactional(async (tx) => {
+        await tx.nativeUpdate(
+          CustomerSchema,
+          { id, merchantId: merchant.id, livemode: merchant.livemode, erasedAt: null },
+          {
+            email: null,
+            phone: null,
+            name: null,
+            locale: null,
+            shippingAddress: null,
+            preferredChannel: null,
+            metadata: {},
+            updatedAt: new Date(),
+            erasedAt: new Date(),
+          },
+        );
+        // The messages sent to them keep what they were about, not where they went.
+        await tx.execute(
+          `update messages set recipient = null, updated_at = now() where customer_id = ? and merchant_id = ?`,
+          [id, merchant.id],
+        );
+      });
       return find(merchant, id);
     },
   };

@@ -9,6 +9,7 @@ import type { Channel, PaymentRecord, ProviderName } from '../domain/payment';
 import type { StoredEvent } from '../domain/event-object';
 import type { RefundRecord } from '../domain/refund';
 import type { CustomerRecord } from '../domain/customer';
+import type { MessageRecord, MessageTemplateRecord } from '../domain/message';
 
 // Rows as the database holds them. domain/ (toPaymentObject, toRefundObject, toEventObject) and api/webhook-objects.ts shape them into API.md's objects.
 
@@ -353,6 +354,61 @@ export const CustomerSchema = new EntitySchema<CustomerRow>({
   },
 });
 
+export const MessageTemplateSchema = new EntitySchema<MessageTemplateRecord>({
+  name: 'MessageTemplate',
+  tableName: 'message_templates',
+  properties: {
+    id: { ...text, primary: true },
+    code: text,
+    channel: { type: 'text' },
+    locale: { type: 'text' },
+    builtin: { type: 'boolean' },
+    subject: optionalText,
+    body: text,
+    variables: { type: 'json' },
+    aliyunTemplateCode: optionalText,
+    publishedSubject: optionalText,
+    publishedBody: optionalText,
+    publishedVariables: { type: 'json', nullable: true },
+    publishedAliyunTemplateCode: optionalText,
+    publishedAt: optionalTimestamp,
+    version: { type: 'integer' },
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  },
+});
+
+export const MessageSchema = new EntitySchema<MessageRecord>({
+  name: 'Message',
+  tableName: 'messages',
+  properties: {
+    id: { ...text, primary: true },
+    merchantId: optionalText,
+    livemode: { type: 'boolean' },
+    template: text,
+    channel: { type: 'text' },
+    recipient: optionalText,
+    locale: { type: 'text' },
+    objectId: text,
+    customerId: optionalText,
+    idempotencyKey: text,
+    variablesEncrypted: text,
+    templateVersion: { type: 'integer', nullable: true },
+    subject: optionalText,
+    body: optionalText,
+    messageAccountId: optionalText,
+    providerMessageId: optionalText,
+    status: { type: 'text' },
+    failureCode: optionalText,
+    failureMessage: optionalText,
+    attemptCount: { type: 'integer' },
+    createdAt: timestamp,
+    sentAt: optionalTimestamp,
+    deliveredAt: optionalTimestamp,
+    updatedAt: timestamp,
+  },
+});
+
 export const ALL_SCHEMAS = [
   MerchantSchema,
   ApiKeySchema,
@@ -366,4 +422,6 @@ export const ALL_SCHEMAS = [
   WebhookAttemptSchema,
   CheckoutSessionSchema,
   CustomerSchema,
+  MessageTemplateSchema,
+  MessageSchema,
 ];

@@ -15,6 +15,9 @@ export const ID_PREFIXES = {
   providerAccount: 'pa',
   reconciliationRun: 'recon',
   request: 'req',
+  message: 'msg',
+  messageTemplate: 'tpl',
+  messageAccount: 'ma',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

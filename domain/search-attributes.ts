@@ -13,6 +13,8 @@ export const RefundStatusKey = defineSearchAttributeKey('RefundStatus', SearchAt
 export const EventIdKey = defineSearchAttributeKey('EventId', SearchAttributeType.KEYWORD);
 export const EventTypeKey = defineSearchAttributeKey('EventType', SearchAttributeType.KEYWORD);
 export const DeliveryStatusKey = defineSearchAttributeKey('DeliveryStatus', SearchAttributeType.KEYWORD);
+/** A message's id, template, masked recipient, object and customer (SQL visibility has no 11th Keyword). */
+export const MessageKeysKey = defineSearchAttributeKey('MessageKeys', SearchAttributeType.KEYWORD_LIST);
 
 /** Every key above: what the workflow tests' server and the PostgreSQL mode's test register and check. */
 export const ALL_SEARCH_ATTRIBUTE_KEYS = [
@@ -27,4 +29,5 @@ export const ALL_SEARCH_ATTRIBUTE_KEYS = [
   EventIdKey,
   EventTypeKey,
   DeliveryStatusKey,
+  MessageKeysKey,
 ];

@@ -23,3 +23,8 @@ export function reconciliationScheduleId(providerAccountId: string): string {
 export function reconciliationWorkflowId(providerAccountId: string, date: string): string {
   return `${reconciliationScheduleId(providerAccountId)}/${date}`;
 }
+
+/** One workflow per SMS or e-mail. */
+export function messageWorkflowId(messageId: string): string {
+  return `message/${messageId}`;
+}

@@ -75,6 +75,11 @@ export interface MessageTransport {
   sendSms(request: SmsRequest): Promise<SmsSent>;
   /** The delivery receipt of one send; null while Aliyun has no record of it yet. */
   querySmsReceipt(input: { phone: string; bizId: string; sentAt: Date }): Promise<SmsReceipt | null>;
+  /**
+   * The BizId of an SMS sent to the phone with our OutId on the day of `sentAt`, or null: after a send
+   * whose answer was lost (a timeout, a worker that died), whether Aliyun took it.
+   */
+  findSms(input: { phone: string; outId: string; sentAt: Date }): Promise<string | null>;
   sendEmail(request: EmailRequest): Promise<EmailSent>;
 }
 

@@ -28,7 +28,10 @@ import { ensureTools } from './tools.mjs';
  * is about a payment or its refund), EventId, EventType and DeliveryStatus.
  * SQL visibility stores (the dev server's SQLite, PostgreSQL) hold at most 10 Keyword attributes
  * per namespace, so an endpoint or a provider account is found by workflow id instead
- * (`WorkflowId STARTS_WITH "webhook/evt_…"`, `reconcile/pa_…`).
+ * (`WorkflowId STARTS_WITH "webhook/evt_…"`, `reconcile/pa_…`). Message workflows carry MerchantId,
+ * Channel (sms, email), DeliveryStatus (the message's status) and MessageKeys, a KeywordList of the
+ * message id, template, masked recipient (`+86138****8000`), object and customer:
+ * `MessageKeys = "cus_…"` finds a shopper's messages.
  * temporal/search-attributes.ts defines the same keys for the code.
  */
 export const SEARCH_ATTRIBUTES = {
@@ -43,6 +46,7 @@ export const SEARCH_ATTRIBUTES = {
   EventId: 'Keyword',
   EventType: 'Keyword',
   DeliveryStatus: 'Keyword',
+  MessageKeys: 'KeywordList',
 };
 
 /**

@@ -5,3 +5,4 @@ export { webhookDeliveryWorkflow } from './webhook-delivery.workflow';
 export { reconciliationWorkflow } from './reconciliation.workflow';
 export { purgeWorkflow } from './purge.workflow';
 export { paymentChecksWorkflow } from './payment-checks.workflow';
+export { messageWorkflow } from './message.workflow';

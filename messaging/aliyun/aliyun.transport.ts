@@ -36,6 +36,8 @@ export interface AliyunTransportOptions {
 
 /** How long after our `sentAt` Aliyun may still be taking the send (our timeout, with room). */
 const MIDNIGHT_MARGIN_MS = 10 * 60_000;
+/** Pages of 50 that findSms reads per day. */
+const FIND_PAGES = 2;
 
 /** Beijing-time `yyyyMMdd`, the SendDate QuerySendDetails wants. */
 export function beijingSendDate(date: Date): string {
@@ -108,23 +110,34 @@ export class AliyunTransport implements MessageTransport {
     return found ?? (nextDay !== day ? this.querySmsReceiptOn(input, nextDay) : null);
   }
 
-  private async querySmsReceiptOn(
-    input: { phone: string; bizId: string },
-    sendDate: string,
-  ): Promise<SmsReceipt | null> {
+  async findSms(input: { phone: string; outId: string; sentAt: Date }): Promise<string | null> {
+    const days = new Set([
+      beijingSendDate(input.sentAt),
+      beijingSendDate(new Date(input.sentAt.getTime() + MIDNIGHT_MARGIN_MS)),
+    ]);
+    for (const sendDate of days) {
+      // A number gets a few SMS a day (Aliyun's own limit is 10 for codes): two pages of 50 see them all.
+      for (let page = 1; page <= FIND_PAGES; page++) {
+        const details = await this.querySendDetails({
+          phoneNumber: input.phone,
+          sendDate,
+          pageSize: 50,
+          currentPage: page,
+        });
+        const match = details.find((detail) => detail.outId === input.outId && detail.bizId);
+        if (match?.bizId) return match.bizId;
+        if (details.length < 50) break;
+      }
+    }
+    return null;
+  }
+
+  private async querySendDetails(
+    request: ConstructorParameters<typeof $Dysmsapi.QuerySendDetailsRequest>[0],
+  ): Promise<$Dysmsapi.QuerySendDetailsResponseBodySmsSendDetailDTOsSmsSendDetailDTO[]> {
     let body: $Dysmsapi.QuerySendDetailsResponseBody | undefined;
     try {
-      body = (
-        await this.sms.querySendDetails(
-          new $Dysmsapi.QuerySendDetailsRequest({
-            phoneNumber: input.phone,
-            bizId: input.bizId,
-            sendDate,
-            pageSize: 10,
-            currentPage: 1,
-          }),
-        )
-      ).body;
+      body = (await this.sms.querySendDetails(new $Dysmsapi.QuerySendDetailsRequest(request))).body;
     } catch (error) {
       throw toMessageSendError('QuerySendDetails', error);
     }
@@ -135,7 +148,20 @@ export class AliyunTransport implements MessageTransport {
         body?.message ?? '',
         body?.requestId ?? null,
       );
-    const detail = body.smsSendDetailDTOs?.smsSendDetailDTO?.[0];
+    return body.smsSendDetailDTOs?.smsSendDetailDTO ?? [];
+  }
+
+  private async querySmsReceiptOn(
+    input: { phone: string; bizId: string },
+    sendDate: string,
+  ): Promise<SmsReceipt | null> {
+    const [detail] = await this.querySendDetails({
+      phoneNumber: input.phone,
+      bizId: input.bizId,
+      sendDate,
+      pageSize: 10,
+      currentPage: 1,
+    });
     if (!detail) return null;
     const status = detail.sendStatus === 3 ? 'delivered' : detail.sendStatus === 2 ? 'failed' : 'waiting';
     return {
