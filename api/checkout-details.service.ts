@@ -138,6 +138,12 @@ export function createCheckoutDetailsService(deps: ApiDeps, sendSms: SendVerific
          (select count(*) from customer_verifications where checkout_session_id = ?) as per_session`,
       [phoneMac, phoneMac, ip, ip, sessionId],
     );
+    if (Number(counts.per_session) >= VERIFICATION_LIMITS.sendsPerSession)
+      throw new VerificationLimitError(
+        'verification_limit_session',
+        `Too many codes were sent for this checkout (at most ${VERIFICATION_LIMITS.sendsPerSession}); fill in the details instead.`,
+        undefined,
+      );
     if (Number(counts.per_phone) >= VERIFICATION_LIMITS.sendsPerPhonePerHour)
       throw new VerificationLimitError(
         'verification_limit_phone',
@@ -149,12 +155,6 @@ export function createCheckoutDetailsService(deps: ApiDeps, sendSms: SendVerific
         'verification_limit_ip',
         `Too many codes were sent from this network in the last hour (at most ${VERIFICATION_LIMITS.sendsPerIpPerHour}); try again later.`,
         counts.ip_retry ?? HOUR_SECONDS,
-      );
-    if (Number(counts.per_session) >= VERIFICATION_LIMITS.sendsPerSession)
-      throw new VerificationLimitError(
-        'verification_limit_session',
-        `Too many codes were sent for this checkout (at most ${VERIFICATION_LIMITS.sendsPerSession}); fill in the details instead.`,
-        undefined,
       );
   }
 
