@@ -85,7 +85,7 @@ interface VerificationRow {
   code_hmac: string;
   failed_attempts: number;
   expired: boolean;
-  verified_at: Date | null;
+  verified_at: string | null;
 }
 
 const HOUR_SECONDS = 3600;
@@ -347,7 +347,7 @@ export function createCheckoutDetailsService(deps: ApiDeps, sendSms: SendVerific
         const customer = await savedCustomer(tx, session, params.phone);
         if (!customer) throw new SavedDetailsNotFoundError();
         await checkSendLimits(tx, session.id, phoneMac, ip);
-        const [row] = await tx.execute<{ expires_at: Date }[]>(
+        const [row] = await tx.execute<{ expires_at: string }[]>(
           `insert into customer_verifications (id, merchant_id, livemode, checkout_session_id, customer_id, phone_hmac, code_hmac, ip, expires_at)
            values (?, ?, ?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?)) returning expires_at`,
           [
@@ -362,7 +362,8 @@ export function createCheckoutDetailsService(deps: ApiDeps, sendSms: SendVerific
             VERIFICATION_TTL_SECONDS,
           ],
         );
-        return { customer, expiresAt: row.expires_at };
+        // Raw queries answer timestamps as strings.
+        return { customer, expiresAt: new Date(row.expires_at) };
       });
       const { customer } = started;
       const message = await sendSms({
