@@ -195,6 +195,40 @@ describe('the receipt and save choices of the hosted checkout', () => {
     expect(await consentsOf(sessionId)).toEqual([]);
   });
 
+  test('once paid, the receipt reaches the contact the shopper gave, in the page’s language, by e-mail and SMS', async () => {
+    const sessionId = await newSession(key);
+    const mobile = newMobile();
+    // No hyphen: the sandbox's `?to=` filter drops hyphens from e-mail addresses too (aliyun.routes.ts).
+    const email = `receipt.${mobile}@shop.example`;
+    const paid = await pay(sessionId, { phone: mobile, email, receipt: true, save: false });
+    expect(paid.status).toBe(201);
+    const { out_trade_no } = (
+      await apiFetch<{ out_trade_no: string }>(key, 'GET', `/v1/payments/${paid.body.payment.id}`)
+    ).body;
+    const shopperPaid = await sandboxControl('POST', '/_control/pay', {
+      provider: 'alipay',
+      out_trade_no,
+      outcome: 'success',
+    });
+    expect(shopperPaid.status).toBe(200);
+
+    for (const to of [email, e164(mobile)]) {
+      const [receipt] = await eventually(
+        async () => {
+          const inbox = await sandboxControl<{ data: { body: string; subject?: string }[] }>(
+            'GET',
+            `/_control/messages?to=${encodeURIComponent(to)}`,
+          );
+          expect(inbox.body.data).toHaveLength(1);
+          return inbox.body.data;
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect(receipt.body).toContain('Tea House');
+      expect(receipt.body).toMatch(/Your payment/);
+    }
+  });
+
   test('saving makes the merchant’s customer, records the consent, and the session’s payments name it', async () => {
     const sessionId = await newSession(key);
     const mobile = newMobile();
@@ -450,8 +484,8 @@ describe('a returning shopper', () => {
     // Written here rather than sent: twenty SMS would only slow the story down.
     await queryDb(
       `insert into customer_verifications (id, merchant_id, livemode, checkout_session_id, customer_id, phone_hmac, code_hmac, ip, expires_at)
-       select 'cver_ip' || n, $1, false, $2, $3, md5(n::text), md5(n::text), $4, now() from generate_series(1, 20) n`,
-      [merchantId, busy, customer.id, ip],
+       select $5 || n, $1, false, $2, $3, md5(n::text), md5(n::text), $4, now() from generate_series(1, 20) n`,
+      [merchantId, busy, customer.id, ip, `cver_ip${Date.now()}x`],
     );
     const other = newMobile();
     await apiFetch(key, 'POST', '/v1/customers', { phone: other });
