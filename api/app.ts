@@ -9,7 +9,6 @@ import { ADMIN_KEY_OWNER, createIdempotency, merchantKeyOwner } from './idempote
 import { checkoutPageRoutes, checkoutRoutes } from './checkout.routes';
 import { createCheckoutService } from './checkout.service';
 import { createCheckoutDetailsService } from './checkout-details.service';
-import { requestMessage } from '../messaging/outbox';
 import { createMerchantsService } from './merchants.service';
 import { notifyRoutes } from './notify.routes';
 import { operationsRoutes } from './operations.routes';
@@ -56,29 +55,7 @@ export function createApp(deps: ApiDeps): express.Express {
   const merchants = createMerchantsService(deps, apiKeys);
   const refunds = createRefundsService(deps);
   const pricing = createPricingService(deps);
-  const checkoutDetails = createCheckoutDetailsService(deps, (code) =>
-    requestMessage(
-      {
-        db: deps.db,
-        secretBox: deps.secretBox,
-        temporal: deps.temporal,
-        taskQueue: deps.temporalSettings.taskQueue,
-        timeScale: deps.config.timeScale,
-      },
-      {
-        merchantId: code.merchantId,
-        livemode: code.livemode,
-        template: 'verification_code',
-        channel: 'sms',
-        to: code.to,
-        locale: code.locale,
-        variables: { code: code.code, minutes: String(code.minutes) },
-        // One message per verification: a new code is a new verification, so it is sent.
-        objectId: code.verificationId,
-        customerId: code.customerId,
-      },
-    ),
-  );
+  const checkoutDetails = createCheckoutDetailsService(deps);
   const checkout = createCheckoutService(deps, payments, pricing, admission, checkoutDetails);
   const events = createEventsService(deps);
   const webhooks = createWebhooksService(deps, events);

@@ -18,6 +18,12 @@ import type { CheckoutSession } from './checkout.service';
 import type { ApiDeps } from './deps';
 import { AppError, ConflictError, InvalidRequestError } from './errors';
 import { VerificationCodes } from './verification-codes';
+import {
+  MessageRecipientInvalidError,
+  MessageTemplateMissingError,
+  MessageVariablesMissingError,
+  requestMessage,
+} from '../messaging/outbox';
 
 /** The pay's `details`, validated by the route: email lower case, phone E.164 (domain/customer.ts). */
 export type DetailsParams = CheckoutDetailsInput;
@@ -40,18 +46,6 @@ export interface VerificationStarted {
   masked: MaskedDetails;
   expiresAt: Date;
 }
-
-/** Sends the code (messaging/outbox.ts requestMessage, bound to the API's deps); answers the message's id. */
-export type SendVerificationSms = (request: {
-  merchantId: string;
-  livemode: boolean;
-  to: string;
-  locale: CheckoutLocale;
-  code: string;
-  minutes: number;
-  verificationId: string;
-  customerId: string;
-}) => Promise<{ id: string }>;
 
 /** Raised when a returning shopper's phone has no saved details with this merchant. */
 export class SavedDetailsNotFoundError extends AppError {
@@ -79,6 +73,17 @@ export class VerificationRefusedError extends InvalidRequestError {
   }
 }
 
+/** Raised when the code cannot be sent by SMS (no published verification_code template): 503, the page asks to fill in instead. */
+export class VerificationUnavailableError extends AppError {
+  constructor(cause: Error) {
+    super('api_error', 'verification_unavailable', `The code cannot be sent by SMS now: ${cause.message}`, null, {
+      status: 503,
+      retryAfterSeconds: 60,
+      cause,
+    });
+  }
+}
+
 interface VerificationRow {
   id: string;
   customer_id: string;
@@ -99,7 +104,7 @@ const HOUR_SECONDS = 3600;
  * verified SMS code in the same session. Without that, anyone could attach their payments to (or
  * rewrite the e-mail of) a stranger's saved details by typing the stranger's number.
  */
-export function createCheckoutDetailsService(deps: ApiDeps, sendSms: SendVerificationSms) {
+export function createCheckoutDetailsService(deps: ApiDeps) {
   const { db } = deps;
   const codes = new VerificationCodes(deps.config.encryptionKey);
 
@@ -228,6 +233,51 @@ export function createCheckoutDetailsService(deps: ApiDeps, sendSms: SendVerific
       await tx.execute(`update checkout_sessions set customer_id = ? where id = ?`, [customer.id, session.id]);
       return customer.id;
     });
+  }
+
+  /**
+   * Sends the code through the message workflow (template `verification_code`, in the page's
+   * language). One message per verification: a new code is a new verification, so it goes out.
+   */
+  async function sendCode(code: {
+    session: CheckoutSession;
+    phone: string;
+    locale: CheckoutLocale;
+    code: string;
+    id: string;
+    customerId: string;
+  }): Promise<{ id: string }> {
+    try {
+      return await requestMessage(
+        {
+          db,
+          secretBox: deps.secretBox,
+          temporal: deps.temporal,
+          taskQueue: deps.temporalSettings.taskQueue,
+          timeScale: deps.config.timeScale,
+        },
+        {
+          merchantId: code.session.merchantId,
+          livemode: code.session.livemode,
+          template: 'verification_code',
+          channel: 'sms',
+          to: code.phone,
+          locale: code.locale,
+          variables: { code: code.code, minutes: String(VERIFICATION_TTL_SECONDS / 60) },
+          objectId: code.id,
+          customerId: code.customerId,
+        },
+      );
+    } catch (error) {
+      // An admin unpublished the template, or it lost a variable: no code can go out until fixed.
+      if (
+        error instanceof MessageTemplateMissingError ||
+        error instanceof MessageVariablesMissingError ||
+        error instanceof MessageRecipientInvalidError
+      )
+        throw new VerificationUnavailableError(error);
+      throw error;
+    }
   }
 
   /** Whether the shopper verified, in this session, that they hold the phone of `customerId`. */
@@ -366,14 +416,12 @@ export function createCheckoutDetailsService(deps: ApiDeps, sendSms: SendVerific
         return { customer, expiresAt: new Date(row.expires_at) };
       });
       const { customer } = started;
-      const message = await sendSms({
-        merchantId: session.merchantId,
-        livemode: session.livemode,
-        to: params.phone,
+      const message = await sendCode({
+        session,
+        phone: params.phone,
         locale: params.locale,
         code,
-        minutes: VERIFICATION_TTL_SECONDS / 60,
-        verificationId: id,
+        id,
         customerId: customer.id,
       });
       await db.fork().execute(`update customer_verifications set message_id = ? where id = ?`, [message.id, id]);

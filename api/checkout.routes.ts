@@ -185,7 +185,9 @@ export function checkoutPageRoutes(checkout: CheckoutService): Router {
   });
 
   router.post('/sessions/:id/payments', async (req: Request, res: Response) => {
-    const payment = await checkout.pay(sessionId(req), parse(paySchema, req.body));
+    const params = parse(paySchema, req.body);
+    // The page's server names the shopper's address; a caller that does not is counted as itself.
+    const payment = await checkout.pay(sessionId(req), { ...params, shopper_ip: params.shopper_ip ?? clientIp(req) });
     await sendJson(req, res, 201, { payment });
   });
 
@@ -195,7 +197,8 @@ export function checkoutPageRoutes(checkout: CheckoutService): Router {
     const id = sessionId(req);
     const params = parse(startVerificationSchema, req.body);
     lookups.take(id);
-    await sendJson(req, res, 201, verificationObject(await checkout.startVerification(id, params)));
+    const started = await checkout.startVerification(id, { ...params, shopper_ip: params.shopper_ip ?? clientIp(req) });
+    await sendJson(req, res, 201, verificationObject(started));
   });
 
   router.post('/sessions/:id/customer_verifications/:verification/verify', async (req: Request, res: Response) => {
