@@ -591,6 +591,45 @@ describe('saving details on the hosted checkout', () => {
   );
 
   test(
+    'inside WeChat, the details go with the payment made after WeChat’s OAuth; refused, they are shown again with the reason',
+    async () => {
+      const wechatMobile = `136${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+      const fillAndPay = async (sessionUrl: string) => {
+        const page = await newPage('phone', { userAgent: WECHAT_UA });
+        await page.goto(sessionUrl);
+        await page.getByTestId('details-phone').fill(wechatMobile);
+        await page.getByTestId('details-email').fill('wx@shop.example');
+        await page.getByTestId('details-save').check();
+        await choose(page, 'wechat_jsapi');
+        return page;
+      };
+      const session = await createSession({ save_customer: 'optional' });
+      await payAtProvider(await fillAndPay(session.url), '/wechatpay/jsapi/');
+      const saved = await apiFetch<{ customer: string | null }>(key, 'GET', `/v1/checkout/sessions/${session.id}`);
+      const found = await apiFetch<{ data: { id: string; email: string }[] }>(
+        key,
+        'GET',
+        `/v1/customers?phone=${wechatMobile}`,
+      );
+      expect(found.body.data).toEqual([expect.objectContaining({ id: saved.body.customer, email: 'wx@shop.example' })]);
+
+      // The same phone from another session, without its SMS code: WeChat's OAuth went through, the save did not.
+      const other = await createSession({ save_customer: 'optional' });
+      const refused = await fillAndPay(other.url);
+      await expect(refused.getByTestId('details-error').getAttribute('data-error')).resolves.toBe(
+        'verification_required',
+      );
+      expect(await refused.getByTestId('details-phone').inputValue()).toBe(wechatMobile);
+      expect(await refused.getByTestId('details-save').isChecked()).toBe(true);
+      expect(
+        (await apiFetch<{ payment: string | null }>(key, 'GET', `/v1/checkout/sessions/${other.id}`)).body.payment,
+      ).toBeNull();
+      await screenshot(refused, 'details-wechat-refused-zh-CN');
+    },
+    STORY_MS,
+  );
+
+  test(
     'a shopper saves their details, comes back in a new session with the same phone, verifies the SMS code and finds them filled in',
     async () => {
       // First visit, in Chinese: the section, both choices unticked; the shopper ticks "save" and pays.

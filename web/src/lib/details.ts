@@ -52,14 +52,17 @@ export const EMPTY_DETAILS: DetailsForm = {
   address: null,
 };
 
-const field = (data: FormData, name: string): string => {
+/** A posted form, or the same fields kept in a cookie (URLSearchParams) across WeChat's OAuth. */
+type Fields = Pick<FormData, 'get'> | Pick<URLSearchParams, 'get'>;
+
+const field = (data: Fields, name: string): string => {
   const value = data.get(name);
   return typeof value === 'string' ? value.trim() : '';
 };
 
 /** The section's fields as the form posted them; the masked details and address come from the previous step. */
 export function detailsFromForm(
-  data: FormData,
+  data: Fields,
   previous: Pick<DetailsForm, 'masked' | 'address'> | null = null,
 ): DetailsForm {
   const verification = field(data, 'details_verification');
