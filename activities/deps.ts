@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../db/orm';
 import type { SecretBox } from '../db/secret-box';
 import type { ProviderEnvironment } from '../providers/provider';
+import type { AlertSettings } from '../domain/alerts';
 
 /** What every activity is created with (`createActivities(deps)`); the worker builds it once. */
 export interface ActivityDeps {
@@ -20,4 +21,6 @@ export interface ActivityDeps {
   timeScale: number;
   /** TONGBAO_WEBHOOK_ALLOW_PRIVATE: webhooks may reach loopback and private addresses (dev and test stacks only). */
   webhookAllowPrivate: boolean;
+  /** Who gets the stuck-refund alert (TONGBAO_ALERT_TO); see runtime/config.ts. */
+  alerts: AlertSettings;
 }

@@ -8,6 +8,7 @@ import { createPurgeActivities } from './purge.activities';
 import { createPaymentCheckActivities } from './payment-checks.activities';
 import { createMessageActivities } from './message.activities';
 import { createReceiptActivities } from './receipt.activities';
+import { createAlertActivities } from './alert.activities';
 import { decryptAccount } from '../db/provider-accounts.store';
 import { createProviderCache } from '../providers/provider-cache';
 
@@ -20,13 +21,16 @@ export type { ActivityDeps } from './deps';
 export function createActivities(deps: ActivityDeps) {
   const webhooks = createWebhookActivities(deps);
   const receipts = createReceiptActivities(deps);
+  const alerts = createAlertActivities(deps);
   /**
-   * What an event sets off: its webhook deliveries, and the shopper's receipt when it is a succeeded
-   * payment or refund. Both are idempotent, so the activity may run again after a failure of either.
+   * What an event sets off: its webhook deliveries, the shopper's receipt when it is a succeeded
+   * payment or refund, the operators' alert when a refund needs them. Each is idempotent, so the
+   * activity may run again after a failure of any.
    */
   const dispatchEvent = async (input: { eventId: string }): Promise<void> => {
     await webhooks.dispatchEvent(input);
     await receipts.sendReceipts(input);
+    await alerts.sendAlerts(input);
   };
   const providers = createProviderCache((row) => decryptAccount(row, deps.secretBox), deps.providerEnv);
   return withStoreErrorsClassified({

@@ -200,12 +200,11 @@ export function createMessageActivities(deps: ActivityDeps) {
       }
       const values = deps.secretBox.open(message.variablesEncrypted) as Record<string, string>;
       const rendered = renderTemplate(found.content, values, { maskSecrets: true });
-      await db
-        .fork()
-        .execute(
-          `update messages set subject = ?, body = ?, template_version = ?, updated_at = now() where id = ? and body is null`,
-          [rendered.subject, rendered.text, found.template.version, message.id],
-        );
+      await db.fork().execute(
+        `update messages set subject = ?, body = ?, template_version = ?, template_content = ?::jsonb, updated_at = now()
+            where id = ? and body is null`,
+        [rendered.subject, rendered.text, found.template.version, JSON.stringify(found.content), message.id],
+      );
       return { ...prepared, status: message.status };
     },
 
@@ -218,7 +217,8 @@ export function createMessageActivities(deps: ActivityDeps) {
     async attemptMessageSend(input: { messageId: string; number: number; checkFirst: boolean }): Promise<SendOutcome> {
       const message = await loadMessage(input.messageId);
       if (message.status !== 'pending') return { kind: 'sent' };
-      const found = await content(message);
+      // What prepareMessage rendered: a version published since does not change a message under way.
+      const found = message.templateContent ? { content: message.templateContent } : await content(message);
       if (!found || message.recipient === null)
         return { kind: 'final', code: 'template_missing', message: 'no published template or no recipient' };
       const values = deps.secretBox.open(message.variablesEncrypted) as Record<string, string>;

@@ -1,13 +1,7 @@
 import { inChinaTime } from '../domain/china-time';
 import type { MessageChannel, MessageLocale } from '../domain/message';
 import { toDecimalString } from '../domain/money';
-import {
-  MessageRecipientInvalidError,
-  MessageTemplateMissingError,
-  MessageVariablesMissingError,
-  requestMessage,
-  type MessageRequest,
-} from '../messaging/outbox';
+import { MessageRequestError, requestMessage, type MessageRequest } from '../messaging/outbox';
 import type { ActivityDeps } from './deps';
 
 /** The events that send the shopper a receipt, and the template each uses. */
@@ -91,11 +85,7 @@ export function createReceiptActivities(deps: ActivityDeps) {
         } catch (error) {
           // A template an admin unpublished, or a contact Aliyun cannot reach: the payment stays
           // as it is and its webhooks go out; the receipt is logged as not sent.
-          if (
-            error instanceof MessageTemplateMissingError ||
-            error instanceof MessageVariablesMissingError ||
-            error instanceof MessageRecipientInvalidError
-          ) {
+          if (error instanceof MessageRequestError) {
             deps.logger.warn(
               { eventId: input.eventId, channel: contact.channel, reason: error.message },
               'receipt not sent',

@@ -10,6 +10,9 @@ import { checkoutPageRoutes, checkoutRoutes } from './checkout.routes';
 import { createCheckoutService } from './checkout.service';
 import { createCheckoutDetailsService } from './checkout-details.service';
 import { createMerchantsService } from './merchants.service';
+import { kratosCourierRoutes } from './kratos-courier.routes';
+import { messageAccountsRoutes } from './message-accounts.routes';
+import { createMessageAccountsService } from './message-accounts.service';
 import { notifyRoutes } from './notify.routes';
 import { operationsRoutes } from './operations.routes';
 import { createOperationsService } from './operations.service';
@@ -28,6 +31,10 @@ import { webhooksRoutes } from './webhooks.routes';
 import { customersRoutes } from './customers.routes';
 import { createCustomersService } from './customers.service';
 import { createWebhooksService } from './webhooks.service';
+import { messagesRoutes } from './messages.routes';
+import { createMessagesService } from './messages.service';
+import { templatesRoutes } from './templates.routes';
+import { createTemplatesService } from './templates.service';
 import { sendJson } from './respond';
 import { headerText } from './validation';
 
@@ -61,12 +68,15 @@ export function createApp(deps: ApiDeps): express.Express {
   const webhooks = createWebhooksService(deps, events);
 
   const operations = createOperationsService(deps);
+  const messages = createMessagesService(deps);
   // Prometheus scrapes with the admin token (`authorization: {credentials: …}` in its job).
   app.get('/metrics', adminAuth(deps), async (_req: Request, res: Response) => {
     res.type('text/plain; version=0.0.4').send(await operations.metricsText());
   });
 
   app.use('/notify', notifyRoutes(deps, refunds));
+  // Kratos' courier: its codes go out through Tongbao's messaging layer (authenticated by the courier secret).
+  app.use('/internal/kratos/courier', kratosCourierRoutes(deps));
   app.use('/checkout', checkoutPageRoutes(checkout));
 
   const json = express.json({
@@ -95,6 +105,9 @@ export function createApp(deps: ApiDeps): express.Express {
     adminRoutes(merchants, payments, refunds),
     reconciliationRoutes(createReconciliationService(deps)),
     operationsRoutes(operations),
+    templatesRoutes(createTemplatesService(deps), messages),
+    messagesRoutes(messages),
+    messageAccountsRoutes(createMessageAccountsService(deps)),
   );
   app.use(
     '/v1',
@@ -166,11 +179,11 @@ const MERCHANT_WORKFLOW_ROUTES = [
 ];
 
 /**
- * An admin's retry or cancel of a refund drives its workflow. A reconciliation run is left out: one
+ * An admin's retry or cancel of a refund drives its workflow; a test send starts a message's. A reconciliation run is left out: one
  * per account and day, it waits on its workflow up to a minute on purpose, and holding a turn that
  * long would refuse merchants' requests for nothing.
  */
-const ADMIN_WORKFLOW_ROUTES = ['/refunds/:id/retry', '/refunds/:id/cancel'];
+const ADMIN_WORKFLOW_ROUTES = ['/refunds/:id/retry', '/refunds/:id/cancel', '/templates/:id/test_send'];
 
 /**
  * Admits the POSTs to `paths` (matched as the routes themselves are) before their body is parsed or

@@ -31,9 +31,17 @@ export async function paginate<T extends Cursor>(
 ): Promise<Page<T>> {
   if (params.starting_after) {
     const cursor = await findCursor(params.starting_after);
-    query.andWhere({
-      $or: [{ createdAt: { $lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { $lt: cursor.id } }],
-    });
+    // Compared with the cursor row's own created_at, in SQL: PostgreSQL keeps microseconds and a JS
+    // Date only milliseconds, so rows stamped by now() (the seeded templates, all in one instant;
+    // messages) would otherwise be skipped after the first page.
+    const meta = query.mainAlias.metadata;
+    if (!meta) throw new Error('paginate: the query has no entity');
+    const column = (property: keyof Cursor) => meta.properties[property as keyof typeof meta.properties].fieldNames[0];
+    const [createdAt, id] = [column('createdAt'), column('id')];
+    query.andWhere(
+      `(${query.alias}.${createdAt}, ${query.alias}.${id}) < (select c.${createdAt}, c.${id} from ${meta.tableName} c where c.${id} = ?)`,
+      [cursor.id],
+    );
   }
   const rows = await query
     .orderBy({ createdAt: 'desc', id: 'desc' })

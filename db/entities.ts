@@ -394,6 +394,7 @@ export const MessageSchema = new EntitySchema<MessageRecord>({
     idempotencyKey: text,
     variablesEncrypted: text,
     templateVersion: { type: 'integer', nullable: true },
+    templateContent: { type: 'json', nullable: true },
     subject: optionalText,
     body: optionalText,
     messageAccountId: optionalText,

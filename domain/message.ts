@@ -102,20 +102,48 @@ export function placeholders(text: string): string[] {
   return names;
 }
 
-/** Why a template's content cannot be published, naming the variable; empty when it can. */
-export function publishProblems(content: TemplateContent): string[] {
+/** One reason a template's content cannot be published, and the field of the template it is about. */
+export interface PublishProblem {
+  param: 'subject' | 'body' | 'variables' | 'aliyun_template_code';
+  message: string;
+}
+
+/** Why a template's content cannot be published, naming the variable and the field; empty when it can. */
+export function publishIssues(content: TemplateContent): PublishProblem[] {
   const declared = new Set(content.variables.map((variable) => variable.name));
-  const used = [...placeholders(content.subject ?? ''), ...placeholders(content.body)];
-  const problems = used
-    .filter((name, index) => used.indexOf(name) === index && !declared.has(name))
-    .map((name) => `\${${name}} is used but not declared in variables`);
+  const problems: PublishProblem[] = [];
+  const used: string[] = [];
+  for (const [param, text] of [
+    ['subject', content.subject ?? ''],
+    ['body', content.body],
+  ] as const) {
+    for (const name of placeholders(text)) {
+      if (!declared.has(name) && !used.includes(name))
+        problems.push({ param, message: `\${${name}} is used but not declared in variables` });
+      used.push(name);
+    }
+  }
   // Aliyun refuses an SMS whose TemplateParam names a variable its template does not have.
   if (content.channel === 'sms')
     for (const name of declared)
-      if (!used.includes(name)) problems.push(`variable ${name} is declared but the SMS body does not use it`);
-  if (content.channel === 'email' && !content.subject) problems.push('an e-mail template needs a subject');
-  if (content.channel === 'sms' && content.subject) problems.push('an SMS template has no subject');
+      if (!used.includes(name))
+        problems.push({ param: 'variables', message: `variable ${name} is declared but the SMS body does not use it` });
+  if (content.channel === 'email' && !content.subject)
+    problems.push({ param: 'subject', message: 'an e-mail template needs a subject' });
+  if (content.channel === 'sms' && content.subject)
+    problems.push({ param: 'subject', message: 'an SMS template has no subject' });
+  // SendSms names the template Aliyun approved, never our text: without its code nothing can be sent.
+  if (content.channel === 'sms' && !content.aliyunTemplateCode)
+    problems.push({
+      param: 'aliyun_template_code',
+      message: 'an SMS template needs the aliyun_template_code Aliyun approved',
+    });
   return problems;
+}
+
+/** Why a template's content cannot be published, naming the variable; empty when it can. */
+export function publishProblems(content: TemplateContent): string[] {
+  return publishIssues(content).map((problem) => problem.message);
 }
 
 /** Declared variables a send did not give a value for. */
@@ -137,6 +165,8 @@ export interface MessageRecord {
   idempotencyKey: string;
   variablesEncrypted: string;
   templateVersion: number | null;
+  /** The published content it was rendered from; every send of it uses this, whatever was published since. */
+  templateContent: TemplateContent | null;
   subject: string | null;
   body: string | null;
   messageAccountId: string | null;

@@ -52,8 +52,11 @@ export interface OutboxDeps {
   timeScale: number;
 }
 
+/** Raised when a request for a message cannot be sent as asked: the caller's mistake, never worth a retry. */
+export abstract class MessageRequestError extends Error {}
+
 /** Raised when no published template exists for the code, channel and locale asked for. */
-export class MessageTemplateMissingError extends Error {
+export class MessageTemplateMissingError extends MessageRequestError {
   constructor(
     readonly template: string,
     readonly channel: MessageChannel,
@@ -65,7 +68,7 @@ export class MessageTemplateMissingError extends Error {
 }
 
 /** Raised when a request leaves out a value the template's published version declares. */
-export class MessageVariablesMissingError extends Error {
+export class MessageVariablesMissingError extends MessageRequestError {
   constructor(readonly names: string[]) {
     super(`Missing template variables: ${names.join(', ')}.`);
     this.name = 'MessageVariablesMissingError';
@@ -73,7 +76,7 @@ export class MessageVariablesMissingError extends Error {
 }
 
 /** Raised when the recipient is not a phone number (SMS) or an e-mail address (e-mail). */
-export class MessageRecipientInvalidError extends Error {
+export class MessageRecipientInvalidError extends MessageRequestError {
   constructor(readonly channel: MessageChannel) {
     super(channel === 'sms' ? 'The recipient is not a valid phone number.' : 'The recipient is not an e-mail address.');
     this.name = 'MessageRecipientInvalidError';

@@ -1,3 +1,5 @@
+import type { AlertSettings } from '../domain/alerts';
+
 /** Settings of the API and the worker, from the environment the stack runner (or an operator) provides. */
 export interface AppConfig {
   databaseUrl: string;
@@ -28,8 +30,19 @@ export interface AppConfig {
    * addresses. The dev and test stacks set it (their receivers listen on 127.0.0.1); production must not.
    */
   webhookAllowPrivate: boolean;
+  /**
+   * TONGBAO_ALERT_TO: e-mail addresses and phones (comma-separated) of the platform's operators, who
+   * get the stuck-refund alert when a refund needs attention; TONGBAO_ALERT_LOCALE (zh-CN) its language.
+   */
+  alerts: AlertSettings;
   /** TONGBAO_ENV=production: live payments; secrets must not be the development defaults. */
   production: boolean;
+  /**
+   * TONGBAO_KRATOS_COURIER_SECRET: the password Kratos' courier sends (basic auth, user `kratos`)
+   * with every e-mail and SMS it posts to `/internal/kratos/courier`; null: that endpoint refuses
+   * every call (503), so Kratos keeps its messages queued and retries.
+   */
+  kratosCourierSecret: string | null;
 }
 
 /**
@@ -132,7 +145,11 @@ const PRODUCTION_SECRETS: { name: string; min: number; base64?: true; optional?:
   { name: 'KRATOS_SECRETS_DEFAULT', min: 32, optional: true },
   { name: 'KRATOS_SECRETS_COOKIE', min: 32, optional: true },
   { name: 'KRATOS_SECRETS_CIPHER', min: 32, optional: true },
+  { name: 'TONGBAO_KRATOS_COURIER_SECRET', min: 32, optional: true },
 ];
+
+/** kratos/kratos.yml's stand-in for the courier secret, which the environment replaces: never a secret. */
+export const KRATOS_COURIER_PLACEHOLDER = 'placeholder-set-by-the-environment';
 
 /** Refuses to start production with a development default or a short secret, naming the variable. */
 export function assertProductionSecrets(env: NodeJS.ProcessEnv): void {
@@ -171,6 +188,15 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfi
   if (apiDeadlineSeconds !== null && !(Number.isFinite(apiDeadlineSeconds) && apiDeadlineSeconds >= 1)) {
     throw new ConfigError('TONGBAO_API_DEADLINE_SECONDS must be a number of seconds, at least 1');
   }
+  const kratosCourierSecret = env.TONGBAO_KRATOS_COURIER_SECRET || null;
+  if (
+    kratosCourierSecret !== null &&
+    (kratosCourierSecret === KRATOS_COURIER_PLACEHOLDER || kratosCourierSecret.length < 16)
+  ) {
+    throw new ConfigError(
+      "TONGBAO_KRATOS_COURIER_SECRET must be a secret of at least 16 characters, not kratos.yml's placeholder",
+    );
+  }
   return {
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tongbao',
     encryptionKey: required(env, 'TONGBAO_ENCRYPTION_KEY'),
@@ -185,6 +211,20 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfi
     apiDeadlineSeconds,
     admission: admissionLimitsFromEnv(env),
     webhookAllowPrivate: env.TONGBAO_WEBHOOK_ALLOW_PRIVATE === 'true',
+    alerts: alertSettingsFromEnv(env),
     production,
+    kratosCourierSecret,
   };
+}
+
+/** Who hears of what needs an operator (domain/alerts.ts), and where the admin console is. */
+export function alertSettingsFromEnv(env: NodeJS.ProcessEnv): AlertSettings {
+  const locale = env.TONGBAO_ALERT_LOCALE ?? 'zh-CN';
+  if (locale !== 'zh-CN' && locale !== 'en-US') throw new ConfigError('TONGBAO_ALERT_LOCALE must be zh-CN or en-US');
+  const to = (env.TONGBAO_ALERT_TO ?? '')
+    .split(',')
+    .map((recipient) => recipient.trim())
+    .filter(Boolean);
+  const consoleUrl = (env.TONGBAO_WEB_URL ?? 'http://127.0.0.1:5173').replace(/\/$/, '');
+  return { to, locale, consoleUrl };
 }

@@ -13,25 +13,33 @@ function capture() {
 }
 
 describe('log lines never carry secrets', () => {
-  test.each(['apiV3Key', 'appSecret', 'pfx', 'password', 'privateKey', 'secret', 'api_v3_key', 'app_secret'])(
-    'a %s field is censored at any depth',
-    async (field) => {
-      const { lines, logger } = capture();
-      logger.info(
-        { [field]: 'top', account: { provider: 'wechatpay', config: { nested: [{ [field]: 'deep' }] } } },
-        'provider account',
-      );
-      await new Promise((resolve) => setImmediate(resolve));
-      const text = JSON.stringify(lines[0]);
-      expect(text).not.toContain('top');
-      expect(text).not.toContain('deep');
-      expect(lines[0]).toMatchObject({
-        [field]: '[redacted]',
-        account: { provider: 'wechatpay', config: { nested: [{ [field]: '[redacted]' }] } },
-        msg: 'provider account',
-      });
-    },
-  );
+  test.each([
+    'apiV3Key',
+    'appSecret',
+    'pfx',
+    'password',
+    'privateKey',
+    'secret',
+    'api_v3_key',
+    'app_secret',
+    'accessKeySecret',
+    'access_key_secret',
+  ])('a %s field is censored at any depth', async (field) => {
+    const { lines, logger } = capture();
+    logger.info(
+      { [field]: 'top', account: { provider: 'wechatpay', config: { nested: [{ [field]: 'deep' }] } } },
+      'provider account',
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    const text = JSON.stringify(lines[0]);
+    expect(text).not.toContain('top');
+    expect(text).not.toContain('deep');
+    expect(lines[0]).toMatchObject({
+      [field]: '[redacted]',
+      account: { provider: 'wechatpay', config: { nested: [{ [field]: '[redacted]' }] } },
+      msg: 'provider account',
+    });
+  });
 
   test('what is not a secret is logged as it was, errors included', async () => {
     const { lines, logger } = capture();

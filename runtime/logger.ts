@@ -41,6 +41,8 @@ const SECRET_FIELDS = new Set(
     'apiKey',
     'authorization',
     'credentials',
+    // Aliyun's AccessKey secret (SMS and Direct Mail), as admins send it and as it is sealed.
+    'accessKeySecret',
   ].map((name) => name.toLowerCase()),
 );
 

@@ -7,6 +7,10 @@ import { runCommand, startProcess } from './lib/processes.mjs';
 import { httpOk, portFree, waitUntil } from './lib/wait.mjs';
 
 export const KRATOS_CONFIG = path.join('kratos', 'kratos.yml');
+/** Where the API takes Kratos' courier calls (api/kratos-courier.routes.ts). */
+export const KRATOS_COURIER_PATH = '/internal/kratos/courier';
+/** The user name of the courier's basic auth; the password is the stack's courier secret. */
+export const KRATOS_COURIER_USER = 'kratos';
 
 /** Fresh Kratos secrets; the stack persists them, so sessions survive a restart. */
 export function newKratosSecrets() {
@@ -22,7 +26,7 @@ export function newKratosSecrets() {
  * VERSION, SECRETS_…), so it gets a clean environment: the app's LOG_LEVEL=debug, say,
  * would otherwise change Kratos' too, or fail its validation.
  */
-export function kratosEnv({ dsn, publicPort, adminPort, webUrl, secrets, smtpUri, logLevel = 'warning', extra = {} }) {
+export function kratosEnv({ dsn, publicPort, adminPort, webUrl, secrets, courier, logLevel = 'warning', extra = {} }) {
   const web = webUrl.replace(/\/$/, '');
   const env = {
     PATH: process.env.PATH,
@@ -48,16 +52,37 @@ export function kratosEnv({ dsn, publicPort, adminPort, webUrl, secrets, smtpUri
     SELFSERVICE_FLOWS_RECOVERY_UI_URL: `${web}/auth/recovery`,
     SELFSERVICE_FLOWS_VERIFICATION_UI_URL: `${web}/auth/verification`,
     SELFSERVICE_FLOWS_VERIFICATION_AFTER_DEFAULT_BROWSER_RETURN_URL: `${web}/`,
+    ...courierEnv(courier),
     LOG_LEVEL: logLevel,
     ...extra,
   };
-  if (smtpUri) env.COURIER_SMTP_CONNECTION_URI = smtpUri;
   return env;
 }
 
 /**
+ * Kratos' courier posts every e-mail and SMS to the API (`courier.delivery_strategy: http` and the
+ * `sms` channel, both with kratos/courier.jsonnet as the body), which sends it through Tongbao's
+ * messaging layer. kratos.yml has the dev stack's request config less the password; the stack
+ * passes the whole of each as JSON, which Kratos takes for an object or array key, because the URL
+ * differs per stack and the password is a secret.
+ */
+export function courierEnv({ url, secret }) {
+  const requestConfig = {
+    url,
+    method: 'POST',
+    body: 'file://kratos/courier.jsonnet',
+    auth: { type: 'basic_auth', config: { user: KRATOS_COURIER_USER, password: secret } },
+  };
+  return {
+    COURIER_HTTP_REQUEST_CONFIG: JSON.stringify(requestConfig),
+    COURIER_CHANNELS: JSON.stringify([{ id: 'sms', type: 'http', request_config: requestConfig }]),
+  };
+}
+
+/**
  * Migrates, starts and waits for Kratos. `dev` serves without Secure cookies, which
- * plain-HTTP 127.0.0.1 needs; `--watch-courier` sends emails from the same process.
+ * plain-HTTP 127.0.0.1 needs; `--watch-courier` runs the courier (which posts each queued e-mail
+ * and SMS to `courier.url`, the API, authenticated with `courier.secret`) in the same process.
  */
 export async function startKratos({
   bin,
@@ -66,7 +91,7 @@ export async function startKratos({
   adminPort = 4434,
   webUrl = 'http://127.0.0.1:5173',
   secrets,
-  smtpUri = process.env.KRATOS_SMTP_URI,
+  courier,
   logLevel = process.env.KRATOS_LOG_LEVEL || 'warning',
   extraEnv = {},
   dev = true,
@@ -79,7 +104,7 @@ export async function startKratos({
   ]) {
     if (!(await portFree(p))) throw new Error(`Kratos ${what} port ${p} is already in use (another stack running?)`);
   }
-  const env = kratosEnv({ dsn, publicPort, adminPort, webUrl, secrets, smtpUri, logLevel, extra: extraEnv });
+  const env = kratosEnv({ dsn, publicPort, adminPort, webUrl, secrets, courier, logLevel, extra: extraEnv });
   const out = sink ?? log;
 
   let started = Date.now();

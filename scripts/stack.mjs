@@ -24,7 +24,8 @@
 // KRATOS_PUBLIC_PORT 4433, KRATOS_ADMIN_PORT 4434, TONGBAO_WEB_URL (http://127.0.0.1:5173: the web
 // app's public URL), WEB_PORT (the web app listens on 127.0.0.1 at this port; default: the URL's),
 // TONGBAO_TIME_SCALE (1), TONGBAO_REFUND_ATTENTION_AFTER (86400 s), LOG_LEVEL (info), TONGBAO_ENCRYPTION_KEY, TONGBAO_ADMIN_TOKEN, TONGBAO_PAYLOAD_KEY,
-// KRATOS_SECRETS_DEFAULT / _COOKIE / _CIPHER, KRATOS_SMTP_URI, KRATOS_LOG_LEVEL (warning).
+// KRATOS_SECRETS_DEFAULT / _COOKIE / _CIPHER, TONGBAO_KRATOS_COURIER_SECRET (Kratos' courier → the API),
+// KRATOS_LOG_LEVEL (warning).
 //
 // <dataDir>/stack.json describes the running stack, for people and for tools (mode 0600:
 // it holds the admin token and the encryption key):
@@ -71,7 +72,7 @@ import { ensureDatabases } from './lib/postgres.mjs';
 import { killAllSync, runCommand, stopAll } from './lib/processes.mjs';
 import { printSummary, readStackFile, stackInfo, writeStackFile } from './lib/stack-info.mjs';
 import { createIo, killChildrenOnSignal, reportChildExit, superviseChild } from './lib/supervision.mjs';
-import { startKratos } from './kratos.mjs';
+import { KRATOS_COURIER_PATH, startKratos } from './kratos.mjs';
 import { prepareTemporalStore, startStackTemporal, startStackTemporalUi } from './temporal.mjs';
 import { ensureTools } from './tools.mjs';
 
@@ -176,6 +177,7 @@ export async function startStack({
           adminPort: config.ports.kratosAdmin,
           webUrl: config.webUrl,
           secrets: config.secrets.kratos,
+          courier: { url: `${config.urls.api}${KRATOS_COURIER_PATH}`, secret: config.secrets.kratos_courier_secret },
           extraEnv: config.kratosExtraEnv,
           log: io.log,
           sink: io.sinkFor('kratos'),

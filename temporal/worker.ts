@@ -52,6 +52,7 @@ async function main(): Promise<void> {
       taskQueue: temporal.taskQueue,
       timeScale: config.timeScale,
       webhookAllowPrivate: config.webhookAllowPrivate,
+      alerts: config.alerts,
     }),
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());

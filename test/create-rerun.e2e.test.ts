@@ -1,44 +1,23 @@
-import { Client, Connection } from '@temporalio/client';
-import { createActivities, type Activities } from '../activities';
-import { openDatabase, type Database } from '../db/orm';
-import { SecretBox } from '../db/secret-box';
+import type { Activities } from '../activities';
 import type { NextAction, PaymentDraft } from '../domain/payment';
-import { appConfigFromEnv } from '../runtime/config';
-import { createLogger } from '../runtime/logger';
+import { openStackActivities, type StackActivities } from './activities';
 import { queryDb } from './db';
-import { apiFetch, createTestMerchant, eventually, sandboxControl, testDataConverter, testStack } from './stack';
+import { apiFetch, createTestMerchant, eventually, sandboxControl } from './stack';
 
 // A worker that dies after the provider order's local activity ran, but before its workflow task
 // completed, runs that activity again. By then the shopper may have paid the QR code the merchant
 // was already given. This story runs the worker's real activity a second time, as the new worker
 // would, on the stack's database and sandbox.
 describe('creating the provider order again after the worker died', () => {
-  let db: Database;
-  let connection: Connection;
+  let stack: StackActivities;
   let activities: Activities;
 
   beforeAll(async () => {
-    const stack = testStack();
-    const config = appConfigFromEnv(stack.env);
-    db = await openDatabase(config.databaseUrl, { poolMax: 2 });
-    connection = await Connection.connect({ address: stack.temporal_address });
-    activities = createActivities({
-      db,
-      secretBox: new SecretBox(config.encryptionKey),
-      providerEnv: { sandboxUrl: config.sandboxUrl },
-      apiUrl: config.apiUrl,
-      logger: createLogger('create-rerun-test', 'silent'),
-      temporal: new Client({ connection, dataConverter: testDataConverter() }),
-      taskQueue: stack.temporal_task_queue,
-      timeScale: config.timeScale,
-      webhookAllowPrivate: config.webhookAllowPrivate,
-    });
+    stack = await openStackActivities('create-rerun-test');
+    ({ activities } = stack);
   });
 
-  afterAll(async () => {
-    await connection?.close();
-    await db?.close();
-  });
+  afterAll(() => stack?.close());
 
   /** The payment's draft as its workflow was started with it, rebuilt from its row. */
   async function draftOf(paymentId: string): Promise<PaymentDraft> {

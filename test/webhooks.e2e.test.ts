@@ -558,6 +558,7 @@ describe('merchant webhooks, end to end', () => {
         taskQueue: stack.temporal_task_queue,
         timeScale: 60,
         webhookAllowPrivate: true,
+        alerts: { to: [], locale: 'zh-CN', consoleUrl: stack.web_url },
       });
       await Promise.all([activities.dispatchEvent({ eventId }), activities.dispatchEvent({ eventId })]);
       await activities.dispatchEvent({ eventId });
@@ -598,6 +599,7 @@ describe('merchant webhooks, end to end', () => {
         taskQueue: stack.temporal_task_queue,
         timeScale: 60,
         webhookAllowPrivate: false,
+        alerts: { to: [], locale: 'zh-CN', consoleUrl: stack.web_url },
       });
       const input = { eventId: event.id, webhookEndpointId: endpoint.id };
       await production.openWebhookDelivery(input);

@@ -9,9 +9,9 @@ import { scaledClock } from './time';
 export const SEND_RETRY_SECONDS = [10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14_400];
 /** After a rate limit (isv.BUSINESS_LIMIT_CONTROL, Throttling.User): longer, as Aliyun's windows are a minute, an hour, a day. */
 export const THROTTLED_RETRY_SECONDS = [60, 300, 900, 1800, 3600, 7200, 14_400];
-/** An SMS's delivery receipt is asked for after these many seconds each: about three days in all. */
+/** An SMS's delivery receipt is asked for after these many seconds each: a little over three days in all. */
 export const RECEIPT_QUERY_SECONDS = [
-  5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600, 10_800, 21_600, 43_200, 86_400, 86_400,
+  5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600, 10_800, 21_600, 43_200, 43_200, 86_400, 86_400,
 ];
 
 const { prepareMessage, queryMessageReceipt, giveUpMessage, messageStatus } =

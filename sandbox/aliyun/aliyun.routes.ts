@@ -52,7 +52,9 @@ function messageFilter(req: Request): { to?: string; account?: string; channel?:
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw new ControlBadRequestError('limit must be an integer from 1 to 1000', 'limit');
   const to = text('to');
-  return { to: to === undefined ? undefined : normalizePhone(to), account: text('account'), channel, limit };
+  // An e-mail address as given: normalizePhone drops dashes, which addresses may hold.
+  const recipient = to === undefined ? undefined : to.includes('@') ? to.trim() : normalizePhone(to);
+  return { to: recipient, account: text('account'), channel, limit };
 }
 
 /** `/_control/messages` and `/_control/aliyun/templates`. */

@@ -103,6 +103,7 @@ function appEnv(config, { timeScale, logLevel }) {
     TONGBAO_ENCRYPTION_KEY: secrets.encryption_key,
     TONGBAO_ADMIN_TOKEN: secrets.admin_token,
     TONGBAO_PAYLOAD_KEY: secrets.payload_key,
+    TONGBAO_KRATOS_COURIER_SECRET: secrets.kratos_courier_secret,
     TONGBAO_SANDBOX_URL: urls.sandbox,
     TONGBAO_API_URL: urls.api,
     TONGBAO_WEB_URL: config.webUrl,
@@ -110,6 +111,8 @@ function appEnv(config, { timeScale, logLevel }) {
     // Tests see a stuck refund reach requires_attention in 10 s (600 s ÷ the time scale of 60).
     TONGBAO_REFUND_ATTENTION_AFTER:
       config.mode === 'test' ? '600' : process.env.TONGBAO_REFUND_ATTENTION_AFTER || '86400',
+    // The stuck-refund alert goes to a platform operator's mailbox, which the sandbox's inbox shows.
+    TONGBAO_ALERT_TO: config.mode === 'test' ? 'ops@tongbao.test' : process.env.TONGBAO_ALERT_TO || 'ops@tongbao.local',
     LOG_LEVEL: logLevel,
     // Dev and test receivers listen on 127.0.0.1; production refuses loopback and private webhook endpoints.
     TONGBAO_WEBHOOK_ALLOW_PRIVATE:

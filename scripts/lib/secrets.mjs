@@ -12,6 +12,8 @@ function generate() {
     admin_token: crypto.randomBytes(32).toString('hex'),
     // Encrypts Temporal payloads (temporal/payload-codec.ts).
     payload_key: crypto.randomBytes(32).toString('base64'),
+    // Kratos' courier authenticates with it to the API (POST /internal/kratos/courier).
+    kratos_courier_secret: crypto.randomBytes(32).toString('hex'),
     kratos: newKratosSecrets(),
   };
 }
@@ -36,6 +38,7 @@ export function loadSecrets(dataDir, { useEnv = true } = {}) {
     encryption_key: env.TONGBAO_ENCRYPTION_KEY || secrets.encryption_key,
     admin_token: env.TONGBAO_ADMIN_TOKEN || secrets.admin_token,
     payload_key: env.TONGBAO_PAYLOAD_KEY || secrets.payload_key,
+    kratos_courier_secret: env.TONGBAO_KRATOS_COURIER_SECRET || secrets.kratos_courier_secret,
     kratos: {
       default: env.KRATOS_SECRETS_DEFAULT || secrets.kratos.default,
       cookie: env.KRATOS_SECRETS_COOKIE || secrets.kratos.cookie,
