@@ -117,7 +117,7 @@ export function createCheckoutDetailsService(deps: ApiDeps) {
     );
   }
 
-  /** Refuses the send if a limit is reached; runs under the phone's advisory lock, so two sends cannot both pass. */
+  /** Refuses the send if a limit is reached; runs under the advisory locks of startVerification, so two sends cannot both pass. */
   async function checkSendLimits(
     tx: EntityManager,
     sessionId: string,
@@ -393,7 +393,10 @@ export function createCheckoutDetailsService(deps: ApiDeps) {
       const id = newId('customerVerification');
       const code = codes.newCode();
       const started = await db.fork().transactional(async (tx) => {
-        await tx.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`verification-phone:${phoneMac}`]);
+        // Each limit's counter under its own lock, always taken in this order (no deadlock): two
+        // sends at once for one session, address or phone are counted one after the other.
+        for (const scope of [`session:${session.id}`, `ip:${ip ?? ''}`, `phone:${phoneMac}`])
+          await tx.execute(`select pg_advisory_xact_lock(hashtextextended(?, 0))`, [`verification-${scope}`]);
         const customer = await savedCustomer(tx, session, params.phone);
         if (!customer) throw new SavedDetailsNotFoundError();
         await checkSendLimits(tx, session.id, phoneMac, ip);
