@@ -8,6 +8,7 @@ import { AppError, InvalidRequestError, errorBody } from './errors';
 import { ADMIN_KEY_OWNER, createIdempotency, merchantKeyOwner } from './idempotency';
 import { checkoutPageRoutes, checkoutRoutes } from './checkout.routes';
 import { createCheckoutService } from './checkout.service';
+import { createCheckoutDetailsService } from './checkout-details.service';
 import { createMerchantsService } from './merchants.service';
 import { kratosCourierRoutes } from './kratos-courier.routes';
 import { messageAccountsRoutes } from './message-accounts.routes';
@@ -61,7 +62,8 @@ export function createApp(deps: ApiDeps): express.Express {
   const merchants = createMerchantsService(deps, apiKeys);
   const refunds = createRefundsService(deps);
   const pricing = createPricingService(deps);
-  const checkout = createCheckoutService(deps, payments, pricing, admission);
+  const checkoutDetails = createCheckoutDetailsService(deps);
+  const checkout = createCheckoutService(deps, payments, pricing, admission, checkoutDetails);
   const events = createEventsService(deps);
   const webhooks = createWebhooksService(deps, events);
 

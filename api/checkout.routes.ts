@@ -5,8 +5,11 @@ import { CHECKOUT_LOCALES } from '../domain/checkout-session';
 import type { CheckoutService, CheckoutSession, PublicSession } from './checkout.service';
 import { PUBLIC_RATE_LIMITS, RateLimiter, clientIp, rateLimited } from './rate-limit';
 import { merchantOf } from './request-context';
+import { InvalidRequestError } from './errors';
 import { sendJson } from './respond';
 import { customerIdSchema, parse, text, withoutControlCharacters, pathId } from './validation';
+import { customerEmailSchema, customerPhoneSchema } from './customers.routes';
+import type { VerificationStarted } from './checkout-details.service';
 
 const httpUrl = withoutControlCharacters(z.url({ protocol: /^https?$/ })).max(2048);
 
@@ -39,12 +42,32 @@ const createSessionSchema = z.strictObject({
   save_customer: z.enum(['optional', 'never']).default('never'),
 });
 
+const ipAddress = z.union([z.ipv4(), z.ipv6()]);
+
+/** The details section of the page: what the shopper typed and ticked (domain/checkout-details.ts). */
+const detailsSchema = z.strictObject({
+  email: customerEmailSchema.optional(),
+  phone: customerPhoneSchema.optional(),
+  name: text().trim().min(1).max(256).optional(),
+  receipt: z.boolean(),
+  save: z.boolean(),
+  verification: text()
+    .regex(/^cver_[0-9A-Za-z]{1,64}$/, 'must be a customer verification id (cver_…)')
+    .optional(),
+  consent_text: text('free_text').trim().min(1).max(1000).optional(),
+  consent_version: text().max(64).optional(),
+  locale: z.enum(CHECKOUT_LOCALES),
+});
+
 const paySchema = z
   .strictObject({
     channel: z.enum(CHANNELS),
-    client_ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+    client_ip: ipAddress.optional(),
     // For wechat_jsapi: the code WeChat's OAuth gave the page; the API turns it into the openid.
     wechat_oauth_code: text().min(1).max(128).optional(),
+    details: detailsSchema.optional(),
+    // The shopper's address as the page's server saw it: recorded with a consent.
+    shopper_ip: ipAddress.optional(),
   })
   .superRefine((value, ctx) => {
     // WeChat Pay's H5 order needs the shopper's IP; without it the provider would refuse the order.
@@ -52,7 +75,35 @@ const paySchema = z
       ctx.addIssue({ code: 'custom', path: ['client_ip'], message: 'required for wechat_h5' });
   });
 
+const startVerificationSchema = z.strictObject({
+  phone: customerPhoneSchema,
+  locale: z.enum(CHECKOUT_LOCALES),
+  // The shopper's address as the page's server saw it: sends are limited per address.
+  shopper_ip: ipAddress.optional(),
+});
+
+const verifySchema = z.strictObject({
+  code: text().regex(/^\d{6}$/, 'must be the 6 digits of the code sent by SMS'),
+});
+
 const sessionId = (req: Request): string => pathId(req, 'cs', 'checkout session');
+
+const verificationId = (req: Request): string => {
+  const id = String(req.params.verification);
+  if (!/^cver_[0-9A-Za-z]{1,64}$/.test(id))
+    throw new InvalidRequestError('parameter_invalid', `Invalid customer verification id: '${id}'`, 'verification');
+  return id;
+};
+
+function verificationObject(started: VerificationStarted) {
+  return {
+    id: started.id,
+    object: 'customer_verification',
+    status: 'pending',
+    masked_details: started.masked,
+    expires_at: started.expiresAt.toISOString(),
+  };
+}
 
 function sessionObject(session: CheckoutSession, url: string) {
   return {
@@ -102,10 +153,10 @@ export function checkoutRoutes(checkout: CheckoutService): Router {
   return router;
 }
 
-function publicObject({ session, merchantName, payment }: PublicSession, url: string) {
+function publicObject({ session, merchantName, payment, detailsOffer }: PublicSession, url: string) {
   // livemode stays: the page shows a test-mode banner and uses the sandbox's pages in test mode.
   const { customer: _customer, save_customer: _save, ...shown } = sessionObject(session, url);
-  return { ...shown, merchant: { name: merchantName }, payment };
+  return { ...shown, merchant: { name: merchantName }, payment, details_offer: detailsOffer };
 }
 
 /**
@@ -134,8 +185,26 @@ export function checkoutPageRoutes(checkout: CheckoutService): Router {
   });
 
   router.post('/sessions/:id/payments', async (req: Request, res: Response) => {
-    const payment = await checkout.pay(sessionId(req), parse(paySchema, req.body));
+    const params = parse(paySchema, req.body);
+    // The page's server names the shopper's address; a caller that does not is counted as itself.
+    const payment = await checkout.pay(sessionId(req), { ...params, shopper_ip: params.shopper_ip ?? clientIp(req) });
     await sendJson(req, res, 201, { payment });
+  });
+
+  // A returning shopper's saved details: a code by SMS, then the details in full once it is typed.
+  const lookups = new RateLimiter(PUBLIC_RATE_LIMITS.savedDetailsLookupsPerSession);
+  router.post('/sessions/:id/customer_verifications', async (req: Request, res: Response) => {
+    const id = sessionId(req);
+    const params = parse(startVerificationSchema, req.body);
+    lookups.take(id);
+    const started = await checkout.startVerification(id, { ...params, shopper_ip: params.shopper_ip ?? clientIp(req) });
+    await sendJson(req, res, 201, verificationObject(started));
+  });
+
+  router.post('/sessions/:id/customer_verifications/:verification/verify', async (req: Request, res: Response) => {
+    const id = sessionId(req);
+    const details = await checkout.verify(id, verificationId(req), parse(verifySchema, req.body).code);
+    await sendJson(req, res, 200, { object: 'customer_verification', status: 'verified', details });
   });
 
   return router;

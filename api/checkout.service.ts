@@ -27,6 +27,7 @@ import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './e
 import type { Merchant, PaymentsService } from './payments.service';
 import { CUSTOMER_USABLE_SQL, customerNotFound } from './customers.service';
 import { redeemSessionCoupon, releaseSessionCoupon, type PricingService } from './pricing.service';
+import type { CheckoutDetailsService, DetailsParams } from './checkout-details.service';
 
 export interface CreateSessionParams {
   currency: 'CNY';
@@ -44,11 +45,24 @@ export interface CreateSessionParams {
 /** A session as it reads now: its status is `checkoutSessionStatusAt` now, not only what was written. */
 export type CheckoutSession = CheckoutSessionRow;
 
-/** What the shopper's page shows: the session, its merchant's name and its current payment. */
+/**
+ * What the shopper's page shows: the session, its merchant's name, its current payment, and which
+ * of the "receipt / save my details" choices it offers (checkout-details.service.ts offerFor).
+ */
 export interface PublicSession {
   session: CheckoutSession;
   merchantName: string;
   payment: SessionPayment | null;
+  detailsOffer: 'none' | 'receipt' | 'receipt_and_save';
+}
+
+/** A pay as the page sends it. `shopper_ip` is the shopper's address as the page's server saw it. */
+export interface PayParams {
+  channel: Channel;
+  client_ip?: string;
+  wechat_oauth_code?: string;
+  details?: DetailsParams;
+  shopper_ip?: string;
 }
 
 /** A payment made on the page lives this long at most; the shopper can always start another. */
@@ -66,6 +80,7 @@ export function createCheckoutService(
   payments: PaymentsService,
   pricing: PricingService,
   admission: Admission,
+  details: CheckoutDetailsService,
 ) {
   const { db } = deps;
   const urlOf = (id: string): string => `${deps.config.webUrl}/pay/${id}`;
@@ -321,113 +336,152 @@ export function createCheckoutService(
     async publicView(id: string): Promise<PublicSession> {
       const session = await load(id, null);
       const merchant = await db.fork().findOneOrFail(MerchantSchema, { id: session.merchantId });
-      return { session, merchantName: merchant.name, payment: await sessionPayment(session.paymentId) };
+      return {
+        session,
+        merchantName: merchant.name,
+        payment: await sessionPayment(session.paymentId),
+        detailsOffer: await details.offerFor(session),
+      };
+    },
+
+    /** A returning shopper asks for the SMS code of the details saved with their phone. */
+    async startVerification(id: string, params: { phone: string; locale: CheckoutLocale; shopper_ip?: string }) {
+      const session = await openSession(id);
+      return details.startVerification(session, params, params.shopper_ip ?? null);
+    },
+
+    /** The shopper types the code: the saved details, in full, once it is right. */
+    async verify(id: string, verificationId: string, code: string) {
+      return details.verify(await openSession(id), verificationId, code);
     },
 
     /**
-     * The shopper picks a channel on the page: a payment of the session's total is created for it.
-     * Picking the channel of the payment still waiting gives that payment again; another channel
-     * cancels it first, so that only one can be paid.
+     * The shopper picks a channel on the page, with the receipt and save choices of the details
+     * section: those are applied first (so the payment names a customer just saved), the payment
+     * made, and a receipt contact written on it. Writing it after the payment's workflow inserted
+     * the row leaves the workflow alone; the receipt is sent only once the shopper has paid, which
+     * they can do only after this answers.
      */
-    async pay(
-      id: string,
-      params: { channel: Channel; client_ip?: string; wechat_oauth_code?: string },
-    ): Promise<SessionPayment> {
-      let session = await load(id, null);
-      if (session.status === 'expired') await markExpired(id, session.expiresAt);
-      if (session.status !== 'open')
-        throw new ConflictError(`checkout_session_${session.status}`, `This checkout session is ${session.status}.`);
-      if (!session.allowedChannels.includes(params.channel))
-        throw new InvalidRequestError(
-          'channel_not_allowed',
-          `The channel ${params.channel} is not offered for this checkout session.`,
-          'channel',
-        );
-      const merchant: Merchant = { id: session.merchantId, livemode: session.livemode };
-      // A pay makes a payment (and may cancel one): admitted under the session's merchant, as the
-      // merchant's own creates are, before the session is claimed.
-      return admission.run(merchant.id, async () => {
-        const description = session.lineItems
-          .map((item) => (item.quantity > 1 ? `${item.name} ×${item.quantity}` : item.name))
-          .join(', ');
-        let openid: string | undefined;
-
-        // Another pay on the page may get in between reading the session and locking it: then go
-        // round again with the payment it made (given back if of this channel, canceled if not).
-        for (let round = 0; round < MAX_PAY_ROUNDS; round++) {
-          const current = await sessionPayment(session.paymentId);
-          if (current && !isTerminal(current.status) && current.channel === params.channel) return current;
-          if (current?.status === 'succeeded')
-            throw new ConflictError('checkout_session_complete', 'This checkout session has been paid.');
-          // Before the claim: a payment that succeeds as it is closed completes the session under its lock.
-          if (current && !isTerminal(current.status)) await cancelUnpaid(merchant, current.id);
-          if (params.channel === 'wechat_jsapi' && !params.wechat_oauth_code) {
-            throw new InvalidRequestError(
-              'parameter_missing',
-              'Missing required param: wechat_oauth_code (WeChat Pay inside WeChat needs the shopper to be identified first).',
-              'wechat_oauth_code',
-            );
-          }
-          if (params.channel === 'wechat_jsapi' && !openid)
-            openid = await openidFor(session, params.wechat_oauth_code!);
-
-          const expected = session.paymentId;
-          const claim = await claimForPay(id, expected);
-          if (claim === 'taken') {
-            // Another pay is making a payment for this session: wait for it, then go round with it.
-            await new Promise((resolve) => setTimeout(resolve, CLAIM_WAIT_MS));
-          } else if (claim !== 'moved_on') {
-            const secondsLeft = Math.floor((session.expiresAt.getTime() - Date.now()) / 1000);
-            let payment;
-            try {
-              if (secondsLeft < MIN_PAYMENT_SECONDS)
-                throw new ConflictError('checkout_session_expired', 'This checkout session is about to expire.');
-              payment = await payments.create(
-                merchant,
-                {
-                  amount: session.amountTotal,
-                  currency: 'CNY',
-                  channel: params.channel,
-                  description: description.length > 128 ? `${description.slice(0, 127)}…` : description,
-                  return_url: urlOf(id),
-                  expires_in: Math.min(PAYMENT_WINDOW_SECONDS, secondsLeft),
-                  client_ip: params.client_ip,
-                  openid,
-                  customer: session.customerId ?? undefined,
-                  metadata: { checkout_session: id },
-                },
-                { sessionId: id, url: urlOf(id) },
-              );
-            } catch (error) {
-              await db
-                .fork()
-                .execute(`update checkout_sessions set pay_claim = null where id = ? and pay_claim = ?`, [id, claim]);
-              throw error;
-            }
-            const recorded = await db
-              .fork()
-              .execute(
-                `update checkout_sessions set payment_id = ?, pay_claim = null where id = ? and pay_claim = ? and status = 'open' returning id`,
-                [payment.id, id, claim],
-              );
-            if (recorded.length > 0) return (await sessionPayment(payment.id))!;
-            // The session ended (an expire) while the payment was made: nobody may pay it.
-            await cancelUnpaid(merchant, payment.id);
-          }
-          session = await load(id, null);
-          if (session.status !== 'open')
-            throw new ConflictError(
-              `checkout_session_${session.status}`,
-              `This checkout session is ${session.status}.`,
-            );
-        }
-        throw new ConflictError(
-          'checkout_session_busy',
-          'This checkout session is being paid from somewhere else; try again in a moment.',
-        );
-      });
+    async pay(id: string, params: PayParams): Promise<SessionPayment> {
+      const applied = params.details
+        ? await details.apply(await openSession(id), params.details, params.shopper_ip ?? null)
+        : { customerId: null, receipt: null };
+      const payment = await payWithChannel(id, params);
+      if (applied.receipt)
+        await db
+          .fork()
+          .execute(`update payments set receipt_email = ?, receipt_phone = ?, receipt_locale = ? where id = ?`, [
+            applied.receipt.email,
+            applied.receipt.phone,
+            applied.receipt.locale,
+            payment.id,
+          ]);
+      return payment;
     },
   };
+
+  /** The session, which must still be open (a session past its time is written expired first). */
+  async function openSession(id: string): Promise<CheckoutSession> {
+    const session = await load(id, null);
+    if (session.status === 'expired') await markExpired(id, session.expiresAt);
+    if (session.status !== 'open')
+      throw new ConflictError(`checkout_session_${session.status}`, `This checkout session is ${session.status}.`);
+    return session;
+  }
+
+  /**
+   * The shopper picks a channel on the page: a payment of the session's total is created for it.
+   * Picking the channel of the payment still waiting gives that payment again; another channel
+   * cancels it first, so that only one can be paid.
+   */
+  async function payWithChannel(id: string, params: PayParams): Promise<SessionPayment> {
+    let session = await openSession(id);
+    if (!session.allowedChannels.includes(params.channel))
+      throw new InvalidRequestError(
+        'channel_not_allowed',
+        `The channel ${params.channel} is not offered for this checkout session.`,
+        'channel',
+      );
+    const merchant: Merchant = { id: session.merchantId, livemode: session.livemode };
+    // A pay makes a payment (and may cancel one): admitted under the session's merchant, as the
+    // merchant's own creates are, before the session is claimed.
+    return admission.run(merchant.id, async () => {
+      const description = session.lineItems
+        .map((item) => (item.quantity > 1 ? `${item.name} ×${item.quantity}` : item.name))
+        .join(', ');
+      let openid: string | undefined;
+
+      // Another pay on the page may get in between reading the session and locking it: then go
+      // round again with the payment it made (given back if of this channel, canceled if not).
+      for (let round = 0; round < MAX_PAY_ROUNDS; round++) {
+        const current = await sessionPayment(session.paymentId);
+        if (current && !isTerminal(current.status) && current.channel === params.channel) return current;
+        if (current?.status === 'succeeded')
+          throw new ConflictError('checkout_session_complete', 'This checkout session has been paid.');
+        // Before the claim: a payment that succeeds as it is closed completes the session under its lock.
+        if (current && !isTerminal(current.status)) await cancelUnpaid(merchant, current.id);
+        if (params.channel === 'wechat_jsapi' && !params.wechat_oauth_code) {
+          throw new InvalidRequestError(
+            'parameter_missing',
+            'Missing required param: wechat_oauth_code (WeChat Pay inside WeChat needs the shopper to be identified first).',
+            'wechat_oauth_code',
+          );
+        }
+        if (params.channel === 'wechat_jsapi' && !openid) openid = await openidFor(session, params.wechat_oauth_code!);
+
+        const expected = session.paymentId;
+        const claim = await claimForPay(id, expected);
+        if (claim === 'taken') {
+          // Another pay is making a payment for this session: wait for it, then go round with it.
+          await new Promise((resolve) => setTimeout(resolve, CLAIM_WAIT_MS));
+        } else if (claim !== 'moved_on') {
+          const secondsLeft = Math.floor((session.expiresAt.getTime() - Date.now()) / 1000);
+          let payment;
+          try {
+            if (secondsLeft < MIN_PAYMENT_SECONDS)
+              throw new ConflictError('checkout_session_expired', 'This checkout session is about to expire.');
+            payment = await payments.create(
+              merchant,
+              {
+                amount: session.amountTotal,
+                currency: 'CNY',
+                channel: params.channel,
+                description: description.length > 128 ? `${description.slice(0, 127)}…` : description,
+                return_url: urlOf(id),
+                expires_in: Math.min(PAYMENT_WINDOW_SECONDS, secondsLeft),
+                client_ip: params.client_ip,
+                openid,
+                customer: session.customerId ?? undefined,
+                metadata: { checkout_session: id },
+              },
+              { sessionId: id, url: urlOf(id) },
+            );
+          } catch (error) {
+            await db
+              .fork()
+              .execute(`update checkout_sessions set pay_claim = null where id = ? and pay_claim = ?`, [id, claim]);
+            throw error;
+          }
+          const recorded = await db
+            .fork()
+            .execute(
+              `update checkout_sessions set payment_id = ?, pay_claim = null where id = ? and pay_claim = ? and status = 'open' returning id`,
+              [payment.id, id, claim],
+            );
+          if (recorded.length > 0) return (await sessionPayment(payment.id))!;
+          // The session ended (an expire) while the payment was made: nobody may pay it.
+          await cancelUnpaid(merchant, payment.id);
+        }
+        session = await load(id, null);
+        if (session.status !== 'open')
+          throw new ConflictError(`checkout_session_${session.status}`, `This checkout session is ${session.status}.`);
+      }
+      throw new ConflictError(
+        'checkout_session_busy',
+        'This checkout session is being paid from somewhere else; try again in a moment.',
+      );
+    });
+  }
 
   /**
    * The session's row, locked until the transaction ends: pay's claim, expire and a payment's

@@ -31,6 +31,9 @@ const phone = text()
     return normalized;
   });
 
+/** A customer's e-mail address and phone, as the hosted checkout's details section takes them too. */
+export { email as customerEmailSchema, phone as customerPhoneSchema };
+
 const addressPart = (max: number) => text().trim().min(1).max(max).optional();
 
 const shippingAddress = z.strictObject({

@@ -91,6 +91,9 @@ export const PUBLIC_RATE_LIMITS = {
   refusedNotificationsPerAccount: { name: 'refused notifications per account', limit: 120, windowSeconds: 60 },
   checkoutPerIp: { name: 'checkout requests per IP address', limit: 1200, windowSeconds: 60 },
   checkoutPerSession: { name: 'checkout requests per session', limit: 120, windowSeconds: 60 },
+  // Every phone a page looks up, saved or not (sends have their own limits in the database): one
+  // link cannot be used to learn which phone numbers a merchant has saved.
+  savedDetailsLookupsPerSession: { name: 'saved details lookups per session', limit: 10, windowSeconds: 3600 },
 } as const satisfies Record<string, RateLimitRule>;
 
 /** The caller's address as this process sees it (`trust proxy` is off: a proxy in front must be the limit's concern). */

@@ -5,6 +5,8 @@ export const ID_PREFIXES = {
   refund: 're',
   checkoutSession: 'cs',
   customer: 'cus',
+  customerConsent: 'ccon',
+  customerVerification: 'cver',
   event: 'evt',
   webhookEndpoint: 'we',
   taxRate: 'txr',

@@ -543,3 +543,168 @@ describe('the hosted checkout', () => {
     expect(await page.getByTestId('error').locator('h1').textContent()).toBe('找不到该付款页面');
   });
 });
+
+describe('saving details on the hosted checkout', () => {
+  /** A mainland mobile of this story's own: the sandbox's inbox and the send limits are per phone. */
+  const mobile = `137${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+  const maskedMobile = `+86 ${mobile.slice(0, 3)}****${mobile.slice(7)}`;
+
+  async function customersWithPhone(): Promise<{ id: string; email: string | null; name: string | null }[]> {
+    const found = await apiFetch<{ data: { id: string; email: string | null; name: string | null }[] }>(
+      key,
+      'GET',
+      `/v1/customers?phone=${mobile}`,
+    );
+    expect(found.status).toBe(200);
+    return found.body.data;
+  }
+
+  /** The newest code the sandbox's inbox shows for the phone, as the shopper reads it on their phone. */
+  async function smsCode(): Promise<string> {
+    return eventually(
+      async () => {
+        const inbox = await fetch(
+          `${testStack().sandbox_url}/_control/messages?to=${encodeURIComponent(`+86${mobile}`)}&channel=sms`,
+        );
+        const { data } = (await inbox.json()) as { data: { body: string }[] };
+        const code = /\b(\d{6})\b/.exec(data[0]?.body ?? '')?.[1];
+        expect(code).toBeDefined();
+        return code!;
+      },
+      { timeoutMs: 30_000 },
+    );
+  }
+
+  test(
+    'unticked, nothing typed leaves the page: paying makes no customer',
+    async () => {
+      const session = await createSession({ save_customer: 'optional' });
+      const page = await newPage('desktop');
+      await page.goto(session.url);
+      await page.getByTestId('details-phone').fill(mobile);
+      await page.getByTestId('details-email').fill('li.wei@qq.com');
+      await choose(page, 'alipay_qr');
+      await page.getByTestId('qr-code').waitFor();
+      expect(await customersWithPhone()).toEqual([]);
+    },
+    STORY_MS,
+  );
+
+  test(
+    'inside WeChat, the details go with the payment made after WeChat’s OAuth; refused, they are shown again with the reason',
+    async () => {
+      const wechatMobile = `136${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+      const fillAndPay = async (sessionUrl: string) => {
+        const page = await newPage('phone', { userAgent: WECHAT_UA });
+        await page.goto(sessionUrl);
+        await page.getByTestId('details-phone').fill(wechatMobile);
+        await page.getByTestId('details-email').fill('wx@shop.example');
+        await page.getByTestId('details-save').check();
+        await choose(page, 'wechat_jsapi');
+        return page;
+      };
+      const session = await createSession({ save_customer: 'optional' });
+      await payAtProvider(await fillAndPay(session.url), '/wechatpay/jsapi/');
+      const saved = await apiFetch<{ customer: string | null }>(key, 'GET', `/v1/checkout/sessions/${session.id}`);
+      const found = await apiFetch<{ data: { id: string; email: string }[] }>(
+        key,
+        'GET',
+        `/v1/customers?phone=${wechatMobile}`,
+      );
+      expect(found.body.data).toEqual([expect.objectContaining({ id: saved.body.customer, email: 'wx@shop.example' })]);
+
+      // The same phone from another session, without its SMS code: WeChat's OAuth went through, the save did not.
+      const other = await createSession({ save_customer: 'optional' });
+      const refused = await fillAndPay(other.url);
+      await expect(refused.getByTestId('details-error').getAttribute('data-error')).resolves.toBe(
+        'verification_required',
+      );
+      expect(await refused.getByTestId('details-phone').inputValue()).toBe(wechatMobile);
+      expect(await refused.getByTestId('details-save').isChecked()).toBe(true);
+      expect(
+        (await apiFetch<{ payment: string | null }>(key, 'GET', `/v1/checkout/sessions/${other.id}`)).body.payment,
+      ).toBeNull();
+      await screenshot(refused, 'details-wechat-refused-zh-CN');
+    },
+    STORY_MS,
+  );
+
+  test(
+    'a shopper saves their details, comes back in a new session with the same phone, verifies the SMS code and finds them filled in',
+    async () => {
+      // First visit, in Chinese: the section, both choices unticked; the shopper ticks "save" and pays.
+      const first = await createSession({ save_customer: 'optional' });
+      const page = await newPage('desktop');
+      await page.goto(first.url);
+      const section = page.getByTestId('details');
+      await expect(section.locator('legend').textContent()).resolves.toBe('电子收据与信息保存');
+      expect(await page.getByTestId('details-receipt').isChecked()).toBe(false);
+      expect(await page.getByTestId('details-save').isChecked()).toBe(false);
+      await expect(section.textContent()).resolves.toContain('同意Tea House保存我的手机号码');
+      await page.getByTestId('details-phone').fill(mobile);
+      await page.getByTestId('details-email').fill('li.wei@qq.com');
+      await page.getByTestId('details-name').fill('李伟');
+      await page.getByTestId('details-save').check();
+      await screenshot(page, 'details-save-zh-CN');
+      await choose(page, 'alipay_qr');
+      await page.getByTestId('qr-code').waitFor();
+      const [customer, ...others] = await customersWithPhone();
+      expect(others).toEqual([]);
+      expect(customer).toMatchObject({ email: 'li.wei@qq.com', name: '李伟' });
+
+      // Meanwhile the merchant adds the address the parcel went to.
+      const address = { line1: '南京东路 100 号', district: '黄浦区', city: '上海', country: 'CN' };
+      expect((await apiFetch(key, 'POST', `/v1/customers/${customer.id}`, { shipping_address: address })).status).toBe(
+        200,
+      );
+
+      // Back another day, on another device, in English: the phone alone, then a code by SMS.
+      const second = await createSession({ save_customer: 'optional' });
+      const again = await newPage('phone');
+      await again.goto(`${second.url}?lang=en-US`);
+      await expect(again.getByTestId('details').locator('legend').textContent()).resolves.toBe(
+        'Receipt and saved details',
+      );
+      await screenshot(again, 'details-empty-en-US');
+      await again.getByTestId('details-phone').fill(mobile);
+      await again.getByTestId('details-lookup').click();
+      await again.getByTestId('details-code-box').waitFor();
+      const masked = again.getByTestId('details-masked');
+      // Until the code is typed, the details are shown masked only.
+      expect(await again.getByTestId('details-code-box').textContent()).toContain(maskedMobile.replace(' ', '\u00a0'));
+      expect(await masked.locator('li').allTextContents()).toEqual(['李*', 'l***@qq.com', 'a shipping address']);
+      expect(await again.getByTestId('details-email').inputValue()).toBe('');
+      await screenshot(again, 'details-code-sent-en-US');
+
+      const code = await smsCode();
+      await again.getByTestId('details-code').fill(code === '000000' ? '000001' : '000000');
+      await again.getByTestId('details-verify').click();
+      await expect(again.getByTestId('details-error').textContent()).resolves.toBe(
+        'That code is not right. Check the SMS and try again.',
+      );
+      await again.getByTestId('details-code').fill(code);
+      await again.getByTestId('details-verify').click();
+      await again.getByTestId('details-verified').waitFor();
+      expect(await again.getByTestId('details-phone').inputValue()).toBe(`+86${mobile}`);
+      expect(await again.getByTestId('details-email').inputValue()).toBe('li.wei@qq.com');
+      expect(await again.getByTestId('details-name').inputValue()).toBe('李伟');
+      await expect(again.getByTestId('details-address').textContent()).resolves.toContain(
+        '南京东路 100 号, 黄浦区, 上海, CN',
+      );
+      await screenshot(again, 'details-verified-en-US');
+
+      // The same moment in Chinese: the code box, masked, and the refusal of a wrong code.
+      const third = await createSession({ save_customer: 'optional' });
+      const zh = await newPage('phone');
+      await zh.goto(third.url);
+      await zh.getByTestId('details-phone').fill(mobile);
+      await zh.getByTestId('details-lookup').click();
+      await zh.getByTestId('details-code-box').waitFor();
+      await zh.getByTestId('details-code').fill('12');
+      await zh.getByTestId('details-verify').click();
+      await expect(zh.getByTestId('details-error').textContent()).resolves.toBe('请输入 6 位数字验证码。');
+      await screenshot(zh, 'details-code-sent-zh-CN');
+    },
+    STORY_MS,
+  );
+});

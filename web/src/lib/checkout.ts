@@ -34,6 +34,13 @@ import type {
 
 export type { Discount, LineItem, NextAction, SessionPayment, SessionStatus, TaxRate };
 
+export {
+  SAVE_DETAILS_CONSENT_VERSION,
+  type CheckoutDetailsInput,
+  type MaskedDetails,
+  type VerifiedDetails,
+} from '../../../domain/checkout-details';
+
 /** The parameters of WeixinJSBridge's getBrandWCPayRequest, as the API signed them. */
 export type WechatJsapiParams = Extract<NextAction, { type: 'wechat_jsapi' }>['wechat_jsapi'];
 
@@ -57,6 +64,8 @@ export interface CheckoutSession {
   cancel_url: string;
   expires_at: string;
   payment: SessionPayment | null;
+  /** The "receipt / save my details" section: not shown, the receipt only, or both choices. */
+  details_offer: 'none' | 'receipt' | 'receipt_and_save';
 }
 
 /** What the status endpoint (`/pay/[id]/status`) tells the page while it waits. */

@@ -3,7 +3,14 @@
  * the server so that the browser never needs to reach the API. TONGBAO_API_URL names it.
  */
 import { env } from '$env/dynamic/private';
-import type { Channel, CheckoutSession, SessionPayment } from '$lib/checkout';
+import type {
+  Channel,
+  CheckoutDetailsInput,
+  CheckoutSession,
+  MaskedDetails,
+  SessionPayment,
+  VerifiedDetails,
+} from '$lib/checkout';
 
 const TIMEOUT_MS = 15_000;
 
@@ -82,6 +89,10 @@ export interface PayParams {
   client_ip?: string;
   /** wechat_jsapi: the code WeChat's OAuth brought back; the API turns it into the shopper's openid. */
   wechat_oauth_code?: string;
+  /** The details section, only when the shopper ticked the receipt or saving. */
+  details?: CheckoutDetailsInput;
+  /** The shopper's address as this server sees it: recorded with a consent. */
+  shopper_ip?: string;
 }
 
 /** Starts (or replaces) the session's payment with a channel; throws ApiRefusedError on 400/409. */
@@ -104,4 +115,40 @@ export async function wechatOauthUrl(id: string): Promise<string> {
   const answer = await call<{ url?: string }>('GET', `/checkout/sessions/${encodeURIComponent(id)}/wechat_oauth`);
   if (!answer?.url) throw new ApiUnavailableError('GET /checkout/sessions/:id/wechat_oauth answered without a url');
   return answer.url;
+}
+
+export interface VerificationStarted {
+  id: string;
+  masked_details: MaskedDetails;
+  expires_at: string;
+}
+
+/**
+ * A returning shopper's phone: the API sends an SMS code when the merchant has details saved with
+ * it (answering them masked), and refuses with 404 `saved_details_not_found` when it has none.
+ */
+export async function startVerification(
+  id: string,
+  params: { phone: string; locale: string; shopper_ip?: string },
+): Promise<VerificationStarted> {
+  const answer = await call<VerificationStarted>(
+    'POST',
+    `/checkout/sessions/${encodeURIComponent(id)}/customer_verifications`,
+    params,
+  );
+  if (!answer?.id)
+    throw new ApiUnavailableError('POST /checkout/sessions/:id/customer_verifications answered without an id');
+  return answer;
+}
+
+/** The code the shopper typed; the saved details in full when it is right, ApiRefusedError when not. */
+export async function verifyCode(id: string, verification: string, code: string): Promise<VerifiedDetails> {
+  const answer = await call<{ details?: VerifiedDetails }>(
+    'POST',
+    `/checkout/sessions/${encodeURIComponent(id)}/customer_verifications/${encodeURIComponent(verification)}/verify`,
+    { code },
+  );
+  if (!answer?.details)
+    throw new ApiUnavailableError('POST …/customer_verifications/:id/verify answered without details');
+  return answer.details;
 }
