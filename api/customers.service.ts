@@ -140,6 +140,16 @@ export function createCustomersService(deps: ApiDeps) {
           `update messages set recipient = null, updated_at = now() where customer_id = ? and merchant_id = ?`,
           [id, merchant.id],
         );
+        // The consent stays as the record of what was agreed and when; the address it came from goes.
+        await tx.execute(`update customer_consents set ip = null where customer_id = ? and merchant_id = ?`, [
+          id,
+          merchant.id,
+        ]);
+        // Verifications only served the codes and their limits: an HMAC of the phone is still the phone.
+        await tx.execute(`delete from customer_verifications where customer_id = ? and merchant_id = ?`, [
+          id,
+          merchant.id,
+        ]);
       });
       return find(merchant, id);
     },

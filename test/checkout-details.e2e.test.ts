@@ -421,6 +421,20 @@ describe('a returning shopper', () => {
     expect(await consentsOf(sessionId)).toEqual([expect.objectContaining({ customer_id: saved.body.id })]);
   });
 
+  test('erasing the customer leaves the consent without its IP address, and no verification of theirs', async () => {
+    const mobile = newMobile();
+    const sessionId = await newSession(key);
+    const paid = await pay(sessionId, saving(mobile));
+    expect(paid.status).toBe(201);
+    const customerId = (await paymentRow(paid.body.payment.id)).customer_id as string;
+    expect((await startVerification(await newSession(key), mobile)).status).toBe(201);
+    expect((await consentsOf(sessionId))[0]).toMatchObject({ customer_id: customerId, ip: expect.any(String) });
+
+    expect((await apiFetch(key, 'DELETE', `/v1/customers/${customerId}`)).status).toBe(200);
+    expect((await consentsOf(sessionId))[0]).toMatchObject({ customer_id: customerId, ip: null });
+    expect(await queryDb(`select id from customer_verifications where customer_id = $1`, [customerId])).toEqual([]);
+  });
+
   test('five wrong codes spend the verification: even the right code is refused then', async () => {
     const mobile = newMobile();
     await apiFetch(key, 'POST', '/v1/customers', { phone: mobile });
