@@ -92,6 +92,7 @@ export default tseslint.config(
       '!web/src/**/*.ts',
       'web/src/lib/paraglide/**',
       '.tongbao/**',
+      'api/openapi-types.ts',
       'kratos/**',
       'coverage/**',
     ],

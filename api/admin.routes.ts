@@ -11,14 +11,14 @@ import { toRefundObject } from '../domain/refund';
 import { contextOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
-import { listQuerySchema, parse, pathId, text, withoutControlCharacters } from './validation';
+import { emptyBodySchema, plainListQuerySchema, parse, pathId, text, withoutControlCharacters } from './validation';
 
-const createMerchantSchema = z.strictObject({
+export const createMerchantSchema = z.strictObject({
   name: text().trim().min(1).max(200),
   email: withoutControlCharacters(z.email()).max(254).optional(),
 });
 
-const createApiKeySchema = z.strictObject({ livemode: z.boolean().default(false) });
+export const createApiKeySchema = z.strictObject({ livemode: z.boolean().default(false) });
 
 function merchantObject(merchant: Merchant) {
   return {
@@ -59,13 +59,13 @@ export function adminRoutes(merchants: MerchantsService, payments: PaymentsServi
   });
 
   router.get('/merchants', async (req: Request, res: Response) => {
-    const query = parse(z.strictObject(listQuerySchema), req.query, 'query');
+    const query = parse(plainListQuerySchema, req.query, 'query');
     const { data, hasMore } = await merchants.list(query);
     await sendJson(req, res, 200, listObject('/v1/admin/merchants', data.map(merchantObject), hasMore));
   });
 
   router.post('/merchants/:id/sandbox_accounts', async (req: Request, res: Response) => {
-    parse(z.strictObject({}), req.body ?? {});
+    parse(emptyBodySchema, req.body ?? {});
     const id = merchantId(req);
     const opened = await merchants.ensureSandboxAccounts(id, audit(req));
     await sendJson(req, res, 200, { merchant: id, opened });
@@ -97,7 +97,7 @@ export function adminRoutes(merchants: MerchantsService, payments: PaymentsServi
   });
 
   router.post('/refunds/:id/retry', async (req: Request, res: Response) => {
-    parse(z.strictObject({}), req.body ?? {});
+    parse(emptyBodySchema, req.body ?? {});
     await sendJson(
       req,
       res,
@@ -107,7 +107,7 @@ export function adminRoutes(merchants: MerchantsService, payments: PaymentsServi
   });
 
   router.post('/refunds/:id/cancel', async (req: Request, res: Response) => {
-    parse(z.strictObject({}), req.body ?? {});
+    parse(emptyBodySchema, req.body ?? {});
     await sendJson(
       req,
       res,

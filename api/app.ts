@@ -1,6 +1,8 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { randomToken } from '../domain/ids';
 import { adminRoutes } from './admin.routes';
+import { docsRoutes } from './docs.routes';
+import { openApiDocument } from './openapi';
 import { Admission, ApiOverloadedError } from './admission';
 import { ApiKeyCache, adminAuth, merchantAuth } from './auth';
 import type { ApiDeps } from './deps';
@@ -73,6 +75,13 @@ export function createApp(deps: ApiDeps): express.Express {
   app.get('/metrics', adminAuth(deps), async (_req: Request, res: Response) => {
     res.type('text/plain; version=0.0.4').send(await operations.metricsText());
   });
+
+  // The API as a document (no key: it describes the API, it opens nothing) and its reference page.
+  const document = JSON.stringify(openApiDocument());
+  app.get('/v1/openapi.json', (_req: Request, res: Response) => {
+    res.type('application/json').send(document);
+  });
+  app.use('/docs', docsRoutes());
 
   app.use('/notify', notifyRoutes(deps, refunds));
   // Kratos' courier: its codes go out through Tongbao's messaging layer (authenticated by the courier secret).

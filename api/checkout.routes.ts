@@ -13,7 +13,7 @@ import type { VerificationStarted } from './checkout-details.service';
 
 const httpUrl = withoutControlCharacters(z.url({ protocol: /^https?$/ })).max(2048);
 
-const createSessionSchema = z.strictObject({
+export const createSessionSchema = z.strictObject({
   currency: z.literal('CNY'),
   line_items: z
     .array(
@@ -45,7 +45,7 @@ const createSessionSchema = z.strictObject({
 const ipAddress = z.union([z.ipv4(), z.ipv6()]);
 
 /** The details section of the page: what the shopper typed and ticked (domain/checkout-details.ts). */
-const detailsSchema = z.strictObject({
+export const detailsSchema = z.strictObject({
   email: customerEmailSchema.optional(),
   phone: customerPhoneSchema.optional(),
   name: text().trim().min(1).max(256).optional(),
@@ -59,7 +59,7 @@ const detailsSchema = z.strictObject({
   locale: z.enum(CHECKOUT_LOCALES),
 });
 
-const paySchema = z
+export const paySchema = z
   .strictObject({
     channel: z.enum(CHANNELS),
     client_ip: ipAddress.optional(),
@@ -75,14 +75,14 @@ const paySchema = z
       ctx.addIssue({ code: 'custom', path: ['client_ip'], message: 'required for wechat_h5' });
   });
 
-const startVerificationSchema = z.strictObject({
+export const startVerificationSchema = z.strictObject({
   phone: customerPhoneSchema,
   locale: z.enum(CHECKOUT_LOCALES),
   // The shopper's address as the page's server saw it: sends are limited per address.
   shopper_ip: ipAddress.optional(),
 });
 
-const verifySchema = z.strictObject({
+export const verifySchema = z.strictObject({
   code: text().regex(/^\d{6}$/, 'must be the 6 digits of the code sent by SMS'),
 });
 
@@ -105,10 +105,10 @@ function verificationObject(started: VerificationStarted) {
   };
 }
 
-function sessionObject(session: CheckoutSession, url: string) {
+export function sessionObject(session: CheckoutSession, url: string) {
   return {
     id: session.id,
-    object: 'checkout.session',
+    object: 'checkout.session' as const,
     livemode: session.livemode,
     url,
     status: session.status,

@@ -66,7 +66,7 @@ const fields = {
   preferred_channel: z.enum(CHANNELS),
 };
 
-const createCustomerSchema = z.strictObject({
+export const createCustomerSchema = z.strictObject({
   email: fields.email.optional(),
   phone: fields.phone.optional(),
   name: fields.name.optional(),
@@ -77,7 +77,7 @@ const createCustomerSchema = z.strictObject({
 });
 
 /** Every field optional; null clears one. */
-const updateCustomerSchema = z.strictObject({
+export const updateCustomerSchema = z.strictObject({
   email: fields.email.nullable().optional(),
   phone: fields.phone.nullable().optional(),
   name: fields.name.nullable().optional(),
@@ -87,7 +87,7 @@ const updateCustomerSchema = z.strictObject({
   metadata: metadata.optional(),
 });
 
-const listCustomersSchema = z.strictObject({
+export const listCustomersSchema = z.strictObject({
   ...listQuerySchema,
   email: fields.email.optional(),
   phone: fields.phone.optional(),

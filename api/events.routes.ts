@@ -10,12 +10,12 @@ import { listQuerySchema, parse, text, pathId } from './validation';
 import { toWebhookDeliveryObject } from './webhook-objects';
 import type { WebhooksService } from './webhooks.service';
 
-const listEventsSchema = z.strictObject({
+export const listEventsSchema = z.strictObject({
   ...listQuerySchema,
   type: z.enum(EVENT_TYPES).optional(),
 });
 
-const resendSchema = z.strictObject({
+export const resendSchema = z.strictObject({
   webhook_endpoint: text()
     .regex(/^we_[0-9A-Za-z]{1,64}$/, 'a webhook endpoint id (we_…)')
     .optional(),

@@ -7,7 +7,7 @@ import { parse, pathId, text, withoutControlCharacters } from './validation';
 // The Aliyun accounts that send SMS and e-mail (docs/messaging.md). The AccessKey secret is taken,
 // sealed and never answered again.
 
-const credentialsSchema = {
+export const credentialsSchema = {
   access_key_id: text().regex(/^[A-Za-z0-9]{8,64}$/, 'must be an Aliyun AccessKey id (letters and digits)'),
   access_key_secret: text().min(8).max(128),
   sign_name: text().trim().min(2).max(32),
@@ -15,7 +15,7 @@ const credentialsSchema = {
   from_alias: text().trim().min(1).max(64).nullable().default(null),
 };
 
-const createSchema = z.strictObject({
+export const createSchema = z.strictObject({
   merchant: text()
     .regex(/^mer_[0-9A-Za-z]{1,64}$/, 'must be a merchant id (mer_…)')
     .nullable()
@@ -24,7 +24,7 @@ const createSchema = z.strictObject({
   ...credentialsSchema,
 });
 
-const updateSchema = z.strictObject(credentialsSchema);
+export const updateSchema = z.strictObject(credentialsSchema);
 
 function credentials(params: z.infer<typeof updateSchema>) {
   return {

@@ -29,7 +29,7 @@ const recipient = text()
     return normalized;
   });
 
-const listMessagesSchema = z.strictObject({
+export const listMessagesSchema = z.strictObject({
   ...listQuerySchema,
   to: recipient.optional(),
   template: text()

@@ -5,7 +5,7 @@ import { listObject } from './pagination';
 import { sendJson } from './respond';
 import { listQuerySchema, parse } from './validation';
 
-const stuckQuerySchema = z.strictObject({
+export const stuckQuerySchema = z.strictObject({
   limit: listQuerySchema.limit,
   min_attempt: z.coerce.number().int().min(1).max(1_000_000).default(1),
 });

@@ -16,7 +16,7 @@ import {
 } from './validation';
 import type { PaymentsService } from './payments.service';
 
-const createPaymentSchema = z
+export const createPaymentSchema = z
   .strictObject({
     amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
     currency: z.literal('CNY'),
@@ -43,7 +43,7 @@ const createPaymentSchema = z
       ctx.addIssue({ code: 'custom', path: ['client_ip'], message: 'required for wechat_h5' });
   });
 
-const listPaymentsSchema = z.strictObject({
+export const listPaymentsSchema = z.strictObject({
   ...listQuerySchema,
   status: z.enum(PAYMENT_STATUSES).optional(),
   channel: z.enum(CHANNELS).optional(),

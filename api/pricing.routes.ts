@@ -13,13 +13,13 @@ const percentage = z
   .max(100)
   .refine((value) => Math.abs(Math.round(value * 10_000) - value * 10_000) < 1e-6, 'at most 4 decimal places');
 
-const createTaxRateSchema = z.strictObject({
+export const createTaxRateSchema = z.strictObject({
   display_name: text().trim().min(1).max(50),
   percentage,
   inclusive: z.boolean(),
 });
 
-const createCouponSchema = z
+export const createCouponSchema = z
   .strictObject({
     code: text()
       .min(1)
@@ -48,7 +48,7 @@ const createCouponSchema = z
       ctx.addIssue({ code: 'custom', path: ['expires_at'], message: 'must be in the future' });
   });
 
-const listSchema = z.strictObject({ limit: listQuerySchema.limit });
+export const listSchema = z.strictObject({ limit: listQuerySchema.limit });
 
 export function pricingRoutes(pricing: PricingService): Router {
   const router = Router();

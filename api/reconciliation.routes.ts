@@ -8,9 +8,9 @@ import { listQuerySchema, parse, text } from './validation';
 
 const accountId = text().regex(/^pa_[0-9A-Za-z]{1,64}$/, 'must be a provider account id (pa_…)');
 
-const runSchema = z.strictObject({ provider_account: accountId, date: z.iso.date() });
-const runsQuerySchema = z.strictObject({ limit: listQuerySchema.limit, provider_account: accountId.optional() });
-const discrepanciesQuerySchema = z.strictObject({
+export const runSchema = z.strictObject({ provider_account: accountId, date: z.iso.date() });
+export const runsQuerySchema = z.strictObject({ limit: listQuerySchema.limit, provider_account: accountId.optional() });
+export const discrepanciesQuerySchema = z.strictObject({
   limit: listQuerySchema.limit,
   starting_after: text()
     .regex(/^\d{1,18}$/, 'must be a discrepancy id')

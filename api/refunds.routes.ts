@@ -7,14 +7,14 @@ import { sendJson } from './respond';
 import { listQuerySchema, metadataSchema, parse, text, pathId } from './validation';
 import type { RefundsService } from './refunds.service';
 
-const createRefundSchema = z.strictObject({
+export const createRefundSchema = z.strictObject({
   payment: text().regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id (pay_…)'),
   amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   reason: text('free_text').min(1).max(256).optional(),
   metadata: metadataSchema.default({}),
 });
 
-const listRefundsSchema = z.strictObject({
+export const listRefundsSchema = z.strictObject({
   ...listQuerySchema,
   payment: text()
     .regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id (pay_…)')

@@ -14,7 +14,7 @@ import { sendJson } from './respond';
 import { checkChannelFields, type TemplatesService } from './templates.service';
 import { toMessageObject } from './messages.routes';
 import type { MessagesService } from './messages.service';
-import { listQuerySchema, parse, pathId, text } from './validation';
+import { emptyBodySchema, listQuerySchema, parse, pathId, text } from './validation';
 
 // API.md "Platform administration", Messaging: /v1/admin/templates. A template is a draft admins
 // edit (PATCH) and a published version every send uses (publish copies the draft over it).
@@ -52,7 +52,7 @@ const variables = z
     list.map(({ name, type, sample, secret }) => (secret ? { name, type, sample, secret } : { name, type, sample })),
   );
 
-const createTemplateSchema = z.strictObject({
+export const createTemplateSchema = z.strictObject({
   code,
   channel: z.enum(MESSAGE_CHANNELS),
   locale: z.enum(CHECKOUT_LOCALES),
@@ -62,14 +62,14 @@ const createTemplateSchema = z.strictObject({
   aliyun_template_code: aliyunTemplateCode.optional(),
 });
 
-const updateTemplateSchema = z.strictObject({
+export const updateTemplateSchema = z.strictObject({
   subject: subject.nullable().optional(),
   body: body.optional(),
   variables: variables.optional(),
   aliyun_template_code: aliyunTemplateCode.nullable().optional(),
 });
 
-const listTemplatesSchema = z.strictObject({
+export const listTemplatesSchema = z.strictObject({
   ...listQuerySchema,
   code: code.optional(),
   channel: z.enum(MESSAGE_CHANNELS).optional(),
@@ -80,12 +80,12 @@ const listTemplatesSchema = z.strictObject({
 /** Values for `${name}`s: strings, as a send's variables are. */
 const data = z.record(variableName, text('free_text').max(1000)).default({});
 
-const previewSchema = z.strictObject({
+export const previewSchema = z.strictObject({
   version: z.enum(['draft', 'published']).default('draft'),
   data,
 });
 
-const testSendSchema = z.strictObject({
+export const testSendSchema = z.strictObject({
   /** A phone number (SMS) or an e-mail address; the outbox checks it against the template's channel. */
   to: text().trim().min(1).max(254),
   data,
@@ -170,7 +170,7 @@ export function templatesRoutes(templates: TemplatesService, messages: MessagesS
 
   router.post('/templates/:id/publish', async (req: Request, res: Response) => {
     const id = templateId(req);
-    parse(z.strictObject({}), req.body ?? {});
+    parse(emptyBodySchema, req.body ?? {});
     await sendJson(req, res, 200, toTemplateObject(await templates.publish(id)));
   });
 

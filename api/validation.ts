@@ -94,6 +94,12 @@ export const listQuerySchema = {
   starting_after: text().max(64).optional(),
 };
 
+/** The query of a list that has no filter of its own. */
+export const plainListQuerySchema = z.strictObject(listQuerySchema);
+
+/** The body of an action that takes no parameter (`{}` or none): anything sent is refused by name. */
+export const emptyBodySchema = z.strictObject({});
+
 /**
  * The `:id` of a route naming an object of `prefix` (`mer`, `key`…): a 400 naming it unless it has
  * an id's shape, so that what reaches the database is never a NUL or a megabyte of text.

@@ -4,11 +4,11 @@ import { EVENT_TYPES } from '../domain/events';
 import { merchantOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
-import { listQuerySchema, metadataSchema, parse, text, withoutControlCharacters, pathId } from './validation';
+import { metadataSchema, plainListQuerySchema, parse, text, withoutControlCharacters, pathId } from './validation';
 import { toWebhookEndpointObject } from './webhook-objects';
 import type { WebhooksService } from './webhooks.service';
 
-const createWebhookEndpointSchema = z.strictObject({
+export const createWebhookEndpointSchema = z.strictObject({
   url: withoutControlCharacters(z.url({ protocol: /^https?$/ }))
     .max(2048)
     // Credentials in the URL would be stored and shown in clear; merchants verify the signature instead.
@@ -37,7 +37,7 @@ export function webhooksRoutes(webhooks: WebhooksService): Router {
   });
 
   router.get('/webhook_endpoints', async (req: Request, res: Response) => {
-    const query = parse(z.strictObject(listQuerySchema), req.query, 'query');
+    const query = parse(plainListQuerySchema, req.query, 'query');
     const { data, hasMore } = await webhooks.list(merchantOf(req), query);
     await sendJson(req, res, 200, listObject('/v1/webhook_endpoints', data.map(toWebhookEndpointObject), hasMore));
   });
