@@ -913,7 +913,8 @@ export function openApiDocument(): Record<string, unknown> {
         'Payments through Alipay, WeChat Pay and UnionPay. Amounts are integers in fen; lists are paged with `limit` and `starting_after`.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    // No jsonSchemaDialect: 3.1's default (the OAS dialect) is JSON Schema 2020-12 with OpenAPI's
+    // keywords, which is what z.toJSONSchema writes; Swagger UI warns on any other value.
     paths,
     components: {
       schemas: Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b))),
