@@ -34,6 +34,11 @@ const TIME_SCALE = 1000;
 const A_DAY_IN_TWO_SECONDS = 43_200;
 const TASK_QUEUE = 'refund-workflow-test';
 
+// These stories run real workflows and real retries on a shared 2-core machine: a test that took
+// 60 s under a full parallel run was slow, not wrong (speed is measured in bench/, not here), and
+// its timeout left its client's retries to throw into the next test file of the jest worker.
+jest.setTimeout(180_000);
+
 /** One refund as the provider and our books see it; the test decides how the provider behaves. */
 class RefundStory {
   /** False: every request fails as a provider's system error does (retryable). */
