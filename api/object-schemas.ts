@@ -6,7 +6,19 @@ import { EVENT_TYPES } from '../domain/events';
 import { CHANNELS, PAYMENT_STATUSES, PROVIDERS } from '../domain/payment';
 import type { toPaymentObject } from '../domain/payment-object';
 import { REFUND_ORIGINS, REFUND_STATUSES, type toRefundObject } from '../domain/refund';
+import { MESSAGE_CHANNELS, MESSAGE_STATUSES, TEMPLATE_VARIABLE_TYPES } from '../domain/message';
+import type {
+  apiKeyObject,
+  createdApiKeyObject,
+  createdMerchantObject,
+  merchantObject,
+  sandboxAccountsObject,
+} from './admin.routes';
 import type { errorBody } from './errors';
+import type { messageAccountObject } from './message-accounts.routes';
+import type { toMessageObject } from './messages.routes';
+import type { couponObject, taxRateObject } from './pricing.service';
+import type { toTemplateObject, toTemplatePreviewObject } from './templates.routes';
 import type { sessionObject } from './checkout.routes';
 import type { toWebhookDeliveryObject, toWebhookEndpointObject } from './webhook-objects';
 
@@ -245,6 +257,179 @@ export const webhookDeliveryObjectSchema = z
   })
   .meta({ id: 'WebhookDelivery' });
 
+export const taxRateObjectSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('tax_rate'),
+    display_name: z.string(),
+    percentage: z.number(),
+    inclusive: z.boolean(),
+    livemode: z.boolean(),
+    created_at: timestamp,
+  })
+  .meta({ id: 'TaxRate' });
+
+export const couponObjectSchema = z
+  .object({
+    object: z.literal('coupon'),
+    code: z.string(),
+    percent_off: z.number().nullable(),
+    amount_off: z.number().int().nullable(),
+    currency: z.string().nullable(),
+    max_redemptions: z.number().int().nullable(),
+    times_redeemed: z.number().int(),
+    expires_at: timestamp.nullable(),
+    livemode: z.boolean(),
+    created_at: timestamp,
+  })
+  .meta({ id: 'Coupon' });
+
+// Platform administration
+
+export const merchantObjectSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('merchant'),
+    name: z.string(),
+    email: z.string().nullable(),
+    created_at: timestamp,
+  })
+  .meta({ id: 'Merchant' });
+
+export const createdMerchantObjectSchema = z
+  .object({ merchant: merchantObjectSchema, test_secret_key: z.string() })
+  .meta({ id: 'CreatedMerchant', description: 'The test-mode secret key is shown this once.' });
+
+const apiKeyFields = {
+  id: z.string(),
+  object: z.literal('api_key'),
+  merchant: z.string(),
+  livemode: z.boolean(),
+  redacted: z.string(),
+  created_at: timestamp,
+  revoked_at: timestamp.nullable(),
+};
+
+export const apiKeyObjectSchema = z.object(apiKeyFields).meta({ id: 'ApiKey' });
+
+export const createdApiKeyObjectSchema = z
+  .object({ ...apiKeyFields, secret: z.string() })
+  .meta({ id: 'CreatedApiKey', description: 'The secret is shown this once.' });
+
+export const sandboxAccountsObjectSchema = z
+  .object({
+    merchant: z.string(),
+    opened: z.array(z.enum(PROVIDERS)).describe('Sandbox providers opened now; empty when all were open already.'),
+  })
+  .meta({ id: 'SandboxAccounts' });
+
+// Messaging
+
+const templateVariableSchema = z.object({
+  name: z.string(),
+  type: z.enum(TEMPLATE_VARIABLE_TYPES),
+  sample: z.string(),
+  secret: z.boolean().optional(),
+});
+
+export const templateObjectSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('template'),
+    code: z.string(),
+    channel: z.enum(MESSAGE_CHANNELS),
+    locale: z.enum(CHECKOUT_LOCALES),
+    builtin: z.boolean(),
+    status: z.enum(['draft', 'published']).describe('published when the draft equals the published version'),
+    subject: z.string().nullable(),
+    body: z.string(),
+    variables: z.array(templateVariableSchema),
+    aliyun_template_code: z.string().nullable(),
+    version: z.number().int(),
+    published: z
+      .object({
+        subject: z.string().nullable(),
+        body: z.string(),
+        variables: z.array(templateVariableSchema).nullable(),
+        aliyun_template_code: z.string().nullable(),
+        published_at: timestamp.nullable(),
+      })
+      .nullable()
+      .describe('What every send uses; null until the first publish.'),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'Template' });
+
+export const templatePreviewObjectSchema = z
+  .object({
+    object: z.literal('template_preview'),
+    template: z.string(),
+    version: z.enum(['draft', 'published']),
+    subject: z.string().nullable(),
+    text: z.string(),
+    html: z.string().nullable(),
+    missing: z.array(z.string()).describe('Declared variables given no value: their samples are shown.'),
+    problems: z
+      .array(z.object({ param: z.enum(['subject', 'body', 'variables', 'aliyun_template_code']), message: z.string() }))
+      .describe('Why publish would refuse this content; empty when it would not.'),
+  })
+  .meta({ id: 'TemplatePreview' });
+
+export const messageObjectSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('message'),
+    merchant: z.string().nullable(),
+    livemode: z.boolean(),
+    template: z.string(),
+    template_version: z.number().int().nullable(),
+    channel: z.enum(MESSAGE_CHANNELS),
+    to: z.string().nullable().describe('null once the customer it was sent to was erased'),
+    locale: z.enum(CHECKOUT_LOCALES),
+    object_id: z.string(),
+    customer: z.string().nullable(),
+    subject: z.string().nullable(),
+    body: z.string().nullable().describe('Rendered with its codes masked; null until prepared.'),
+    status: z.enum(MESSAGE_STATUSES),
+    failure_code: z.string().nullable(),
+    failure_message: z.string().nullable(),
+    attempt_count: z.number().int(),
+    created_at: timestamp,
+    sent_at: timestamp.nullable(),
+    delivered_at: timestamp.nullable(),
+    attempts: z
+      .array(
+        z.object({
+          number: z.number().int(),
+          at: timestamp.nullable(),
+          outcome: z.enum(['sent', 'retryable', 'throttled', 'final']),
+          code: z.string(),
+          message: z.string().nullable(),
+          request_id: z.string().nullable(),
+          latency_ms: z.number().int(),
+        }),
+      )
+      .optional()
+      .describe('On the single GET and a test send only.'),
+  })
+  .meta({ id: 'Message' });
+
+export const messageAccountObjectSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('message_account'),
+    provider: z.literal('aliyun'),
+    merchant: z.string().nullable().describe("null: the platform's account"),
+    livemode: z.boolean(),
+    access_key_id: z.string(),
+    sign_name: z.string(),
+    sender_address: z.string(),
+    from_alias: z.string().nullable(),
+    created_at: timestamp,
+  })
+  .meta({ id: 'MessageAccount' });
+
 export const deletedObjectSchema = (object: string) =>
   z.object({ id: z.string(), object: z.literal(object), deleted: z.literal(true) });
 
@@ -265,4 +450,15 @@ export type ObjectSchemaChecks = [
   Matches<ReturnType<typeof toEventObject>, z.infer<typeof eventObjectSchema>>,
   Matches<ReturnType<typeof toWebhookEndpointObject>, z.infer<typeof webhookEndpointObjectSchema>>,
   Matches<ReturnType<typeof toWebhookDeliveryObject>, z.infer<typeof webhookDeliveryObjectSchema>>,
+  Matches<ReturnType<typeof taxRateObject>, z.infer<typeof taxRateObjectSchema>>,
+  Matches<ReturnType<typeof couponObject>, z.infer<typeof couponObjectSchema>>,
+  Matches<ReturnType<typeof merchantObject>, z.infer<typeof merchantObjectSchema>>,
+  Matches<ReturnType<typeof createdMerchantObject>, z.infer<typeof createdMerchantObjectSchema>>,
+  Matches<ReturnType<typeof apiKeyObject>, z.infer<typeof apiKeyObjectSchema>>,
+  Matches<ReturnType<typeof createdApiKeyObject>, z.infer<typeof createdApiKeyObjectSchema>>,
+  Matches<ReturnType<typeof sandboxAccountsObject>, z.infer<typeof sandboxAccountsObjectSchema>>,
+  Matches<ReturnType<typeof toTemplateObject>, z.infer<typeof templateObjectSchema>>,
+  Matches<ReturnType<typeof toTemplatePreviewObject>, z.infer<typeof templatePreviewObjectSchema>>,
+  Matches<ReturnType<typeof toMessageObject>, z.infer<typeof messageObjectSchema>>,
+  Matches<ReturnType<typeof messageAccountObject>, z.infer<typeof messageAccountObjectSchema>>,
 ];

@@ -891,6 +891,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ApiKey: {
+            id: string;
+            /** @constant */
+            object: "api_key";
+            merchant: string;
+            livemode: boolean;
+            redacted: string;
+            /** Format: date-time */
+            created_at: string;
+            revoked_at: string | null;
+        };
         CheckoutSession: {
             id: string;
             /** @constant */
@@ -940,6 +951,38 @@ export interface components {
             expires_at: string;
             /** Format: date-time */
             created_at: string;
+        };
+        Coupon: {
+            /** @constant */
+            object: "coupon";
+            code: string;
+            percent_off: number | null;
+            amount_off: number | null;
+            currency: string | null;
+            max_redemptions: number | null;
+            times_redeemed: number;
+            expires_at: string | null;
+            livemode: boolean;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @description The secret is shown this once. */
+        CreatedApiKey: {
+            id: string;
+            /** @constant */
+            object: "api_key";
+            merchant: string;
+            livemode: boolean;
+            redacted: string;
+            /** Format: date-time */
+            created_at: string;
+            revoked_at: string | null;
+            secret: string;
+        };
+        /** @description The test-mode secret key is shown this once. */
+        CreatedMerchant: {
+            merchant: components["schemas"]["Merchant"];
+            test_secret_key: string;
         };
         CreatedWebhookEndpoint: {
             id: string;
@@ -1012,6 +1055,71 @@ export interface components {
                     [key: string]: unknown;
                 };
             };
+        };
+        Merchant: {
+            id: string;
+            /** @constant */
+            object: "merchant";
+            name: string;
+            email: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        Message: {
+            id: string;
+            /** @constant */
+            object: "message";
+            merchant: string | null;
+            livemode: boolean;
+            template: string;
+            template_version: number | null;
+            /** @enum {string} */
+            channel: "sms" | "email";
+            /** @description null once the customer it was sent to was erased */
+            to: string | null;
+            /** @enum {string} */
+            locale: "zh-CN" | "en-US";
+            object_id: string;
+            customer: string | null;
+            subject: string | null;
+            /** @description Rendered with its codes masked; null until prepared. */
+            body: string | null;
+            /** @enum {string} */
+            status: "pending" | "sent" | "delivered" | "failed" | "undeliverable";
+            failure_code: string | null;
+            failure_message: string | null;
+            attempt_count: number;
+            /** Format: date-time */
+            created_at: string;
+            sent_at: string | null;
+            delivered_at: string | null;
+            /** @description On the single GET and a test send only. */
+            attempts?: {
+                number: number;
+                at: string | null;
+                /** @enum {string} */
+                outcome: "sent" | "retryable" | "throttled" | "final";
+                code: string;
+                message: string | null;
+                request_id: string | null;
+                latency_ms: number;
+            }[];
+        };
+        MessageAccount: {
+            id: string;
+            /** @constant */
+            object: "message_account";
+            /** @constant */
+            provider: "aliyun";
+            /** @description null: the platform's account */
+            merchant: string | null;
+            livemode: boolean;
+            access_key_id: string;
+            sign_name: string;
+            sender_address: string;
+            from_alias: string | null;
+            /** Format: date-time */
+            created_at: string;
         };
         NextAction: {
             /** @constant */
@@ -1101,6 +1209,85 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             succeeded_at: string | null;
+        };
+        SandboxAccounts: {
+            merchant: string;
+            /** @description Sandbox providers opened now; empty when all were open already. */
+            opened: ("alipay" | "wechatpay" | "unionpay")[];
+        };
+        TaxRate: {
+            id: string;
+            /** @constant */
+            object: "tax_rate";
+            display_name: string;
+            percentage: number;
+            inclusive: boolean;
+            livemode: boolean;
+            /** Format: date-time */
+            created_at: string;
+        };
+        Template: {
+            id: string;
+            /** @constant */
+            object: "template";
+            code: string;
+            /** @enum {string} */
+            channel: "sms" | "email";
+            /** @enum {string} */
+            locale: "zh-CN" | "en-US";
+            builtin: boolean;
+            /**
+             * @description published when the draft equals the published version
+             * @enum {string}
+             */
+            status: "draft" | "published";
+            subject: string | null;
+            body: string;
+            variables: {
+                name: string;
+                /** @enum {string} */
+                type: "string" | "amount" | "code" | "url" | "date" | "number";
+                sample: string;
+                secret?: boolean;
+            }[];
+            aliyun_template_code: string | null;
+            version: number;
+            /** @description What every send uses; null until the first publish. */
+            published: {
+                subject: string | null;
+                body: string;
+                variables: {
+                    name: string;
+                    /** @enum {string} */
+                    type: "string" | "amount" | "code" | "url" | "date" | "number";
+                    sample: string;
+                    secret?: boolean;
+                }[] | null;
+                aliyun_template_code: string | null;
+                published_at: string | null;
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        TemplatePreview: {
+            /** @constant */
+            object: "template_preview";
+            template: string;
+            /** @enum {string} */
+            version: "draft" | "published";
+            subject: string | null;
+            text: string;
+            html: string | null;
+            /** @description Declared variables given no value: their samples are shown. */
+            missing: string[];
+            /** @description Why publish would refuse this content; empty when it would not. */
+            problems: {
+                /** @enum {string} */
+                param: "subject" | "body" | "variables" | "aliyun_template_code";
+                message: string;
+            }[];
         };
         WebhookDelivery: {
             /** @constant */
@@ -1979,13 +2166,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List tax rates (this answer's schema is not written yet) */
+            /** @description List tax rates */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["TaxRate"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2019,13 +2212,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Create a tax rate (this answer's schema is not written yet) */
+            /** @description Create a tax rate */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["TaxRate"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2050,13 +2243,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List coupons (this answer's schema is not written yet) */
+            /** @description List coupons */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["Coupon"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2095,13 +2294,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Create a coupon (this answer's schema is not written yet) */
+            /** @description Create a coupon */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Coupon"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2699,13 +2898,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List merchants (this answer's schema is not written yet) */
+            /** @description List merchants */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["Merchant"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2744,13 +2949,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Create a merchant and its first test key (this answer's schema is not written yet) */
+            /** @description Create a merchant and its first test key */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["CreatedMerchant"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2782,13 +2987,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Open the merchant's sandbox provider accounts (this answer's schema is not written yet) */
+            /** @description Open the merchant's sandbox provider accounts */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["SandboxAccounts"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2823,13 +3028,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Create a secret key (this answer's schema is not written yet) */
+            /** @description Create a secret key */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2854,13 +3059,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Revoke a secret key (this answer's schema is not written yet) */
+            /** @description Revoke a secret key */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ApiKey"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3189,13 +3394,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List message templates (this answer's schema is not written yet) */
+            /** @description List message templates */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["Template"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3241,13 +3452,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Create a message template (this answer's schema is not written yet) */
+            /** @description Create a message template */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3272,13 +3483,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Retrieve a template (this answer's schema is not written yet) */
+            /** @description Retrieve a template */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3318,13 +3529,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Update a template's draft (this answer's schema is not written yet) */
+            /** @description Update a template's draft */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3366,13 +3577,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Render a template with sample values (this answer's schema is not written yet) */
+            /** @description Render a template with sample values */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["TemplatePreview"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3404,13 +3615,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Publish a template's draft as a new version (this answer's schema is not written yet) */
+            /** @description Publish a template's draft as a new version */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3450,13 +3661,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Send a template to a test address (this answer's schema is not written yet) */
+            /** @description Send a template to a test address */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Message"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3491,13 +3702,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List messages sent (this answer's schema is not written yet) */
+            /** @description List messages sent */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["Message"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3522,13 +3739,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Retrieve a message with its attempts (this answer's schema is not written yet) */
+            /** @description Retrieve a message with its attempts */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Message"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3551,13 +3768,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List messaging provider accounts (this answer's schema is not written yet) */
+            /** @description List messaging provider accounts */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["MessageAccount"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3599,13 +3822,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Add a messaging provider account (this answer's schema is not written yet) */
+            /** @description Add a messaging provider account */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["MessageAccount"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3645,13 +3868,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Replace a messaging account's credentials (this answer's schema is not written yet) */
+            /** @description Replace a messaging account's credentials */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["MessageAccount"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */

@@ -9,15 +9,26 @@ import {
 } from './message-accounts.routes';
 import { listMessagesSchema } from './messages.routes';
 import {
+  apiKeyObjectSchema,
   checkoutSessionObjectSchema,
+  couponObjectSchema,
+  createdApiKeyObjectSchema,
+  createdMerchantObjectSchema,
   createdWebhookEndpointObjectSchema,
   customerObjectSchema,
   deletedObjectSchema,
   errorObjectSchema,
   eventObjectSchema,
   listObjectSchema,
+  merchantObjectSchema,
+  messageAccountObjectSchema,
+  messageObjectSchema,
   paymentObjectSchema,
   refundObjectSchema,
+  sandboxAccountsObjectSchema,
+  taxRateObjectSchema,
+  templateObjectSchema,
+  templatePreviewObjectSchema,
   webhookDeliveryObjectSchema,
   webhookEndpointObjectSchema,
 } from './object-schemas';
@@ -287,6 +298,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Create a tax rate',
     body: createTaxRateSchema,
     status: 201,
+    response: taxRateObjectSchema,
   },
   {
     method: 'get',
@@ -296,6 +308,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'List tax rates',
     query: pricingListSchema,
     status: 200,
+    response: list(taxRateObjectSchema),
   },
   {
     method: 'post',
@@ -305,6 +318,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Create a coupon',
     body: createCouponSchema,
     status: 201,
+    response: couponObjectSchema,
   },
   {
     method: 'get',
@@ -314,6 +328,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'List coupons',
     query: pricingListSchema,
     status: 200,
+    response: list(couponObjectSchema),
   },
   // Checkout sessions (the merchant's side)
   {
@@ -464,6 +479,7 @@ export const OPERATIONS: Operation[] = [
     body: createMerchantSchema,
     bodyExample: { name: 'Tea House' },
     status: 201,
+    response: createdMerchantObjectSchema,
   },
   {
     method: 'get',
@@ -473,6 +489,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'List merchants',
     query: plainListQuerySchema,
     status: 200,
+    response: list(merchantObjectSchema),
   },
   {
     method: 'post',
@@ -483,6 +500,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'mer' },
     body: emptyBodySchema,
     status: 200,
+    response: sandboxAccountsObjectSchema,
   },
   {
     method: 'post',
@@ -493,6 +511,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'mer' },
     body: createApiKeySchema,
     status: 201,
+    response: createdApiKeyObjectSchema,
   },
   {
     method: 'delete',
@@ -502,6 +521,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Revoke a secret key',
     ids: { id: 'key' },
     status: 200,
+    response: apiKeyObjectSchema,
   },
   {
     method: 'get',
@@ -589,6 +609,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'List message templates',
     query: listTemplatesSchema,
     status: 200,
+    response: list(templateObjectSchema),
   },
   {
     method: 'post',
@@ -598,6 +619,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Create a message template',
     body: createTemplateSchema,
     status: 201,
+    response: templateObjectSchema,
   },
   {
     method: 'get',
@@ -607,6 +629,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Retrieve a template',
     ids: { id: 'tpl' },
     status: 200,
+    response: templateObjectSchema,
   },
   {
     method: 'patch',
@@ -617,6 +640,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'tpl' },
     body: updateTemplateSchema,
     status: 200,
+    response: templateObjectSchema,
   },
   {
     method: 'post',
@@ -627,6 +651,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'tpl' },
     body: previewSchema,
     status: 200,
+    response: templatePreviewObjectSchema,
   },
   {
     method: 'post',
@@ -637,6 +662,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'tpl' },
     body: emptyBodySchema,
     status: 200,
+    response: templateObjectSchema,
   },
   {
     method: 'post',
@@ -647,6 +673,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'tpl' },
     body: testSendSchema,
     status: 201,
+    response: messageObjectSchema,
   },
   {
     method: 'get',
@@ -656,6 +683,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'List messages sent',
     query: listMessagesSchema,
     status: 200,
+    response: list(messageObjectSchema),
   },
   {
     method: 'get',
@@ -665,6 +693,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Retrieve a message with its attempts',
     ids: { id: 'msg' },
     status: 200,
+    response: messageObjectSchema,
   },
   {
     method: 'post',
@@ -674,6 +703,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Add a messaging provider account',
     body: createMessageAccountSchema,
     status: 201,
+    response: messageAccountObjectSchema,
   },
   {
     method: 'post',
@@ -684,6 +714,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'ma' },
     body: updateMessageAccountSchema,
     status: 200,
+    response: messageAccountObjectSchema,
   },
   {
     method: 'get',
@@ -692,6 +723,7 @@ export const OPERATIONS: Operation[] = [
     tag: 'Messaging',
     summary: 'List messaging provider accounts',
     status: 200,
+    response: list(messageAccountObjectSchema),
   },
   // Operations and providers
   {
