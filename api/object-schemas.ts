@@ -15,11 +15,21 @@ import type {
   sandboxAccountsObject,
 } from './admin.routes';
 import type { errorBody } from './errors';
+import type { courierAnswer } from './kratos-courier.routes';
 import type { messageAccountObject } from './message-accounts.routes';
 import type { toMessageObject } from './messages.routes';
+import type { stuckObject } from './operations.routes';
 import type { couponObject, taxRateObject } from './pricing.service';
+import type { discrepancyObject, runObject, summaryObject } from './reconciliation.routes';
 import type { toTemplateObject, toTemplatePreviewObject } from './templates.routes';
-import type { sessionObject } from './checkout.routes';
+import type {
+  publicObject,
+  sessionObject,
+  sessionPaymentObject,
+  verificationObject,
+  verifiedObject,
+  wechatOauthObject,
+} from './checkout.routes';
 import type { toWebhookDeliveryObject, toWebhookEndpointObject } from './webhook-objects';
 
 // The objects of API.md as zod schemas, for the OpenAPI document (api/openapi.ts) only: the routes
@@ -173,6 +183,78 @@ export const checkoutSessionObjectSchema = z
   })
   .meta({ id: 'CheckoutSession' });
 
+const shippingAddressSchema = z
+  .object({
+    name: z.string().optional(),
+    phone: z.string().optional(),
+    line1: z.string().optional(),
+    line2: z.string().optional(),
+    district: z.string().optional(),
+    city: z.string().optional(),
+    state: z.string().optional(),
+    postal_code: z.string().optional(),
+    country: z.string().optional(),
+  })
+  .meta({ id: 'ShippingAddress' });
+
+// The hosted checkout page's own routes (no key: the session id is the capability)
+
+const sessionPaymentSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(PAYMENT_STATUSES),
+    channel: z.enum(CHANNELS),
+    next_action: nextActionSchema.nullable(),
+    expires_at: timestamp,
+  })
+  .meta({ id: 'CheckoutPagePaymentState' });
+
+/** The session as the page sees it: no customer, no save_customer; the merchant's name, the payment in progress. */
+export const publicCheckoutSessionObjectSchema = z
+  .object({
+    ...checkoutSessionObjectSchema.omit({ customer: true, save_customer: true }).shape,
+    merchant: z.object({ name: z.string() }),
+    payment: sessionPaymentSchema.nullable(),
+    details_offer: z.enum(['none', 'receipt', 'receipt_and_save']),
+  })
+  .meta({ id: 'PublicCheckoutSession' });
+
+export const wechatOauthObjectSchema = z
+  .object({ object: z.literal('wechat_oauth'), url: z.string() })
+  .meta({ id: 'WechatOauth' });
+
+export const sessionPaymentObjectSchema = z
+  .object({ payment: sessionPaymentSchema })
+  .meta({ id: 'CheckoutPagePayment' });
+
+export const customerVerificationObjectSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('customer_verification'),
+    status: z.literal('pending'),
+    masked_details: z.object({
+      phone: z.string(),
+      email: z.string().nullable(),
+      name: z.string().nullable(),
+      has_shipping_address: z.boolean(),
+    }),
+    expires_at: timestamp,
+  })
+  .meta({ id: 'CustomerVerification' });
+
+export const verifiedCustomerVerificationObjectSchema = z
+  .object({
+    object: z.literal('customer_verification'),
+    status: z.literal('verified'),
+    details: z.object({
+      phone: z.string().nullable(),
+      email: z.string().nullable(),
+      name: z.string().nullable(),
+      shipping_address: shippingAddressSchema.nullable(),
+    }),
+  })
+  .meta({ id: 'VerifiedCustomerVerification' });
+
 export const customerObjectSchema = z
   .object({
     id: z.string(),
@@ -182,19 +264,7 @@ export const customerObjectSchema = z
     phone: z.string().nullable(),
     name: z.string().nullable(),
     locale: z.enum(CHECKOUT_LOCALES).nullable(),
-    shipping_address: z
-      .object({
-        name: z.string().optional(),
-        phone: z.string().optional(),
-        line1: z.string().optional(),
-        line2: z.string().optional(),
-        district: z.string().optional(),
-        city: z.string().optional(),
-        state: z.string().optional(),
-        postal_code: z.string().optional(),
-        country: z.string().optional(),
-      })
-      .nullable(),
+    shipping_address: shippingAddressSchema.nullable(),
     preferred_channel: z.enum(CHANNELS).nullable(),
     metadata,
     created_at: timestamp,
@@ -430,6 +500,80 @@ export const messageAccountObjectSchema = z
   })
   .meta({ id: 'MessageAccount' });
 
+export const reconciliationRunObjectSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('reconciliation_run'),
+    provider_account: z.string(),
+    date: z.iso.date(),
+    status: z.string().describe('running | completed | failed'),
+    statement_entries: z.number().int().nullable(),
+    matched: z.number().int().nullable(),
+    discrepancies: z.number().int().nullable(),
+    error: z.string().nullable(),
+    started_at: timestamp,
+    finished_at: timestamp.nullable(),
+  })
+  .meta({ id: 'ReconciliationRun' });
+
+/** What a run started now answers when it finished within the request (202 `running` otherwise). */
+export const reconciliationSummaryObjectSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('reconciliation_run'),
+    provider_account: z.string(),
+    date: z.iso.date(),
+    status: z.enum(['completed', 'failed']),
+    statement_entries: z.number().int(),
+    matched: z.number().int(),
+    discrepancies: z.number().int(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'ReconciliationSummary' });
+
+export const reconciliationDiscrepancyObjectSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('reconciliation_discrepancy'),
+    run: z.string(),
+    provider_account: z.string(),
+    merchant: z.string(),
+    date: z.iso.date(),
+    kind: z.string().describe('missing_here | missing_there | amount_differs'),
+    object_type: z.string().describe('payment | refund'),
+    out_trade_no: z.string(),
+    out_refund_no: z.string().nullable(),
+    payment: z.string().nullable(),
+    refund: z.string().nullable(),
+    our_amount: z.number().int().nullable(),
+    provider_amount: z.number().int().nullable(),
+    note: z.string().nullable(),
+    created_at: timestamp,
+  })
+  .meta({ id: 'ReconciliationDiscrepancy' });
+
+export const stuckActivityObjectSchema = z
+  .object({
+    object: z.literal('stuck_activity'),
+    workflow_id: z.string(),
+    activity_id: z.string(),
+    activity_type: z.string(),
+    attempt: z.number().int(),
+    last_failure: z.string().nullable(),
+    first_failed_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'StuckActivity' });
+
+export const kratosCourierAnswerSchema = z
+  .object({
+    object: z.literal('message'),
+    id: z.string(),
+    status: z.enum(MESSAGE_STATUSES),
+    created: z.boolean().describe('false when Kratos retried a message already taken: nothing new is sent'),
+  })
+  .meta({ id: 'KratosCourierAnswer' });
+
 export const deletedObjectSchema = (object: string) =>
   z.object({ id: z.string(), object: z.literal(object), deleted: z.literal(true) });
 
@@ -446,6 +590,11 @@ export type ObjectSchemaChecks = [
   Matches<ReturnType<typeof toPaymentObject>, z.infer<typeof paymentObjectSchema>>,
   Matches<ReturnType<typeof toRefundObject>, z.infer<typeof refundObjectSchema>>,
   Matches<ReturnType<typeof sessionObject>, z.infer<typeof checkoutSessionObjectSchema>>,
+  Matches<ReturnType<typeof publicObject>, z.infer<typeof publicCheckoutSessionObjectSchema>>,
+  Matches<ReturnType<typeof wechatOauthObject>, z.infer<typeof wechatOauthObjectSchema>>,
+  Matches<ReturnType<typeof sessionPaymentObject>, z.infer<typeof sessionPaymentObjectSchema>>,
+  Matches<ReturnType<typeof verificationObject>, z.infer<typeof customerVerificationObjectSchema>>,
+  Matches<ReturnType<typeof verifiedObject>, z.infer<typeof verifiedCustomerVerificationObjectSchema>>,
   Matches<ReturnType<typeof toCustomerObject>, z.infer<typeof customerObjectSchema>>,
   Matches<ReturnType<typeof toEventObject>, z.infer<typeof eventObjectSchema>>,
   Matches<ReturnType<typeof toWebhookEndpointObject>, z.infer<typeof webhookEndpointObjectSchema>>,
@@ -461,4 +610,9 @@ export type ObjectSchemaChecks = [
   Matches<ReturnType<typeof toTemplatePreviewObject>, z.infer<typeof templatePreviewObjectSchema>>,
   Matches<ReturnType<typeof toMessageObject>, z.infer<typeof messageObjectSchema>>,
   Matches<ReturnType<typeof messageAccountObject>, z.infer<typeof messageAccountObjectSchema>>,
+  Matches<ReturnType<typeof runObject>, z.infer<typeof reconciliationRunObjectSchema>>,
+  Matches<ReturnType<typeof summaryObject>, z.infer<typeof reconciliationSummaryObjectSchema>>,
+  Matches<ReturnType<typeof discrepancyObject>, z.infer<typeof reconciliationDiscrepancyObjectSchema>>,
+  Matches<ReturnType<typeof stuckObject>, z.infer<typeof stuckActivityObjectSchema>>,
+  Matches<ReturnType<typeof courierAnswer>, z.infer<typeof kratosCourierAnswerSchema>>,
 ];

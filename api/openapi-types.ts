@@ -902,6 +902,19 @@ export interface components {
             created_at: string;
             revoked_at: string | null;
         };
+        CheckoutPagePayment: {
+            payment: components["schemas"]["CheckoutPagePaymentState"];
+        };
+        CheckoutPagePaymentState: {
+            id: string;
+            /** @enum {string} */
+            status: "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "expired";
+            /** @enum {string} */
+            channel: "alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap";
+            next_action: components["schemas"]["NextAction"] | null;
+            /** Format: date-time */
+            expires_at: string;
+        };
         CheckoutSession: {
             id: string;
             /** @constant */
@@ -1008,17 +1021,7 @@ export interface components {
             phone: string | null;
             name: string | null;
             locale: ("zh-CN" | "en-US") | null;
-            shipping_address: {
-                name?: string;
-                phone?: string;
-                line1?: string;
-                line2?: string;
-                district?: string;
-                city?: string;
-                state?: string;
-                postal_code?: string;
-                country?: string;
-            } | null;
+            shipping_address: components["schemas"]["ShippingAddress"] | null;
             preferred_channel: ("alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap") | null;
             metadata: {
                 [key: string]: string;
@@ -1029,6 +1032,21 @@ export interface components {
             updated_at: string;
             /** @constant */
             deleted?: true;
+        };
+        CustomerVerification: {
+            id: string;
+            /** @constant */
+            object: "customer_verification";
+            /** @constant */
+            status: "pending";
+            masked_details: {
+                phone: string;
+                email: string | null;
+                name: string | null;
+                has_shipping_address: boolean;
+            };
+            /** Format: date-time */
+            expires_at: string;
         };
         /** @description Every error answer (API.md "Errors"). */
         Error: {
@@ -1055,6 +1073,15 @@ export interface components {
                     [key: string]: unknown;
                 };
             };
+        };
+        KratosCourierAnswer: {
+            /** @constant */
+            object: "message";
+            id: string;
+            /** @enum {string} */
+            status: "pending" | "sent" | "delivered" | "failed" | "undeliverable";
+            /** @description false when Kratos retried a message already taken: nothing new is sent */
+            created: boolean;
         };
         Merchant: {
             id: string;
@@ -1187,6 +1214,112 @@ export interface components {
             canceled_at: string | null;
             expired_at: string | null;
         };
+        PublicCheckoutSession: {
+            id: string;
+            /** @constant */
+            object: "checkout.session";
+            livemode: boolean;
+            url: string;
+            /** @enum {string} */
+            status: "open" | "complete" | "expired";
+            currency: string;
+            /** @enum {string} */
+            locale: "zh-CN" | "en-US";
+            line_items: {
+                name: string;
+                quantity: number;
+                unit_amount: number;
+                amount_subtotal: number;
+                amount_discount: number;
+                amount_tax: number;
+                amount_total: number;
+                tax_rate: {
+                    id: string;
+                    display_name: string;
+                    percentage: number;
+                    inclusive: boolean;
+                } | null;
+            }[];
+            discounts: {
+                coupon: {
+                    code: string;
+                    percent_off: number | null;
+                    amount_off: number | null;
+                };
+                amount: number;
+            }[];
+            allowed_channels: ("alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap")[];
+            success_url: string;
+            cancel_url: string;
+            amount_subtotal: number;
+            amount_discount: number;
+            amount_tax: number;
+            amount_total: number;
+            payment: components["schemas"]["CheckoutPagePaymentState"] | null;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: date-time */
+            created_at: string;
+            merchant: {
+                name: string;
+            };
+            /** @enum {string} */
+            details_offer: "none" | "receipt" | "receipt_and_save";
+        };
+        ReconciliationDiscrepancy: {
+            id: string;
+            /** @constant */
+            object: "reconciliation_discrepancy";
+            run: string;
+            provider_account: string;
+            merchant: string;
+            /** Format: date */
+            date: string;
+            /** @description missing_here | missing_there | amount_differs */
+            kind: string;
+            /** @description payment | refund */
+            object_type: string;
+            out_trade_no: string;
+            out_refund_no: string | null;
+            payment: string | null;
+            refund: string | null;
+            our_amount: number | null;
+            provider_amount: number | null;
+            note: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        ReconciliationRun: {
+            id: string;
+            /** @constant */
+            object: "reconciliation_run";
+            provider_account: string;
+            /** Format: date */
+            date: string;
+            /** @description running | completed | failed */
+            status: string;
+            statement_entries: number | null;
+            matched: number | null;
+            discrepancies: number | null;
+            error: string | null;
+            /** Format: date-time */
+            started_at: string;
+            finished_at: string | null;
+        };
+        ReconciliationSummary: {
+            id: string;
+            /** @constant */
+            object: "reconciliation_run";
+            provider_account: string;
+            /** Format: date */
+            date: string;
+            /** @enum {string} */
+            status: "completed" | "failed";
+            statement_entries: number;
+            matched: number;
+            discrepancies: number;
+            error: string | null;
+        };
         Refund: {
             id: string;
             /** @constant */
@@ -1214,6 +1347,30 @@ export interface components {
             merchant: string;
             /** @description Sandbox providers opened now; empty when all were open already. */
             opened: ("alipay" | "wechatpay" | "unionpay")[];
+        };
+        ShippingAddress: {
+            name?: string;
+            phone?: string;
+            line1?: string;
+            line2?: string;
+            district?: string;
+            city?: string;
+            state?: string;
+            postal_code?: string;
+            country?: string;
+        };
+        StuckActivity: {
+            /** @constant */
+            object: "stuck_activity";
+            workflow_id: string;
+            activity_id: string;
+            activity_type: string;
+            attempt: number;
+            last_failure: string | null;
+            /** Format: date-time */
+            first_failed_at: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         TaxRate: {
             id: string;
@@ -1289,6 +1446,18 @@ export interface components {
                 message: string;
             }[];
         };
+        VerifiedCustomerVerification: {
+            /** @constant */
+            object: "customer_verification";
+            /** @constant */
+            status: "verified";
+            details: {
+                phone: string | null;
+                email: string | null;
+                name: string | null;
+                shipping_address: components["schemas"]["ShippingAddress"] | null;
+            };
+        };
         WebhookDelivery: {
             /** @constant */
             object: "webhook_delivery";
@@ -1327,6 +1496,11 @@ export interface components {
             };
             /** Format: date-time */
             created_at: string;
+        };
+        WechatOauth: {
+            /** @constant */
+            object: "wechat_oauth";
+            url: string;
         };
     };
     responses: never;
@@ -2695,13 +2869,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The session as the hosted page shows it (this answer's schema is not written yet) */
+            /** @description The session as the hosted page shows it */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["PublicCheckoutSession"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2726,13 +2900,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description WeChat's OAuth URL for a JSAPI payment (this answer's schema is not written yet) */
+            /** @description WeChat's OAuth URL for a JSAPI payment */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["WechatOauth"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2782,13 +2956,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Pay the session with the shopper's channel (this answer's schema is not written yet) */
+            /** @description Pay the session with the shopper's channel */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["CheckoutPagePayment"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2825,13 +2999,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Send a returning shopper a code by SMS, to fill in their saved details (this answer's schema is not written yet) */
+            /** @description Send a returning shopper a code by SMS, to fill in their saved details */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["CustomerVerification"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2866,13 +3040,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Check the code; answers the saved details (this answer's schema is not written yet) */
+            /** @description Check the code; answers the saved details */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["VerifiedCustomerVerification"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3250,13 +3424,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List reconciliation runs (this answer's schema is not written yet) */
+            /** @description List reconciliation runs */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["ReconciliationRun"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3290,13 +3470,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Reconcile one provider account's day (this answer's schema is not written yet) */
+            /** @description Reconcile one provider account's day */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ReconciliationSummary"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3326,13 +3506,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List reconciliation discrepancies (this answer's schema is not written yet) */
+            /** @description List reconciliation discrepancies */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["ReconciliationDiscrepancy"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3358,13 +3544,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Activities retrying for a long time (this answer's schema is not written yet) */
+            /** @description Activities retrying for a long time */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["StuckActivity"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3990,13 +4182,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Kratos' courier: its codes go out through Tongbao's messaging (this answer's schema is not written yet) */
+            /** @description Kratos' courier: its codes go out through Tongbao's messaging */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["KratosCourierAnswer"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */

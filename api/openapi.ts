@@ -16,21 +16,31 @@ import {
   createdMerchantObjectSchema,
   createdWebhookEndpointObjectSchema,
   customerObjectSchema,
+  customerVerificationObjectSchema,
   deletedObjectSchema,
   errorObjectSchema,
   eventObjectSchema,
+  kratosCourierAnswerSchema,
   listObjectSchema,
   merchantObjectSchema,
   messageAccountObjectSchema,
   messageObjectSchema,
   paymentObjectSchema,
+  publicCheckoutSessionObjectSchema,
+  reconciliationDiscrepancyObjectSchema,
+  reconciliationRunObjectSchema,
+  reconciliationSummaryObjectSchema,
   refundObjectSchema,
   sandboxAccountsObjectSchema,
+  sessionPaymentObjectSchema,
+  stuckActivityObjectSchema,
   taxRateObjectSchema,
   templateObjectSchema,
   templatePreviewObjectSchema,
+  verifiedCustomerVerificationObjectSchema,
   webhookDeliveryObjectSchema,
   webhookEndpointObjectSchema,
+  wechatOauthObjectSchema,
 } from './object-schemas';
 import { stuckQuerySchema } from './operations.routes';
 import { createPaymentSchema, listPaymentsSchema } from './payments.routes';
@@ -429,6 +439,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'The session as the hosted page shows it',
     ids: { id: 'cs' },
     status: 200,
+    response: publicCheckoutSessionObjectSchema,
   },
   {
     method: 'get',
@@ -438,6 +449,7 @@ export const OPERATIONS: Operation[] = [
     summary: "WeChat's OAuth URL for a JSAPI payment",
     ids: { id: 'cs' },
     status: 200,
+    response: wechatOauthObjectSchema,
   },
   {
     method: 'post',
@@ -448,6 +460,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'cs' },
     body: paySchema,
     status: 201,
+    response: sessionPaymentObjectSchema,
   },
   {
     method: 'post',
@@ -458,6 +471,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'cs' },
     body: startVerificationSchema,
     status: 201,
+    response: customerVerificationObjectSchema,
   },
   {
     method: 'post',
@@ -468,6 +482,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'cs', verification: 'cver' },
     body: verifySchema,
     status: 200,
+    response: verifiedCustomerVerificationObjectSchema,
   },
   // Administration
   {
@@ -573,6 +588,7 @@ export const OPERATIONS: Operation[] = [
     summary: "Reconcile one provider account's day",
     body: runSchema,
     status: 200,
+    response: reconciliationSummaryObjectSchema,
   },
   {
     method: 'get',
@@ -582,6 +598,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'List reconciliation runs',
     query: runsQuerySchema,
     status: 200,
+    response: list(reconciliationRunObjectSchema),
   },
   {
     method: 'get',
@@ -591,6 +608,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'List reconciliation discrepancies',
     query: discrepanciesQuerySchema,
     status: 200,
+    response: list(reconciliationDiscrepancyObjectSchema),
   },
   {
     method: 'get',
@@ -600,6 +618,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Activities retrying for a long time',
     query: stuckQuerySchema,
     status: 200,
+    response: list(stuckActivityObjectSchema),
   },
   {
     method: 'get',
@@ -760,6 +779,7 @@ export const OPERATIONS: Operation[] = [
     tag: 'Providers',
     summary: "Kratos' courier: its codes go out through Tongbao's messaging",
     status: 200,
+    response: kratosCourierAnswerSchema,
   },
   // The document itself, and its reference page (Swagger UI's files, served from node_modules)
   {
