@@ -2346,6 +2346,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "url": "/v1/tax_rates",
+                     *       "data": [
+                     *         {
+                     *           "id": "txr_4Hn8Qe2Lp7Wd3Ks9Vb",
+                     *           "object": "tax_rate",
+                     *           "display_name": "VAT",
+                     *           "percentage": 13,
+                     *           "inclusive": false,
+                     *           "livemode": false,
+                     *           "created_at": "2026-12-03T09:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false
+                     *     }
+                     */
                     "application/json": {
                         /** @constant */
                         object: "list";
@@ -2392,6 +2410,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "txr_4Hn8Qe2Lp7Wd3Ks9Vb",
+                     *       "object": "tax_rate",
+                     *       "display_name": "VAT",
+                     *       "percentage": 13,
+                     *       "inclusive": false,
+                     *       "livemode": false,
+                     *       "created_at": "2026-12-03T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["TaxRate"];
                 };
             };
@@ -2423,6 +2452,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "url": "/v1/coupons",
+                     *       "data": [
+                     *         {
+                     *           "object": "coupon",
+                     *           "code": "WELCOME10",
+                     *           "percent_off": 10,
+                     *           "amount_off": null,
+                     *           "currency": null,
+                     *           "max_redemptions": 100,
+                     *           "times_redeemed": 0,
+                     *           "expires_at": null,
+                     *           "livemode": false,
+                     *           "created_at": "2026-12-03T09:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false
+                     *     }
+                     */
                     "application/json": {
                         /** @constant */
                         object: "list";
@@ -2474,6 +2524,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "object": "coupon",
+                     *       "code": "WELCOME10",
+                     *       "percent_off": 10,
+                     *       "amount_off": null,
+                     *       "currency": null,
+                     *       "max_redemptions": 100,
+                     *       "times_redeemed": 0,
+                     *       "expires_at": null,
+                     *       "livemode": false,
+                     *       "created_at": "2026-12-03T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Coupon"];
                 };
             };
@@ -3078,6 +3142,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "url": "/v1/admin/merchants",
+                     *       "data": [
+                     *         {
+                     *           "id": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *           "object": "merchant",
+                     *           "name": "Tea House",
+                     *           "email": "owner@teahouse.example.cn",
+                     *           "created_at": "2026-12-03T08:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false
+                     *     }
+                     */
                     "application/json": {
                         /** @constant */
                         object: "list";
@@ -3129,6 +3209,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "merchant": {
+                     *         "id": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *         "object": "merchant",
+                     *         "name": "Tea House",
+                     *         "email": "owner@teahouse.example.cn",
+                     *         "created_at": "2026-12-03T08:00:00.000Z"
+                     *       },
+                     *       "test_secret_key": "sk_test_3fK8vQ2nL7xR9wT4mB6hJ1cY5pD0sZaE"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CreatedMerchant"];
                 };
             };
@@ -3966,6 +4058,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "url": "/v1/admin/message_accounts",
+                     *       "data": [
+                     *         {
+                     *           "id": "ma_5Wd9Lq2Hs7Xb4Np1Rc",
+                     *           "object": "message_account",
+                     *           "provider": "aliyun",
+                     *           "merchant": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *           "livemode": false,
+                     *           "access_key_id": "LTAI5tExampleKey01",
+                     *           "sign_name": "茶叶小铺",
+                     *           "sender_address": "no-reply@teahouse.example.cn",
+                     *           "from_alias": null,
+                     *           "created_at": "2026-12-03T08:30:00.000Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false
+                     *     }
+                     */
                     "application/json": {
                         /** @constant */
                         object: "list";
@@ -4020,6 +4133,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "ma_5Wd9Lq2Hs7Xb4Np1Rc",
+                     *       "object": "message_account",
+                     *       "provider": "aliyun",
+                     *       "merchant": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *       "livemode": false,
+                     *       "access_key_id": "LTAI5tExampleKey01",
+                     *       "sign_name": "茶叶小铺",
+                     *       "sender_address": "no-reply@teahouse.example.cn",
+                     *       "from_alias": null,
+                     *       "created_at": "2026-12-03T08:30:00.000Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["MessageAccount"];
                 };
             };

@@ -132,6 +132,46 @@ const REFUND_EXAMPLE = {
   created_at: '2026-12-03T11:00:00.000Z',
   succeeded_at: null,
 };
+const TAX_RATE_EXAMPLE = {
+  id: 'txr_4Hn8Qe2Lp7Wd3Ks9Vb',
+  object: 'tax_rate',
+  display_name: 'VAT',
+  percentage: 13,
+  inclusive: false,
+  livemode: false,
+  created_at: '2026-12-03T09:00:00.000Z',
+};
+const COUPON_EXAMPLE = {
+  object: 'coupon',
+  code: 'WELCOME10',
+  percent_off: 10,
+  amount_off: null,
+  currency: null,
+  max_redemptions: 100,
+  times_redeemed: 0,
+  expires_at: null,
+  livemode: false,
+  created_at: '2026-12-03T09:00:00.000Z',
+};
+const MERCHANT_EXAMPLE = {
+  id: 'mer_8Tq3Zx6Nc1Rv5Jm2Wk',
+  object: 'merchant',
+  name: 'Tea House',
+  email: 'owner@teahouse.example.cn',
+  created_at: '2026-12-03T08:00:00.000Z',
+};
+const MESSAGE_ACCOUNT_EXAMPLE = {
+  id: 'ma_5Wd9Lq2Hs7Xb4Np1Rc',
+  object: 'message_account',
+  provider: 'aliyun',
+  merchant: MERCHANT_EXAMPLE.id,
+  livemode: false,
+  access_key_id: 'LTAI5tExampleKey01',
+  sign_name: '茶叶小铺',
+  sender_address: 'no-reply@teahouse.example.cn',
+  from_alias: null,
+  created_at: '2026-12-03T08:30:00.000Z',
+};
 const listExample = (url: string, item: unknown) => ({ object: 'list', url, data: [item], has_more: false });
 
 export const OPERATIONS: Operation[] = [
@@ -309,6 +349,7 @@ export const OPERATIONS: Operation[] = [
     body: createTaxRateSchema,
     status: 201,
     response: taxRateObjectSchema,
+    responseExample: TAX_RATE_EXAMPLE,
   },
   {
     method: 'get',
@@ -319,6 +360,7 @@ export const OPERATIONS: Operation[] = [
     query: pricingListSchema,
     status: 200,
     response: list(taxRateObjectSchema),
+    responseExample: listExample('/v1/tax_rates', TAX_RATE_EXAMPLE),
   },
   {
     method: 'post',
@@ -329,6 +371,7 @@ export const OPERATIONS: Operation[] = [
     body: createCouponSchema,
     status: 201,
     response: couponObjectSchema,
+    responseExample: COUPON_EXAMPLE,
   },
   {
     method: 'get',
@@ -339,6 +382,7 @@ export const OPERATIONS: Operation[] = [
     query: pricingListSchema,
     status: 200,
     response: list(couponObjectSchema),
+    responseExample: listExample('/v1/coupons', COUPON_EXAMPLE),
   },
   // Checkout sessions (the merchant's side)
   {
@@ -495,6 +539,7 @@ export const OPERATIONS: Operation[] = [
     bodyExample: { name: 'Tea House' },
     status: 201,
     response: createdMerchantObjectSchema,
+    responseExample: { merchant: MERCHANT_EXAMPLE, test_secret_key: 'sk_test_3fK8vQ2nL7xR9wT4mB6hJ1cY5pD0sZaE' },
   },
   {
     method: 'get',
@@ -505,6 +550,7 @@ export const OPERATIONS: Operation[] = [
     query: plainListQuerySchema,
     status: 200,
     response: list(merchantObjectSchema),
+    responseExample: listExample('/v1/admin/merchants', MERCHANT_EXAMPLE),
   },
   {
     method: 'post',
@@ -723,6 +769,7 @@ export const OPERATIONS: Operation[] = [
     body: createMessageAccountSchema,
     status: 201,
     response: messageAccountObjectSchema,
+    responseExample: MESSAGE_ACCOUNT_EXAMPLE,
   },
   {
     method: 'post',
@@ -743,6 +790,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'List messaging provider accounts',
     status: 200,
     response: list(messageAccountObjectSchema),
+    responseExample: listExample('/v1/admin/message_accounts', MESSAGE_ACCOUNT_EXAMPLE),
   },
   // Operations and providers
   {
