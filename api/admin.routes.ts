@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { ApiKey, Merchant } from '../db/entities';
+import type { ProviderName } from '../domain/payment';
 import { toPaymentObject } from '../domain/payment-object';
 import type { MerchantsService } from './merchants.service';
 import { listParams } from './payments.routes';
@@ -20,26 +21,41 @@ export const createMerchantSchema = z.strictObject({
 
 export const createApiKeySchema = z.strictObject({ livemode: z.boolean().default(false) });
 
-function merchantObject(merchant: Merchant) {
+export function merchantObject(merchant: Merchant) {
   return {
     id: merchant.id,
-    object: 'merchant',
+    object: 'merchant' as const,
     name: merchant.name,
     email: merchant.email,
     created_at: merchant.createdAt.toISOString(),
   };
 }
 
-function apiKeyObject(key: ApiKey) {
+export function apiKeyObject(key: ApiKey) {
   return {
     id: key.id,
-    object: 'api_key',
+    object: 'api_key' as const,
     merchant: key.merchantId,
     livemode: key.livemode,
     redacted: key.redacted,
     created_at: key.createdAt.toISOString(),
     revoked_at: key.revokedAt ? key.revokedAt.toISOString() : null,
   };
+}
+
+/** The create route's answer: the test-mode secret key is shown this once. */
+export function createdMerchantObject(created: { merchant: Merchant; testSecretKey: string }) {
+  return { merchant: merchantObject(created.merchant), test_secret_key: created.testSecretKey };
+}
+
+/** The API key's create answer: its secret is shown this once. */
+export function createdApiKeyObject(key: ApiKey, secret: string) {
+  return { ...apiKeyObject(key), secret };
+}
+
+/** The sandbox providers opened now for the merchant (empty when all were open already). */
+export function sandboxAccountsObject(merchant: string, opened: ProviderName[]) {
+  return { merchant, opened };
 }
 
 const merchantId = (req: Request) => pathId(req, 'mer', 'merchant');
@@ -52,10 +68,7 @@ export function adminRoutes(merchants: MerchantsService, payments: PaymentsServi
   router.post('/merchants', async (req: Request, res: Response) => {
     const params = parse(createMerchantSchema, req.body);
     const created = await merchants.create(params, audit(req));
-    await sendJson(req, res, 201, {
-      merchant: merchantObject(created.merchant),
-      test_secret_key: created.testSecretKey,
-    });
+    await sendJson(req, res, 201, createdMerchantObject(created));
   });
 
   router.get('/merchants', async (req: Request, res: Response) => {
@@ -67,14 +80,13 @@ export function adminRoutes(merchants: MerchantsService, payments: PaymentsServi
   router.post('/merchants/:id/sandbox_accounts', async (req: Request, res: Response) => {
     parse(emptyBodySchema, req.body ?? {});
     const id = merchantId(req);
-    const opened = await merchants.ensureSandboxAccounts(id, audit(req));
-    await sendJson(req, res, 200, { merchant: id, opened });
+    await sendJson(req, res, 200, sandboxAccountsObject(id, await merchants.ensureSandboxAccounts(id, audit(req))));
   });
 
   router.post('/merchants/:id/api_keys', async (req: Request, res: Response) => {
     const params = parse(createApiKeySchema, req.body ?? {});
     const { key, secret } = await merchants.createApiKey(merchantId(req), params.livemode, audit(req));
-    await sendJson(req, res, 201, { ...apiKeyObject(key), secret });
+    await sendJson(req, res, 201, createdApiKeyObject(key, secret));
   });
 
   router.delete('/api_keys/:id', async (req: Request, res: Response) => {

@@ -1,7 +1,8 @@
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { CHANNELS } from '../domain/payment';
-import { CHECKOUT_LOCALES } from '../domain/checkout-session';
+import type { VerifiedDetails } from '../domain/checkout-details';
+import { CHECKOUT_LOCALES, type SessionPayment } from '../domain/checkout-session';
 import type { CheckoutService, CheckoutSession, PublicSession } from './checkout.service';
 import { PUBLIC_RATE_LIMITS, RateLimiter, clientIp, rateLimited } from './rate-limit';
 import { merchantOf } from './request-context';
@@ -95,11 +96,11 @@ const verificationId = (req: Request): string => {
   return id;
 };
 
-function verificationObject(started: VerificationStarted) {
+export function verificationObject(started: VerificationStarted) {
   return {
     id: started.id,
-    object: 'customer_verification',
-    status: 'pending',
+    object: 'customer_verification' as const,
+    status: 'pending' as const,
     masked_details: started.masked,
     expires_at: started.expiresAt.toISOString(),
   };
@@ -153,10 +154,25 @@ export function checkoutRoutes(checkout: CheckoutService): Router {
   return router;
 }
 
-function publicObject({ session, merchantName, payment, detailsOffer }: PublicSession, url: string) {
+export function publicObject({ session, merchantName, payment, detailsOffer }: PublicSession, url: string) {
   // livemode stays: the page shows a test-mode banner and uses the sandbox's pages in test mode.
   const { customer: _customer, save_customer: _save, ...shown } = sessionObject(session, url);
   return { ...shown, merchant: { name: merchantName }, payment, details_offer: detailsOffer };
+}
+
+/** The URL WeChat's in-app browser is sent to, to come back with the code a JSAPI payment needs. */
+export function wechatOauthObject(url: string) {
+  return { object: 'wechat_oauth' as const, url };
+}
+
+/** A pay's answer: the page shows the payment's next action. */
+export function sessionPaymentObject(payment: SessionPayment) {
+  return { payment };
+}
+
+/** The code was right: the saved details, in full, for the page to fill in. */
+export function verifiedObject(details: VerifiedDetails) {
+  return { object: 'customer_verification' as const, status: 'verified' as const, details };
 }
 
 /**
@@ -181,14 +197,14 @@ export function checkoutPageRoutes(checkout: CheckoutService): Router {
   });
 
   router.get('/sessions/:id/wechat_oauth', async (req: Request, res: Response) => {
-    await sendJson(req, res, 200, { object: 'wechat_oauth', url: await checkout.wechatOauthUrl(sessionId(req)) });
+    await sendJson(req, res, 200, wechatOauthObject(await checkout.wechatOauthUrl(sessionId(req))));
   });
 
   router.post('/sessions/:id/payments', async (req: Request, res: Response) => {
     const params = parse(paySchema, req.body);
     // The page's server names the shopper's address; a caller that does not is counted as itself.
     const payment = await checkout.pay(sessionId(req), { ...params, shopper_ip: params.shopper_ip ?? clientIp(req) });
-    await sendJson(req, res, 201, { payment });
+    await sendJson(req, res, 201, sessionPaymentObject(payment));
   });
 
   // A returning shopper's saved details: a code by SMS, then the details in full once it is typed.
@@ -204,7 +220,7 @@ export function checkoutPageRoutes(checkout: CheckoutService): Router {
   router.post('/sessions/:id/customer_verifications/:verification/verify', async (req: Request, res: Response) => {
     const id = sessionId(req);
     const details = await checkout.verify(id, verificationId(req), parse(verifySchema, req.body).code);
-    await sendJson(req, res, 200, { object: 'customer_verification', status: 'verified', details });
+    await sendJson(req, res, 200, verifiedObject(details));
   });
 
   return router;

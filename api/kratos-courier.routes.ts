@@ -82,10 +82,15 @@ export function kratosCourierRoutes(deps: ApiDeps): Router {
       } catch (error) {
         throw courierRefusal(error);
       }
-      res.status(200).json({ object: 'message', id: ref.id, status: ref.status, created: ref.created });
+      res.status(200).json(courierAnswer(ref));
     },
   );
   return router;
+}
+
+/** The courier's answer: the platform's message Kratos' e-mail or SMS became (`created` false on a retry). */
+export function courierAnswer(ref: MessageRef) {
+  return { object: 'message' as const, id: ref.id, status: ref.status, created: ref.created };
 }
 
 /**

@@ -36,11 +36,11 @@ function credentials(params: z.infer<typeof updateSchema>) {
   };
 }
 
-function messageAccountObject(account: MessageAccountView) {
+export function messageAccountObject(account: MessageAccountView) {
   return {
     id: account.id,
-    object: 'message_account',
-    provider: 'aliyun',
+    object: 'message_account' as const,
+    provider: 'aliyun' as const,
     merchant: account.merchantId,
     livemode: account.livemode,
     access_key_id: account.accessKeyId,

@@ -52,7 +52,7 @@ const iso = (date: Date | null): string | null => (date ? new Date(date).toISOSt
 export function toMessageObject(message: MessageRecord | MessageWithAttempts) {
   return {
     id: message.id,
-    object: 'message',
+    object: 'message' as const,
     merchant: message.merchantId,
     livemode: message.livemode,
     template: message.template,
@@ -70,7 +70,7 @@ export function toMessageObject(message: MessageRecord | MessageWithAttempts) {
     failure_code: message.failureCode,
     failure_message: message.failureMessage,
     attempt_count: message.attemptCount,
-    created_at: iso(message.createdAt),
+    created_at: new Date(message.createdAt).toISOString(),
     sent_at: iso(message.sentAt),
     delivered_at: iso(message.deliveredAt),
     ...('attempts' in message

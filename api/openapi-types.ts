@@ -891,6 +891,30 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ApiKey: {
+            id: string;
+            /** @constant */
+            object: "api_key";
+            merchant: string;
+            livemode: boolean;
+            redacted: string;
+            /** Format: date-time */
+            created_at: string;
+            revoked_at: string | null;
+        };
+        CheckoutPagePayment: {
+            payment: components["schemas"]["CheckoutPagePaymentState"];
+        };
+        CheckoutPagePaymentState: {
+            id: string;
+            /** @enum {string} */
+            status: "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "expired";
+            /** @enum {string} */
+            channel: "alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap";
+            next_action: components["schemas"]["NextAction"] | null;
+            /** Format: date-time */
+            expires_at: string;
+        };
         CheckoutSession: {
             id: string;
             /** @constant */
@@ -941,6 +965,38 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
+        Coupon: {
+            /** @constant */
+            object: "coupon";
+            code: string;
+            percent_off: number | null;
+            amount_off: number | null;
+            currency: string | null;
+            max_redemptions: number | null;
+            times_redeemed: number;
+            expires_at: string | null;
+            livemode: boolean;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @description The secret is shown this once. */
+        CreatedApiKey: {
+            id: string;
+            /** @constant */
+            object: "api_key";
+            merchant: string;
+            livemode: boolean;
+            redacted: string;
+            /** Format: date-time */
+            created_at: string;
+            revoked_at: string | null;
+            secret: string;
+        };
+        /** @description The test-mode secret key is shown this once. */
+        CreatedMerchant: {
+            merchant: components["schemas"]["Merchant"];
+            test_secret_key: string;
+        };
         CreatedWebhookEndpoint: {
             id: string;
             /** @constant */
@@ -965,17 +1021,7 @@ export interface components {
             phone: string | null;
             name: string | null;
             locale: ("zh-CN" | "en-US") | null;
-            shipping_address: {
-                name?: string;
-                phone?: string;
-                line1?: string;
-                line2?: string;
-                district?: string;
-                city?: string;
-                state?: string;
-                postal_code?: string;
-                country?: string;
-            } | null;
+            shipping_address: components["schemas"]["ShippingAddress"] | null;
             preferred_channel: ("alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap") | null;
             metadata: {
                 [key: string]: string;
@@ -986,6 +1032,21 @@ export interface components {
             updated_at: string;
             /** @constant */
             deleted?: true;
+        };
+        CustomerVerification: {
+            id: string;
+            /** @constant */
+            object: "customer_verification";
+            /** @constant */
+            status: "pending";
+            masked_details: {
+                phone: string;
+                email: string | null;
+                name: string | null;
+                has_shipping_address: boolean;
+            };
+            /** Format: date-time */
+            expires_at: string;
         };
         /** @description Every error answer (API.md "Errors"). */
         Error: {
@@ -1012,6 +1073,80 @@ export interface components {
                     [key: string]: unknown;
                 };
             };
+        };
+        KratosCourierAnswer: {
+            /** @constant */
+            object: "message";
+            id: string;
+            /** @enum {string} */
+            status: "pending" | "sent" | "delivered" | "failed" | "undeliverable";
+            /** @description false when Kratos retried a message already taken: nothing new is sent */
+            created: boolean;
+        };
+        Merchant: {
+            id: string;
+            /** @constant */
+            object: "merchant";
+            name: string;
+            email: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        Message: {
+            id: string;
+            /** @constant */
+            object: "message";
+            merchant: string | null;
+            livemode: boolean;
+            template: string;
+            template_version: number | null;
+            /** @enum {string} */
+            channel: "sms" | "email";
+            /** @description null once the customer it was sent to was erased */
+            to: string | null;
+            /** @enum {string} */
+            locale: "zh-CN" | "en-US";
+            object_id: string;
+            customer: string | null;
+            subject: string | null;
+            /** @description Rendered with its codes masked; null until prepared. */
+            body: string | null;
+            /** @enum {string} */
+            status: "pending" | "sent" | "delivered" | "failed" | "undeliverable";
+            failure_code: string | null;
+            failure_message: string | null;
+            attempt_count: number;
+            /** Format: date-time */
+            created_at: string;
+            sent_at: string | null;
+            delivered_at: string | null;
+            /** @description On the single GET and a test send only. */
+            attempts?: {
+                number: number;
+                at: string | null;
+                /** @enum {string} */
+                outcome: "sent" | "retryable" | "throttled" | "final";
+                code: string;
+                message: string | null;
+                request_id: string | null;
+                latency_ms: number;
+            }[];
+        };
+        MessageAccount: {
+            id: string;
+            /** @constant */
+            object: "message_account";
+            /** @constant */
+            provider: "aliyun";
+            /** @description null: the platform's account */
+            merchant: string | null;
+            livemode: boolean;
+            access_key_id: string;
+            sign_name: string;
+            sender_address: string;
+            from_alias: string | null;
+            /** Format: date-time */
+            created_at: string;
         };
         NextAction: {
             /** @constant */
@@ -1079,6 +1214,112 @@ export interface components {
             canceled_at: string | null;
             expired_at: string | null;
         };
+        PublicCheckoutSession: {
+            id: string;
+            /** @constant */
+            object: "checkout.session";
+            livemode: boolean;
+            url: string;
+            /** @enum {string} */
+            status: "open" | "complete" | "expired";
+            currency: string;
+            /** @enum {string} */
+            locale: "zh-CN" | "en-US";
+            line_items: {
+                name: string;
+                quantity: number;
+                unit_amount: number;
+                amount_subtotal: number;
+                amount_discount: number;
+                amount_tax: number;
+                amount_total: number;
+                tax_rate: {
+                    id: string;
+                    display_name: string;
+                    percentage: number;
+                    inclusive: boolean;
+                } | null;
+            }[];
+            discounts: {
+                coupon: {
+                    code: string;
+                    percent_off: number | null;
+                    amount_off: number | null;
+                };
+                amount: number;
+            }[];
+            allowed_channels: ("alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap")[];
+            success_url: string;
+            cancel_url: string;
+            amount_subtotal: number;
+            amount_discount: number;
+            amount_tax: number;
+            amount_total: number;
+            payment: components["schemas"]["CheckoutPagePaymentState"] | null;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: date-time */
+            created_at: string;
+            merchant: {
+                name: string;
+            };
+            /** @enum {string} */
+            details_offer: "none" | "receipt" | "receipt_and_save";
+        };
+        ReconciliationDiscrepancy: {
+            id: string;
+            /** @constant */
+            object: "reconciliation_discrepancy";
+            run: string;
+            provider_account: string;
+            merchant: string;
+            /** Format: date */
+            date: string;
+            /** @description missing_here | missing_there | amount_differs */
+            kind: string;
+            /** @description payment | refund */
+            object_type: string;
+            out_trade_no: string;
+            out_refund_no: string | null;
+            payment: string | null;
+            refund: string | null;
+            our_amount: number | null;
+            provider_amount: number | null;
+            note: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        ReconciliationRun: {
+            id: string;
+            /** @constant */
+            object: "reconciliation_run";
+            provider_account: string;
+            /** Format: date */
+            date: string;
+            /** @description running | completed | failed */
+            status: string;
+            statement_entries: number | null;
+            matched: number | null;
+            discrepancies: number | null;
+            error: string | null;
+            /** Format: date-time */
+            started_at: string;
+            finished_at: string | null;
+        };
+        ReconciliationSummary: {
+            id: string;
+            /** @constant */
+            object: "reconciliation_run";
+            provider_account: string;
+            /** Format: date */
+            date: string;
+            /** @enum {string} */
+            status: "completed" | "failed";
+            statement_entries: number;
+            matched: number;
+            discrepancies: number;
+            error: string | null;
+        };
         Refund: {
             id: string;
             /** @constant */
@@ -1101,6 +1342,121 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             succeeded_at: string | null;
+        };
+        SandboxAccounts: {
+            merchant: string;
+            /** @description Sandbox providers opened now; empty when all were open already. */
+            opened: ("alipay" | "wechatpay" | "unionpay")[];
+        };
+        ShippingAddress: {
+            name?: string;
+            phone?: string;
+            line1?: string;
+            line2?: string;
+            district?: string;
+            city?: string;
+            state?: string;
+            postal_code?: string;
+            country?: string;
+        };
+        StuckActivity: {
+            /** @constant */
+            object: "stuck_activity";
+            workflow_id: string;
+            activity_id: string;
+            activity_type: string;
+            attempt: number;
+            last_failure: string | null;
+            /** Format: date-time */
+            first_failed_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        TaxRate: {
+            id: string;
+            /** @constant */
+            object: "tax_rate";
+            display_name: string;
+            percentage: number;
+            inclusive: boolean;
+            livemode: boolean;
+            /** Format: date-time */
+            created_at: string;
+        };
+        Template: {
+            id: string;
+            /** @constant */
+            object: "template";
+            code: string;
+            /** @enum {string} */
+            channel: "sms" | "email";
+            /** @enum {string} */
+            locale: "zh-CN" | "en-US";
+            builtin: boolean;
+            /**
+             * @description published when the draft equals the published version
+             * @enum {string}
+             */
+            status: "draft" | "published";
+            subject: string | null;
+            body: string;
+            variables: {
+                name: string;
+                /** @enum {string} */
+                type: "string" | "amount" | "code" | "url" | "date" | "number";
+                sample: string;
+                secret?: boolean;
+            }[];
+            aliyun_template_code: string | null;
+            version: number;
+            /** @description What every send uses; null until the first publish. */
+            published: {
+                subject: string | null;
+                body: string;
+                variables: {
+                    name: string;
+                    /** @enum {string} */
+                    type: "string" | "amount" | "code" | "url" | "date" | "number";
+                    sample: string;
+                    secret?: boolean;
+                }[] | null;
+                aliyun_template_code: string | null;
+                published_at: string | null;
+            } | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        TemplatePreview: {
+            /** @constant */
+            object: "template_preview";
+            template: string;
+            /** @enum {string} */
+            version: "draft" | "published";
+            subject: string | null;
+            text: string;
+            html: string | null;
+            /** @description Declared variables given no value: their samples are shown. */
+            missing: string[];
+            /** @description Why publish would refuse this content; empty when it would not. */
+            problems: {
+                /** @enum {string} */
+                param: "subject" | "body" | "variables" | "aliyun_template_code";
+                message: string;
+            }[];
+        };
+        VerifiedCustomerVerification: {
+            /** @constant */
+            object: "customer_verification";
+            /** @constant */
+            status: "verified";
+            details: {
+                phone: string | null;
+                email: string | null;
+                name: string | null;
+                shipping_address: components["schemas"]["ShippingAddress"] | null;
+            };
         };
         WebhookDelivery: {
             /** @constant */
@@ -1140,6 +1496,11 @@ export interface components {
             };
             /** Format: date-time */
             created_at: string;
+        };
+        WechatOauth: {
+            /** @constant */
+            object: "wechat_oauth";
+            url: string;
         };
     };
     responses: never;
@@ -1979,13 +2340,37 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List tax rates (this answer's schema is not written yet) */
+            /** @description List tax rates */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "url": "/v1/tax_rates",
+                     *       "data": [
+                     *         {
+                     *           "id": "txr_4Hn8Qe2Lp7Wd3Ks9Vb",
+                     *           "object": "tax_rate",
+                     *           "display_name": "VAT",
+                     *           "percentage": 13,
+                     *           "inclusive": false,
+                     *           "livemode": false,
+                     *           "created_at": "2026-12-03T09:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["TaxRate"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2019,13 +2404,24 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Create a tax rate (this answer's schema is not written yet) */
+            /** @description Create a tax rate */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    /**
+                     * @example {
+                     *       "id": "txr_4Hn8Qe2Lp7Wd3Ks9Vb",
+                     *       "object": "tax_rate",
+                     *       "display_name": "VAT",
+                     *       "percentage": 13,
+                     *       "inclusive": false,
+                     *       "livemode": false,
+                     *       "created_at": "2026-12-03T09:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TaxRate"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2050,13 +2446,40 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List coupons (this answer's schema is not written yet) */
+            /** @description List coupons */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "url": "/v1/coupons",
+                     *       "data": [
+                     *         {
+                     *           "object": "coupon",
+                     *           "code": "WELCOME10",
+                     *           "percent_off": 10,
+                     *           "amount_off": null,
+                     *           "currency": null,
+                     *           "max_redemptions": 100,
+                     *           "times_redeemed": 0,
+                     *           "expires_at": null,
+                     *           "livemode": false,
+                     *           "created_at": "2026-12-03T09:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["Coupon"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2095,13 +2518,27 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Create a coupon (this answer's schema is not written yet) */
+            /** @description Create a coupon */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    /**
+                     * @example {
+                     *       "object": "coupon",
+                     *       "code": "WELCOME10",
+                     *       "percent_off": 10,
+                     *       "amount_off": null,
+                     *       "currency": null,
+                     *       "max_redemptions": 100,
+                     *       "times_redeemed": 0,
+                     *       "expires_at": null,
+                     *       "livemode": false,
+                     *       "created_at": "2026-12-03T09:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Coupon"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2496,13 +2933,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The session as the hosted page shows it (this answer's schema is not written yet) */
+            /** @description The session as the hosted page shows it */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["PublicCheckoutSession"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2527,13 +2964,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description WeChat's OAuth URL for a JSAPI payment (this answer's schema is not written yet) */
+            /** @description WeChat's OAuth URL for a JSAPI payment */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["WechatOauth"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2583,13 +3020,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Pay the session with the shopper's channel (this answer's schema is not written yet) */
+            /** @description Pay the session with the shopper's channel */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["CheckoutPagePayment"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2626,13 +3063,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Send a returning shopper a code by SMS, to fill in their saved details (this answer's schema is not written yet) */
+            /** @description Send a returning shopper a code by SMS, to fill in their saved details */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["CustomerVerification"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2667,13 +3104,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Check the code; answers the saved details (this answer's schema is not written yet) */
+            /** @description Check the code; answers the saved details */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["VerifiedCustomerVerification"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2699,13 +3136,35 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List merchants (this answer's schema is not written yet) */
+            /** @description List merchants */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "url": "/v1/admin/merchants",
+                     *       "data": [
+                     *         {
+                     *           "id": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *           "object": "merchant",
+                     *           "name": "Tea House",
+                     *           "email": "owner@teahouse.example.cn",
+                     *           "created_at": "2026-12-03T08:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["Merchant"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2744,13 +3203,25 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Create a merchant and its first test key (this answer's schema is not written yet) */
+            /** @description Create a merchant and its first test key */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    /**
+                     * @example {
+                     *       "merchant": {
+                     *         "id": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *         "object": "merchant",
+                     *         "name": "Tea House",
+                     *         "email": "owner@teahouse.example.cn",
+                     *         "created_at": "2026-12-03T08:00:00.000Z"
+                     *       },
+                     *       "test_secret_key": "sk_test_3fK8vQ2nL7xR9wT4mB6hJ1cY5pD0sZaE"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreatedMerchant"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2782,13 +3253,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Open the merchant's sandbox provider accounts (this answer's schema is not written yet) */
+            /** @description Open the merchant's sandbox provider accounts */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["SandboxAccounts"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2823,13 +3294,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Create a secret key (this answer's schema is not written yet) */
+            /** @description Create a secret key */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -2854,13 +3325,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Revoke a secret key (this answer's schema is not written yet) */
+            /** @description Revoke a secret key */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ApiKey"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3045,13 +3516,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List reconciliation runs (this answer's schema is not written yet) */
+            /** @description List reconciliation runs */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["ReconciliationRun"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3085,13 +3562,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Reconcile one provider account's day (this answer's schema is not written yet) */
+            /** @description Reconcile one provider account's day */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ReconciliationSummary"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3121,13 +3598,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List reconciliation discrepancies (this answer's schema is not written yet) */
+            /** @description List reconciliation discrepancies */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["ReconciliationDiscrepancy"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3153,13 +3636,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Activities retrying for a long time (this answer's schema is not written yet) */
+            /** @description Activities retrying for a long time */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["StuckActivity"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3189,13 +3678,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List message templates (this answer's schema is not written yet) */
+            /** @description List message templates */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["Template"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3241,13 +3736,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Create a message template (this answer's schema is not written yet) */
+            /** @description Create a message template */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3272,13 +3767,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Retrieve a template (this answer's schema is not written yet) */
+            /** @description Retrieve a template */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3318,13 +3813,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Update a template's draft (this answer's schema is not written yet) */
+            /** @description Update a template's draft */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3366,13 +3861,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Render a template with sample values (this answer's schema is not written yet) */
+            /** @description Render a template with sample values */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["TemplatePreview"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3404,13 +3899,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Publish a template's draft as a new version (this answer's schema is not written yet) */
+            /** @description Publish a template's draft as a new version */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Template"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3450,13 +3945,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Send a template to a test address (this answer's schema is not written yet) */
+            /** @description Send a template to a test address */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Message"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3491,13 +3986,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List messages sent (this answer's schema is not written yet) */
+            /** @description List messages sent */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["Message"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3522,13 +4023,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Retrieve a message with its attempts (this answer's schema is not written yet) */
+            /** @description Retrieve a message with its attempts */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Message"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3551,13 +4052,40 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List messaging provider accounts (this answer's schema is not written yet) */
+            /** @description List messaging provider accounts */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "url": "/v1/admin/message_accounts",
+                     *       "data": [
+                     *         {
+                     *           "id": "ma_5Wd9Lq2Hs7Xb4Np1Rc",
+                     *           "object": "message_account",
+                     *           "provider": "aliyun",
+                     *           "merchant": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *           "livemode": false,
+                     *           "access_key_id": "LTAI5tExampleKey01",
+                     *           "sign_name": "茶叶小铺",
+                     *           "sender_address": "no-reply@teahouse.example.cn",
+                     *           "from_alias": null,
+                     *           "created_at": "2026-12-03T08:30:00.000Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["MessageAccount"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3599,13 +4127,27 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Add a messaging provider account (this answer's schema is not written yet) */
+            /** @description Add a messaging provider account */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    /**
+                     * @example {
+                     *       "id": "ma_5Wd9Lq2Hs7Xb4Np1Rc",
+                     *       "object": "message_account",
+                     *       "provider": "aliyun",
+                     *       "merchant": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *       "livemode": false,
+                     *       "access_key_id": "LTAI5tExampleKey01",
+                     *       "sign_name": "茶叶小铺",
+                     *       "sender_address": "no-reply@teahouse.example.cn",
+                     *       "from_alias": null,
+                     *       "created_at": "2026-12-03T08:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MessageAccount"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3645,13 +4187,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Replace a messaging account's credentials (this answer's schema is not written yet) */
+            /** @description Replace a messaging account's credentials */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["MessageAccount"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3767,13 +4309,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Kratos' courier: its codes go out through Tongbao's messaging (this answer's schema is not written yet) */
+            /** @description Kratos' courier: its codes go out through Tongbao's messaging */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["KratosCourierAnswer"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */

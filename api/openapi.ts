@@ -9,17 +9,38 @@ import {
 } from './message-accounts.routes';
 import { listMessagesSchema } from './messages.routes';
 import {
+  apiKeyObjectSchema,
   checkoutSessionObjectSchema,
+  couponObjectSchema,
+  createdApiKeyObjectSchema,
+  createdMerchantObjectSchema,
   createdWebhookEndpointObjectSchema,
   customerObjectSchema,
+  customerVerificationObjectSchema,
   deletedObjectSchema,
   errorObjectSchema,
   eventObjectSchema,
+  kratosCourierAnswerSchema,
   listObjectSchema,
+  merchantObjectSchema,
+  messageAccountObjectSchema,
+  messageObjectSchema,
   paymentObjectSchema,
+  publicCheckoutSessionObjectSchema,
+  reconciliationDiscrepancyObjectSchema,
+  reconciliationRunObjectSchema,
+  reconciliationSummaryObjectSchema,
   refundObjectSchema,
+  sandboxAccountsObjectSchema,
+  sessionPaymentObjectSchema,
+  stuckActivityObjectSchema,
+  taxRateObjectSchema,
+  templateObjectSchema,
+  templatePreviewObjectSchema,
+  verifiedCustomerVerificationObjectSchema,
   webhookDeliveryObjectSchema,
   webhookEndpointObjectSchema,
+  wechatOauthObjectSchema,
 } from './object-schemas';
 import { stuckQuerySchema } from './operations.routes';
 import { createPaymentSchema, listPaymentsSchema } from './payments.routes';
@@ -110,6 +131,46 @@ const REFUND_EXAMPLE = {
   failure_reason: null,
   created_at: '2026-12-03T11:00:00.000Z',
   succeeded_at: null,
+};
+const TAX_RATE_EXAMPLE = {
+  id: 'txr_4Hn8Qe2Lp7Wd3Ks9Vb',
+  object: 'tax_rate',
+  display_name: 'VAT',
+  percentage: 13,
+  inclusive: false,
+  livemode: false,
+  created_at: '2026-12-03T09:00:00.000Z',
+};
+const COUPON_EXAMPLE = {
+  object: 'coupon',
+  code: 'WELCOME10',
+  percent_off: 10,
+  amount_off: null,
+  currency: null,
+  max_redemptions: 100,
+  times_redeemed: 0,
+  expires_at: null,
+  livemode: false,
+  created_at: '2026-12-03T09:00:00.000Z',
+};
+const MERCHANT_EXAMPLE = {
+  id: 'mer_8Tq3Zx6Nc1Rv5Jm2Wk',
+  object: 'merchant',
+  name: 'Tea House',
+  email: 'owner@teahouse.example.cn',
+  created_at: '2026-12-03T08:00:00.000Z',
+};
+const MESSAGE_ACCOUNT_EXAMPLE = {
+  id: 'ma_5Wd9Lq2Hs7Xb4Np1Rc',
+  object: 'message_account',
+  provider: 'aliyun',
+  merchant: MERCHANT_EXAMPLE.id,
+  livemode: false,
+  access_key_id: 'LTAI5tExampleKey01',
+  sign_name: '茶叶小铺',
+  sender_address: 'no-reply@teahouse.example.cn',
+  from_alias: null,
+  created_at: '2026-12-03T08:30:00.000Z',
 };
 const listExample = (url: string, item: unknown) => ({ object: 'list', url, data: [item], has_more: false });
 
@@ -287,6 +348,8 @@ export const OPERATIONS: Operation[] = [
     summary: 'Create a tax rate',
     body: createTaxRateSchema,
     status: 201,
+    response: taxRateObjectSchema,
+    responseExample: TAX_RATE_EXAMPLE,
   },
   {
     method: 'get',
@@ -296,6 +359,8 @@ export const OPERATIONS: Operation[] = [
     summary: 'List tax rates',
     query: pricingListSchema,
     status: 200,
+    response: list(taxRateObjectSchema),
+    responseExample: listExample('/v1/tax_rates', TAX_RATE_EXAMPLE),
   },
   {
     method: 'post',
@@ -305,6 +370,8 @@ export const OPERATIONS: Operation[] = [
     summary: 'Create a coupon',
     body: createCouponSchema,
     status: 201,
+    response: couponObjectSchema,
+    responseExample: COUPON_EXAMPLE,
   },
   {
     method: 'get',
@@ -314,6 +381,8 @@ export const OPERATIONS: Operation[] = [
     summary: 'List coupons',
     query: pricingListSchema,
     status: 200,
+    response: list(couponObjectSchema),
+    responseExample: listExample('/v1/coupons', COUPON_EXAMPLE),
   },
   // Checkout sessions (the merchant's side)
   {
@@ -414,6 +483,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'The session as the hosted page shows it',
     ids: { id: 'cs' },
     status: 200,
+    response: publicCheckoutSessionObjectSchema,
   },
   {
     method: 'get',
@@ -423,6 +493,7 @@ export const OPERATIONS: Operation[] = [
     summary: "WeChat's OAuth URL for a JSAPI payment",
     ids: { id: 'cs' },
     status: 200,
+    response: wechatOauthObjectSchema,
   },
   {
     method: 'post',
@@ -433,6 +504,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'cs' },
     body: paySchema,
     status: 201,
+    response: sessionPaymentObjectSchema,
   },
   {
     method: 'post',
@@ -443,6 +515,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'cs' },
     body: startVerificationSchema,
     status: 201,
+    response: customerVerificationObjectSchema,
   },
   {
     method: 'post',
@@ -453,6 +526,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'cs', verification: 'cver' },
     body: verifySchema,
     status: 200,
+    response: verifiedCustomerVerificationObjectSchema,
   },
   // Administration
   {
@@ -464,6 +538,8 @@ export const OPERATIONS: Operation[] = [
     body: createMerchantSchema,
     bodyExample: { name: 'Tea House' },
     status: 201,
+    response: createdMerchantObjectSchema,
+    responseExample: { merchant: MERCHANT_EXAMPLE, test_secret_key: 'sk_test_3fK8vQ2nL7xR9wT4mB6hJ1cY5pD0sZaE' },
   },
   {
     method: 'get',
@@ -473,6 +549,8 @@ export const OPERATIONS: Operation[] = [
     summary: 'List merchants',
     query: plainListQuerySchema,
     status: 200,
+    response: list(merchantObjectSchema),
+    responseExample: listExample('/v1/admin/merchants', MERCHANT_EXAMPLE),
   },
   {
     method: 'post',
@@ -483,6 +561,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'mer' },
     body: emptyBodySchema,
     status: 200,
+    response: sandboxAccountsObjectSchema,
   },
   {
     method: 'post',
@@ -493,6 +572,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'mer' },
     body: createApiKeySchema,
     status: 201,
+    response: createdApiKeyObjectSchema,
   },
   {
     method: 'delete',
@@ -502,6 +582,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Revoke a secret key',
     ids: { id: 'key' },
     status: 200,
+    response: apiKeyObjectSchema,
   },
   {
     method: 'get',
@@ -553,6 +634,7 @@ export const OPERATIONS: Operation[] = [
     summary: "Reconcile one provider account's day",
     body: runSchema,
     status: 200,
+    response: reconciliationSummaryObjectSchema,
   },
   {
     method: 'get',
@@ -562,6 +644,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'List reconciliation runs',
     query: runsQuerySchema,
     status: 200,
+    response: list(reconciliationRunObjectSchema),
   },
   {
     method: 'get',
@@ -571,6 +654,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'List reconciliation discrepancies',
     query: discrepanciesQuerySchema,
     status: 200,
+    response: list(reconciliationDiscrepancyObjectSchema),
   },
   {
     method: 'get',
@@ -580,6 +664,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Activities retrying for a long time',
     query: stuckQuerySchema,
     status: 200,
+    response: list(stuckActivityObjectSchema),
   },
   {
     method: 'get',
@@ -589,6 +674,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'List message templates',
     query: listTemplatesSchema,
     status: 200,
+    response: list(templateObjectSchema),
   },
   {
     method: 'post',
@@ -598,6 +684,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Create a message template',
     body: createTemplateSchema,
     status: 201,
+    response: templateObjectSchema,
   },
   {
     method: 'get',
@@ -607,6 +694,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Retrieve a template',
     ids: { id: 'tpl' },
     status: 200,
+    response: templateObjectSchema,
   },
   {
     method: 'patch',
@@ -617,6 +705,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'tpl' },
     body: updateTemplateSchema,
     status: 200,
+    response: templateObjectSchema,
   },
   {
     method: 'post',
@@ -627,6 +716,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'tpl' },
     body: previewSchema,
     status: 200,
+    response: templatePreviewObjectSchema,
   },
   {
     method: 'post',
@@ -637,6 +727,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'tpl' },
     body: emptyBodySchema,
     status: 200,
+    response: templateObjectSchema,
   },
   {
     method: 'post',
@@ -647,6 +738,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'tpl' },
     body: testSendSchema,
     status: 201,
+    response: messageObjectSchema,
   },
   {
     method: 'get',
@@ -656,6 +748,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'List messages sent',
     query: listMessagesSchema,
     status: 200,
+    response: list(messageObjectSchema),
   },
   {
     method: 'get',
@@ -665,6 +758,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Retrieve a message with its attempts',
     ids: { id: 'msg' },
     status: 200,
+    response: messageObjectSchema,
   },
   {
     method: 'post',
@@ -674,6 +768,8 @@ export const OPERATIONS: Operation[] = [
     summary: 'Add a messaging provider account',
     body: createMessageAccountSchema,
     status: 201,
+    response: messageAccountObjectSchema,
+    responseExample: MESSAGE_ACCOUNT_EXAMPLE,
   },
   {
     method: 'post',
@@ -684,6 +780,7 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'ma' },
     body: updateMessageAccountSchema,
     status: 200,
+    response: messageAccountObjectSchema,
   },
   {
     method: 'get',
@@ -692,6 +789,8 @@ export const OPERATIONS: Operation[] = [
     tag: 'Messaging',
     summary: 'List messaging provider accounts',
     status: 200,
+    response: list(messageAccountObjectSchema),
+    responseExample: listExample('/v1/admin/message_accounts', MESSAGE_ACCOUNT_EXAMPLE),
   },
   // Operations and providers
   {
@@ -728,6 +827,7 @@ export const OPERATIONS: Operation[] = [
     tag: 'Providers',
     summary: "Kratos' courier: its codes go out through Tongbao's messaging",
     status: 200,
+    response: kratosCourierAnswerSchema,
   },
   // The document itself, and its reference page (Swagger UI's files, served from node_modules)
   {

@@ -10,9 +10,9 @@ export const stuckQuerySchema = z.strictObject({
   min_attempt: z.coerce.number().int().min(1).max(1_000_000).default(1),
 });
 
-function stuckObject(stuck: ListedStuckActivity) {
+export function stuckObject(stuck: ListedStuckActivity) {
   return {
-    object: 'stuck_activity',
+    object: 'stuck_activity' as const,
     workflow_id: stuck.workflowId,
     activity_id: stuck.activityId,
     activity_type: stuck.activityType,

@@ -234,7 +234,7 @@ export async function releaseSessionCoupon(tx: EntityManager, sessionId: string)
 export function taxRateObject(rate: TaxRate, livemode: boolean) {
   return {
     id: rate.id,
-    object: 'tax_rate',
+    object: 'tax_rate' as const,
     display_name: rate.displayName,
     percentage: rate.percentage,
     inclusive: rate.inclusive,
@@ -245,7 +245,7 @@ export function taxRateObject(rate: TaxRate, livemode: boolean) {
 
 export function couponObject(coupon: Coupon, livemode: boolean) {
   return {
-    object: 'coupon',
+    object: 'coupon' as const,
     code: coupon.code,
     percent_off: coupon.percentOff,
     amount_off: coupon.amountOff,

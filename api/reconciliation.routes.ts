@@ -24,10 +24,10 @@ export const discrepanciesQuerySchema = z.strictObject({
 const iso = (date: Date | null) => (date ? new Date(date).toISOString() : null);
 const amount = (value: string | null) => (value === null ? null : Number(value));
 
-function runObject(row: RunRow) {
+export function runObject(row: RunRow) {
   return {
     id: row.id,
-    object: 'reconciliation_run',
+    object: 'reconciliation_run' as const,
     provider_account: row.provider_account_id,
     date: row.statement_date,
     status: row.status,
@@ -35,15 +35,15 @@ function runObject(row: RunRow) {
     matched: row.matched,
     discrepancies: row.discrepancies,
     error: row.error,
-    started_at: iso(row.started_at),
+    started_at: new Date(row.started_at).toISOString(),
     finished_at: iso(row.finished_at),
   };
 }
 
-function summaryObject(summary: ReconciliationSummary) {
+export function summaryObject(summary: ReconciliationSummary) {
   return {
     id: summary.runId,
-    object: 'reconciliation_run',
+    object: 'reconciliation_run' as const,
     provider_account: summary.providerAccountId,
     date: summary.date,
     status: summary.status,
@@ -54,10 +54,10 @@ function summaryObject(summary: ReconciliationSummary) {
   };
 }
 
-function discrepancyObject(row: DiscrepancyRow) {
+export function discrepancyObject(row: DiscrepancyRow) {
   return {
     id: row.id,
-    object: 'reconciliation_discrepancy',
+    object: 'reconciliation_discrepancy' as const,
     run: row.run_id,
     provider_account: row.provider_account_id,
     merchant: row.merchant_id,
@@ -71,7 +71,7 @@ function discrepancyObject(row: DiscrepancyRow) {
     our_amount: amount(row.our_amount),
     provider_amount: amount(row.provider_amount),
     note: row.note,
-    created_at: iso(row.created_at),
+    created_at: new Date(row.created_at).toISOString(),
   };
 }
 

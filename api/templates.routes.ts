@@ -11,7 +11,7 @@ import {
 import { listObject } from './pagination';
 import { contextOf } from './request-context';
 import { sendJson } from './respond';
-import { checkChannelFields, type TemplatesService } from './templates.service';
+import { checkChannelFields, type TemplatePreview, type TemplatesService } from './templates.service';
 import { toMessageObject } from './messages.routes';
 import type { MessagesService } from './messages.service';
 import { emptyBodySchema, listQuerySchema, parse, pathId, text } from './validation';
@@ -98,7 +98,7 @@ const templateId = (req: Request): string => pathId(req, 'tpl', 'template');
 export function toTemplateObject(template: MessageTemplateRecord) {
   return {
     id: template.id,
-    object: 'template',
+    object: 'template' as const,
     code: template.code,
     channel: template.channel,
     locale: template.locale,
@@ -122,6 +122,20 @@ export function toTemplateObject(template: MessageTemplateRecord) {
           },
     created_at: template.createdAt.toISOString(),
     updated_at: template.updatedAt.toISOString(),
+  };
+}
+
+/** A preview's answer: the rendering of one version, and what publishing it would refuse. */
+export function toTemplatePreviewObject(id: string, preview: TemplatePreview) {
+  return {
+    object: 'template_preview' as const,
+    template: id,
+    version: preview.version,
+    subject: preview.subject,
+    text: preview.text,
+    html: preview.html,
+    missing: preview.missing,
+    problems: preview.problems,
   };
 }
 
@@ -155,17 +169,7 @@ export function templatesRoutes(templates: TemplatesService, messages: MessagesS
   router.post('/templates/:id/preview', async (req: Request, res: Response) => {
     const id = templateId(req);
     const params = parse(previewSchema, req.body ?? {});
-    const preview = await templates.preview(id, params);
-    await sendJson(req, res, 200, {
-      object: 'template_preview',
-      template: id,
-      version: preview.version,
-      subject: preview.subject,
-      text: preview.text,
-      html: preview.html,
-      missing: preview.missing,
-      problems: preview.problems,
-    });
+    await sendJson(req, res, 200, toTemplatePreviewObject(id, await templates.preview(id, params)));
   });
 
   router.post('/templates/:id/publish', async (req: Request, res: Response) => {
