@@ -258,7 +258,6 @@ export function createMessageActivities(deps: ActivityDeps) {
             subject: rendered.subject ?? '',
             textBody: rendered.text,
             htmlBody: rendered.html,
-            outId: message.id,
           });
           // Direct Mail tells us no more than that it took the mail.
           await recordAttempt(

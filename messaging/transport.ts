@@ -57,8 +57,6 @@ export interface EmailRequest {
   subject: string;
   textBody: string;
   htmlBody: string | null;
-  /** Our message id, sent as the mail's tag so Direct Mail's statistics can find it. */
-  outId: string;
 }
 
 export interface EmailSent {

@@ -172,6 +172,11 @@ export class AliyunTransport implements MessageTransport {
     };
   }
 
+  /**
+   * No TagName: Direct Mail's tags are a few categories created beforehand (CreateTag, about ten
+   * per account), not a per-mail id; the EnvId it answers is what we keep to find a mail.
+   * https://www.alibabacloud.com/help/en/direct-mail/api-dm-2015-11-23-createtag
+   */
   async sendEmail(request: EmailRequest): Promise<EmailSent> {
     const { credentials } = this.options;
     let body: $Dm.SingleSendMailResponseBody | undefined;
@@ -187,7 +192,6 @@ export class AliyunTransport implements MessageTransport {
             textBody: request.textBody,
             htmlBody: request.htmlBody ?? undefined,
             fromAlias: credentials.fromAlias ?? undefined,
-            tagName: request.outId,
           }),
         )
       ).body;

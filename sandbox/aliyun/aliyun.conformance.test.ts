@@ -338,7 +338,6 @@ describe('SingleSendMail through the official SDK', () => {
       subject: '付款成功 Payment received',
       textBody: '您的付款已成功。',
       htmlBody: '<p>您的付款<b>已成功</b>。</p>',
-      outId: 'msg_mail',
     });
     expect(sent.envId).toMatch(/^\d+$/);
     const [listed] = await messagesTo(to.toUpperCase());
@@ -363,7 +362,6 @@ describe('SingleSendMail through the official SDK', () => {
         subject: 's',
         textBody: 't',
         htmlBody: null,
-        outId: 'm',
       }),
     );
     expect({ code: error.code, kind: error.kind }).toEqual({ code: 'InvalidMailAddress.NotFound', kind: 'final' });
@@ -395,7 +393,6 @@ describe('signatures', () => {
         subject: 's',
         textBody: 't',
         htmlBody: null,
-        outId: 'm',
       }),
     );
     expect(mail.code).toBe('SignatureDoesNotMatch');
@@ -543,7 +540,7 @@ describe('faults', () => {
       kind: 'throttled',
     });
     const mailThrottled = await failure(
-      transport.sendEmail({ to: 'b@example.com', subject: 's', textBody: 't', htmlBody: null, outId: 'f' }),
+      transport.sendEmail({ to: 'b@example.com', subject: 's', textBody: 't', htmlBody: null }),
     );
     expect({ code: mailThrottled.code, kind: mailThrottled.kind }).toEqual({
       code: 'Throttling.User',
