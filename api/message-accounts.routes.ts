@@ -12,7 +12,8 @@ export const credentialsSchema = {
   access_key_secret: text().min(8).max(128),
   sign_name: text().trim().min(2).max(32),
   sender_address: withoutControlCharacters(z.email()).max(254),
-  from_alias: text().trim().min(1).max(64).nullable().default(null),
+  // Direct Mail: "The length of the nickname must be shorter than 15 characters."
+  from_alias: text().trim().min(1).max(14).nullable().default(null),
 };
 
 export const createSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import type { TemplateContent } from '../domain/message';
-import { MASK, renderTemplate, templateParam } from './template-render';
+import { EMAIL_SUBJECT_MAX, MASK, renderTemplate, templateParam } from './template-render';
 
 const code: TemplateContent = {
   channel: 'email',
@@ -43,4 +43,16 @@ test("an SMS's TemplateParam holds the template's variables only", () => {
   const sms: TemplateContent = { ...code, channel: 'sms', subject: null };
   expect(templateParam(sms, { code: '1', minutes: '2', merchant: 'extra' })).toEqual({ code: '1', minutes: '2' });
   expect(renderTemplate(sms, { code: '1', minutes: '2' }, { maskSecrets: false }).html).toBeNull();
+});
+
+test("an e-mail's subject longer than Direct Mail takes is cut to 100 characters, ending in an ellipsis", () => {
+  const rendered = renderTemplate(
+    { ...code, subject: '${code} 付款成功 ' + '长'.repeat(120) },
+    { code: '1', minutes: '5' },
+    {
+      maskSecrets: false,
+    },
+  );
+  expect([...(rendered.subject ?? '')]).toHaveLength(EMAIL_SUBJECT_MAX);
+  expect(rendered.subject).toMatch(/^1 付款成功 长+…$/);
 });

@@ -9,6 +9,9 @@ export interface RenderedMessage {
   html: string | null;
 }
 
+/** Direct Mail refuses a longer subject (SingleSendMail: at most 100 characters). */
+export const EMAIL_SUBJECT_MAX = 100;
+
 /** What stands in for a secret value (a code) in what is stored and shown. */
 export const MASK = '••••••';
 
@@ -32,13 +35,19 @@ export function renderTemplate(
     });
   const text = fill(content.body);
   if (content.channel === 'sms') return { subject: null, text, html: null };
-  const subject = fill(content.subject ?? '');
+  const subject = shortened(fill(content.subject ?? ''), EMAIL_SUBJECT_MAX);
   return { subject, text, html: emailHtml(subject, text) };
 }
 
 /** The values a template takes, and nothing else: Aliyun refuses an SMS TemplateParam with extra names. */
 export function templateParam(content: TemplateContent, values: Record<string, string>): Record<string, string> {
   return Object.fromEntries(content.variables.map((variable) => [variable.name, values[variable.name] ?? '']));
+}
+
+/** At most `max` characters (code points, as Aliyun counts them): a long merchant name ends in an ellipsis. */
+function shortened(text: string, max: number): string {
+  const characters = [...text];
+  return characters.length <= max ? text : `${characters.slice(0, max - 1).join('')}…`;
 }
 
 function escapeHtml(text: string): string {

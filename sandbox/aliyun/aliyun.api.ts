@@ -322,7 +322,9 @@ export class AliyunApi {
     const recipients = params.ToAddress.split(',').map((address) => address.trim());
     if (recipients.length > 100 || recipients.some((address) => !EMAIL.test(address)))
       throw new AcsError(400, 'InvalidToAddress', 'The specified toAddress is invalid.');
-    if (!params.Subject) throw new AcsError(400, 'InvalidSubject.Malformed', 'The specified subject is invalid.');
+    // SingleSendMail: "The subject cannot exceed 100 characters in length."
+    if (!params.Subject || [...params.Subject].length > 100)
+      throw new AcsError(400, 'InvalidSubject.Malformed', 'The specified subject is invalid.');
     if (!params.HtmlBody && !params.TextBody)
       throw new AcsError(400, 'InvalidBody', 'The specified body is invalid: HtmlBody or TextBody is required.');
 

@@ -366,6 +366,15 @@ describe('SingleSendMail through the official SDK', () => {
     );
     expect({ code: error.code, kind: error.kind }).toEqual({ code: 'InvalidMailAddress.NotFound', kind: 'final' });
   });
+
+  test('a subject over 100 characters is refused, as Direct Mail documents; 100 are taken', async () => {
+    const account = await openAccount();
+    const mail = (subject: string) =>
+      transportFor(account).sendEmail({ to: 'long@example.com', subject, textBody: 't', htmlBody: null });
+    const error = await failure(mail('长'.repeat(101)));
+    expect({ code: error.code, kind: error.kind }).toEqual({ code: 'InvalidSubject.Malformed', kind: 'final' });
+    expect((await mail('长'.repeat(100))).envId).toMatch(/^\d+$/);
+  });
 });
 
 describe('signatures', () => {
