@@ -1,13 +1,17 @@
-export type ErrorType =
-  | 'invalid_request_error'
-  | 'authentication_error'
-  | 'permission_error'
-  | 'not_found_error'
-  | 'idempotency_error'
-  | 'conflict_error'
-  | 'provider_error'
-  | 'rate_limit_error'
-  | 'api_error';
+/** API.md's error types: the document's error schema and the fuzzer's check read them from here. */
+export const ERROR_TYPES = [
+  'invalid_request_error',
+  'authentication_error',
+  'permission_error',
+  'not_found_error',
+  'idempotency_error',
+  'conflict_error',
+  'provider_error',
+  'rate_limit_error',
+  'api_error',
+] as const;
+
+export type ErrorType = (typeof ERROR_TYPES)[number];
 
 const STATUS_OF: Record<ErrorType, number> = {
   invalid_request_error: 400,

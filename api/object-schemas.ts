@@ -1,3 +1,4 @@
+import { ERROR_TYPES } from './errors';
 import { z } from 'zod';
 import { CHECKOUT_LOCALES, CHECKOUT_SESSION_STATUSES } from '../domain/checkout-session';
 import type { toCustomerObject } from '../domain/customer';
@@ -42,17 +43,7 @@ const metadata = z.record(z.string(), z.string());
 export const errorObjectSchema = z
   .object({
     error: z.object({
-      type: z.enum([
-        'invalid_request_error',
-        'authentication_error',
-        'permission_error',
-        'not_found_error',
-        'idempotency_error',
-        'conflict_error',
-        'provider_error',
-        'rate_limit_error',
-        'api_error',
-      ]),
+      type: z.enum(ERROR_TYPES),
       code: z.string(),
       message: z.string(),
       param: z.string().nullable(),

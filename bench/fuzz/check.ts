@@ -5,18 +5,7 @@
  */
 import type { RawResponse } from './raw-http';
 import type { Draft } from './seeds';
-
-const ERROR_TYPES = [
-  'invalid_request_error',
-  'authentication_error',
-  'permission_error',
-  'not_found_error',
-  'idempotency_error',
-  'conflict_error',
-  'provider_error',
-  'rate_limit_error',
-  'api_error',
-];
+import { ERROR_TYPES } from '../../api/errors';
 
 /** Why the answer breaks the contract, or null when it keeps it. */
 export function problemOf(draft: Pick<Draft, 'family' | 'method' | 'route'>, response: RawResponse): string | null {
@@ -40,7 +29,8 @@ export function problemOf(draft: Pick<Draft, 'family' | 'method' | 'route'>, res
   if (response.status < 400) return null;
   const error = (body as { error?: Record<string, unknown> } | null)?.error;
   if (!error || typeof error !== 'object') return 'an error body without an "error" object';
-  if (!ERROR_TYPES.includes(error.type as string)) return `error.type ${JSON.stringify(error.type)} is not API.md's`;
+  if (!(ERROR_TYPES as readonly string[]).includes(error.type as string))
+    return `error.type ${JSON.stringify(error.type)} is not API.md's`;
   for (const field of ['code', 'message'] as const)
     if (typeof error[field] !== 'string' || error[field] === '') return `error.${field} missing or empty`;
   if (!('param' in error) || (error.param !== null && typeof error.param !== 'string'))
