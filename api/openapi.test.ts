@@ -5,7 +5,8 @@ import pino from 'pino';
 import { appConfigFromEnv } from '../runtime/config';
 import { createApp } from './app';
 import type { ApiDeps } from './deps';
-import { OPERATIONS, openApiDocument } from './openapi';
+import { openApiDocument } from './openapi';
+import { OPERATIONS } from './openapi-operations';
 import { generatedOpenApiFiles } from './openapi-files';
 
 // The document must describe every route the app serves, and the committed files generated from it
