@@ -1,4 +1,20 @@
 import { z } from 'zod';
+import {
+  apiKeyObjectSchema,
+  createdApiKeyObjectSchema,
+  createdMerchantObjectSchema,
+  kratosCourierAnswerSchema,
+  merchantObjectSchema,
+  messageAccountObjectSchema,
+  messageObjectSchema,
+  reconciliationDiscrepancyObjectSchema,
+  reconciliationRunObjectSchema,
+  reconciliationSummaryObjectSchema,
+  sandboxAccountsObjectSchema,
+  stuckActivityObjectSchema,
+  templateObjectSchema,
+  templatePreviewObjectSchema,
+} from './admin-object-schemas';
 import { createApiKeySchema, createMerchantSchema } from './admin.routes';
 import { createSessionSchema, paySchema, startVerificationSchema, verifySchema } from './checkout.routes';
 import { createCustomerSchema, listCustomersSchema, updateCustomerSchema } from './customers.routes';
@@ -9,33 +25,19 @@ import {
 } from './message-accounts.routes';
 import { listMessagesSchema } from './messages.routes';
 import {
-  apiKeyObjectSchema,
   checkoutSessionObjectSchema,
   couponObjectSchema,
-  createdApiKeyObjectSchema,
-  createdMerchantObjectSchema,
   createdWebhookEndpointObjectSchema,
   customerObjectSchema,
   customerVerificationObjectSchema,
   deletedObjectSchema,
   eventObjectSchema,
-  kratosCourierAnswerSchema,
   listObjectSchema,
-  merchantObjectSchema,
-  messageAccountObjectSchema,
-  messageObjectSchema,
   paymentObjectSchema,
   publicCheckoutSessionObjectSchema,
-  reconciliationDiscrepancyObjectSchema,
-  reconciliationRunObjectSchema,
-  reconciliationSummaryObjectSchema,
   refundObjectSchema,
-  sandboxAccountsObjectSchema,
   sessionPaymentObjectSchema,
-  stuckActivityObjectSchema,
   taxRateObjectSchema,
-  templateObjectSchema,
-  templatePreviewObjectSchema,
   verifiedCustomerVerificationObjectSchema,
   webhookDeliveryObjectSchema,
   webhookEndpointObjectSchema,
