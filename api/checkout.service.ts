@@ -17,13 +17,10 @@ import {
 } from '../db/entities';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { loadProviderAccount } from '../db/provider-accounts.store';
-import { ProviderError } from '../providers/errors';
-import type { ShopperIdentification } from '../providers/provider';
-import { shopperIdentificationFor } from '../providers/registry';
 import type { Admission } from './admission';
+import { createCheckoutWechat } from './checkout-wechat';
 import type { ApiDeps } from './deps';
-import { AppError, ConflictError, InvalidRequestError, NotFoundError } from './errors';
+import { ConflictError, InvalidRequestError, NotFoundError } from './errors';
 import type { Merchant, PaymentsService } from './payments.service';
 import { CUSTOMER_USABLE_SQL, customerNotFound } from './customers.service';
 import { redeemSessionCoupon, releaseSessionCoupon, type PricingService } from './pricing.service';
@@ -84,6 +81,7 @@ export function createCheckoutService(
 ) {
   const { db } = deps;
   const urlOf = (id: string): string => `${deps.config.webUrl}/pay/${id}`;
+  const { jsapiIdentification, openidFor } = createCheckoutWechat(deps);
 
   /** Loads a session as it is now: reading writes nothing, an unpaid session past its time reads as expired. */
   async function load(id: string, merchant: Merchant | null): Promise<CheckoutSession> {
@@ -111,53 +109,6 @@ export function createCheckoutService(
     return (await db.fork().find(ChannelRouteSchema, { merchantId: merchant.id, livemode: merchant.livemode })).map(
       (route) => route.channel,
     );
-  }
-
-  /**
-   * How the provider behind the merchant's wechat_jsapi route identifies the shopper: the openid must
-   * belong to that account's appid.
-   */
-  async function jsapiIdentification(session: CheckoutSession): Promise<ShopperIdentification> {
-    if (!session.allowedChannels.includes('wechat_jsapi'))
-      throw new InvalidRequestError(
-        'channel_not_allowed',
-        'WeChat Pay inside WeChat is not offered for this checkout session.',
-        'channel',
-      );
-    const route = await db.fork().findOne(ChannelRouteSchema, {
-      merchantId: session.merchantId,
-      livemode: session.livemode,
-      channel: 'wechat_jsapi',
-    });
-    const account = route ? await loadProviderAccount(db.fork(), deps.secretBox, route.providerAccountId) : null;
-    if (!account)
-      throw new InvalidRequestError(
-        'channel_not_configured',
-        'WeChat Pay is not configured for this merchant.',
-        'channel',
-      );
-    const identification = shopperIdentificationFor(account, { sandboxUrl: deps.config.sandboxUrl });
-    if (!identification)
-      throw new Error(`provider ${account.provider} cannot identify shoppers, yet serves wechat_jsapi`);
-    return identification;
-  }
-
-  /** The shopper's openid under the merchant's appid, from the code WeChat's OAuth gave the page. */
-  async function openidFor(session: CheckoutSession, code: string): Promise<string> {
-    try {
-      return await (await jsapiIdentification(session)).shopperIdFromCode(code);
-    } catch (error) {
-      if (!(error instanceof ProviderError)) throw error;
-      if (!error.retryable)
-        throw new InvalidRequestError('wechat_oauth_code_invalid', `${error.message}`, 'wechat_oauth_code');
-      throw new AppError(
-        'provider_error',
-        'wechat_unavailable',
-        'WeChat could not be reached to identify the shopper; try again.',
-        null,
-        { cause: error },
-      );
-    }
   }
 
   async function sessionPayment(paymentId: string | null): Promise<SessionPayment | null> {
