@@ -15,15 +15,10 @@ import type { CustomerRecord } from '../domain/customer';
 import { newId } from '../domain/ids';
 import { CustomerSchema } from '../db/entities';
 import type { CheckoutSession } from './checkout.service';
-import type { ApiDeps } from './deps';
+import { outboxDeps, type ApiDeps } from './deps';
 import { AppError, ConflictError, InvalidRequestError } from './errors';
 import { VerificationCodes } from './verification-codes';
-import {
-  MessageRecipientInvalidError,
-  MessageTemplateMissingError,
-  MessageVariablesMissingError,
-  requestMessage,
-} from '../messaging/outbox';
+import { MessageRequestError, requestMessage } from '../messaging/outbox';
 
 /** The pay's `details`, validated by the route: email lower case, phone E.164 (domain/customer.ts). */
 export type DetailsParams = CheckoutDetailsInput;
@@ -248,34 +243,20 @@ export function createCheckoutDetailsService(deps: ApiDeps) {
     customerId: string;
   }): Promise<{ id: string }> {
     try {
-      return await requestMessage(
-        {
-          db,
-          secretBox: deps.secretBox,
-          temporal: deps.temporal,
-          taskQueue: deps.temporalSettings.taskQueue,
-          timeScale: deps.config.timeScale,
-        },
-        {
-          merchantId: code.session.merchantId,
-          livemode: code.session.livemode,
-          template: 'verification_code',
-          channel: 'sms',
-          to: code.phone,
-          locale: code.locale,
-          variables: { code: code.code, minutes: String(VERIFICATION_TTL_SECONDS / 60) },
-          objectId: code.id,
-          customerId: code.customerId,
-        },
-      );
+      return await requestMessage(outboxDeps(deps), {
+        merchantId: code.session.merchantId,
+        livemode: code.session.livemode,
+        template: 'verification_code',
+        channel: 'sms',
+        to: code.phone,
+        locale: code.locale,
+        variables: { code: code.code, minutes: String(VERIFICATION_TTL_SECONDS / 60) },
+        objectId: code.id,
+        customerId: code.customerId,
+      });
     } catch (error) {
       // An admin unpublished the template, or it lost a variable: no code can go out until fixed.
-      if (
-        error instanceof MessageTemplateMissingError ||
-        error instanceof MessageVariablesMissingError ||
-        error instanceof MessageRecipientInvalidError
-      )
-        throw new VerificationUnavailableError(error);
+      if (error instanceof MessageRequestError) throw new VerificationUnavailableError(error);
       throw error;
     }
   }

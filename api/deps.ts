@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Database } from '../db/orm';
 import type { SecretBox } from '../db/secret-box';
+import type { OutboxDeps } from '../messaging/outbox';
 import type { AppConfig } from '../runtime/config';
 import type { TemporalSettings } from '../temporal/config';
 
@@ -13,4 +14,15 @@ export interface ApiDeps {
   temporalSettings: TemporalSettings;
   secretBox: SecretBox;
   logger: Logger;
+}
+
+/** What messaging/outbox.ts needs to send a message, from the API's dependencies. */
+export function outboxDeps(deps: ApiDeps): OutboxDeps {
+  return {
+    db: deps.db,
+    secretBox: deps.secretBox,
+    temporal: deps.temporal,
+    taskQueue: deps.temporalSettings.taskQueue,
+    timeScale: deps.config.timeScale,
+  };
 }

@@ -7,7 +7,7 @@ import {
   requestMessage,
   type MessageRef,
 } from '../messaging/outbox';
-import type { ApiDeps } from './deps';
+import { outboxDeps, type ApiDeps } from './deps';
 import { AppError, InvalidRequestError } from './errors';
 import { courierSendOf, parseKratosCourierMessage } from './kratos-courier';
 
@@ -59,26 +59,17 @@ export function kratosCourierRoutes(deps: ApiDeps): Router {
       const send = courierSendOf(message, deps.config.kratosCourierSecret!, new Date());
       let ref: MessageRef;
       try {
-        ref = await requestMessage(
-          {
-            db: deps.db,
-            secretBox: deps.secretBox,
-            temporal: deps.temporal,
-            taskQueue: deps.temporalSettings.taskQueue,
-            timeScale: deps.config.timeScale,
-          },
-          {
-            merchantId: null,
-            // The platform's own message: Aliyun in production, the sandbox otherwise.
-            livemode: deps.config.production,
-            template: send.template,
-            channel: send.channel,
-            to: send.to,
-            locale: send.locale,
-            variables: send.variables,
-            objectId: send.objectId,
-          },
-        );
+        ref = await requestMessage(outboxDeps(deps), {
+          merchantId: null,
+          // The platform's own message: Aliyun in production, the sandbox otherwise.
+          livemode: deps.config.production,
+          template: send.template,
+          channel: send.channel,
+          to: send.to,
+          locale: send.locale,
+          variables: send.variables,
+          objectId: send.objectId,
+        });
       } catch (error) {
         throw courierRefusal(error);
       }

@@ -22,7 +22,7 @@ import {
   type MessageRef,
 } from '../messaging/outbox';
 import { renderTemplate, type RenderedMessage } from '../messaging/template-render';
-import type { ApiDeps } from './deps';
+import { outboxDeps, type ApiDeps } from './deps';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors';
 import { paginate, unknownCursor, type Page } from './pagination';
 
@@ -229,19 +229,16 @@ export function createTemplatesService(deps: ApiDeps) {
           'id',
         );
       try {
-        return await requestMessage(
-          { ...deps, taskQueue: deps.temporalSettings.taskQueue, timeScale: deps.config.timeScale },
-          {
-            merchantId: null,
-            livemode: params.livemode,
-            template: template.code,
-            channel: template.channel,
-            to: params.to,
-            locale: template.locale,
-            variables: { ...samplesOf(content), ...params.data },
-            objectId,
-          },
-        );
+        return await requestMessage(outboxDeps(deps), {
+          merchantId: null,
+          livemode: params.livemode,
+          template: template.code,
+          channel: template.channel,
+          to: params.to,
+          locale: template.locale,
+          variables: { ...samplesOf(content), ...params.data },
+          objectId,
+        });
       } catch (error) {
         throw outboxError(error);
       }
