@@ -167,13 +167,15 @@ export function createMessageActivities(deps: ActivityDeps) {
     });
   }
 
+  /** The message's template and its published content; null when it has none published. */
   async function content(message: MessageRecord) {
     const template = await db.fork().findOne(MessageTemplateSchema, {
       code: message.template,
       channel: message.channel,
       locale: message.locale,
     });
-    return template && publishedContent(template) ? { template, content: publishedContent(template)! } : null;
+    const published = template && publishedContent(template);
+    return template && published ? { template, content: published } : null;
   }
 
   return {
