@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { generate } from 'otplib';
+import { authenticator } from 'otplib';
 import { TEST_STACK_NAME, eventually, sandboxControl } from './stack';
 
 // What the consoles' browser stories share: screenshots, the accessibility check, the codes a
@@ -55,6 +55,6 @@ export async function mailMatching(to: string, pattern: RegExp): Promise<RegExpE
 }
 
 /** The code an authenticator app shows now for `secret` (Kratos' TOTP: SHA-1, 6 digits, 30 s). */
-export function totpCode(secret: string): Promise<string> {
-  return generate({ secret });
+export function totpCode(secret: string): string {
+  return authenticator.generate(secret);
 }
