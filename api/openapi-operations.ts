@@ -48,6 +48,7 @@ import { createPaymentSchema, listPaymentsSchema } from './payments.routes';
 import { createCouponSchema, createTaxRateSchema, listSchema as pricingListSchema } from './pricing.routes';
 import { discrepanciesQuerySchema, runSchema, runsQuerySchema } from './reconciliation.routes';
 import { createRefundSchema, listRefundsSchema } from './refunds.routes';
+import { CONSOLE_OPERATIONS } from './openapi-console-operations';
 import {
   createTemplateSchema,
   listTemplatesSchema,
@@ -259,6 +260,8 @@ export const OPERATIONS: Operation[] = [
     response: refundObjectSchema,
     responseExample: REFUND_EXAMPLE,
   },
+  // The merchant console's reads
+  ...CONSOLE_OPERATIONS,
   // Webhook endpoints and events
   {
     method: 'post',

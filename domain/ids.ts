@@ -18,6 +18,7 @@ export const ID_PREFIXES = {
   message: 'msg',
   messageTemplate: 'tpl',
   messageAccount: 'ma',
+  paymentExport: 'pexp',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
