@@ -31,27 +31,27 @@ export function paymentExportObject(exported: PaymentExportRow) {
 
 const exportId = (req: Request): string => pathId(req, 'pexp', 'payment export');
 
-export function paymentExportsRoutes(exports: PaymentExportsService): Router {
+export function paymentExportsRoutes(paymentExports: PaymentExportsService): Router {
   const router = Router();
 
   router.post('/payment_exports', async (req: Request, res: Response) => {
     const fields = parse(createPaymentExportSchema, req.body ?? {});
-    const exported = await exports.create(merchantOf(req), toPaymentFilters(fields), contextOf(req).idempotency);
+    const exported = await paymentExports.create(merchantOf(req), toPaymentFilters(fields), contextOf(req).idempotency);
     await sendJson(req, res, 201, paymentExportObject(exported));
   });
 
   router.get('/payment_exports/:id', async (req: Request, res: Response) => {
-    await sendJson(req, res, 200, paymentExportObject(await exports.find(merchantOf(req), exportId(req))));
+    await sendJson(req, res, 200, paymentExportObject(await paymentExports.find(merchantOf(req), exportId(req))));
   });
 
   router.get('/payment_exports/:id/file', async (req: Request, res: Response) => {
-    const exported = await exports.findReady(merchantOf(req), exportId(req));
+    const exported = await paymentExports.findReady(merchantOf(req), exportId(req));
     res.status(200);
     res.type('text/csv; charset=utf-8');
     res.set('Content-Disposition', `attachment; filename="payments-${exported.id}.csv"`);
     // A byte order mark: Excel reads a CSV without one in the system's code page and garbles Chinese.
     res.write('\uFEFF');
-    await exports.sendFile(exported.id, async (csv) => {
+    await paymentExports.sendFile(exported.id, async (csv) => {
       if (!res.write(csv)) await once(res, 'drain');
     });
     res.end();

@@ -50,10 +50,10 @@ const COUNTS = `count(*)::int as count,
 
 const OVERVIEW_SQL = `
 with p as (
-  select status, channel, provider, amount, floor(extract(epoch from created_at - ?::timestamptz) / ?)::int as bucket
+  select status, channel, provider, amount, floor(extract(epoch from created_at - ?::timestamptz) / ?::int)::int as bucket
     from payments where merchant_id = ? and livemode = ? and created_at >= ?::timestamptz
 ), r as (
-  select amount, floor(extract(epoch from created_at - ?::timestamptz) / ?)::int as bucket
+  select amount, floor(extract(epoch from created_at - ?::timestamptz) / ?::int)::int as bucket
     from refunds where merchant_id = ? and livemode = ? and created_at >= ?::timestamptz and status not in ('failed', 'canceled')
 )
 select
@@ -65,7 +65,7 @@ select
       'bucket', b, 'count', coalesce(pb.count, 0), 'succeeded_count', coalesce(pb.succeeded_count, 0),
       'closed_count', coalesce(pb.closed_count, 0), 'gross_volume', coalesce(pb.gross_volume, 0),
       'refunded_amount', coalesce(rb.amount, 0)) order by b)
-     from generate_series(0, ? - 1) b
+     from generate_series(0, ?::int - 1) b
      left join (select bucket, ${COUNTS} from p group by bucket) pb on pb.bucket = b
      left join (select bucket, sum(amount)::float8 as amount from r group by bucket) rb on rb.bucket = b) as series`;
 
