@@ -7,6 +7,7 @@ import { withStoreErrorsClassified } from './store-failures';
 import { createPurgeActivities } from './purge.activities';
 import { createPaymentCheckActivities } from './payment-checks.activities';
 import { createMessageActivities } from './message.activities';
+import { createPaymentExportActivities } from './payment-export.activities';
 import { RECEIPT_EVENTS, createReceiptActivities } from './receipt.activities';
 import { ALERT_EVENTS, createAlertActivities } from './alert.activities';
 import { decryptAccount } from '../db/provider-accounts.store';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     dispatchEvent,
     ...createPurgeActivities(deps),
     ...createMessageActivities(deps),
+    ...createPaymentExportActivities(deps),
   });
 }
 

@@ -8,6 +8,8 @@ export interface PurgeSummary {
   refusedNotifications: number;
   /** Rows of `stuck_activities` whose activity no longer runs. */
   staleStuckActivities: number;
+  /** CSV exports of payments past their week (their files with them). */
+  paymentExports: number;
 }
 
 /**
@@ -15,12 +17,15 @@ export interface PurgeSummary {
  * for support, and a stuck activity's row a day after its last attempt. A stuck activity writes its
  * row at every attempt, and no retry policy waits more than 30 minutes between attempts (plus a
  * 30-minute timeout: the purge's own), so a row silent for a day belongs to an activity that no
- * longer runs: its workflow was terminated or reset, or the activity was cancelled.
+ * longer runs: its workflow was terminated or reset, or the activity was cancelled. A CSV export of
+ * payments is kept a week: long enough to download it, and a copy of merchant data the merchant can
+ * make again at any time.
  */
 export const RETENTION = {
   idempotencyKeysHours: 24,
   refusedNotificationsDays: 30,
   silentStuckActivityHours: 24,
+  paymentExportsDays: 7,
 } as const;
 
 /** Rows deleted per statement: short transactions, so that the purge never holds the tables for long. */
@@ -83,8 +88,8 @@ export function createPurgeActivities(deps: ActivityDeps) {
   return {
     /**
      * Removes idempotency keys past their 24 hours and refused notifications past 30 days: what
-     * anyone can make the API store must not stay for ever; and stuck activities' rows once their
-     * activity no longer runs. Started daily by the `purge` schedule.
+     * anyone can make the API store must not stay for ever; stuck activities' rows once their
+     * activity no longer runs; payment exports past their week. Started daily by the `purge` schedule.
      */
     async purgeExpiredRecords(): Promise<PurgeSummary> {
       const idempotencyKeys = await deleteInBatches(
@@ -98,8 +103,17 @@ export function createPurgeActivities(deps: ActivityDeps) {
         [RETENTION.refusedNotificationsDays],
       );
       const staleStuckActivities = await purgeStaleStuckActivities();
-      deps.logger.info({ idempotencyKeys, refusedNotifications, staleStuckActivities }, 'purged expired records');
-      return { idempotencyKeys, refusedNotifications, staleStuckActivities };
+      // The files first, batch by batch, then their exports (whose chunks are gone by then).
+      const oldExports = `select id from payment_exports where created_at < now() - make_interval(days => ?)`;
+      await deleteInBatches('payment_export_chunks', `export_id in (${oldExports})`, [RETENTION.paymentExportsDays]);
+      const paymentExports = await deleteInBatches('payment_exports', `id in (${oldExports})`, [
+        RETENTION.paymentExportsDays,
+      ]);
+      deps.logger.info(
+        { idempotencyKeys, refusedNotifications, staleStuckActivities, paymentExports },
+        'purged expired records',
+      );
+      return { idempotencyKeys, refusedNotifications, staleStuckActivities, paymentExports };
     },
   };
 }

@@ -18,7 +18,12 @@ import { createMessageAccountsService } from './message-accounts.service';
 import { notifyRoutes } from './notify.routes';
 import { operationsRoutes } from './operations.routes';
 import { createOperationsService } from './operations.service';
+import { paymentExportsRoutes } from './payment-exports.routes';
+import { createPaymentExportsService } from './payment-exports.service';
+import { createPaymentTimelineService } from './payment-timeline.service';
 import { paymentsRoutes } from './payments.routes';
+import { reportsRoutes } from './reports.routes';
+import { createReportsService } from './reports.service';
 import { createPaymentsService } from './payments.service';
 import { pricingRoutes } from './pricing.routes';
 import { createPricingService } from './pricing.service';
@@ -144,7 +149,9 @@ export function createApp(deps: ApiDeps): express.Express {
       member: (merchant, id) => members.get(merchant.id, id).then((m) => (m ? memberObject(m) : null)),
     }),
     createIdempotency(deps, merchantKeyOwner),
-    paymentsRoutes(payments),
+    paymentsRoutes(payments, createPaymentTimelineService(deps, payments)),
+    paymentExportsRoutes(createPaymentExportsService(deps)),
+    reportsRoutes(createReportsService(deps)),
     refundsRoutes(refunds),
     webhooksRoutes(webhooks),
     eventsRoutes(events, webhooks),
@@ -195,7 +202,8 @@ export function createApp(deps: ApiDeps): express.Express {
 /**
  * The merchant's requests that start or drive a payment's or a refund's workflow, which admission
  * control bounds (api/admission.ts): they are the work a flood of requests turns into. Reads are
- * answered from PostgreSQL and pass; so do webhook endpoints and pricing objects (stored, no
+ * answered from PostgreSQL and pass (a payment export's workflow is admitted: it is work a flood
+ * would multiply); so do webhook endpoints and pricing objects (stored, no
  * workflow), and provider notifications, which finish work already admitted (refusing them would
  * only make the provider send them again later).
  */
@@ -205,6 +213,7 @@ const MERCHANT_WORKFLOW_ROUTES = [
   '/refunds',
   '/checkout/sessions/:id/expire',
   '/events/:id/resend',
+  '/payment_exports',
 ];
 
 /**

@@ -1,88 +1,145 @@
 import { z } from 'zod';
-import { CHECKOUT_LOCALES } from '../domain/checkout-session';
-import type { membershipObject } from './console.routes';
-import { timestamp, type Matches } from './object-schemas';
-import { MEMBER_ROLES } from './roles';
-import type { auditEntryObject, memberObject } from './team.routes';
+import { EVENT_TYPES } from '../domain/events';
+import { CHANNELS, PAYMENT_STATUSES, PROVIDERS } from '../domain/payment';
+import { PAYMENT_EXPORT_STATUSES } from '../domain/payment-export';
+import { REFUND_STATUSES } from '../domain/refund';
+import type { paymentExportObject } from './payment-exports.routes';
+import type { toPaymentTimelineObject } from './payment-timeline';
+import type { overviewObject } from './reports.routes';
+import {
+  paymentObjectSchema,
+  refundObjectSchema,
+  timestamp,
+  webhookDeliveryObjectSchema,
+  type Matches,
+} from './object-schemas';
 
-// The consoles' own answers (the signed-in person, the team, the audit log) as zod schemas for the
-// OpenAPI document, each checked against the function that shapes it.
+// The answers the merchant console reads (a payment's timeline, the overview, CSV exports), as
+// object-schemas.ts does for API.md's objects: for the OpenAPI document, checked against the
+// functions that shape them by `Matches` below.
 
-const role = z.enum(MEMBER_ROLES as ['owner', 'admin', 'developer', 'analyst', 'support']);
+const NOTIFICATION_OUTCOMES = [
+  'signaled',
+  'refused',
+  'unknown_order',
+  'late',
+  'late_payment_refunded',
+  'canceled_refund_reopened',
+] as const;
 
-export const membershipObjectSchema = z
-  .object({
-    merchant: z.object({
-      id: z.string(),
-      name: z.string(),
-      live_mode: z
-        .enum(['unavailable', 'requested', 'approved'])
-        .describe('live payments are open once a platform admin approves'),
-      require_mfa: z.boolean(),
+const timelineEntrySchema = z
+  .discriminatedUnion('kind', [
+    z.object({
+      at: timestamp,
+      kind: z.literal('payment_transition'),
+      from: z.enum(PAYMENT_STATUSES).nullable(),
+      to: z.enum(PAYMENT_STATUSES),
+      source: z.string().meta({ description: 'What caused it: create, notification, poll, expiry, cancel…' }),
     }),
-    member: z.string(),
-    role,
-    refund_limit: z.number().nullable().describe('support only: the largest refund, in fen'),
-  })
-  .meta({ id: 'Membership' });
-
-export const consoleSessionObjectSchema = z
-  .object({
-    object: z.literal('console_session'),
-    identity: z.object({
-      id: z.string(),
-      email: z.string(),
-      name: z.string(),
-      locale: z.enum(CHECKOUT_LOCALES),
-      aal: z.enum(['aal1', 'aal2']).describe('aal2 once a second factor was used'),
-      email_verified: z.boolean(),
+    z.object({
+      at: timestamp,
+      kind: z.literal('refund_transition'),
+      refund: z.string(),
+      attempt: z.number().int().meta({ description: 'Grows each time an admin retries the refund.' }),
+      from: z.enum(REFUND_STATUSES).nullable(),
+      to: z.enum(REFUND_STATUSES),
+      source: z.string(),
     }),
-    memberships: z.array(membershipObjectSchema),
-  })
-  .meta({ id: 'ConsoleSession' });
+    z.object({
+      at: timestamp,
+      kind: z.literal('provider_notification'),
+      id: z.string(),
+      provider: z.enum(PROVIDERS),
+      about: z.enum(['payment', 'refund']),
+      refund: z.string().nullable(),
+      outcome: z.enum(NOTIFICATION_OUTCOMES).meta({
+        description:
+          'signaled: verified and handed to the workflow; refused: its amount did not match; late: the payment had ended; late_payment_refunded: paid after it closed, refunded; unknown_order; canceled_refund_reopened.',
+      }),
+      reason: z.string().nullable(),
+    }),
+    z.object({
+      at: timestamp,
+      kind: z.literal('event'),
+      event: z.string(),
+      type: z.enum(EVENT_TYPES),
+      object_id: z.string(),
+      deliveries: z.array(webhookDeliveryObjectSchema),
+    }),
+  ])
+  .meta({ id: 'PaymentTimelineEntry' });
 
-export const memberObjectSchema = z
+export const paymentTimelineObjectSchema = z
+  .object({
+    object: z.literal('payment_timeline'),
+    payment: paymentObjectSchema,
+    workflow_id: z.string().meta({ description: "The payment's workflow in Temporal (`payment/<pay_id>`)." }),
+    refunds: z.array(refundObjectSchema),
+    entries: z.array(timelineEntrySchema).meta({ description: 'Oldest first.' }),
+  })
+  .meta({ id: 'PaymentTimeline' });
+
+const countsFields = {
+  count: z.number().int().meta({ description: 'Payments created in the period, whatever their status.' }),
+  succeeded_count: z.number().int(),
+  closed_count: z.number().int().meta({ description: 'Failed, expired and canceled payments.' }),
+  gross_volume: z.number().int().meta({ description: 'The amount of the succeeded payments, before refunds (fen).' }),
+  success_rate: z.number().nullable().meta({
+    description:
+      'succeeded / (succeeded + failed + expired + canceled), 0..1 to four places; open payments are left out; null when none ended.',
+  }),
+};
+
+export const overviewObjectSchema = z
+  .object({
+    object: z.literal('report_overview'),
+    livemode: z.boolean(),
+    days: z.union([z.literal(1), z.literal(7), z.literal(30)]),
+    interval: z.enum(['hour', 'day']),
+    timezone: z.literal('Asia/Shanghai'),
+    start: timestamp,
+    end: timestamp,
+    currency: z.literal('CNY'),
+    ...countsFields,
+    by_channel: z.array(z.object({ channel: z.enum(CHANNELS), ...countsFields })),
+    by_provider: z.array(z.object({ provider: z.enum(PROVIDERS), ...countsFields })),
+    refunds: z
+      .object({ count: z.number().int(), amount: z.number().int() })
+      .meta({ description: 'Refunds created in the period that did not fail and were not canceled.' }),
+    series: z.array(z.object({ at: timestamp, ...countsFields, refunded_amount: z.number().int() })).meta({
+      description: 'One entry per hour (days=1) or China day, oldest first, empty ones included; `at` is its start.',
+    }),
+  })
+  .meta({ id: 'ReportOverview' });
+
+export const paymentExportObjectSchema = z
   .object({
     id: z.string(),
-    object: z.literal('member'),
-    email: z.string(),
-    role,
-    refund_limit: z.number().nullable(),
-    invited_by: z.string().nullable(),
-    created_at: timestamp,
-    joined_at: timestamp.nullable().describe('null until the invited person first signs in'),
-    you: z.boolean(),
-    deleted: z.literal(true).optional(),
-  })
-  .meta({ id: 'Member' });
-
-export const auditEntryObjectSchema = z
-  .object({
-    id: z.string(),
-    object: z.literal('audit_entry'),
-    created_at: timestamp,
-    actor: z.object({
-      type: z.enum(['member', 'api_key', 'admin_token', 'staff']),
-      id: z.string(),
-      email: z.string().nullable(),
+    object: z.literal('payment_export'),
+    livemode: z.boolean(),
+    status: z.enum(PAYMENT_EXPORT_STATUSES),
+    filters: z.object({
+      status: z.enum(PAYMENT_STATUSES).nullable(),
+      channel: z.enum(CHANNELS).nullable(),
+      provider: z.enum(PROVIDERS).nullable(),
+      merchant_order_no: z.string().nullable(),
+      customer: z.string().nullable(),
+      'amount[gte]': z.number().int().nullable(),
+      'amount[lte]': z.number().int().nullable(),
+      'created[gte]': timestamp.nullable(),
+      'created[lte]': timestamp.nullable(),
+      q: z.string().nullable(),
     }),
-    livemode: z.boolean().nullable(),
-    ip: z.string().nullable(),
-    forwarded_for: z.string().nullable().describe("the person's address as the console's server reported it"),
-    request_id: z.string().nullable(),
-    method: z.string().nullable(),
-    route: z.string().nullable(),
-    action: z.string(),
-    object_type: z.string().nullable(),
-    object_id: z.string().nullable(),
-    status: z.number().nullable(),
-    before: z.unknown().nullable(),
-    after: z.unknown().nullable(),
+    row_count: z.number().int(),
+    failure_reason: z.string().nullable(),
+    created_at: timestamp,
+    completed_at: timestamp.nullable(),
+    file_url: z.string().nullable().meta({ description: 'GET it for the CSV once `status` is ready.' }),
   })
-  .meta({ id: 'AuditEntry' });
+  .meta({ id: 'PaymentExport' });
 
 export type ConsoleObjectSchemaChecks = [
-  Matches<ReturnType<typeof membershipObject>, z.infer<typeof membershipObjectSchema>>,
-  Matches<ReturnType<typeof memberObject>, z.infer<typeof memberObjectSchema>>,
-  Matches<ReturnType<typeof auditEntryObject>, z.infer<typeof auditEntryObjectSchema>>,
+  Matches<ReturnType<typeof toPaymentTimelineObject>, z.infer<typeof paymentTimelineObjectSchema>>,
+  Matches<ReturnType<typeof overviewObject>, z.infer<typeof overviewObjectSchema>>,
+  Matches<ReturnType<typeof paymentExportObject>, z.infer<typeof paymentExportObjectSchema>>,
 ];

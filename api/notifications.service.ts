@@ -70,15 +70,20 @@ export function storedBody(body: Buffer, limit: number | null): string {
  * The notify route only verifies and hands over; every notification is recorded here.
  */
 export function createNotificationsService(deps: ApiDeps, refunds: RefundsService) {
+  /**
+   * `receivedAt` is when the notification arrived, before it was handled: a payment's timeline
+   * shows it before the transition it caused, which its workflow records meanwhile.
+   */
   async function record(
     received: ReceivedNotification,
     outcome: NotificationOutcome,
     details: Recorded,
+    receivedAt = new Date(),
   ): Promise<void> {
     await deps.db
       .fork()
       .execute(
-        `insert into provider_notifications (provider, provider_account_id, out_trade_no, out_refund_no, payment_id, outcome, reason, body, body_sha256, body_bytes) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `insert into provider_notifications (provider, provider_account_id, out_trade_no, out_refund_no, payment_id, outcome, reason, body, body_sha256, body_bytes, received_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           received.provider,
           received.accountId,
@@ -90,6 +95,7 @@ export function createNotificationsService(deps: ApiDeps, refunds: RefundsServic
           storedBody(received.body, outcome === 'refused' ? REFUSED_BODY_BYTES : null),
           createHash('sha256').update(received.body).digest('hex'),
           received.body.length,
+          receivedAt,
         ],
       );
   }
@@ -259,6 +265,7 @@ export function createNotificationsService(deps: ApiDeps, refunds: RefundsServic
      * be answered as refused: for anything else, sending it again cannot change the outcome.
      */
     async handle(received: ReceivedNotification, verified: VerifiedNotification): Promise<NotificationOutcome> {
+      const receivedAt = new Date();
       const { outcome, details } =
         verified.kind === 'payment'
           ? await paymentNotification(received.accountId, verified.trade)
@@ -268,7 +275,7 @@ export function createNotificationsService(deps: ApiDeps, refunds: RefundsServic
           { provider: received.provider, accountId: received.accountId, outcome, ...details },
           'notification not applied',
         );
-      await record(received, outcome, details);
+      await record(received, outcome, details, receivedAt);
       return outcome;
     },
   };

@@ -21,7 +21,7 @@ import {
   consoleSessionObjectSchema,
   memberObjectSchema,
   membershipObjectSchema,
-} from './console-object-schemas';
+} from './team-object-schemas';
 import { createConsoleMerchantSchema } from './console.routes';
 import { auditLogQuerySchema, inviteMemberSchema, updateMemberSchema } from './team.routes';
 import { createSessionSchema, paySchema, startVerificationSchema, verifySchema } from './checkout.routes';
@@ -56,6 +56,7 @@ import { createPaymentSchema, listPaymentsSchema } from './payments.routes';
 import { createCouponSchema, createTaxRateSchema, listSchema as pricingListSchema } from './pricing.routes';
 import { discrepanciesQuerySchema, runSchema, runsQuerySchema } from './reconciliation.routes';
 import { createRefundSchema, listRefundsSchema } from './refunds.routes';
+import { CONSOLE_OPERATIONS } from './openapi-console-operations';
 import {
   createTemplateSchema,
   listTemplatesSchema,
@@ -267,6 +268,8 @@ export const OPERATIONS: Operation[] = [
     response: refundObjectSchema,
     responseExample: REFUND_EXAMPLE,
   },
+  // The merchant console's reads
+  ...CONSOLE_OPERATIONS,
   // Webhook endpoints and events
   {
     method: 'post',

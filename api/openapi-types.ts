@@ -93,6 +93,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payments/{id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A payment's history in one answer: its status changes, its provider's notifications with their outcome, its and its refunds' events with every webhook attempt, and its refunds */
+        get: operations["getPaymentsByIdTimeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The key's mode's payments of the last 24 hours (by hour) or 7 or 30 China days (by day): volume, counts, success rate, by channel and provider, refunds */
+        get: operations["getReportsOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment_exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Export the payments that match the filters of GET /v1/payments to CSV (written in the background) */
+        post: operations["postPaymentExports"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment_exports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retrieve a payment export (its status, and its file once ready) */
+        get: operations["getPaymentExportsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment_exports/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a ready export as CSV (UTF-8 with a byte order mark; amounts in fen; cells starting with = + - @ prefixed with a quote); 409 before it is ready */
+        get: operations["getPaymentExportsByIdFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhook_endpoints": {
         parameters: {
             query?: never;
@@ -1379,6 +1464,93 @@ export interface components {
             canceled_at: string | null;
             expired_at: string | null;
         };
+        PaymentExport: {
+            id: string;
+            /** @constant */
+            object: "payment_export";
+            livemode: boolean;
+            /** @enum {string} */
+            status: "pending" | "ready" | "failed";
+            filters: {
+                status: ("requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "expired") | null;
+                channel: ("alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap") | null;
+                provider: ("alipay" | "wechatpay" | "unionpay") | null;
+                merchant_order_no: string | null;
+                customer: string | null;
+                "amount[gte]": number | null;
+                "amount[lte]": number | null;
+                "created[gte]": string | null;
+                "created[lte]": string | null;
+                q: string | null;
+            };
+            row_count: number;
+            failure_reason: string | null;
+            /** Format: date-time */
+            created_at: string;
+            completed_at: string | null;
+            /** @description GET it for the CSV once `status` is ready. */
+            file_url: string | null;
+        };
+        PaymentTimeline: {
+            /** @constant */
+            object: "payment_timeline";
+            payment: components["schemas"]["Payment"];
+            /** @description The payment's workflow in Temporal (`payment/<pay_id>`). */
+            workflow_id: string;
+            refunds: components["schemas"]["Refund"][];
+            /** @description Oldest first. */
+            entries: components["schemas"]["PaymentTimelineEntry"][];
+        };
+        PaymentTimelineEntry: {
+            /** Format: date-time */
+            at: string;
+            /** @constant */
+            kind: "payment_transition";
+            from: ("requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "expired") | null;
+            /** @enum {string} */
+            to: "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "expired";
+            /** @description What caused it: create, notification, poll, expiry, cancel… */
+            source: string;
+        } | {
+            /** Format: date-time */
+            at: string;
+            /** @constant */
+            kind: "refund_transition";
+            refund: string;
+            /** @description Grows each time an admin retries the refund. */
+            attempt: number;
+            from: ("pending" | "succeeded" | "failed" | "requires_attention" | "canceled") | null;
+            /** @enum {string} */
+            to: "pending" | "succeeded" | "failed" | "requires_attention" | "canceled";
+            source: string;
+        } | {
+            /** Format: date-time */
+            at: string;
+            /** @constant */
+            kind: "provider_notification";
+            id: string;
+            /** @enum {string} */
+            provider: "alipay" | "wechatpay" | "unionpay";
+            /** @enum {string} */
+            about: "payment" | "refund";
+            refund: string | null;
+            /**
+             * @description signaled: verified and handed to the workflow; refused: its amount did not match; late: the payment had ended; late_payment_refunded: paid after it closed, refunded; unknown_order; canceled_refund_reopened.
+             * @enum {string}
+             */
+            outcome: "signaled" | "refused" | "unknown_order" | "late" | "late_payment_refunded" | "canceled_refund_reopened";
+            reason: string | null;
+        } | {
+            /** Format: date-time */
+            at: string;
+            /** @constant */
+            kind: "event";
+            event: string;
+            /** @enum {string} */
+            type: "payment.succeeded" | "payment.failed" | "payment.canceled" | "payment.expired" | "refund.succeeded" | "refund.failed" | "refund.requires_attention";
+            object_id: string;
+            deliveries: components["schemas"]["WebhookDelivery"][];
+        };
         PublicCheckoutSession: {
             id: string;
             /** @constant */
@@ -1507,6 +1679,77 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             succeeded_at: string | null;
+        };
+        ReportOverview: {
+            /** @constant */
+            object: "report_overview";
+            livemode: boolean;
+            days: 1 | 7 | 30;
+            /** @enum {string} */
+            interval: "hour" | "day";
+            /** @constant */
+            timezone: "Asia/Shanghai";
+            /** Format: date-time */
+            start: string;
+            /** Format: date-time */
+            end: string;
+            /** @constant */
+            currency: "CNY";
+            /** @description Payments created in the period, whatever their status. */
+            count: number;
+            succeeded_count: number;
+            /** @description Failed, expired and canceled payments. */
+            closed_count: number;
+            /** @description The amount of the succeeded payments, before refunds (fen). */
+            gross_volume: number;
+            /** @description succeeded / (succeeded + failed + expired + canceled), 0..1 to four places; open payments are left out; null when none ended. */
+            success_rate: number | null;
+            by_channel: {
+                /** @enum {string} */
+                channel: "alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap";
+                /** @description Payments created in the period, whatever their status. */
+                count: number;
+                succeeded_count: number;
+                /** @description Failed, expired and canceled payments. */
+                closed_count: number;
+                /** @description The amount of the succeeded payments, before refunds (fen). */
+                gross_volume: number;
+                /** @description succeeded / (succeeded + failed + expired + canceled), 0..1 to four places; open payments are left out; null when none ended. */
+                success_rate: number | null;
+            }[];
+            by_provider: {
+                /** @enum {string} */
+                provider: "alipay" | "wechatpay" | "unionpay";
+                /** @description Payments created in the period, whatever their status. */
+                count: number;
+                succeeded_count: number;
+                /** @description Failed, expired and canceled payments. */
+                closed_count: number;
+                /** @description The amount of the succeeded payments, before refunds (fen). */
+                gross_volume: number;
+                /** @description succeeded / (succeeded + failed + expired + canceled), 0..1 to four places; open payments are left out; null when none ended. */
+                success_rate: number | null;
+            }[];
+            /** @description Refunds created in the period that did not fail and were not canceled. */
+            refunds: {
+                count: number;
+                amount: number;
+            };
+            /** @description One entry per hour (days=1) or China day, oldest first, empty ones included; `at` is its start. */
+            series: {
+                /** Format: date-time */
+                at: string;
+                /** @description Payments created in the period, whatever their status. */
+                count: number;
+                succeeded_count: number;
+                /** @description Failed, expired and canceled payments. */
+                closed_count: number;
+                /** @description The amount of the succeeded payments, before refunds (fen). */
+                gross_volume: number;
+                /** @description succeeded / (succeeded + failed + expired + canceled), 0..1 to four places; open payments are left out; null when none ended. */
+                success_rate: number | null;
+                refunded_amount: number;
+            }[];
         };
         SandboxAccounts: {
             merchant: string;
@@ -1683,9 +1926,14 @@ export interface operations {
                 starting_after?: string;
                 status?: "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "expired";
                 channel?: "alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap";
+                provider?: "alipay" | "wechatpay" | "unionpay";
                 merchant_order_no?: string;
-                "created[gte]"?: string;
-                "created[lte]"?: string;
+                customer?: string;
+                "amount[gte]"?: string | number;
+                "amount[lte]"?: string | number;
+                "created[gte]"?: string | number;
+                "created[lte]"?: string | number;
+                q?: string;
             };
             header?: never;
             path?: never;
@@ -2003,6 +2251,8 @@ export interface operations {
                 starting_after?: string;
                 payment?: string;
                 status?: "pending" | "succeeded" | "failed" | "requires_attention" | "canceled";
+                "created[gte]"?: string | number;
+                "created[lte]"?: string | number;
             };
             header?: never;
             path?: never;
@@ -2169,6 +2419,241 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Refund"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPaymentsByIdTimeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A payment's history in one answer: its status changes, its provider's notifications with their outcome, its and its refunds' events with every webhook attempt, and its refunds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentTimeline"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getReportsOverview: {
+        parameters: {
+            query?: {
+                days?: "1" | "7" | "30";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key's mode's payments of the last 24 hours (by hour) or 7 or 30 China days (by day): volume, counts, success rate, by channel and provider, refunds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportOverview"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postPaymentExports: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "status": "succeeded",
+                 *       "created[gte]": "2026-12-01T00:00:00Z"
+                 *     }
+                 */
+                "application/json": {
+                    /** @enum {string} */
+                    status?: "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "expired";
+                    /** @enum {string} */
+                    channel?: "alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap";
+                    /** @enum {string} */
+                    provider?: "alipay" | "wechatpay" | "unionpay";
+                    merchant_order_no?: string;
+                    customer?: string;
+                    /** @description Minor units (fen); inclusive. */
+                    "amount[gte]"?: string | number;
+                    /** @description Minor units (fen); inclusive. */
+                    "amount[lte]"?: string | number;
+                    /** @description An ISO 8601 time with an offset (`2026-12-03T10:00:00Z`) or unix seconds; inclusive. */
+                    "created[gte]"?: string | number;
+                    /** @description An ISO 8601 time with an offset (`2026-12-03T10:00:00Z`) or unix seconds; inclusive. */
+                    "created[lte]"?: string | number;
+                    /** @description Exact match (not a prefix or substring) of the payment id, merchant_order_no, out_trade_no, provider_trade_no or customer id. */
+                    q?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Export the payments that match the filters of GET /v1/payments to CSV (written in the background) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pexp_3Jd8Wq2Lx7Vb4Nr9Kt1Hs",
+                     *       "object": "payment_export",
+                     *       "livemode": false,
+                     *       "status": "pending",
+                     *       "filters": {
+                     *         "status": "succeeded",
+                     *         "channel": null,
+                     *         "provider": null,
+                     *         "merchant_order_no": null,
+                     *         "customer": null,
+                     *         "amount[gte]": null,
+                     *         "amount[lte]": null,
+                     *         "created[gte]": "2026-12-01T00:00:00.000Z",
+                     *         "created[lte]": null,
+                     *         "q": null
+                     *       },
+                     *       "row_count": 0,
+                     *       "failure_reason": null,
+                     *       "created_at": "2026-12-03T12:00:00.000Z",
+                     *       "completed_at": null,
+                     *       "file_url": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PaymentExport"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPaymentExportsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Retrieve a payment export (its status, and its file once ready) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pexp_3Jd8Wq2Lx7Vb4Nr9Kt1Hs",
+                     *       "object": "payment_export",
+                     *       "livemode": false,
+                     *       "status": "ready",
+                     *       "filters": {
+                     *         "status": "succeeded",
+                     *         "channel": null,
+                     *         "provider": null,
+                     *         "merchant_order_no": null,
+                     *         "customer": null,
+                     *         "amount[gte]": null,
+                     *         "amount[lte]": null,
+                     *         "created[gte]": "2026-12-01T00:00:00.000Z",
+                     *         "created[lte]": null,
+                     *         "q": null
+                     *       },
+                     *       "row_count": 1250,
+                     *       "failure_reason": null,
+                     *       "created_at": "2026-12-03T12:00:00.000Z",
+                     *       "completed_at": "2026-12-03T12:00:04.000Z",
+                     *       "file_url": "/v1/payment_exports/pexp_3Jd8Wq2Lx7Vb4Nr9Kt1Hs/file"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PaymentExport"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPaymentExportsByIdFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Download a ready export as CSV (UTF-8 with a byte order mark; amounts in fen; cells starting with = + - @ prefixed with a quote); 409 before it is ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3789,9 +4274,14 @@ export interface operations {
                 starting_after?: string;
                 status?: "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "expired";
                 channel?: "alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap";
+                provider?: "alipay" | "wechatpay" | "unionpay";
                 merchant_order_no?: string;
-                "created[gte]"?: string;
-                "created[lte]"?: string;
+                customer?: string;
+                "amount[gte]"?: string | number;
+                "amount[lte]"?: string | number;
+                "created[gte]"?: string | number;
+                "created[lte]"?: string | number;
+                q?: string;
             };
             header?: never;
             path?: never;
@@ -3832,6 +4322,8 @@ export interface operations {
                 starting_after?: string;
                 payment?: string;
                 status?: "pending" | "succeeded" | "failed" | "requires_attention" | "canceled";
+                "created[gte]"?: string | number;
+                "created[lte]"?: string | number;
             };
             header?: never;
             path?: never;

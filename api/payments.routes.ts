@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { CHANNELS, PAYMENT_STATUSES } from '../domain/payment';
+import { CHANNELS } from '../domain/payment';
 import { toPaymentObject } from '../domain/payment-object';
 import { contextOf, merchantOf } from './request-context';
 import { listObject } from './pagination';
@@ -14,7 +14,10 @@ import {
   withoutControlCharacters,
   pathId,
 } from './validation';
-import type { PaymentsService } from './payments.service';
+import type { ListPaymentsParams, PaymentsService } from './payments.service';
+import type { PaymentTimelineService } from './payment-timeline.service';
+import { toPaymentTimelineObject } from './payment-timeline';
+import { paymentFilterShape, refineRanges, toPaymentFilters } from './payment-filters';
 
 export const createPaymentSchema = z
   .strictObject({
@@ -43,31 +46,18 @@ export const createPaymentSchema = z
       ctx.addIssue({ code: 'custom', path: ['client_ip'], message: 'required for wechat_h5' });
   });
 
-export const listPaymentsSchema = z.strictObject({
-  ...listQuerySchema,
-  status: z.enum(PAYMENT_STATUSES).optional(),
-  channel: z.enum(CHANNELS).optional(),
-  merchant_order_no: text().max(64).optional(),
-  'created[gte]': z.iso.datetime({ offset: true }).optional(),
-  'created[lte]': z.iso.datetime({ offset: true }).optional(),
-});
+export const listPaymentsSchema = z
+  .strictObject({ ...listQuerySchema, ...paymentFilterShape })
+  .superRefine(refineRanges);
 
-export function listParams(query: unknown) {
-  const parsed = parse(listPaymentsSchema, query, 'query');
-  return {
-    limit: parsed.limit,
-    starting_after: parsed.starting_after,
-    status: parsed.status,
-    channel: parsed.channel,
-    merchant_order_no: parsed.merchant_order_no,
-    created_gte: parsed['created[gte]'] ? new Date(parsed['created[gte]']) : undefined,
-    created_lte: parsed['created[lte]'] ? new Date(parsed['created[lte]']) : undefined,
-  };
+export function listParams(query: unknown): ListPaymentsParams {
+  const { limit, starting_after, ...fields } = parse(listPaymentsSchema, query, 'query');
+  return { limit, starting_after, filters: toPaymentFilters(fields) };
 }
 
 const paymentId = (req: Request): string => pathId(req, 'pay', 'payment');
 
-export function paymentsRoutes(payments: PaymentsService): Router {
+export function paymentsRoutes(payments: PaymentsService, timelines: PaymentTimelineService): Router {
   const router = Router();
 
   router.post('/payments', async (req: Request, res: Response) => {
@@ -83,6 +73,12 @@ export function paymentsRoutes(payments: PaymentsService): Router {
 
   router.get('/payments/:id', async (req: Request, res: Response) => {
     await sendJson(req, res, 200, toPaymentObject(await payments.find(merchantOf(req), paymentId(req))));
+  });
+
+  // Everything the console's payment page shows, in one request.
+  router.get('/payments/:id/timeline', async (req: Request, res: Response) => {
+    const timeline = await timelines.timeline(merchantOf(req), paymentId(req));
+    await sendJson(req, res, 200, toPaymentTimelineObject(timeline));
   });
 
   router.post('/payments/:id/cancel', async (req: Request, res: Response) => {

@@ -17,6 +17,8 @@ import {
   type PaymentStatus,
 } from '../domain/payment';
 import { PaymentSchema } from '../db/entities';
+import { paymentFilterSql } from '../db/payment-filters';
+import type { PaymentFilters } from '../domain/payment-filters';
 import { isProviderAvailable } from '../providers/registry';
 import { paymentWorkflowId } from '../domain/workflow-ids';
 import {
@@ -56,11 +58,7 @@ export interface CreatePaymentParams {
 export interface ListPaymentsParams {
   limit: number;
   starting_after?: string;
-  status?: PaymentStatus;
-  channel?: Channel;
-  merchant_order_no?: string;
-  created_gte?: Date;
-  created_lte?: Date;
+  filters: PaymentFilters;
 }
 
 export function createPaymentsService(deps: ApiDeps) {
@@ -220,11 +218,8 @@ export function createPaymentsService(deps: ApiDeps) {
     async list(merchant: Merchant | null, params: ListPaymentsParams): Promise<Page<PaymentRecord>> {
       const qb = db.fork().createQueryBuilder(PaymentSchema, 'p');
       if (merchant) qb.where({ merchantId: merchant.id, livemode: merchant.livemode });
-      if (params.status) qb.andWhere({ status: params.status });
-      if (params.channel) qb.andWhere({ channel: params.channel });
-      if (params.merchant_order_no) qb.andWhere({ merchantOrderNo: params.merchant_order_no });
-      if (params.created_gte) qb.andWhere({ createdAt: { $gte: params.created_gte } });
-      if (params.created_lte) qb.andWhere({ createdAt: { $lte: params.created_lte } });
+      const filter = paymentFilterSql(qb.alias, params.filters);
+      qb.andWhere(filter.sql, filter.params);
       return paginate(qb, params, (id) =>
         find(merchant, id).catch(() => {
           throw unknownCursor('payment', id);

@@ -5,7 +5,8 @@ import { contextOf, merchantOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
 import { listQuerySchema, metadataSchema, parse, text, pathId } from './validation';
-import type { RefundsService } from './refunds.service';
+import type { ListRefundsParams, RefundsService } from './refunds.service';
+import { instant } from './payment-filters';
 
 export const createRefundSchema = z.strictObject({
   payment: text().regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id (pay_…)'),
@@ -14,16 +15,31 @@ export const createRefundSchema = z.strictObject({
   metadata: metadataSchema.default({}),
 });
 
-export const listRefundsSchema = z.strictObject({
-  ...listQuerySchema,
-  payment: text()
-    .regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id (pay_…)')
-    .optional(),
-  status: z.enum(REFUND_STATUSES).optional(),
-});
+export const listRefundsSchema = z
+  .strictObject({
+    ...listQuerySchema,
+    payment: text()
+      .regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id (pay_…)')
+      .optional(),
+    status: z.enum(REFUND_STATUSES).optional(),
+    'created[gte]': instant.optional(),
+    'created[lte]': instant.optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value['created[gte]'] && value['created[lte]'] && value['created[gte]'] > value['created[lte]'])
+      ctx.addIssue({ code: 'custom', path: ['created[lte]'], message: 'must not be before created[gte]' });
+  });
 
-export function refundListParams(query: unknown) {
-  return parse(listRefundsSchema, query, 'query');
+export function refundListParams(query: unknown): ListRefundsParams {
+  const parsed = parse(listRefundsSchema, query, 'query');
+  return {
+    limit: parsed.limit,
+    starting_after: parsed.starting_after,
+    payment: parsed.payment,
+    status: parsed.status,
+    createdGte: parsed['created[gte]'],
+    createdLte: parsed['created[lte]'],
+  };
 }
 
 export const refundId = (req: Request): string => pathId(req, 're', 'refund');

@@ -42,6 +42,9 @@ export interface ListRefundsParams {
   starting_after?: string;
   payment?: string;
   status?: RefundStatus;
+  /** Inclusive bounds of `created_at`, ISO 8601. */
+  createdGte?: string;
+  createdLte?: string;
 }
 
 /**
@@ -219,6 +222,8 @@ export function createRefundsService(deps: ApiDeps) {
       if (merchant) qb.where({ merchantId: merchant.id, livemode: merchant.livemode });
       if (params.payment) qb.andWhere({ paymentId: params.payment });
       if (params.status) qb.andWhere({ status: params.status });
+      if (params.createdGte) qb.andWhere({ createdAt: { $gte: new Date(params.createdGte) } });
+      if (params.createdLte) qb.andWhere({ createdAt: { $lte: new Date(params.createdLte) } });
       return paginate(qb, params, (id) =>
         find(merchant, id).catch(() => {
           throw unknownCursor('refund', id);

@@ -62,6 +62,8 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   rule('POST', '/payments', 'write', 'payment.create', 'payment'),
   rule('POST', '/payments/:id/cancel', 'write', 'payment.cancel', 'payment'),
   rule('POST', '/refunds', 'refund', 'refund.create', 'refund'),
+  // An export only reads: whoever may read payments may take them away as CSV.
+  rule('POST', '/payment_exports', 'read', 'payment_export.create', 'payment_export'),
   rule('POST', '/checkout/sessions', 'write', 'checkout_session.create', 'checkout_session'),
   rule('POST', '/checkout/sessions/:id/expire', 'write', 'checkout_session.expire', 'checkout_session'),
   rule('POST', '/customers', 'write', 'customer.create', 'customer'),

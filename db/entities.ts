@@ -10,6 +10,8 @@ import type { StoredEvent } from '../domain/event-object';
 import type { RefundRecord } from '../domain/refund';
 import type { CustomerRecord } from '../domain/customer';
 import type { MessageRecord, MessageTemplateRecord } from '../domain/message';
+import type { PaymentExportStatus } from '../domain/payment-export';
+import type { PaymentFilters } from '../domain/payment-filters';
 
 // Rows as the database holds them. domain/ (toPaymentObject, toRefundObject, toEventObject) and api/webhook-objects.ts shape them into API.md's objects.
 
@@ -502,6 +504,35 @@ export const MessageSchema = new EntitySchema<MessageRecord>({
   },
 });
 
+/** A CSV export of a merchant's payments; the file is in `payment_export_chunks`. */
+export interface PaymentExportRow {
+  id: string;
+  merchantId: string;
+  livemode: boolean;
+  status: PaymentExportStatus;
+  filters: PaymentFilters;
+  rowCount: number;
+  failureReason: string | null;
+  createdAt: Date;
+  completedAt: Date | null;
+}
+
+export const PaymentExportSchema = new EntitySchema<PaymentExportRow>({
+  name: 'PaymentExport',
+  tableName: 'payment_exports',
+  properties: {
+    id: { ...text, primary: true },
+    merchantId: text,
+    livemode: { type: 'boolean' },
+    status: { type: 'text' },
+    filters: { type: 'json' },
+    rowCount: { type: 'integer' },
+    failureReason: optionalText,
+    createdAt: timestamp,
+    completedAt: optionalTimestamp,
+  },
+});
+
 export const ALL_SCHEMAS = [
   MerchantSchema,
   MerchantMemberSchema,
@@ -519,4 +550,5 @@ export const ALL_SCHEMAS = [
   CustomerSchema,
   MessageTemplateSchema,
   MessageSchema,
+  PaymentExportSchema,
 ];

@@ -19,6 +19,7 @@ export const ID_PREFIXES = {
   messageTemplate: 'tpl',
   messageAccount: 'ma',
   merchantMember: 'mem',
+  paymentExport: 'pexp',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -28,3 +28,8 @@ export function reconciliationWorkflowId(providerAccountId: string, date: string
 export function messageWorkflowId(messageId: string): string {
   return `message/${messageId}`;
 }
+
+/** One workflow per CSV export of a merchant's payments. */
+export function paymentExportWorkflowId(exportId: string): string {
+  return `payment-export/${exportId}`;
+}

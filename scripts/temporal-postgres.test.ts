@@ -71,7 +71,12 @@ test('on PostgreSQL, the namespace has every search attribute, a workflow comple
     );
 
     // The purge workflow is the smallest of Tongbao's: one activity, whose result it returns.
-    const summary: PurgeSummary = { idempotencyKeys: 1, refusedNotifications: 2, staleStuckActivities: 3 };
+    const summary: PurgeSummary = {
+      idempotencyKeys: 1,
+      refusedNotifications: 2,
+      staleStuckActivities: 3,
+      paymentExports: 4,
+    };
     const taskQueue = 'postgres-store-test';
     const workflowId = `purge/postgres-store-${Date.now()}`;
     const paymentId = `pay_pg_${Date.now()}`;

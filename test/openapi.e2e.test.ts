@@ -109,6 +109,54 @@ test('a customer, the webhook endpoints and the events, through the client, matc
   expectMatches('get', '/v1/events', events.response, events.data);
 });
 
+test("the console's reads (filtered list, timeline, overview, export), through the client, match their schemas", async () => {
+  const { secretKey } = await createTestMerchant();
+  const api = createClient<paths>({ baseUrl: testStack().api_url, headers: { authorization: `Bearer ${secretKey}` } });
+  const created = await api.POST('/v1/payments', {
+    body: { amount: 2999, currency: 'CNY', channel: 'alipay_qr', description: 'Tea cups', merchant_order_no: 'cups-1' },
+  });
+  expect(created.response.status).toBe(201);
+  const payment = created.data!;
+  await sandboxControl('POST', '/_control/pay', {
+    provider: 'alipay',
+    out_trade_no: payment.out_trade_no,
+    outcome: 'success',
+  });
+  await eventually(async () => {
+    const read = await api.GET('/v1/payments/{id}', { params: { path: { id: payment.id } } });
+    expect(read.data!.status).toBe('succeeded');
+  });
+
+  const found = await api.GET('/v1/payments', {
+    params: { query: { q: 'cups-1', status: 'succeeded', 'amount[gte]': 2999, 'created[gte]': 0 } },
+  });
+  expectMatches('get', '/v1/payments', found.response, found.data);
+  expect(found.data!.data.map((item) => item.id)).toEqual([payment.id]);
+
+  const timeline = await api.GET('/v1/payments/{id}/timeline', { params: { path: { id: payment.id } } });
+  expect(timeline.response.status).toBe(200);
+  expectMatches('get', '/v1/payments/{id}/timeline', timeline.response, timeline.data);
+  expect(timeline.data!.entries.map((entry) => entry.kind)).toContain('provider_notification');
+
+  const overview = await api.GET('/v1/reports/overview', { params: { query: { days: '30' } } });
+  expectMatches('get', '/v1/reports/overview', overview.response, overview.data);
+  expect(overview.data!.succeeded_count).toBe(1);
+
+  const exported = await api.POST('/v1/payment_exports', { body: { q: 'cups-1' } });
+  expect(exported.response.status).toBe(201);
+  expectMatches('post', '/v1/payment_exports', exported.response, exported.data);
+  const ready = await eventually(async () => {
+    const current = await api.GET('/v1/payment_exports/{id}', { params: { path: { id: exported.data!.id } } });
+    expect(current.data!.status).toBe('ready');
+    return current;
+  });
+  expectMatches('get', '/v1/payment_exports/{id}', ready.response, ready.data);
+
+  const refused = await api.GET('/v1/reports/overview', { params: { query: { days: '2' as '7' } } });
+  expect(refused.response.status).toBe(400);
+  expectMatches('get', '/v1/reports/overview', refused.response, refused.error);
+});
+
 test("a merchant's tax rates and coupons match their schemas", async () => {
   const { secretKey } = await createTestMerchant();
   const taxRate = await apiFetch(secretKey, 'POST', '/v1/tax_rates', {

@@ -1,6 +1,6 @@
 /**
  * What anyone can make the API store does not stay for ever: a daily Temporal Schedule purges
- * idempotency keys past their 24 hours and refused notifications past 30 days.
+ * idempotency keys past their 24 hours, refused notifications past 30 days and payment exports past 7.
  */
 import { Client, Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
@@ -68,6 +68,42 @@ test('a purge removes idempotency keys past 24 h and refused notifications past 
         { outcome: 'refused', body: '29 days' },
         { outcome: 'signaled', body: '31 days' },
       ]);
+    },
+    { timeoutMs: 30_000 },
+  );
+});
+
+test('a purge removes payment exports past their week, with their files, and keeps newer ones', async () => {
+  const { merchantId } = await createTestMerchant();
+  const suffix = randomUUID().replaceAll('-', '');
+  const exports: [string, string][] = [
+    [`pexp_old${suffix}`, '8 days'],
+    [`pexp_new${suffix}`, '6 days'],
+  ];
+  for (const [id, age] of exports) {
+    await queryDb(
+      `insert into payment_exports (id, merchant_id, livemode, status, filters, row_count, created_at)
+       values ($1, $2, false, 'ready', '{}', 0, now() - $3::interval)`,
+      [id, merchantId, age],
+    );
+    await queryDb(`insert into payment_export_chunks (export_id, number, row_count, csv) values ($1, 0, 0, 'id\r\n')`, [
+      id,
+    ]);
+  }
+
+  await client.schedule.getHandle('purge').trigger();
+
+  await eventually(
+    async () => {
+      const remaining = await queryDb<{ id: string }>('select id from payment_exports where merchant_id = $1', [
+        merchantId,
+      ]);
+      expect(remaining.map((row) => row.id)).toEqual([exports[1][0]]);
+      const chunks = await queryDb<{ export_id: string }>(
+        'select export_id from payment_export_chunks where export_id = any($1)',
+        [exports.map(([id]) => id)],
+      );
+      expect(chunks.map((row) => row.export_id)).toEqual([exports[1][0]]);
     },
     { timeoutMs: 30_000 },
   );

@@ -6,3 +6,4 @@ export { reconciliationWorkflow } from './reconciliation.workflow';
 export { purgeWorkflow } from './purge.workflow';
 export { paymentChecksWorkflow } from './payment-checks.workflow';
 export { messageWorkflow } from './message.workflow';
+export { paymentExportWorkflow } from './payment-export.workflow';
