@@ -17,8 +17,16 @@ export interface Merchant {
   id: string;
   name: string;
   email: string | null;
+  /** The hosted checkout's branding (api/account.service.ts); null: the name, no logo, Tongbao's colour. */
+  displayName?: string | null;
+  logo?: Buffer | null;
+  logoType?: LogoType | null;
+  brandColor?: string | null;
+  defaultLocale?: CheckoutLocale | null;
   createdAt: Date;
 }
+
+export type LogoType = 'image/png' | 'image/jpeg' | 'image/webp';
 
 export interface ApiKey {
   id: string;
@@ -26,7 +34,12 @@ export interface ApiKey {
   livemode: boolean;
   keyHash: string;
   redacted: string;
+  name?: string | null;
   createdAt: Date;
+  /** A rolled key works until then; null: until revoked. */
+  expiresAt?: Date | null;
+  /** Written when a request's lookup reads the key (api/auth.ts), so to within the key cache's few seconds. */
+  lastUsedAt?: Date | null;
   revokedAt: Date | null;
 }
 
@@ -65,6 +78,12 @@ export const MerchantSchema = new EntitySchema<Merchant>({
     id: { ...text, primary: true },
     name: text,
     email: optionalText,
+    displayName: optionalText,
+    // Read only when asked for (GET /v1/account, the hosted checkout): up to 256 KiB.
+    logo: { type: 'blob', nullable: true, lazy: true },
+    logoType: optionalText,
+    brandColor: optionalText,
+    defaultLocale: optionalText,
     createdAt: { ...timestamp, onCreate: () => new Date() },
   },
 });
@@ -78,7 +97,10 @@ export const ApiKeySchema = new EntitySchema<ApiKey>({
     livemode: { type: 'boolean' },
     keyHash: text,
     redacted: text,
+    name: optionalText,
     createdAt: { ...timestamp, onCreate: () => new Date() },
+    expiresAt: optionalTimestamp,
+    lastUsedAt: optionalTimestamp,
     revokedAt: optionalTimestamp,
   },
 });
@@ -196,6 +218,11 @@ export interface WebhookEndpointRow {
   metadata: Record<string, string>;
   /** The `whsec_…` signing secret, sealed by SecretBox; opened only to sign a delivery. */
   secretEncrypted: string;
+  /** Disabled: no new deliveries, and running ones stop before their next attempt. */
+  disabled?: boolean;
+  /** After a roll, the secret it replaced (sealed): it signs deliveries too until it expires. */
+  previousSecretEncrypted?: string | null;
+  previousSecretExpiresAt?: Date | null;
   createdAt: Date;
   deletedAt: Date | null;
 }
@@ -236,6 +263,9 @@ export const WebhookEndpointSchema = new EntitySchema<WebhookEndpointRow>({
     enabledEvents: { type: new ArrayType() },
     metadata: { type: 'json' },
     secretEncrypted: text,
+    disabled: { type: 'boolean', default: false },
+    previousSecretEncrypted: optionalText,
+    previousSecretExpiresAt: optionalTimestamp,
     createdAt: { ...timestamp, onCreate: () => new Date() },
     deletedAt: optionalTimestamp,
   },
