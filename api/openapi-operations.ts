@@ -16,7 +16,13 @@ import {
   templatePreviewObjectSchema,
 } from './admin-object-schemas';
 import { createApiKeySchema, createMerchantSchema } from './admin.routes';
-import { createSessionSchema, paySchema, startVerificationSchema, verifySchema } from './checkout.routes';
+import {
+  createSessionSchema,
+  listSessionsSchema,
+  paySchema,
+  startVerificationSchema,
+  verifySchema,
+} from './checkout.routes';
 import { createCustomerSchema, listCustomersSchema, updateCustomerSchema } from './customers.routes';
 import { listEventsSchema, resendSchema } from './events.routes';
 import {
@@ -25,6 +31,7 @@ import {
 } from './message-accounts.routes';
 import { listMessagesSchema } from './messages.routes';
 import {
+  accountObjectSchema,
   checkoutSessionObjectSchema,
   couponObjectSchema,
   createdWebhookEndpointObjectSchema,
@@ -45,7 +52,13 @@ import {
 } from './object-schemas';
 import { stuckQuerySchema } from './operations.routes';
 import { createPaymentSchema, listPaymentsSchema } from './payments.routes';
-import { createCouponSchema, createTaxRateSchema, listSchema as pricingListSchema } from './pricing.routes';
+import {
+  createCouponSchema,
+  createTaxRateSchema,
+  listSchema as pricingListSchema,
+  updateCouponSchema,
+  updateTaxRateSchema,
+} from './pricing.routes';
 import { discrepanciesQuerySchema, runSchema, runsQuerySchema } from './reconciliation.routes';
 import { createRefundSchema, listRefundsSchema } from './refunds.routes';
 import {
@@ -56,7 +69,9 @@ import {
   updateTemplateSchema,
 } from './templates.routes';
 import { emptyBodySchema, plainListQuerySchema } from './validation';
-import { createWebhookEndpointSchema } from './webhooks.routes';
+import { createWebhookEndpointSchema, rollSecretSchema, updateWebhookEndpointSchema } from './webhooks.routes';
+import { updateAccountSchema } from './account.routes';
+import { createMerchantApiKeySchema, rollApiKeySchema } from './api-keys.routes';
 
 // Every route Express serves, as one entry of OPERATIONS: its request schemas are the very zod
 // schemas the route parses with, its answer schema one of object-schemas.ts. api/openapi.ts writes
@@ -141,6 +156,7 @@ const TAX_RATE_EXAMPLE = {
   display_name: 'VAT',
   percentage: 13,
   inclusive: false,
+  active: true,
   livemode: false,
   created_at: '2026-12-03T09:00:00.000Z',
 };
@@ -153,6 +169,7 @@ const COUPON_EXAMPLE = {
   max_redemptions: 100,
   times_redeemed: 0,
   expires_at: null,
+  active: true,
   livemode: false,
   created_at: '2026-12-03T09:00:00.000Z',
 };
@@ -174,6 +191,30 @@ const MESSAGE_ACCOUNT_EXAMPLE = {
   sender_address: 'no-reply@teahouse.example.cn',
   from_alias: null,
   created_at: '2026-12-03T08:30:00.000Z',
+};
+const ACCOUNT_EXAMPLE = {
+  id: MERCHANT_EXAMPLE.id,
+  object: 'account',
+  livemode: false,
+  name: MERCHANT_EXAMPLE.name,
+  email: MERCHANT_EXAMPLE.email,
+  display_name: '茶叶小铺 Tea House',
+  logo: 'data:image/png;base64,iVBORw0KGgo…',
+  brand_color: '#0a58ca',
+  default_locale: 'en-US',
+  created_at: MERCHANT_EXAMPLE.created_at,
+};
+const API_KEY_EXAMPLE = {
+  id: 'key_3Rf7Ut1Yk9Pm5Zq2Lc',
+  object: 'api_key',
+  merchant: MERCHANT_EXAMPLE.id,
+  livemode: false,
+  name: 'Order service',
+  redacted: 'sk_test_…x9Qa',
+  created_at: '2026-12-03T08:00:00.000Z',
+  last_used_at: '2026-12-03T11:59:00.000Z',
+  expires_at: null,
+  revoked_at: null,
 };
 const listExample = (url: string, item: unknown) => ({ object: 'list', url, data: [item], has_more: false });
 
@@ -302,6 +343,42 @@ export const OPERATIONS: Operation[] = [
     response: deletedObjectSchema('webhook_endpoint'),
   },
   {
+    method: 'post',
+    path: '/v1/webhook_endpoints/:id',
+    access: 'merchant',
+    tag: 'Webhooks',
+    summary: 'Update a webhook endpoint (URL, events, description, metadata; disable or enable it)',
+    ids: { id: 'we' },
+    body: updateWebhookEndpointSchema,
+    bodyExample: { disabled: true },
+    status: 200,
+    response: webhookEndpointObjectSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/webhook_endpoints/:id/roll_secret',
+    access: 'merchant',
+    tag: 'Webhooks',
+    summary: 'Roll the signing secret (the new one is shown once, here); the old one may sign along for a while',
+    ids: { id: 'we' },
+    body: rollSecretSchema,
+    bodyOptional: true,
+    bodyExample: { expires_in: 3600 },
+    status: 200,
+    response: createdWebhookEndpointObjectSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/webhook_endpoints/:id/deliveries',
+    access: 'merchant',
+    tag: 'Webhooks',
+    summary: "The endpoint's deliveries, newest first, with every attempt (paged by event id)",
+    ids: { id: 'we' },
+    query: plainListQuerySchema,
+    status: 200,
+    response: list(webhookDeliveryObjectSchema),
+  },
+  {
     method: 'get',
     path: '/v1/events',
     access: 'merchant',
@@ -388,6 +465,31 @@ export const OPERATIONS: Operation[] = [
     response: list(couponObjectSchema),
     responseExample: listExample('/v1/coupons', COUPON_EXAMPLE),
   },
+  {
+    method: 'post',
+    path: '/v1/tax_rates/:id',
+    access: 'merchant',
+    tag: 'Pricing',
+    summary: 'Archive a tax rate (active: false) or bring it back; sessions made with it keep showing it',
+    ids: { id: 'txr' },
+    body: updateTaxRateSchema,
+    bodyExample: { active: false },
+    status: 200,
+    response: taxRateObjectSchema,
+    responseExample: { ...TAX_RATE_EXAMPLE, active: false },
+  },
+  {
+    method: 'post',
+    path: '/v1/coupons/:code',
+    access: 'merchant',
+    tag: 'Pricing',
+    summary: 'Archive a coupon (active: false) or bring it back; sessions made with it keep it',
+    body: updateCouponSchema,
+    bodyExample: { active: false },
+    status: 200,
+    response: couponObjectSchema,
+    responseExample: { ...COUPON_EXAMPLE, active: false },
+  },
   // Checkout sessions (the merchant's side)
   {
     method: 'post',
@@ -404,6 +506,16 @@ export const OPERATIONS: Operation[] = [
     },
     status: 201,
     response: checkoutSessionObjectSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/checkout/sessions',
+    access: 'merchant',
+    tag: 'Checkout',
+    summary: 'List checkout sessions, newest first, optionally of one status',
+    query: listSessionsSchema,
+    status: 200,
+    response: list(checkoutSessionObjectSchema),
   },
   {
     method: 'get',
@@ -477,6 +589,77 @@ export const OPERATIONS: Operation[] = [
     ids: { id: 'cus' },
     status: 200,
     response: customerObjectSchema,
+  },
+  // The merchant's account and keys (the console's settings)
+  {
+    method: 'get',
+    path: '/v1/account',
+    access: 'merchant',
+    tag: 'Account',
+    summary: "The merchant's account, with the hosted checkout's branding",
+    status: 200,
+    response: accountObjectSchema,
+    responseExample: ACCOUNT_EXAMPLE,
+  },
+  {
+    method: 'post',
+    path: '/v1/account',
+    access: 'merchant',
+    tag: 'Account',
+    summary: 'Update the branding of the hosted checkout (a field left out stays, null clears it)',
+    body: updateAccountSchema,
+    bodyExample: { display_name: '茶叶小铺 Tea House', brand_color: '#0a58ca', default_locale: 'en-US' },
+    status: 200,
+    response: accountObjectSchema,
+    responseExample: ACCOUNT_EXAMPLE,
+  },
+  {
+    method: 'get',
+    path: '/v1/api_keys',
+    access: 'merchant',
+    tag: 'Account',
+    summary: "The secret keys of the caller's mode that work now (rolled ones in their grace too), newest first",
+    query: plainListQuerySchema,
+    status: 200,
+    response: list(apiKeyObjectSchema),
+    responseExample: listExample('/v1/api_keys', API_KEY_EXAMPLE),
+  },
+  {
+    method: 'post',
+    path: '/v1/api_keys',
+    access: 'merchant',
+    tag: 'Account',
+    summary: "Create a secret key in the caller's mode (its secret is shown once, here)",
+    body: createMerchantApiKeySchema,
+    bodyOptional: true,
+    bodyExample: { name: 'Order service' },
+    status: 201,
+    response: createdApiKeyObjectSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/api_keys/:id/roll',
+    access: 'merchant',
+    tag: 'Account',
+    summary: 'Replace a key: the new one is shown once; the old one works for expires_in seconds more (0: stops now)',
+    ids: { id: 'key' },
+    body: rollApiKeySchema,
+    bodyExample: { expires_in: 86400 },
+    status: 201,
+    response: createdApiKeyObjectSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/api_keys/:id/revoke',
+    access: 'merchant',
+    tag: 'Account',
+    summary: 'Revoke a key now',
+    ids: { id: 'key' },
+    body: emptyBodySchema,
+    bodyOptional: true,
+    status: 200,
+    response: apiKeyObjectSchema,
+    responseExample: { ...API_KEY_EXAMPLE, revoked_at: '2026-12-03T12:00:00.000Z' },
   },
   // The hosted checkout page's calls (no key: the session id is the capability)
   {
