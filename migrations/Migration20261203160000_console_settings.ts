@@ -22,14 +22,14 @@ export class Migration20261203160000_console_settings extends Migration {
         add column name text,
         add column expires_at timestamptz,
         add column last_used_at timestamptz;
-      create index api_keys_merchant on api_keys (merchant_id, livemode, created_at desc, id desc);
+      create index api_keys_listed on api_keys (merchant_id, livemode, created_at desc, id desc);
 
       alter table webhook_endpoints
         add column disabled boolean not null default false,
         -- After a roll: the secret it replaced, which signs deliveries too until it expires.
         add column previous_secret_encrypted text,
         add column previous_secret_expires_at timestamptz;
-      create index webhook_deliveries_endpoint on webhook_deliveries (webhook_endpoint_id, created_at desc, event_id desc);
+      create index webhook_deliveries_listed on webhook_deliveries (webhook_endpoint_id, created_at desc, event_id desc);
 
       alter table coupons add column active boolean not null default true;
       alter table tax_rates add column active boolean not null default true;
@@ -40,10 +40,10 @@ export class Migration20261203160000_console_settings extends Migration {
     this.addSql(`
       alter table tax_rates drop column if exists active;
       alter table coupons drop column if exists active;
-      drop index if exists webhook_deliveries_endpoint;
+      drop index if exists webhook_deliveries_listed;
       alter table webhook_endpoints drop column if exists disabled, drop column if exists previous_secret_encrypted,
         drop column if exists previous_secret_expires_at;
-      drop index if exists api_keys_merchant;
+      drop index if exists api_keys_listed;
       alter table api_keys drop column if exists name, drop column if exists expires_at, drop column if exists last_used_at;
       alter table merchants drop constraint if exists merchants_logo_typed, drop column if exists display_name,
         drop column if exists logo, drop column if exists logo_type, drop column if exists brand_color,
