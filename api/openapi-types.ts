@@ -2910,7 +2910,7 @@ export interface operations {
                  */
                 "application/json": {
                     /** @description false archives it: new checkout sessions cannot use it. */
-                    active: boolean;
+                    active?: boolean;
                 };
             };
         };
@@ -2968,7 +2968,7 @@ export interface operations {
                  */
                 "application/json": {
                     /** @description false archives it: new checkout sessions cannot use it. */
-                    active: boolean;
+                    active?: boolean;
                 };
             };
         };

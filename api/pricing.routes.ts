@@ -51,12 +51,9 @@ export const createCouponSchema = z
 export const listSchema = z.strictObject({ limit: listQuerySchema.limit });
 
 /** Archiving (`active: false`) keeps the object for the sessions that used it; new ones cannot. */
-export const updateTaxRateSchema = z.strictObject({
-  active: z.boolean().describe('false archives it: new checkout sessions cannot use it.'),
-});
-export const updateCouponSchema = z.strictObject({
-  active: z.boolean().describe('false archives it: new checkout sessions cannot use it.'),
-});
+const activeField = z.boolean().optional().describe('false archives it: new checkout sessions cannot use it.');
+export const updateTaxRateSchema = z.strictObject({ active: activeField });
+export const updateCouponSchema = z.strictObject({ active: activeField });
 
 const taxRateId = (req: Request) => pathId(req, 'txr', 'tax rate');
 const couponCode = (req: Request): string => {

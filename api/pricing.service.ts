@@ -174,24 +174,24 @@ export function createPricingService(deps: ApiDeps) {
     },
 
     /** Archives a tax rate (`active: false`) or brings it back; sessions made with it keep showing it. */
-    async setTaxRateActive(merchant: Merchant, id: string, active: boolean): Promise<TaxRate> {
+    async setTaxRateActive(merchant: Merchant, id: string, active: boolean | undefined): Promise<TaxRate> {
       const [row] = await db
         .fork()
         .execute<TaxRateRow[]>(
-          `update tax_rates set active = ? where id = ? and merchant_id = ? and livemode = ? returning *`,
-          [active, id, merchant.id, merchant.livemode],
+          `update tax_rates set active = coalesce(?, active) where id = ? and merchant_id = ? and livemode = ? returning *`,
+          [active ?? null, id, merchant.id, merchant.livemode],
         );
       if (!row) throw new NotFoundError('tax rate', id);
       return toTaxRate(row);
     },
 
     /** Archives a coupon (`active: false`) or brings it back; sessions made with it keep it. */
-    async setCouponActive(merchant: Merchant, code: string, active: boolean): Promise<Coupon> {
+    async setCouponActive(merchant: Merchant, code: string, active: boolean | undefined): Promise<Coupon> {
       const [row] = await db
         .fork()
         .execute<CouponRow[]>(
-          `update coupons set active = ? where code = ? and merchant_id = ? and livemode = ? returning *`,
-          [active, code, merchant.id, merchant.livemode],
+          `update coupons set active = coalesce(?, active) where code = ? and merchant_id = ? and livemode = ? returning *`,
+          [active ?? null, code, merchant.id, merchant.livemode],
         );
       if (!row) throw new NotFoundError('coupon', code);
       return toCoupon(row);
