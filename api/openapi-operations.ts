@@ -31,7 +31,6 @@ import {
 } from './message-accounts.routes';
 import { listMessagesSchema } from './messages.routes';
 import {
-  accountObjectSchema,
   checkoutSessionObjectSchema,
   couponObjectSchema,
   createdWebhookEndpointObjectSchema,
@@ -70,8 +69,7 @@ import {
 } from './templates.routes';
 import { emptyBodySchema, plainListQuerySchema } from './validation';
 import { createWebhookEndpointSchema, rollSecretSchema, updateWebhookEndpointSchema } from './webhooks.routes';
-import { updateAccountSchema } from './account.routes';
-import { createMerchantApiKeySchema, rollApiKeySchema } from './api-keys.routes';
+import { ACCOUNT_OPERATIONS } from './openapi-account-operations';
 
 // Every route Express serves, as one entry of OPERATIONS: its request schemas are the very zod
 // schemas the route parses with, its answer schema one of object-schemas.ts. api/openapi.ts writes
@@ -191,30 +189,6 @@ const MESSAGE_ACCOUNT_EXAMPLE = {
   sender_address: 'no-reply@teahouse.example.cn',
   from_alias: null,
   created_at: '2026-12-03T08:30:00.000Z',
-};
-const ACCOUNT_EXAMPLE = {
-  id: MERCHANT_EXAMPLE.id,
-  object: 'account',
-  livemode: false,
-  name: MERCHANT_EXAMPLE.name,
-  email: MERCHANT_EXAMPLE.email,
-  display_name: '茶叶小铺 Tea House',
-  logo: 'data:image/png;base64,iVBORw0KGgo…',
-  brand_color: '#0a58ca',
-  default_locale: 'en-US',
-  created_at: MERCHANT_EXAMPLE.created_at,
-};
-const API_KEY_EXAMPLE = {
-  id: 'key_3Rf7Ut1Yk9Pm5Zq2Lc',
-  object: 'api_key',
-  merchant: MERCHANT_EXAMPLE.id,
-  livemode: false,
-  name: 'Order service',
-  redacted: 'sk_test_…x9Qa',
-  created_at: '2026-12-03T08:00:00.000Z',
-  last_used_at: '2026-12-03T11:59:00.000Z',
-  expires_at: null,
-  revoked_at: null,
 };
 const listExample = (url: string, item: unknown) => ({ object: 'list', url, data: [item], has_more: false });
 
@@ -590,77 +564,7 @@ export const OPERATIONS: Operation[] = [
     status: 200,
     response: customerObjectSchema,
   },
-  // The merchant's account and keys (the console's settings)
-  {
-    method: 'get',
-    path: '/v1/account',
-    access: 'merchant',
-    tag: 'Account',
-    summary: "The merchant's account, with the hosted checkout's branding",
-    status: 200,
-    response: accountObjectSchema,
-    responseExample: ACCOUNT_EXAMPLE,
-  },
-  {
-    method: 'post',
-    path: '/v1/account',
-    access: 'merchant',
-    tag: 'Account',
-    summary: 'Update the branding of the hosted checkout (a field left out stays, null clears it)',
-    body: updateAccountSchema,
-    bodyExample: { display_name: '茶叶小铺 Tea House', brand_color: '#0a58ca', default_locale: 'en-US' },
-    status: 200,
-    response: accountObjectSchema,
-    responseExample: ACCOUNT_EXAMPLE,
-  },
-  {
-    method: 'get',
-    path: '/v1/api_keys',
-    access: 'merchant',
-    tag: 'Account',
-    summary: "The secret keys of the caller's mode that work now (rolled ones in their grace too), newest first",
-    query: plainListQuerySchema,
-    status: 200,
-    response: list(apiKeyObjectSchema),
-    responseExample: listExample('/v1/api_keys', API_KEY_EXAMPLE),
-  },
-  {
-    method: 'post',
-    path: '/v1/api_keys',
-    access: 'merchant',
-    tag: 'Account',
-    summary: "Create a secret key in the caller's mode (its secret is shown once, here)",
-    body: createMerchantApiKeySchema,
-    bodyOptional: true,
-    bodyExample: { name: 'Order service' },
-    status: 201,
-    response: createdApiKeyObjectSchema,
-  },
-  {
-    method: 'post',
-    path: '/v1/api_keys/:id/roll',
-    access: 'merchant',
-    tag: 'Account',
-    summary: 'Replace a key: the new one is shown once; the old one works for expires_in seconds more (0: stops now)',
-    ids: { id: 'key' },
-    body: rollApiKeySchema,
-    bodyExample: { expires_in: 86400 },
-    status: 201,
-    response: createdApiKeyObjectSchema,
-  },
-  {
-    method: 'post',
-    path: '/v1/api_keys/:id/revoke',
-    access: 'merchant',
-    tag: 'Account',
-    summary: 'Revoke a key now',
-    ids: { id: 'key' },
-    body: emptyBodySchema,
-    bodyOptional: true,
-    status: 200,
-    response: apiKeyObjectSchema,
-    responseExample: { ...API_KEY_EXAMPLE, revoked_at: '2026-12-03T12:00:00.000Z' },
-  },
+  ...ACCOUNT_OPERATIONS,
   // The hosted checkout page's calls (no key: the session id is the capability)
   {
     method: 'get',
