@@ -4,7 +4,6 @@ import type { Merchant } from '../db/entities';
 import { BRAND_COLOR } from '../domain/brand-color';
 import { CHECKOUT_LOCALES } from '../domain/checkout-session';
 import type { AccountService } from './account.service';
-import { merchantAudit } from './audit';
 import { MAX_LOGO_BYTES, decodeLogo, logoDataUrl, type LogoProblem } from './logo-image';
 import { merchantOf } from './request-context';
 import { sendJson } from './respond';
@@ -74,7 +73,7 @@ export function accountRoutes(account: AccountService): Router {
 
   router.post('/account', async (req: Request, res: Response) => {
     const merchant = merchantOf(req);
-    const updated = await account.update(merchant, parse(updateAccountSchema, req.body), merchantAudit(req));
+    const updated = await account.update(merchant, parse(updateAccountSchema, req.body));
     await sendJson(req, res, 200, accountObject(updated, merchant.livemode));
   });
 

@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { MerchantSchema, type LogoType, type Merchant as MerchantRow } from '../db/entities';
 import type { CheckoutLocale } from '../domain/checkout-session';
-import { writeAudit, type Audit } from './audit';
 import type { ApiDeps } from './deps';
 import { NotFoundError } from './errors';
 import type { Merchant } from './payments.service';
@@ -33,7 +32,7 @@ export function createAccountService(deps: ApiDeps) {
   return {
     find,
 
-    async update(merchant: Merchant, params: UpdateAccountParams, audit: Audit): Promise<MerchantRow> {
+    async update(merchant: Merchant, params: UpdateAccountParams): Promise<MerchantRow> {
       const changed: Record<string, unknown> = {};
       if (params.display_name !== undefined) changed.displayName = params.display_name;
       if (params.brand_color !== undefined) changed.brandColor = params.brand_color;
@@ -42,15 +41,7 @@ export function createAccountService(deps: ApiDeps) {
         changed.logo = params.logo?.bytes ?? null;
         changed.logoType = params.logo?.type ?? null;
       }
-      await db.fork().transactional(async (tx) => {
-        if (Object.keys(changed).length) await tx.nativeUpdate(MerchantSchema, { id: merchant.id }, changed);
-        // The logo's bytes stay out of the log: its size and type say what changed.
-        const details = {
-          ...Object.fromEntries(Object.entries(changed).filter(([field]) => field !== 'logo')),
-          ...(params.logo !== undefined ? { logo_bytes: params.logo?.bytes.length ?? null } : {}),
-        };
-        await writeAudit(tx, audit, 'account.updated', merchant.id, details);
-      });
+      if (Object.keys(changed).length) await db.fork().nativeUpdate(MerchantSchema, { id: merchant.id }, changed);
       return find(merchant);
     },
   };

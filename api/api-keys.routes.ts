@@ -2,7 +2,6 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { ApiKey } from '../db/entities';
 import { MAX_ROLL_GRACE_SECONDS, type ApiKeysService } from './api-keys.service';
-import { merchantAudit } from './audit';
 import { listObject } from './pagination';
 import { merchantOf } from './request-context';
 import { sendJson } from './respond';
@@ -57,20 +56,20 @@ export function apiKeysRoutes(apiKeys: ApiKeysService): Router {
 
   router.post('/api_keys', async (req: Request, res: Response) => {
     const params = parse(createMerchantApiKeySchema, req.body ?? {});
-    const { key, secret } = await apiKeys.create(merchantOf(req), params, merchantAudit(req));
+    const { key, secret } = await apiKeys.create(merchantOf(req), params);
     await sendJson(req, res, 201, createdApiKeyObject(key, secret));
   });
 
   router.post('/api_keys/:id/roll', async (req: Request, res: Response) => {
     const id = apiKeyId(req);
     const { expires_in } = parse(rollApiKeySchema, req.body);
-    const { key, secret } = await apiKeys.roll(merchantOf(req), id, expires_in, merchantAudit(req));
+    const { key, secret } = await apiKeys.roll(merchantOf(req), id, expires_in);
     await sendJson(req, res, 201, createdApiKeyObject(key, secret));
   });
 
   router.post('/api_keys/:id/revoke', async (req: Request, res: Response) => {
     const id = apiKeyId(req);
-    await sendJson(req, res, 200, apiKeyObject(await apiKeys.revoke(merchantOf(req), id, merchantAudit(req))));
+    await sendJson(req, res, 200, apiKeyObject(await apiKeys.revoke(merchantOf(req), id)));
   });
 
   return router;

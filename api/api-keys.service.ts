@@ -1,7 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import { ApiKeySchema, type ApiKey } from '../db/entities';
 import { newId } from '../domain/ids';
-import { writeAudit, type Audit } from './audit';
 import { generateApiKey, type ApiKeyCache } from './auth';
 import type { ApiDeps } from './deps';
 import { InvalidRequestError, NotFoundError } from './errors';
@@ -74,16 +73,9 @@ export function createApiKeysService(deps: ApiDeps, cache: ApiKeyCache) {
       );
     },
 
-    async create(
-      merchant: Merchant,
-      params: { name?: string },
-      audit: Audit,
-    ): Promise<{ key: ApiKey; secret: string }> {
+    async create(merchant: Merchant, params: { name?: string }): Promise<{ key: ApiKey; secret: string }> {
       const { row, secret } = newKeyRow(merchant, params.name ?? null);
-      await db.fork().transactional(async (tx) => {
-        await tx.insert(ApiKeySchema, row);
-        await writeAudit(tx, audit, 'api_key.created', row.id, { livemode: row.livemode, name: row.name });
-      });
+      await db.fork().insert(ApiKeySchema, row);
       return { key: row, secret };
     },
 
@@ -96,7 +88,6 @@ export function createApiKeysService(deps: ApiDeps, cache: ApiKeyCache) {
       merchant: Merchant,
       id: string,
       expiresIn: number,
-      audit: Audit,
     ): Promise<{ key: ApiKey; secret: string; rolled: ApiKey }> {
       const result = await db.fork().transactional(async (tx) => {
         const now = new Date();
@@ -113,10 +104,6 @@ export function createApiKeysService(deps: ApiDeps, cache: ApiKeyCache) {
         const created = newKeyRow(merchant, old.name ?? null);
         await tx.insert(ApiKeySchema, created.row);
         await tx.flush();
-        await writeAudit(tx, audit, 'api_key.rolled', old.id, {
-          replaced_by: created.row.id,
-          expires_at: old.expiresAt.toISOString(),
-        });
         return { key: created.row, secret: created.secret, rolled: old };
       });
       // Once committed: this process looks the old key up again, and holds it no longer than its new expiry.
@@ -124,14 +111,13 @@ export function createApiKeysService(deps: ApiDeps, cache: ApiKeyCache) {
       return result;
     },
 
-    async revoke(merchant: Merchant, id: string, audit: Audit): Promise<ApiKey> {
+    async revoke(merchant: Merchant, id: string): Promise<ApiKey> {
       const revoked = await db.fork().transactional(async (tx) => {
         const key = await tx.findOne(ApiKeySchema, { id, merchantId: merchant.id, livemode: merchant.livemode });
         if (!key) throw new NotFoundError('api_key', id);
         if (!key.revokedAt) {
           key.revokedAt = new Date();
           await tx.flush();
-          await writeAudit(tx, audit, 'api_key.revoked', key.id);
         }
         return key;
       });

@@ -43,6 +43,15 @@ import { createMessagesService } from './messages.service';
 import { templatesRoutes } from './templates.routes';
 import { createTemplatesService } from './templates.service';
 import { sendJson } from './respond';
+import { Kratos } from './kratos';
+import { createMembersService } from './members.service';
+import { consoleRoutes } from './console.routes';
+import { consoleAuth } from './session-auth';
+import { memberAccess } from './member-access';
+import { memberObject, teamRoutes } from './team.routes';
+import { createAuditLogService } from './audit-log.service';
+import { toPaymentObject } from '../domain/payment-object';
+import { toCustomerObject } from '../domain/customer';
 import { headerText } from './validation';
 
 /** The REST API of API.md plus the provider notification endpoints. */
@@ -75,6 +84,9 @@ export function createApp(deps: ApiDeps): express.Express {
   const webhooks = createWebhooksService(deps, events);
   const ownApiKeys = createApiKeysService(deps, apiKeys);
 
+  const kratos = new Kratos(deps.config.kratos);
+  const members = createMembersService(deps, kratos, merchants);
+  const customers = createCustomersService(deps);
   const operations = createOperationsService(deps);
   const messages = createMessagesService(deps);
   // Prometheus scrapes with the admin token (`authorization: {credentials: …}` in its job).
@@ -129,13 +141,20 @@ export function createApp(deps: ApiDeps): express.Express {
     messagesRoutes(messages),
     messageAccountsRoutes(createMessageAccountsService(deps)),
   );
+  // The console's calls about the signed-in person (their merchants, a new one): a session, no merchant.
+  app.use('/v1/console', consoleAuth(kratos), json, consoleRoutes(members));
   app.use(
     '/v1',
-    merchantAuth(deps, apiKeys),
+    merchantAuth(deps, apiKeys, kratos),
     admitted(admission, MERCHANT_WORKFLOW_ROUTES, (req) => merchantOf(req).id),
     accountJson,
     json,
     idempotencyKeyText,
+    memberAccess(deps, {
+      payment: (merchant, id) => payments.find(merchant, id).then(toPaymentObject),
+      customer: (merchant, id) => customers.find(merchant, id).then(toCustomerObject),
+      member: (merchant, id) => members.get(merchant.id, id).then((m) => (m ? memberObject(m) : null)),
+    }),
     createIdempotency(deps, merchantKeyOwner),
     paymentsRoutes(payments),
     refundsRoutes(refunds),
@@ -143,7 +162,8 @@ export function createApp(deps: ApiDeps): express.Express {
     eventsRoutes(events, webhooks),
     pricingRoutes(pricing),
     checkoutRoutes(checkout, createCheckoutSessionList(deps)),
-    customersRoutes(createCustomersService(deps)),
+    customersRoutes(customers),
+    teamRoutes(members, createAuditLogService(deps)),
     accountRoutes(createAccountService(deps)),
     apiKeysRoutes(ownApiKeys),
   );

@@ -3,15 +3,10 @@ import type { NextFunction, Request, Response } from 'express';
 import { randomToken } from '../domain/ids';
 import { ApiKeySchema } from '../db/entities';
 import type { ApiDeps } from './deps';
-import { AppError } from './errors';
+import { AuthenticationError } from './errors';
+import type { Kratos } from './kratos';
 import { contextOf } from './request-context';
-
-/** Raised when the request carries no key, an unknown key or a revoked one. */
-export class AuthenticationError extends AppError {
-  constructor(code: string, message: string) {
-    super('authentication_error', code, message);
-  }
-}
+import { authenticateMember, hasSession } from './session-auth';
 
 export function hashApiKey(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
@@ -23,7 +18,7 @@ export function generateApiKey(livemode: boolean): { secret: string; hash: strin
   return { secret, hash: hashApiKey(secret), redacted: `${secret.slice(0, 8)}…${secret.slice(-4)}` };
 }
 
-function bearerToken(req: Request): string | null {
+export function bearerToken(req: Request): string | null {
   const header = req.get('authorization');
   if (!header) return null;
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
@@ -31,7 +26,7 @@ function bearerToken(req: Request): string | null {
 }
 
 /** Whom a secret key authenticates, and until when (a rolled key expires; null: until revoked). */
-type KeyHolder = { id: string; livemode: boolean; apiKeyId: string; expiresAt: number | null };
+export type KeyHolder = { id: string; livemode: boolean; apiKeyId: string; expiresAt: number | null };
 
 /** A key's last use is written at most this often (per API process): a write per request would cost more than it tells. */
 const LAST_USED_PRECISION_MS = 60_000;
@@ -73,9 +68,16 @@ export class ApiKeyCache {
   }
 }
 
-/** Authenticates a merchant by its secret key (`sk_test_…` or `sk_live_…`). */
-export function merchantAuth(deps: ApiDeps, keys: ApiKeyCache) {
+/**
+ * Authenticates a merchant by its secret key (`sk_test_…` or `sk_live_…`), or a console member by
+ * the Kratos session the console's server forwards (api/session-auth.ts).
+ */
+export function merchantAuth(deps: ApiDeps, keys: ApiKeyCache, kratos: Kratos) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+    if (hasSession(req) && !req.get('authorization')) {
+      await authenticateMember(req, deps, kratos);
+      return next();
+    }
     const token = bearerToken(req);
     if (!token)
       throw new AuthenticationError(
@@ -106,7 +108,8 @@ export function merchantAuth(deps: ApiDeps, keys: ApiKeyCache) {
       if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS)
         await em.nativeUpdate(ApiKeySchema, { id: key.id }, { lastUsedAt: now });
     }
-    contextOf(req).merchant = holder;
+    contextOf(req).merchant = { id: holder.id, livemode: holder.livemode };
+    contextOf(req).actor = { type: 'api_key', id: holder.apiKeyId, email: null };
     next();
   };
 }
@@ -121,6 +124,7 @@ export function adminAuth(deps: ApiDeps) {
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new AuthenticationError('admin_token_invalid', 'Invalid admin token provided.');
     }
+    contextOf(req).actor = { type: 'admin_token', id: 'admin', email: null };
     next();
   };
 }

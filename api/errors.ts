@@ -51,6 +51,20 @@ export class InvalidRequestError extends AppError {
   }
 }
 
+/** Raised when the request carries no key or session, or one that is unknown, revoked or ended. */
+export class AuthenticationError extends AppError {
+  constructor(code: string, message: string) {
+    super('authentication_error', code, message);
+  }
+}
+
+/** Raised when the caller is known but may not do this (a member's role, a mode not open to the merchant). */
+export class PermissionError extends AppError {
+  constructor(code: string, message: string, param: string | null = null) {
+    super('permission_error', code, message, param);
+  }
+}
+
 /** Raised when the object does not exist, or belongs to another merchant or mode (indistinguishable on purpose). */
 export class NotFoundError extends AppError {
   constructor(objectName: string, id: string, param = 'id') {

@@ -7,6 +7,7 @@ import {
   MerchantSchema,
   ProviderAccountSchema,
   type ApiKey,
+  type LiveModeStatus,
   type Merchant,
 } from '../db/entities';
 import { CHANNELS, providerOf } from '../domain/payment';
@@ -114,7 +115,10 @@ export function createMerchantsService(deps: ApiDeps, apiKeys: ApiKeyCache) {
 
   return {
     /** A new merchant with a test key and, when test mode is on, a sandbox account for every provider. */
-    async create(params: { name: string; email?: string }, audit: { requestId: string }): Promise<CreatedMerchant> {
+    async create(
+      params: { name: string; email?: string; liveMode?: LiveModeStatus; testKey?: boolean },
+      audit: { requestId: string },
+    ): Promise<CreatedMerchant> {
       // Accounts are opened before anything is stored, so a sandbox failure leaves no half-made merchant.
       const sandboxAccounts = await openSandboxAccounts(availableProviders());
       const key = generateApiKey(false);
@@ -125,19 +129,24 @@ export function createMerchantsService(deps: ApiDeps, apiKeys: ApiKeyCache) {
           id: merchantId,
           name: params.name,
           email: params.email ?? null,
+          // An admin's merchant is vouched for; one signed up in the console waits for an admin's approval.
+          liveMode: params.liveMode ?? 'approved',
+          requireMfa: false,
           createdAt: new Date(),
         });
         // No relations are declared between the schemas, so the merchant is written first for the foreign keys.
         await tx.flush();
-        tx.create(ApiKeySchema, {
-          id: newId('apiKey'),
-          merchantId,
-          livemode: false,
-          keyHash: key.hash,
-          redacted: key.redacted,
-          createdAt: new Date(),
-          revokedAt: null,
-        });
+        // The console's merchant makes its keys on its Developers page: none is made that nobody sees.
+        if (params.testKey !== false)
+          tx.create(ApiKeySchema, {
+            id: newId('apiKey'),
+            merchantId,
+            livemode: false,
+            keyHash: key.hash,
+            redacted: key.redacted,
+            createdAt: new Date(),
+            revokedAt: null,
+          });
         attached = await attachSandboxAccounts(tx, merchantId, sandboxAccounts);
         await tx.execute(
           `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'merchant.created', ?, ?, ?)`,

@@ -461,6 +461,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/console/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in person and the merchants they belong to */
+        get: operations["getConsoleSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/console/merchants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a merchant (test mode; live mode after an admin approves) with the person as owner */
+        post: operations["postConsoleMerchants"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/team/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The merchant's team */
+        get: operations["getTeamMembers"];
+        put?: never;
+        /** Invite a person by e-mail (owner, admin) */
+        post: operations["postTeamMembers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/team/members/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change a member's role or refund limit (the last owner stays owner) */
+        post: operations["postTeamMembersById"];
+        /** Remove a member (never the last owner) */
+        delete: operations["deleteTeamMembersById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit_log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every console action on the merchant, newest first (owner, admin) */
+        get: operations["getAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/checkout/sessions/{id}": {
         parameters: {
             query?: never;
@@ -1065,6 +1152,32 @@ export interface components {
             expires_at: string | null;
             revoked_at: string | null;
         };
+        AuditEntry: {
+            id: string;
+            /** @constant */
+            object: "audit_entry";
+            /** Format: date-time */
+            created_at: string;
+            actor: {
+                /** @enum {string} */
+                type: "member" | "api_key" | "admin_token" | "staff";
+                id: string;
+                email: string | null;
+            };
+            livemode: boolean | null;
+            ip: string | null;
+            /** @description the person's address as the console's server reported it */
+            forwarded_for: string | null;
+            request_id: string | null;
+            method: string | null;
+            route: string | null;
+            action: string;
+            object_type: string | null;
+            object_id: string | null;
+            status: number | null;
+            before: unknown | null;
+            after: unknown | null;
+        };
         CheckoutPagePayment: {
             payment: components["schemas"]["CheckoutPagePaymentState"];
         };
@@ -1127,6 +1240,24 @@ export interface components {
             expires_at: string;
             /** Format: date-time */
             created_at: string;
+        };
+        ConsoleSession: {
+            /** @constant */
+            object: "console_session";
+            identity: {
+                id: string;
+                email: string;
+                name: string;
+                /** @enum {string} */
+                locale: "zh-CN" | "en-US";
+                /**
+                 * @description aal2 once a second factor was used
+                 * @enum {string}
+                 */
+                aal: "aal1" | "aal2";
+                email_verified: boolean;
+            };
+            memberships: components["schemas"]["Membership"][];
         };
         Coupon: {
             /** @constant */
@@ -1259,6 +1390,40 @@ export interface components {
             status: "pending" | "sent" | "delivered" | "failed" | "undeliverable";
             /** @description false when Kratos retried a message already taken: nothing new is sent */
             created: boolean;
+        };
+        Member: {
+            id: string;
+            /** @constant */
+            object: "member";
+            email: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "developer" | "analyst" | "support";
+            refund_limit: number | null;
+            invited_by: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @description null until the invited person first signs in */
+            joined_at: string | null;
+            you: boolean;
+            /** @constant */
+            deleted?: true;
+        };
+        Membership: {
+            merchant: {
+                id: string;
+                name: string;
+                /**
+                 * @description live payments are open once a platform admin approves
+                 * @enum {string}
+                 */
+                live_mode: "unavailable" | "requested" | "approved";
+                require_mfa: boolean;
+            };
+            member: string;
+            /** @enum {string} */
+            role: "owner" | "admin" | "developer" | "analyst" | "support";
+            /** @description support only: the largest refund, in fen */
+            refund_limit: number | null;
         };
         Merchant: {
             id: string;
@@ -3709,6 +3874,278 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ApiKey"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getConsoleSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signed-in person and the merchants they belong to */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleSession"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postConsoleMerchants: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "示例茶馆"
+                 *     }
+                 */
+                "application/json": {
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Create a merchant (test mode; live mode after an admin approves) with the person as owner */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Membership"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTeamMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The merchant's team */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["Member"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTeamMembers: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "li.wei@example.com",
+                 *       "role": "support",
+                 *       "refund_limit": 10000
+                 *     }
+                 */
+                "application/json": {
+                    email: string;
+                    /** @enum {string} */
+                    role: "owner" | "admin" | "developer" | "analyst" | "support";
+                    name?: string;
+                    /** @enum {string} */
+                    locale?: "zh-CN" | "en-US";
+                    refund_limit?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Invite a person by e-mail (owner, admin) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTeamMembersById: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    role?: "owner" | "admin" | "developer" | "analyst" | "support";
+                    refund_limit?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Change a member's role or refund limit (the last owner stays owner) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteTeamMembersById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Remove a member (never the last owner) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAuditLog: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                actor?: string;
+                object?: string;
+                action?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every console action on the merchant, newest first (owner, admin) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["AuditEntry"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */

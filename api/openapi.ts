@@ -6,7 +6,8 @@ import { OPERATIONS, type Access, type Operation } from './openapi-operations';
 // (api/openapi-operations.ts): the routes' own zod schemas, as JSON Schema.
 
 const SECURITY: Record<Access, Array<Record<string, string[]>>> = {
-  merchant: [{ secretKey: [] }],
+  merchant: [{ secretKey: [] }, { consoleSession: [] }],
+  console: [{ consoleSession: [] }],
   admin: [{ adminToken: [] }],
   public: [],
   provider: [],
@@ -160,6 +161,13 @@ export function openApiDocument(): Record<string, unknown> {
           type: 'http',
           scheme: 'bearer',
           description: "A merchant's secret key, `sk_test_…` or `sk_live_…`.",
+        },
+        consoleSession: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Tongbao-Session',
+          description:
+            "A console member's Kratos session (the `ory_kratos_session` cookie's value), forwarded by the console's server, with `Tongbao-Merchant: mer_…` naming the merchant and `Tongbao-Mode: test|live` (test by default); the member's role decides what they may do (403 `role_forbidden`). `/v1/console/*` needs no merchant.",
         },
         adminToken: { type: 'http', scheme: 'bearer', description: 'The platform admin token (TONGBAO_ADMIN_TOKEN).' },
         courierBasic: { type: 'http', scheme: 'basic', description: "Kratos' courier, with the courier secret." },

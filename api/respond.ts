@@ -14,6 +14,8 @@ export async function sendJson(
   options: { error?: AppError } = {},
 ): Promise<void> {
   const text = JSON.stringify(body);
-  await contextOf(req).idempotency?.settle(status, text, options.error ?? null);
+  const context = contextOf(req);
+  await context.audit?.(status, body);
+  await context.idempotency?.settle(status, text, options.error ?? null);
   res.status(status).type('application/json').send(text);
 }

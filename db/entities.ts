@@ -13,6 +13,9 @@ import type { MessageRecord, MessageTemplateRecord } from '../domain/message';
 
 // Rows as the database holds them. domain/ (toPaymentObject, toRefundObject, toEventObject) and api/webhook-objects.ts shape them into API.md's objects.
 
+/** Whether a merchant may take live payments: a console sign-up starts `unavailable`, an admin approves. */
+export type LiveModeStatus = 'unavailable' | 'requested' | 'approved';
+
 export interface Merchant {
   id: string;
   name: string;
@@ -23,7 +26,52 @@ export interface Merchant {
   logoType?: LogoType | null;
   brandColor?: string | null;
   defaultLocale?: CheckoutLocale | null;
+  liveMode: LiveModeStatus;
+  /** Every member's console session must have passed a second factor (set by an owner). */
+  requireMfa: boolean;
   createdAt: Date;
+}
+
+export type MemberRole = 'owner' | 'admin' | 'developer' | 'analyst' | 'support';
+
+/** A person (Kratos identity) in a merchant's team; api/members.service.ts. */
+export interface MerchantMember {
+  id: string;
+  merchantId: string;
+  identityId: string;
+  email: string;
+  role: MemberRole;
+  /** support: the largest refund (minor units) this member may make. */
+  refundLimit: number | null;
+  invitedBy: string | null;
+  createdAt: Date;
+  joinedAt: Date | null;
+}
+
+export type AuditActorType = 'member' | 'api_key' | 'admin_token' | 'staff';
+
+/** One console or admin action (audit_log); api/audit.ts. Rows from before the console have only actor, action, object and details. */
+export interface AuditLogRow {
+  id: string;
+  at: Date;
+  actorType: AuditActorType;
+  /** The member's identity id, the API key's id, or 'admin'. */
+  actor: string;
+  actorEmail: string | null;
+  merchantId: string | null;
+  livemode: boolean | null;
+  ip: string | null;
+  forwardedFor: string | null;
+  requestId: string | null;
+  method: string | null;
+  route: string | null;
+  action: string;
+  objectType: string | null;
+  objectId: string | null;
+  status: number | null;
+  details: unknown;
+  before: unknown;
+  after: unknown;
 }
 
 export type LogoType = 'image/png' | 'image/jpeg' | 'image/webp';
@@ -84,7 +132,51 @@ export const MerchantSchema = new EntitySchema<Merchant>({
     logoType: optionalText,
     brandColor: optionalText,
     defaultLocale: optionalText,
+    liveMode: { type: 'text', default: 'unavailable' },
+    requireMfa: { type: 'boolean', default: false },
     createdAt: { ...timestamp, onCreate: () => new Date() },
+  },
+});
+
+export const MerchantMemberSchema = new EntitySchema<MerchantMember>({
+  name: 'MerchantMember',
+  tableName: 'merchant_members',
+  properties: {
+    id: { ...text, primary: true },
+    merchantId: text,
+    identityId: text,
+    email: text,
+    role: { type: 'text' },
+    refundLimit: { type: new BigIntType('number'), nullable: true },
+    invitedBy: optionalText,
+    createdAt: { ...timestamp, onCreate: () => new Date() },
+    joinedAt: optionalTimestamp,
+  },
+});
+
+export const AuditLogSchema = new EntitySchema<AuditLogRow>({
+  name: 'AuditLog',
+  tableName: 'audit_log',
+  properties: {
+    id: { type: new BigIntType('string'), primary: true, autoincrement: true },
+    at: { ...timestamp, onCreate: () => new Date() },
+    actorType: { type: 'text' },
+    actor: text,
+    actorEmail: optionalText,
+    merchantId: optionalText,
+    livemode: { type: 'boolean', nullable: true },
+    ip: optionalText,
+    forwardedFor: optionalText,
+    requestId: optionalText,
+    method: optionalText,
+    route: optionalText,
+    action: text,
+    objectType: optionalText,
+    objectId: optionalText,
+    status: { type: 'integer', nullable: true },
+    details: { type: 'json', default: '{}' },
+    before: { type: 'json', nullable: true },
+    after: { type: 'json', nullable: true },
   },
 });
 
@@ -442,6 +534,8 @@ export const MessageSchema = new EntitySchema<MessageRecord>({
 
 export const ALL_SCHEMAS = [
   MerchantSchema,
+  MerchantMemberSchema,
+  AuditLogSchema,
   ApiKeySchema,
   ProviderAccountSchema,
   ChannelRouteSchema,

@@ -18,6 +18,7 @@ export const ID_PREFIXES = {
   message: 'msg',
   messageTemplate: 'tpl',
   messageAccount: 'ma',
+  merchantMember: 'mem',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -43,6 +43,11 @@ export interface AppConfig {
    * every call (503), so Kratos keeps its messages queued and retries.
    */
   kratosCourierSecret: string | null;
+  /**
+   * KRATOS_PUBLIC_URL and KRATOS_ADMIN_URL: where the API checks console sessions (public) and
+   * invites team members (admin); null: the API takes secret keys only.
+   */
+  kratos: { publicUrl: string | null; adminUrl: string | null };
 }
 
 /**
@@ -214,6 +219,10 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfi
     alerts: alertSettingsFromEnv(env),
     production,
     kratosCourierSecret,
+    kratos: {
+      publicUrl: env.KRATOS_PUBLIC_URL ? env.KRATOS_PUBLIC_URL.replace(/\/$/, '') : null,
+      adminUrl: env.KRATOS_ADMIN_URL ? env.KRATOS_ADMIN_URL.replace(/\/$/, '') : null,
+    },
   };
 }
 

@@ -52,6 +52,8 @@ export function kratosEnv({ dsn, publicPort, adminPort, webUrl, secrets, courier
     SELFSERVICE_FLOWS_RECOVERY_UI_URL: `${web}/auth/recovery`,
     SELFSERVICE_FLOWS_VERIFICATION_UI_URL: `${web}/auth/verification`,
     SELFSERVICE_FLOWS_VERIFICATION_AFTER_DEFAULT_BROWSER_RETURN_URL: `${web}/`,
+    // Security keys: a relying party is a domain, so the web app's port on localhost (kratos.yml).
+    SELFSERVICE_METHODS_WEBAUTHN_CONFIG_RP_ORIGINS: `http://localhost:${new URL(web).port || 80}`,
     ...courierEnv(courier),
     LOG_LEVEL: logLevel,
     ...extra,

@@ -75,6 +75,8 @@ function appSpec(name, config) {
           // The origin shoppers' browsers use: form posts are checked against it.
           ORIGIN: new URL(config.webUrl).origin,
           TONGBAO_API_URL: urls.api,
+          // The consoles' sign-in: the server runs Kratos' flows and forwards the session to the API.
+          KRATOS_PUBLIC_URL: urls.kratosPublic,
           // Test mode's stand-in for WeChat's JS bridge is the sandbox's JSAPI page.
           TONGBAO_SANDBOX_URL: urls.sandbox,
           ...(config.appEnv.NODE_OPTIONS ? { NODE_OPTIONS: config.appEnv.NODE_OPTIONS } : {}),

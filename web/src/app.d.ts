@@ -1,4 +1,5 @@
 import type { RequestLocale } from '$lib/server/locale';
+import type { ConsoleLocals } from '$lib/server/console-session';
 
 declare global {
   /** WeChat's in-app browser injects it (after the WeixinJSBridgeReady event). */
@@ -15,6 +16,8 @@ declare global {
   namespace App {
     interface Locals {
       locale: RequestLocale;
+      /** Set on /dashboard requests (hooks.server.ts): the signed-in person, the merchant and mode shown. */
+      console?: ConsoleLocals;
     }
   }
 }

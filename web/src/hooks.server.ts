@@ -1,5 +1,6 @@
 import type { Handle, HandleServerError } from '@sveltejs/kit';
-import { resolveRequestLocale, withLocale } from '$lib/server/locale';
+import { adoptSessionLocale, resolveRequestLocale, withLocale } from '$lib/server/locale';
+import { consoleLocals } from '$lib/server/console-session';
 
 const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
 const UNSAFE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
@@ -31,6 +32,11 @@ export const handle: Handle = async ({ event, resolve }) => {
 
   const locale = resolveRequestLocale(url, event.cookies);
   event.locals.locale = locale;
+  if (url.pathname === '/dashboard' || url.pathname.startsWith('/dashboard/')) {
+    event.locals.console = await consoleLocals(event);
+    // The person's own language (their Kratos locale trait) unless this browser chose one.
+    adoptSessionLocale(locale, event.locals.console.session.identity.locale);
+  }
   const response = await withLocale(locale, () =>
     resolve(event, {
       // Read after rendering: load may have adopted the session's locale meanwhile.
@@ -40,7 +46,9 @@ export const handle: Handle = async ({ event, resolve }) => {
   response.headers.set('x-content-type-options', 'nosniff');
   // The cs_ id in the path is a capability: other sites get the origin at most.
   response.headers.set('referrer-policy', 'strict-origin-when-cross-origin');
-  if (url.pathname.startsWith('/pay/')) response.headers.set('cache-control', 'no-store');
+  // A checkout session's page and every signed-in page are never cached.
+  if (['/pay/', '/dashboard', '/auth/'].some((prefix) => url.pathname.startsWith(prefix)))
+    response.headers.set('cache-control', 'no-store');
   return response;
 };
 

@@ -1,0 +1,124 @@
+import { isIP } from 'node:net';
+import type { NextFunction, Request, Response } from 'express';
+import type { ApiDeps } from './deps';
+import { PermissionError } from './errors';
+import { actorOf, contextOf, merchantOf } from './request-context';
+import { assertAllowed, objectIdOf, ruleFor, type RouteRule } from './roles';
+import { CLIENT_IP_HEADER } from './session-auth';
+
+/** An object as the API answers it, before a change: the audit log's `before`. null: not found. */
+export type ObjectReader = (merchant: { id: string; livemode: boolean }, id: string) => Promise<unknown>;
+
+/** Fields an answer may carry that the audit log must never keep. */
+const SECRET_FIELDS = /secret|password|recovery_code|recovery_link|^code$/i;
+
+/** A copy of `value` with every secret field's value replaced, at any depth. */
+export function redacted(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redacted);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, field]) => [key, SECRET_FIELDS.test(key) ? '[redacted]' : redacted(field)]),
+  );
+}
+
+/**
+ * What a caller may do on the merchant API, after authentication: a member's role must allow the
+ * route (api/roles.ts), a support member's refund must fit their limit, a secret key may not call
+ * the console's own routes; and a member's change is written to the audit log with its answer
+ * (before and after, secrets removed). Mounted after the body is parsed and before the
+ * Idempotency-Key is claimed: a refused request has claimed nothing.
+ */
+export function memberAccess(deps: ApiDeps, readers: Record<string, ObjectReader>) {
+  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+    const actor = actorOf(req);
+    const rule = ruleFor(req.method, req.path);
+    if (actor.type === 'api_key') {
+      if (rule.consoleOnly)
+        throw new PermissionError('console_only', 'This is done in the console, signed in; a secret key cannot do it.');
+      return next();
+    }
+    if (actor.type !== 'member') return next();
+    assertAllowed(actor.role, rule, req);
+    if (rule.permission === 'refund' && actor.role === 'support')
+      await assertWithinRefundLimit(deps, req, actor.refundLimit ?? 0);
+    if (req.method !== 'GET' && req.method !== 'HEAD') await startAuditEntry(deps, req, rule, readers);
+    next();
+  };
+}
+
+async function assertWithinRefundLimit(deps: ApiDeps, req: Request, limit: number): Promise<void> {
+  const body = req.body as { amount?: unknown; payment?: unknown } | undefined;
+  let amount = typeof body?.amount === 'number' ? body.amount : null;
+  if (amount === null && typeof body?.payment === 'string') {
+    // A refund of what is left: at most the payment's amount.
+    const merchant = merchantOf(req);
+    const rows = await deps.db
+      .fork()
+      .getConnection()
+      .execute<{ amount: string }[]>('select amount from payments where id = ? and merchant_id = ? and livemode = ?', [
+        body.payment,
+        merchant.id,
+        merchant.livemode,
+      ]);
+    amount = rows[0] ? Number(rows[0].amount) : 0;
+  }
+  if (amount !== null && amount > limit)
+    throw new PermissionError(
+      'refund_limit_exceeded',
+      `Your refund limit is ${limit}; this refund is ${amount}. Ask an owner or admin.`,
+      'amount',
+    );
+}
+
+/** The client's address as the console's server reports it, when it is one. */
+function forwardedFor(req: Request): string | null {
+  const claimed = req.get(CLIENT_IP_HEADER)?.trim();
+  return claimed && isIP(claimed) ? claimed : null;
+}
+
+async function startAuditEntry(
+  deps: ApiDeps,
+  req: Request,
+  rule: RouteRule,
+  readers: Record<string, ObjectReader>,
+): Promise<void> {
+  const actor = actorOf(req);
+  const merchant = merchantOf(req);
+  const objectId = objectIdOf(rule, req.path);
+  const reader = rule.object ? readers[rule.object] : undefined;
+  const before = objectId && reader ? await reader(merchant, objectId).catch(() => null) : null;
+  contextOf(req).audit = async (status, body) => {
+    const answered = (body as { id?: unknown } | null)?.id;
+    try {
+      await deps.db
+        .fork()
+        .getConnection()
+        .execute(
+          `insert into audit_log (actor_type, actor, actor_email, merchant_id, livemode, ip, forwarded_for, request_id,
+             method, route, action, object_type, object_id, status, before, after)
+           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            actor.type,
+            actor.id,
+            actor.email,
+            merchant.id,
+            merchant.livemode,
+            req.socket.remoteAddress ?? null,
+            forwardedFor(req),
+            contextOf(req).requestId,
+            req.method,
+            rule.path,
+            rule.action,
+            rule.object,
+            objectId ?? (typeof answered === 'string' ? answered : null),
+            status,
+            before === null ? null : JSON.stringify(redacted(before)),
+            status < 400 ? JSON.stringify(redacted(body)) : null,
+          ],
+        );
+    } catch (error) {
+      // The change is done: failing its answer would only make the member try it again.
+      deps.logger.error({ err: error, requestId: contextOf(req).requestId }, 'could not write the audit log');
+    }
+  };
+}

@@ -1,0 +1,216 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  MerchantMemberSchema,
+  MerchantSchema,
+  type MemberRole,
+  type MerchantMember,
+  type Merchant,
+} from '../db/entities';
+import { newId } from '../domain/ids';
+import { requestMessage } from '../messaging/outbox';
+import { outboxDeps, type ApiDeps } from './deps';
+import { ConflictError, NotFoundError, PermissionError } from './errors';
+import type { ConsoleSession, Kratos } from './kratos';
+import type { MerchantsService } from './merchants.service';
+import type { Actor } from './request-context';
+
+/** How long an invitation's code lets the person in (the e-mail says it in days). */
+export const INVITATION_DAYS = 7;
+
+export interface Membership {
+  member: MerchantMember;
+  merchant: Merchant;
+}
+
+type MemberActor = Extract<Actor, { type: 'member' }>;
+
+/** Only an owner makes, unmakes or removes an owner. */
+function assertMayManage(actor: MemberActor, target: MerchantMember | null, role: MemberRole | undefined): void {
+  if (actor.role === 'owner') return;
+  if (role === 'owner' || target?.role === 'owner')
+    throw new PermissionError('owner_required', 'Only an owner can grant, change or remove the owner role.', 'role');
+}
+
+/** support members carry a refund limit; nobody else does. */
+function refundLimitFor(role: MemberRole, limit: number | null | undefined): number | null {
+  return role === 'support' ? (limit ?? 0) : null;
+}
+
+/**
+ * A merchant's team: the people (Kratos identities) who use its console and their roles. Kratos
+ * knows who a person is; merchant_members says what they may do where.
+ */
+export function createMembersService(deps: ApiDeps, kratos: Kratos, merchants: MerchantsService) {
+  const { db } = deps;
+
+  /** Locks the merchant's row: changes to its owners are made one at a time. */
+  async function lockedOwners(tx: EntityManager, merchantId: string): Promise<number> {
+    await tx.getConnection().execute('select id from merchants where id = ? for update', [merchantId]);
+    return tx.count(MerchantMemberSchema, { merchantId, role: 'owner' });
+  }
+
+  async function memberOf(tx: EntityManager, merchantId: string, memberId: string): Promise<MerchantMember> {
+    const member = await tx.findOne(MerchantMemberSchema, { id: memberId, merchantId });
+    if (!member) throw new NotFoundError('member', memberId);
+    return member;
+  }
+
+  return {
+    /** The merchants a person belongs to, oldest membership first. */
+    async memberships(identityId: string): Promise<Membership[]> {
+      const em = db.fork();
+      const members = await em.find(MerchantMemberSchema, { identityId }, { orderBy: { createdAt: 'asc' } });
+      const found = await em.find(MerchantSchema, { id: { $in: members.map((member) => member.merchantId) } });
+      const byId = new Map(found.map((merchant) => [merchant.id, merchant]));
+      return members.flatMap((member) => {
+        const merchant = byId.get(member.merchantId);
+        return merchant ? [{ member, merchant }] : [];
+      });
+    },
+
+    /**
+     * A merchant signed up in the console: test mode with a sandbox account per provider, live
+     * mode once a platform admin approves; the person who made it is its owner.
+     */
+    async createMerchant(session: ConsoleSession, name: string, requestId: string): Promise<Membership> {
+      const { merchant } = await merchants.create(
+        { name, email: session.email, liveMode: 'unavailable', testKey: false },
+        { requestId },
+      );
+      const member = db.fork().create(MerchantMemberSchema, {
+        id: newId('merchantMember'),
+        merchantId: merchant.id,
+        identityId: session.identityId,
+        email: session.email,
+        role: 'owner',
+        refundLimit: null,
+        invitedBy: null,
+        createdAt: new Date(),
+        joinedAt: new Date(),
+      });
+      await db.fork().persistAndFlush(member);
+      return { member, merchant };
+    },
+
+    async list(merchantId: string): Promise<MerchantMember[]> {
+      return db.fork().find(MerchantMemberSchema, { merchantId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    },
+
+    async get(merchantId: string, memberId: string): Promise<MerchantMember | null> {
+      return db.fork().findOne(MerchantMemberSchema, { id: memberId, merchantId });
+    },
+
+    /**
+     * Invites a person by e-mail: a Kratos identity when they have none (no password: the
+     * invitation's code signs them in once, and they set one), their membership, and the
+     * invitation e-mail with a link that carries the code.
+     */
+    async invite(
+      merchantId: string,
+      actor: MemberActor,
+      params: {
+        email: string;
+        role: MemberRole;
+        name?: string;
+        locale?: 'zh-CN' | 'en-US';
+        refund_limit?: number;
+      },
+    ): Promise<MerchantMember> {
+      assertMayManage(actor, null, params.role);
+      const merchant = await db.fork().findOne(MerchantSchema, { id: merchantId });
+      if (!merchant) throw new NotFoundError('merchant', merchantId);
+      const existing = await kratos.findByEmail(params.email);
+      if (existing && (await db.fork().findOne(MerchantMemberSchema, { merchantId, identityId: existing.id })))
+        throw new ConflictError('member_exists', `${params.email} is already in this team.`, 'email');
+      const locale = params.locale ?? 'zh-CN';
+      const identity =
+        existing ??
+        (await kratos.createMerchantUser({
+          email: params.email,
+          name: params.name ?? params.email.split('@')[0],
+          locale,
+        }));
+      const member = db.fork().create(MerchantMemberSchema, {
+        id: newId('merchantMember'),
+        merchantId,
+        identityId: identity.id,
+        email: params.email,
+        role: params.role,
+        refundLimit: refundLimitFor(params.role, params.refund_limit),
+        invitedBy: actor.email,
+        createdAt: new Date(),
+        joinedAt: null,
+      });
+      try {
+        await db.fork().persistAndFlush(member);
+      } catch (error) {
+        if ((error as { code?: string }).code === '23505')
+          throw new ConflictError('member_exists', `${params.email} is already in this team.`, 'email');
+        throw error;
+      }
+      // A person who has signed in before is told where to go; a new one gets a code to come in with.
+      const link = existing ? `${deps.config.webUrl}/dashboard` : await invitationLink(identity.id);
+      await requestMessage(outboxDeps(deps), {
+        template: 'team_invitation',
+        channel: 'email',
+        to: params.email,
+        locale,
+        // The platform invites, in its own name and through its own account (as Kratos' codes go).
+        merchantId: null,
+        livemode: deps.config.production,
+        objectId: member.id,
+        variables: { inviter: actor.email, team: merchant.name, days: String(INVITATION_DAYS), link },
+      });
+      return member;
+    },
+
+    async update(
+      merchantId: string,
+      memberId: string,
+      actor: MemberActor,
+      params: { role?: MemberRole; refund_limit?: number },
+    ): Promise<MerchantMember> {
+      return db.fork().transactional(async (tx) => {
+        const owners = await lockedOwners(tx, merchantId);
+        const member = await memberOf(tx, merchantId, memberId);
+        assertMayManage(actor, member, params.role);
+        const role = params.role ?? member.role;
+        if (member.role === 'owner' && role !== 'owner' && owners <= 1)
+          throw new ConflictError(
+            'last_owner',
+            'A merchant keeps at least one owner: make someone else owner first.',
+            'role',
+          );
+        member.role = role;
+        member.refundLimit = refundLimitFor(role, params.refund_limit ?? member.refundLimit);
+        await tx.flush();
+        return member;
+      });
+    },
+
+    async remove(merchantId: string, memberId: string, actor: MemberActor): Promise<MerchantMember> {
+      return db.fork().transactional(async (tx) => {
+        const owners = await lockedOwners(tx, merchantId);
+        const member = await memberOf(tx, merchantId, memberId);
+        assertMayManage(actor, member, undefined);
+        if (member.role === 'owner' && owners <= 1)
+          throw new ConflictError('last_owner', 'The last owner cannot be removed.', 'id');
+        tx.remove(member);
+        await tx.flush();
+        return member;
+      });
+    },
+  };
+
+  /** The console's recovery page with the invitation's flow and its code filled in. */
+  async function invitationLink(identityId: string): Promise<string> {
+    const { code, link } = await kratos.recoveryCode(identityId, `${INVITATION_DAYS * 24}h`);
+    const flow = new URL(link).searchParams.get('flow') ?? '';
+    const url = new URL(`${deps.config.webUrl}/auth/recovery`);
+    url.searchParams.set('flow', flow);
+    url.searchParams.set('code', code);
+    return url.toString();
+  }
+}
+
+export type MembersService = ReturnType<typeof createMembersService>;

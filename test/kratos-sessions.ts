@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { testStack } from './stack';
+
+// Kratos identities and browser sessions for the consoles' tests, made as a person's browser
+// makes them (a browser login flow: its CSRF cookie and token, then the password), without a browser.
+
+export interface TestPerson {
+  identityId: string;
+  email: string;
+  password: string;
+}
+
+let people = 0;
+
+/** A merchant user with a password and a verified address, made through Kratos' admin API. */
+export async function createPerson(
+  options: { email?: string; name?: string; locale?: 'zh-CN' | 'en-US'; schema?: 'merchant_user' | 'staff' } = {},
+): Promise<TestPerson> {
+  const email = options.email ?? `person-${process.pid}-${++people}-${randomBytes(3).toString('hex')}@example.com`;
+  const password = `Tb-${randomBytes(12).toString('base64url')}`;
+  const response = await fetch(`${testStack().kratos_admin_url}/admin/identities`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      schema_id: options.schema ?? 'merchant_user',
+      traits: { email, name: options.name ?? 'Test Person', ...(options.locale ? { locale: options.locale } : {}) },
+      credentials: { password: { config: { password } } },
+      verifiable_addresses: [{ value: email, verified: true, via: 'email', status: 'completed' }],
+    }),
+  });
+  const body = (await response.json()) as { id?: string };
+  if (response.status !== 201 || !body.id)
+    throw new Error(`Kratos createIdentity: ${response.status} ${JSON.stringify(body)}`);
+  return { identityId: body.id, email, password };
+}
+
+/** The cookies a response sets, as `name=value` pairs (attributes dropped). */
+function cookiesOf(response: Response): Map<string, string> {
+  const jar = new Map<string, string>();
+  for (const line of response.headers.getSetCookie()) {
+    const [pair] = line.split(';', 1);
+    const at = pair.indexOf('=');
+    jar.set(pair.slice(0, at), pair.slice(at + 1));
+  }
+  return jar;
+}
+
+/** Signs in with the password as a browser would; the value of the `ory_kratos_session` cookie. */
+export async function signIn(person: Pick<TestPerson, 'email' | 'password'>): Promise<string> {
+  const kratos = testStack().kratos_public_url;
+  const started = await fetch(`${kratos}/self-service/login/browser`, { headers: { accept: 'application/json' } });
+  const flow = (await started.json()) as {
+    id: string;
+    ui: { nodes: { attributes: { name?: string; value?: unknown } }[] };
+  };
+  const csrf = flow.ui.nodes.find((node) => node.attributes.name === 'csrf_token')?.attributes.value;
+  const cookie = [...cookiesOf(started)].map(([name, value]) => `${name}=${value}`).join('; ');
+  const submitted = await fetch(`${kratos}/self-service/login?flow=${flow.id}`, {
+    method: 'POST',
+    headers: { accept: 'application/json', 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ method: 'password', identifier: person.email, password: person.password, csrf_token: csrf }),
+  });
+  const session = cookiesOf(submitted).get('ory_kratos_session');
+  if (submitted.status !== 200 || !session)
+    throw new Error(`Kratos login: ${submitted.status} ${(await submitted.text()).slice(0, 300)}`);
+  return session;
+}
