@@ -5,7 +5,8 @@ import { BRAND_COLOR } from '../domain/brand-color';
 import { CHECKOUT_LOCALES } from '../domain/checkout-session';
 import type { AccountService } from './account.service';
 import { MAX_LOGO_BYTES, decodeLogo, logoDataUrl, type LogoProblem } from './logo-image';
-import { merchantOf } from './request-context';
+import { PermissionError } from './errors';
+import { actorOf, contextOf, merchantOf } from './request-context';
 import { sendJson } from './respond';
 import { parse, text } from './validation';
 
@@ -44,6 +45,10 @@ export const updateAccountSchema = z.strictObject({
     .nullable()
     .optional(),
   default_locale: z.enum(CHECKOUT_LOCALES).nullable().optional(),
+  require_mfa: z
+    .boolean()
+    .optional()
+    .describe('Every member must sign in with a second factor (TOTP). Only an owner may change it.'),
 });
 
 /** The merchant's account as it reads it: the hosted checkout's branding included. */
@@ -58,8 +63,29 @@ export function accountObject(merchant: Merchant, livemode: boolean) {
     logo: logoDataUrl(merchant.logo, merchant.logoType),
     brand_color: merchant.brandColor ?? null,
     default_locale: merchant.defaultLocale ?? null,
+    require_mfa: merchant.requireMfa,
     created_at: merchant.createdAt.toISOString(),
   };
+}
+
+/**
+ * Only an owner decides whether every member needs a second factor (a key or an admin may not), and
+ * turns it on only from a session that used one: otherwise the owner's next request would be refused.
+ */
+function assertMayRequireMfa(req: Request, on: boolean): void {
+  const actor = actorOf(req);
+  if (actor.type !== 'member' || actor.role !== 'owner')
+    throw new PermissionError(
+      'owner_required',
+      'Only an owner can require a second factor of every member.',
+      'require_mfa',
+    );
+  if (on && contextOf(req).session?.aal !== 'aal2')
+    throw new PermissionError(
+      'mfa_required',
+      'Turn on an authenticator app for yourself and sign in with it before requiring it of every member.',
+      'require_mfa',
+    );
 }
 
 /** `/v1/account`: the merchant reads and changes its own account. */
@@ -73,7 +99,9 @@ export function accountRoutes(account: AccountService): Router {
 
   router.post('/account', async (req: Request, res: Response) => {
     const merchant = merchantOf(req);
-    const updated = await account.update(merchant, parse(updateAccountSchema, req.body));
+    const params = parse(updateAccountSchema, req.body);
+    if (params.require_mfa !== undefined) assertMayRequireMfa(req, params.require_mfa);
+    const updated = await account.update(merchant, params);
     await sendJson(req, res, 200, accountObject(updated, merchant.livemode));
   });
 

@@ -11,6 +11,8 @@ export interface UpdateAccountParams {
   logo?: { bytes: Buffer; type: LogoType } | null;
   brand_color?: string | null;
   default_locale?: CheckoutLocale | null;
+  /** Checked by the route: only an owner changes it. */
+  require_mfa?: boolean;
 }
 
 /** A checkout session's language when its merchant named none: the account's default_locale, else zh-CN. */
@@ -37,6 +39,7 @@ export function createAccountService(deps: ApiDeps) {
       if (params.display_name !== undefined) changed.displayName = params.display_name;
       if (params.brand_color !== undefined) changed.brandColor = params.brand_color;
       if (params.default_locale !== undefined) changed.defaultLocale = params.default_locale;
+      if (params.require_mfa !== undefined) changed.requireMfa = params.require_mfa;
       if (params.logo !== undefined) {
         changed.logo = params.logo?.bytes ?? null;
         changed.logoType = params.logo?.type ?? null;

@@ -354,6 +354,7 @@ export const accountObjectSchema = z
     logo: z.string().nullable().describe('The logo as a data URL (PNG, JPEG or WebP).'),
     brand_color: z.string().nullable().describe("#rrggbb: the hosted checkout's header and pay button."),
     default_locale: z.enum(CHECKOUT_LOCALES).nullable().describe("A checkout session's language when it names none."),
+    require_mfa: z.boolean().describe('Every member must sign in to the console with a second factor (TOTP).'),
     created_at: timestamp,
   })
   .meta({ id: 'Account' });

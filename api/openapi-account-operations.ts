@@ -18,6 +18,7 @@ const ACCOUNT_EXAMPLE = {
   logo: 'data:image/png;base64,iVBORw0KGgo…',
   brand_color: '#0a58ca',
   default_locale: 'en-US',
+  require_mfa: false,
   created_at: '2026-12-03T08:00:00.000Z',
 };
 const API_KEY_EXAMPLE = {

@@ -1218,6 +1218,8 @@ export interface components {
             brand_color: string | null;
             /** @description A checkout session's language when it names none. */
             default_locale: ("zh-CN" | "en-US") | null;
+            /** @description Every member must sign in to the console with a second factor (TOTP). */
+            require_mfa: boolean;
             /** Format: date-time */
             created_at: string;
         };
@@ -4093,6 +4095,7 @@ export interface operations {
                      *       "logo": "data:image/png;base64,iVBORw0KGgo…",
                      *       "brand_color": "#0a58ca",
                      *       "default_locale": "en-US",
+                     *       "require_mfa": false,
                      *       "created_at": "2026-12-03T08:00:00.000Z"
                      *     }
                      */
@@ -4134,6 +4137,8 @@ export interface operations {
                     logo?: string | null;
                     brand_color?: string | null;
                     default_locale?: ("zh-CN" | "en-US") | null;
+                    /** @description Every member must sign in with a second factor (TOTP). Only an owner may change it. */
+                    require_mfa?: boolean;
                 };
             };
         };
@@ -4155,6 +4160,7 @@ export interface operations {
                      *       "logo": "data:image/png;base64,iVBORw0KGgo…",
                      *       "brand_color": "#0a58ca",
                      *       "default_locale": "en-US",
+                     *       "require_mfa": false,
                      *       "created_at": "2026-12-03T08:00:00.000Z"
                      *     }
                      */

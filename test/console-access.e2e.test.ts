@@ -272,4 +272,49 @@ describe('console sessions on the merchant API', () => {
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('mfa_required');
   });
+
+  test('only an owner requires a second factor of everyone, and only from a session that used one', async () => {
+    const person = await createPerson();
+    const session = await signIn(person);
+    const own = await asPerson<Membership>(session, 'POST', '/v1/console/merchants', { body: { name: 'MFA Owner' } });
+    const shop = own.body.merchant.id;
+    const admin = await createPerson();
+    await asPerson(session, 'POST', '/v1/team/members', { merchant: shop, body: { email: admin.email, role: 'admin' } });
+    const byAdmin = await asPerson<ErrorBody>(await signIn(admin), 'POST', '/v1/account', {
+      merchant: shop,
+      body: { require_mfa: true },
+    });
+    expect(byAdmin.status).toBe(403);
+    expect(byAdmin.body.error).toMatchObject({ code: 'owner_required', param: 'require_mfa' });
+    // An admin still changes the branding.
+    const branding = await asPerson<{ display_name: string; require_mfa: boolean }>(
+      await signIn(admin),
+      'POST',
+      '/v1/account',
+      { merchant: shop, body: { display_name: 'MFA Owner Shop' } },
+    );
+    expect(branding.status).toBe(200);
+    expect(branding.body).toMatchObject({ display_name: 'MFA Owner Shop', require_mfa: false });
+
+    // The owner signed in with a password alone would lock themselves out: refused, naming the field.
+    const withoutSecondFactor = await asPerson<ErrorBody>(session, 'POST', '/v1/account', {
+      merchant: shop,
+      body: { require_mfa: true },
+    });
+    expect(withoutSecondFactor.status).toBe(403);
+    expect(withoutSecondFactor.body.error).toMatchObject({ code: 'mfa_required', param: 'require_mfa' });
+    const off = await asPerson<{ require_mfa: boolean }>(session, 'POST', '/v1/account', {
+      merchant: shop,
+      body: { require_mfa: false },
+    });
+    expect(off.status).toBe(200);
+    expect(off.body.require_mfa).toBe(false);
+    const [row] = await queryDb<{ require_mfa: boolean }>('select require_mfa from merchants where id = $1', [shop]);
+    expect(row.require_mfa).toBe(false);
+
+    const key = await createTestMerchant();
+    const byKey = await apiFetch<ErrorBody>(key.secretKey, 'POST', '/v1/account', { require_mfa: false });
+    expect(byKey.status).toBe(403);
+    expect(byKey.body.error.code).toBe('owner_required');
+  });
 });
