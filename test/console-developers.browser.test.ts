@@ -148,7 +148,7 @@ describe('the console for developers: keys, webhooks, events, branding', () => {
           },
           { timeoutMs: 60_000, intervalMs: 2000 },
         );
-        await review(page, 'developers-webhook-detail-en-US');
+        await review(page, 'developers-webhook-deliveries-en-US');
         await submit(page, '[data-testid="roll-secret"] button[type="submit"]');
         const rolledSecret = await secretShown(page, 'endpoint-secret');
         expect(rolledSecret).toMatch(/^whsec_/);
@@ -158,7 +158,7 @@ describe('the console for developers: keys, webhooks, events, branding', () => {
         await review(page, 'developers-webhook-disabled-en-US');
 
         await page.goto(`${web()}/dashboard/developers/events`);
-        await review(page, 'developers-events-en-US');
+        await review(page, 'developers-events-listed-en-US');
         await page.click('[data-testid="events"] a');
         await page.waitForSelector('[data-testid="event-payload"]', { timeout: PAGE_WAIT_MS });
         expect(await page.textContent('[data-testid="event-payload"]')).toContain(`"id": "${payment.id}"`);
