@@ -30,7 +30,7 @@ export interface WebhookAttemptOutcome {
   /** The endpoint answered 2xx. */
   delivered: boolean;
   statusCode: number | null;
-  /** The endpoint was deleted: nothing was sent, and nothing will be. */
+  /** The endpoint was deleted or disabled: nothing was sent, and nothing will be. */
   endpointDeleted: boolean;
   /** The delivery's status after this attempt (a delivery once delivered stays delivered). */
   deliveryStatus: WebhookDeliveryStatus;
@@ -108,7 +108,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
       // and most merchants have no endpoint for most types.
       const rows = await db.fork().execute<{ type: string; endpoint_id: string | null }[]>(
         `select e.type, w.id as endpoint_id from events e
-           left join webhook_endpoints w on w.merchant_id = e.merchant_id and w.livemode = e.livemode and w.deleted_at is null
+           left join webhook_endpoints w on w.merchant_id = e.merchant_id and w.livemode = e.livemode and w.deleted_at is null and not w.disabled
                 and (e.type = any(w.enabled_events) or '*' = any(w.enabled_events))
           where e.id = ? order by w.created_at, w.id`,
         [input.eventId],
@@ -170,13 +170,17 @@ export function createWebhookActivities(deps: ActivityDeps) {
     async attemptWebhookDelivery(input: WebhookAttemptInput): Promise<WebhookAttemptOutcome> {
       const event = await loadEvent(input.eventId);
       const endpoint = await db.fork().findOne(WebhookEndpointSchema, { id: input.webhookEndpointId });
-      if (!endpoint || endpoint.deletedAt) {
+      if (!endpoint || endpoint.deletedAt || endpoint.disabled) {
         const deliveryStatus = await recordAttempt(input, null);
         return { delivered: false, statusCode: null, endpointDeleted: true, deliveryStatus };
       }
-      const secret = openWebhookSecret(deps.secretBox, endpoint.secretEncrypted, endpoint.id);
-      const body = JSON.stringify(toEventObject(event));
       const at = new Date();
+      // After a roll the old secret signs too, until its grace ends (a second v1=, as Stripe does).
+      const sealed = [endpoint.secretEncrypted];
+      if (endpoint.previousSecretEncrypted && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > at)
+        sealed.push(endpoint.previousSecretEncrypted);
+      const secrets = sealed.map((one) => openWebhookSecret(deps.secretBox, one, endpoint.id));
+      const body = JSON.stringify(toEventObject(event));
       const started = performance.now();
       let statusCode: number | null = null;
       let error: string | null = null;
@@ -186,7 +190,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
             'content-type': 'application/json; charset=utf-8',
             'user-agent': 'Tongbao-Webhooks/1.0',
             [EVENT_ID_HEADER]: event.id,
-            [SIGNATURE_HEADER]: webhookSignatureHeader(secret, body, Math.floor(at.getTime() / 1000)),
+            [SIGNATURE_HEADER]: webhookSignatureHeader(secrets, body, Math.floor(at.getTime() / 1000)),
           },
           body,
           timeoutMs: WEBHOOK_TIMEOUT_MS,

@@ -2,13 +2,8 @@ import { z } from 'zod';
 import { CHECKOUT_LOCALES } from '../domain/checkout-session';
 import { MESSAGE_CHANNELS, MESSAGE_STATUSES, TEMPLATE_VARIABLE_TYPES } from '../domain/message';
 import { PROVIDERS } from '../domain/payment';
-import type {
-  apiKeyObject,
-  createdApiKeyObject,
-  createdMerchantObject,
-  merchantObject,
-  sandboxAccountsObject,
-} from './admin.routes';
+import type { createdMerchantObject, merchantObject, sandboxAccountsObject } from './admin.routes';
+import type { apiKeyObject, createdApiKeyObject } from './api-keys.routes';
 import type { courierAnswer } from './kratos-courier.routes';
 import type { messageAccountObject } from './message-accounts.routes';
 import type { toMessageObject } from './messages.routes';
@@ -42,8 +37,11 @@ const apiKeyFields = {
   object: z.literal('api_key'),
   merchant: z.string(),
   livemode: z.boolean(),
+  name: z.string().nullable(),
   redacted: z.string(),
   created_at: timestamp,
+  last_used_at: timestamp.nullable().describe('When a request last used it, to within a minute.'),
+  expires_at: timestamp.nullable().describe('A rolled key works until then; null: until revoked.'),
   revoked_at: timestamp.nullable(),
 };
 

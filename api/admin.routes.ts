@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { ApiKey, Merchant } from '../db/entities';
+import type { Merchant } from '../db/entities';
+import { apiKeyObject, createdApiKeyObject } from './api-keys.routes';
 import type { ProviderName } from '../domain/payment';
 import { toPaymentObject } from '../domain/payment-object';
 import type { MembersService } from './members.service';
@@ -33,26 +34,9 @@ export function merchantObject(merchant: Merchant) {
   };
 }
 
-export function apiKeyObject(key: ApiKey) {
-  return {
-    id: key.id,
-    object: 'api_key' as const,
-    merchant: key.merchantId,
-    livemode: key.livemode,
-    redacted: key.redacted,
-    created_at: key.createdAt.toISOString(),
-    revoked_at: key.revokedAt ? key.revokedAt.toISOString() : null,
-  };
-}
-
 /** The create route's answer: the test-mode secret key is shown this once. */
 export function createdMerchantObject(created: { merchant: Merchant; testSecretKey: string }) {
   return { merchant: merchantObject(created.merchant), test_secret_key: created.testSecretKey };
-}
-
-/** The API key's create answer: its secret is shown this once. */
-export function createdApiKeyObject(key: ApiKey, secret: string) {
-  return { ...apiKeyObject(key), secret };
 }
 
 /** The sandbox providers opened now for the merchant (empty when all were open already). */

@@ -1,6 +1,11 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { randomToken } from '../domain/ids';
+import { ACCOUNT_BODY_LIMIT, accountRoutes } from './account.routes';
+import { createAccountService } from './account.service';
 import { adminRoutes } from './admin.routes';
+import { apiKeysRoutes } from './api-keys.routes';
+import { createApiKeysService } from './api-keys.service';
+import { createCheckoutSessionList } from './checkout-list';
 import { docsRoutes } from './docs.routes';
 import { openApiDocument } from './openapi';
 import { Admission, ApiOverloadedError } from './admission';
@@ -82,6 +87,7 @@ export function createApp(deps: ApiDeps): express.Express {
   const checkout = createCheckoutService(deps, payments, pricing, admission, checkoutDetails);
   const events = createEventsService(deps);
   const webhooks = createWebhooksService(deps, events);
+  const ownApiKeys = createApiKeysService(deps, apiKeys);
 
   const kratos = new Kratos(deps.config.kratos);
   const members = createMembersService(deps, kratos, merchants);
@@ -105,14 +111,19 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use('/internal/kratos/courier', kratosCourierRoutes(deps));
   app.use('/checkout', checkoutPageRoutes(checkout));
 
-  const json = express.json({
-    limit: '256kb',
-    strict: true,
-    type: () => true,
-    verify: (req, _res, buffer) => {
-      contextOf(req as Request).rawBody = Buffer.from(buffer);
-    },
-  });
+  const jsonBody = (limit: string) =>
+    express.json({
+      limit,
+      strict: true,
+      type: () => true,
+      verify: (req, _res, buffer) => {
+        contextOf(req as Request).rawBody = Buffer.from(buffer);
+      },
+    });
+  const json = jsonBody('256kb');
+  // The account's update may carry a logo (256 KiB, more as base64); the parser that reads a body first is the only one.
+  const accountJson = Router();
+  accountJson.post('/account', jsonBody(ACCOUNT_BODY_LIMIT));
 
   // Every POST accepts an Idempotency-Key (API.md), an admin's too: its answer is replayed, and an
   // admin's retry or cancel of a refund after a 503 reaches the update the first one sent.
@@ -141,6 +152,7 @@ export function createApp(deps: ApiDeps): express.Express {
     '/v1',
     merchantAuth(deps, apiKeys, kratos),
     admitted(admission, MERCHANT_WORKFLOW_ROUTES, (req) => merchantOf(req).id),
+    accountJson,
     json,
     idempotencyKeyText,
     memberAccess(deps, {
@@ -156,9 +168,11 @@ export function createApp(deps: ApiDeps): express.Express {
     webhooksRoutes(webhooks),
     eventsRoutes(events, webhooks),
     pricingRoutes(pricing),
-    checkoutRoutes(checkout),
+    checkoutRoutes(checkout, createCheckoutSessionList(deps)),
     customersRoutes(customers),
     teamRoutes(members, createAuditLogService(deps)),
+    accountRoutes(createAccountService(deps)),
+    apiKeysRoutes(ownApiKeys),
   );
 
   app.use((req: Request) => {

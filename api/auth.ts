@@ -25,14 +25,17 @@ export function bearerToken(req: Request): string | null {
   return match ? match[1] : null;
 }
 
-/** Whom a secret key authenticates. */
-export type KeyHolder = { id: string; livemode: boolean; apiKeyId: string };
+/** Whom a secret key authenticates, and until when (a rolled key expires; null: until revoked). */
+export type KeyHolder = { id: string; livemode: boolean; apiKeyId: string; expiresAt: number | null };
+
+/** A key's last use is written at most this often (per API process): a write per request would cost more than it tells. */
+const LAST_USED_PRECISION_MS = 60_000;
 
 /**
  * Keys found lately, by hash, so that a merchant's requests do not each read `api_keys` (a third
  * of the queries of a create). Revoking a key forgets it here at once; another API process sees
- * the revocation within `ttlMs`. Unknown keys are never kept: each is looked up, so a key created
- * a moment ago works at once.
+ * the revocation within `ttlMs`. A key that expires (a rolled one) is never held past its expiry.
+ * Unknown keys are never kept: each is looked up, so a key created a moment ago works at once.
  */
 export class ApiKeyCache {
   private readonly keys = new Map<string, { holder: KeyHolder; until: number }>();
@@ -47,6 +50,7 @@ export class ApiKeyCache {
   get(hash: string): KeyHolder | null {
     const found = this.keys.get(hash);
     if (!found) return null;
+    // A key is held until its expiry at most (see `set`), so a rolled key's grace is kept to the millisecond.
     if (found.until > this.now()) return found.holder;
     this.keys.delete(hash);
     return null;
@@ -54,10 +58,11 @@ export class ApiKeyCache {
 
   set(hash: string, holder: KeyHolder): void {
     if (this.keys.size >= this.maxKeys) this.keys.delete(this.keys.keys().next().value!);
-    this.keys.set(hash, { holder, until: this.now() + this.ttlMs });
+    const until = Math.min(this.now() + this.ttlMs, holder.expiresAt ?? Infinity);
+    this.keys.set(hash, { holder, until });
   }
 
-  /** Forgets a key (it was revoked): its next request reads `api_keys`. */
+  /** Forgets a key (it was revoked, or its expiry moved): its next request reads `api_keys`. */
   forget(hash: string): void {
     this.keys.delete(hash);
   }
@@ -84,10 +89,24 @@ export function merchantAuth(deps: ApiDeps, keys: ApiKeyCache, kratos: Kratos) {
     const hash = hashApiKey(token);
     let holder = keys.get(hash);
     if (!holder) {
-      const key = await deps.db.fork().findOne(ApiKeySchema, { keyHash: hash, revokedAt: null });
+      const em = deps.db.fork();
+      const now = new Date();
+      const key = await em.findOne(ApiKeySchema, {
+        keyHash: hash,
+        revokedAt: null,
+        $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }],
+      });
+      // An expired key is as invalid as an unknown one: the message must not tell an attacker it once worked.
       if (!key) throw new AuthenticationError('api_key_invalid', 'Invalid API key provided.');
-      holder = { id: key.merchantId, livemode: key.livemode, apiKeyId: key.id };
+      holder = {
+        id: key.merchantId,
+        livemode: key.livemode,
+        apiKeyId: key.id,
+        expiresAt: key.expiresAt ? key.expiresAt.getTime() : null,
+      };
       keys.set(hash, holder);
+      if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS)
+        await em.nativeUpdate(ApiKeySchema, { id: key.id }, { lastUsedAt: now });
     }
     contextOf(req).merchant = { id: holder.id, livemode: holder.livemode };
     contextOf(req).actor = { type: 'api_key', id: holder.apiKeyId, email: null };

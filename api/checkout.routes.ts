@@ -2,13 +2,15 @@ import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { CHANNELS } from '../domain/payment';
 import type { VerifiedDetails } from '../domain/checkout-details';
-import { CHECKOUT_LOCALES, type SessionPayment } from '../domain/checkout-session';
+import { CHECKOUT_LOCALES, CHECKOUT_SESSION_STATUSES, type SessionPayment } from '../domain/checkout-session';
 import type { CheckoutService, CheckoutSession, PublicSession } from './checkout.service';
+import type { ListCheckoutSessions } from './checkout-list';
 import { PUBLIC_RATE_LIMITS, RateLimiter, clientIp, rateLimited } from './rate-limit';
 import { merchantOf } from './request-context';
 import { InvalidRequestError } from './errors';
 import { sendJson } from './respond';
-import { customerIdSchema, parse, text, withoutControlCharacters, pathId } from './validation';
+import { customerIdSchema, listQuerySchema, parse, text, withoutControlCharacters, pathId } from './validation';
+import { listObject } from './pagination';
 import { customerEmailSchema, customerPhoneSchema } from './customers.routes';
 import type { VerificationStarted } from './checkout-details.service';
 
@@ -36,11 +38,19 @@ export const createSessionSchema = z.strictObject({
     .optional(),
   allowed_channels: z.array(z.enum(CHANNELS)).min(1).max(CHANNELS.length).optional(),
   customer: customerIdSchema.optional(),
-  locale: z.enum(CHECKOUT_LOCALES).default('zh-CN'),
+  locale: z
+    .enum(CHECKOUT_LOCALES)
+    .optional()
+    .describe("The page's language; by default the account's default_locale, else zh-CN."),
   success_url: httpUrl,
   cancel_url: httpUrl,
   expires_in: z.number().int().min(1800).max(86_400).default(86_400),
   save_customer: z.enum(['optional', 'never']).default('never'),
+});
+
+export const listSessionsSchema = z.strictObject({
+  ...listQuerySchema,
+  status: z.enum(CHECKOUT_SESSION_STATUSES).optional(),
 });
 
 const ipAddress = z.union([z.ipv4(), z.ipv6()]);
@@ -133,8 +143,14 @@ export function sessionObject(session: CheckoutSession, url: string) {
 }
 
 /** The merchant's side: `/v1/checkout/sessions`. */
-export function checkoutRoutes(checkout: CheckoutService): Router {
+export function checkoutRoutes(checkout: CheckoutService, listSessions: ListCheckoutSessions): Router {
   const router = Router();
+
+  router.get('/checkout/sessions', async (req: Request, res: Response) => {
+    const { data, hasMore } = await listSessions(merchantOf(req), parse(listSessionsSchema, req.query, 'query'));
+    const sessions = data.map((session) => sessionObject(session, checkout.urlOf(session.id)));
+    await sendJson(req, res, 200, listObject('/v1/checkout/sessions', sessions, hasMore));
+  });
 
   router.post('/checkout/sessions', async (req: Request, res: Response) => {
     const session = await checkout.create(merchantOf(req), parse(createSessionSchema, req.body));
@@ -154,10 +170,15 @@ export function checkoutRoutes(checkout: CheckoutService): Router {
   return router;
 }
 
-export function publicObject({ session, merchantName, payment, detailsOffer }: PublicSession, url: string) {
+export function publicObject({ session, merchantName, branding, payment, detailsOffer }: PublicSession, url: string) {
   // livemode stays: the page shows a test-mode banner and uses the sandbox's pages in test mode.
   const { customer: _customer, save_customer: _save, ...shown } = sessionObject(session, url);
-  return { ...shown, merchant: { name: merchantName }, payment, details_offer: detailsOffer };
+  return {
+    ...shown,
+    merchant: { name: merchantName, logo: branding.logo, brand_color: branding.brandColor },
+    payment,
+    details_offer: detailsOffer,
+  };
 }
 
 /** The URL WeChat's in-app browser is sent to, to come back with the code a JSAPI payment needs. */

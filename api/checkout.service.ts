@@ -18,6 +18,8 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Admission } from './admission';
+import { checkoutLocaleOf } from './account.service';
+import { logoDataUrl } from './logo-image';
 import { createCheckoutWechat } from './checkout-wechat';
 import type { ApiDeps } from './deps';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors';
@@ -32,7 +34,8 @@ export interface CreateSessionParams {
   discounts?: { coupon: string }[];
   allowed_channels?: Channel[];
   customer?: string;
-  locale: CheckoutLocale;
+  /** Absent: the merchant's default_locale, else zh-CN. */
+  locale?: CheckoutLocale;
   success_url: string;
   cancel_url: string;
   expires_in: number;
@@ -49,6 +52,8 @@ export type CheckoutSession = CheckoutSessionRow;
 export interface PublicSession {
   session: CheckoutSession;
   merchantName: string;
+  /** The merchant's branding (POST /v1/account): the logo as a data URL, the colour as #rrggbb. */
+  branding: { logo: string | null; brandColor: string | null };
   payment: SessionPayment | null;
   detailsOffer: 'none' | 'receipt' | 'receipt_and_save';
 }
@@ -148,7 +153,10 @@ export function createCheckoutService(
       const coupon = params.discounts?.length
         ? await pricing.redeemableCoupon(merchant, params.discounts[0].coupon, 'discounts[0][coupon]')
         : null;
-      const routed = await routedChannels(merchant);
+      const [routed, locale] = await Promise.all([
+        routedChannels(merchant),
+        params.locale ?? checkoutLocaleOf(db.fork(), merchant.id),
+      ]);
       const allowed = params.allowed_channels ?? routed;
       const unrouted = allowed.findIndex((channel) => !routed.includes(channel));
       if (unrouted >= 0)
@@ -220,7 +228,7 @@ export function createCheckoutService(
         livemode: merchant.livemode,
         status: 'open',
         currency: params.currency,
-        locale: params.locale,
+        locale,
         lineItems,
         couponCode: coupon?.code ?? null,
         discounts,
@@ -286,10 +294,13 @@ export function createCheckoutService(
 
     async publicView(id: string): Promise<PublicSession> {
       const session = await load(id, null);
-      const merchant = await db.fork().findOneOrFail(MerchantSchema, { id: session.merchantId });
+      const merchant = await db
+        .fork()
+        .findOneOrFail(MerchantSchema, { id: session.merchantId }, { populate: ['logo'] });
       return {
         session,
-        merchantName: merchant.name,
+        merchantName: merchant.displayName ?? merchant.name,
+        branding: { logo: logoDataUrl(merchant.logo, merchant.logoType), brandColor: merchant.brandColor ?? null },
         payment: await sessionPayment(session.paymentId),
         detailsOffer: await details.offerFor(session),
       };

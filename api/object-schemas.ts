@@ -8,6 +8,7 @@ import { CHANNELS, PAYMENT_STATUSES, PROVIDERS } from '../domain/payment';
 import type { toPaymentObject } from '../domain/payment-object';
 import { REFUND_ORIGINS, REFUND_STATUSES, type toRefundObject } from '../domain/refund';
 import type { errorBody } from './errors';
+import type { accountObject } from './account.routes';
 import type { couponObject, taxRateObject } from './pricing.service';
 import type {
   publicObject,
@@ -190,7 +191,11 @@ const sessionPaymentSchema = z
 export const publicCheckoutSessionObjectSchema = z
   .object({
     ...checkoutSessionObjectSchema.omit({ customer: true, save_customer: true }).shape,
-    merchant: z.object({ name: z.string() }),
+    merchant: z.object({
+      name: z.string().describe('The display name, else the name.'),
+      logo: z.string().nullable().describe('A data URL (PNG, JPEG or WebP).'),
+      brand_color: z.string().nullable().describe('#rrggbb'),
+    }),
     payment: sessionPaymentSchema.nullable(),
     details_offer: z.enum(['none', 'receipt', 'receipt_and_save']),
   })
@@ -269,12 +274,16 @@ const webhookEndpointFields = {
   enabled_events: z.array(z.string()),
   description: z.string().nullable(),
   metadata,
+  status: z.enum(['enabled', 'disabled']).describe('A disabled endpoint is sent no events.'),
+  previous_secret_expires_at: timestamp
+    .nullable()
+    .describe('After a roll: until when the old secret signs deliveries too (a second v1=).'),
   created_at: timestamp,
 };
 
 export const webhookEndpointObjectSchema = z.object(webhookEndpointFields).meta({ id: 'WebhookEndpoint' });
 
-/** The create route's answer: the only time the signing secret is shown. */
+/** The create and roll_secret answers: the only time the signing secret is shown. */
 export const createdWebhookEndpointObjectSchema = z
   .object({ ...webhookEndpointFields, secret: z.string() })
   .meta({ id: 'CreatedWebhookEndpoint' });
@@ -311,6 +320,7 @@ export const taxRateObjectSchema = z
     display_name: z.string(),
     percentage: z.number(),
     inclusive: z.boolean(),
+    active: z.boolean().describe('false: archived; new checkout sessions cannot use it.'),
     livemode: z.boolean(),
     created_at: timestamp,
   })
@@ -326,10 +336,27 @@ export const couponObjectSchema = z
     max_redemptions: z.number().int().nullable(),
     times_redeemed: z.number().int(),
     expires_at: timestamp.nullable(),
+    active: z.boolean().describe('false: archived; new checkout sessions cannot use it.'),
     livemode: z.boolean(),
     created_at: timestamp,
   })
   .meta({ id: 'Coupon' });
+
+/** The merchant's own account, with the hosted checkout's branding. */
+export const accountObjectSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('account'),
+    livemode: z.boolean(),
+    name: z.string(),
+    email: z.string().nullable(),
+    display_name: z.string().nullable().describe('The name the hosted checkout shows; null: `name`.'),
+    logo: z.string().nullable().describe('The logo as a data URL (PNG, JPEG or WebP).'),
+    brand_color: z.string().nullable().describe("#rrggbb: the hosted checkout's header and pay button."),
+    default_locale: z.enum(CHECKOUT_LOCALES).nullable().describe("A checkout session's language when it names none."),
+    created_at: timestamp,
+  })
+  .meta({ id: 'Account' });
 
 export const deletedObjectSchema = (object: string) =>
   z.object({ id: z.string(), object: z.literal(object), deleted: z.literal(true) });
@@ -358,4 +385,5 @@ export type ObjectSchemaChecks = [
   Matches<ReturnType<typeof toWebhookDeliveryObject>, z.infer<typeof webhookDeliveryObjectSchema>>,
   Matches<ReturnType<typeof taxRateObject>, z.infer<typeof taxRateObjectSchema>>,
   Matches<ReturnType<typeof couponObject>, z.infer<typeof couponObjectSchema>>,
+  Matches<ReturnType<typeof accountObject>, z.infer<typeof accountObjectSchema>>,
 ];

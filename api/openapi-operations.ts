@@ -24,7 +24,13 @@ import {
 } from './team-object-schemas';
 import { createConsoleMerchantSchema } from './console.routes';
 import { auditLogQuerySchema, inviteMemberSchema, updateMemberSchema } from './team.routes';
-import { createSessionSchema, paySchema, startVerificationSchema, verifySchema } from './checkout.routes';
+import {
+  createSessionSchema,
+  listSessionsSchema,
+  paySchema,
+  startVerificationSchema,
+  verifySchema,
+} from './checkout.routes';
 import { createCustomerSchema, listCustomersSchema, updateCustomerSchema } from './customers.routes';
 import { listEventsSchema, resendSchema } from './events.routes';
 import {
@@ -53,7 +59,13 @@ import {
 } from './object-schemas';
 import { stuckQuerySchema } from './operations.routes';
 import { createPaymentSchema, listPaymentsSchema } from './payments.routes';
-import { createCouponSchema, createTaxRateSchema, listSchema as pricingListSchema } from './pricing.routes';
+import {
+  createCouponSchema,
+  createTaxRateSchema,
+  listSchema as pricingListSchema,
+  updateCouponSchema,
+  updateTaxRateSchema,
+} from './pricing.routes';
 import { discrepanciesQuerySchema, runSchema, runsQuerySchema } from './reconciliation.routes';
 import { createRefundSchema, listRefundsSchema } from './refunds.routes';
 import { CONSOLE_OPERATIONS } from './openapi-console-operations';
@@ -65,7 +77,8 @@ import {
   updateTemplateSchema,
 } from './templates.routes';
 import { emptyBodySchema, plainListQuerySchema } from './validation';
-import { createWebhookEndpointSchema } from './webhooks.routes';
+import { createWebhookEndpointSchema, rollSecretSchema, updateWebhookEndpointSchema } from './webhooks.routes';
+import { ACCOUNT_OPERATIONS } from './openapi-account-operations';
 
 // Every route Express serves, as one entry of OPERATIONS: its request schemas are the very zod
 // schemas the route parses with, its answer schema one of object-schemas.ts. api/openapi.ts writes
@@ -150,6 +163,7 @@ const TAX_RATE_EXAMPLE = {
   display_name: 'VAT',
   percentage: 13,
   inclusive: false,
+  active: true,
   livemode: false,
   created_at: '2026-12-03T09:00:00.000Z',
 };
@@ -162,6 +176,7 @@ const COUPON_EXAMPLE = {
   max_redemptions: 100,
   times_redeemed: 0,
   expires_at: null,
+  active: true,
   livemode: false,
   created_at: '2026-12-03T09:00:00.000Z',
 };
@@ -313,6 +328,42 @@ export const OPERATIONS: Operation[] = [
     response: deletedObjectSchema('webhook_endpoint'),
   },
   {
+    method: 'post',
+    path: '/v1/webhook_endpoints/:id',
+    access: 'merchant',
+    tag: 'Webhooks',
+    summary: 'Update a webhook endpoint (URL, events, description, metadata; disable or enable it)',
+    ids: { id: 'we' },
+    body: updateWebhookEndpointSchema,
+    bodyExample: { disabled: true },
+    status: 200,
+    response: webhookEndpointObjectSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/webhook_endpoints/:id/roll_secret',
+    access: 'merchant',
+    tag: 'Webhooks',
+    summary: 'Roll the signing secret (the new one is shown once, here); the old one may sign along for a while',
+    ids: { id: 'we' },
+    body: rollSecretSchema,
+    bodyOptional: true,
+    bodyExample: { expires_in: 3600 },
+    status: 200,
+    response: createdWebhookEndpointObjectSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/webhook_endpoints/:id/deliveries',
+    access: 'merchant',
+    tag: 'Webhooks',
+    summary: "The endpoint's deliveries, newest first, with every attempt (paged by event id)",
+    ids: { id: 'we' },
+    query: plainListQuerySchema,
+    status: 200,
+    response: list(webhookDeliveryObjectSchema),
+  },
+  {
     method: 'get',
     path: '/v1/events',
     access: 'merchant',
@@ -399,6 +450,31 @@ export const OPERATIONS: Operation[] = [
     response: list(couponObjectSchema),
     responseExample: listExample('/v1/coupons', COUPON_EXAMPLE),
   },
+  {
+    method: 'post',
+    path: '/v1/tax_rates/:id',
+    access: 'merchant',
+    tag: 'Pricing',
+    summary: 'Archive a tax rate (active: false) or bring it back; sessions made with it keep showing it',
+    ids: { id: 'txr' },
+    body: updateTaxRateSchema,
+    bodyExample: { active: false },
+    status: 200,
+    response: taxRateObjectSchema,
+    responseExample: { ...TAX_RATE_EXAMPLE, active: false },
+  },
+  {
+    method: 'post',
+    path: '/v1/coupons/:code',
+    access: 'merchant',
+    tag: 'Pricing',
+    summary: 'Archive a coupon (active: false) or bring it back; sessions made with it keep it',
+    body: updateCouponSchema,
+    bodyExample: { active: false },
+    status: 200,
+    response: couponObjectSchema,
+    responseExample: { ...COUPON_EXAMPLE, active: false },
+  },
   // Checkout sessions (the merchant's side)
   {
     method: 'post',
@@ -415,6 +491,16 @@ export const OPERATIONS: Operation[] = [
     },
     status: 201,
     response: checkoutSessionObjectSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/checkout/sessions',
+    access: 'merchant',
+    tag: 'Checkout',
+    summary: 'List checkout sessions, newest first, optionally of one status',
+    query: listSessionsSchema,
+    status: 200,
+    response: list(checkoutSessionObjectSchema),
   },
   {
     method: 'get',
@@ -501,6 +587,7 @@ export const OPERATIONS: Operation[] = [
     status: 201,
     response: memberObjectSchema,
   },
+  ...ACCOUNT_OPERATIONS,
   // The consoles: the signed-in person, their merchants, the team and the audit log (sessions only)
   {
     method: 'get',

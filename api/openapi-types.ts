@@ -206,9 +206,44 @@ export interface paths {
         /** Retrieve a webhook endpoint */
         get: operations["getWebhookEndpointsById"];
         put?: never;
-        post?: never;
+        /** Update a webhook endpoint (URL, events, description, metadata; disable or enable it) */
+        post: operations["postWebhookEndpointsById"];
         /** Delete a webhook endpoint */
         delete: operations["deleteWebhookEndpointsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook_endpoints/{id}/roll_secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Roll the signing secret (the new one is shown once, here); the old one may sign along for a while */
+        post: operations["postWebhookEndpointsByIdRollSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook_endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's deliveries, newest first, with every attempt (paged by event id) */
+        get: operations["getWebhookEndpointsByIdDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -318,7 +353,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/checkout/sessions": {
+    "/v1/tax_rates/{id}": {
         parameters: {
             query?: never;
             header?: never;
@@ -326,6 +361,41 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
+        put?: never;
+        /** Archive a tax rate (active: false) or bring it back; sessions made with it keep showing it */
+        post: operations["postTaxRatesById"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/coupons/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archive a coupon (active: false) or bring it back; sessions made with it keep it */
+        post: operations["postCouponsByCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/checkout/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List checkout sessions, newest first, optionally of one status */
+        get: operations["getCheckoutSessions"];
         put?: never;
         /** Create a hosted checkout session */
         post: operations["postCheckoutSessions"];
@@ -417,6 +487,76 @@ export interface paths {
         put?: never;
         /** Add a person to a merchant's team (a new person gets an invitation e-mail with a sign-in code) */
         post: operations["postAdminMerchantsByIdMembers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The merchant's account, with the hosted checkout's branding */
+        get: operations["getAccount"];
+        put?: never;
+        /** Update the branding of the hosted checkout (a field left out stays, null clears it) */
+        post: operations["postAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api_keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The secret keys of the caller's mode that work now (rolled ones in their grace too), newest first */
+        get: operations["getApiKeys"];
+        put?: never;
+        /** Create a secret key in the caller's mode (its secret is shown once, here) */
+        post: operations["postApiKeys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api_keys/{id}/roll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace a key: the new one is shown once; the old one works for expires_in seconds more (0: stops now) */
+        post: operations["postApiKeysByIdRoll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api_keys/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a key now */
+        post: operations["postApiKeysByIdRevoke"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1080,15 +1220,38 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Account: {
+            id: string;
+            /** @constant */
+            object: "account";
+            livemode: boolean;
+            name: string;
+            email: string | null;
+            /** @description The name the hosted checkout shows; null: `name`. */
+            display_name: string | null;
+            /** @description The logo as a data URL (PNG, JPEG or WebP). */
+            logo: string | null;
+            /** @description #rrggbb: the hosted checkout's header and pay button. */
+            brand_color: string | null;
+            /** @description A checkout session's language when it names none. */
+            default_locale: ("zh-CN" | "en-US") | null;
+            /** Format: date-time */
+            created_at: string;
+        };
         ApiKey: {
             id: string;
             /** @constant */
             object: "api_key";
             merchant: string;
             livemode: boolean;
+            name: string | null;
             redacted: string;
             /** Format: date-time */
             created_at: string;
+            /** @description When a request last used it, to within a minute. */
+            last_used_at: string | null;
+            /** @description A rolled key works until then; null: until revoked. */
+            expires_at: string | null;
             revoked_at: string | null;
         };
         AuditEntry: {
@@ -1208,6 +1371,8 @@ export interface components {
             max_redemptions: number | null;
             times_redeemed: number;
             expires_at: string | null;
+            /** @description false: archived; new checkout sessions cannot use it. */
+            active: boolean;
             livemode: boolean;
             /** Format: date-time */
             created_at: string;
@@ -1219,9 +1384,14 @@ export interface components {
             object: "api_key";
             merchant: string;
             livemode: boolean;
+            name: string | null;
             redacted: string;
             /** Format: date-time */
             created_at: string;
+            /** @description When a request last used it, to within a minute. */
+            last_used_at: string | null;
+            /** @description A rolled key works until then; null: until revoked. */
+            expires_at: string | null;
             revoked_at: string | null;
             secret: string;
         };
@@ -1241,6 +1411,13 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            /**
+             * @description A disabled endpoint is sent no events.
+             * @enum {string}
+             */
+            status: "enabled" | "disabled";
+            /** @description After a roll: until when the old secret signs deliveries too (a second v1=). */
+            previous_secret_expires_at: string | null;
             /** Format: date-time */
             created_at: string;
             secret: string;
@@ -1615,7 +1792,12 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             merchant: {
+                /** @description The display name, else the name. */
                 name: string;
+                /** @description A data URL (PNG, JPEG or WebP). */
+                logo: string | null;
+                /** @description #rrggbb */
+                brand_color: string | null;
             };
             /** @enum {string} */
             details_offer: "none" | "receipt" | "receipt_and_save";
@@ -1804,6 +1986,8 @@ export interface components {
             display_name: string;
             percentage: number;
             inclusive: boolean;
+            /** @description false: archived; new checkout sessions cannot use it. */
+            active: boolean;
             livemode: boolean;
             /** Format: date-time */
             created_at: string;
@@ -1919,6 +2103,13 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            /**
+             * @description A disabled endpoint is sent no events.
+             * @enum {string}
+             */
+            status: "enabled" | "disabled";
+            /** @description After a roll: until when the old secret signs deliveries too (a second v1=). */
+            previous_secret_expires_at: string | null;
             /** Format: date-time */
             created_at: string;
         };
@@ -2806,6 +2997,59 @@ export interface operations {
             };
         };
     };
+    postWebhookEndpointsById: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "disabled": true
+                 *     }
+                 */
+                "application/json": {
+                    /** Format: uri */
+                    url?: string;
+                    enabled_events?: ("payment.succeeded" | "payment.failed" | "payment.canceled" | "payment.expired" | "refund.succeeded" | "refund.failed" | "refund.requires_attention" | "*")[];
+                    description?: string | null;
+                    metadata?: {
+                        [key: string]: string;
+                    };
+                    /** @description true: no events are sent to it until it is enabled again. */
+                    disabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Update a webhook endpoint (URL, events, description, metadata; disable or enable it) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     deleteWebhookEndpointsById: {
         parameters: {
             query?: never;
@@ -2829,6 +3073,95 @@ export interface operations {
                         object: "webhook_endpoint";
                         /** @constant */
                         deleted: true;
+                    };
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postWebhookEndpointsByIdRollSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "expires_in": 3600
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Seconds the old secret keeps signing deliveries too (a second v1= in the header); 0: not at all.
+                     * @default 0
+                     */
+                    expires_in?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Roll the signing secret (the new one is shown once, here); the old one may sign along for a while */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookEndpoint"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhookEndpointsByIdDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint's deliveries, newest first, with every attempt (paged by event id) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["WebhookDelivery"][];
+                        has_more: boolean;
                     };
                 };
             };
@@ -3024,6 +3357,7 @@ export interface operations {
                      *           "display_name": "VAT",
                      *           "percentage": 13,
                      *           "inclusive": false,
+                     *           "active": true,
                      *           "livemode": false,
                      *           "created_at": "2026-12-03T09:00:00.000Z"
                      *         }
@@ -3084,6 +3418,7 @@ export interface operations {
                      *       "display_name": "VAT",
                      *       "percentage": 13,
                      *       "inclusive": false,
+                     *       "active": true,
                      *       "livemode": false,
                      *       "created_at": "2026-12-03T09:00:00.000Z"
                      *     }
@@ -3133,6 +3468,7 @@ export interface operations {
                      *           "max_redemptions": 100,
                      *           "times_redeemed": 0,
                      *           "expires_at": null,
+                     *           "active": true,
                      *           "livemode": false,
                      *           "created_at": "2026-12-03T09:00:00.000Z"
                      *         }
@@ -3201,11 +3537,170 @@ export interface operations {
                      *       "max_redemptions": 100,
                      *       "times_redeemed": 0,
                      *       "expires_at": null,
+                     *       "active": true,
                      *       "livemode": false,
                      *       "created_at": "2026-12-03T09:00:00.000Z"
                      *     }
                      */
                     "application/json": components["schemas"]["Coupon"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postTaxRatesById: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "active": false
+                 *     }
+                 */
+                "application/json": {
+                    /** @description false archives it: new checkout sessions cannot use it. */
+                    active?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Archive a tax rate (active: false) or bring it back; sessions made with it keep showing it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "txr_4Hn8Qe2Lp7Wd3Ks9Vb",
+                     *       "object": "tax_rate",
+                     *       "display_name": "VAT",
+                     *       "percentage": 13,
+                     *       "inclusive": false,
+                     *       "active": false,
+                     *       "livemode": false,
+                     *       "created_at": "2026-12-03T09:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TaxRate"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postCouponsByCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "active": false
+                 *     }
+                 */
+                "application/json": {
+                    /** @description false archives it: new checkout sessions cannot use it. */
+                    active?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Archive a coupon (active: false) or bring it back; sessions made with it keep it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "coupon",
+                     *       "code": "WELCOME10",
+                     *       "percent_off": 10,
+                     *       "amount_off": null,
+                     *       "currency": null,
+                     *       "max_redemptions": 100,
+                     *       "times_redeemed": 0,
+                     *       "expires_at": null,
+                     *       "active": false,
+                     *       "livemode": false,
+                     *       "created_at": "2026-12-03T09:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Coupon"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCheckoutSessions: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                status?: "open" | "complete" | "expired";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description List checkout sessions, newest first, optionally of one status */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["CheckoutSession"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */
@@ -3260,7 +3755,7 @@ export interface operations {
                     allowed_channels?: ("alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap")[];
                     customer?: string;
                     /**
-                     * @default zh-CN
+                     * @description The page's language; by default the account's default_locale, else zh-CN.
                      * @enum {string}
                      */
                     locale?: "zh-CN" | "en-US";
@@ -3629,6 +4124,311 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The merchant's account, with the hosted checkout's branding */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *       "object": "account",
+                     *       "livemode": false,
+                     *       "name": "Tea House",
+                     *       "email": "owner@teahouse.example.cn",
+                     *       "display_name": "茶叶小铺 Tea House",
+                     *       "logo": "data:image/png;base64,iVBORw0KGgo…",
+                     *       "brand_color": "#0a58ca",
+                     *       "default_locale": "en-US",
+                     *       "created_at": "2026-12-03T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAccount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "display_name": "茶叶小铺 Tea House",
+                 *       "brand_color": "#0a58ca",
+                 *       "default_locale": "en-US"
+                 *     }
+                 */
+                "application/json": {
+                    display_name?: string | null;
+                    logo?: string | null;
+                    brand_color?: string | null;
+                    default_locale?: ("zh-CN" | "en-US") | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Update the branding of the hosted checkout (a field left out stays, null clears it) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *       "object": "account",
+                     *       "livemode": false,
+                     *       "name": "Tea House",
+                     *       "email": "owner@teahouse.example.cn",
+                     *       "display_name": "茶叶小铺 Tea House",
+                     *       "logo": "data:image/png;base64,iVBORw0KGgo…",
+                     *       "brand_color": "#0a58ca",
+                     *       "default_locale": "en-US",
+                     *       "created_at": "2026-12-03T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiKeys: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The secret keys of the caller's mode that work now (rolled ones in their grace too), newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "url": "/v1/api_keys",
+                     *       "data": [
+                     *         {
+                     *           "id": "key_3Rf7Ut1Yk9Pm5Zq2Lc",
+                     *           "object": "api_key",
+                     *           "merchant": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *           "livemode": false,
+                     *           "name": "Order service",
+                     *           "redacted": "sk_test_…x9Qa",
+                     *           "created_at": "2026-12-03T08:00:00.000Z",
+                     *           "last_used_at": "2026-12-03T11:59:00.000Z",
+                     *           "expires_at": null,
+                     *           "revoked_at": null
+                     *         }
+                     *       ],
+                     *       "has_more": false
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["ApiKey"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiKeys: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Order service"
+                 *     }
+                 */
+                "application/json": {
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Create a secret key in the caller's mode (its secret is shown once, here) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiKeysByIdRoll: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "expires_in": 86400
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Seconds the old key keeps working; 0 stops it now. At most 7 days. */
+                    expires_in: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Replace a key: the new one is shown once; the old one works for expires_in seconds more (0: stops now) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKey"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiKeysByIdRevoke: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Revoke a key now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "key_3Rf7Ut1Yk9Pm5Zq2Lc",
+                     *       "object": "api_key",
+                     *       "merchant": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *       "livemode": false,
+                     *       "name": "Order service",
+                     *       "redacted": "sk_test_…x9Qa",
+                     *       "created_at": "2026-12-03T08:00:00.000Z",
+                     *       "last_used_at": "2026-12-03T11:59:00.000Z",
+                     *       "expires_at": null,
+                     *       "revoked_at": "2026-12-03T12:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiKey"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */

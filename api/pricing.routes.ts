@@ -3,8 +3,11 @@ import { z } from 'zod';
 import { merchantOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
-import { listQuerySchema, parse, text } from './validation';
+import { InvalidRequestError } from './errors';
+import { listQuerySchema, parse, pathId, text } from './validation';
 import { couponObject, taxRateObject, type PricingService } from './pricing.service';
+
+const COUPON_CODE = /^[0-9A-Za-z_-]{1,40}$/;
 
 /** At most 4 decimal places, as the totals are computed exactly. */
 const percentage = z
@@ -21,10 +24,7 @@ export const createTaxRateSchema = z.strictObject({
 
 export const createCouponSchema = z
   .strictObject({
-    code: text()
-      .min(1)
-      .max(40)
-      .regex(/^[0-9A-Za-z_-]+$/, 'letters, digits, _ and - only'),
+    code: text().min(1).max(40).regex(COUPON_CODE, 'letters, digits, _ and - only'),
     percent_off: z
       .number()
       .gt(0)
@@ -49,6 +49,19 @@ export const createCouponSchema = z
   });
 
 export const listSchema = z.strictObject({ limit: listQuerySchema.limit });
+
+/** Archiving (`active: false`) keeps the object for the sessions that used it; new ones cannot. */
+const activeField = z.boolean().optional().describe('false archives it: new checkout sessions cannot use it.');
+export const updateTaxRateSchema = z.strictObject({ active: activeField });
+export const updateCouponSchema = z.strictObject({ active: activeField });
+
+const taxRateId = (req: Request) => pathId(req, 'txr', 'tax rate');
+const couponCode = (req: Request): string => {
+  const code = String(req.params.code);
+  if (!COUPON_CODE.test(code))
+    throw new InvalidRequestError('parameter_invalid', `Invalid coupon code: '${code}'`, 'code');
+  return code;
+};
 
 export function pricingRoutes(pricing: PricingService): Router {
   const router = Router();
@@ -85,6 +98,30 @@ export function pricingRoutes(pricing: PricingService): Router {
       res,
       201,
       couponObject(await pricing.createCoupon(merchant, parse(createCouponSchema, req.body)), merchant.livemode),
+    );
+  });
+
+  router.post('/tax_rates/:id', async (req: Request, res: Response) => {
+    const merchant = merchantOf(req);
+    const id = taxRateId(req);
+    const { active } = parse(updateTaxRateSchema, req.body);
+    await sendJson(
+      req,
+      res,
+      200,
+      taxRateObject(await pricing.setTaxRateActive(merchant, id, active), merchant.livemode),
+    );
+  });
+
+  router.post('/coupons/:code', async (req: Request, res: Response) => {
+    const merchant = merchantOf(req);
+    const code = couponCode(req);
+    const { active } = parse(updateCouponSchema, req.body);
+    await sendJson(
+      req,
+      res,
+      200,
+      couponObject(await pricing.setCouponActive(merchant, code, active), merchant.livemode),
     );
   });
 

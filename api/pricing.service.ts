@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId } from '../domain/ids';
 import type { ApiDeps } from './deps';
-import { ConflictError, InvalidRequestError } from './errors';
+import { ConflictError, InvalidRequestError, NotFoundError } from './errors';
 import type { Merchant } from './payments.service';
 
 /** A tax rate as stored (`txr_…`). */
@@ -10,6 +10,8 @@ export interface TaxRate {
   displayName: string;
   percentage: number;
   inclusive: boolean;
+  /** Archived (false): new sessions cannot use it; sessions made with it keep showing it. */
+  active: boolean;
   createdAt: Date;
 }
 
@@ -22,6 +24,8 @@ export interface Coupon {
   maxRedemptions: number | null;
   timesRedeemed: number;
   expiresAt: Date | null;
+  /** Archived (false): new sessions cannot use it; sessions made with it keep it. */
+  active: boolean;
   createdAt: Date;
 }
 
@@ -31,6 +35,7 @@ interface TaxRateRow {
   display_name: string;
   percentage: string;
   inclusive: boolean;
+  active: boolean;
   created_at: Date;
 }
 
@@ -42,6 +47,7 @@ interface CouponRow {
   max_redemptions: number | null;
   times_redeemed: number;
   expires_at: Date | null;
+  active: boolean;
   created_at: Date;
 }
 
@@ -50,6 +56,7 @@ const toTaxRate = (row: TaxRateRow): TaxRate => ({
   displayName: row.display_name,
   percentage: Number(row.percentage),
   inclusive: row.inclusive,
+  active: row.active,
   createdAt: new Date(row.created_at),
 });
 const toCoupon = (row: CouponRow): Coupon => ({
@@ -60,6 +67,7 @@ const toCoupon = (row: CouponRow): Coupon => ({
   maxRedemptions: row.max_redemptions,
   timesRedeemed: row.times_redeemed,
   expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
+  active: row.active,
   createdAt: new Date(row.created_at),
 });
 
@@ -110,6 +118,13 @@ export function createPricingService(deps: ApiDeps) {
       const missing = ids.find((entry) => !found.has(entry.id));
       if (missing)
         throw new InvalidRequestError('resource_missing', `No such tax rate: '${missing.id}'`, missing.param);
+      const archived = ids.find((entry) => !found.get(entry.id)!.active);
+      if (archived)
+        throw new InvalidRequestError(
+          'tax_rate_inactive',
+          `The tax rate '${archived.id}' is archived; new sessions cannot use it.`,
+          archived.param,
+        );
       return found;
     },
 
@@ -158,6 +173,30 @@ export function createPricingService(deps: ApiDeps) {
       return rows.map(toCoupon);
     },
 
+    /** Archives a tax rate (`active: false`) or brings it back; sessions made with it keep showing it. */
+    async setTaxRateActive(merchant: Merchant, id: string, active: boolean | undefined): Promise<TaxRate> {
+      const [row] = await db
+        .fork()
+        .execute<TaxRateRow[]>(
+          `update tax_rates set active = coalesce(?, active) where id = ? and merchant_id = ? and livemode = ? returning *`,
+          [active ?? null, id, merchant.id, merchant.livemode],
+        );
+      if (!row) throw new NotFoundError('tax rate', id);
+      return toTaxRate(row);
+    },
+
+    /** Archives a coupon (`active: false`) or brings it back; sessions made with it keep it. */
+    async setCouponActive(merchant: Merchant, code: string, active: boolean | undefined): Promise<Coupon> {
+      const [row] = await db
+        .fork()
+        .execute<CouponRow[]>(
+          `update coupons set active = coalesce(?, active) where code = ? and merchant_id = ? and livemode = ? returning *`,
+          [active ?? null, code, merchant.id, merchant.livemode],
+        );
+      if (!row) throw new NotFoundError('coupon', code);
+      return toCoupon(row);
+    },
+
     /** A coupon a shopper may use now: it exists, has not expired and is not used up. */
     async redeemableCoupon(merchant: Merchant, code: string, param: string): Promise<Coupon> {
       const [row] = await db
@@ -169,6 +208,8 @@ export function createPricingService(deps: ApiDeps) {
         ]);
       if (!row) throw new InvalidRequestError('resource_missing', `No such coupon: '${code}'`, param);
       const coupon = toCoupon(row);
+      if (!coupon.active)
+        throw new InvalidRequestError('coupon_inactive', `The coupon '${code}' is archived; it cannot be used.`, param);
       if (coupon.expiresAt && coupon.expiresAt.getTime() <= Date.now())
         throw new InvalidRequestError(
           'coupon_expired',
@@ -238,6 +279,7 @@ export function taxRateObject(rate: TaxRate, livemode: boolean) {
     display_name: rate.displayName,
     percentage: rate.percentage,
     inclusive: rate.inclusive,
+    active: rate.active,
     livemode,
     created_at: rate.createdAt.toISOString(),
   };
@@ -253,6 +295,7 @@ export function couponObject(coupon: Coupon, livemode: boolean) {
     max_redemptions: coupon.maxRedemptions,
     times_redeemed: coupon.timesRedeemed,
     expires_at: coupon.expiresAt ? coupon.expiresAt.toISOString() : null,
+    active: coupon.active,
     livemode,
     created_at: coupon.createdAt.toISOString(),
   };

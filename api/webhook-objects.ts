@@ -13,6 +13,13 @@ export function toWebhookEndpointObject(endpoint: WebhookEndpointRow) {
     enabled_events: endpoint.enabledEvents,
     description: endpoint.description,
     metadata: endpoint.metadata,
+    status: endpoint.disabled ? ('disabled' as const) : ('enabled' as const),
+    /** After a roll: until when the old secret signs deliveries too. */
+    previous_secret_expires_at: iso(
+      endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > new Date()
+        ? endpoint.previousSecretExpiresAt
+        : null,
+    ),
     created_at: iso(endpoint.createdAt)!,
   };
 }

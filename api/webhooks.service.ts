@@ -17,9 +17,9 @@ import { resendWebhookSignal } from '../workflows/messages';
 import { webhookDeliveryInput } from '../domain/webhook-delivery';
 import type { webhookDeliveryWorkflow } from '../workflows/webhook-delivery.workflow';
 import type { ApiDeps } from './deps';
-import { InvalidRequestError, NotFoundError } from './errors';
+import { ConflictError, InvalidRequestError, NotFoundError } from './errors';
 import type { EventsService } from './events.service';
-import { paginate, unknownCursor, type Page } from './pagination';
+import { pageOf, paginate, unknownCursor, type Page } from './pagination';
 import type { Merchant } from './payments.service';
 
 export interface CreateWebhookEndpointParams {
@@ -29,6 +29,18 @@ export interface CreateWebhookEndpointParams {
   description?: string;
   metadata: Record<string, string>;
 }
+
+/** A partial update of an endpoint: a field left out stays; `description: null` clears it. */
+export interface UpdateWebhookEndpointParams {
+  url?: string;
+  enabled_events?: (EventType | '*')[];
+  description?: string | null;
+  metadata?: Record<string, string>;
+  disabled?: boolean;
+}
+
+/** The longest an old signing secret may keep signing after a roll. */
+export const MAX_SECRET_GRACE_SECONDS = 7 * 24 * 3600;
 
 /** A delivery with its endpoint's URL and every attempt, oldest first. */
 export interface DeliveryWithAttempts {
@@ -73,6 +85,29 @@ export async function assertPublicEndpoint(url: string, resolve: ResolveHost = s
 
 export function createWebhooksService(deps: ApiDeps, events: EventsService) {
   const { db } = deps;
+
+  /** Refuses a URL the endpoint may not have: live mode wants https, and (in production) a public host. */
+  async function assertAllowedUrl(merchant: Merchant, url: string): Promise<void> {
+    // Live events carry real payments: they travel encrypted. Test mode may use http (a laptop, a tunnel).
+    if (merchant.livemode && new URL(url).protocol !== 'https:') {
+      throw new InvalidRequestError('url_insecure', 'Live mode webhook endpoints must use https.', 'url');
+    }
+    if (!deps.config.webhookAllowPrivate) await assertPublicEndpoint(url);
+  }
+
+  const enabledEventsOf = (types: (EventType | '*')[]): string[] => (types.includes('*') ? ['*'] : [...new Set(types)]);
+
+  /** The attempts of some deliveries to one endpoint, by event, oldest first. */
+  async function attemptsOf(webhookEndpointId: string, eventIds: string[]): Promise<Map<string, WebhookAttemptRow[]>> {
+    const attempts = eventIds.length
+      ? await db
+          .fork()
+          .find(WebhookAttemptSchema, { webhookEndpointId, eventId: { $in: eventIds } }, { orderBy: { number: 'asc' } })
+      : [];
+    const byEvent = new Map<string, WebhookAttemptRow[]>(eventIds.map((id) => [id, []]));
+    for (const attempt of attempts) byEvent.get(attempt.eventId)?.push(attempt);
+    return byEvent;
+  }
 
   /** Deleted endpoints are gone for the merchant: 404, like another merchant's. */
   async function find(merchant: Merchant, id: string, param = 'id'): Promise<WebhookEndpointRow> {
@@ -124,11 +159,7 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
       merchant: Merchant,
       params: CreateWebhookEndpointParams,
     ): Promise<{ endpoint: WebhookEndpointRow; secret: string }> {
-      // Live events carry real payments: they travel encrypted. Test mode may use http (a laptop, a tunnel).
-      if (merchant.livemode && new URL(params.url).protocol !== 'https:') {
-        throw new InvalidRequestError('url_insecure', 'Live mode webhook endpoints must use https.', 'url');
-      }
-      if (!deps.config.webhookAllowPrivate) await assertPublicEndpoint(params.url);
+      await assertAllowedUrl(merchant, params.url);
       const { secret, sealed } = newWebhookSecret(deps.secretBox);
       const endpoint: WebhookEndpointRow = {
         id: newId('webhookEndpoint'),
@@ -136,7 +167,7 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
         livemode: merchant.livemode,
         url: params.url,
         description: params.description ?? null,
-        enabledEvents: params.enabled_events.includes('*') ? ['*'] : [...new Set(params.enabled_events)],
+        enabledEvents: enabledEventsOf(params.enabled_events),
         metadata: params.metadata,
         secretEncrypted: sealed,
         createdAt: new Date(),
@@ -171,6 +202,100 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
       return endpoint;
     },
 
+    /**
+     * Changes an endpoint. Disabling it stops new deliveries, and running ones before their next
+     * attempt (as deleting does); enabling it again sends what is dispatched from then on (older
+     * events can be resent).
+     */
+    async update(merchant: Merchant, id: string, params: UpdateWebhookEndpointParams): Promise<WebhookEndpointRow> {
+      await find(merchant, id);
+      if (params.url !== undefined) await assertAllowedUrl(merchant, params.url);
+      const changes: Partial<WebhookEndpointRow> = {};
+      if (params.url !== undefined) changes.url = params.url;
+      if (params.enabled_events !== undefined) changes.enabledEvents = enabledEventsOf(params.enabled_events);
+      if (params.description !== undefined) changes.description = params.description;
+      if (params.metadata !== undefined) changes.metadata = params.metadata;
+      if (params.disabled !== undefined) changes.disabled = params.disabled;
+      if (Object.keys(changes).length) {
+        const updated = await db.fork().nativeUpdate(WebhookEndpointSchema, { id, deletedAt: null }, changes);
+        if (updated === 0) throw new NotFoundError('webhook endpoint', id);
+      }
+      return find(merchant, id);
+    },
+
+    /**
+     * A new signing secret, answered once. For `graceSeconds` the old secret signs every delivery
+     * too (a second `v1=` in the signature header, as Stripe does), so the merchant can switch
+     * their verification over without losing events; 0 drops it now.
+     */
+    async rollSecret(
+      merchant: Merchant,
+      id: string,
+      graceSeconds: number,
+    ): Promise<{ endpoint: WebhookEndpointRow; secret: string }> {
+      const endpoint = await find(merchant, id);
+      const { secret, sealed } = newWebhookSecret(deps.secretBox);
+      const keepOld = graceSeconds > 0;
+      const updated = await db.fork().nativeUpdate(
+        WebhookEndpointSchema,
+        // The secret it replaces is the one read above: two rolls at once cannot both keep it.
+        { id, deletedAt: null, secretEncrypted: endpoint.secretEncrypted },
+        {
+          secretEncrypted: sealed,
+          previousSecretEncrypted: keepOld ? endpoint.secretEncrypted : null,
+          previousSecretExpiresAt: keepOld ? new Date(Date.now() + graceSeconds * 1000) : null,
+        },
+      );
+      if (updated === 0)
+        throw new ConflictError('webhook_endpoint_changed', `The webhook endpoint ${id} changed meanwhile; try again.`);
+      return { endpoint: await find(merchant, id), secret };
+    },
+
+    /** The endpoint's deliveries, newest first, each with its attempts; paged by the delivery's event id. */
+    async endpointDeliveries(
+      merchant: Merchant,
+      id: string,
+      params: { limit: number; starting_after?: string },
+    ): Promise<Page<DeliveryWithAttempts>> {
+      const endpoint = await find(merchant, id);
+      const values: unknown[] = [id];
+      let after = '';
+      if (params.starting_after) {
+        const [cursor] = await db
+          .fork()
+          .execute<{ event_id: string }[]>(
+            `select event_id from webhook_deliveries where webhook_endpoint_id = ? and event_id = ?`,
+            [id, params.starting_after],
+          );
+        if (!cursor) throw unknownCursor('webhook delivery', params.starting_after);
+        // Compared in SQL: PostgreSQL's microseconds would be lost in a JS Date (see pagination.ts).
+        after = `and (d.created_at, d.event_id) < (select c.created_at, c.event_id from webhook_deliveries c where c.webhook_endpoint_id = ? and c.event_id = ?)`;
+        values.push(id, params.starting_after);
+      }
+      const rows = await db.fork().execute<{ event_id: string }[]>(
+        `select d.event_id from webhook_deliveries d where d.webhook_endpoint_id = ? ${after}
+          order by d.created_at desc, d.event_id desc limit ?`,
+        [...values, params.limit + 1],
+      );
+      const page = pageOf(
+        rows.map((row) => row.event_id),
+        params.limit,
+      );
+      const deliveries = await db
+        .fork()
+        .find(WebhookDeliverySchema, { webhookEndpointId: id, eventId: { $in: page.data } });
+      const byEvent = new Map(deliveries.map((delivery) => [delivery.eventId, delivery]));
+      const attempts = await attemptsOf(id, page.data);
+      return {
+        data: page.data.map((eventId) => ({
+          delivery: byEvent.get(eventId)!,
+          url: endpoint.url,
+          attempts: attempts.get(eventId) ?? [],
+        })),
+        hasMore: page.hasMore,
+      };
+    },
+
     async deliveries(merchant: Merchant, eventId: string): Promise<DeliveryWithAttempts[]> {
       return deliveriesOf(await events.find(merchant, eventId));
     },
@@ -185,6 +310,13 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
       let endpoints: WebhookEndpointRow[];
       if (webhookEndpointId) {
         const endpoint = await find(merchant, webhookEndpointId, 'webhook_endpoint');
+        if (endpoint.disabled) {
+          throw new InvalidRequestError(
+            'webhook_endpoint_disabled',
+            `The webhook endpoint ${endpoint.id} is disabled; enable it to send it events.`,
+            'webhook_endpoint',
+          );
+        }
         if (!subscribed(endpoint, event.type)) {
           throw new InvalidRequestError(
             'webhook_endpoint_not_subscribed',
@@ -201,7 +333,7 @@ export function createWebhooksService(deps: ApiDeps, events: EventsService) {
             { merchantId: merchant.id, livemode: merchant.livemode, deletedAt: null },
             { orderBy: { createdAt: 'asc', id: 'asc' } },
           );
-        endpoints = all.filter((endpoint) => subscribed(endpoint, event.type));
+        endpoints = all.filter((endpoint) => !endpoint.disabled && subscribed(endpoint, event.type));
       }
       for (const endpoint of endpoints) {
         // So that the answer already lists the delivery; the workflow would create it too.

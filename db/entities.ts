@@ -22,6 +22,12 @@ export interface Merchant {
   id: string;
   name: string;
   email: string | null;
+  /** The hosted checkout's branding (api/account.service.ts); null: the name, no logo, Tongbao's colour. */
+  displayName?: string | null;
+  logo?: Buffer | null;
+  logoType?: LogoType | null;
+  brandColor?: string | null;
+  defaultLocale?: CheckoutLocale | null;
   liveMode: LiveModeStatus;
   /** Every member's console session must have passed a second factor (set by an owner). */
   requireMfa: boolean;
@@ -70,13 +76,20 @@ export interface AuditLogRow {
   after: unknown;
 }
 
+export type LogoType = 'image/png' | 'image/jpeg' | 'image/webp';
+
 export interface ApiKey {
   id: string;
   merchantId: string;
   livemode: boolean;
   keyHash: string;
   redacted: string;
+  name?: string | null;
   createdAt: Date;
+  /** A rolled key works until then; null: until revoked. */
+  expiresAt?: Date | null;
+  /** Written when a request's lookup reads the key (api/auth.ts), so to within the key cache's few seconds. */
+  lastUsedAt?: Date | null;
   revokedAt: Date | null;
 }
 
@@ -115,6 +128,12 @@ export const MerchantSchema = new EntitySchema<Merchant>({
     id: { ...text, primary: true },
     name: text,
     email: optionalText,
+    displayName: optionalText,
+    // Read only when asked for (GET /v1/account, the hosted checkout): up to 256 KiB.
+    logo: { type: 'blob', nullable: true, lazy: true },
+    logoType: optionalText,
+    brandColor: optionalText,
+    defaultLocale: optionalText,
     liveMode: { type: 'text', default: 'unavailable' },
     requireMfa: { type: 'boolean', default: false },
     createdAt: { ...timestamp, onCreate: () => new Date() },
@@ -172,7 +191,10 @@ export const ApiKeySchema = new EntitySchema<ApiKey>({
     livemode: { type: 'boolean' },
     keyHash: text,
     redacted: text,
+    name: optionalText,
     createdAt: { ...timestamp, onCreate: () => new Date() },
+    expiresAt: optionalTimestamp,
+    lastUsedAt: optionalTimestamp,
     revokedAt: optionalTimestamp,
   },
 });
@@ -290,6 +312,11 @@ export interface WebhookEndpointRow {
   metadata: Record<string, string>;
   /** The `whsec_…` signing secret, sealed by SecretBox; opened only to sign a delivery. */
   secretEncrypted: string;
+  /** Disabled: no new deliveries, and running ones stop before their next attempt. */
+  disabled?: boolean;
+  /** After a roll, the secret it replaced (sealed): it signs deliveries too until it expires. */
+  previousSecretEncrypted?: string | null;
+  previousSecretExpiresAt?: Date | null;
   createdAt: Date;
   deletedAt: Date | null;
 }
@@ -330,6 +357,9 @@ export const WebhookEndpointSchema = new EntitySchema<WebhookEndpointRow>({
     enabledEvents: { type: new ArrayType() },
     metadata: { type: 'json' },
     secretEncrypted: text,
+    disabled: { type: 'boolean', default: false },
+    previousSecretEncrypted: optionalText,
+    previousSecretExpiresAt: optionalTimestamp,
     createdAt: { ...timestamp, onCreate: () => new Date() },
     deletedAt: optionalTimestamp,
   },

@@ -30,4 +30,11 @@ describe('the Tongbao-Signature header', () => {
     expect(() => webhookSignatureHeader(secret, '{}', 1763776800.5)).toThrow(RangeError);
     expect(() => webhookSignatureHeader(secret, '{}', -1)).toThrow(RangeError);
   });
+
+  test('while a secret is rolled, both sign: the new first, each as its own v1=', () => {
+    const body = '{"id":"evt_1"}';
+    const t = 1763776800;
+    const [fresh, old] = ['whsec_new', 'whsec_old'].map((one) => webhookSignatureHeader(one, body, t).split('v1=')[1]);
+    expect(webhookSignatureHeader(['whsec_new', 'whsec_old'], body, t)).toBe(`t=${t},v1=${fresh},v1=${old}`);
+  });
 });

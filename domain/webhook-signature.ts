@@ -12,10 +12,16 @@ export const EVENT_ID_HEADER = 'Tongbao-Event-Id';
  *
  *   webhookSignatureHeader('whsec_…', '{"id":"evt_…",…}', 1763776800)
  *   // → 't=1763776800,v1=5f1c…'
+ *   webhookSignatureHeader(['whsec_new…', 'whsec_old…'], body, 1763776800)
+ *   // → 't=1763776800,v1=<new>,v1=<old>' (while the old secret's grace lasts)
  */
-export function webhookSignatureHeader(secret: string, rawBody: string, timestampSeconds: number): string {
+export function webhookSignatureHeader(secret: string | string[], rawBody: string, timestampSeconds: number): string {
   if (!Number.isSafeInteger(timestampSeconds) || timestampSeconds < 0)
     throw new RangeError('the timestamp must be whole unix seconds');
-  const signature = createHmac('sha256', secret).update(`${timestampSeconds}.${rawBody}`, 'utf8').digest('hex');
-  return `t=${timestampSeconds},v1=${signature}`;
+  // Several secrets while an endpoint's secret is being rolled: one v1= each, the newest first, so a
+  // merchant verifying with either the old or the new secret finds theirs.
+  const signatures = (Array.isArray(secret) ? secret : [secret]).map(
+    (one) => `v1=${createHmac('sha256', one).update(`${timestampSeconds}.${rawBody}`, 'utf8').digest('hex')}`,
+  );
+  return `t=${timestampSeconds},${signatures.join(',')}`;
 }

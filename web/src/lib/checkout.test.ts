@@ -1,6 +1,7 @@
 /// <reference types="jest" />
 // Run by the root's jest (jest.config.js takes web/src/**/*.test.ts); pure rules only, no SvelteKit.
 import {
+  brandStyleOf,
   channelsFor,
   deviceOf,
   formatAmount,
@@ -141,4 +142,18 @@ test('tax lines add up per rate; inclusive and exclusive rates stay apart', () =
     { rate: vat6, amount: 107 },
     { rate: vat13, amount: 50 },
   ]);
+});
+
+describe("the merchant's brand colour on the page", () => {
+  test('paints the pay button and header with readable text; on hover the colour moves away from the text colour', () => {
+    expect(brandStyleOf('#0a58ca')).toBe(
+      '--primary-bg: #0a58ca; --primary-hover: color-mix(in srgb, #0a58ca 85%, black); --primary-text: #ffffff',
+    );
+    expect(brandStyleOf('#ffd400')).toContain('--primary-text: #111827');
+  });
+
+  test('without a colour, or with anything but #rrggbb, the page keeps its own', () => {
+    expect(brandStyleOf(null)).toBeNull();
+    expect(brandStyleOf('red; background: url(x)')).toBeNull();
+  });
 });

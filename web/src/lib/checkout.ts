@@ -31,6 +31,7 @@ import type {
   SessionPayment,
   SessionTaxRate as TaxRate,
 } from '../../../domain/checkout-session';
+import { BRAND_COLOR, textColorOn } from '../../../domain/brand-color';
 
 export type { Discount, LineItem, NextAction, SessionPayment, SessionStatus, TaxRate };
 
@@ -52,7 +53,8 @@ export interface CheckoutSession {
   status: SessionStatus;
   currency: string;
   locale: string;
-  merchant: { name: string };
+  /** The display name (else the name), and the branding the merchant set with POST /v1/account. */
+  merchant: { name: string; logo: string | null; brand_color: string | null };
   line_items: LineItem[];
   discounts: Discount[];
   amount_subtotal: number;
@@ -175,4 +177,14 @@ export function taxLines(items: readonly LineItem[]): { rate: TaxRate; amount: n
     byRate.set(item.tax_rate.id, line);
   }
   return [...byRate.values()];
+}
+
+/**
+ * The CSS variables that paint the page's header and pay button in the merchant's brand colour,
+ * with white or dark text, whichever reads better on it; null without a (well-formed) colour.
+ */
+export function brandStyleOf(brandColor: string | null): string | null {
+  if (!brandColor || !BRAND_COLOR.test(brandColor)) return null;
+  const hover = `color-mix(in srgb, ${brandColor} 85%, ${textColorOn(brandColor) === '#ffffff' ? 'black' : 'white'})`;
+  return `--primary-bg: ${brandColor}; --primary-hover: ${hover}; --primary-text: ${textColorOn(brandColor)}`;
 }
