@@ -4,7 +4,9 @@ import type { Merchant } from '../db/entities';
 import { apiKeyObject, createdApiKeyObject } from './api-keys.routes';
 import type { ProviderName } from '../domain/payment';
 import { toPaymentObject } from '../domain/payment-object';
+import type { MembersService } from './members.service';
 import type { MerchantsService } from './merchants.service';
+import { inviteMemberSchema, memberObject } from './team.routes';
 import { listParams } from './payments.routes';
 import type { PaymentsService } from './payments.service';
 import { refundId, refundListParams } from './refunds.routes';
@@ -45,7 +47,12 @@ export function sandboxAccountsObject(merchant: string, opened: ProviderName[]) 
 const merchantId = (req: Request) => pathId(req, 'mer', 'merchant');
 
 /** Platform administration; every route here sits behind admin authentication. */
-export function adminRoutes(merchants: MerchantsService, payments: PaymentsService, refunds: RefundsService): Router {
+export function adminRoutes(
+  merchants: MerchantsService,
+  payments: PaymentsService,
+  refunds: RefundsService,
+  members: MembersService,
+): Router {
   const router = Router();
   const audit = (req: Request) => ({ requestId: contextOf(req).requestId });
 
@@ -65,6 +72,13 @@ export function adminRoutes(merchants: MerchantsService, payments: PaymentsServi
     parse(emptyBodySchema, req.body ?? {});
     const id = merchantId(req);
     await sendJson(req, res, 200, sandboxAccountsObject(id, await merchants.ensureSandboxAccounts(id, audit(req))));
+  });
+
+  // A person added to a merchant by the platform (its first owner, say): invited as a member would invite them.
+  router.post('/merchants/:id/members', async (req: Request, res: Response) => {
+    const params = parse(inviteMemberSchema, req.body);
+    const member = await members.invite(merchantId(req), { type: 'admin_token', email: null }, params);
+    await sendJson(req, res, 201, memberObject(member));
   });
 
   router.post('/merchants/:id/api_keys', async (req: Request, res: Response) => {

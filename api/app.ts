@@ -139,7 +139,7 @@ export function createApp(deps: ApiDeps): express.Express {
     json,
     idempotencyKeyText,
     createIdempotency(deps, () => ADMIN_KEY_OWNER),
-    adminRoutes(merchants, payments, refunds),
+    adminRoutes(merchants, payments, refunds, members),
     reconciliationRoutes(createReconciliationService(deps)),
     operationsRoutes(operations),
     templatesRoutes(createTemplatesService(deps), messages),

@@ -12,9 +12,13 @@ export type ObjectReader = (merchant: { id: string; livemode: boolean }, id: str
 /** Fields an answer may carry that the audit log must never keep. */
 const SECRET_FIELDS = /secret|password|recovery_code|recovery_link|^code$/i;
 
-/** A copy of `value` with every secret field's value replaced, at any depth. */
+/** Longer texts (a logo's data URL) are kept as their length: the log records that it changed. */
+const LONGEST_KEPT_TEXT = 2_000;
+
+/** A copy of `value` with every secret field's value replaced, at any depth, and long texts cut. */
 export function redacted(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redacted);
+  if (typeof value === 'string' && value.length > LONGEST_KEPT_TEXT) return `[${value.length} characters]`;
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(
     Object.entries(value).map(([key, field]) => [key, SECRET_FIELDS.test(key) ? '[redacted]' : redacted(field)]),

@@ -24,9 +24,12 @@ export interface Membership {
 
 type MemberActor = Extract<Actor, { type: 'member' }>;
 
-/** Only an owner makes, unmakes or removes an owner. */
-function assertMayManage(actor: MemberActor, target: MerchantMember | null, role: MemberRole | undefined): void {
-  if (actor.role === 'owner') return;
+/** Who invites: a member (an owner or admin), or the platform's admin, who may make owners. */
+export type Inviter = MemberActor | { type: 'admin_token'; email: null };
+
+/** Only an owner (or the platform) makes, unmakes or removes an owner. */
+function assertMayManage(actor: Inviter, target: MerchantMember | null, role: MemberRole | undefined): void {
+  if (actor.type === 'admin_token' || actor.role === 'owner') return;
   if (role === 'owner' || target?.role === 'owner')
     throw new PermissionError('owner_required', 'Only an owner can grant, change or remove the owner role.', 'role');
 }
@@ -107,7 +110,7 @@ export function createMembersService(deps: ApiDeps, kratos: Kratos, merchants: M
      */
     async invite(
       merchantId: string,
-      actor: MemberActor,
+      actor: Inviter,
       params: {
         email: string;
         role: MemberRole;
@@ -159,7 +162,7 @@ export function createMembersService(deps: ApiDeps, kratos: Kratos, merchants: M
         merchantId: null,
         livemode: deps.config.production,
         objectId: member.id,
-        variables: { inviter: actor.email, team: merchant.name, days: String(INVITATION_DAYS), link },
+        variables: { inviter: actor.email ?? 'Tongbao', team: merchant.name, days: String(INVITATION_DAYS), link },
       });
       return member;
     },

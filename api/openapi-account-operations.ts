@@ -60,7 +60,7 @@ export const ACCOUNT_OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/v1/api_keys',
-    access: 'merchant',
+    access: 'console',
     tag: 'Account',
     summary: "The secret keys of the caller's mode that work now (rolled ones in their grace too), newest first",
     query: plainListQuerySchema,
@@ -71,7 +71,7 @@ export const ACCOUNT_OPERATIONS: Operation[] = [
   {
     method: 'post',
     path: '/v1/api_keys',
-    access: 'merchant',
+    access: 'console',
     tag: 'Account',
     summary: "Create a secret key in the caller's mode (its secret is shown once, here)",
     body: createMerchantApiKeySchema,
@@ -83,7 +83,7 @@ export const ACCOUNT_OPERATIONS: Operation[] = [
   {
     method: 'post',
     path: '/v1/api_keys/:id/roll',
-    access: 'merchant',
+    access: 'console',
     tag: 'Account',
     summary: 'Replace a key: the new one is shown once; the old one works for expires_in seconds more (0: stops now)',
     ids: { id: 'key' },
@@ -95,7 +95,7 @@ export const ACCOUNT_OPERATIONS: Operation[] = [
   {
     method: 'post',
     path: '/v1/api_keys/:id/revoke',
-    access: 'merchant',
+    access: 'console',
     tag: 'Account',
     summary: 'Revoke a key now',
     ids: { id: 'key' },

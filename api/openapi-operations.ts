@@ -575,6 +575,18 @@ export const OPERATIONS: Operation[] = [
     status: 200,
     response: customerObjectSchema,
   },
+  {
+    method: 'post',
+    path: '/v1/admin/merchants/:id/members',
+    access: 'admin',
+    tag: 'Admin',
+    summary: "Add a person to a merchant's team (a new person gets an invitation e-mail with a sign-in code)",
+    ids: { id: 'mer' },
+    body: inviteMemberSchema,
+    bodyExample: { email: 'owner@example.com', role: 'owner', name: 'Li Wei' },
+    status: 201,
+    response: memberObjectSchema,
+  },
   ...ACCOUNT_OPERATIONS,
   // The consoles: the signed-in person, their merchants, the team and the audit log (sessions only)
   {

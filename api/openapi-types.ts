@@ -476,6 +476,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/merchants/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a person to a merchant's team (a new person gets an invitation e-mail with a sign-in code) */
+        post: operations["postAdminMerchantsByIdMembers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/account": {
         parameters: {
             query?: never;
@@ -4056,6 +4073,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAdminMerchantsByIdMembers: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "owner@example.com",
+                 *       "role": "owner",
+                 *       "name": "Li Wei"
+                 *     }
+                 */
+                "application/json": {
+                    email: string;
+                    /** @enum {string} */
+                    role: "owner" | "admin" | "developer" | "analyst" | "support";
+                    name?: string;
+                    /** @enum {string} */
+                    locale?: "zh-CN" | "en-US";
+                    refund_limit?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Add a person to a merchant's team (a new person gets an invitation e-mail with a sign-in code) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */

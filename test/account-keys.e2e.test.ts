@@ -1,7 +1,18 @@
 // The console's settings, end to end through the real API and PostgreSQL: the hosted checkout's
 // branding (GET/POST /v1/account) and the merchant's own secret keys (create, roll, revoke).
 import { queryDb } from './db';
-import { apiFetch, createTestMerchant, eventually, testStack } from './stack';
+import { consoleFetch, ownerSession } from './kratos-sessions';
+import { apiFetch, createTestMerchant, eventually, testStack, type FetchResult } from './stack';
+
+/**
+ * API keys are managed in the console, signed in (a leaked key must not mint keys, nor roll the
+ * merchant's own away): calls as an owner of `merchantId`.
+ */
+async function keysOf(merchantId: string) {
+  const session = await ownerSession(merchantId);
+  return <T = unknown>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<FetchResult<T>> =>
+    consoleFetch<T>(session, method, path, { merchant: merchantId, body });
+}
 
 /** The smallest PNG: one transparent pixel. */
 const PNG_1PX = Buffer.from(
@@ -127,8 +138,13 @@ describe('the hosted checkout branding (POST /v1/account)', () => {
 
 describe("the merchant's own secret keys (/v1/api_keys)", () => {
   test('a new key is shown once, works at once, is listed redacted, and stops at once when revoked', async () => {
-    const { secretKey: key } = await createTestMerchant();
-    const created = await apiFetch<ApiKeyBody>(key, 'POST', '/v1/api_keys', { name: 'Order service' });
+    const { merchantId, secretKey: key } = await createTestMerchant();
+    const keys = await keysOf(merchantId);
+    const byKey = await keys<ErrorBody>('POST', '/v1/api_keys', { name: 'Minted by a key' });
+    expect(byKey.status).toBe(403);
+    expect(byKey.body.error.code).toBe('console_only');
+    expect((await apiFetch(key, 'GET', '/v1/payments')).status).toBe(200);
+    const created = await keys<ApiKeyBody>('POST', '/v1/api_keys', { name: 'Order service' });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ object: 'api_key', livemode: false, name: 'Order service', expires_at: null });
     const secret = created.body.secret!;
@@ -139,32 +155,33 @@ describe("the merchant's own secret keys (/v1/api_keys)", () => {
     ]);
     expect(stored.key_hash).not.toContain(secret.slice(8));
 
-    const listed = await apiFetch<{ data: ApiKeyBody[] }>(key, 'GET', '/v1/api_keys');
+    const listed = await keys<{ data: ApiKeyBody[] }>('GET', '/v1/api_keys');
     expect(listed.status).toBe(200);
     expect(listed.body.data).toHaveLength(2);
     expect(listed.body.data[0]).toMatchObject({ id: created.body.id, redacted: created.body.redacted });
     expect(listed.text).not.toContain(secret);
     // The key that listed them has been used; the new one too.
     expect(listed.body.data.every((one) => one.last_used_at !== null)).toBe(true);
-    expect((await apiFetch<{ data: ApiKeyBody[] }>(key, 'GET', '/v1/api_keys?limit=1')).body).toMatchObject({
+    expect((await keys<{ data: ApiKeyBody[] }>('GET', '/v1/api_keys?limit=1')).body).toMatchObject({
       has_more: true,
     });
 
-    const revoked = await apiFetch<ApiKeyBody>(key, 'POST', `/v1/api_keys/${created.body.id}/revoke`);
+    const revoked = await keys<ApiKeyBody>('POST', `/v1/api_keys/${created.body.id}/revoke`);
     expect(revoked.status).toBe(200);
     expect(revoked.body.revoked_at).not.toBeNull();
     expect((await apiFetch<ErrorBody>(secret, 'GET', '/v1/payments')).status).toBe(401);
-    expect((await apiFetch<{ data: ApiKeyBody[] }>(key, 'GET', '/v1/api_keys')).body.data).toHaveLength(1);
-    const again = await apiFetch<ErrorBody>(key, 'POST', `/v1/api_keys/${created.body.id}/roll`, { expires_in: 0 });
+    expect((await keys<{ data: ApiKeyBody[] }>('GET', '/v1/api_keys')).body.data).toHaveLength(1);
+    const again = await keys<ErrorBody>('POST', `/v1/api_keys/${created.body.id}/roll`, { expires_in: 0 });
     expect(again.status).toBe(400);
     expect(again.body.error).toMatchObject({ code: 'api_key_inactive', param: 'id' });
   });
 
   test('a rolled key with a short grace keeps working, then gets 401 once the grace is over', async () => {
-    const { secretKey: oldKey } = await createTestMerchant();
-    const listed = await apiFetch<{ data: ApiKeyBody[] }>(oldKey, 'GET', '/v1/api_keys');
+    const { merchantId, secretKey: oldKey } = await createTestMerchant();
+    const keys = await keysOf(merchantId);
+    const listed = await keys<{ data: ApiKeyBody[] }>('GET', '/v1/api_keys');
     const oldId = listed.body.data[0].id;
-    const rolled = await apiFetch<ApiKeyBody>(oldKey, 'POST', `/v1/api_keys/${oldId}/roll`, { expires_in: 3 });
+    const rolled = await keys<ApiKeyBody>('POST', `/v1/api_keys/${oldId}/roll`, { expires_in: 3 });
     expect(rolled.status).toBe(201);
     const newKey = rolled.body.secret!;
     expect(rolled.body.id).not.toBe(oldId);
@@ -172,7 +189,7 @@ describe("the merchant's own secret keys (/v1/api_keys)", () => {
     // Within the grace both work, and the list shows when the old one stops.
     expect((await apiFetch(oldKey, 'GET', '/v1/payments')).status).toBe(200);
     expect((await apiFetch(newKey, 'GET', '/v1/payments')).status).toBe(200);
-    const during = await apiFetch<{ data: ApiKeyBody[] }>(newKey, 'GET', '/v1/api_keys');
+    const during = await keys<{ data: ApiKeyBody[] }>('GET', '/v1/api_keys');
     const old = during.body.data.find((one) => one.id === oldId)!;
     expect(old.expires_at).not.toBeNull();
     const graceEnds = Date.parse(old.expires_at!);
@@ -188,21 +205,23 @@ describe("the merchant's own secret keys (/v1/api_keys)", () => {
     );
     expect(Date.now()).toBeGreaterThanOrEqual(graceEnds);
     expect((await apiFetch(newKey, 'GET', '/v1/payments')).status).toBe(200);
-    const after = await apiFetch<{ data: ApiKeyBody[] }>(newKey, 'GET', '/v1/api_keys');
+    const after = await keys<{ data: ApiKeyBody[] }>('GET', '/v1/api_keys');
     expect(after.body.data.map((one) => one.id)).toEqual([rolled.body.id]);
   });
 
   test('a roll with expires_in 0 stops the old key now; keys are per mode and per merchant; bad input is a 400 naming the field', async () => {
-    const { secretKey: key } = await createTestMerchant();
+    const { merchantId } = await createTestMerchant();
     const other = await createTestMerchant();
-    const created = await apiFetch<ApiKeyBody>(key, 'POST', '/v1/api_keys', {});
+    const keys = await keysOf(merchantId);
+    const otherKeys = await keysOf(other.merchantId);
+    const created = await keys<ApiKeyBody>('POST', '/v1/api_keys', {});
     expect(created.body.name).toBeNull();
-    const rolled = await apiFetch<ApiKeyBody>(key, 'POST', `/v1/api_keys/${created.body.id}/roll`, { expires_in: 0 });
+    const rolled = await keys<ApiKeyBody>('POST', `/v1/api_keys/${created.body.id}/roll`, { expires_in: 0 });
     expect(rolled.status).toBe(201);
     expect((await apiFetch(created.body.secret!, 'GET', '/v1/payments')).status).toBe(401);
     expect((await apiFetch(rolled.body.secret!, 'GET', '/v1/payments')).status).toBe(200);
 
-    const foreign = await apiFetch<ErrorBody>(other.secretKey, 'POST', `/v1/api_keys/${rolled.body.id}/revoke`);
+    const foreign = await otherKeys<ErrorBody>('POST', `/v1/api_keys/${rolled.body.id}/revoke`);
     expect(foreign.status).toBe(404);
     expect((await apiFetch(rolled.body.secret!, 'GET', '/v1/payments')).status).toBe(200);
 
@@ -215,7 +234,7 @@ describe("the merchant's own secret keys (/v1/api_keys)", () => {
       ['/v1/api_keys', { livemode: true }, 'livemode'],
     ];
     for (const [path, body, param] of bad) {
-      const response = await apiFetch<ErrorBody>(key, 'POST', path, body);
+      const response = await keys<ErrorBody>('POST', path, body);
       expect({ path, status: response.status, param: response.body.error?.param }).toEqual({
         path,
         status: 400,

@@ -1,33 +1,15 @@
 import { queryDb } from './db';
-import { createPerson, signIn, type TestPerson } from './kratos-sessions';
-import { apiFetch, createTestMerchant, eventually, testStack, type FetchResult } from './stack';
+import { consoleFetch, createPerson, signIn, type TestPerson } from './kratos-sessions';
+import { apiFetch, createTestMerchant, eventually, testStack } from './stack';
 
 // The API as the consoles use it: a Kratos session forwarded by the console's server, a merchant
 // the person belongs to, roles enforced by the API itself, and every change in the audit log.
 
-type Method = 'GET' | 'POST' | 'DELETE';
 interface ErrorBody {
   error: { type: string; code: string; param: string | null; message: string };
 }
 
-async function asPerson<T = unknown>(
-  session: string,
-  method: Method,
-  path: string,
-  options: { merchant?: string; mode?: string; body?: unknown } = {},
-): Promise<FetchResult<T>> {
-  const headers: Record<string, string> = { 'tongbao-session': session, 'tongbao-client-ip': '203.0.113.7' };
-  if (options.merchant) headers['tongbao-merchant'] = options.merchant;
-  if (options.mode) headers['tongbao-mode'] = options.mode;
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${testStack().api_url}${path}`, {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : null) as T, text };
-}
+const asPerson = consoleFetch;
 
 interface Membership {
   merchant: { id: string; name: string; live_mode: string; require_mfa: boolean };

@@ -79,6 +79,7 @@ async function enableTotp(page: Page, locale: string): Promise<string> {
 }
 
 async function signInWithTotp(page: Page, email: string, secret: string, locale: string): Promise<void> {
+  await page.goto(`${web()}/dashboard`);
   await page.click('[data-testid="sign-out"]');
   await page.waitForURL(/\/auth\/login\?flow=/, { timeout: PAGE_WAIT_MS });
   await review(page, `sign-in-${locale}`);

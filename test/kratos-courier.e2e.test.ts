@@ -42,7 +42,7 @@ async function createIdentity(traits: Record<string, unknown> = {}): Promise<{ i
   const email = `staff-${randomUUID().slice(0, 8)}@example.com`;
   const created = await kratos<{ id: string }>('admin', 'POST', '/admin/identities', {
     schema_id: 'staff',
-    traits: { email, role: 'admin', ...traits },
+    traits: { email, name: 'Staff Member', ...traits },
   });
   expect(created.status).toBe(201);
   return { id: created.body.id, email };

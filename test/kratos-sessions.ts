@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { testStack } from './stack';
+import { adminFetch, testStack, type FetchResult } from './stack';
 
 // Kratos identities and browser sessions for the consoles' tests, made as a person's browser
 // makes them (a browser login flow: its CSRF cookie and token, then the password), without a browser.
@@ -64,4 +64,41 @@ export async function signIn(person: Pick<TestPerson, 'email' | 'password'>): Pr
   if (submitted.status !== 200 || !session)
     throw new Error(`Kratos login: ${submitted.status} ${(await submitted.text()).slice(0, 300)}`);
   return session;
+}
+
+/** A person made an owner of `merchantId` by the platform (admin API), signed in: their session. */
+export async function ownerSession(merchantId: string): Promise<string> {
+  const person = await createPerson();
+  const added = await adminFetch('POST', `/v1/admin/merchants/${merchantId}/members`, {
+    email: person.email,
+    role: 'owner',
+  });
+  if (added.status !== 201) throw new Error(`POST /v1/admin/merchants/:id/members: ${added.status} ${added.text}`);
+  return signIn(person);
+}
+
+/** Calls the API as the console's server does: the person's session, the merchant, the mode. */
+export async function consoleFetch<T = unknown>(
+  session: string,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  options: { merchant?: string; mode?: string; body?: unknown } = {},
+): Promise<FetchResult<T>> {
+  const headers: Record<string, string> = { 'tongbao-session': session, 'tongbao-client-ip': '203.0.113.7' };
+  if (options.merchant) headers['tongbao-merchant'] = options.merchant;
+  if (options.mode) headers['tongbao-mode'] = options.mode;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${testStack().api_url}${path}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, headers: response.headers, body: body as T, text };
 }
