@@ -10,10 +10,15 @@ export function loadErrorOf(answer: { data?: unknown; error?: unknown }): string
   return answer.data ? null : (errorOf(answer.error)?.message ?? 'error');
 }
 
-/** A refused action's answer, for the page to show next to its form. */
+/** A refused action's answer, for the page to show next to its form (a page may word a known code itself). */
 export function refused(action: string, status: number, error: unknown) {
   const body = errorOf(error);
-  return fail(status, { action, message: body?.message ?? 'error', param: body?.param ?? null });
+  return fail(status, {
+    action,
+    message: body?.message ?? 'error',
+    code: body?.code ?? null,
+    param: body?.param ?? null,
+  });
 }
 
 /** A form field as text ('' when absent). */
