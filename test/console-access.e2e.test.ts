@@ -261,7 +261,10 @@ describe('console sessions on the merchant API', () => {
     const own = await asPerson<Membership>(session, 'POST', '/v1/console/merchants', { body: { name: 'MFA Owner' } });
     const shop = own.body.merchant.id;
     const admin = await createPerson();
-    await asPerson(session, 'POST', '/v1/team/members', { merchant: shop, body: { email: admin.email, role: 'admin' } });
+    await asPerson(session, 'POST', '/v1/team/members', {
+      merchant: shop,
+      body: { email: admin.email, role: 'admin' },
+    });
     const byAdmin = await asPerson<ErrorBody>(await signIn(admin), 'POST', '/v1/account', {
       merchant: shop,
       body: { require_mfa: true },
