@@ -147,7 +147,7 @@ export function createApp(deps: ApiDeps): express.Express {
     messageAccountsRoutes(createMessageAccountsService(deps)),
   );
   // The console's calls about the signed-in person (their merchants, a new one): a session, no merchant.
-  app.use('/v1/console', consoleAuth(kratos), json, consoleRoutes(members));
+  app.use('/v1/console', consoleAuth(kratos), json, consoleRoutes(deps, members));
   app.use(
     '/v1',
     merchantAuth(deps, apiKeys, kratos),

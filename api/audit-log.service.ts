@@ -1,7 +1,61 @@
-import { AuditLogSchema, type AuditLogRow } from '../db/entities';
+import { AuditLogSchema, type AuditActorType, type AuditLogRow } from '../db/entities';
 import type { ApiDeps } from './deps';
 import { NotFoundError } from './errors';
 import type { Page } from './pagination';
+
+/** One action for the audit log: who, from where, on what, and the object before and after (already redacted). */
+export interface AuditEntry {
+  actorType: AuditActorType;
+  actor: string;
+  actorEmail: string | null;
+  merchantId: string;
+  livemode: boolean | null;
+  ip: string | null;
+  forwardedFor: string | null;
+  requestId: string;
+  method: string;
+  route: string;
+  action: string;
+  objectType: string | null;
+  objectId: string | null;
+  status: number;
+  before: unknown;
+  after: unknown;
+}
+
+/** Writes an entry; a failure is logged, never thrown: the action it records is done. */
+export async function recordAudit(deps: ApiDeps, entry: AuditEntry): Promise<void> {
+  try {
+    await deps.db
+      .fork()
+      .getConnection()
+      .execute(
+        `insert into audit_log (actor_type, actor, actor_email, merchant_id, livemode, ip, forwarded_for, request_id,
+           method, route, action, object_type, object_id, status, before, after)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          entry.actorType,
+          entry.actor,
+          entry.actorEmail,
+          entry.merchantId,
+          entry.livemode,
+          entry.ip,
+          entry.forwardedFor,
+          entry.requestId,
+          entry.method,
+          entry.route,
+          entry.action,
+          entry.objectType,
+          entry.objectId,
+          entry.status,
+          entry.before === null ? null : JSON.stringify(entry.before),
+          entry.after === null ? null : JSON.stringify(entry.after),
+        ],
+      );
+  } catch (error) {
+    deps.logger.error({ err: error, requestId: entry.requestId }, 'could not write the audit log');
+  }
+}
 
 /** The audit log as a merchant's owners and admins read it: their merchant's entries, newest first. */
 export function createAuditLogService(deps: ApiDeps) {

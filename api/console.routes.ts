@@ -1,5 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { recordAudit } from './audit-log.service';
+import type { ApiDeps } from './deps';
+import { forwardedFor } from './member-access';
 import type { Membership, MembersService } from './members.service';
 import { contextOf, sessionOf } from './request-context';
 import { sendJson } from './respond';
@@ -25,7 +28,7 @@ export function membershipObject({ member, merchant }: Membership) {
  * The console's routes about the signed-in person rather than one merchant: who they are, which
  * merchants they belong to (the merchant switcher), and a new merchant of their own (sign-up).
  */
-export function consoleRoutes(members: MembersService): Router {
+export function consoleRoutes(deps: ApiDeps, members: MembersService): Router {
   const router = Router();
 
   router.get('/session', async (req: Request, res: Response) => {
@@ -48,8 +51,29 @@ export function consoleRoutes(members: MembersService): Router {
 
   router.post('/merchants', async (req: Request, res: Response) => {
     const params = parse(createConsoleMerchantSchema, req.body);
-    const created = await members.createMerchant(sessionOf(req), params.name, contextOf(req).requestId);
-    await sendJson(req, res, 201, membershipObject(created));
+    const session = sessionOf(req);
+    const created = await members.createMerchant(session, params.name, contextOf(req).requestId);
+    const answer = membershipObject(created);
+    // The merchant's first entry: who made it, and from where.
+    await recordAudit(deps, {
+      actorType: 'member',
+      actor: session.identityId,
+      actorEmail: session.email,
+      merchantId: created.merchant.id,
+      livemode: null,
+      ip: req.socket.remoteAddress ?? null,
+      forwardedFor: forwardedFor(req),
+      requestId: contextOf(req).requestId,
+      method: 'POST',
+      route: '/console/merchants',
+      action: 'merchant.create',
+      objectType: 'merchant',
+      objectId: created.merchant.id,
+      status: 201,
+      before: null,
+      after: answer,
+    });
+    await sendJson(req, res, 201, answer);
   });
 
   return router;

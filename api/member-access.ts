@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
+import { recordAudit } from './audit-log.service';
 import type { ApiDeps } from './deps';
 import { PermissionError } from './errors';
 import { actorOf, contextOf, merchantOf } from './request-context';
@@ -75,7 +76,7 @@ async function assertWithinRefundLimit(deps: ApiDeps, req: Request, limit: numbe
 }
 
 /** The client's address as the console's server reports it, when it is one. */
-function forwardedFor(req: Request): string | null {
+export function forwardedFor(req: Request): string | null {
   const claimed = req.get(CLIENT_IP_HEADER)?.trim();
   return claimed && isIP(claimed) ? claimed : null;
 }
@@ -93,36 +94,23 @@ async function startAuditEntry(
   const before = objectId && reader ? await reader(merchant, objectId).catch(() => null) : null;
   contextOf(req).audit = async (status, body) => {
     const answered = (body as { id?: unknown } | null)?.id;
-    try {
-      await deps.db
-        .fork()
-        .getConnection()
-        .execute(
-          `insert into audit_log (actor_type, actor, actor_email, merchant_id, livemode, ip, forwarded_for, request_id,
-             method, route, action, object_type, object_id, status, before, after)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [
-            actor.type,
-            actor.id,
-            actor.email,
-            merchant.id,
-            merchant.livemode,
-            req.socket.remoteAddress ?? null,
-            forwardedFor(req),
-            contextOf(req).requestId,
-            req.method,
-            rule.path,
-            rule.action,
-            rule.object,
-            objectId ?? (typeof answered === 'string' ? answered : null),
-            status,
-            before === null ? null : JSON.stringify(redacted(before)),
-            status < 400 ? JSON.stringify(redacted(body)) : null,
-          ],
-        );
-    } catch (error) {
-      // The change is done: failing its answer would only make the member try it again.
-      deps.logger.error({ err: error, requestId: contextOf(req).requestId }, 'could not write the audit log');
-    }
+    await recordAudit(deps, {
+      actorType: actor.type,
+      actor: actor.id,
+      actorEmail: actor.email,
+      merchantId: merchant.id,
+      livemode: merchant.livemode,
+      ip: req.socket.remoteAddress ?? null,
+      forwardedFor: forwardedFor(req),
+      requestId: contextOf(req).requestId,
+      method: req.method,
+      route: rule.path,
+      action: rule.action,
+      objectType: rule.object,
+      objectId: objectId ?? (typeof answered === 'string' ? answered : null),
+      status,
+      before: before === null ? null : redacted(before),
+      after: status < 400 ? redacted(body) : null,
+    });
   };
 }

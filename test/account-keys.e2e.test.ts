@@ -140,7 +140,7 @@ describe("the merchant's own secret keys (/v1/api_keys)", () => {
   test('a new key is shown once, works at once, is listed redacted, and stops at once when revoked', async () => {
     const { merchantId, secretKey: key } = await createTestMerchant();
     const keys = await keysOf(merchantId);
-    const byKey = await keys<ErrorBody>('POST', '/v1/api_keys', { name: 'Minted by a key' });
+    const byKey = await apiFetch<ErrorBody>(key, 'POST', '/v1/api_keys', { name: 'Minted by a key' });
     expect(byKey.status).toBe(403);
     expect(byKey.body.error.code).toBe('console_only');
     expect((await apiFetch(key, 'GET', '/v1/payments')).status).toBe(200);

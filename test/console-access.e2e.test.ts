@@ -239,7 +239,7 @@ describe('console sessions on the merchant API', () => {
       after: { name: 'Zhang Si' },
     });
     expect(log.body.data.map((entry) => entry.action)).toEqual(
-      expect.arrayContaining(['customer.create', 'customer.update', 'member.invite']),
+      expect.arrayContaining(['merchant.create', 'customer.create', 'customer.update', 'member.invite']),
     );
     const everything = JSON.stringify(log.body.data);
     expect(everything).not.toMatch(/code=/);

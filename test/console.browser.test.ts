@@ -105,6 +105,12 @@ describe('the merchant console: signing up and in', () => {
           const email = newEmail(`owner-${locale}`);
           await signUp(page, locale, email);
           expect(await page.getAttribute('html', 'lang')).toBe(locale);
+          // The owner's team and audit log (the merchant's creation is in it).
+          await page.goto(`${web()}/dashboard/team`);
+          await review(page, `team-${locale}`);
+          await page.goto(`${web()}/dashboard/audit`);
+          await page.waitForSelector('[data-testid="audit-log"]');
+          await review(page, `audit-log-${locale}`);
           const secret = await enableTotp(page, locale);
           await signInWithTotp(page, email, secret, locale);
           expect(await page.textContent('[data-testid="mode"]')).toBe(locale === 'zh-CN' ? '测试模式' : 'Test mode');
@@ -131,7 +137,7 @@ describe('the merchant console: signing up and in', () => {
         await ownerPage.selectOption('[data-testid="invite-form"] select[name="locale"]', 'en-US');
         await ownerPage.click('[data-testid="invite"]');
         await ownerPage.waitForSelector('[data-testid="team-invited"]', { timeout: PAGE_WAIT_MS });
-        await review(ownerPage, 'team-en-US');
+        await review(ownerPage, 'team-invited-en-US');
 
         const [link] = await mailMatching(email, /http:\/\/\S+\/auth\/recovery\?\S+/);
         const page = await invitee.newPage();

@@ -46,3 +46,43 @@ async function openMissingSandboxAccounts({ apiUrl, adminToken, merchantId, log 
     log(loud(`could not open the demo merchant's missing sandbox accounts: ${error.message}`));
   }
 }
+
+export const DEMO_EMAIL = 'demo@tongbao.local';
+
+/**
+ * The person who signs in to the demo merchant's console (dev stack only): a Kratos identity with
+ * the stack's demo password and a verified address, owner of the demo merchant. Safe to repeat:
+ * an existing identity keeps its password (the person may have changed it), and an existing
+ * membership is left as it is.
+ */
+export async function ensureDemoSignIn({ apiUrl, kratosAdminUrl, adminToken, merchantId, password, log }) {
+  try {
+    const found = await fetch(`${kratosAdminUrl}/admin/identities?credentials_identifier=${DEMO_EMAIL}`);
+    const existing = (await found.json())[0];
+    if (!existing) {
+      const created = await fetch(`${kratosAdminUrl}/admin/identities`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          schema_id: 'merchant_user',
+          traits: { email: DEMO_EMAIL, name: 'Demo Owner', locale: 'zh-CN' },
+          credentials: { password: { config: { password } } },
+          verifiable_addresses: [{ value: DEMO_EMAIL, verified: true, via: 'email', status: 'completed' }],
+        }),
+      });
+      if (created.status !== 201)
+        throw new Error(`Kratos createIdentity: HTTP ${created.status} ${await created.text()}`);
+    }
+    const added = await fetch(`${apiUrl}/v1/admin/merchants/${merchantId}/members`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: DEMO_EMAIL, role: 'owner', locale: 'zh-CN' }),
+    });
+    // 409: the demo owner is a member already (an earlier run).
+    if (added.status !== 201 && added.status !== 409) throw new Error(`HTTP ${added.status} ${await added.text()}`);
+    return { email: DEMO_EMAIL, password };
+  } catch (error) {
+    log(loud(`could not set up the demo sign-in: ${error.message}`));
+    return null;
+  }
+}

@@ -15,6 +15,8 @@ function generate() {
     // Kratos' courier authenticates with it to the API (POST /internal/kratos/courier).
     kratos_courier_secret: crypto.randomBytes(32).toString('hex'),
     kratos: newKratosSecrets(),
+    // The dev stack's demo console owner (demo@tongbao.local) signs in with it.
+    demo_password: `demo-${crypto.randomBytes(9).toString('base64url')}`,
   };
 }
 
@@ -39,6 +41,7 @@ export function loadSecrets(dataDir, { useEnv = true } = {}) {
     admin_token: env.TONGBAO_ADMIN_TOKEN || secrets.admin_token,
     payload_key: env.TONGBAO_PAYLOAD_KEY || secrets.payload_key,
     kratos_courier_secret: env.TONGBAO_KRATOS_COURIER_SECRET || secrets.kratos_courier_secret,
+    demo_password: secrets.demo_password,
     kratos: {
       default: env.KRATOS_SECRETS_DEFAULT || secrets.kratos.default,
       cookie: env.KRATOS_SECRETS_COOKIE || secrets.kratos.cookie,

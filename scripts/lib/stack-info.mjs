@@ -6,7 +6,7 @@ import { NAMESPACE, TASK_QUEUE } from './config.mjs';
 import { describeStore } from '../temporal.mjs';
 
 /** The content of stack.json (and of the handle startStack resolves to, with stop()). */
-export function stackInfo(config, { demo, processes }) {
+export function stackInfo(config, { demo, demoSignIn = null, processes }) {
   const { urls, secrets, appEnv: env } = config;
   return {
     mode: config.mode,
@@ -25,6 +25,7 @@ export function stackInfo(config, { demo, processes }) {
     database_url: env.DATABASE_URL,
     admin_token: secrets.admin_token,
     demo_merchant: demo,
+    demo_sign_in: demoSignIn,
     processes,
     logs_dir: config.logsDir,
     env,
@@ -63,6 +64,14 @@ export function printSummary(info, config) {
     ['Kratos public', info.kratos_public_url],
     ['Kratos admin', info.kratos_admin_url],
     ['Web app', `${info.web_url}  (hosted checkout: ${info.web_url}/pay/cs_…)`],
+    [
+      'Console',
+      `${info.web_url}/dashboard  (${
+        info.demo_sign_in
+          ? `${info.demo_sign_in.email} / ${info.demo_sign_in.password}`
+          : 'sign up at /auth/registration'
+      })`,
+    ],
     ['PostgreSQL', info.database_url],
     ['Admin token', info.admin_token],
     ['Demo merchant', info.demo_merchant ? info.demo_merchant.id : '(none: see the error above)'],
