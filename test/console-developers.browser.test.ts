@@ -206,10 +206,20 @@ describe('the console for developers: keys, webhooks, events, branding', () => {
             expect(await page.locator(`nav a[href="${href}"]`).count()).toBe(1);
 
           await page.goto(`${web()}/dashboard/developers`);
-          await review(page, `developers-keys-${locale}`);
+          await review(page, `developers-keys-empty-${locale}`);
           await page.goto(`${web()}/dashboard/developers/events`);
           expect(await page.locator('[data-testid="events"] .empty').count()).toBe(1);
           await review(page, `developers-events-empty-${locale}`);
+          await page.goto(`${web()}/dashboard/developers`);
+          await submit(page, '[data-testid="create-key"] button[type="submit"]');
+          const key = await secretShown(page, 'new-key-secret');
+          await review(page, `developers-keys-${locale}`);
+          await pay(key, await createPayment(key));
+          await page.goto(`${web()}/dashboard/developers/events`);
+          await review(page, `developers-events-${locale}`);
+          await page.click('[data-testid="events"] a');
+          await page.waitForSelector('[data-testid="event-payload"]', { timeout: PAGE_WAIT_MS });
+          await review(page, `developers-event-detail-${locale}`);
           await page.goto(`${web()}/dashboard/developers/webhooks`);
           await page.fill('[data-testid="create-endpoint"] input[name="url"]', 'https://shop.example/hooks');
           await page.check('[data-testid="create-endpoint"] input[value="payment.succeeded"]');
