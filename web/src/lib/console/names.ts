@@ -38,6 +38,19 @@ const REFUND: Record<RefundStatus, Message> = {
   canceled: m.refund_status_canceled,
 };
 
+export type NotificationOutcome =
+  'signaled' | 'refused' | 'unknown_order' | 'late' | 'late_payment_refunded' | 'canceled_refund_reopened';
+const OUTCOME: Record<NotificationOutcome, Message> = {
+  signaled: m.outcome_signaled,
+  refused: m.outcome_refused,
+  unknown_order: m.outcome_unknown_order,
+  late: m.outcome_late,
+  late_payment_refunded: m.outcome_late_payment_refunded,
+  canceled_refund_reopened: m.outcome_canceled_refund_reopened,
+};
+
+/** What the API did with a provider's notification, as the timeline says it. */
+export const outcomeName = (outcome: NotificationOutcome): string => OUTCOME[outcome]();
 export const paymentStatusName = (status: PaymentStatus): string => PAYMENT[status]();
 export const refundStatusName = (status: RefundStatus): string => REFUND[status]();
 
