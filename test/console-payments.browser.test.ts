@@ -139,6 +139,16 @@ describe('the merchant console: payments, refunds, customers', () => {
             'succeeded',
           );
           await review(page, `payments-${locale}`);
+          // The other filters narrow the same search: amounts in yuan, statuses, China days.
+          const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+          const search = `${web()}/dashboard/payments?q=${orderNo}`;
+          await page.goto(`${search}&amount_min=25.80&amount_max=25.80&status=succeeded&from=${today}&to=${today}`);
+          expect(await page.locator(`[data-testid="payment-${paymentId}"]`).count()).toBe(1);
+          await page.goto(`${search}&amount_min=25.81`);
+          await page.waitForSelector('[data-testid="payments-empty"]');
+          await page.goto(`${search}&amount_min=abc`);
+          expect(await page.getAttribute('input[name="amount_min"]', 'aria-invalid')).toBe('true');
+          await page.goto(`${search}`);
           await page.click(`[data-testid="payment-${paymentId}"] a`);
           await page.waitForURL(paymentUrl, { timeout: PAGE_WAIT_MS });
 
