@@ -147,7 +147,12 @@ describe('the merchant console: payments, refunds, customers', () => {
           await page.goto(`${search}&amount_min=25.81`);
           await page.waitForSelector('[data-testid="payments-empty"]');
           await page.goto(`${search}&amount_min=abc`);
-          expect(await page.getAttribute('input[name="amount_min"]', 'aria-invalid')).toBe('true');
+          expect(
+            await page.getAttribute('[data-testid="payment-filters"] input[name="amount_min"]', 'aria-invalid'),
+          ).toBe('true');
+          expect(await page.getByRole('alert').textContent()).toBe(
+            locale === 'zh-CN' ? '请输入以元为单位的金额,例如 19.90。' : 'Enter an amount in yuan, such as 19.90.',
+          );
           await page.goto(`${search}`);
           await page.click(`[data-testid="payment-${paymentId}"] a`);
           await page.waitForURL(paymentUrl, { timeout: PAGE_WAIT_MS });
