@@ -244,6 +244,12 @@ describe('the merchant console: payments, refunds, customers', () => {
           expect(await page.textContent('[data-testid="customer-payments"]')).toContain(customerPayment.body.id);
           await review(page, `customer-${locale}`);
 
+          // Another shop's or a made-up payment: the console's own error page, nav and all.
+          const missing = await page.goto(`${web()}/dashboard/payments/pay_${'0'.repeat(22)}`);
+          expect(missing?.status()).toBe(404);
+          await page.waitForSelector('[data-testid="console-error"]');
+          await review(page, `payment-not-found-${locale}`);
+
           // The payment's workflow in the Temporal Web UI.
           await page.goto(paymentUrl);
           const workflowLink = (await page.getAttribute('[data-testid="workflow-link"]', 'href'))!;
