@@ -63,7 +63,13 @@ async function signInThroughPage(page: Page, person: TestPerson, locale: string,
   await page.fill('input[name="identifier"]', person.email);
   await page.fill('input[name="password"]', person.password);
   await page.click('[data-testid="submit-password-password"]');
-  await page.waitForURL(landing, { timeout: PAGE_WAIT_MS });
+  try {
+    // Kratos, the web app and the API in turn, on two cores other stacks may share.
+    await page.waitForURL(landing, { timeout: 2 * PAGE_WAIT_MS });
+  } catch (error) {
+    await consoleScreenshot(page, `failed-sign-in-${locale}`);
+    throw new Error(`signing in ${person.email} ended on ${page.url()}: ${String(error)}`);
+  }
 }
 
 /** Reloads `url` until `selector` shows up (a workflow finishing behind the page). */
