@@ -79,6 +79,8 @@ function appSpec(name, config) {
           KRATOS_PUBLIC_URL: urls.kratosPublic,
           // Test mode's stand-in for WeChat's JS bridge is the sandbox's JSAPI page.
           TONGBAO_SANDBOX_URL: urls.sandbox,
+          // The console links a payment to its workflow in the Temporal Web UI.
+          TONGBAO_TEMPORAL_UI_URL: urls.temporalUi,
           ...(config.appEnv.NODE_OPTIONS ? { NODE_OPTIONS: config.appEnv.NODE_OPTIONS } : {}),
         },
         ready: () => httpOk(`${local}/healthz`),

@@ -1,3 +1,4 @@
+import { env } from '$env/dynamic/private';
 import type { LayoutServerLoad } from './$types';
 
 /** What every console page shows around itself: the person, their merchants, the mode. */
@@ -8,6 +9,7 @@ export const load: LayoutServerLoad = async ({ locals }) => {
     memberships: console.session.memberships,
     membership: console.membership,
     mode: console.mode,
-    temporalUiUrl: null as string | null,
+    // Where a payment's workflow can be looked at (the stack's Temporal Web UI); no link without it.
+    temporalUiUrl: env.TONGBAO_TEMPORAL_UI_URL ? env.TONGBAO_TEMPORAL_UI_URL.replace(/\/$/, '') : null,
   };
 };

@@ -1,11 +1,17 @@
 import { errorOf } from '$lib/server/console-api';
 import type { PageServerLoad } from './$types';
 
-/** The overview: the latest payments of the mode shown (the charts come with the reports API). */
-export const load: PageServerLoad = async ({ locals }) => {
-  const answer = await locals.console!.api.GET('/v1/payments', { params: { query: { limit: 10 } } });
+const PERIODS = ['1', '7', '30'] as const;
+type Period = (typeof PERIODS)[number];
+
+/** The overview: the mode's figures over the last 1, 7 or 30 days, from one report request. */
+export const load: PageServerLoad = async ({ locals, url }) => {
+  const asked = url.searchParams.get('days');
+  const days: Period = PERIODS.includes(asked as Period) ? (asked as Period) : '7';
+  const answer = await locals.console!.api.GET('/v1/reports/overview', { params: { query: { days } } });
   return {
-    payments: answer.data?.data ?? [],
+    days,
+    report: answer.data ?? null,
     loadError: answer.data ? null : (errorOf(answer.error)?.message ?? 'error'),
   };
 };
