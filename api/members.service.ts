@@ -76,6 +76,22 @@ export function createMembersService(deps: ApiDeps, kratos: Kratos, merchants: M
      * mode once a platform admin approves; the person who made it is its owner.
      */
     async createMerchant(session: ConsoleSession, name: string, requestId: string): Promise<Membership> {
+      // A double click (or a form resent after a lost answer) answers the merchant just made,
+      // rather than making a second one of the same name.
+      const recent = await db
+        .fork()
+        .getConnection()
+        .execute<{ id: string }[]>(
+          `select mm.id from merchant_members mm join merchants m on m.id = mm.merchant_id
+          where mm.identity_id = ? and mm.role = 'owner' and m.name = ? and m.created_at > now() - interval '1 minute'
+          order by m.created_at desc limit 1`,
+          [session.identityId, name],
+        );
+      if (recent[0]) {
+        const member = await db.fork().findOneOrFail(MerchantMemberSchema, { id: recent[0].id });
+        const merchant = await db.fork().findOneOrFail(MerchantSchema, { id: member.merchantId });
+        return { member, merchant };
+      }
       const { merchant } = await merchants.create(
         { name, email: session.email, liveMode: 'unavailable', testKey: false },
         { requestId },

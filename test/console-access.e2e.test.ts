@@ -50,6 +50,11 @@ describe('console sessions on the merchant API', () => {
       merchant: { name: 'Console Tea House', live_mode: 'unavailable' },
     });
     merchant = created.body.merchant.id;
+    // The same form sent again at once (a double click): the same merchant, not a second one.
+    const again = await asPerson<Membership>(ownerSession, 'POST', '/v1/console/merchants', {
+      body: { name: 'Console Tea House' },
+    });
+    expect(again.body.merchant.id).toBe(merchant);
   });
 
   test('a signed-up merchant works in test mode; live mode waits for an admin; others are not members', async () => {
