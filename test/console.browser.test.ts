@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './browser';
 import { accessibilityViolations, consoleScreenshot, mailMatching, totpCode } from './console-browser';
+import { createPerson } from './kratos-sessions';
 import { testStack } from './stack';
 
 const STORY_MS = 180_000;
@@ -166,6 +167,57 @@ describe('the merchant console: signing up and in', () => {
       } finally {
         await owner.close();
         await invitee.close();
+      }
+    },
+    STORY_MS,
+  );
+
+  test(
+    'on localhost, a security key (a virtual authenticator) is added in the settings and signs the person in as the second factor',
+    async () => {
+      const context = await browser.newContext({ ...DESKTOP, locale: 'en-US' });
+      const page = await context.newPage();
+      // Chromium's virtual authenticator stands in for a USB key: it answers every WebAuthn request.
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('WebAuthn.enable');
+      await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: {
+          protocol: 'ctap2',
+          transport: 'usb',
+          hasResidentKey: true,
+          hasUserVerification: true,
+          isUserVerified: true,
+        },
+      });
+      // A relying party is a domain name: the console on localhost, as a developer opens it.
+      const local = web().replace('127.0.0.1', 'localhost');
+      try {
+        const person = await createPerson({ locale: 'en-US' });
+        await page.goto(`${local}/auth/login`);
+        await page.waitForURL(/\/auth\/login\?flow=/, { timeout: PAGE_WAIT_MS });
+        await page.fill('input[name="identifier"]', person.email);
+        await page.fill('input[name="password"]', person.password);
+        await page.click('[data-testid="submit-password-password"]');
+        await page.waitForURL(/\/dashboard/, { timeout: PAGE_WAIT_MS });
+        await page.goto(`${local}/auth/settings`);
+        await page.waitForSelector('[data-testid="settings-webauthn"]', { timeout: PAGE_WAIT_MS });
+        await page.fill('[data-testid="settings-webauthn"] input[name="webauthn_register_displayname"]', 'Desk key');
+        await page.click('[data-testid="trigger-webauthn_register_trigger"]');
+        await page.waitForSelector('[data-testid="flow-message-1050001"]', { timeout: PAGE_WAIT_MS });
+        await review(page, 'account-security-key-added-en-US');
+
+        await page.goto(`${local}/dashboard`);
+        await page.click('[data-testid="sign-out"]');
+        await page.waitForURL(/\/auth\/login\?flow=/, { timeout: PAGE_WAIT_MS });
+        await page.fill('input[name="identifier"]', person.email);
+        await page.fill('input[name="password"]', person.password);
+        await page.click('[data-testid="submit-password-password"]');
+        await page.waitForSelector('[data-testid="trigger-webauthn_login_trigger"]', { timeout: PAGE_WAIT_MS });
+        await review(page, 'sign-in-security-key-en-US');
+        await page.click('[data-testid="trigger-webauthn_login_trigger"]');
+        await page.waitForURL(/\/dashboard/, { timeout: PAGE_WAIT_MS });
+      } finally {
+        await context.close();
       }
     },
     STORY_MS,

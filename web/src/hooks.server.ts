@@ -7,6 +7,15 @@ const UNSAFE_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
 /** `/pay/<cs_id>` itself, without a form action (`?/pay`). */
 const CHECKOUT_PAGE = /^\/pay\/cs_[0-9A-Za-z]{1,64}\/?$/;
 
+/**
+ * This app's origin; on loopback also its other name: the console opened on localhost (for
+ * security keys, whose relying party must be a domain) posts from there while ORIGIN says 127.0.0.1.
+ */
+function isOwnOrigin(origin: string | null, url: URL): boolean {
+  if (origin === url.origin) return true;
+  return url.hostname === '127.0.0.1' && origin === `${url.protocol}//localhost${url.port ? `:${url.port}` : ''}`;
+}
+
 function isFormSubmission(request: Request): boolean {
   const type = request.headers.get('content-type')?.split(';', 1)[0].trim().toLowerCase() ?? '';
   return UNSAFE_METHODS.includes(request.method) && FORM_TYPES.includes(type);
@@ -23,7 +32,7 @@ export const handle: Handle = async ({ event, resolve }) => {
   }
   // SvelteKit's own origin check is off (svelte.config.js) so that the POST above can arrive;
   // every other cross-site form submission is refused here, as SvelteKit would.
-  if (isFormSubmission(request) && request.headers.get('origin') !== url.origin) {
+  if (isFormSubmission(request) && !isOwnOrigin(request.headers.get('origin'), url)) {
     return new Response(`Cross-site ${request.method} form submissions are forbidden`, {
       status: 403,
       headers: { 'content-type': 'text/plain' },

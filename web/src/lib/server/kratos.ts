@@ -42,6 +42,8 @@ export interface UiNode {
     width?: number;
     height?: number;
     node_type?: string;
+    /** A security key's button: the function of Kratos' webauthn.js it calls. */
+    onclickTrigger?: string;
   };
   messages: UiText[];
   meta: { label?: UiText };

@@ -20,6 +20,10 @@ function safeReturn(to: string | null): string {
 function local(to: string): string {
   try {
     const url = new URL(to, 'http://local');
+    // Kratos starting a flow itself (a second factor after the password: `…/login/browser?aal=aal2`):
+    // this server starts it instead, with the browser's cookies, on whichever host the browser uses.
+    const start = /^\/self-service\/([a-z]+)\/browser$/.exec(url.pathname);
+    if (start && (FLOW_KINDS as readonly string[]).includes(start[1])) return `/auth/${start[1]}${url.search}`;
     return url.pathname.startsWith('/auth/') || url.pathname.startsWith('/dashboard') ? url.pathname + url.search : to;
   } catch {
     return '/dashboard';
