@@ -476,23 +476,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/admin/merchants/{id}/members": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Add a person to a merchant's team (a new person gets an invitation e-mail with a sign-in code) */
-        post: operations["postAdminMerchantsByIdMembers"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/account": {
         parameters: {
             query?: never;
@@ -729,6 +712,23 @@ export interface paths {
         put?: never;
         /** Check the code; answers the saved details */
         post: operations["postHostedCheckoutSessionsByIdCustomerVerificationsByVerificationVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/merchants/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a person to a merchant's team (a new person gets an invitation e-mail with a sign-in code) */
+        post: operations["postAdminMerchantsByIdMembers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4086,59 +4086,6 @@ export interface operations {
             };
         };
     };
-    postAdminMerchantsByIdMembers: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description A retry with the same key answers what the first request answered (API.md). */
-                "Idempotency-Key"?: string;
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "email": "owner@example.com",
-                 *       "role": "owner",
-                 *       "name": "Li Wei"
-                 *     }
-                 */
-                "application/json": {
-                    email: string;
-                    /** @enum {string} */
-                    role: "owner" | "admin" | "developer" | "analyst" | "support";
-                    name?: string;
-                    /** @enum {string} */
-                    locale?: "zh-CN" | "en-US";
-                    refund_limit?: number;
-                };
-            };
-        };
-        responses: {
-            /** @description Add a person to a merchant's team (a new person gets an invitation e-mail with a sign-in code) */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Member"];
-                };
-            };
-            /** @description An error (API.md "Errors"): `param` names the field at fault. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
     getAccount: {
         parameters: {
             query?: never;
@@ -4909,6 +4856,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VerifiedCustomerVerification"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAdminMerchantsByIdMembers: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "owner@example.com",
+                 *       "role": "owner",
+                 *       "name": "Li Wei"
+                 *     }
+                 */
+                "application/json": {
+                    email: string;
+                    /** @enum {string} */
+                    role: "owner" | "admin" | "developer" | "analyst" | "support";
+                    name?: string;
+                    /** @enum {string} */
+                    locale?: "zh-CN" | "en-US";
+                    refund_limit?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Add a person to a merchant's team (a new person gets an invitation e-mail with a sign-in code) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */

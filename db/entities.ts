@@ -1,4 +1,6 @@
 import { ArrayType, BigIntType, EntitySchema } from '@mikro-orm/core';
+import { money, optionalText, optionalTimestamp, text, timestamp } from './columns';
+import { TEAM_SCHEMAS } from './team-entities';
 import type {
   CheckoutLocale,
   CheckoutSessionStatus,
@@ -18,6 +20,9 @@ import type { PaymentFilters } from '../domain/payment-filters';
 /** Whether a merchant may take live payments: a console sign-up starts `unavailable`, an admin approves. */
 export type LiveModeStatus = 'unavailable' | 'requested' | 'approved';
 
+export type { AuditActorType, AuditLogRow, MemberRole, MerchantMember } from './team-entities';
+export { AuditLogSchema, MerchantMemberSchema } from './team-entities';
+
 export interface Merchant {
   id: string;
   name: string;
@@ -32,48 +37,6 @@ export interface Merchant {
   /** Every member's console session must have passed a second factor (set by an owner). */
   requireMfa: boolean;
   createdAt: Date;
-}
-
-export type MemberRole = 'owner' | 'admin' | 'developer' | 'analyst' | 'support';
-
-/** A person (Kratos identity) in a merchant's team; api/members.service.ts. */
-export interface MerchantMember {
-  id: string;
-  merchantId: string;
-  identityId: string;
-  email: string;
-  role: MemberRole;
-  /** support: the largest refund (minor units) this member may make. */
-  refundLimit: number | null;
-  invitedBy: string | null;
-  createdAt: Date;
-  joinedAt: Date | null;
-}
-
-export type AuditActorType = 'member' | 'api_key' | 'admin_token' | 'staff';
-
-/** One console or admin action (audit_log); api/audit.ts. Rows from before the console have only actor, action, object and details. */
-export interface AuditLogRow {
-  id: string;
-  at: Date;
-  actorType: AuditActorType;
-  /** The member's identity id, the API key's id, or 'admin'. */
-  actor: string;
-  actorEmail: string | null;
-  merchantId: string | null;
-  livemode: boolean | null;
-  ip: string | null;
-  forwardedFor: string | null;
-  requestId: string | null;
-  method: string | null;
-  route: string | null;
-  action: string;
-  objectType: string | null;
-  objectId: string | null;
-  status: number | null;
-  details: unknown;
-  before: unknown;
-  after: unknown;
 }
 
 export type LogoType = 'image/png' | 'image/jpeg' | 'image/webp';
@@ -115,12 +78,6 @@ export interface ChannelRoute {
 
 export type EventRow = StoredEvent;
 
-const text = { type: 'text' } as const;
-const optionalText = { type: 'text', nullable: true } as const;
-const money = { type: new BigIntType('number') } as const;
-const timestamp = { type: 'datetime', columnType: 'timestamptz' } as const;
-const optionalTimestamp = { ...timestamp, nullable: true } as const;
-
 export const MerchantSchema = new EntitySchema<Merchant>({
   name: 'Merchant',
   tableName: 'merchants',
@@ -137,48 +94,6 @@ export const MerchantSchema = new EntitySchema<Merchant>({
     liveMode: { type: 'text', default: 'unavailable' },
     requireMfa: { type: 'boolean', default: false },
     createdAt: { ...timestamp, onCreate: () => new Date() },
-  },
-});
-
-export const MerchantMemberSchema = new EntitySchema<MerchantMember>({
-  name: 'MerchantMember',
-  tableName: 'merchant_members',
-  properties: {
-    id: { ...text, primary: true },
-    merchantId: text,
-    identityId: text,
-    email: text,
-    role: { type: 'text' },
-    refundLimit: { type: new BigIntType('number'), nullable: true },
-    invitedBy: optionalText,
-    createdAt: { ...timestamp, onCreate: () => new Date() },
-    joinedAt: optionalTimestamp,
-  },
-});
-
-export const AuditLogSchema = new EntitySchema<AuditLogRow>({
-  name: 'AuditLog',
-  tableName: 'audit_log',
-  properties: {
-    id: { type: new BigIntType('string'), primary: true, autoincrement: true },
-    at: { ...timestamp, onCreate: () => new Date() },
-    actorType: { type: 'text' },
-    actor: text,
-    actorEmail: optionalText,
-    merchantId: optionalText,
-    livemode: { type: 'boolean', nullable: true },
-    ip: optionalText,
-    forwardedFor: optionalText,
-    requestId: optionalText,
-    method: optionalText,
-    route: optionalText,
-    action: text,
-    objectType: optionalText,
-    objectId: optionalText,
-    status: { type: 'integer', nullable: true },
-    details: { type: 'json', default: '{}' },
-    before: { type: 'json', nullable: true },
-    after: { type: 'json', nullable: true },
   },
 });
 
@@ -565,8 +480,7 @@ export const PaymentExportSchema = new EntitySchema<PaymentExportRow>({
 
 export const ALL_SCHEMAS = [
   MerchantSchema,
-  MerchantMemberSchema,
-  AuditLogSchema,
+  ...TEAM_SCHEMAS,
   ApiKeySchema,
   ProviderAccountSchema,
   ChannelRouteSchema,
