@@ -4,7 +4,8 @@ import { recordAudit } from './audit-log.service';
 import type { ApiDeps } from './deps';
 import { PermissionError } from './errors';
 import { actorOf, contextOf, merchantOf } from './request-context';
-import { assertAllowed, objectIdOf, ruleFor, type RouteRule } from './roles';
+import { assertAllowed, ruleFor, type RouteRule } from './roles';
+import { objectIdOf } from './route-pattern';
 import { CLIENT_IP_HEADER } from './session-auth';
 
 /** An object as the API answers it, before a change: the audit log's `before`. null: not found. */

@@ -1,10 +1,14 @@
 import type { Request } from 'express';
 import type { MemberRole } from '../db/entities';
+import type { StaffRole } from '../db/team-entities';
 import type { IdKind } from '../domain/ids';
 import type { AppError } from './errors';
 import type { ConsoleSession } from './kratos';
 
-/** Who made a request: a console member (Kratos session), a secret key, or the platform's admin token. */
+/**
+ * Who made a request: a console member or a platform staff member (Kratos sessions), a secret key,
+ * or the platform's admin token (automation; allowed what a superadmin is).
+ */
 export type Actor =
   | {
       type: 'member';
@@ -14,6 +18,14 @@ export type Actor =
       memberId: string;
       role: MemberRole;
       refundLimit: number | null;
+    }
+  | {
+      type: 'staff';
+      /** Kratos' identity id. */
+      id: string;
+      email: string;
+      staffId: string;
+      role: StaffRole;
     }
   | { type: 'api_key'; id: string; email: null }
   | { type: 'admin_token'; id: 'admin'; email: null };

@@ -1,5 +1,6 @@
 import { OPERATIONS } from './openapi-operations';
-import { ROUTE_RULES, objectIdOf, roleAllows, ruleFor } from './roles';
+import { ROUTE_RULES, roleAllows, ruleFor } from './roles';
+import { objectIdOf } from './route-pattern';
 
 // The console's access rules against the API's route table: every rule names a route that exists,
 // and every merchant route that changes something has a rule, so that adding one is a decision.

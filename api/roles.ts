@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { MemberRole } from '../db/entities';
 import { PermissionError } from './errors';
+import { routePattern } from './route-pattern';
 
 /** What a request needs its caller to be allowed. */
 export type Permission =
@@ -90,16 +91,7 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   rule('GET', '/audit_log', 'team', 'audit_log.list', null, true),
 ];
 
-/** `/payments/:id/cancel` → a RegExp matching `/payments/pay_x/cancel`. */
-function pattern(path: string): RegExp {
-  const source = path
-    .split('/')
-    .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-    .join('/');
-  return new RegExp(`^${source}/?$`);
-}
-
-const COMPILED = ROUTE_RULES.map((entry) => ({ entry, regexp: pattern(entry.path) }));
+const COMPILED = ROUTE_RULES.map((entry) => ({ entry, regexp: routePattern(entry.path) }));
 
 /** The rule of a request to the merchant API (path relative to `/v1`), or the default one. */
 export function ruleFor(method: string, path: string): RouteRule {
@@ -108,14 +100,6 @@ export function ruleFor(method: string, path: string): RouteRule {
   return method === 'GET' || method === 'HEAD'
     ? rule('GET', path, 'read', 'read', null)
     : rule(method as RouteRule['method'], path, 'write', `${method.toLowerCase()} ${path}`, null);
-}
-
-/** The `:id` of a request's path under its rule (the first parameter), or null. */
-export function objectIdOf(rule: RouteRule, path: string): string | null {
-  const names = rule.path.split('/');
-  const parts = path.split('/');
-  const index = names.findIndex((part) => part.startsWith(':'));
-  return index >= 0 && parts[index] ? decodeURIComponent(parts[index]) : null;
 }
 
 /** Refuses a member whose role lacks the rule's permission, naming both. */

@@ -20,6 +20,21 @@ export interface MerchantMember {
   joinedAt: Date | null;
 }
 
+export type StaffRole = 'superadmin' | 'operator' | 'support' | 'viewer';
+
+/** A platform staff member (Kratos `staff` identity) and their role; api/staff.service.ts. */
+export interface StaffMember {
+  id: string;
+  identityId: string;
+  email: string;
+  role: StaffRole;
+  lockedAt: Date | null;
+  lockedReason: string | null;
+  invitedBy: string | null;
+  createdAt: Date;
+  joinedAt: Date | null;
+}
+
 export type AuditActorType = 'member' | 'api_key' | 'admin_token' | 'staff';
 
 /** One console or admin action (audit_log); api/audit.ts. Rows from before the console have only actor, action, object and details. */
@@ -62,6 +77,22 @@ export const MerchantMemberSchema = new EntitySchema<MerchantMember>({
   },
 });
 
+export const StaffMemberSchema = new EntitySchema<StaffMember>({
+  name: 'StaffMember',
+  tableName: 'staff_members',
+  properties: {
+    id: { ...text, primary: true },
+    identityId: text,
+    email: text,
+    role: { type: 'text' },
+    lockedAt: optionalTimestamp,
+    lockedReason: optionalText,
+    invitedBy: optionalText,
+    createdAt: { ...timestamp, onCreate: () => new Date() },
+    joinedAt: optionalTimestamp,
+  },
+});
+
 export const AuditLogSchema = new EntitySchema<AuditLogRow>({
   name: 'AuditLog',
   tableName: 'audit_log',
@@ -88,4 +119,4 @@ export const AuditLogSchema = new EntitySchema<AuditLogRow>({
   },
 });
 
-export const TEAM_SCHEMAS = [MerchantMemberSchema, AuditLogSchema];
+export const TEAM_SCHEMAS = [MerchantMemberSchema, StaffMemberSchema, AuditLogSchema];

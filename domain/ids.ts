@@ -20,6 +20,7 @@ export const ID_PREFIXES = {
   messageAccount: 'ma',
   merchantMember: 'mem',
   paymentExport: 'pexp',
+  staffMember: 'stf',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
