@@ -3,6 +3,7 @@ import { randomToken } from '../domain/ids';
 import { ACCOUNT_BODY_LIMIT, accountRoutes } from './account.routes';
 import { createAccountService } from './account.service';
 import { adminRoutes } from './admin.routes';
+import { adminOperationsRoutes } from './admin-operations.routes';
 import { apiKeysRoutes } from './api-keys.routes';
 import { createApiKeysService } from './api-keys.service';
 import { createCheckoutSessionList } from './checkout-list';
@@ -145,6 +146,7 @@ export function createApp(deps: ApiDeps): express.Express {
     templatesRoutes(createTemplatesService(deps), messages),
     messagesRoutes(messages),
     messageAccountsRoutes(createMessageAccountsService(deps)),
+    ...adminOperationsRoutes(deps, { payments, refunds, customers }),
   );
   // The console's calls about the signed-in person (their merchants, a new one): a session, no merchant.
   app.use('/v1/console', consoleAuth(kratos), json, consoleRoutes(deps, members));

@@ -68,6 +68,7 @@ export interface Operation {
 }
 
 import { ADMIN_OPERATIONS } from './openapi-admin-operations';
+import { ADMIN_OPS_OPERATIONS } from './openapi-admin-ops-operations';
 
 export const OPERATIONS: Operation[] = [
   // Payments
@@ -384,6 +385,7 @@ export const OPERATIONS: Operation[] = [
   },
   // Administration (api/openapi-admin-operations.ts)
   ...ADMIN_OPERATIONS,
+  ...ADMIN_OPS_OPERATIONS,
   // Operations and providers
   {
     method: 'get',
