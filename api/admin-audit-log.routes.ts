@@ -44,7 +44,12 @@ export function adminAuditLogRoutes(auditLog: AuditLogService): Router {
       since: query['created[gte]'],
       until: query['created[lte]'],
     });
-    await sendJson(req, res, 200, listObject('/v1/admin/audit_log', page.data.map(toAdminAuditEntryObject), page.hasMore));
+    await sendJson(
+      req,
+      res,
+      200,
+      listObject('/v1/admin/audit_log', page.data.map(toAdminAuditEntryObject), page.hasMore),
+    );
   });
   return router;
 }

@@ -16,7 +16,7 @@ export const adminListCustomersSchema = z.strictObject({
   phone: customerPhoneSchema.optional(),
   q: text().trim().min(1).max(256).optional().meta({
     description:
-      "An exact customer id, e-mail address or phone number (normalised as the customers list does), or the beginning of a name (any case).",
+      'An exact customer id, e-mail address or phone number (normalised as the customers list does), or the beginning of a name (any case).',
   }),
 });
 

@@ -38,6 +38,7 @@ export function assertRange(query: Record<string, unknown>, name: string): void 
 /** A bigserial row id as the API shows it (a string of digits), from a path. */
 export function numericPathId(value: unknown, objectName: string): string {
   const id = String(value);
-  if (!/^\d{1,18}$/.test(id)) throw new InvalidRequestError('parameter_invalid', `Invalid ${objectName} id: '${id}'`, 'id');
+  if (!/^\d{1,18}$/.test(id))
+    throw new InvalidRequestError('parameter_invalid', `Invalid ${objectName} id: '${id}'`, 'id');
   return id;
 }

@@ -216,7 +216,10 @@ export const reconciliationDiscrepancyObjectSchema = z
     status: z.enum(['open', 'resolved']),
     resolved_at: timestamp.nullable(),
     resolved_by: z.string().nullable().describe("The resolving staff member's e-mail address, or `admin_token:admin`."),
-    resolution_note: z.string().nullable().describe("The admin's note; a re-run of the day keeps it with the same finding."),
+    resolution_note: z
+      .string()
+      .nullable()
+      .describe("The admin's note; a re-run of the day keeps it with the same finding."),
     created_at: timestamp,
   })
   .meta({ id: 'ReconciliationDiscrepancy' });

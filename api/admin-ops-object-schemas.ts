@@ -8,7 +8,14 @@ import type { adminOverviewObject, failingEndpointObject } from './admin-overvie
 import type { toAdminRefundObject } from './admin-refunds.service';
 import type { toAdminPaymentObject } from './admin-transactions.routes';
 import { paymentTimelineObjectSchema } from './console-object-schemas';
-import { customerObjectSchema, listObjectSchema, paymentObjectSchema, refundObjectSchema, timestamp, type Matches } from './object-schemas';
+import {
+  customerObjectSchema,
+  listObjectSchema,
+  paymentObjectSchema,
+  refundObjectSchema,
+  timestamp,
+  type Matches,
+} from './object-schemas';
 import { auditEntryObjectSchema } from './team-object-schemas';
 
 // The answers of the admin console's operations routes (api/admin-operations.routes.ts), for the
@@ -29,12 +36,15 @@ export const adminRefundObjectSchema = refundObjectSchema
     provider_requests: z.number().int().describe('Requests sent to the provider, each automatic retry counted.'),
     provider_answer: z
       .object({
-        code: z.string().nullable().describe("The provider's error code (`SYSTEM_ERROR`, `http_500`); null for an answer."),
+        code: z
+          .string()
+          .nullable()
+          .describe("The provider's error code (`SYSTEM_ERROR`, `http_500`); null for an answer."),
         message: z.string().nullable(),
         at: timestamp,
       })
       .nullable()
-      .describe("What the provider last answered a request for this refund (or what failed on the way)."),
+      .describe('What the provider last answered a request for this refund (or what failed on the way).'),
     attention: z
       .object({ since: timestamp, age_seconds: z.number().int() })
       .nullable()
@@ -84,10 +94,7 @@ const volume = {
   open: z.number().int(),
   amount: z.number().int().describe('Minor units, every payment of the group.'),
   succeeded_amount: z.number().int(),
-  success_rate: z
-    .number()
-    .nullable()
-    .describe('succeeded / (succeeded + failed + expired); null when none ended.'),
+  success_rate: z.number().nullable().describe('succeeded / (succeeded + failed + expired); null when none ended.'),
 };
 
 const counter = z.object({
@@ -133,7 +140,6 @@ export const failingWebhookEndpointObjectSchema = z
     last_error: z.string().nullable(),
   })
   .meta({ id: 'FailingWebhookEndpoint' });
-
 
 export type AdminOpsObjectSchemaChecks = [
   Matches<ReturnType<typeof toAdminPaymentObject>, z.infer<typeof adminPaymentObjectSchema>>,

@@ -1,12 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { booleanQuery } from './admin-filters';
-import type {
-  AdminOverview,
-  AdminOverviewService,
-  FailingEndpointRow,
-  VolumeRow,
-} from './admin-overview.service';
+import type { AdminOverview, AdminOverviewService, FailingEndpointRow, VolumeRow } from './admin-overview.service';
 import { STUCK_AFTER_SECONDS } from './admin-overview.service';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
