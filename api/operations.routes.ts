@@ -9,7 +9,7 @@ export const stuckQuerySchema = z.strictObject({
   limit: listQuerySchema.limit,
   min_attempt: z.coerce.number().int().min(1).max(1_000_000).default(1),
   failing_for: z.coerce.number().int().min(0).max(31_536_000).optional().meta({
-    description: 'Seconds: only activities failing for at least this long (3600: the overview\'s stuck workflows).',
+    description: "Seconds: only activities failing for at least this long (3600: the overview's stuck workflows).",
   }),
 });
 

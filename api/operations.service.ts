@@ -27,13 +27,11 @@ export function createOperationsService(deps: ApiDeps) {
       /** Only activities failing for at least this long. */
       failingForSeconds?: number;
     }): Promise<ListedStuckActivity[]> {
-      const rows = await deps.db
-        .fork()
-        .execute<StuckRow[]>(
-          `select * from stuck_activities where attempt >= ? and first_failed_at <= now() - make_interval(secs => ?)
+      const rows = await deps.db.fork().execute<StuckRow[]>(
+        `select * from stuck_activities where attempt >= ? and first_failed_at <= now() - make_interval(secs => ?)
             order by updated_at desc, workflow_id limit ?`,
-          [params.minAttempt, params.failingForSeconds ?? 0, params.limit],
-        );
+        [params.minAttempt, params.failingForSeconds ?? 0, params.limit],
+      );
       return rows.map((row) => ({
         workflowId: row.workflow_id,
         activityId: row.activity_id,
