@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chinaDate } from '../domain/china-time';
 import { adminFetch, apiFetch, createTestMerchant, eventually, sandboxControl } from './stack';
 import { queryDb } from './db';
@@ -287,6 +289,46 @@ test('an operator resolves a discrepancy with a note; it stays resolved when its
   expect(
     (await adminFetch('POST', '/v1/admin/reconciliation_discrepancies/999999999999/resolve', { note })).status,
   ).toBe(404);
+});
+
+test("a merchant's webhook endpoint that answers only 500 is counted as failing and listed in its queue", async () => {
+  const server = createServer((_req, res) => res.writeHead(500).end('down'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const endpoint = await apiFetch<{ id: string }>(key, 'POST', '/v1/webhook_endpoints', {
+      url: `http://127.0.0.1:${port}/hooks`,
+      enabled_events: ['payment.succeeded'],
+    });
+    expect(endpoint.status).toBe(201);
+    await paidPayment(990);
+    const failing = await eventually(
+      async () => {
+        const queue = await adminFetch<{ data: { webhook_endpoint: string; last_status_code: number | null }[] }>(
+          'GET',
+          '/v1/admin/failing_webhook_endpoints',
+        );
+        const found = queue.body.data.find((row) => row.webhook_endpoint === endpoint.body.id);
+        expect(found).toBeDefined();
+        return found!;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(failing).toMatchObject({ merchant: merchantId, last_status_code: 500 });
+    const { counters } = await overview();
+    expect(counters.webhook_endpoints_failing.count).toBeGreaterThanOrEqual(1);
+    expect(counters.webhook_endpoints_failing.url).toBe('/v1/admin/failing_webhook_endpoints');
+
+    // The merchant deletes it: a deleted endpoint is nobody's problem any more.
+    expect((await apiFetch(key, 'DELETE', `/v1/webhook_endpoints/${endpoint.body.id}`)).status).toBe(200);
+    const after = await adminFetch<{ data: { webhook_endpoint: string }[] }>(
+      'GET',
+      '/v1/admin/failing_webhook_endpoints',
+    );
+    expect(after.body.data.map((row) => row.webhook_endpoint)).not.toContain(endpoint.body.id);
+  } finally {
+    server.close();
+  }
 });
 
 test('a payment of any merchant, found by the search, with its timeline', async () => {
