@@ -3,6 +3,8 @@ import { randomToken } from '../domain/ids';
 import { ACCOUNT_BODY_LIMIT, accountRoutes } from './account.routes';
 import { createAccountService } from './account.service';
 import { adminRoutes } from './admin.routes';
+import { adminMerchantsRoutes } from './admin-merchants.routes';
+import { createAdminMerchantsService } from './admin-merchants.service';
 import { apiKeysRoutes } from './api-keys.routes';
 import { createApiKeysService } from './api-keys.service';
 import { createCheckoutSessionList } from './checkout-list';
@@ -140,6 +142,7 @@ export function createApp(deps: ApiDeps): express.Express {
     idempotencyKeyText,
     createIdempotency(deps, () => ADMIN_KEY_OWNER),
     adminRoutes(merchants, payments, refunds, members),
+    adminMerchantsRoutes(createAdminMerchantsService(deps, apiKeys, kratos), members),
     reconciliationRoutes(createReconciliationService(deps)),
     operationsRoutes(operations),
     templatesRoutes(createTemplatesService(deps), messages),
@@ -147,7 +150,7 @@ export function createApp(deps: ApiDeps): express.Express {
     messageAccountsRoutes(createMessageAccountsService(deps)),
   );
   // The console's calls about the signed-in person (their merchants, a new one): a session, no merchant.
-  app.use('/v1/console', consoleAuth(kratos), json, consoleRoutes(deps, members));
+  app.use('/v1/console', consoleAuth(kratos, deps), json, consoleRoutes(deps, members));
   app.use(
     '/v1',
     merchantAuth(deps, apiKeys, kratos),

@@ -158,6 +158,30 @@ export class Kratos {
     }
   }
 
+  /** The identity's traits (for an invitation sent again: its language), or null when Kratos has no such identity. */
+  async identity(identityId: string): Promise<ConsoleSession | null> {
+    try {
+      return sessionOf((await this.admin().getIdentity({ id: identityId }, { timeout: 5_000 })).data, undefined);
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw kratosUnavailable(error);
+    }
+  }
+
+  /**
+   * Ends every session of the identity (a locked person is signed out everywhere). Kratos answers
+   * 404 when there was none to end, which is as good. Sessions this API checked lately are still
+   * trusted for `ttlMs`: a lock is enforced by the API's own check, not by this.
+   */
+  async revokeSessions(identityId: string): Promise<void> {
+    try {
+      await this.admin().deleteIdentitySessions({ id: identityId }, { timeout: 5_000 });
+    } catch (error) {
+      if (statusOf(error) === 404) return;
+      throw kratosUnavailable(error);
+    }
+  }
+
   /**
    * A recovery code for `identityId` and the link of its flow: an invitation's way in (the person
    * enters the code, is signed in, and sets a password).

@@ -68,6 +68,7 @@ export interface Operation {
 }
 
 import { ADMIN_OPERATIONS } from './openapi-admin-operations';
+import { ADMIN_MERCHANT_OPERATIONS } from './openapi-admin-merchant-operations';
 
 export const OPERATIONS: Operation[] = [
   // Payments
@@ -384,6 +385,8 @@ export const OPERATIONS: Operation[] = [
   },
   // Administration (api/openapi-admin-operations.ts)
   ...ADMIN_OPERATIONS,
+  // Merchants and merchant users (api/openapi-admin-merchant-operations.ts)
+  ...ADMIN_MERCHANT_OPERATIONS,
   // Operations and providers
   {
     method: 'get',
