@@ -12,7 +12,7 @@ import {
   templateObjectSchema,
   templatePreviewObjectSchema,
 } from './admin-object-schemas';
-import { createApiKeySchema, createMerchantSchema } from './admin.routes';
+import { adminReasonSchema, createApiKeySchema, createMerchantSchema } from './admin.routes';
 import { memberObjectSchema } from './team-object-schemas';
 import { inviteMemberSchema } from './team.routes';
 import {
@@ -123,8 +123,7 @@ export const ADMIN_OPERATIONS: Operation[] = [
     tag: 'Admin',
     summary: 'Retry a refund that requires attention',
     ids: { id: 're' },
-    body: emptyBodySchema,
-    bodyOptional: true,
+    body: adminReasonSchema,
     status: 200,
     response: refundObjectSchema,
   },
@@ -135,8 +134,7 @@ export const ADMIN_OPERATIONS: Operation[] = [
     tag: 'Admin',
     summary: 'Cancel a refund that requires attention',
     ids: { id: 're' },
-    body: emptyBodySchema,
-    bodyOptional: true,
+    body: adminReasonSchema,
     status: 200,
     response: refundObjectSchema,
   },

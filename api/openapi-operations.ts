@@ -43,7 +43,7 @@ import {
 import { TEAM_OPERATIONS } from './openapi-team-operations';
 import { WEBHOOK_OPERATIONS } from './openapi-webhook-operations';
 /** Who may call a route, as the document's security schemes say. */
-export type Access = 'merchant' | 'console' | 'admin' | 'public' | 'provider' | 'courier';
+export type Access = 'merchant' | 'console' | 'admin' | 'staff' | 'public' | 'provider' | 'courier';
 
 export interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -68,6 +68,7 @@ export interface Operation {
 }
 
 import { ADMIN_OPERATIONS } from './openapi-admin-operations';
+import { ADMIN_STAFF_OPERATIONS } from './openapi-admin-staff-operations';
 import { ADMIN_MERCHANT_OPERATIONS } from './openapi-admin-merchant-operations';
 
 export const OPERATIONS: Operation[] = [
@@ -385,6 +386,7 @@ export const OPERATIONS: Operation[] = [
   },
   // Administration (api/openapi-admin-operations.ts)
   ...ADMIN_OPERATIONS,
+  ...ADMIN_STAFF_OPERATIONS,
   // Merchants and merchant users (api/openapi-admin-merchant-operations.ts)
   ...ADMIN_MERCHANT_OPERATIONS,
   // Operations and providers
