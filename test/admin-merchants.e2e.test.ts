@@ -1,5 +1,5 @@
 import { queryDb } from './db';
-import { consoleFetch, createPerson, signIn } from './kratos-sessions';
+import { consoleFetch, createPerson, signIn, staffSession } from './kratos-sessions';
 import { adminFetch, apiFetch, createTestMerchant, eventually, testStack } from './stack';
 
 // The admin console's Merchants and merchant users, through the API with the admin token: finding a
@@ -338,4 +338,56 @@ describe('merchant users', () => {
     expect(notAgain.status).toBe(409);
     expect(notAgain.body.error.code).toBe('member_joined');
   });
+});
+
+describe('staff roles on the merchants routes', () => {
+  test('a viewer reads but changes nothing, support locks people but suspends nobody, an operator suspends and it is audited', async () => {
+    const [viewer, support, operator] = await Promise.all([
+      staffSession('viewer'),
+      staffSession('support'),
+      staffSession('operator'),
+    ]);
+    const { merchantId } = await createTestMerchant();
+    const person = await createPerson();
+    await admin('POST', `/v1/admin/merchants/${merchantId}/members`, { email: person.email, role: 'analyst' });
+    const suspend = (session: string) =>
+      consoleFetch<ErrorBody>(session, 'POST', `/v1/admin/merchants/${merchantId}/suspend`, {
+        body: { reason: 'Fraud review' },
+      });
+
+    expect((await consoleFetch(viewer.session, 'GET', `/v1/admin/merchants/${merchantId}`)).status).toBe(200);
+    const byViewer = await suspend(viewer.session);
+    expect(byViewer.status).toBe(403);
+    expect(byViewer.body.error.code).toBe('role_forbidden');
+    const lockByViewer = await consoleFetch(
+      viewer.session,
+      'POST',
+      `/v1/admin/merchant_users/${person.identityId}/lock`,
+      {
+        body: { reason: 'Phishing' },
+      },
+    );
+    expect(lockByViewer.status).toBe(403);
+
+    expect((await suspend(support.session)).status).toBe(403);
+    const locked = await consoleFetch<MerchantUser>(
+      support.session,
+      'POST',
+      `/v1/admin/merchant_users/${person.identityId}/lock`,
+      { body: { reason: 'Phishing' } },
+    );
+    expect(locked.status).toBe(200);
+    expect(locked.body.locked_by).toBe(support.person.email);
+
+    expect((await suspend(operator.session)).status).toBe(200);
+    const [entry] = await eventually(async () => {
+      const rows = await queryDb<{ actor_email: string; status: number; details: { reason?: string } }>(
+        `select actor_email, status, details from audit_log where action = 'merchant.suspend' and object_id = $1 and status = 200`,
+        [merchantId],
+      );
+      expect(rows).toHaveLength(1);
+      return rows;
+    });
+    expect(entry).toMatchObject({ actor_email: operator.person.email, details: { reason: 'Fraud review' } });
+  }, 120_000);
 });
