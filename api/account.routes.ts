@@ -8,7 +8,7 @@ import { MAX_LOGO_BYTES, decodeLogo, logoDataUrl, type LogoProblem } from './log
 import { PermissionError } from './errors';
 import { actorOf, contextOf, merchantOf } from './request-context';
 import { sendJson } from './respond';
-import { parse, text } from './validation';
+import { emptyBodySchema, parse, text } from './validation';
 
 /** A base64 logo of MAX_LOGO_BYTES, with a data URL's prefix, fits in this many characters. */
 const MAX_LOGO_CHARACTERS = Math.ceil(MAX_LOGO_BYTES / 3) * 4 + 64;
@@ -68,6 +68,17 @@ export function accountObject(merchant: Merchant, livemode: boolean) {
   };
 }
 
+/** Live mode as the merchant reads it: `requested` until a platform admin decides, with the reason of a refusal. */
+export function liveModeObject(merchant: Merchant) {
+  return {
+    object: 'live_mode' as const,
+    merchant: merchant.id,
+    status: merchant.liveMode,
+    requested_at: merchant.liveModeRequestedAt ? merchant.liveModeRequestedAt.toISOString() : null,
+    reason: merchant.liveModeReason ?? null,
+  };
+}
+
 /**
  * Only an owner decides whether every member needs a second factor (a key or an admin may not), and
  * turns it on only from a session that used one: otherwise the owner's next request would be refused.
@@ -103,6 +114,11 @@ export function accountRoutes(account: AccountService): Router {
     if (params.require_mfa !== undefined) assertMayRequireMfa(req, params.require_mfa);
     const updated = await account.update(merchant, params);
     await sendJson(req, res, 200, accountObject(updated, merchant.livemode));
+  });
+
+  router.post('/account/live_mode_request', async (req: Request, res: Response) => {
+    parse(emptyBodySchema, req.body ?? {});
+    await sendJson(req, res, 200, liveModeObject(await account.requestLiveMode(merchantOf(req))));
   });
 
   return router;

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { MerchantSchema, type LogoType, type Merchant as MerchantRow } from '../db/entities';
 import type { CheckoutLocale } from '../domain/checkout-session';
 import type { ApiDeps } from './deps';
-import { NotFoundError } from './errors';
+import { ConflictError, NotFoundError } from './errors';
 import type { Merchant } from './payments.service';
 
 /** A partial update of the account: a field left out stays, null clears it. */
@@ -46,6 +46,24 @@ export function createAccountService(deps: ApiDeps) {
       }
       if (Object.keys(changed).length) await db.fork().nativeUpdate(MerchantSchema, { id: merchant.id }, changed);
       return find(merchant);
+    },
+
+    /**
+     * Asks the platform to open live mode (an admin approves it in the admin console). Asking
+     * again while it waits answers the same request; asking once it is open is a conflict.
+     */
+    async requestLiveMode(merchant: Merchant): Promise<MerchantRow> {
+      await db
+        .fork()
+        .nativeUpdate(
+          MerchantSchema,
+          { id: merchant.id, liveMode: 'unavailable' },
+          { liveMode: 'requested', liveModeRequestedAt: new Date() },
+        );
+      const row = await find(merchant);
+      if (row.liveMode === 'approved')
+        throw new ConflictError('live_mode_approved_already', 'Live mode is open to this merchant already.');
+      return row;
     },
   };
 }

@@ -24,6 +24,16 @@ export const merchantObjectSchema = z
     object: z.literal('merchant'),
     name: z.string(),
     email: z.string().nullable(),
+    live_mode: z
+      .enum(['unavailable', 'requested', 'approved'])
+      .describe('Live payments are open once a platform admin approves; `requested` waits for one.'),
+    live_mode_requested_at: timestamp.nullable(),
+    live_mode_reason: z.string().nullable().describe("The admin's reason for the last decision on live mode."),
+    status: z
+      .enum(['active', 'suspended'])
+      .describe('A suspended merchant can read, refund and cancel; its keys and console get 403 for anything else.'),
+    suspended_reason: z.string().nullable(),
+    suspended_at: timestamp.nullable(),
     created_at: timestamp,
   })
   .meta({ id: 'Merchant' });

@@ -13,7 +13,7 @@ import { toRefundObject } from '../domain/refund';
 import { actorOf, contextOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
-import { emptyBodySchema, plainListQuerySchema, parse, pathId, text, withoutControlCharacters } from './validation';
+import { emptyBodySchema, parse, pathId, text, withoutControlCharacters } from './validation';
 
 export const createMerchantSchema = z.strictObject({
   name: text().trim().min(1).max(200),
@@ -25,12 +25,20 @@ export const adminReasonSchema = z.strictObject({ reason: text().trim().min(1).m
 
 export const createApiKeySchema = z.strictObject({ livemode: z.boolean().default(false) });
 
+const iso = (date: Date | null | undefined): string | null => (date ? date.toISOString() : null);
+
 export function merchantObject(merchant: Merchant) {
   return {
     id: merchant.id,
     object: 'merchant' as const,
     name: merchant.name,
     email: merchant.email,
+    live_mode: merchant.liveMode,
+    live_mode_requested_at: iso(merchant.liveModeRequestedAt),
+    live_mode_reason: merchant.liveModeReason ?? null,
+    status: merchant.status,
+    suspended_reason: merchant.suspendedReason ?? null,
+    suspended_at: iso(merchant.suspendedAt),
     created_at: merchant.createdAt.toISOString(),
   };
 }
@@ -63,11 +71,7 @@ export function adminRoutes(
     await sendJson(req, res, 201, createdMerchantObject(created));
   });
 
-  router.get('/merchants', async (req: Request, res: Response) => {
-    const query = parse(plainListQuerySchema, req.query, 'query');
-    const { data, hasMore } = await merchants.list(query);
-    await sendJson(req, res, 200, listObject('/v1/admin/merchants', data.map(merchantObject), hasMore));
-  });
+  // GET /merchants (searched and filtered) is in api/admin-merchants.routes.ts with the merchant's page.
 
   router.post('/merchants/:id/sandbox_accounts', async (req: Request, res: Response) => {
     parse(emptyBodySchema, req.body ?? {});

@@ -4,6 +4,8 @@ import { ACCOUNT_BODY_LIMIT, accountRoutes } from './account.routes';
 import { createAccountService } from './account.service';
 import { adminRoutes } from './admin.routes';
 import { adminOperationsRoutes } from './admin-operations.routes';
+import { adminMerchantsRoutes } from './admin-merchants.routes';
+import { createAdminMerchantsService } from './admin-merchants.service';
 import { apiKeysRoutes } from './api-keys.routes';
 import { createApiKeysService } from './api-keys.service';
 import { createCheckoutSessionList } from './checkout-list';
@@ -148,6 +150,7 @@ export function createApp(deps: ApiDeps): express.Express {
     createIdempotency(deps, () => ADMIN_KEY_OWNER),
     adminRoutes(merchants, payments, refunds, members),
     staffRoutes(staff),
+    adminMerchantsRoutes(createAdminMerchantsService(deps, apiKeys, kratos), members),
     reconciliationRoutes(createReconciliationService(deps)),
     operationsRoutes(operations),
     templatesRoutes(createTemplatesService(deps), messages),
@@ -158,7 +161,7 @@ export function createApp(deps: ApiDeps): express.Express {
   // The admin console's own question: who is signed in, and must they still use a second factor.
   app.use('/v1/staff', staffSessionRoutes(deps, kratos, staff));
   // The console's calls about the signed-in person (their merchants, a new one): a session, no merchant.
-  app.use('/v1/console', consoleAuth(kratos), json, consoleRoutes(deps, members));
+  app.use('/v1/console', consoleAuth(kratos, deps), json, consoleRoutes(deps, members));
   app.use(
     '/v1',
     merchantAuth(deps, apiKeys, kratos),

@@ -1,7 +1,14 @@
 import { ApiKeyCache } from './auth';
 
 describe('the API key cache', () => {
-  const holder = (expiresAt: number | null) => ({ id: 'mer_1', livemode: false, apiKeyId: 'key_1', expiresAt });
+  const holder = (expiresAt: number | null, merchant = 'mer_1') => ({
+    id: merchant,
+    livemode: false,
+    apiKeyId: 'key_1',
+    expiresAt,
+    status: 'active' as const,
+    liveModeOpen: true,
+  });
 
   test('holds a key for its ttl, then forgets it', () => {
     let now = 1_000;
@@ -28,5 +35,16 @@ describe('the API key cache', () => {
     cache.set('hash', holder(null));
     cache.forget('hash');
     expect(cache.get('hash')).toBeNull();
+  });
+
+  test('a merchant suspended (or its live mode changed) has its keys forgotten, and only its own', () => {
+    const cache = new ApiKeyCache(5_000, 10, () => 0);
+    cache.set('first', holder(null, 'mer_1'));
+    cache.set('second', holder(null, 'mer_1'));
+    cache.set('other', holder(null, 'mer_2'));
+    cache.forgetMerchant('mer_1');
+    expect(cache.get('first')).toBeNull();
+    expect(cache.get('second')).toBeNull();
+    expect(cache.get('other')).not.toBeNull();
   });
 });

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { randomToken } from '../domain/ids';
-import { ApiKeySchema } from '../db/entities';
+import { ApiKeySchema, type MerchantStatus } from '../db/entities';
 import type { ApiDeps } from './deps';
-import { AuthenticationError } from './errors';
+import { AuthenticationError, PermissionError } from './errors';
 import type { Kratos } from './kratos';
+import { assertMerchantMay } from './merchant-suspension';
 import { contextOf } from './request-context';
 import { authenticateMember, hasSession } from './session-auth';
 
@@ -25,8 +26,28 @@ export function bearerToken(req: Request): string | null {
   return match ? match[1] : null;
 }
 
-/** Whom a secret key authenticates, and until when (a rolled key expires; null: until revoked). */
-export type KeyHolder = { id: string; livemode: boolean; apiKeyId: string; expiresAt: number | null };
+/**
+ * Whom a secret key authenticates, and until when (a rolled key expires; null: until revoked); its
+ * merchant's standing as read with it (suspended; live mode open), held as long as the key is.
+ */
+export type KeyHolder = {
+  id: string;
+  livemode: boolean;
+  apiKeyId: string;
+  expiresAt: number | null;
+  status: MerchantStatus;
+  liveModeOpen: boolean;
+};
+
+type KeyRow = {
+  id: string;
+  merchant_id: string;
+  livemode: boolean;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  status: MerchantStatus;
+  live_mode: string;
+};
 
 /** A key's last use is written at most this often (per API process): a write per request would cost more than it tells. */
 const LAST_USED_PRECISION_MS = 60_000;
@@ -34,7 +55,8 @@ const LAST_USED_PRECISION_MS = 60_000;
 /**
  * Keys found lately, by hash, so that a merchant's requests do not each read `api_keys` (a third
  * of the queries of a create). Revoking a key forgets it here at once; another API process sees
- * the revocation within `ttlMs`. A key that expires (a rolled one) is never held past its expiry.
+ * the revocation within `ttlMs`. So with a merchant suspended, reinstated, or its live mode
+ * approved or revoked: its keys are forgotten at once here, and elsewhere within `ttlMs`. A key that expires (a rolled one) is never held past its expiry.
  * Unknown keys are never kept: each is looked up, so a key created a moment ago works at once.
  */
 export class ApiKeyCache {
@@ -66,6 +88,11 @@ export class ApiKeyCache {
   forget(hash: string): void {
     this.keys.delete(hash);
   }
+
+  /** Forgets every key of a merchant whose standing changed; rare enough to walk the keys held. */
+  forgetMerchant(merchantId: string): void {
+    for (const [hash, { holder }] of this.keys) if (holder.id === merchantId) this.keys.delete(hash);
+  }
 }
 
 /**
@@ -91,23 +118,35 @@ export function merchantAuth(deps: ApiDeps, keys: ApiKeyCache, kratos: Kratos) {
     if (!holder) {
       const em = deps.db.fork();
       const now = new Date();
-      const key = await em.findOne(ApiKeySchema, {
-        keyHash: hash,
-        revokedAt: null,
-        $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }],
-      });
+      // One query for the key and its merchant's standing, as the key alone was read before.
+      const [key] = await em.getConnection().execute<KeyRow[]>(
+        `select k.id, k.merchant_id, k.livemode, k.expires_at, k.last_used_at, m.status, m.live_mode
+           from api_keys k join merchants m on m.id = k.merchant_id
+          where k.key_hash = ? and k.revoked_at is null and (k.expires_at is null or k.expires_at > ?)`,
+        [hash, now],
+      );
       // An expired key is as invalid as an unknown one: the message must not tell an attacker it once worked.
       if (!key) throw new AuthenticationError('api_key_invalid', 'Invalid API key provided.');
       holder = {
-        id: key.merchantId,
+        id: key.merchant_id,
         livemode: key.livemode,
         apiKeyId: key.id,
-        expiresAt: key.expiresAt ? key.expiresAt.getTime() : null,
+        expiresAt: key.expires_at ? new Date(key.expires_at).getTime() : null,
+        status: key.status,
+        liveModeOpen: key.live_mode === 'approved',
       };
       keys.set(hash, holder);
-      if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_PRECISION_MS)
+      const lastUsed = key.last_used_at ? new Date(key.last_used_at).getTime() : null;
+      if (lastUsed === null || now.getTime() - lastUsed > LAST_USED_PRECISION_MS)
         await em.nativeUpdate(ApiKeySchema, { id: key.id }, { lastUsedAt: now });
     }
+    // A live key of a merchant whose live mode the platform revoked (or never approved) takes nothing live.
+    if (holder.livemode && !holder.liveModeOpen)
+      throw new PermissionError(
+        'live_mode_unavailable',
+        'Live mode is not open to this merchant: a platform admin approves it. Test keys still work.',
+      );
+    assertMerchantMay(holder.status, req.method, req.path);
     contextOf(req).merchant = { id: holder.id, livemode: holder.livemode };
     contextOf(req).actor = { type: 'api_key', id: holder.apiKeyId, email: null };
     next();

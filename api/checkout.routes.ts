@@ -170,12 +170,15 @@ export function checkoutRoutes(checkout: CheckoutService, listSessions: ListChec
   return router;
 }
 
-export function publicObject({ session, merchantName, branding, payment, detailsOffer }: PublicSession, url: string) {
+export function publicObject(
+  { session, merchantName, suspended, branding, payment, detailsOffer }: PublicSession,
+  url: string,
+) {
   // livemode stays: the page shows a test-mode banner and uses the sandbox's pages in test mode.
   const { customer: _customer, save_customer: _save, ...shown } = sessionObject(session, url);
   return {
     ...shown,
-    merchant: { name: merchantName, logo: branding.logo, brand_color: branding.brandColor },
+    merchant: { name: merchantName, logo: branding.logo, brand_color: branding.brandColor, suspended },
     payment,
     details_offer: detailsOffer,
   };

@@ -23,6 +23,7 @@ import { logoDataUrl } from './logo-image';
 import { createCheckoutWechat } from './checkout-wechat';
 import type { ApiDeps } from './deps';
 import { ConflictError, InvalidRequestError, NotFoundError } from './errors';
+import { assertTakingPayments } from './merchant-suspension';
 import type { Merchant, PaymentsService } from './payments.service';
 import { CUSTOMER_USABLE_SQL, customerNotFound } from './customers.service';
 import { redeemSessionCoupon, releaseSessionCoupon, type PricingService } from './pricing.service';
@@ -52,6 +53,8 @@ export type CheckoutSession = CheckoutSessionRow;
 export interface PublicSession {
   session: CheckoutSession;
   merchantName: string;
+  /** The platform suspended the merchant: the page offers no payment (api/merchant-suspension.ts). */
+  suspended: boolean;
   /** The merchant's branding (POST /v1/account): the logo as a data URL, the colour as #rrggbb. */
   branding: { logo: string | null; brandColor: string | null };
   payment: SessionPayment | null;
@@ -289,6 +292,7 @@ export function createCheckoutService(
       const session = await load(id, null);
       if (session.status !== 'open')
         throw new ConflictError(`checkout_session_${session.status}`, `This checkout session is ${session.status}.`);
+      await assertTakingPayments(db.fork(), session);
       return (await jsapiIdentification(session)).authorizeUrl({ redirectUri: urlOf(id), state: id });
     },
 
@@ -300,6 +304,7 @@ export function createCheckoutService(
       return {
         session,
         merchantName: merchant.displayName ?? merchant.name,
+        suspended: merchant.status === 'suspended',
         branding: { logo: logoDataUrl(merchant.logo, merchant.logoType), brandColor: merchant.brandColor ?? null },
         payment: await sessionPayment(session.paymentId),
         detailsOffer: await details.offerFor(session),
@@ -348,6 +353,7 @@ export function createCheckoutService(
     if (session.status === 'expired') await markExpired(id, session.expiresAt);
     if (session.status !== 'open')
       throw new ConflictError(`checkout_session_${session.status}`, `This checkout session is ${session.status}.`);
+    await assertTakingPayments(db.fork(), session);
     return session;
   }
 

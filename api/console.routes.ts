@@ -16,6 +16,7 @@ export function membershipObject({ member, merchant }: Membership) {
       id: merchant.id,
       name: merchant.name,
       live_mode: merchant.liveMode,
+      status: merchant.status,
       require_mfa: merchant.requireMfa,
     },
     member: member.id,

@@ -195,6 +195,16 @@ export class Kratos {
     }
   }
 
+  /** The identity's traits (for an invitation sent again: its language), or null when Kratos has no such identity. */
+  async identity(identityId: string): Promise<ConsoleSession | null> {
+    try {
+      return sessionOf((await this.admin().getIdentity({ id: identityId }, { timeout: 5_000 })).data, undefined);
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw kratosUnavailable(error);
+    }
+  }
+
   /**
    * A recovery code for `identityId` and the link of its flow: an invitation's way in (the person
    * enters the code, is signed in, and sets a password).

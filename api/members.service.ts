@@ -169,17 +169,42 @@ export function createMembersService(deps: ApiDeps, kratos: Kratos, merchants: M
       const link = existing
         ? `${deps.config.webUrl}/dashboard`
         : await invitationLink(kratos, deps.config.webUrl, identity.id);
-      await requestMessage(outboxDeps(deps), {
-        template: 'team_invitation',
-        channel: 'email',
-        to: params.email,
-        locale,
-        // The platform invites, in its own name and through its own account (as Kratos' codes go).
-        merchantId: null,
-        livemode: deps.config.production,
-        objectId: member.id,
-        variables: { inviter: actor.email ?? 'Tongbao', team: merchant.name, days: String(INVITATION_DAYS), link },
+      await sendInvitation({ member, merchant, inviter: actor.email, locale, link, objectId: member.id });
+      return member;
+    },
+
+    /**
+     * The invitation again, for a member who has not joined (the e-mail was lost, the code expired):
+     * a fresh code, unless the person has joined another merchant (then where to go). `requestId`
+     * makes it a new message rather than the first one answered again.
+     */
+    async resendInvitation(
+      merchantId: string,
+      memberId: string,
+      inviter: string | null,
+      requestId: string,
+    ): Promise<MerchantMember> {
+      const merchant = await db.fork().findOne(MerchantSchema, { id: merchantId });
+      if (!merchant) throw new NotFoundError('merchant', merchantId);
+      const member = await db.fork().findOne(MerchantMemberSchema, { id: memberId, merchantId });
+      if (!member) throw new NotFoundError('member', memberId, 'member_id');
+      if (member.joinedAt)
+        throw new ConflictError('member_joined', `${member.email} has joined already: there is no invitation to send.`);
+      const identity = await kratos.identity(member.identityId);
+      if (!identity)
+        throw new ConflictError(
+          'identity_missing',
+          `${member.email} no longer has an account: remove and invite again.`,
+        );
+      const joinedElsewhere = await db.fork().count(MerchantMemberSchema, {
+        identityId: member.identityId,
+        joinedAt: { $ne: null },
       });
+      const link = joinedElsewhere
+        ? `${deps.config.webUrl}/dashboard`
+        : await invitationLink(kratos, deps.config.webUrl, member.identityId);
+      const objectId = `${member.id}/${requestId}`;
+      await sendInvitation({ member, merchant, inviter, locale: identity.locale, link, objectId });
       return member;
     },
 
@@ -220,6 +245,28 @@ export function createMembersService(deps: ApiDeps, kratos: Kratos, merchants: M
       });
     },
   };
+
+  /** The invitation e-mail: the platform invites, in its own name and through its own account (as Kratos' codes go). */
+  async function sendInvitation(invitation: {
+    member: MerchantMember;
+    merchant: Merchant;
+    inviter: string | null;
+    locale: 'zh-CN' | 'en-US';
+    link: string;
+    objectId: string;
+  }): Promise<void> {
+    const { member, merchant, inviter, link } = invitation;
+    await requestMessage(outboxDeps(deps), {
+      template: 'team_invitation',
+      channel: 'email',
+      to: member.email,
+      locale: invitation.locale,
+      merchantId: null,
+      livemode: deps.config.production,
+      objectId: invitation.objectId,
+      variables: { inviter: inviter ?? 'Tongbao', team: merchant.name, days: String(INVITATION_DAYS), link },
+    });
+  }
 }
 
 export type MembersService = ReturnType<typeof createMembersService>;

@@ -17,7 +17,6 @@ import { generateApiKey, type ApiKeyCache } from './auth';
 import { ConcurrencyLimit } from './concurrency-limit';
 import type { ApiDeps } from './deps';
 import { AppError, NotFoundError } from './errors';
-import { paginate, type Page } from './pagination';
 
 export interface CreatedMerchant {
   merchant: Merchant;
@@ -131,6 +130,7 @@ export function createMerchantsService(deps: ApiDeps, apiKeys: ApiKeyCache) {
           email: params.email ?? null,
           // An admin's merchant is vouched for; one signed up in the console waits for an admin's approval.
           liveMode: params.liveMode ?? 'approved',
+          status: 'active',
           requireMfa: false,
           createdAt: new Date(),
         });
@@ -188,14 +188,6 @@ export function createMerchantsService(deps: ApiDeps, apiKeys: ApiKeyCache) {
       });
       await scheduleReconciliation(attached);
       return missing;
-    },
-
-    async list(params: { limit: number; starting_after?: string }): Promise<Page<Merchant>> {
-      return paginate(db.fork().createQueryBuilder(MerchantSchema, 'm'), params, async (id) => {
-        const cursor = await db.fork().findOne(MerchantSchema, { id });
-        if (!cursor) throw new NotFoundError('merchant', id, 'starting_after');
-        return cursor;
-      });
     },
 
     async createApiKey(

@@ -195,6 +195,11 @@ export const publicCheckoutSessionObjectSchema = z
       name: z.string().describe('The display name, else the name.'),
       logo: z.string().nullable().describe('A data URL (PNG, JPEG or WebP).'),
       brand_color: z.string().nullable().describe('#rrggbb'),
+      suspended: z
+        .boolean()
+        .describe(
+          'The platform suspended the merchant: the page offers no payment (a pay answers 403 merchant_suspended); one made before goes on.',
+        ),
     }),
     payment: sessionPaymentSchema.nullable(),
     details_offer: z.enum(['none', 'receipt', 'receipt_and_save']),

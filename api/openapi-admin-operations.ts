@@ -2,7 +2,6 @@ import {
   apiKeyObjectSchema,
   createdApiKeyObjectSchema,
   createdMerchantObjectSchema,
-  merchantObjectSchema,
   messageAccountObjectSchema,
   messageObjectSchema,
   reconciliationDiscrepancyObjectSchema,
@@ -31,7 +30,7 @@ import {
   testSendSchema,
   updateTemplateSchema,
 } from './templates.routes';
-import { emptyBodySchema, plainListQuerySchema } from './validation';
+import { emptyBodySchema } from './validation';
 import type { Operation } from './openapi-operations';
 import { list, MERCHANT_EXAMPLE, MESSAGE_ACCOUNT_EXAMPLE, listExample } from './openapi-examples';
 
@@ -61,17 +60,6 @@ export const ADMIN_OPERATIONS: Operation[] = [
     status: 201,
     response: createdMerchantObjectSchema,
     responseExample: { merchant: MERCHANT_EXAMPLE, test_secret_key: 'sk_test_3fK8vQ2nL7xR9wT4mB6hJ1cY5pD0sZaE' },
-  },
-  {
-    method: 'get',
-    path: '/v1/admin/merchants',
-    access: 'admin',
-    tag: 'Admin',
-    summary: 'List merchants',
-    query: plainListQuerySchema,
-    status: 200,
-    response: list(merchantObjectSchema),
-    responseExample: listExample('/v1/admin/merchants', MERCHANT_EXAMPLE),
   },
   {
     method: 'post',

@@ -78,6 +78,12 @@ export const MERCHANT_EXAMPLE = {
   object: 'merchant',
   name: 'Tea House',
   email: 'owner@teahouse.example.cn',
+  live_mode: 'requested',
+  live_mode_requested_at: '2026-12-03T09:30:00.000Z',
+  live_mode_reason: null,
+  status: 'active',
+  suspended_reason: null,
+  suspended_at: null,
   created_at: '2026-12-03T08:00:00.000Z',
 };
 export const MESSAGE_ACCOUNT_EXAMPLE = {

@@ -70,6 +70,7 @@ export interface Operation {
 import { ADMIN_OPERATIONS } from './openapi-admin-operations';
 import { ADMIN_STAFF_OPERATIONS } from './openapi-admin-staff-operations';
 import { ADMIN_OPS_OPERATIONS } from './openapi-admin-ops-operations';
+import { ADMIN_MERCHANT_OPERATIONS } from './openapi-admin-merchant-operations';
 
 export const OPERATIONS: Operation[] = [
   // Payments
@@ -388,6 +389,8 @@ export const OPERATIONS: Operation[] = [
   ...ADMIN_OPERATIONS,
   ...ADMIN_STAFF_OPERATIONS,
   ...ADMIN_OPS_OPERATIONS,
+  // Merchants and merchant users (api/openapi-admin-merchant-operations.ts)
+  ...ADMIN_MERCHANT_OPERATIONS,
   // Operations and providers
   {
     method: 'get',

@@ -742,7 +742,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List merchants */
+        /** List merchants, newest first: search by id, name or e-mail; filter by live mode and status */
         get: operations["getAdminMerchants"];
         put?: never;
         /** Create a merchant and its first test key */
@@ -1349,6 +1349,176 @@ export interface paths {
         get: operations["getAdminAuditLog"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/merchants/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A merchant's page: its members, its API keys (redacted) and its last 30 days */
+        get: operations["getAdminMerchantsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/merchants/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suspend a merchant: its keys and console may read, refund and cancel, nothing else; its checkout takes no new payment */
+        post: operations["postAdminMerchantsByIdSuspend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/merchants/{id}/reinstate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reinstate a suspended merchant */
+        post: operations["postAdminMerchantsByIdReinstate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/merchants/{id}/live_mode/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open live mode to a merchant (asked for or not) */
+        post: operations["postAdminMerchantsByIdLiveModeApprove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/merchants/{id}/live_mode/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refuse a merchant's request for live mode, or close live mode again (live keys get 403) */
+        post: operations["postAdminMerchantsByIdLiveModeRevoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/merchants/{id}/members/{member_id}/resend_invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a member who has not joined a fresh invitation */
+        post: operations["postAdminMerchantsByIdMembersByMemberIdResendInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/merchant_users/{identity_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A merchant user: their memberships and whether the platform locked them */
+        get: operations["getAdminMerchantUsersByIdentityId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/merchant_users/{identity_id}/lock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lock a merchant user out of every merchant and end their sessions */
+        post: operations["postAdminMerchantUsersByIdentityIdLock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/merchant_users/{identity_id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unlock a merchant user (they sign in again) */
+        post: operations["postAdminMerchantUsersByIdentityIdUnlock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account/live_mode_request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask the platform to open live mode (owners and admins, in the console) */
+        post: operations["postAccountLiveModeRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2075,6 +2245,19 @@ export interface components {
             /** @description false when Kratos retried a message already taken: nothing new is sent */
             created: boolean;
         };
+        LiveMode: {
+            /** @constant */
+            object: "live_mode";
+            merchant: string;
+            /**
+             * @description `requested` until a platform admin approves or refuses it.
+             * @enum {string}
+             */
+            status: "unavailable" | "requested" | "approved";
+            requested_at: string | null;
+            /** @description The platform's reason for its last decision (a refusal's). */
+            reason: string | null;
+        };
         Member: {
             id: string;
             /** @constant */
@@ -2101,6 +2284,11 @@ export interface components {
                  * @enum {string}
                  */
                 live_mode: "unavailable" | "requested" | "approved";
+                /**
+                 * @description suspended by the platform: the console reads, refunds and cancels, nothing else
+                 * @enum {string}
+                 */
+                status: "active" | "suspended";
                 require_mfa: boolean;
             };
             member: string;
@@ -2115,8 +2303,95 @@ export interface components {
             object: "merchant";
             name: string;
             email: string | null;
+            /**
+             * @description Live payments are open once a platform admin approves; `requested` waits for one.
+             * @enum {string}
+             */
+            live_mode: "unavailable" | "requested" | "approved";
+            live_mode_requested_at: string | null;
+            /** @description The admin's reason for the last decision on live mode. */
+            live_mode_reason: string | null;
+            /**
+             * @description A suspended merchant can read, refund and cancel; its keys and console get 403 for anything else.
+             * @enum {string}
+             */
+            status: "active" | "suspended";
+            suspended_reason: string | null;
+            suspended_at: string | null;
             /** Format: date-time */
             created_at: string;
+        };
+        MerchantDetails: {
+            id: string;
+            /** @constant */
+            object: "merchant";
+            name: string;
+            email: string | null;
+            /**
+             * @description Live payments are open once a platform admin approves; `requested` waits for one.
+             * @enum {string}
+             */
+            live_mode: "unavailable" | "requested" | "approved";
+            live_mode_requested_at: string | null;
+            /** @description The admin's reason for the last decision on live mode. */
+            live_mode_reason: string | null;
+            /**
+             * @description A suspended merchant can read, refund and cancel; its keys and console get 403 for anything else.
+             * @enum {string}
+             */
+            status: "active" | "suspended";
+            suspended_reason: string | null;
+            suspended_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            members: {
+                id: string;
+                /** @constant */
+                object: "member";
+                /** @description Kratos' identity id: /v1/admin/merchant_users/{identity_id} locks it. */
+                identity_id: string;
+                email: string;
+                /** @enum {string} */
+                role: "owner" | "admin" | "developer" | "analyst" | "support";
+                invited_by: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** @description null: invited, not joined yet (the invitation can be sent again) */
+                joined_at: string | null;
+                /** @description The platform locked the person: refused in every merchant. */
+                locked: boolean;
+            }[];
+            /** @description The newest 100, both modes, revoked ones too; never a secret. */
+            api_keys: components["schemas"]["ApiKey"][];
+            /** @description Payments created in the last 30 days, per mode and currency. */
+            last_30_days: {
+                livemode: boolean;
+                currency: string;
+                payments: number;
+                succeeded: number;
+                /** @description Minor units of the succeeded payments. */
+                volume: number;
+                refunded: number;
+            }[];
+        };
+        MerchantUser: {
+            /** @description Kratos' identity id. */
+            id: string;
+            /** @constant */
+            object: "merchant_user";
+            email: string;
+            name: string;
+            memberships: {
+                merchant: string;
+                member: string;
+                /** @enum {string} */
+                role: "owner" | "admin" | "developer" | "analyst" | "support";
+                joined_at: string | null;
+            }[];
+            locked: boolean;
+            locked_reason: string | null;
+            locked_by: string | null;
+            locked_at: string | null;
         };
         Message: {
             id: string;
@@ -2402,6 +2677,8 @@ export interface components {
                 logo: string | null;
                 /** @description #rrggbb */
                 brand_color: string | null;
+                /** @description The platform suspended the merchant: the page offers no payment (a pay answers 403 merchant_suspended); one made before goes on. */
+                suspended: boolean;
             };
             /** @enum {string} */
             details_offer: "none" | "receipt" | "receipt_and_save";
@@ -5570,6 +5847,9 @@ export interface operations {
             query?: {
                 limit?: number;
                 starting_after?: string;
+                q?: string;
+                live_mode?: "unavailable" | "requested" | "approved";
+                status?: "active" | "suspended";
             };
             header?: never;
             path?: never;
@@ -5577,7 +5857,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List merchants */
+            /** @description List merchants, newest first: search by id, name or e-mail; filter by live mode and status */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5593,6 +5873,12 @@ export interface operations {
                      *           "object": "merchant",
                      *           "name": "Tea House",
                      *           "email": "owner@teahouse.example.cn",
+                     *           "live_mode": "requested",
+                     *           "live_mode_requested_at": "2026-12-03T09:30:00.000Z",
+                     *           "live_mode_reason": null,
+                     *           "status": "active",
+                     *           "suspended_reason": null,
+                     *           "suspended_at": null,
                      *           "created_at": "2026-12-03T08:00:00.000Z"
                      *         }
                      *       ],
@@ -5657,6 +5943,12 @@ export interface operations {
                      *         "object": "merchant",
                      *         "name": "Tea House",
                      *         "email": "owner@teahouse.example.cn",
+                     *         "live_mode": "requested",
+                     *         "live_mode_requested_at": "2026-12-03T09:30:00.000Z",
+                     *         "live_mode_reason": null,
+                     *         "status": "active",
+                     *         "suspended_reason": null,
+                     *         "suspended_at": null,
                      *         "created_at": "2026-12-03T08:00:00.000Z"
                      *       },
                      *       "test_secret_key": "sk_test_3fK8vQ2nL7xR9wT4mB6hJ1cY5pD0sZaE"
@@ -7358,6 +7650,477 @@ export interface operations {
                         data: components["schemas"]["AdminAuditEntry"][];
                         has_more: boolean;
                     };
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminMerchantsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A merchant's page: its members, its API keys (redacted) and its last 30 days */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MerchantDetails"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAdminMerchantsByIdSuspend: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Chargebacks under review"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Why (kept with the merchant and in the audit log; not shown to shoppers). */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Suspend a merchant: its keys and console may read, refund and cancel, nothing else; its checkout takes no new payment */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *       "object": "merchant",
+                     *       "name": "Tea House",
+                     *       "email": "owner@teahouse.example.cn",
+                     *       "live_mode": "requested",
+                     *       "live_mode_requested_at": "2026-12-03T09:30:00.000Z",
+                     *       "live_mode_reason": null,
+                     *       "status": "suspended",
+                     *       "suspended_reason": "Chargebacks under review",
+                     *       "suspended_at": "2026-12-04T02:00:00.000Z",
+                     *       "created_at": "2026-12-03T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Merchant"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAdminMerchantsByIdReinstate: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Reinstate a suspended merchant */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Merchant"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAdminMerchantsByIdLiveModeApprove: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Why; a refusal's reason is kept with the merchant for its people to read. */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Open live mode to a merchant (asked for or not) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *       "object": "merchant",
+                     *       "name": "Tea House",
+                     *       "email": "owner@teahouse.example.cn",
+                     *       "live_mode": "approved",
+                     *       "live_mode_requested_at": "2026-12-03T09:30:00.000Z",
+                     *       "live_mode_reason": null,
+                     *       "status": "active",
+                     *       "suspended_reason": null,
+                     *       "suspended_at": null,
+                     *       "created_at": "2026-12-03T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Merchant"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAdminMerchantsByIdLiveModeRevoke: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Business licence missing: upload it and ask again"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Why; a refusal's reason is kept with the merchant for its people to read. */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Refuse a merchant's request for live mode, or close live mode again (live keys get 403) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Merchant"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAdminMerchantsByIdMembersByMemberIdResendInvitation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Send a member who has not joined a fresh invitation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Member"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminMerchantUsersByIdentityId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                identity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A merchant user: their memberships and whether the platform locked them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "9b2f6c1e-4d3a-4f8e-a1b2-3c4d5e6f7a8b",
+                     *       "object": "merchant_user",
+                     *       "email": "li.wei@teahouse.example.cn",
+                     *       "name": "Li Wei",
+                     *       "memberships": [
+                     *         {
+                     *           "merchant": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *           "member": "mem_4Hn8Qw2Zx6Kc1Vb9Lm",
+                     *           "role": "owner",
+                     *           "joined_at": "2026-12-03T08:05:00Z"
+                     *         }
+                     *       ],
+                     *       "locked": true,
+                     *       "locked_reason": "Account takeover reported by the merchant",
+                     *       "locked_by": "ops@tongbao.example",
+                     *       "locked_at": "2026-12-04T02:10:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MerchantUser"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAdminMerchantUsersByIdentityIdLock: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                identity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Account takeover reported by the merchant"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Why (kept with the lock). */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Lock a merchant user out of every merchant and end their sessions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "9b2f6c1e-4d3a-4f8e-a1b2-3c4d5e6f7a8b",
+                     *       "object": "merchant_user",
+                     *       "email": "li.wei@teahouse.example.cn",
+                     *       "name": "Li Wei",
+                     *       "memberships": [
+                     *         {
+                     *           "merchant": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *           "member": "mem_4Hn8Qw2Zx6Kc1Vb9Lm",
+                     *           "role": "owner",
+                     *           "joined_at": "2026-12-03T08:05:00Z"
+                     *         }
+                     *       ],
+                     *       "locked": true,
+                     *       "locked_reason": "Account takeover reported by the merchant",
+                     *       "locked_by": "ops@tongbao.example",
+                     *       "locked_at": "2026-12-04T02:10:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MerchantUser"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAdminMerchantUsersByIdentityIdUnlock: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                identity_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Unlock a merchant user (they sign in again) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MerchantUser"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAccountLiveModeRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Ask the platform to open live mode (owners and admins, in the console) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "live_mode",
+                     *       "merchant": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *       "status": "requested",
+                     *       "requested_at": "2026-12-03T09:30:00.000Z",
+                     *       "reason": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LiveMode"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */

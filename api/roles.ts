@@ -75,6 +75,7 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   rule('POST', '/tax_rates', 'write', 'tax_rate.create', 'tax_rate'),
   rule('POST', '/tax_rates/:id', 'write', 'tax_rate.update', 'tax_rate'),
   rule('POST', '/account', 'write', 'account.update', 'account'),
+  rule('POST', '/account/live_mode_request', 'write', 'account.request_live_mode', 'account', true),
   rule('GET', '/api_keys', 'develop', 'api_key.list', 'api_key', true),
   rule('POST', '/api_keys', 'develop', 'api_key.create', 'api_key', true),
   rule('POST', '/api_keys/:id/roll', 'develop', 'api_key.roll', 'api_key', true),

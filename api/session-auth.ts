@@ -1,8 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { MemberRole } from '../db/entities';
+import type { MemberRole, MerchantStatus } from '../db/entities';
 import type { ApiDeps } from './deps';
 import { AuthenticationError, InvalidRequestError, PermissionError } from './errors';
 import { SESSION_HEADER, type ConsoleSession, type Kratos } from './kratos';
+import { assertMerchantMay } from './merchant-suspension';
 import { contextOf } from './request-context';
 
 /** Which of the person's merchants a console request is for. */
@@ -25,12 +26,24 @@ export async function authenticateSession(req: Request, kratos: Kratos): Promise
   return session;
 }
 
+/** Raised when the platform locked the signed-in person (locked_identities): every merchant refuses them. */
+export class IdentityLockedError extends PermissionError {
+  constructor() {
+    super('identity_locked', 'Your account is locked by the platform. Contact Tongbao support.');
+  }
+}
+
 /** Console routes about the person rather than one merchant (their memberships, a new merchant). */
-export function consoleAuth(kratos: Kratos) {
+export function consoleAuth(kratos: Kratos, deps: ApiDeps) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     const session = await authenticateSession(req, kratos);
     if (session.schemaId !== 'merchant_user')
       throw new PermissionError('console_forbidden', 'This sign-in is for the admin console, not a merchant console.');
+    const locked = await deps.db
+      .fork()
+      .getConnection()
+      .execute<unknown[]>('select 1 from locked_identities where identity_id = ?', [session.identityId]);
+    if (locked.length) throw new IdentityLockedError();
     next();
   };
 }
@@ -42,6 +55,8 @@ type MembershipRow = {
   joined_at: Date | null;
   live_mode: string;
   require_mfa: boolean;
+  status: MerchantStatus;
+  locked: boolean;
 };
 
 /**
@@ -65,7 +80,8 @@ export async function authenticateMember(req: Request, deps: ApiDeps, kratos: Kr
     .fork()
     .getConnection()
     .execute<MembershipRow[]>(
-      `select mm.id as member_id, mm.role, mm.refund_limit, mm.joined_at, m.live_mode, m.require_mfa
+      `select mm.id as member_id, mm.role, mm.refund_limit, mm.joined_at, m.live_mode, m.require_mfa, m.status,
+              exists (select 1 from locked_identities l where l.identity_id = mm.identity_id) as locked
        from merchant_members mm join merchants m on m.id = mm.merchant_id
       where mm.merchant_id = ? and mm.identity_id = ?`,
       [merchantId, session.identityId],
@@ -74,6 +90,9 @@ export async function authenticateMember(req: Request, deps: ApiDeps, kratos: Kr
   // The same answer for a merchant that does not exist: ids are not to be probed.
   if (!membership || session.schemaId !== 'merchant_user')
     throw new PermissionError('not_a_member', `You are not a member of ${merchantId}.`, MERCHANT_HEADER);
+  // Read with the membership on every request (no cache): a lock or a suspension holds at once, in every process.
+  if (membership.locked) throw new IdentityLockedError();
+  assertMerchantMay(membership.status, req.method, req.path);
   if (mode === 'live' && membership.live_mode !== 'approved')
     throw new PermissionError(
       'live_mode_unavailable',

@@ -18,6 +18,9 @@ export const membershipObjectSchema = z
       live_mode: z
         .enum(['unavailable', 'requested', 'approved'])
         .describe('live payments are open once a platform admin approves'),
+      status: z
+        .enum(['active', 'suspended'])
+        .describe('suspended by the platform: the console reads, refunds and cancels, nothing else'),
       require_mfa: z.boolean(),
     }),
     member: z.string(),

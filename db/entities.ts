@@ -20,6 +20,9 @@ import type { PaymentFilters } from '../domain/payment-filters';
 /** Whether a merchant may take live payments: a console sign-up starts `unavailable`, an admin approves. */
 export type LiveModeStatus = 'unavailable' | 'requested' | 'approved';
 
+/** A suspended merchant takes no new payment; reads and refunds still work (api/merchant-suspension.ts). */
+export type MerchantStatus = 'active' | 'suspended';
+
 export type { AuditActorType, AuditLogRow, MemberRole, MerchantMember } from './team-entities';
 export { AuditLogSchema, MerchantMemberSchema } from './team-entities';
 
@@ -34,6 +37,12 @@ export interface Merchant {
   brandColor?: string | null;
   defaultLocale?: CheckoutLocale | null;
   liveMode: LiveModeStatus;
+  /** When an owner or admin asked for live mode; the platform's reason for its last decision on it. */
+  liveModeRequestedAt?: Date | null;
+  liveModeReason?: string | null;
+  status: MerchantStatus;
+  suspendedReason?: string | null;
+  suspendedAt?: Date | null;
   /** Every member's console session must have passed a second factor (set by an owner). */
   requireMfa: boolean;
   createdAt: Date;
@@ -92,6 +101,11 @@ export const MerchantSchema = new EntitySchema<Merchant>({
     brandColor: optionalText,
     defaultLocale: optionalText,
     liveMode: { type: 'text', default: 'unavailable' },
+    liveModeRequestedAt: optionalTimestamp,
+    liveModeReason: optionalText,
+    status: { type: 'text', default: 'active' },
+    suspendedReason: optionalText,
+    suspendedAt: optionalTimestamp,
     requireMfa: { type: 'boolean', default: false },
     createdAt: { ...timestamp, onCreate: () => new Date() },
   },

@@ -207,6 +207,20 @@ test('the admin API of merchants, their sandbox accounts and API keys matches it
   const revoked = await adminFetch('DELETE', `/v1/admin/api_keys/${key.body.id}`);
   expect(revoked.status).toBe(200);
   expectMatches('delete', '/v1/admin/api_keys/{id}', revoked, revoked.body);
+
+  // Its page and its standing (api/admin-merchants.routes.ts).
+  const page = await adminFetch('GET', `/v1/admin/merchants/${merchant}`);
+  expectMatches('get', '/v1/admin/merchants/{id}', page, page.body);
+  for (const [action, body] of [
+    ['suspend', { reason: 'Schema check' }],
+    ['reinstate', {}],
+    ['live_mode/revoke', { reason: 'Schema check' }],
+    ['live_mode/approve', {}],
+  ] as const) {
+    const changed = await adminFetch('POST', `/v1/admin/merchants/${merchant}/${action}`, body);
+    expect(changed.status).toBe(200);
+    expectMatches('post', `/v1/admin/merchants/{id}/${action}`, changed, changed.body);
+  }
 });
 
 test('the admin API of templates, messages and messaging accounts matches its schemas', async () => {

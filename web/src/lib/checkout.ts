@@ -53,8 +53,11 @@ export interface CheckoutSession {
   status: SessionStatus;
   currency: string;
   locale: string;
-  /** The display name (else the name), and the branding the merchant set with POST /v1/account. */
-  merchant: { name: string; logo: string | null; brand_color: string | null };
+  /**
+   * The display name (else the name), and the branding the merchant set with POST /v1/account;
+   * `suspended`: the platform suspended the merchant, and the page offers no payment.
+   */
+  merchant: { name: string; logo: string | null; brand_color: string | null; suspended: boolean };
   line_items: LineItem[];
   discounts: Discount[];
   amount_subtotal: number;

@@ -57,6 +57,11 @@ async function sessionOrError(id: string): Promise<CheckoutSession> {
   return session;
 }
 
+/** The platform suspended the merchant since the page was shown: reloaded, the page says so. */
+function isSuspension(cause: unknown): boolean {
+  return cause instanceof ApiRefusedError && cause.status === 403 && cause.code === 'merchant_suspended';
+}
+
 /** Only http(s) pages may receive the shopper: a provider URL is data from another system. */
 function providerUrl(url: string): string {
   const parsed = new URL(url);
@@ -92,6 +97,7 @@ async function payWithOauthCode(
     const detailsError = cause instanceof ApiRefusedError ? detailsErrorOf(cause) : null;
     if (detailsError) return detailsError;
     if (cause instanceof ApiRefusedError && cause.status === 409) return true; // paid or expired: the page says which
+    if (isSuspension(cause)) return true; // the page says the merchant cannot take payments
     if (!(cause instanceof ApiRefusedError) && !(cause instanceof ApiUnavailableError)) throw cause;
     console.error(`paying checkout session ${id} with wechat_jsapi failed: ${cause.message}`);
     return false;
@@ -228,8 +234,8 @@ function detailsRefused(cause: unknown, details: DetailsForm, id: string) {
   if (cause instanceof ApiRefusedError) {
     const detailsError = detailsErrorOf(cause);
     if (detailsError) return fail(cause.status, { details, detailsError });
-    // Paid or expired meanwhile: the page says which.
-    if (cause.status === 409) redirect(303, `/pay/${id}`);
+    // Paid or expired meanwhile, or the merchant suspended: the page says which.
+    if (cause.status === 409 || isSuspension(cause)) redirect(303, `/pay/${id}`);
   }
   console.error(`saved details for checkout session ${id}: ${cause instanceof Error ? cause.message : cause}`);
   return fail(502, { details, detailsError: 'unavailable' as DetailsError });
@@ -299,7 +305,8 @@ export const actions: Actions = {
       try {
         oauthUrl = providerUrl(await wechatOauthUrl(params.id));
       } catch (cause) {
-        if (cause instanceof ApiRefusedError && cause.status === 409) redirect(303, `/pay/${params.id}`);
+        if ((cause instanceof ApiRefusedError && cause.status === 409) || isSuspension(cause))
+          redirect(303, `/pay/${params.id}`);
         if (cause instanceof ApiRefusedError && cause.param === 'channel')
           return fail(400, { error: 'channel_not_allowed' as PayError, channel, details });
         console.error(
@@ -334,8 +341,8 @@ export const actions: Actions = {
             detailsError: detailsError ?? ('unavailable' as DetailsError),
             channel,
           });
-        // Paid or expired meanwhile: the page says which.
-        if (cause.status === 409) redirect(303, `/pay/${params.id}`);
+        // Paid or expired meanwhile, or the merchant suspended: the page says which.
+        if (cause.status === 409 || isSuspension(cause)) redirect(303, `/pay/${params.id}`);
         if (cause.status === 404) error(404, 'No such checkout session');
         if (cause.param === 'channel') return fail(400, { error: 'channel_not_allowed' as PayError, channel, details });
       }
