@@ -11,8 +11,12 @@ import { CLIENT_IP_HEADER } from './session-auth';
 /** An object as the API answers it, before a change: the audit log's `before`. null: not found. */
 export type ObjectReader = (merchant: { id: string; livemode: boolean }, id: string) => Promise<unknown>;
 
-/** Fields an answer may carry that the audit log must never keep. */
-const SECRET_FIELDS = /secret|password|recovery_code|recovery_link|^code$/i;
+/**
+ * Fields a request or an answer may carry that the audit log must never keep: among them a provider
+ * account's uploaded credentials (private keys, the APIv3 key, the .pfx; app_secret and
+ * sign_cert_password by the first words).
+ */
+const SECRET_FIELDS = /secret|password|recovery_code|recovery_link|^code$|private_key|api_v3_key|pfx/i;
 
 /** Longer texts (a logo's data URL) are kept as their length: the log records that it changed. */
 const LONGEST_KEPT_TEXT = 2_000;

@@ -1,0 +1,38 @@
+import { redacted } from './member-access';
+
+// The audit log keeps requests and answers without their secrets, at any depth.
+
+test('a provider account upload keeps its ids and public parts, and loses every secret', () => {
+  const upload = {
+    provider: 'wechatpay',
+    credentials: {
+      mchid: '1900000109',
+      merchant_private_key: '-----BEGIN PRIVATE KEY-----…',
+      api_v3_key: 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6',
+      app_secret: '0123456789abcdef0123456789abcdef',
+      wechatpay_public_key: '-----BEGIN PUBLIC KEY-----…',
+    },
+    unionpay: {
+      private_key: 'x',
+      sign_cert_pfx: 'MIIK…',
+      sign_cert_password: 'pw',
+      root_cert: '-----BEGIN CERTIFICATE-----…',
+    },
+  };
+  expect(redacted(upload)).toEqual({
+    provider: 'wechatpay',
+    credentials: {
+      mchid: '1900000109',
+      merchant_private_key: '[redacted]',
+      api_v3_key: '[redacted]',
+      app_secret: '[redacted]',
+      wechatpay_public_key: '-----BEGIN PUBLIC KEY-----…',
+    },
+    unionpay: {
+      private_key: '[redacted]',
+      sign_cert_pfx: '[redacted]',
+      sign_cert_password: '[redacted]',
+      root_cert: '-----BEGIN CERTIFICATE-----…',
+    },
+  });
+});
