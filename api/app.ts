@@ -3,6 +3,9 @@ import { randomToken } from '../domain/ids';
 import { ACCOUNT_BODY_LIMIT, accountRoutes } from './account.routes';
 import { createAccountService } from './account.service';
 import { adminRoutes } from './admin.routes';
+import { adminProviderAccountsRoutes } from './admin-provider-accounts.routes';
+import { createChannelRoutesService } from './channel-routes.service';
+import { createProviderAccountsService } from './provider-accounts.service';
 import { apiKeysRoutes } from './api-keys.routes';
 import { createApiKeysService } from './api-keys.service';
 import { createCheckoutSessionList } from './checkout-list';
@@ -140,6 +143,7 @@ export function createApp(deps: ApiDeps): express.Express {
     idempotencyKeyText,
     createIdempotency(deps, () => ADMIN_KEY_OWNER),
     adminRoutes(merchants, payments, refunds, members),
+    adminProviderAccountsRoutes(createProviderAccountsService(deps), createChannelRoutesService(deps)),
     reconciliationRoutes(createReconciliationService(deps)),
     operationsRoutes(operations),
     templatesRoutes(createTemplatesService(deps), messages),

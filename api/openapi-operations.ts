@@ -68,6 +68,7 @@ export interface Operation {
 }
 
 import { ADMIN_OPERATIONS } from './openapi-admin-operations';
+import { ADMIN_PROVIDER_OPERATIONS } from './openapi-admin-provider-operations';
 
 export const OPERATIONS: Operation[] = [
   // Payments
@@ -384,6 +385,8 @@ export const OPERATIONS: Operation[] = [
   },
   // Administration (api/openapi-admin-operations.ts)
   ...ADMIN_OPERATIONS,
+  // A merchant's provider accounts and channel routes (api/openapi-admin-provider-operations.ts)
+  ...ADMIN_PROVIDER_OPERATIONS,
   // Operations and providers
   {
     method: 'get',
