@@ -1,6 +1,16 @@
 import { generateKeyPairSync } from 'node:crypto';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { issueTestCert, makePfx, makeTestPki } from '../providers/unionpay/unionpay.testing';
-import { adminFetch, apiFetch, createTestMerchant, eventually, sandboxControl, type FetchResult } from './stack';
+import {
+  adminFetch,
+  apiFetch,
+  createTestMerchant,
+  eventually,
+  sandboxControl,
+  testStack,
+  type FetchResult,
+} from './stack';
 
 // Stories of the admin console's provider accounts (issue 14): an operator adds an account from
 // the files the provider handed the merchant (here: the sandbox's), tests it against the
@@ -395,4 +405,53 @@ test('the list of accounts never shows a secret', async () => {
   expect(secrets.length).toBeGreaterThan(10);
   expectNoSecret(listed);
   for (const account of listed.body.data) expect(account.credentials_error).toBeNull();
+});
+
+test('every answer is what the OpenAPI document says it is', async () => {
+  const document = (await (await fetch(`${testStack().api_url}/v1/openapi.json`)).json()) as {
+    paths: Record<
+      string,
+      Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
+    >;
+    components: object;
+  };
+  const ajv = new Ajv2020({ strict: false });
+  addFormats(ajv);
+  ajv.addSchema({ components: document.components }, 'openapi');
+  const expectDocumented = (method: string, path: string, answer: FetchResult) => {
+    const responses = document.paths[path][method].responses;
+    const schema = (responses[String(answer.status)] ?? responses.default).content!['application/json'].schema;
+    const validate = ajv.compile(
+      JSON.parse(JSON.stringify(schema).replaceAll('"#/components/', '"openapi#/components/')),
+    );
+    expect({
+      answer: `${method} ${path} ${answer.status}`,
+      errors: validate(answer.body) ? null : validate.errors,
+    }).toEqual({
+      answer: `${method} ${path} ${answer.status}`,
+      errors: null,
+    });
+  };
+  const id = merchant.merchantId;
+  const listed = await adminFetch<{ data: Account[] }>('GET', `/v1/admin/merchants/${id}/provider_accounts`);
+  expectDocumented('get', '/v1/admin/merchants/{id}/provider_accounts', listed);
+  const account = listed.body.data.find((a) => a.provider === 'wechatpay')!;
+  expectDocumented(
+    'get',
+    '/v1/admin/provider_accounts/{id}',
+    await adminFetch('GET', `/v1/admin/provider_accounts/${account.id}`),
+  );
+  expectDocumented('post', '/v1/admin/provider_accounts/{id}/test', await test_(account.id));
+  const routes = await adminFetch('GET', `/v1/admin/merchants/${id}/channel_routes`);
+  expectDocumented('get', '/v1/admin/merchants/{id}/channel_routes', routes);
+  expectDocumented(
+    'post',
+    '/v1/admin/merchants/{id}/channel_routes',
+    await route(id, { channel: 'wechat_h5', provider_account: account.id }),
+  );
+  const refused = await adminFetch('POST', `/v1/admin/provider_accounts/${account.id}`, {
+    credentials: { api_v3_key: 'short' },
+  });
+  expect(refused.status).toBe(400);
+  expectDocumented('post', '/v1/admin/provider_accounts/{id}', refused);
 });
