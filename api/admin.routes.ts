@@ -12,7 +12,7 @@ import type { PaymentsService } from './payments.service';
 import { refundId, refundListParams } from './refunds.routes';
 import type { RefundsService } from './refunds.service';
 import { toRefundObject } from '../domain/refund';
-import { contextOf } from './request-context';
+import { actorOf, contextOf } from './request-context';
 import { listObject } from './pagination';
 import { sendJson } from './respond';
 import { emptyBodySchema, plainListQuerySchema, parse, pathId, text, withoutControlCharacters } from './validation';
@@ -21,6 +21,9 @@ export const createMerchantSchema = z.strictObject({
   name: text().trim().min(1).max(200),
   email: withoutControlCharacters(z.email()).max(254).optional(),
 });
+
+/** Why an admin steps in (a stuck refund retried or given up): required, kept in the audit log. */
+export const adminReasonSchema = z.strictObject({ reason: text().trim().min(1).max(500) });
 
 export const createApiKeySchema = z.strictObject({ livemode: z.boolean().default(false) });
 
@@ -77,7 +80,9 @@ export function adminRoutes(
   // A person added to a merchant by the platform (its first owner, say): invited as a member would invite them.
   router.post('/merchants/:id/members', async (req: Request, res: Response) => {
     const params = parse(inviteMemberSchema, req.body);
-    const member = await members.invite(merchantId(req), { type: 'admin_token', email: null }, params);
+    const actor = actorOf(req);
+    if (actor.type !== 'staff' && actor.type !== 'admin_token') throw new Error('admin routes are for the platform');
+    const member = await members.invite(merchantId(req), actor, params);
     await sendJson(req, res, 201, memberObject(member));
   });
 
@@ -106,24 +111,15 @@ export function adminRoutes(
     await sendJson(req, res, 200, listObject('/v1/admin/refunds', data.map(toRefundObject), hasMore));
   });
 
+  // The reason is the audit log's (api/staff-access.ts keeps what the request said).
   router.post('/refunds/:id/retry', async (req: Request, res: Response) => {
-    parse(emptyBodySchema, req.body ?? {});
-    await sendJson(
-      req,
-      res,
-      200,
-      toRefundObject(await refunds.retry(refundId(req), audit(req), contextOf(req).idempotency)),
-    );
+    parse(adminReasonSchema, req.body ?? {});
+    await sendJson(req, res, 200, toRefundObject(await refunds.retry(refundId(req), contextOf(req).idempotency)));
   });
 
   router.post('/refunds/:id/cancel', async (req: Request, res: Response) => {
-    parse(emptyBodySchema, req.body ?? {});
-    await sendJson(
-      req,
-      res,
-      200,
-      toRefundObject(await refunds.cancel(refundId(req), audit(req), contextOf(req).idempotency)),
-    );
+    parse(adminReasonSchema, req.body ?? {});
+    await sendJson(req, res, 200, toRefundObject(await refunds.cancel(refundId(req), contextOf(req).idempotency)));
   });
 
   return router;

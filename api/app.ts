@@ -12,7 +12,11 @@ import { createCheckoutSessionList } from './checkout-list';
 import { docsRoutes } from './docs.routes';
 import { openApiDocument } from './openapi';
 import { Admission, ApiOverloadedError } from './admission';
-import { ApiKeyCache, adminAuth, merchantAuth } from './auth';
+import { ApiKeyCache, merchantAuth } from './auth';
+import { adminTokenAuth, staffAuth } from './staff-auth';
+import { staffAccess } from './staff-access';
+import { staffRoutes, staffSessionRoutes } from './staff.routes';
+import { createStaffService } from './staff.service';
 import type { ApiDeps } from './deps';
 import { AppError, InvalidRequestError, errorBody } from './errors';
 import { ADMIN_KEY_OWNER, createIdempotency, merchantKeyOwner } from './idempotency';
@@ -98,7 +102,7 @@ export function createApp(deps: ApiDeps): express.Express {
   const operations = createOperationsService(deps);
   const messages = createMessagesService(deps);
   // Prometheus scrapes with the admin token (`authorization: {credentials: …}` in its job).
-  app.get('/metrics', adminAuth(deps), async (_req: Request, res: Response) => {
+  app.get('/metrics', adminTokenAuth(deps), async (_req: Request, res: Response) => {
     res.type('text/plain; version=0.0.4').send(await operations.metricsText());
   });
 
@@ -135,21 +139,26 @@ export function createApp(deps: ApiDeps): express.Express {
     next();
   };
 
+  const staff = createStaffService(deps, kratos);
   app.use(
     '/v1/admin',
-    adminAuth(deps),
+    staffAuth(deps, kratos),
     admitted(admission, ADMIN_WORKFLOW_ROUTES, () => ADMIN_KEY_OWNER.id),
     json,
     idempotencyKeyText,
+    staffAccess(deps),
     createIdempotency(deps, () => ADMIN_KEY_OWNER),
     adminRoutes(merchants, payments, refunds, members),
     adminProviderAccountsRoutes(createProviderAccountsService(deps), createChannelRoutesService(deps)),
+    staffRoutes(staff),
     reconciliationRoutes(createReconciliationService(deps)),
     operationsRoutes(operations),
     templatesRoutes(createTemplatesService(deps), messages),
     messagesRoutes(messages),
     messageAccountsRoutes(createMessageAccountsService(deps)),
   );
+  // The admin console's own question: who is signed in, and must they still use a second factor.
+  app.use('/v1/staff', staffSessionRoutes(deps, kratos, staff));
   // The console's calls about the signed-in person (their merchants, a new one): a session, no merchant.
   app.use('/v1/console', consoleAuth(kratos), json, consoleRoutes(deps, members));
   app.use(

@@ -8,7 +8,8 @@ export interface AuditEntry {
   actorType: AuditActorType;
   actor: string;
   actorEmail: string | null;
-  merchantId: string;
+  /** null: a platform action about no one merchant (a template, a staff member). */
+  merchantId: string | null;
   livemode: boolean | null;
   ip: string | null;
   forwardedFor: string | null;
@@ -21,6 +22,8 @@ export interface AuditEntry {
   status: number;
   before: unknown;
   after: unknown;
+  /** What the request said beyond the object (an admin's reason), already redacted. */
+  details?: unknown;
 }
 
 /** Writes an entry; a failure is logged, never thrown: the action it records is done. */
@@ -31,8 +34,8 @@ export async function recordAudit(deps: ApiDeps, entry: AuditEntry): Promise<voi
       .getConnection()
       .execute(
         `insert into audit_log (actor_type, actor, actor_email, merchant_id, livemode, ip, forwarded_for, request_id,
-           method, route, action, object_type, object_id, status, before, after)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           method, route, action, object_type, object_id, status, before, after, details)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           entry.actorType,
           entry.actor,
@@ -50,6 +53,7 @@ export async function recordAudit(deps: ApiDeps, entry: AuditEntry): Promise<voi
           entry.status,
           entry.before === null ? null : JSON.stringify(entry.before),
           entry.after === null ? null : JSON.stringify(entry.after),
+          JSON.stringify(entry.details ?? {}),
         ],
       );
   } catch (error) {

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { randomToken } from '../domain/ids';
 import { ApiKeySchema } from '../db/entities';
@@ -110,21 +110,6 @@ export function merchantAuth(deps: ApiDeps, keys: ApiKeyCache, kratos: Kratos) {
     }
     contextOf(req).merchant = { id: holder.id, livemode: holder.livemode };
     contextOf(req).actor = { type: 'api_key', id: holder.apiKeyId, email: null };
-    next();
-  };
-}
-
-/** Authenticates platform automation by TONGBAO_ADMIN_TOKEN. Kratos admin sessions come with the admin console. */
-export function adminAuth(deps: ApiDeps) {
-  const expected = Buffer.from(deps.config.adminToken);
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    const token = bearerToken(req);
-    if (!token) throw new AuthenticationError('admin_token_missing', 'No admin token provided.');
-    const given = Buffer.from(token);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new AuthenticationError('admin_token_invalid', 'Invalid admin token provided.');
-    }
-    contextOf(req).actor = { type: 'admin_token', id: 'admin', email: null };
     next();
   };
 }

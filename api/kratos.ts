@@ -143,9 +143,46 @@ export class Kratos {
 
   /** A merchant user for an invitation: no password yet; they set one after the recovery code. */
   async createMerchantUser(traits: { email: string; name: string; locale: 'zh-CN' | 'en-US' }): Promise<Identity> {
+    return this.createIdentity('merchant_user', traits);
+  }
+
+  /** A platform staff member for an invitation (kratos/staff.schema.json: made only here, never by sign-up). */
+  async createStaffUser(traits: { email: string; name: string; locale: 'zh-CN' | 'en-US' }): Promise<Identity> {
+    return this.createIdentity('staff', traits);
+  }
+
+  /** Ends every session of the identity at Kratos (a lock, a reset second factor); cached ones end within the cache's TTL. */
+  async revokeSessions(identityId: string): Promise<void> {
+    try {
+      await this.admin().deleteIdentitySessions({ id: identityId }, { timeout: 5_000 });
+    } catch (error) {
+      // No sessions to end: Kratos answers 404.
+      if (statusOf(error) !== 404) throw kratosUnavailable(error);
+    }
+  }
+
+  /**
+   * Removes the identity's second factors (authenticator app, security keys, backup codes): a
+   * staff member who lost their phone sets a new one up at their next sign-in.
+   */
+  async removeSecondFactors(identityId: string): Promise<void> {
+    for (const type of ['totp', 'webauthn', 'lookup_secret'] as const) {
+      try {
+        await this.admin().deleteIdentityCredentials({ id: identityId, type }, { timeout: 5_000 });
+      } catch (error) {
+        // The identity has no credential of this type.
+        if (statusOf(error) !== 404) throw kratosUnavailable(error);
+      }
+    }
+  }
+
+  private async createIdentity(
+    schemaId: 'merchant_user' | 'staff',
+    traits: { email: string; name: string; locale: 'zh-CN' | 'en-US' },
+  ): Promise<Identity> {
     try {
       const created = await this.admin().createIdentity(
-        { createIdentityBody: { schema_id: 'merchant_user', traits, state: 'active' } },
+        { createIdentityBody: { schema_id: schemaId, traits, state: 'active' } },
         { timeout: 5_000 },
       );
       return created.data;

@@ -10,12 +10,10 @@ import { newId } from '../domain/ids';
 import { requestMessage } from '../messaging/outbox';
 import { outboxDeps, type ApiDeps } from './deps';
 import { ConflictError, NotFoundError, PermissionError } from './errors';
+import { INVITATION_DAYS, invitationLink } from './invitations';
 import type { ConsoleSession, Kratos } from './kratos';
 import type { MerchantsService } from './merchants.service';
 import type { Actor } from './request-context';
-
-/** How long an invitation's code lets the person in (the e-mail says it in days). */
-export const INVITATION_DAYS = 7;
 
 export interface Membership {
   member: MerchantMember;
@@ -24,12 +22,12 @@ export interface Membership {
 
 type MemberActor = Extract<Actor, { type: 'member' }>;
 
-/** Who invites: a member (an owner or admin), or the platform's admin, who may make owners. */
-export type Inviter = MemberActor | { type: 'admin_token'; email: null };
+/** Who invites: a member (an owner or admin), or the platform (its staff or admin token), who may make owners. */
+export type Inviter = MemberActor | Extract<Actor, { type: 'staff' | 'admin_token' }>;
 
 /** Only an owner (or the platform) makes, unmakes or removes an owner. */
 function assertMayManage(actor: Inviter, target: MerchantMember | null, role: MemberRole | undefined): void {
-  if (actor.type === 'admin_token' || actor.role === 'owner') return;
+  if (actor.type !== 'member' || actor.role === 'owner') return;
   if (role === 'owner' || target?.role === 'owner')
     throw new PermissionError('owner_required', 'Only an owner can grant, change or remove the owner role.', 'role');
 }
@@ -168,7 +166,9 @@ export function createMembersService(deps: ApiDeps, kratos: Kratos, merchants: M
         throw error;
       }
       // A person who has signed in before is told where to go; a new one gets a code to come in with.
-      const link = existing ? `${deps.config.webUrl}/dashboard` : await invitationLink(identity.id);
+      const link = existing
+        ? `${deps.config.webUrl}/dashboard`
+        : await invitationLink(kratos, deps.config.webUrl, identity.id);
       await requestMessage(outboxDeps(deps), {
         template: 'team_invitation',
         channel: 'email',
@@ -220,16 +220,6 @@ export function createMembersService(deps: ApiDeps, kratos: Kratos, merchants: M
       });
     },
   };
-
-  /** The console's recovery page with the invitation's flow and its code filled in. */
-  async function invitationLink(identityId: string): Promise<string> {
-    const { code, link } = await kratos.recoveryCode(identityId, `${INVITATION_DAYS * 24}h`);
-    const flow = new URL(link).searchParams.get('flow') ?? '';
-    const url = new URL(`${deps.config.webUrl}/auth/recovery`);
-    url.searchParams.set('flow', flow);
-    url.searchParams.set('code', code);
-    return url.toString();
-  }
 }
 
 export type MembersService = ReturnType<typeof createMembersService>;

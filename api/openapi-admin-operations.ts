@@ -13,7 +13,7 @@ import {
   templateObjectSchema,
   templatePreviewObjectSchema,
 } from './admin-object-schemas';
-import { createApiKeySchema, createMerchantSchema } from './admin.routes';
+import { adminReasonSchema, createApiKeySchema, createMerchantSchema } from './admin.routes';
 import { memberObjectSchema } from './team-object-schemas';
 import { inviteMemberSchema } from './team.routes';
 import {
@@ -135,8 +135,7 @@ export const ADMIN_OPERATIONS: Operation[] = [
     tag: 'Admin',
     summary: 'Retry a refund that requires attention',
     ids: { id: 're' },
-    body: emptyBodySchema,
-    bodyOptional: true,
+    body: adminReasonSchema,
     status: 200,
     response: refundObjectSchema,
   },
@@ -147,8 +146,7 @@ export const ADMIN_OPERATIONS: Operation[] = [
     tag: 'Admin',
     summary: 'Cancel a refund that requires attention',
     ids: { id: 're' },
-    body: emptyBodySchema,
-    bodyOptional: true,
+    body: adminReasonSchema,
     status: 200,
     response: refundObjectSchema,
   },

@@ -43,7 +43,7 @@ import {
 import { TEAM_OPERATIONS } from './openapi-team-operations';
 import { WEBHOOK_OPERATIONS } from './openapi-webhook-operations';
 /** Who may call a route, as the document's security schemes say. */
-export type Access = 'merchant' | 'console' | 'admin' | 'public' | 'provider' | 'courier';
+export type Access = 'merchant' | 'console' | 'admin' | 'staff' | 'public' | 'provider' | 'courier';
 
 export interface Operation {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -69,6 +69,7 @@ export interface Operation {
 
 import { ADMIN_OPERATIONS } from './openapi-admin-operations';
 import { ADMIN_PROVIDER_OPERATIONS } from './openapi-admin-provider-operations';
+import { ADMIN_STAFF_OPERATIONS } from './openapi-admin-staff-operations';
 
 export const OPERATIONS: Operation[] = [
   // Payments
@@ -387,6 +388,7 @@ export const OPERATIONS: Operation[] = [
   ...ADMIN_OPERATIONS,
   // A merchant's provider accounts and channel routes (api/openapi-admin-provider-operations.ts)
   ...ADMIN_PROVIDER_OPERATIONS,
+  ...ADMIN_STAFF_OPERATIONS,
   // Operations and providers
   {
     method: 'get',

@@ -8,7 +8,8 @@ import { OPERATIONS, type Access, type Operation } from './openapi-operations';
 const SECURITY: Record<Access, Array<Record<string, string[]>>> = {
   merchant: [{ secretKey: [] }, { consoleSession: [] }],
   console: [{ consoleSession: [] }],
-  admin: [{ adminToken: [] }],
+  admin: [{ staffSession: [] }, { adminToken: [] }],
+  staff: [{ staffSession: [] }],
   public: [],
   provider: [],
   courier: [{ courierBasic: [] }],
@@ -169,7 +170,18 @@ export function openApiDocument(): Record<string, unknown> {
           description:
             "A console member's Kratos session (the `ory_kratos_session` cookie's value), forwarded by the console's server, with `Tongbao-Merchant: mer_…` naming the merchant and `Tongbao-Mode: test|live` (test by default); the member's role decides what they may do (403 `role_forbidden`). `/v1/console/*` needs no merchant.",
         },
-        adminToken: { type: 'http', scheme: 'bearer', description: 'The platform admin token (TONGBAO_ADMIN_TOKEN).' },
+        staffSession: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Tongbao-Session',
+          description:
+            "A platform staff member's Kratos session (a `staff` identity), forwarded by the admin console's server. Every `/v1/admin` route needs one that used a second factor (aal2; 403 `mfa_required` otherwise); the staff member's role decides what they may do (403 `role_forbidden`).",
+        },
+        adminToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The platform admin token (TONGBAO_ADMIN_TOKEN): automation, allowed what a superadmin is.',
+        },
         courierBasic: { type: 'http', scheme: 'basic', description: "Kratos' courier, with the courier secret." },
       },
     },

@@ -130,7 +130,6 @@ export function createRefundsService(deps: ApiDeps) {
   async function adminRequest(
     request: AdminRequestKind,
     id: string,
-    audit: AdminAudit,
     idempotency: Pick<IdempotentRequest, 'key'> | null,
   ): Promise<RefundRecord> {
     const refund = await find(null, id);
@@ -156,12 +155,6 @@ export function createRefundsService(deps: ApiDeps) {
       if (isFinalRefundStatus(current.status)) throw request.refused(current.status);
       throw error;
     }
-    await db
-      .fork()
-      .execute(
-        `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', ?, ?, '{}', ?)`,
-        [request.action, id, audit.requestId],
-      );
     return find(null, id);
   }
 
@@ -232,25 +225,21 @@ export function createRefundsService(deps: ApiDeps) {
     },
 
     /** An admin asks the provider again for a refund that requires attention. */
-    retry: (id: string, audit: AdminAudit, idempotency: Pick<IdempotentRequest, 'key'> | null = null) =>
-      adminRequest(ADMIN_REQUESTS.retry, id, audit, idempotency),
+    retry: (id: string, idempotency: Pick<IdempotentRequest, 'key'> | null = null) =>
+      adminRequest(ADMIN_REQUESTS.retry, id, idempotency),
 
     /** An admin gives up on a refund that requires attention and that the provider never took. */
-    cancel: (id: string, audit: AdminAudit, idempotency: Pick<IdempotentRequest, 'key'> | null = null) =>
-      adminRequest(ADMIN_REQUESTS.cancel, id, audit, idempotency),
+    cancel: (id: string, idempotency: Pick<IdempotentRequest, 'key'> | null = null) =>
+      adminRequest(ADMIN_REQUESTS.cancel, id, idempotency),
   };
 }
 
 export type RefundsService = ReturnType<typeof createRefundsService>;
 
-interface AdminAudit {
-  requestId: string;
-}
-
 /** An admin's retry or cancel of a refund: the update that carries it out, and how the API answers it. */
 interface AdminRequestKind {
   update: typeof retryRefundUpdate | typeof cancelRefundUpdate;
-  /** The audit log's action, and the prefix of the update's id. */
+  /** The prefix of the update's id (the audit log names the request by api/staff-roles.ts). */
   action: 'refund.retried' | 'refund.canceled';
   refusalType: string;
   refusalCode: string;

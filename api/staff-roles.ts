@@ -19,6 +19,8 @@ export type StaffPermission =
   /** The staff themselves: invite, change role, lock, reset a second factor. */
   | 'staff';
 
+export const STAFF_PERMISSIONS: readonly StaffPermission[] = ['read', 'assist', 'operate', 'credentials', 'staff'];
+
 /** The roles: a viewer reads, support helps people, an operator runs the platform, only a superadmin manages staff. */
 const GRANTS: Record<StaffRole, readonly StaffPermission[]> = {
   superadmin: ['read', 'assist', 'operate', 'credentials', 'staff'],
@@ -79,6 +81,11 @@ export const STAFF_ROUTE_RULES: readonly StaffRouteRule[] = [
   rule('GET', '/message_accounts', 'read', 'message_account.list', 'message_account'),
   rule('POST', '/message_accounts', 'credentials', 'message_account.create', 'message_account'),
   rule('POST', '/message_accounts/:id', 'credentials', 'message_account.update', 'message_account'),
+  rule('POST', '/staff', 'staff', 'staff_member.invite', 'staff_member'),
+  rule('POST', '/staff/:id', 'staff', 'staff_member.update', 'staff_member'),
+  rule('POST', '/staff/:id/lock', 'staff', 'staff_member.lock', 'staff_member'),
+  rule('POST', '/staff/:id/unlock', 'staff', 'staff_member.unlock', 'staff_member'),
+  rule('POST', '/staff/:id/reset_second_factor', 'staff', 'staff_member.reset_second_factor', 'staff_member'),
 ];
 
 const COMPILED = STAFF_ROUTE_RULES.map((entry) => ({ entry, regexp: routePattern(entry.path) }));

@@ -47,6 +47,7 @@
 //   "admin_token": "…",
 //   "demo_merchant": { "id": "mer_…", "test_secret_key": "sk_test_…" } | null,
 //   "demo_sign_in": { "email": "demo@tongbao.local", "password": "demo-…" } | null,  (dev only: the demo merchant's console owner)
+//   "demo_admin": { "email": "admin@tongbao.local", "password": "demo-…" } | null,  (dev only: the admin console's superadmin)
 //   "processes": { "runner": 100, "temporal": 101, "kratos": 102, "codec": 103, "sandbox": 104, "worker": 105, "api": 106, "web": 107 },
 //                (and "temporal-ui" when Temporal runs on PostgreSQL)
 //   "logs_dir": ".tongbao/test/logs" | null,
@@ -65,7 +66,7 @@ import { optionValue } from './lib/args.mjs';
 import { APPS, assertEntriesExist, MIGRATIONS, startApp } from './lib/apps.mjs';
 import { buildTypeScript, buildWeb, ensureDependencies, ensureWebDependencies } from './lib/build.mjs';
 import { childEnv, resolveConfig } from './lib/config.mjs';
-import { ensureDemoMerchant, ensureDemoSignIn } from './lib/demo-merchant.mjs';
+import { ensureDemoAdmin, ensureDemoMerchant, ensureDemoSignIn } from './lib/demo-merchant.mjs';
 import { createLog, loud } from './lib/log.mjs';
 import { repoRoot } from './lib/paths.mjs';
 import { checkPortsFree } from './lib/ports.mjs';
@@ -208,7 +209,17 @@ export async function startStack({
             log: io.log,
           })
         : null;
-    info = stackInfo(config, { demo, demoSignIn, processes: { runner: process.pid, ...processes } });
+    const demoAdmin =
+      mode === 'dev'
+        ? await ensureDemoAdmin({
+            apiUrl: config.urls.api,
+            kratosAdminUrl: config.urls.kratosAdmin,
+            adminToken: config.secrets.admin_token,
+            password: config.secrets.demo_password,
+            log: io.log,
+          })
+        : null;
+    info = stackInfo(config, { demo, demoSignIn, demoAdmin, processes: { runner: process.pid, ...processes } });
     writeStackFile(config.dataDir, info);
     io.log(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (mode === 'dev') printSummary(info, config);

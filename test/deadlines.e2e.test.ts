@@ -32,7 +32,7 @@ describe('when the worker is down, requests the API waits on answer 503 at the d
   const merchant = (method: string, urlPath: string, body?: unknown, idempotencyKey?: string) =>
     callApi(apiUrl, secretKey, method, urlPath, body, idempotencyKey);
   const admin = (urlPath: string, idempotencyKey?: string) =>
-    callApi(apiUrl, testStack().admin_token, 'POST', urlPath, {}, idempotencyKey);
+    callApi(apiUrl, testStack().admin_token, 'POST', urlPath, { reason: 'provider fixed' }, idempotencyKey);
 
   /**
    * Sends `send` again while it answers 503, as a client told Retry-After would: until a restarted
@@ -111,7 +111,10 @@ describe('when the worker is down, requests the API waits on answer 503 at the d
       [refundId],
     );
   const audited = (refundId: string) =>
-    queryDb<{ action: string }>('select action from audit_log where object_id = $1 order by id', [refundId]);
+    queryDb<{ action: string; status: number; details: unknown }>(
+      'select action, status, details from audit_log where object_id = $1 and status < 400 order by id',
+      [refundId],
+    );
 
   test("an admin's retry of a stuck refund: 503 refund_retry_pending, then its retry answers the refund, asked once", async () => {
     const { payment, refundId, faultId } = await stuckRefund(500);
@@ -144,7 +147,10 @@ describe('when the worker is down, requests the API waits on answer 503 at the d
       { attempt: 2, to_status: 'pending' },
       { attempt: 2, to_status: 'succeeded' },
     ]);
-    expect(await audited(refundId)).toEqual([{ action: 'refund.retried' }]);
+    // Answered once (the replay is the stored answer), with the admin's reason.
+    expect(await audited(refundId)).toEqual([
+      { action: 'refund.retry', status: 200, details: { reason: 'provider fixed' } },
+    ]);
   }, 180_000);
 
   test("an admin's cancel of a refund the provider never took: 503 refund_cancel_pending, then its retry answers canceled", async () => {
@@ -164,7 +170,9 @@ describe('when the worker is down, requests the API waits on answer 503 at the d
       { attempt: 1, to_status: 'requires_attention' },
       { attempt: 1, to_status: 'canceled' },
     ]);
-    expect(await audited(refundId)).toEqual([{ action: 'refund.canceled' }]);
+    expect(await audited(refundId)).toEqual([
+      { action: 'refund.cancel', status: 200, details: { reason: 'provider fixed' } },
+    ]);
     expect((await sandboxControl('DELETE', `/_control/faults/${faultId}`)).status).toBe(200);
   }, 180_000);
 

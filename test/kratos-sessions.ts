@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { authenticator } from 'otplib';
 import { adminFetch, testStack, type FetchResult } from './stack';
 
 // Kratos identities and browser sessions for the consoles' tests, made as a person's browser
@@ -43,6 +44,80 @@ function cookiesOf(response: Response): Map<string, string> {
     jar.set(pair.slice(0, at), pair.slice(at + 1));
   }
   return jar;
+}
+
+type FlowNode = {
+  group?: string;
+  attributes: { name?: string; value?: unknown; id?: string; text?: { text?: string } };
+};
+type BrowserFlow = { id: string; ui: { nodes: FlowNode[] } };
+
+/** Starts a browser flow (`login`, `settings`) as the person's browser: its JSON and the cookies to send with its submission. */
+async function startBrowserFlow(
+  path: string,
+  session: string | null,
+): Promise<{ flow: BrowserFlow; cookie: string; csrf: unknown }> {
+  const kratos = testStack().kratos_public_url;
+  const started = await fetch(`${kratos}/self-service/${path}`, {
+    headers: { accept: 'application/json', ...(session ? { cookie: `ory_kratos_session=${session}` } : {}) },
+  });
+  if (started.status !== 200)
+    throw new Error(`Kratos ${path}: ${started.status} ${(await started.text()).slice(0, 300)}`);
+  const flow = (await started.json()) as BrowserFlow;
+  const jar = cookiesOf(started);
+  if (session) jar.set('ory_kratos_session', session);
+  return {
+    flow,
+    cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '),
+    csrf: flow.ui.nodes.find((node) => node.attributes.name === 'csrf_token')?.attributes.value,
+  };
+}
+
+/**
+ * Sets up an authenticator app for the signed-in person (the settings flow's TOTP method, as the
+ * account security page does): its secret, for `totpCode`. Kratos raises the session to aal2.
+ */
+export async function enrollTotp(session: string): Promise<string> {
+  const { flow, cookie, csrf } = await startBrowserFlow('settings/browser', session);
+  const secret = flow.ui.nodes.find((node) => node.attributes.id === 'totp_secret_key')?.attributes.text?.text;
+  if (!secret) throw new Error('the settings flow offers no TOTP secret');
+  const submitted = await fetch(`${testStack().kratos_public_url}/self-service/settings?flow=${flow.id}`, {
+    method: 'POST',
+    headers: { accept: 'application/json', 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ method: 'totp', totp_code: authenticator.generate(secret), csrf_token: csrf }),
+  });
+  if (submitted.status !== 200)
+    throw new Error(`Kratos settings (totp): ${submitted.status} ${await submitted.text()}`);
+  return secret;
+}
+
+/** The second step of a sign-in with an authenticator app: the aal2 session's cookie value. */
+export async function useTotp(session: string, secret: string): Promise<string> {
+  const { flow, cookie, csrf } = await startBrowserFlow('login/browser?aal=aal2', session);
+  const submitted = await fetch(`${testStack().kratos_public_url}/self-service/login?flow=${flow.id}`, {
+    method: 'POST',
+    headers: { accept: 'application/json', 'content-type': 'application/json', cookie },
+    body: JSON.stringify({ method: 'totp', totp_code: authenticator.generate(secret), csrf_token: csrf }),
+  });
+  const upgraded = cookiesOf(submitted).get('ory_kratos_session');
+  if (submitted.status !== 200 || !upgraded)
+    throw new Error(`Kratos login (totp): ${submitted.status} ${(await submitted.text()).slice(0, 300)}`);
+  return upgraded;
+}
+
+export type StaffRole = 'superadmin' | 'operator' | 'support' | 'viewer';
+
+/**
+ * A platform staff member: a Kratos `staff` identity made through its admin API, put on the staff
+ * with the admin token, signed in, with an authenticator app set up (so the session is aal2).
+ */
+export async function staffSession(role: StaffRole): Promise<{ person: TestPerson; session: string; secret: string }> {
+  const person = await createPerson({ schema: 'staff', name: `Staff ${role}` });
+  const added = await adminFetch('POST', '/v1/admin/staff', { email: person.email, role });
+  if (added.status !== 201) throw new Error(`POST /v1/admin/staff: ${added.status} ${added.text}`);
+  const session = await signIn(person);
+  const secret = await enrollTotp(session);
+  return { person, session, secret };
 }
 
 /** Signs in with the password as a browser would; the value of the `ory_kratos_session` cookie. */

@@ -93,7 +93,9 @@ describe.each(Object.keys(STUCK_REFUND_FAULT) as (keyof typeof STUCK_REFUND_FAUL
     expect((await sandboxControl('DELETE', `/_control/faults/${fault.body.id}`)).status).toBe(200);
 
     // An admin gives it up: the provider does not know it, so its amount is free again.
-    const canceled = await adminFetch<Refund>('POST', `/v1/admin/refunds/${refund.id}/cancel`, {});
+    const canceled = await adminFetch<Refund>('POST', `/v1/admin/refunds/${refund.id}/cancel`, {
+      reason: 'operator decision',
+    });
     expect(canceled.status).toBe(200);
     expect(canceled.body.status).toBe('canceled');
     expect(await held(payment.id)).toBe(0);

@@ -214,7 +214,9 @@ test('a refund the provider will not take becomes requires_attention; an admin r
 
   // The provider is back: the admin's retry asks again with the same out_refund_no.
   expect((await sandboxControl('DELETE', `/_control/faults/${fault.body.id}`)).status).toBe(200);
-  const retried = await adminFetch<Refund>('POST', `/v1/admin/refunds/${created.body.id}/retry`, {});
+  const retried = await adminFetch<Refund>('POST', `/v1/admin/refunds/${created.body.id}/retry`, {
+    reason: 'operator decision',
+  });
   expect(retried.status).toBe(200);
   expect(['pending', 'succeeded']).toContain(retried.body.status);
   await eventually(async () => expect((await getRefund(created.body.id)).status).toBe('succeeded'), {
@@ -223,7 +225,9 @@ test('a refund the provider will not take becomes requires_attention; an admin r
   expect(await sandboxRefunded('wechatpay', payment.out_trade_no)).toBe(500);
   expect((await getPayment(payment.id)).amount_refunded).toBe(500);
 
-  const again = await adminFetch<ApiError>('POST', `/v1/admin/refunds/${created.body.id}/retry`, {});
+  const again = await adminFetch<ApiError>('POST', `/v1/admin/refunds/${created.body.id}/retry`, {
+    reason: 'operator decision',
+  });
   expect(again.status).toBe(409);
   expect(again.body.error.code).toBe('refund_not_retryable');
   const transitions = await queryDb<{ attempt: number; to_status: string }>(
@@ -280,11 +284,19 @@ test('an admin cancels a stuck refund the provider never took; its amount can th
     timeoutMs: 40_000,
   });
 
-  const canceled = await adminFetch<Refund>('POST', `/v1/admin/refunds/${stuck.body.id}/cancel`, {});
+  const canceled = await adminFetch<Refund>('POST', `/v1/admin/refunds/${stuck.body.id}/cancel`, {
+    reason: 'operator decision',
+  });
   expect(canceled.status).toBe(200);
   expect(canceled.body).toMatchObject({ status: 'canceled', failure_reason: expect.stringMatching(/never took/) });
-  expect((await adminFetch<ApiError>('POST', `/v1/admin/refunds/${stuck.body.id}/cancel`, {})).status).toBe(409);
-  expect((await adminFetch<ApiError>('POST', `/v1/admin/refunds/${stuck.body.id}/retry`, {})).status).toBe(409);
+  expect(
+    (await adminFetch<ApiError>('POST', `/v1/admin/refunds/${stuck.body.id}/cancel`, { reason: 'operator decision' }))
+      .status,
+  ).toBe(409);
+  expect(
+    (await adminFetch<ApiError>('POST', `/v1/admin/refunds/${stuck.body.id}/retry`, { reason: 'operator decision' }))
+      .status,
+  ).toBe(409);
 
   expect((await sandboxControl('DELETE', `/_control/faults/${fault.body.id}`)).status).toBe(200);
   const again = await refund({ payment: payment.id });
@@ -309,7 +321,9 @@ test('a refund the provider has taken cannot be canceled: ABNORMAL stays with th
   ).toBe(201);
   const created = await refund({ payment: payment.id });
   await eventually(async () => expect((await getRefund(created.body.id)).status).toBe('requires_attention'));
-  const refused = await adminFetch<ApiError>('POST', `/v1/admin/refunds/${created.body.id}/cancel`, {});
+  const refused = await adminFetch<ApiError>('POST', `/v1/admin/refunds/${created.body.id}/cancel`, {
+    reason: 'operator decision',
+  });
   expect(refused.status).toBe(409);
   expect(refused.body.error).toMatchObject({ code: 'refund_not_cancelable' });
   expect(refused.body.error.message).toMatch(/ABNORMAL/);

@@ -277,8 +277,10 @@ function seedSpecs(f: Fixtures, random: Random): SeedSpec[] {
     a('DELETE /v1/admin/api_keys/:id', `/v1/admin/api_keys/${f.revocableKeyId}`),
     a('GET /v1/admin/payments', '/v1/admin/payments', { query: { limit: '5', status: 'succeeded' } }),
     a('GET /v1/admin/refunds', '/v1/admin/refunds', { query: { status: 'requires_attention', limit: '5' } }),
-    a('POST /v1/admin/refunds/:id/retry', `/v1/admin/refunds/${f.refundId}/retry`, { body: json({}) }),
-    a('POST /v1/admin/refunds/:id/cancel', `/v1/admin/refunds/${f.refundId}/cancel`, { body: json({}) }),
+    a('POST /v1/admin/refunds/:id/retry', `/v1/admin/refunds/${f.refundId}/retry`, { body: json({ reason: 'fuzz' }) }),
+    a('POST /v1/admin/refunds/:id/cancel', `/v1/admin/refunds/${f.refundId}/cancel`, {
+      body: json({ reason: 'fuzz' }),
+    }),
     a('POST /v1/admin/reconciliation_runs', '/v1/admin/reconciliation_runs', {
       body: json({ provider_account: account, date: yesterday() }),
     }),

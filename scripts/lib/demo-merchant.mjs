@@ -57,22 +57,7 @@ export const DEMO_EMAIL = 'demo@tongbao.local';
  */
 export async function ensureDemoSignIn({ apiUrl, kratosAdminUrl, adminToken, merchantId, password, log }) {
   try {
-    const found = await fetch(`${kratosAdminUrl}/admin/identities?credentials_identifier=${DEMO_EMAIL}`);
-    const existing = (await found.json())[0];
-    if (!existing) {
-      const created = await fetch(`${kratosAdminUrl}/admin/identities`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          schema_id: 'merchant_user',
-          traits: { email: DEMO_EMAIL, name: 'Demo Owner', locale: 'zh-CN' },
-          credentials: { password: { config: { password } } },
-          verifiable_addresses: [{ value: DEMO_EMAIL, verified: true, via: 'email', status: 'completed' }],
-        }),
-      });
-      if (created.status !== 201)
-        throw new Error(`Kratos createIdentity: HTTP ${created.status} ${await created.text()}`);
-    }
+    await ensureIdentity(kratosAdminUrl, { schema: 'merchant_user', email: DEMO_EMAIL, name: 'Demo Owner', password });
     const added = await fetch(`${apiUrl}/v1/admin/merchants/${merchantId}/members`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
@@ -85,4 +70,45 @@ export async function ensureDemoSignIn({ apiUrl, kratosAdminUrl, adminToken, mer
     log(loud(`could not set up the demo sign-in: ${error.message}`));
     return null;
   }
+}
+
+export const DEMO_ADMIN_EMAIL = 'admin@tongbao.local';
+
+/**
+ * The admin console's first superadmin (dev stack only): a Kratos `staff` identity made through
+ * its admin API with the stack's demo password, put on the staff with the admin token. The admin
+ * console asks them to set up an authenticator app at their first sign-in. Safe to repeat.
+ */
+export async function ensureDemoAdmin({ apiUrl, kratosAdminUrl, adminToken, password, log }) {
+  try {
+    await ensureIdentity(kratosAdminUrl, { schema: 'staff', email: DEMO_ADMIN_EMAIL, name: 'Demo Admin', password });
+    const added = await fetch(`${apiUrl}/v1/admin/staff`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: DEMO_ADMIN_EMAIL, role: 'superadmin', locale: 'zh-CN' }),
+    });
+    // 409: on the staff already (an earlier run).
+    if (added.status !== 201 && added.status !== 409) throw new Error(`HTTP ${added.status} ${await added.text()}`);
+    return { email: DEMO_ADMIN_EMAIL, password };
+  } catch (error) {
+    log(loud(`could not set up the demo admin: ${error.message}`));
+    return null;
+  }
+}
+
+/** A Kratos identity with a password and a verified address, unless one signs in with that address already (its password kept). */
+async function ensureIdentity(kratosAdminUrl, { schema, email, name, password }) {
+  const found = await fetch(`${kratosAdminUrl}/admin/identities?credentials_identifier=${email}`);
+  if ((await found.json())[0]) return;
+  const created = await fetch(`${kratosAdminUrl}/admin/identities`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      schema_id: schema,
+      traits: { email, name, locale: 'zh-CN' },
+      credentials: { password: { config: { password } } },
+      verifiable_addresses: [{ value: email, verified: true, via: 'email', status: 'completed' }],
+    }),
+  });
+  if (created.status !== 201) throw new Error(`Kratos createIdentity: HTTP ${created.status} ${await created.text()}`);
 }

@@ -6,7 +6,7 @@ import { NAMESPACE, TASK_QUEUE } from './config.mjs';
 import { describeStore } from '../temporal.mjs';
 
 /** The content of stack.json (and of the handle startStack resolves to, with stop()). */
-export function stackInfo(config, { demo, demoSignIn = null, processes }) {
+export function stackInfo(config, { demo, demoSignIn = null, demoAdmin = null, processes }) {
   const { urls, secrets, appEnv: env } = config;
   return {
     mode: config.mode,
@@ -26,6 +26,7 @@ export function stackInfo(config, { demo, demoSignIn = null, processes }) {
     admin_token: secrets.admin_token,
     demo_merchant: demo,
     demo_sign_in: demoSignIn,
+    demo_admin: demoAdmin,
     processes,
     logs_dir: config.logsDir,
     env,
@@ -70,6 +71,14 @@ export function printSummary(info, config) {
         info.demo_sign_in
           ? `${info.demo_sign_in.email} / ${info.demo_sign_in.password}`
           : 'sign up at /auth/registration'
+      })`,
+    ],
+    [
+      'Admin console',
+      `${info.web_url}/admin  (${
+        info.demo_admin
+          ? `${info.demo_admin.email} / ${info.demo_admin.password}; an authenticator app is set up at the first sign-in`
+          : 'staff are made with the admin token: POST /v1/admin/staff'
       })`,
     ],
     ['PostgreSQL', info.database_url],

@@ -1,4 +1,5 @@
 import type { RequestLocale } from '$lib/server/locale';
+import type { AdminLocals } from '$lib/server/admin-session';
 import type { ConsoleLocals } from '$lib/server/console-session';
 
 declare global {
@@ -18,6 +19,8 @@ declare global {
       locale: RequestLocale;
       /** Set on /dashboard requests (hooks.server.ts): the signed-in person, the merchant and mode shown. */
       console?: ConsoleLocals;
+      /** Set on /admin requests (hooks.server.ts): the signed-in staff member and their permissions. */
+      admin?: AdminLocals;
     }
   }
 }

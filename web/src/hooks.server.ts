@@ -1,5 +1,6 @@
 import type { Handle, HandleServerError } from '@sveltejs/kit';
 import { adoptSessionLocale, resolveRequestLocale, withLocale } from '$lib/server/locale';
+import { adminLocals } from '$lib/server/admin-session';
 import { consoleLocals } from '$lib/server/console-session';
 
 const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
@@ -46,6 +47,10 @@ export const handle: Handle = async ({ event, resolve }) => {
     // The person's own language (their Kratos locale trait) unless this browser chose one.
     adoptSessionLocale(locale, event.locals.console.session.identity.locale);
   }
+  if (url.pathname === '/admin' || url.pathname.startsWith('/admin/')) {
+    event.locals.admin = await adminLocals(event);
+    adoptSessionLocale(locale, event.locals.admin.session.identity.locale);
+  }
   const response = await withLocale(locale, () =>
     resolve(event, {
       // Read after rendering: load may have adopted the session's locale meanwhile.
@@ -56,7 +61,7 @@ export const handle: Handle = async ({ event, resolve }) => {
   // The cs_ id in the path is a capability: other sites get the origin at most.
   response.headers.set('referrer-policy', 'strict-origin-when-cross-origin');
   // A checkout session's page and every signed-in page are never cached.
-  if (['/pay/', '/dashboard', '/auth/'].some((prefix) => url.pathname.startsWith(prefix)))
+  if (['/pay/', '/dashboard', '/admin', '/auth/'].some((prefix) => url.pathname.startsWith(prefix)))
     response.headers.set('cache-control', 'no-store');
   return response;
 };

@@ -40,6 +40,8 @@ export async function consoleLocals(event: RequestEvent): Promise<ConsoleLocals>
     const code = errorOf(answer.error)?.code;
     signInAgain(event, code === 'session_aal2_required' ? { aal: 'aal2' } : {});
   }
+  // A platform staff member's sign-in: their console is the admin console.
+  if (answer.response.status === 403 && errorOf(answer.error)?.code === 'console_forbidden') redirect(303, '/admin');
   if (!answer.data) throw new Error(`GET /v1/console/session answered ${answer.response.status}`);
   const session = answer.data;
   const chosen = event.cookies.get(MERCHANT_COOKIE);

@@ -11,9 +11,9 @@ import {
 } from '$lib/server/kratos';
 import type { Actions, PageServerLoad } from './$types';
 
-/** Where a person goes after signing in: a console page they asked for, else the dashboard. */
+/** Where a person goes after signing in: a console page they asked for (merchant or admin), else the dashboard. */
 function safeReturn(to: string | null): string {
-  return to && /^\/(dashboard|auth\/settings)(\/|\?|$)/.test(to) ? to : '/dashboard';
+  return to && /^\/(dashboard|admin|auth\/settings)(\/|\?|$)/.test(to) ? to : '/dashboard';
 }
 
 /** Kratos names our own pages by absolute URL (its ui_url); keep the browser on the host it uses. */
@@ -24,7 +24,9 @@ function local(to: string): string {
     // this server starts it instead, with the browser's cookies, on whichever host the browser uses.
     const start = /^\/self-service\/([a-z]+)\/browser$/.exec(url.pathname);
     if (start && (FLOW_KINDS as readonly string[]).includes(start[1])) return `/auth/${start[1]}${url.search}`;
-    return url.pathname.startsWith('/auth/') || url.pathname.startsWith('/dashboard') ? url.pathname + url.search : to;
+    return ['/auth/', '/dashboard', '/admin'].some((prefix) => url.pathname.startsWith(prefix))
+      ? url.pathname + url.search
+      : to;
   } catch {
     return '/dashboard';
   }
@@ -64,7 +66,14 @@ export const load: PageServerLoad = async ({ params, url, cookies }) => {
   const prefill: Record<string, string> = {};
   const code = url.searchParams.get('code');
   if (code && (kind === 'recovery' || kind === 'verification') && /^[0-9]{4,12}$/.test(code)) prefill.code = code;
-  return { kind, flow, prefill, returnTo: returnTo ? safeReturn(returnTo) : null };
+  return {
+    kind,
+    flow,
+    prefill,
+    returnTo: returnTo ? safeReturn(returnTo) : null,
+    // The admin console sent a staff member here to set up the second factor it requires.
+    adminSecondFactor: kind === 'settings' && url.searchParams.get('reason') === 'admin_second_factor',
+  };
 };
 
 export const actions: Actions = {

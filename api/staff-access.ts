@@ -1,0 +1,53 @@
+import type { NextFunction, Request, Response } from 'express';
+import { recordAudit } from './audit-log.service';
+import type { ApiDeps } from './deps';
+import { forwardedFor, redacted } from './member-access';
+import { actorOf, contextOf } from './request-context';
+import { objectIdOf } from './route-pattern';
+import { assertStaffAllowed, staffRuleFor, type StaffRouteRule } from './staff-roles';
+
+/**
+ * What a caller may do on the admin API, after authentication: a staff member's role must allow
+ * the route (api/staff-roles.ts; the admin token is allowed everything), and every change, by
+ * either, is written to the audit log with its answer and what the request said (an admin's
+ * reason), secrets removed. Mounted after the body is parsed and before the Idempotency-Key is
+ * claimed: a refused request has claimed nothing.
+ */
+export function staffAccess(deps: ApiDeps) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const actor = actorOf(req);
+    const rule = staffRuleFor(req.method, req.path);
+    if (actor.type === 'staff') assertStaffAllowed(actor.role, rule, req);
+    if (req.method !== 'GET' && req.method !== 'HEAD' && rule.permission !== 'read') startAuditEntry(deps, req, rule);
+    next();
+  };
+}
+
+function startAuditEntry(deps: ApiDeps, req: Request, rule: StaffRouteRule): void {
+  const actor = actorOf(req);
+  const objectId = objectIdOf(rule, req.path);
+  const details = req.body && typeof req.body === 'object' ? redacted(req.body) : undefined;
+  contextOf(req).audit = async (status, body) => {
+    const answered = (body as { id?: unknown } | null)?.id;
+    await recordAudit(deps, {
+      actorType: actor.type,
+      actor: actor.id,
+      actorEmail: actor.email,
+      // A merchant's own page's actions are found in its log; the rest are the platform's.
+      merchantId: rule.object === 'merchant' ? objectId : null,
+      livemode: null,
+      ip: req.socket.remoteAddress ?? null,
+      forwardedFor: forwardedFor(req),
+      requestId: contextOf(req).requestId,
+      method: req.method,
+      route: `/admin${rule.path}`,
+      action: rule.action,
+      objectType: rule.object,
+      objectId: objectId ?? (typeof answered === 'string' ? answered : null),
+      status,
+      before: null,
+      after: status < 400 ? redacted(body) : null,
+      details,
+    });
+  };
+}
