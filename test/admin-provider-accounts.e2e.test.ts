@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { queryDb } from './db';
 import { issueTestCert, makePfx, makeTestPki } from '../providers/unionpay/unionpay.testing';
 import {
   adminFetch,
@@ -405,6 +406,15 @@ test('the list of accounts never shows a secret', async () => {
   expect(secrets.length).toBeGreaterThan(10);
   expectNoSecret(listed);
   for (const account of listed.body.data) expect(account.credentials_error).toBeNull();
+  // The staff layer's audit keeps what each request said: the uploads, their secrets removed.
+  const audited = await queryDb<{ entry: string }>(
+    `select concat_ws(' ', details::text, before::text, after::text) as entry from audit_log where action like 'provider_account.%'`,
+  );
+  expect(audited.length).toBeGreaterThan(10);
+  for (const { entry } of audited) {
+    expect(entry).not.toMatch(/PRIVATE KEY/);
+    for (const secret of secrets) expect(entry.includes(secret)).toBe(false);
+  }
 });
 
 test('every answer is what the OpenAPI document says it is', async () => {
