@@ -36,3 +36,15 @@ test('a provider account upload keeps its ids and public parts, and loses every 
     },
   });
 });
+
+test('a body nested 10,000 objects deep is kept as a mark past 32 levels, not a stack overflow', () => {
+  let deep: unknown = 'bottom';
+  for (let i = 0; i < 10_000; i++) deep = { channel: deep };
+  let kept = redacted({ body: deep }) as Record<string, unknown>;
+  let levels = 0;
+  while (typeof kept === 'object' && kept !== null) {
+    kept = (kept.body ?? kept.channel) as Record<string, unknown>;
+    levels++;
+  }
+  expect({ levels, kept }).toEqual({ levels: 32, kept: '[nested too deep]' });
+});
