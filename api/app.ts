@@ -6,6 +6,9 @@ import { adminRoutes } from './admin.routes';
 import { adminOperationsRoutes } from './admin-operations.routes';
 import { adminMerchantsRoutes } from './admin-merchants.routes';
 import { createAdminMerchantsService } from './admin-merchants.service';
+import { adminProviderAccountsRoutes } from './admin-provider-accounts.routes';
+import { createChannelRoutesService } from './channel-routes.service';
+import { createProviderAccountsService } from './provider-accounts.service';
 import { apiKeysRoutes } from './api-keys.routes';
 import { createApiKeysService } from './api-keys.service';
 import { createCheckoutSessionList } from './checkout-list';
@@ -149,6 +152,7 @@ export function createApp(deps: ApiDeps): express.Express {
     staffAccess(deps),
     createIdempotency(deps, () => ADMIN_KEY_OWNER),
     adminRoutes(merchants, payments, refunds, members),
+    adminProviderAccountsRoutes(createProviderAccountsService(deps), createChannelRoutesService(deps)),
     staffRoutes(staff),
     adminMerchantsRoutes(createAdminMerchantsService(deps, apiKeys, kratos), members),
     reconciliationRoutes(createReconciliationService(deps)),

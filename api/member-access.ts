@@ -11,19 +11,33 @@ import { CLIENT_IP_HEADER } from './session-auth';
 /** An object as the API answers it, before a change: the audit log's `before`. null: not found. */
 export type ObjectReader = (merchant: { id: string; livemode: boolean }, id: string) => Promise<unknown>;
 
-/** Fields an answer may carry that the audit log must never keep. */
-const SECRET_FIELDS = /secret|password|recovery_code|recovery_link|^code$/i;
+/**
+ * Fields a request or an answer may carry that the audit log must never keep: among them a provider
+ * account's uploaded credentials (private keys, the APIv3 key, the .pfx; app_secret and
+ * sign_cert_password by the first words).
+ */
+const SECRET_FIELDS = /secret|password|recovery_code|recovery_link|^code$|private_key|api_v3_key|pfx/i;
 
 /** Longer texts (a logo's data URL) are kept as their length: the log records that it changed. */
 const LONGEST_KEPT_TEXT = 2_000;
 
+/**
+ * Deeper values are kept as a mark: the staff layer redacts a request's body before it is
+ * validated, and a body nested 10,000 objects deep overflowed the stack (a 500 the fuzzer found).
+ */
+const DEEPEST_KEPT = 32;
+
 /** A copy of `value` with every secret field's value replaced, at any depth, and long texts cut. */
-export function redacted(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redacted);
+export function redacted(value: unknown, depth = 0): unknown {
+  if (value !== null && typeof value === 'object' && depth >= DEEPEST_KEPT) return '[nested too deep]';
+  if (Array.isArray(value)) return value.map((item) => redacted(item, depth + 1));
   if (typeof value === 'string' && value.length > LONGEST_KEPT_TEXT) return `[${value.length} characters]`;
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(
-    Object.entries(value).map(([key, field]) => [key, SECRET_FIELDS.test(key) ? '[redacted]' : redacted(field)]),
+    Object.entries(value).map(([key, field]) => [
+      key,
+      SECRET_FIELDS.test(key) ? '[redacted]' : redacted(field, depth + 1),
+    ]),
   );
 }
 

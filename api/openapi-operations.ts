@@ -68,6 +68,7 @@ export interface Operation {
 }
 
 import { ADMIN_OPERATIONS } from './openapi-admin-operations';
+import { ADMIN_PROVIDER_OPERATIONS } from './openapi-admin-provider-operations';
 import { ADMIN_STAFF_OPERATIONS } from './openapi-admin-staff-operations';
 import { ADMIN_OPS_OPERATIONS } from './openapi-admin-ops-operations';
 import { ADMIN_MERCHANT_OPERATIONS } from './openapi-admin-merchant-operations';
@@ -387,6 +388,8 @@ export const OPERATIONS: Operation[] = [
   },
   // Administration (api/openapi-admin-operations.ts)
   ...ADMIN_OPERATIONS,
+  // A merchant's provider accounts and channel routes (api/openapi-admin-provider-operations.ts)
+  ...ADMIN_PROVIDER_OPERATIONS,
   ...ADMIN_STAFF_OPERATIONS,
   ...ADMIN_OPS_OPERATIONS,
   // Merchants and merchant users (api/openapi-admin-merchant-operations.ts)

@@ -1046,6 +1046,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/merchants/{id}/provider_accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A merchant's provider accounts, their credentials by fingerprint (never a secret) */
+        get: operations["getAdminMerchantsByIdProviderAccounts"];
+        put?: never;
+        /** Add a provider account from the uploaded files' contents (PEM as text, .pfx as base64); every key and certificate is parsed and checked against the others, then sealed */
+        post: operations["postAdminMerchantsByIdProviderAccounts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/provider_accounts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A provider account, its credentials by fingerprint */
+        get: operations["getAdminProviderAccountsById"];
+        put?: never;
+        /** Replace some of a provider account's credentials (those not sent are kept; the whole is checked again); the next payment uses them */
+        post: operations["postAdminProviderAccountsById"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/provider_accounts/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test the credentials: a signed query to the provider (the sandbox in test mode) about an order that cannot exist; a signed "no such order" passes */
+        post: operations["postAdminProviderAccountsByIdTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/merchants/{id}/channel_routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which provider account serves each of a merchant's channels, per mode */
+        get: operations["getAdminMerchantsByIdChannelRoutes"];
+        put?: never;
+        /** Route a channel, in a mode, to one of the merchant's accounts of that channel's provider and mode; the next payment on it goes there */
+        post: operations["postAdminMerchantsByIdChannelRoutes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/merchants/{id}/channel_routes/{channel}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a channel route: new payments on that channel and mode are refused until it is routed again */
+        delete: operations["deleteAdminMerchantsByIdChannelRoutesByChannel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/staff/session": {
         parameters: {
             query?: never;
@@ -2015,6 +2103,20 @@ export interface components {
             before: unknown | null;
             after: unknown | null;
         };
+        ChannelRoute: {
+            /** @constant */
+            object: "channel_route";
+            merchant: string;
+            livemode: boolean;
+            /** @enum {string} */
+            channel: "alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap";
+            provider_account: string;
+            /** @enum {string} */
+            provider: "alipay" | "wechatpay" | "unionpay";
+            external_id: string;
+            /** Format: date-time */
+            created_at: string;
+        };
         CheckoutPagePayment: {
             payment: components["schemas"]["CheckoutPagePaymentState"];
         };
@@ -2156,6 +2258,23 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             secret: string;
+        };
+        /** @description One part of the credentials, by fingerprint: secrets are sealed and never answered. */
+        CredentialPart: {
+            /** @description The credentials field it was uploaded as: `private_key`, `platform_certificates[0]`. */
+            field: string;
+            /** @enum {string} */
+            kind: "private_key" | "public_key" | "certificate" | "pkcs12" | "secret";
+            /** @description `rsa`; null for a secret. */
+            key_type: string | null;
+            key_bits: number | null;
+            /** @description SHA-256 (hex) of the public key's DER (SPKI); a private key's is its public key's. */
+            public_key_sha256: string | null;
+            /** @description A certificate's serial as its provider writes it (WeChat Pay: hex; UnionPay: the decimal certId). */
+            serial: string | null;
+            subject: string | null;
+            valid_from: string | null;
+            valid_to: string | null;
         };
         Customer: {
             id: string;
@@ -2601,6 +2720,52 @@ export interface components {
             type: "payment.succeeded" | "payment.failed" | "payment.canceled" | "payment.expired" | "refund.succeeded" | "refund.failed" | "refund.requires_attention";
             object_id: string;
             deliveries: components["schemas"]["WebhookDelivery"][];
+        };
+        ProviderAccount: {
+            id: string;
+            /** @constant */
+            object: "provider_account";
+            merchant: string;
+            /** @enum {string} */
+            provider: "alipay" | "wechatpay" | "unionpay";
+            livemode: boolean;
+            /** @description Alipay app id, WeChat Pay mchid, UnionPay merId. */
+            external_id: string;
+            credentials: components["schemas"]["CredentialPart"][];
+            /** @description Why the stored credentials could not be read; null when they could. */
+            credentials_error: string | null;
+            /** @description The channels routed to it. */
+            channels: ("alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap")[];
+            /** Format: date-time */
+            created_at: string;
+            credentials_updated_at: string | null;
+            last_check: {
+                /** @description The provider answered the signed query, and its answer verified. */
+                ok: boolean;
+                /** @description The provider's answer in its words; null when it was not reached. */
+                provider_answer: {
+                    code: string | null;
+                    message: string;
+                } | null;
+                message: string;
+                /** Format: date-time */
+                checked_at: string;
+            } | null;
+        };
+        ProviderAccountCheck: {
+            /** @constant */
+            object: "provider_account_check";
+            provider_account: string;
+            /** @description The provider answered the signed query, and its answer verified. */
+            ok: boolean;
+            /** @description The provider's answer in its words; null when it was not reached. */
+            provider_answer: {
+                code: string | null;
+                message: string;
+            } | null;
+            message: string;
+            /** Format: date-time */
+            checked_at: string;
         };
         ProviderNotification: {
             id: string;
@@ -6851,6 +7016,627 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MessageAccount"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminMerchantsByIdProviderAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A merchant's provider accounts, their credentials by fingerprint (never a secret) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "url": "/v1/admin/merchants/mer_8Tq3Zx6Nc1Rv5Jm2Wk/provider_accounts",
+                     *       "data": [
+                     *         {
+                     *           "id": "pa_3Hq8Tz5Kc2Vw9Nb4Xm",
+                     *           "object": "provider_account",
+                     *           "merchant": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *           "provider": "alipay",
+                     *           "livemode": false,
+                     *           "external_id": "2021004117671234",
+                     *           "credentials": [
+                     *             {
+                     *               "field": "private_key",
+                     *               "kind": "private_key",
+                     *               "key_type": "rsa",
+                     *               "key_bits": 2048,
+                     *               "public_key_sha256": "5f1c3d0e8a9b7c6d4e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d",
+                     *               "serial": null,
+                     *               "subject": null,
+                     *               "valid_from": null,
+                     *               "valid_to": null
+                     *             },
+                     *             {
+                     *               "field": "alipay_public_key",
+                     *               "kind": "public_key",
+                     *               "key_type": "rsa",
+                     *               "key_bits": 2048,
+                     *               "public_key_sha256": "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+                     *               "serial": null,
+                     *               "subject": null,
+                     *               "valid_from": null,
+                     *               "valid_to": null
+                     *             }
+                     *           ],
+                     *           "credentials_error": null,
+                     *           "channels": [
+                     *             "alipay_pc",
+                     *             "alipay_qr"
+                     *           ],
+                     *           "created_at": "2026-12-04T01:00:00.000Z",
+                     *           "credentials_updated_at": "2026-12-04T01:00:00.000Z",
+                     *           "last_check": null
+                     *         }
+                     *       ],
+                     *       "has_more": false
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["ProviderAccount"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAdminMerchantsByIdProviderAccounts: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "provider": "alipay",
+                 *       "livemode": false,
+                 *       "credentials": {
+                 *         "app_id": "2021004117671234",
+                 *         "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEv…\n-----END PRIVATE KEY-----\n",
+                 *         "alipay_public_key": "-----BEGIN PUBLIC KEY-----\nMIIEv…\n-----END PUBLIC KEY-----\n"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @constant */
+                    provider: "alipay";
+                    /** @default false */
+                    livemode?: boolean;
+                    credentials: {
+                        app_id: string;
+                        private_key: string;
+                        alipay_public_key: string;
+                        app_public_key?: string;
+                    };
+                } | {
+                    /** @constant */
+                    provider: "wechatpay";
+                    /** @default false */
+                    livemode?: boolean;
+                    credentials: {
+                        mchid: string;
+                        appid: string;
+                        merchant_private_key: string;
+                        merchant_certificate?: string;
+                        merchant_serial_no?: string;
+                        api_v3_key: string;
+                        app_secret?: string;
+                        wechatpay_public_key_id?: string;
+                        wechatpay_public_key?: string;
+                        platform_certificates?: string[];
+                    };
+                } | {
+                    /** @constant */
+                    provider: "unionpay";
+                    /** @default false */
+                    livemode?: boolean;
+                    credentials: {
+                        mer_id: string;
+                        sign_cert_pfx: string;
+                        sign_cert_password: string;
+                        root_cert: string;
+                        middle_cert: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Add a provider account from the uploaded files' contents (PEM as text, .pfx as base64); every key and certificate is parsed and checked against the others, then sealed */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pa_3Hq8Tz5Kc2Vw9Nb4Xm",
+                     *       "object": "provider_account",
+                     *       "merchant": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *       "provider": "alipay",
+                     *       "livemode": false,
+                     *       "external_id": "2021004117671234",
+                     *       "credentials": [
+                     *         {
+                     *           "field": "private_key",
+                     *           "kind": "private_key",
+                     *           "key_type": "rsa",
+                     *           "key_bits": 2048,
+                     *           "public_key_sha256": "5f1c3d0e8a9b7c6d4e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d",
+                     *           "serial": null,
+                     *           "subject": null,
+                     *           "valid_from": null,
+                     *           "valid_to": null
+                     *         },
+                     *         {
+                     *           "field": "alipay_public_key",
+                     *           "kind": "public_key",
+                     *           "key_type": "rsa",
+                     *           "key_bits": 2048,
+                     *           "public_key_sha256": "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+                     *           "serial": null,
+                     *           "subject": null,
+                     *           "valid_from": null,
+                     *           "valid_to": null
+                     *         }
+                     *       ],
+                     *       "credentials_error": null,
+                     *       "channels": [
+                     *         "alipay_pc",
+                     *         "alipay_qr"
+                     *       ],
+                     *       "created_at": "2026-12-04T01:00:00.000Z",
+                     *       "credentials_updated_at": "2026-12-04T01:00:00.000Z",
+                     *       "last_check": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProviderAccount"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminProviderAccountsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A provider account, its credentials by fingerprint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pa_3Hq8Tz5Kc2Vw9Nb4Xm",
+                     *       "object": "provider_account",
+                     *       "merchant": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *       "provider": "alipay",
+                     *       "livemode": false,
+                     *       "external_id": "2021004117671234",
+                     *       "credentials": [
+                     *         {
+                     *           "field": "private_key",
+                     *           "kind": "private_key",
+                     *           "key_type": "rsa",
+                     *           "key_bits": 2048,
+                     *           "public_key_sha256": "5f1c3d0e8a9b7c6d4e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d",
+                     *           "serial": null,
+                     *           "subject": null,
+                     *           "valid_from": null,
+                     *           "valid_to": null
+                     *         },
+                     *         {
+                     *           "field": "alipay_public_key",
+                     *           "kind": "public_key",
+                     *           "key_type": "rsa",
+                     *           "key_bits": 2048,
+                     *           "public_key_sha256": "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+                     *           "serial": null,
+                     *           "subject": null,
+                     *           "valid_from": null,
+                     *           "valid_to": null
+                     *         }
+                     *       ],
+                     *       "credentials_error": null,
+                     *       "channels": [
+                     *         "alipay_pc",
+                     *         "alipay_qr"
+                     *       ],
+                     *       "created_at": "2026-12-04T01:00:00.000Z",
+                     *       "credentials_updated_at": "2026-12-04T01:00:00.000Z",
+                     *       "last_check": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProviderAccount"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAdminProviderAccountsById: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "credentials": {
+                 *         "alipay_public_key": "-----BEGIN PUBLIC KEY-----\nMIIEv…\n-----END PUBLIC KEY-----\n"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    credentials: {
+                        app_id?: string;
+                        private_key?: string;
+                        alipay_public_key?: string;
+                        app_public_key?: string;
+                    };
+                } | {
+                    credentials: {
+                        mchid?: string;
+                        appid?: string;
+                        merchant_private_key?: string;
+                        merchant_certificate?: string;
+                        merchant_serial_no?: string;
+                        api_v3_key?: string;
+                        app_secret?: string;
+                        wechatpay_public_key_id?: string;
+                        wechatpay_public_key?: string;
+                        platform_certificates?: string[];
+                    };
+                } | {
+                    credentials: {
+                        mer_id?: string;
+                        sign_cert_pfx?: string;
+                        sign_cert_password?: string;
+                        root_cert?: string;
+                        middle_cert?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Replace some of a provider account's credentials (those not sent are kept; the whole is checked again); the next payment uses them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pa_3Hq8Tz5Kc2Vw9Nb4Xm",
+                     *       "object": "provider_account",
+                     *       "merchant": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *       "provider": "alipay",
+                     *       "livemode": false,
+                     *       "external_id": "2021004117671234",
+                     *       "credentials": [
+                     *         {
+                     *           "field": "private_key",
+                     *           "kind": "private_key",
+                     *           "key_type": "rsa",
+                     *           "key_bits": 2048,
+                     *           "public_key_sha256": "5f1c3d0e8a9b7c6d4e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d",
+                     *           "serial": null,
+                     *           "subject": null,
+                     *           "valid_from": null,
+                     *           "valid_to": null
+                     *         },
+                     *         {
+                     *           "field": "alipay_public_key",
+                     *           "kind": "public_key",
+                     *           "key_type": "rsa",
+                     *           "key_bits": 2048,
+                     *           "public_key_sha256": "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+                     *           "serial": null,
+                     *           "subject": null,
+                     *           "valid_from": null,
+                     *           "valid_to": null
+                     *         }
+                     *       ],
+                     *       "credentials_error": null,
+                     *       "channels": [
+                     *         "alipay_pc",
+                     *         "alipay_qr"
+                     *       ],
+                     *       "created_at": "2026-12-04T01:00:00.000Z",
+                     *       "credentials_updated_at": "2026-12-04T01:00:00.000Z",
+                     *       "last_check": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProviderAccount"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAdminProviderAccountsByIdTest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Test the credentials: a signed query to the provider (the sandbox in test mode) about an order that cannot exist; a signed "no such order" passes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "provider_account_check",
+                     *       "provider_account": "pa_3Hq8Tz5Kc2Vw9Nb4Xm",
+                     *       "ok": true,
+                     *       "provider_answer": {
+                     *         "code": "ACQ.TRADE_NOT_EXIST",
+                     *         "message": "交易不存在"
+                     *       },
+                     *       "message": "alipay answered a signed query about order tbcheck4kT9xQ2mLr7Vn3Zp8Hc (which cannot exist), and its answer's signature verified: the credentials work.",
+                     *       "checked_at": "2026-12-04T01:02:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProviderAccountCheck"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminMerchantsByIdChannelRoutes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Which provider account serves each of a merchant's channels, per mode */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "list",
+                     *       "url": "/v1/admin/merchants/mer_8Tq3Zx6Nc1Rv5Jm2Wk/channel_routes",
+                     *       "data": [
+                     *         {
+                     *           "object": "channel_route",
+                     *           "merchant": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *           "livemode": false,
+                     *           "channel": "alipay_qr",
+                     *           "provider_account": "pa_3Hq8Tz5Kc2Vw9Nb4Xm",
+                     *           "provider": "alipay",
+                     *           "external_id": "2021004117671234",
+                     *           "created_at": "2026-12-04T01:00:00.000Z"
+                     *         }
+                     *       ],
+                     *       "has_more": false
+                     *     }
+                     */
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["ChannelRoute"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAdminMerchantsByIdChannelRoutes: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "channel": "alipay_qr",
+                 *       "livemode": false,
+                 *       "provider_account": "pa_3Hq8Tz5Kc2Vw9Nb4Xm"
+                 *     }
+                 */
+                "application/json": {
+                    /** @enum {string} */
+                    channel: "alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap";
+                    /** @default false */
+                    livemode?: boolean;
+                    provider_account: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Route a channel, in a mode, to one of the merchant's accounts of that channel's provider and mode; the next payment on it goes there */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "channel_route",
+                     *       "merchant": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *       "livemode": false,
+                     *       "channel": "alipay_qr",
+                     *       "provider_account": "pa_3Hq8Tz5Kc2Vw9Nb4Xm",
+                     *       "provider": "alipay",
+                     *       "external_id": "2021004117671234",
+                     *       "created_at": "2026-12-04T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ChannelRoute"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteAdminMerchantsByIdChannelRoutesByChannel: {
+        parameters: {
+            query: {
+                livemode: "true" | "false";
+            };
+            header?: never;
+            path: {
+                id: string;
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Remove a channel route: new payments on that channel and mode are refused until it is routed again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "channel_route",
+                     *       "merchant": "mer_8Tq3Zx6Nc1Rv5Jm2Wk",
+                     *       "livemode": false,
+                     *       "channel": "alipay_qr",
+                     *       "provider_account": "pa_3Hq8Tz5Kc2Vw9Nb4Xm",
+                     *       "provider": "alipay",
+                     *       "external_id": "2021004117671234",
+                     *       "created_at": "2026-12-04T01:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ChannelRoute"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */

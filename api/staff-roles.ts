@@ -94,6 +94,12 @@ export const STAFF_ROUTE_RULES: readonly StaffRouteRule[] = [
   rule('POST', '/templates/:id/preview', 'read', 'template.preview', 'template'),
   rule('POST', '/templates/:id/publish', 'operate', 'template.publish', 'template'),
   rule('POST', '/templates/:id/test_send', 'operate', 'template.test_send', 'template'),
+  rule('POST', '/merchants/:id/provider_accounts', 'credentials', 'provider_account.create', 'merchant'),
+  rule('POST', '/provider_accounts/:id', 'credentials', 'provider_account.update', 'provider_account'),
+  // A signed query with the account's key: a use of the credentials, answered with the provider's words.
+  rule('POST', '/provider_accounts/:id/test', 'credentials', 'provider_account.test', 'provider_account'),
+  rule('POST', '/merchants/:id/channel_routes', 'operate', 'channel_route.set', 'merchant'),
+  rule('DELETE', '/merchants/:id/channel_routes/:channel', 'operate', 'channel_route.delete', 'merchant'),
   rule('GET', '/message_accounts', 'read', 'message_account.list', 'message_account'),
   rule('POST', '/message_accounts', 'credentials', 'message_account.create', 'message_account'),
   rule('POST', '/message_accounts/:id', 'credentials', 'message_account.update', 'message_account'),

@@ -11,3 +11,24 @@ export interface ProviderAccount {
   /** Provider-specific; each adapter parses it with its own schema. */
   credentials: unknown;
 }
+
+/**
+ * One part of a provider account's credentials as the admin console shows it: what it is and how
+ * to recognise it, never the secret itself (private keys, APIv3 keys, passwords are sealed and
+ * never answered again). Each provider's folder describes its own parts.
+ */
+export interface CredentialPart {
+  /** The field it is uploaded as (`private_key`, `platform_certificates[0]`). */
+  field: string;
+  kind: 'private_key' | 'public_key' | 'certificate' | 'pkcs12' | 'secret';
+  /** `rsa`, for keys and certificates; null for secrets. */
+  keyType: string | null;
+  keyBits: number | null;
+  /** SHA-256 (hex) of the DER public key (SPKI) of a key or certificate: compare it with the provider's console. */
+  publicKeySha256: string | null;
+  /** A certificate's serial as its provider writes it (WeChat Pay: hex; UnionPay: the decimal certId). */
+  serial: string | null;
+  subject: string | null;
+  validFrom: Date | null;
+  validTo: Date | null;
+}

@@ -1,6 +1,7 @@
 import type { Channel, NextAction, ProviderName } from '../domain/payment';
 import type { ProviderAccount } from '../domain/provider-account';
 import type { ProviderRefund, ProviderTrade } from '../domain/provider-reports';
+import type { CredentialsForm } from './credentials-input';
 
 /**
  * The contract every payment provider adapter fulfils. The rest of Tongbao sees providers only
@@ -110,8 +111,27 @@ export interface ProviderModule {
   create(account: ProviderAccount, env: ProviderEnvironment): PaymentProvider;
   /** Turns the sandbox's `POST /_control/accounts` answer into what a stored account holds. */
   fromSandboxAccount(answer: unknown): { externalId: string; credentials: unknown };
+  /** The account's credentials as an admin uploads them, checked, and described by fingerprints (credentials-input.ts). */
+  credentialsForm: CredentialsForm;
+  /**
+   * Optional: "test credentials" (the admin console's button) for a provider whose adapter takes
+   * some answer of `queryPayment` about an unknown order unverified. Asks the provider about
+   * `outTradeNo`, which cannot exist, and resolves with its answer once its signature verified;
+   * throws a ProviderError otherwise. Without it, the registry uses `queryPayment` itself.
+   */
+  checkCredentials?(
+    account: ProviderAccount,
+    env: ProviderEnvironment,
+    outTradeNo: string,
+  ): Promise<CredentialsCheckAnswer>;
   /** Present when the provider identifies shoppers itself; see `ShopperIdentification`. */
   shopperIdentification?(account: ProviderAccount, env: ProviderEnvironment): ShopperIdentification;
+}
+
+/** The provider's verified answer to a credentials check, in its words: `ACQ.TRADE_NOT_EXIST 交易不存在`. */
+export interface CredentialsCheckAnswer {
+  code: string;
+  message: string;
 }
 
 /** Where test-mode accounts find their provider. */

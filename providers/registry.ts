@@ -2,8 +2,15 @@ import type { ProviderName } from '../domain/payment';
 import { alipayModule } from './alipay/alipay.module';
 import { unionpayModule } from './unionpay/unionpay.module';
 import { wechatpayModule } from './wechatpay/wechatpay.module';
-import type { PaymentProvider, ProviderEnvironment, ProviderModule, ShopperIdentification } from './provider';
+import type {
+  CredentialsCheckAnswer,
+  PaymentProvider,
+  ProviderEnvironment,
+  ProviderModule,
+  ShopperIdentification,
+} from './provider';
 import type { ProviderAccount } from '../domain/provider-account';
+import type { CredentialsForm } from './credentials-input';
 
 /** One line per provider: its folder's module. */
 const modules: Partial<Record<ProviderName, ProviderModule>> = {
@@ -33,6 +40,29 @@ export function sandboxAccountFor(
   answer: unknown,
 ): { externalId: string; credentials: unknown } {
   return moduleOf(provider).fromSandboxAccount(answer);
+}
+
+/** How an admin uploads the provider's credentials, and how they are described afterwards. */
+export function credentialsFormFor(provider: ProviderName): CredentialsForm {
+  return moduleOf(provider).credentialsForm;
+}
+
+/**
+ * "Test credentials": asks the provider, signed with the account's key, about `outTradeNo`, which
+ * cannot exist. A signed, verified "no such order" proves both the key the provider knows and the
+ * provider's key the account holds; resolves with that answer, throws a ProviderError otherwise.
+ */
+export async function checkCredentials(
+  account: ProviderAccount,
+  env: ProviderEnvironment,
+  outTradeNo: string,
+): Promise<CredentialsCheckAnswer> {
+  const module = moduleOf(account.provider);
+  if (module.checkCredentials) return module.checkCredentials(account, env, outTradeNo);
+  const trade = await module.create(account, env).queryPayment({ outTradeNo, createdAt: new Date() });
+  return trade.status === 'not_found'
+    ? module.credentialsForm.unknownOrderAnswer
+    : { code: trade.status, message: `${account.provider} knows an order ${outTradeNo}` };
 }
 
 export function availableProviders(): ProviderName[] {

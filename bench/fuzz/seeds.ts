@@ -2,6 +2,7 @@
  * One valid request for every route of api/app.ts (API.md's contract, plus the routes the consoles
  * and operators use), built on the fixtures so that mutations reach the services, not just 404s.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { CHANNELS, PAYMENT_STATUSES } from '../../domain/payment';
 import type { Fixtures, ProviderFixture } from './fixtures';
 import type { Random } from '../random';
@@ -144,6 +145,20 @@ function notifySeed(fixture: ProviderFixture, random: Random): SeedSpec {
   };
 }
 
+/** An Alipay app's keys for the create seed: valid, so that mutations reach the key parsers. */
+const ALIPAY_KEYS = (() => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const alipay = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+  return {
+    private_key: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+    app_public_key: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    alipay_public_key: alipay.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+})();
+
+/** The channel each fixture account already serves: re-routing it there changes nothing the other seeds rely on. */
+const ROUTED_CHANNEL = { alipay: 'alipay_qr', wechatpay: 'wechat_native', unionpay: 'unionpay_pc' } as const;
+
 function seedSpecs(f: Fixtures, random: Random): SeedSpec[] {
   const session = random.pick(f.sessionIds);
   const account = random.pick(f.providers).account;
@@ -276,6 +291,24 @@ function seedSpecs(f: Fixtures, random: Random): SeedSpec[] {
       query: { limit: '5', kind: 'missing_here', date: yesterday(), merchant: f.merchantId },
     }),
     a('GET /v1/admin/stuck', '/v1/admin/stuck', { query: { limit: '5', min_attempt: '3' } }),
+    a('GET /v1/admin/merchants/:id/provider_accounts', `/v1/admin/merchants/${f.merchantId}/provider_accounts`),
+    a('POST /v1/admin/merchants/:id/provider_accounts', `/v1/admin/merchants/${f.merchantId}/provider_accounts`, {
+      // A new account (not routed: the other seeds' payments keep theirs) and its reconciliation schedule.
+      weight: 0.25,
+      body: json({
+        provider: 'alipay',
+        credentials: { app_id: `2021${random.string(12, '0123456789')}`, ...ALIPAY_KEYS },
+      }),
+    }),
+    a('GET /v1/admin/provider_accounts/:id', `/v1/admin/provider_accounts/${account}`),
+    a('POST /v1/admin/provider_accounts/:id/test', `/v1/admin/provider_accounts/${account}/test`, { body: json({}) }),
+    a('GET /v1/admin/merchants/:id/channel_routes', `/v1/admin/merchants/${f.merchantId}/channel_routes`),
+    (() => {
+      const provider = random.pick(f.providers);
+      return a('POST /v1/admin/merchants/:id/channel_routes', `/v1/admin/merchants/${f.merchantId}/channel_routes`, {
+        body: json({ channel: ROUTED_CHANNEL[provider.provider], livemode: false, provider_account: provider.account }),
+      });
+    })(),
     a('GET /metrics', '/metrics'),
 
     { route: 'GET /checkout/sessions/:id', family: 'checkout', path: `/checkout/sessions/${session}` },

@@ -44,7 +44,7 @@ export const UNIONPAY_SIGNER_IDENTITY = {
 const pfxCache = new Map<string, UnionpaySigningCertificate | UnionpayPfxError>();
 const PFX_CACHE_LIMIT = 1000;
 
-function readPfxCached(pfxBase64: string, password: string): UnionpaySigningCertificate | UnionpayPfxError {
+export function readPfxCached(pfxBase64: string, password: string): UnionpaySigningCertificate | UnionpayPfxError {
   const cacheKey = createHash('sha256').update(pfxBase64).update('\0').update(password).digest('hex');
   const cached = pfxCache.get(cacheKey);
   if (cached) return cached;

@@ -66,7 +66,7 @@ const DESCRIPTION_MAX = 127;
 const REFUND_REASON_MAX = 80;
 
 /** Codes meaning "no such order / refund" (v3 spelling, the older one, and the refund APIs'). */
-const NOT_FOUND_CODES = ['ORDER_NOT_EXIST', 'ORDERNOTEXIST', 'RESOURCE_NOT_EXISTS'];
+export const NOT_FOUND_CODES = ['ORDER_NOT_EXIST', 'ORDERNOTEXIST', 'RESOURCE_NOT_EXISTS'];
 const ALREADY_PAID_CODES = ['ORDER_PAID', 'ORDERPAID'];
 
 /** The adapter for one WeChat Pay merchant (mchid), on wechatpay-axios-plugin: every answer's signature verified. */
