@@ -3,6 +3,7 @@ import { alipayModule } from './alipay/alipay.module';
 import { unionpayModule } from './unionpay/unionpay.module';
 import { wechatpayModule } from './wechatpay/wechatpay.module';
 import type { PaymentProvider, ProviderEnvironment, ProviderModule, ShopperIdentification } from './provider';
+import { instrumented } from './instrumented-provider';
 import type { ProviderAccount } from '../domain/provider-account';
 
 /** One line per provider: its folder's module. */
@@ -12,9 +13,10 @@ const modules: Partial<Record<ProviderName, ProviderModule>> = {
   unionpay: unionpayModule,
 };
 
-/** The adapter for one provider account. */
+/** The adapter for one provider account; its calls to the provider go through `env.instrument` when given. */
 export function providerFor(account: ProviderAccount, env: ProviderEnvironment): PaymentProvider {
-  return moduleOf(account.provider).create(account, env);
+  const provider = moduleOf(account.provider).create(account, env);
+  return env.instrument ? instrumented(provider, env.instrument) : provider;
 }
 
 /**
