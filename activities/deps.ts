@@ -23,4 +23,22 @@ export interface ActivityDeps {
   webhookAllowPrivate: boolean;
   /** Who gets the stuck-refund alert (TONGBAO_ALERT_TO); see runtime/config.ts. */
   alerts: AlertSettings;
+  /** Counts what the activities do (temporal/worker-metrics.ts); absent: nothing is counted. */
+  metrics?: ActivityMetrics;
+}
+
+/**
+ * Events the activities count as they commit them, in memory (never a query per payment). Each is
+ * counted once: after its write committed, and only when the write changed something, so a
+ * retried activity does not count twice.
+ */
+export interface ActivityMetrics {
+  /** A payment reached `status` (`created` when it was stored). */
+  paymentStatus(change: { provider: string; channel: string; status: string }): void;
+  /** A refund reached `status` (`pending` when it was created). */
+  refundStatus(status: string): void;
+  /** A webhook delivery attempt; `gaveUp` when it was the delivery's last. */
+  webhookAttempt(outcome: { delivered: boolean; gaveUp: boolean }): void;
+  /** A message reached `status`. */
+  messageStatus(change: { channel: string; status: string }): void;
 }

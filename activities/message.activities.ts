@@ -128,7 +128,7 @@ export function createMessageActivities(deps: ActivityDeps) {
     },
     change: { status: MessageStatus; providerMessageId?: string; failureCode?: string; failureMessage?: string },
   ): Promise<void> {
-    await db.fork().transactional(async (tx) => {
+    const changed = await db.fork().transactional(async (tx) => {
       await tx.execute(
         `insert into message_attempts (message_id, number, at, outcome, code, message, request_id, latency_ms)
          values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (message_id, number) do nothing`,
@@ -143,14 +143,14 @@ export function createMessageActivities(deps: ActivityDeps) {
           attempt.latencyMs,
         ],
       );
-      await tx.execute(
+      const updated = await tx.execute(
         `update messages set status = ?, attempt_count = greatest(attempt_count, ?),
            provider_message_id = coalesce(?, provider_message_id),
            failure_code = ?, failure_message = ?,
            sent_at = case when ? then coalesce(sent_at, ?) else sent_at end,
            delivered_at = case when ? = 'delivered' then coalesce(delivered_at, ?) else delivered_at end,
            updated_at = now()
-         where id = ? and status = 'pending'`,
+         where id = ? and status = 'pending' returning id`,
         [
           change.status,
           number,
@@ -164,7 +164,14 @@ export function createMessageActivities(deps: ActivityDeps) {
           message.id,
         ],
       );
+      return updated.length > 0;
     });
+    if (changed && change.status !== 'pending') statusReached(message.channel, change.status);
+  }
+
+  /** Counts a message's new status (metrics), once its write changed the row. */
+  function statusReached(channel: string, status: MessageStatus): void {
+    deps.metrics?.messageStatus({ channel, status });
   }
 
   /** The message's template and its published content; null when it has none published. */
@@ -192,12 +199,13 @@ export function createMessageActivities(deps: ActivityDeps) {
       const prepared = { channel: message.channel, attemptCount: message.attemptCount, sendWindowSeconds };
       if (isFinalMessageStatus(message.status) || message.body !== null) return { ...prepared, status: message.status };
       if (!found) {
-        await db.fork().execute(
+        const failed = await db.fork().execute(
           `update messages set status = 'failed', failure_code = 'template_missing',
              failure_message = 'The template was unpublished before the message was sent.', updated_at = now()
-           where id = ? and status = 'pending'`,
+           where id = ? and status = 'pending' returning id`,
           [message.id],
         );
+        if (failed.length > 0) statusReached(message.channel, 'failed');
         return { ...prepared, status: 'failed' };
       }
       const values = deps.secretBox.open(message.variablesEncrypted) as Record<string, string>;
@@ -309,9 +317,9 @@ export function createMessageActivities(deps: ActivityDeps) {
       }
       if (!receipt || receipt.status === 'waiting') return 'waiting';
       const delivered = receipt.status === 'delivered';
-      await db.fork().execute(
+      const updated = await db.fork().execute(
         `update messages set status = ?, delivered_at = ?, failure_code = ?, failure_message = ?, updated_at = now()
-          where id = ? and status = 'sent'`,
+          where id = ? and status = 'sent' returning id`,
         [
           delivered ? 'delivered' : 'undeliverable',
           delivered ? (receipt.receivedAt ?? new Date().toISOString()) : null,
@@ -320,6 +328,7 @@ export function createMessageActivities(deps: ActivityDeps) {
           message.id,
         ],
       );
+      if (updated.length > 0) statusReached(message.channel, delivered ? 'delivered' : 'undeliverable');
       return delivered ? 'delivered' : 'undeliverable';
     },
 
@@ -330,11 +339,12 @@ export function createMessageActivities(deps: ActivityDeps) {
       code: string;
       reason: string;
     }): Promise<void> {
-      await db.fork().execute(
+      const updated = await db.fork().execute<{ channel: string }[]>(
         `update messages set status = ?, failure_code = ?, failure_message = ?, updated_at = now()
-          where id = ? and status in ('pending', 'sent')`,
+          where id = ? and status in ('pending', 'sent') returning channel`,
         [input.status, input.code, input.reason, input.messageId],
       );
+      if (updated.length > 0) statusReached(updated[0].channel, input.status);
     },
 
     /** The message's status as stored, for the workflow's search attribute. */

@@ -132,12 +132,14 @@ export function createPaymentActivities(deps: ActivityDeps, dispatchEvent: Dispa
         }
         throw error;
       }
-      await db
+      const inserted = await db
         .fork()
         .execute(
-          `insert into payment_transitions (payment_id, from_status, to_status, source, at) values (?, null, 'requires_action', 'create', ?) on conflict do nothing`,
+          `insert into payment_transitions (payment_id, from_status, to_status, source, at) values (?, null, 'requires_action', 'create', ?) on conflict do nothing returning id`,
           [draft.id, draft.createdAt],
         );
+      if (inserted.length > 0)
+        deps.metrics?.paymentStatus({ provider: draft.provider, channel: draft.channel, status: 'created' });
     },
 
     /**
@@ -203,6 +205,8 @@ export function createPaymentActivities(deps: ActivityDeps, dispatchEvent: Dispa
       input: TransitionInput,
     ): Promise<{ eventId: string | null; duplicatePayment?: boolean }> {
       const eventType = EVENT_FOR_STATUS[input.to];
+      /** The payment's provider and channel when this call made a change that has an event, counted after the commit. */
+      let changed: { provider: string; channel: string } | null = null;
       const eventId = await db.fork().transactional(async (tx): Promise<string | null> => {
         const at = new Date(input.at);
         const inserted = await tx.execute(
@@ -235,6 +239,8 @@ export function createPaymentActivities(deps: ActivityDeps, dispatchEvent: Dispa
         if (input.to === 'succeeded') await completeCheckoutSession(tx, input.paymentId, at);
         if (!eventType) return null;
         const payment = await tx.findOneOrFail(PaymentSchema, { id: input.paymentId }, { refresh: true });
+        // Counted from the row this reads anyway: a transition to a state without an event is not counted.
+        changed = { provider: payment.provider, channel: payment.channel };
         const [created] = await tx.execute<{ id: string }[]>(
           `insert into events (id, merchant_id, livemode, type, object_id, data, created_at) values (?, ?, ?, ?, ?, ?, ?) on conflict (object_id, type, occurrence) do nothing returning id`,
           [
@@ -258,6 +264,8 @@ export function createPaymentActivities(deps: ActivityDeps, dispatchEvent: Dispa
         { paymentId: input.paymentId, from: input.from, to: input.to, source: input.source, eventId },
         'payment transition',
       );
+      if (changed)
+        deps.metrics?.paymentStatus({ ...(changed as { provider: string; channel: string }), status: input.to });
       if (input.to === 'succeeded' && (await isDuplicatePayment(db, input.paymentId)))
         return { eventId, duplicatePayment: true };
       return { eventId };

@@ -121,7 +121,8 @@ export function createRefundActivities(deps: ActivityDeps) {
      * one after the other and their sum never exceeds the amount paid.
      */
     async openRefund(draft: RefundDraft): Promise<OpenedRefund> {
-      return db.fork().transactional(async (tx) => {
+      let created = false;
+      const opened = await db.fork().transactional(async (tx) => {
         const [payment] = await tx.execute<
           {
             amount: string;
@@ -200,8 +201,11 @@ export function createRefundActivities(deps: ActivityDeps) {
           `insert into refund_transitions (refund_id, attempt, from_status, to_status, source, at) values (?, 1, null, 'pending', 'create', ?)`,
           [draft.id, createdAt],
         );
+        created = true;
         return opened(amount);
       });
+      if (created) deps.metrics?.refundStatus('pending');
+      return opened;
     },
 
     /** The refund of a payment the provider completed after its workflow had closed it; see `latePaymentRefundDraft`. */
@@ -238,6 +242,7 @@ export function createRefundActivities(deps: ActivityDeps) {
      */
     async recordRefundTransition(input: RefundTransitionInput): Promise<{ eventId: string | null }> {
       const eventType = EVENT_FOR_STATUS[input.to];
+      let changed = false;
       const eventId = await db.fork().transactional(async (tx) => {
         const at = new Date(input.at);
         if (input.to === 'succeeded') {
@@ -253,6 +258,7 @@ export function createRefundActivities(deps: ActivityDeps) {
           [input.refundId, input.attempt, input.from, input.to, input.source, at],
         );
         if (inserted.length > 0) {
+          changed = true;
           await tx.nativeUpdate(
             RefundSchema,
             { id: input.refundId },
@@ -315,6 +321,7 @@ export function createRefundActivities(deps: ActivityDeps) {
         { refundId: input.refundId, from: input.from, to: input.to, source: input.source },
         'refund transition',
       );
+      if (changed) deps.metrics?.refundStatus(input.to);
       return { eventId };
     },
   };

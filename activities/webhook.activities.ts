@@ -205,6 +205,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
       const latencyMs = Math.round(performance.now() - started);
       const delivered = statusCode !== null && statusCode >= 200 && statusCode < 300;
       const deliveryStatus = await recordAttempt(input, { at, statusCode, latencyMs, error, delivered });
+      deps.metrics?.webhookAttempt({ delivered, gaveUp: deliveryStatus === 'failed' });
       // No URL here: merchants sometimes put tokens in it.
       deps.logger.info(
         {

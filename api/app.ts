@@ -68,6 +68,8 @@ import { createAuditLogService } from './audit-log.service';
 import { toPaymentObject } from '../domain/payment-object';
 import { toCustomerObject } from '../domain/customer';
 import { headerText } from './validation';
+import { apiRegistry, scrapeApiMetrics } from './metrics';
+import { requestTelemetry } from './request-telemetry';
 
 /** The REST API of API.md plus the provider notification endpoints. */
 export function createApp(deps: ApiDeps): express.Express {
@@ -76,6 +78,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.disable('etag');
   app.set('trust proxy', false);
 
+  app.use(requestTelemetry(deps.tracer ?? null));
   app.use((req: Request, res: Response, next: NextFunction) => {
     const requestId = `req_${randomToken(16)}`;
     contextOf(req).requestId = requestId;
@@ -104,9 +107,9 @@ export function createApp(deps: ApiDeps): express.Express {
   const customers = createCustomersService(deps);
   const operations = createOperationsService(deps);
   const messages = createMessagesService(deps);
-  // Prometheus scrapes with the admin token (`authorization: {credentials: …}` in its job).
+  // Prometheus scrapes with the admin token (`authorization: {credentials: …}` in its job; ops/prometheus.yml).
   app.get('/metrics', adminTokenAuth(deps), async (_req: Request, res: Response) => {
-    res.type('text/plain; version=0.0.4').send(await operations.metricsText());
+    res.type(apiRegistry.contentType).send(await scrapeApiMetrics(deps));
   });
 
   // The API as a document (no key: it describes the API, it opens nothing) and its reference page.

@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Database } from '../db/orm';
@@ -14,6 +15,8 @@ export interface ApiDeps {
   temporalSettings: TemporalSettings;
   secretBox: SecretBox;
   logger: Logger;
+  /** Set when tracing is on (runtime/tracing.ts): requests get a server span. */
+  tracer?: Tracer | null;
 }
 
 /** What messaging/outbox.ts needs to send a message, from the API's dependencies. */

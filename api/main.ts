@@ -5,15 +5,20 @@ import { appConfigFromEnv } from '../runtime/config';
 import { createLogger } from '../runtime/logger';
 import { connectTemporal } from '../temporal/client';
 import { temporalSettingsFromEnv } from '../temporal/config';
+import { startTracing } from '../runtime/tracing';
 import { createApp } from './app';
+import { collectProcessMetrics } from './metrics';
 import { answerUnparsableRequest } from './unparsable-requests';
 
 async function main(): Promise<void> {
   const config = appConfigFromEnv();
   const temporalSettings = temporalSettingsFromEnv();
   const logger = createLogger('api', config.logLevel);
+  // Before anything is traced: the global tracer provider and context manager.
+  const tracing = startTracing('tongbao-api', config.otlpTracesUrl);
+  collectProcessMetrics();
   const db = await openDatabase(config.databaseUrl);
-  const temporal = await connectTemporal(temporalSettings);
+  const temporal = await connectTemporal(temporalSettings, { traced: tracing !== null });
   const app = createApp({
     config,
     db,
@@ -21,6 +26,7 @@ async function main(): Promise<void> {
     temporalSettings,
     secretBox: new SecretBox(config.encryptionKey),
     logger,
+    tracer: tracing?.tracer ?? null,
   });
   const server = app.listen(config.apiPort, process.env.API_HOST ?? '127.0.0.1', () => {
     logger.info({ url: config.apiUrl }, 'api listening');
@@ -31,6 +37,7 @@ async function main(): Promise<void> {
     server.close(async () => {
       await temporal.connection.close();
       await db.close();
+      await tracing?.shutdown();
       process.exit(0);
     });
   };

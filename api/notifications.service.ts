@@ -10,6 +10,7 @@ import { providerNotificationSignal, providerRefundSignal, type RefundWorkflowIn
 import type { refundWorkflow } from '../workflows/refund.workflow';
 import type { ApiDeps } from './deps';
 import type { RefundsService } from './refunds.service';
+import { countNotification } from './metrics';
 
 /**
  * What became of a notification; every one is stored with its outcome (`provider_notifications`).
@@ -258,6 +259,7 @@ export function createNotificationsService(deps: ApiDeps, refunds: RefundsServic
     async refuse(received: ReceivedNotification, reason: string): Promise<void> {
       deps.logger.warn({ provider: received.provider, accountId: received.accountId, reason }, 'notification refused');
       await record(received, 'refused', { reason });
+      countNotification(received.provider, 'refused_signature');
     },
 
     /**
@@ -276,6 +278,8 @@ export function createNotificationsService(deps: ApiDeps, refunds: RefundsServic
           'notification not applied',
         );
       await record(received, outcome, details, receivedAt);
+      // A verified notification is refused only for its amount (the signature was checked first).
+      countNotification(received.provider, outcome === 'refused' ? 'refused_amount' : outcome);
       return outcome;
     },
   };

@@ -5,6 +5,7 @@ import { NotificationRejectedError } from '../providers/errors';
 import type { NotificationAck, PaymentProvider, RawNotification, VerifiedNotification } from '../providers/provider';
 import { createProviderCache } from '../providers/provider-cache';
 import type { ApiDeps } from './deps';
+import { countNotification } from './metrics';
 import { createNotificationsService, type ReceivedNotification } from './notifications.service';
 import type { RefundsService } from './refunds.service';
 import { PUBLIC_RATE_LIMITS, RateLimitedError, RateLimiter, clientIp } from './rate-limit';
@@ -68,6 +69,7 @@ export function notifyRoutes(deps: ApiDeps, refunds: RefundsService): Router {
           : null;
       if (!account || account.provider !== providerName) {
         countRefusal(req, null);
+        countNotification(providerName, 'unknown_account');
         deps.logger.warn({ provider: providerName, accountId }, 'notification for an unknown provider account refused');
         res.status(404).type('text/plain').send('unknown account');
         return;

@@ -17,7 +17,7 @@ interface StuckRow {
   updated_at: Date;
 }
 
-/** What operators watch: activities retrying without end, as a list (admins) and as metrics (Prometheus). */
+/** What operators watch: activities retrying without end, listed for admins (counted for Prometheus in api/metrics.ts). */
 export function createOperationsService(deps: ApiDeps) {
   return {
     /** Stuck activities, the most recently retried first; `minAttempt` filters out the younger ones. */
@@ -41,36 +41,6 @@ export function createOperationsService(deps: ApiDeps) {
         firstFailedAt: new Date(row.first_failed_at),
         updatedAt: new Date(row.updated_at),
       }));
-    },
-
-    /**
-     * The metrics in Prometheus' text format (0.0.4). Read from the table the workers write, so
-     * that any API process answers for every worker.
-     */
-    async metricsText(): Promise<string> {
-      const rows = await deps.db
-        .fork()
-        .execute<{ activity_type: string; count: string; max_attempt: number }[]>(
-          `select activity_type, count(*) as count, max(attempt) as max_attempt from stuck_activities group by activity_type order by activity_type`,
-        );
-      const label = (value: string) => value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
-      const lines = [
-        '# HELP tongbao_stuck_activities Activities failing attempt after attempt (see GET /v1/admin/stuck).',
-        '# TYPE tongbao_stuck_activities gauge',
-        ...rows.map(
-          (row) => `tongbao_stuck_activities{activity_type="${label(row.activity_type)}"} ${Number(row.count)}`,
-        ),
-        '# HELP tongbao_stuck_activities_total Stuck activities of every type.',
-        '# TYPE tongbao_stuck_activities_total gauge',
-        `tongbao_stuck_activities_total ${rows.reduce((sum, row) => sum + Number(row.count), 0)}`,
-        '# HELP tongbao_stuck_activity_max_attempt The highest attempt of a stuck activity, per type.',
-        '# TYPE tongbao_stuck_activity_max_attempt gauge',
-        ...rows.map(
-          (row) =>
-            `tongbao_stuck_activity_max_attempt{activity_type="${label(row.activity_type)}"} ${Number(row.max_attempt)}`,
-        ),
-      ];
-      return `${lines.join('\n')}\n`;
     },
   };
 }

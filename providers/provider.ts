@@ -134,11 +134,42 @@ export interface CredentialsCheckAnswer {
   message: string;
 }
 
-/** Where test-mode accounts find their provider. */
+/** Where test-mode accounts find their provider, and what watches the calls made to it. */
 export interface ProviderEnvironment {
   /** Base URL of the sandbox, e.g. `http://127.0.0.1:8090`; null when test mode is off. */
   sandboxUrl: string | null;
+  /**
+   * Runs around every call that reaches the provider (`PROVIDER_OPERATIONS`): the worker times it
+   * and counts its errors (metrics), and traces it. Absent: calls go straight to the adapter.
+   */
+  instrument?: ProviderCallInstrument;
 }
+
+/** The calls of `PaymentProvider` that go over the network to the provider. */
+export const PROVIDER_OPERATIONS = [
+  'createPayment',
+  'queryPayment',
+  'closePayment',
+  'refund',
+  'queryRefund',
+  'fetchStatement',
+] as const;
+export type ProviderOperation = (typeof PROVIDER_OPERATIONS)[number];
+
+/**
+ * Wraps one provider call: must call `run` once and return (or throw) what it does.
+ *
+ * ```ts
+ * const instrument: ProviderCallInstrument = async (call, run) => {
+ *   const started = performance.now();
+ *   try { return await run(); } finally { observe(call.provider, call.operation, performance.now() - started); }
+ * };
+ * ```
+ */
+export type ProviderCallInstrument = <T>(
+  call: { provider: ProviderName; operation: ProviderOperation },
+  run: () => Promise<T>,
+) => Promise<T>;
 
 export interface CreatePaymentInput {
   channel: Channel;

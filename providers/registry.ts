@@ -9,6 +9,7 @@ import type {
   ProviderModule,
   ShopperIdentification,
 } from './provider';
+import { instrumented } from './instrumented-provider';
 import type { ProviderAccount } from '../domain/provider-account';
 import type { CredentialsForm } from './credentials-input';
 
@@ -19,9 +20,10 @@ const modules: Partial<Record<ProviderName, ProviderModule>> = {
   unionpay: unionpayModule,
 };
 
-/** The adapter for one provider account. */
+/** The adapter for one provider account; its calls to the provider go through `env.instrument` when given. */
 export function providerFor(account: ProviderAccount, env: ProviderEnvironment): PaymentProvider {
-  return moduleOf(account.provider).create(account, env);
+  const provider = moduleOf(account.provider).create(account, env);
+  return env.instrument ? instrumented(provider, env.instrument) : provider;
 }
 
 /**

@@ -86,3 +86,33 @@ describe('admission limits', () => {
       expect(() => appConfigFromEnv({ ...composeDefaults, [name]: value })).toThrow(new RegExp(`^${name} `));
   });
 });
+
+describe('monitoring', () => {
+  test("the worker's metrics listen on loopback by default; a host, a port, any port or none may be asked", () => {
+    expect(appConfigFromEnv(composeDefaults).workerMetrics).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(
+      appConfigFromEnv({ ...composeDefaults, WORKER_METRICS_HOST: '0.0.0.0', WORKER_METRICS_PORT: '0' }).workerMetrics,
+    ).toEqual({ host: '0.0.0.0', port: 0 });
+    expect(appConfigFromEnv({ ...composeDefaults, WORKER_METRICS_PORT: 'off' }).workerMetrics).toBeNull();
+    expect(() => appConfigFromEnv({ ...composeDefaults, WORKER_METRICS_PORT: 'nine' })).toThrow(
+      /^WORKER_METRICS_PORT /,
+    );
+  });
+
+  test('traces are off unless an OTLP endpoint is set; a base URL gets /v1/traces, a traces URL is kept', () => {
+    expect(appConfigFromEnv(composeDefaults).otlpTracesUrl).toBeNull();
+    expect(
+      appConfigFromEnv({ ...composeDefaults, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).otlpTracesUrl,
+    ).toBe('http://collector:4318/v1/traces');
+    expect(appConfigFromEnv({ ...composeDefaults, TONGBAO_OTLP_ENDPOINT: 'https://otel.example' }).otlpTracesUrl).toBe(
+      'https://otel.example/v1/traces',
+    );
+    expect(
+      appConfigFromEnv({ ...composeDefaults, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/traces' })
+        .otlpTracesUrl,
+    ).toBe('http://collector:4318/traces');
+    expect(() => appConfigFromEnv({ ...composeDefaults, TONGBAO_OTLP_ENDPOINT: 'collector:4318' })).toThrow(
+      /OTLP endpoint/,
+    );
+  });
+});

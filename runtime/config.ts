@@ -48,6 +48,19 @@ export interface AppConfig {
    * invites team members (admin); null: the API takes secret keys only.
    */
   kratos: { publicUrl: string | null; adminUrl: string | null };
+  /**
+   * WORKER_METRICS_HOST (127.0.0.1) and WORKER_METRICS_PORT (9464): where the worker answers
+   * Prometheus' `GET /metrics`, unauthenticated, so on loopback unless an operator opens it (a
+   * scraper on another host: 0.0.0.0 behind a firewall). Port 0: a free port, printed at start;
+   * `off`: no listener.
+   */
+  workerMetrics: { host: string; port: number } | null;
+  /**
+   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the full URL), else OTEL_EXPORTER_OTLP_ENDPOINT or
+   * TONGBAO_OTLP_ENDPOINT (a base URL, `/v1/traces` appended): where traces go over OTLP/HTTP;
+   * null: tracing is off and costs nothing (runtime/tracing.ts).
+   */
+  otlpTracesUrl: string | null;
 }
 
 /**
@@ -203,6 +216,8 @@ export function appConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AppConfi
     );
   }
   return {
+    workerMetrics: workerMetricsFromEnv(env),
+    otlpTracesUrl: otlpTracesUrlFromEnv(env),
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tongbao',
     encryptionKey: required(env, 'TONGBAO_ENCRYPTION_KEY'),
     adminToken: required(env, 'TONGBAO_ADMIN_TOKEN'),
@@ -236,4 +251,24 @@ export function alertSettingsFromEnv(env: NodeJS.ProcessEnv): AlertSettings {
     .filter(Boolean);
   const consoleUrl = (env.TONGBAO_WEB_URL ?? 'http://127.0.0.1:5173').replace(/\/$/, '');
   return { to, locale, consoleUrl };
+}
+
+function workerMetricsFromEnv(env: NodeJS.ProcessEnv): AppConfig['workerMetrics'] {
+  if (env.WORKER_METRICS_PORT === 'off') return null;
+  return {
+    host: env.WORKER_METRICS_HOST || '127.0.0.1',
+    port: wholeNumber(env, 'WORKER_METRICS_PORT', 9464, 0),
+  };
+}
+
+function otlpTracesUrlFromEnv(env: NodeJS.ProcessEnv): string | null {
+  const full = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT || env.TONGBAO_OTLP_ENDPOINT;
+  const url = full || (base ? `${base.replace(/\/$/, '')}/v1/traces` : null);
+  if (url === null) return null;
+  if (!/^https?:\/\/[^/]/.test(url))
+    throw new ConfigError(
+      'the OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT or TONGBAO_OTLP_ENDPOINT) must be an http(s) URL',
+    );
+  return url;
 }

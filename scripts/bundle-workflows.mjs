@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const workflowsPath = path.join(root, 'dist', 'workflows', 'index.js');
 const codePath = path.join(root, 'dist', 'workflow-bundle.js');
+// The OpenTelemetry interceptors, active only in traced runs (workflows/tracing.interceptors.ts): with
+// a prebuilt bundle the worker's own `interceptors.workflowModules` are ignored, so they go in here.
+const workflowInterceptorModules = [path.join(root, 'dist', 'workflows', 'tracing.interceptors.js')];
 
 // The SDK's logger prints every module of the bundle at INFO; warnings and errors are enough.
 const quiet = (level) => (message, meta) => console[level](message, meta ?? '');
@@ -16,7 +19,7 @@ const logger = { trace: noop, debug: noop, info: noop, log: noop, warn: quiet('w
 
 // Imported here, not at the top: scripts run before `npm ci` only import Node built-ins statically.
 const { bundleWorkflowCode } = await import('@temporalio/worker');
-const { code } = await bundleWorkflowCode({ workflowsPath, logger });
+const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger });
 // Written whole, then renamed: a worker starting meanwhile never reads half a bundle.
 fs.writeFileSync(`${codePath}.tmp`, code);
 fs.renameSync(`${codePath}.tmp`, codePath);

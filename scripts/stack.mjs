@@ -21,7 +21,7 @@
 // Environment (dev mode): DATABASE_URL (its database N; the sandbox's and Kratos' are N_sandbox
 // and N_kratos), TONGBAO_DATA_DIR (default .tongbao/),
 // API_PORT 8080, SANDBOX_PORT 8090, TEMPORAL_PORT 7233, TEMPORAL_UI_PORT 8233, CODEC_PORT 8234,
-// KRATOS_PUBLIC_PORT 4433, KRATOS_ADMIN_PORT 4434, TONGBAO_WEB_URL (http://127.0.0.1:5173: the web
+// KRATOS_PUBLIC_PORT 4433, KRATOS_ADMIN_PORT 4434, WORKER_METRICS_PORT 9464, TONGBAO_WEB_URL (http://127.0.0.1:5173: the web
 // app's public URL), WEB_PORT (the web app listens on 127.0.0.1 at this port; default: the URL's),
 // TONGBAO_TIME_SCALE (1), TONGBAO_REFUND_ATTENTION_AFTER (86400 s), LOG_LEVEL (info), TONGBAO_ENCRYPTION_KEY, TONGBAO_ADMIN_TOKEN, TONGBAO_PAYLOAD_KEY,
 // KRATOS_SECRETS_DEFAULT / _COOKIE / _CIPHER, TONGBAO_KRATOS_COURIER_SECRET (Kratos' courier → the API),
@@ -41,6 +41,7 @@
 //   "temporal_task_queue": "tongbao",
 //   "temporal_ui_url": "http://127.0.0.1:8233",
 //   "codec_url": "http://127.0.0.1:8234",
+//   "worker_metrics_url": "http://127.0.0.1:9464/metrics",   (Prometheus; loopback, no token)
 //   "kratos_public_url": "http://127.0.0.1:4433",
 //   "kratos_admin_url": "http://127.0.0.1:4434",
 //   "database_url": "postgres://postgres@127.0.0.1:5432/tongbao",

@@ -51,9 +51,16 @@ export async function stopProcess(child: ChildProcess | undefined, signal: NodeJ
   });
 }
 
-/** A worker of a story's own, on its own task queue, so that the story may kill and restart it. */
-export function startOwnWorker(taskQueue: string): Promise<ChildProcess> {
-  return startAppProcess('temporal/worker.js', { TEMPORAL_TASK_QUEUE: taskQueue }, /worker running/);
+/**
+ * A worker of a story's own, on its own task queue, so that the story may kill and restart it; its
+ * metrics listener on a free port (the stack's worker has the stack's). `env` adds settings.
+ */
+export function startOwnWorker(taskQueue: string, env: Record<string, string> = {}): Promise<ChildProcess> {
+  return startAppProcess(
+    'temporal/worker.js',
+    { WORKER_METRICS_PORT: '0', ...env, TEMPORAL_TASK_QUEUE: taskQueue },
+    /worker running/,
+  );
 }
 
 /** An API of a story's own, starting workflows on the story's task queue (`env` adds settings, e.g. its deadlines). */

@@ -29,6 +29,8 @@ export interface StackInfo {
   temporal_ui_url: string;
   /** The Web UI's codec endpoint (temporal/codec-server.ts): decrypts payloads for support staff. */
   codec_url: string;
+  /** The worker's Prometheus metrics (temporal/worker-metrics.ts): loopback, no token. */
+  worker_metrics_url: string;
   kratos_public_url: string;
   kratos_admin_url: string;
   database_url: string;

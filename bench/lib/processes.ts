@@ -83,7 +83,14 @@ export async function freePort(): Promise<number> {
 
 /** Another worker on the stack's task queue, as stack.json's header says one joins. */
 export function startExtraWorker(stack: StackInfo, name = 'worker-2'): Promise<Started> {
-  return startNode(stack, name, 'dist/temporal/worker.js', stack.env, { line: 'worker running' });
+  // Its metrics listener on a free port: the stack's worker holds the stack's.
+  return startNode(
+    stack,
+    name,
+    'dist/temporal/worker.js',
+    { ...stack.env, WORKER_METRICS_PORT: '0' },
+    { line: 'worker running' },
+  );
 }
 
 /** Another API process on a port of its own (API_PORT), with the stack's environment. */

@@ -56,7 +56,12 @@ function appSpec(name, config) {
         what: `GET ${urls.codec}/health`,
       };
     case 'worker':
-      return { env: {}, readyLine: 'worker running', what: 'the worker to print "worker running"' };
+      return {
+        // Not in the shared environment: a second worker joining the stack takes a port of its own.
+        env: { WORKER_METRICS_PORT: String(ports.workerMetrics) },
+        readyLine: 'worker running',
+        what: 'the worker to print "worker running"',
+      };
     case 'api':
       return {
         env: { API_PORT: String(ports.api) },

@@ -57,6 +57,7 @@ export async function resolveConfig(mode, { name, timeScale, temporal = mode ===
     temporal: `127.0.0.1:${ports.temporal}`,
     temporalUi: `http://127.0.0.1:${ports.temporalUi}`,
     codec: `http://127.0.0.1:${ports.codec}`,
+    workerMetrics: `http://127.0.0.1:${ports.workerMetrics}/metrics`,
     kratosPublic: `http://127.0.0.1:${ports.kratosPublic}`,
     kratosAdmin: `http://127.0.0.1:${ports.kratosAdmin}`,
   };

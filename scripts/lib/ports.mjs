@@ -12,6 +12,8 @@ export const PORTS = {
   codec: { env: 'CODEC_PORT', default: 8234, label: 'Temporal codec server' },
   kratosPublic: { env: 'KRATOS_PUBLIC_PORT', default: 4433, label: 'Kratos public' },
   kratosAdmin: { env: 'KRATOS_ADMIN_PORT', default: 4434, label: 'Kratos admin' },
+  // The worker's Prometheus listener (GET /metrics, loopback, no authentication: temporal/worker-metrics.ts).
+  workerMetrics: { env: 'WORKER_METRICS_PORT', default: 9464, label: 'worker metrics' },
   // In dev mode the default is TONGBAO_WEB_URL's port (see webPort).
   web: { env: 'WEB_PORT', default: 5173, label: 'web app' },
 };
