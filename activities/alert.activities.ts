@@ -22,7 +22,7 @@ export function createAlertActivities(deps: ActivityDeps) {
      */
     async sendAlerts(input: { eventId: string }): Promise<void> {
       if (deps.alerts.to.length === 0) return;
-      const [facts] = await deps.db.fork().execute<StuckRefundFacts[]>(
+      const [facts] = await deps.db.execute<StuckRefundFacts[]>(
         `select r.id as refund_id, e.livemode, m.name as merchant_name, coalesce(p.merchant_order_no, p.id) as "order",
                 r.failure_reason, floor(extract(epoch from (now() - r.created_at)) / 3600)::int as hours
            from events e

@@ -65,7 +65,7 @@ export function createPaymentActivities(deps: ActivityDeps, dispatchEvent: Dispa
     status: PaymentStatus;
     nextAction: NextAction | null;
   }> {
-    const [row] = await db.fork().execute<(PaymentOrderRow & Partial<ProviderAccountRow>)[]>(
+    const [row] = await db.execute<(PaymentOrderRow & Partial<ProviderAccountRow>)[]>(
       `select p.status, p.out_trade_no as "outTradeNo", p.created_at as "orderCreatedAt", p.provider_account_id as "providerAccountId",
               p.next_action as "nextAction",
               a.id, a.merchant_id as "merchantId", a.provider, a.livemode, a.external_id as "externalId",
@@ -132,12 +132,10 @@ export function createPaymentActivities(deps: ActivityDeps, dispatchEvent: Dispa
         }
         throw error;
       }
-      const inserted = await db
-        .fork()
-        .execute(
-          `insert into payment_transitions (payment_id, from_status, to_status, source, at) values (?, null, 'requires_action', 'create', ?) on conflict do nothing returning id`,
-          [draft.id, draft.createdAt],
-        );
+      const inserted = await db.execute(
+        `insert into payment_transitions (payment_id, from_status, to_status, source, at) values (?, null, 'requires_action', 'create', ?) on conflict do nothing returning id`,
+        [draft.id, draft.createdAt],
+      );
       if (inserted.length > 0)
         deps.metrics?.paymentStatus({ provider: draft.provider, channel: draft.channel, status: 'created' });
     },
@@ -342,7 +340,7 @@ async function completeCheckoutSession(tx: EntityManager, paymentId: string, at:
  * completed by another payment, or a later pay on the page replaced this one. Its money goes back.
  */
 async function isDuplicatePayment(db: ActivityDeps['db'], paymentId: string): Promise<boolean> {
-  const rows = await db.fork().execute<{ id: string }[]>(
+  const rows = await db.execute<{ id: string }[]>(
     `select p.id from payments p join checkout_sessions s on s.id = p.checkout_session_id
       where p.id = ? and p.status = 'succeeded' and s.payment_id is distinct from p.id`,
     [paymentId],

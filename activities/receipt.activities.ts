@@ -36,7 +36,7 @@ interface ReceiptFacts {
 export function createReceiptActivities(deps: ActivityDeps) {
   /** Everything a receipt says, read in one query from the event. */
   async function factsOf(eventId: string): Promise<ReceiptFacts | null> {
-    const [facts] = await deps.db.fork().execute<ReceiptFacts[]>(
+    const [facts] = await deps.db.execute<ReceiptFacts[]>(
       `select e.type, e.merchant_id, e.livemode, m.name as merchant_name, p.id as payment_id, r.id as refund_id,
               coalesce(r.amount, p.amount)::text as amount, p.currency, p.merchant_order_no,
               coalesce(r.succeeded_at, p.succeeded_at, e.created_at) as succeeded_at,

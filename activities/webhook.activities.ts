@@ -106,7 +106,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
       // The endpoints that want the event, found from its id in one query; the event itself (its
       // whole object) is read only when one does: every payment's transition dispatches its event,
       // and most merchants have no endpoint for most types.
-      const rows = await db.fork().execute<{ type: string; endpoint_id: string | null }[]>(
+      const rows = await db.execute<{ type: string; endpoint_id: string | null }[]>(
         `select e.type, w.id as endpoint_id from events e
            left join webhook_endpoints w on w.merchant_id = e.merchant_id and w.livemode = e.livemode and w.deleted_at is null and not w.disabled
                 and (e.type = any(w.enabled_events) or '*' = any(w.enabled_events))
@@ -118,12 +118,10 @@ export function createWebhookActivities(deps: ActivityDeps) {
       if (endpoints.length === 0) return rows[0].type;
       const event = await loadEvent(input.eventId);
       for (const { id: webhookEndpointId } of endpoints) {
-        await db
-          .fork()
-          .execute(
-            `insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`,
-            [event.id, webhookEndpointId],
-          );
+        await db.execute(
+          `insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`,
+          [event.id, webhookEndpointId],
+        );
         try {
           await deps.temporal.workflow.start<WebhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
             workflowId: webhookDeliveryWorkflowId(event.id, webhookEndpointId),
@@ -147,18 +145,14 @@ export function createWebhookActivities(deps: ActivityDeps) {
       webhookEndpointId: string;
     }): Promise<{ attemptCount: number; status: WebhookDeliveryStatus }> {
       const key = [input.eventId, input.webhookEndpointId];
-      await db
-        .fork()
-        .execute(
-          `insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`,
-          key,
-        );
-      const [row] = await db
-        .fork()
-        .execute<{ attempt_count: number; status: WebhookDeliveryStatus }[]>(
-          `select attempt_count, status from webhook_deliveries where event_id = ? and webhook_endpoint_id = ?`,
-          key,
-        );
+      await db.execute(
+        `insert into webhook_deliveries (event_id, webhook_endpoint_id, status) values (?, ?, 'pending') on conflict do nothing`,
+        key,
+      );
+      const [row] = await db.execute<{ attempt_count: number; status: WebhookDeliveryStatus }[]>(
+        `select attempt_count, status from webhook_deliveries where event_id = ? and webhook_endpoint_id = ?`,
+        key,
+      );
       return { attemptCount: row.attempt_count, status: row.status };
     },
 

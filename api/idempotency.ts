@@ -91,7 +91,7 @@ export function createIdempotency({ db, secretBox }: IdempotencyDeps, ownerOf: (
 
   /** The id of the object the key creates: a new one the first time, the one it already holds after that. */
   async function objectId(claimed: ClaimedKey, kind: IdKind): Promise<string> {
-    const [bound] = await db.fork().execute<{ object_id: string }[]>(
+    const [bound] = await db.execute<{ object_id: string }[]>(
       `update idempotency_keys set object_id = coalesce(object_id, ?)
        where merchant_id = ? and livemode = ? and key = ? returning object_id`,
       [newId(kind), claimed.owner.id, claimed.owner.livemode, claimed.key],

@@ -81,24 +81,22 @@ export function createNotificationsService(deps: ApiDeps, refunds: RefundsServic
     details: Recorded,
     receivedAt = new Date(),
   ): Promise<void> {
-    await deps.db
-      .fork()
-      .execute(
-        `insert into provider_notifications (provider, provider_account_id, out_trade_no, out_refund_no, payment_id, outcome, reason, body, body_sha256, body_bytes, received_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          received.provider,
-          received.accountId,
-          details.outTradeNo ?? null,
-          details.outRefundNo ?? null,
-          details.paymentId ?? null,
-          outcome,
-          details.reason ?? null,
-          storedBody(received.body, outcome === 'refused' ? REFUSED_BODY_BYTES : null),
-          createHash('sha256').update(received.body).digest('hex'),
-          received.body.length,
-          receivedAt,
-        ],
-      );
+    await deps.db.execute(
+      `insert into provider_notifications (provider, provider_account_id, out_trade_no, out_refund_no, payment_id, outcome, reason, body, body_sha256, body_bytes, received_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        received.provider,
+        received.accountId,
+        details.outTradeNo ?? null,
+        details.outRefundNo ?? null,
+        details.paymentId ?? null,
+        outcome,
+        details.reason ?? null,
+        storedBody(received.body, outcome === 'refused' ? REFUSED_BODY_BYTES : null),
+        createHash('sha256').update(received.body).digest('hex'),
+        received.body.length,
+        receivedAt,
+      ],
+    );
   }
 
   /** Signals a workflow; false when it has already ended. */
@@ -114,12 +112,10 @@ export function createNotificationsService(deps: ApiDeps, refunds: RefundsServic
 
   async function paymentNotification(accountId: string, trade: ProviderTrade): Promise<Decided> {
     // A plain query of the three fields used: the ORM's findOne cost more CPU than the query, on every notification.
-    const [row] = await deps.db
-      .fork()
-      .execute<(Omit<NotifiedPayment, 'amount'> & { amount: string })[]>(
-        `select id, amount, status from payments where out_trade_no = ? and provider_account_id = ?`,
-        [trade.outTradeNo, accountId],
-      );
+    const [row] = await deps.db.execute<(Omit<NotifiedPayment, 'amount'> & { amount: string })[]>(
+      `select id, amount, status from payments where out_trade_no = ? and provider_account_id = ?`,
+      [trade.outTradeNo, accountId],
+    );
     // bigint comes as text; amounts are at most Number.MAX_SAFE_INTEGER (the API checks them).
     const payment: NotifiedPayment | null = row ? { ...row, amount: Number(row.amount) } : null;
     if (!payment)
@@ -208,12 +204,10 @@ export function createNotificationsService(deps: ApiDeps, refunds: RefundsServic
    * (`requires_attention`, holding its amount again); a duplicate of this notification finds it running.
    */
   async function reopenCanceledRefund(refund: RefundRecord, details: Recorded): Promise<Decided> {
-    const [{ attempt }] = await deps.db
-      .fork()
-      .execute<{ attempt: number }[]>(
-        `select coalesce(max(attempt), 1)::int as attempt from refund_transitions where refund_id = ?`,
-        [refund.id],
-      );
+    const [{ attempt }] = await deps.db.execute<{ attempt: number }[]>(
+      `select coalesce(max(attempt), 1)::int as attempt from refund_transitions where refund_id = ?`,
+      [refund.id],
+    );
     const input: RefundWorkflowInput = {
       draft: {
         id: refund.id,

@@ -120,18 +120,14 @@ export function createPaymentsService(deps: ApiDeps) {
       const customer = checkout ? null : (params.customer ?? null);
       const [routeFound, idBound] = await Promise.allSettled([
         customer
-          ? db
-              .fork()
-              .execute<{ providerAccountId: string | null; customerUsable: boolean }[]>(
-                `select (select provider_account_id from channel_routes where merchant_id = ? and livemode = ? and channel = ?) as "providerAccountId", ${CUSTOMER_USABLE_SQL} as "customerUsable"`,
-                [merchant.id, merchant.livemode, params.channel, customer, merchant.id, merchant.livemode],
-              )
-          : db
-              .fork()
-              .execute<{ providerAccountId: string | null; customerUsable?: boolean }[]>(
-                `select provider_account_id as "providerAccountId" from channel_routes where merchant_id = ? and livemode = ? and channel = ?`,
-                [merchant.id, merchant.livemode, params.channel],
-              ),
+          ? db.execute<{ providerAccountId: string | null; customerUsable: boolean }[]>(
+              `select (select provider_account_id from channel_routes where merchant_id = ? and livemode = ? and channel = ?) as "providerAccountId", ${CUSTOMER_USABLE_SQL} as "customerUsable"`,
+              [merchant.id, merchant.livemode, params.channel, customer, merchant.id, merchant.livemode],
+            )
+          : db.execute<{ providerAccountId: string | null; customerUsable?: boolean }[]>(
+              `select provider_account_id as "providerAccountId" from channel_routes where merchant_id = ? and livemode = ? and channel = ?`,
+              [merchant.id, merchant.livemode, params.channel],
+            ),
         idempotency ? idempotency.objectId('payment') : newId('payment'),
       ]);
       if (routeFound.status === 'rejected') throw routeFound.reason;

@@ -39,7 +39,12 @@ export async function startNode(
   const nodeFlags = (
     JSON.parse(readFileSync(path.join(ROOT, 'scripts', 'lib', 'node-flags.json'), 'utf8')) as Record<string, string[]>
   )[script];
-  const child = spawn(process.execPath, [...(nodeFlags ?? []), path.join(ROOT, script)], {
+  // TONGBAO_CPU_PROF=<dir> profiles the extra workers and APIs as the stack's own (scripts/lib/apps.mjs).
+  const profile =
+    process.env.TONGBAO_CPU_PROF && /^(worker|api)(-\d+)?$/.test(name)
+      ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.TONGBAO_CPU_PROF, name)}`]
+      : [];
+  const child = spawn(process.execPath, [...(nodeFlags ?? []), ...profile, path.join(ROOT, script)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

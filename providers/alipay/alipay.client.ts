@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { AlipaySdk } from 'alipay-sdk';
 import type { z } from 'zod';
 import { ProviderUnavailableError, type ProviderError } from '../errors';
@@ -54,6 +55,19 @@ export const failedAnswer = (method: string, answer: AlipayAnswer): ProviderErro
 export const malformedAnswer = (method: string, message: string): ProviderError =>
   classifyAlipayFailure({ kind: 'malformed', message }, method);
 
+/**
+ * alipay-sdk keeps both keys as PEM text and hands them to node:crypto at every signature, which
+ * parses them again each time (OpenSSL 3's decoders): ~0.8 ms of a request's 1.1 ms signature and
+ * ~0.1 of a notification's 0.18 ms check. Both keys parsed once per client (a client lives as long
+ * as its account's adapter, provider-cache.ts); node:crypto's sign and verify take the KeyObject
+ * wherever they took the PEM, and the SDK uses the keys for nothing else.
+ */
+function useParsedKeys(sdk: AlipaySdk): void {
+  const keys = sdk.config as unknown as { privateKey: string | KeyObject; alipayPublicKey: string | KeyObject };
+  keys.privateKey = createPrivateKey(keys.privateKey as string);
+  if (keys.alipayPublicKey) keys.alipayPublicKey = createPublicKey(keys.alipayPublicKey as string);
+}
+
 export function createAlipayClient(config: AlipayClientConfig, options: AlipayClientOptions = {}): AlipayClient {
   const sdk = new AlipaySdk({
     appId: config.appId,
@@ -66,6 +80,7 @@ export function createAlipayClient(config: AlipayClientConfig, options: AlipayCl
     camelcase: false,
     timeout: options.timeoutMs ?? 5000,
   });
+  useParsedKeys(sdk);
 
   async function call<S extends z.ZodType<AlipayAnswer>>(
     method: string,

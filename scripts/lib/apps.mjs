@@ -26,6 +26,17 @@ export const MIGRATIONS = 'dist/migrations/run.js';
  */
 export const NODE_FLAGS = JSON.parse(fs.readFileSync(path.join(repoRoot, 'scripts', 'lib', 'node-flags.json'), 'utf8'));
 
+/**
+ * `TONGBAO_CPU_PROF=<dir>`: the worker and the API run under V8's CPU profiler (`--cpu-prof`), each
+ * writing a `.cpuprofile` per thread into `<dir>/<app>/` when it exits (a stack stopped with Ctrl-C
+ * or the bench's end); `node scripts/cpu-profile.mjs <files>` sums them by function and module.
+ */
+export function profileFlags(name, env = process.env) {
+  const dir = env.TONGBAO_CPU_PROF;
+  if (!dir || !['worker', 'api'].includes(name.replace(/-\d+$/, ''))) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir, name)}`];
+}
+
 /** Every app entry point must have been built; say which are missing before waiting on anything. */
 export function assertEntriesExist() {
   const missing = [MIGRATIONS, ...Object.values(APPS)].filter((file) => !fs.existsSync(path.join(repoRoot, file)));
@@ -104,7 +115,7 @@ export async function startApp(name, config, io) {
   const proc = startProcess({
     name,
     command: process.execPath,
-    args: [...(NODE_FLAGS[APPS[name]] ?? []), path.join(repoRoot, APPS[name])],
+    args: [...(NODE_FLAGS[APPS[name]] ?? []), ...profileFlags(name), path.join(repoRoot, APPS[name])],
     cwd: repoRoot,
     env: spec.ownEnvOnly ? childEnv(spec.env) : childEnv(config.appEnv, spec.env),
     sink: io.sinkFor(name),
