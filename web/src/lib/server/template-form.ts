@@ -1,13 +1,18 @@
 /**
  * The template editor's form as the API's PATCH body, and the values a preview or test send fills
  * the variables with. Nothing is checked here that the API checks: its refusal names the field
- * (`variables[2][name]`), and the page shows it next to that field.
+ * (`variables[2][name]`), and the page shows it next to that field. Pure: the root's jest runs its test.
  */
 import type { components } from '$api-types';
-import { field } from './console-actions';
 
 type Template = components['schemas']['Template'];
 type Variable = Template['variables'][number];
+
+/** A form field as text ('' when absent); as console-actions' field, which this pure module cannot import. */
+function field(form: FormData, name: string): string {
+  const value = form.get(name);
+  return typeof value === 'string' ? value.trim() : '';
+}
 
 const VARIABLE_FIELD = /^variables\[(\d+)\]\[(name|type|sample|secret)\]$/;
 

@@ -1,4 +1,4 @@
-import { messageFilterForm, messageFilters, messageFiltered } from '$lib/admin/messaging';
+import { messageFilterForm, messageFilters, messageFiltered } from '$lib/admin/message-filters';
 import { paging } from '$lib/console/paging';
 import { errorOf } from '$lib/server/console-api';
 import type { PageServerLoad } from './$types';
