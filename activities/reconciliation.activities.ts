@@ -19,6 +19,18 @@ interface LedgerRow {
   status: string;
 }
 
+/** A finding of the day's previous run, with the admin's resolution if it has one. */
+interface Resolution {
+  kind: string;
+  out_trade_no: string;
+  out_refund_no: string | null;
+  our_amount: string | null;
+  provider_amount: string | null;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  resolution_note: string | null;
+}
+
 const toLedger = (row: LedgerRow): LedgerEntry => ({
   kind: row.kind,
   outTradeNo: row.out_trade_no,
@@ -112,14 +124,27 @@ export function createReconciliationActivities(deps: ActivityDeps) {
           `insert into reconciliation_runs (id, provider_account_id, statement_date, status, statement_entries, matched, discrepancies, finished_at) values (?, ?, ?, 'completed', ?, ?, ?, now())`,
           [runId, account.id, input.date, statement.length, matched, discrepancies.length],
         );
-        await tx.execute(
-          `delete from reconciliation_discrepancies where provider_account_id = ? and statement_date = ?`,
+        // An admin's resolution stays with its finding: the same kind, order, refund and amounts found again.
+        const resolved = await tx.execute<Resolution[]>(
+          `delete from reconciliation_discrepancies where provider_account_id = ? and statement_date = ?
+           returning kind, out_trade_no, out_refund_no, our_amount::text, provider_amount::text, resolved_at, resolved_by, resolution_note`,
           [account.id, input.date],
         );
+        const resolutionOf = (found: (typeof discrepancies)[number]) =>
+          resolved.find(
+            (row) =>
+              row.resolved_at !== null &&
+              row.kind === found.kind &&
+              row.out_trade_no === found.outTradeNo &&
+              row.out_refund_no === found.outRefundNo &&
+              row.our_amount === (found.ourAmount === null ? null : String(found.ourAmount)) &&
+              row.provider_amount === (found.providerAmount === null ? null : String(found.providerAmount)),
+          );
         for (const found of discrepancies) {
+          const resolution = resolutionOf(found);
           await tx.execute(
-            `insert into reconciliation_discrepancies (run_id, provider_account_id, merchant_id, statement_date, kind, object_type, out_trade_no, out_refund_no, payment_id, refund_id, our_amount, provider_amount, note)
-             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `insert into reconciliation_discrepancies (run_id, provider_account_id, merchant_id, statement_date, kind, object_type, out_trade_no, out_refund_no, payment_id, refund_id, our_amount, provider_amount, note, resolved_at, resolved_by, resolution_note)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             [
               runId,
               account.id,
@@ -134,6 +159,9 @@ export function createReconciliationActivities(deps: ActivityDeps) {
               found.ourAmount,
               found.providerAmount,
               found.note,
+              resolution?.resolved_at ?? null,
+              resolution?.resolved_by ?? null,
+              resolution?.resolution_note ?? null,
             ],
           );
         }

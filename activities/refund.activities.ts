@@ -9,6 +9,7 @@ import { REFUND_FAILURE_TYPES, type RefundExceedsPaymentDetails } from '../domai
 import { classified } from './payment.activities';
 import { type ActivityDeps } from './deps';
 import type { PaymentProvider, RefundInput } from '../providers/provider';
+import { ProviderError } from '../providers/errors';
 import type { ProviderRefund } from '../domain/provider-reports';
 import { providerFor } from '../providers/registry';
 
@@ -79,6 +80,38 @@ export function createRefundActivities(deps: ActivityDeps) {
         notifyUrl: `${deps.apiUrl}/notify/${payment.provider}/${payment.providerAccountId}`,
       },
     };
+  }
+
+  /**
+   * Keeps what the provider answered this request (its code and message, or what failed on the
+   * way: a timeout, a refused connection) and counts it, for the admins' stuck refunds queue. Each
+   * Temporal retry of the request is an attempt of its own. A row that cannot be written is only
+   * logged: the request's outcome never depends on it.
+   */
+  async function answerRecorded(refundId: string, request: () => Promise<ProviderRefund>): Promise<ProviderRefund> {
+    const record = async (code: string | null, message: string | null) => {
+      try {
+        await db
+          .fork()
+          .execute(
+            `update refunds set provider_requests = provider_requests + 1, provider_answer_code = ?, provider_answer_message = ?, provider_answered_at = now() where id = ?`,
+            [code, message?.slice(0, 2000) ?? null, refundId],
+          );
+      } catch (error) {
+        deps.logger.warn({ err: error, refundId }, "could not record the provider's answer to a refund request");
+      }
+    };
+    try {
+      const answer = await request();
+      await record(null, `${answer.status}${answer.failureReason ? `: ${answer.failureReason}` : ''}`);
+      return answer;
+    } catch (error) {
+      await record(
+        error instanceof ProviderError ? error.providerCode : null,
+        error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      );
+      throw error;
+    }
   }
 
   return {
@@ -184,7 +217,7 @@ export function createRefundActivities(deps: ActivityDeps) {
     /** Asks the provider for the refund; the refund number and time come from its row, so a retry refunds once. */
     async requestProviderRefund(input: { refundId: string }): Promise<ProviderRefund> {
       const { provider, input: refund } = await providerForRefund(input.refundId);
-      return classified(() => provider.refund(refund));
+      return classified(() => answerRecorded(input.refundId, () => provider.refund(refund)));
     },
 
     async queryProviderRefund(input: { refundId: string }): Promise<ProviderRefund> {

@@ -213,6 +213,13 @@ export const reconciliationDiscrepancyObjectSchema = z
     our_amount: z.number().int().nullable(),
     provider_amount: z.number().int().nullable(),
     note: z.string().nullable(),
+    status: z.enum(['open', 'resolved']),
+    resolved_at: timestamp.nullable(),
+    resolved_by: z.string().nullable().describe("The resolving staff member's e-mail address, or `admin_token:admin`."),
+    resolution_note: z
+      .string()
+      .nullable()
+      .describe("The admin's note; a re-run of the day keeps it with the same finding."),
     created_at: timestamp,
   })
   .meta({ id: 'ReconciliationDiscrepancy' });

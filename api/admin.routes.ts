@@ -3,13 +3,11 @@ import { z } from 'zod';
 import type { Merchant } from '../db/entities';
 import { apiKeyObject, createdApiKeyObject } from './api-keys.routes';
 import type { ProviderName } from '../domain/payment';
-import { toPaymentObject } from '../domain/payment-object';
 import type { MembersService } from './members.service';
 import type { MerchantsService } from './merchants.service';
 import { inviteMemberSchema, memberObject } from './team.routes';
-import { listParams } from './payments.routes';
 import type { PaymentsService } from './payments.service';
-import { refundId, refundListParams } from './refunds.routes';
+import { refundId } from './refunds.routes';
 import type { RefundsService } from './refunds.service';
 import { toRefundObject } from '../domain/refund';
 import { actorOf, contextOf } from './request-context';
@@ -101,15 +99,7 @@ export function adminRoutes(
     );
   });
 
-  router.get('/payments', async (req: Request, res: Response) => {
-    const { data, hasMore } = await payments.list(null, listParams(req.query));
-    await sendJson(req, res, 200, listObject('/v1/admin/payments', data.map(toPaymentObject), hasMore));
-  });
-
-  router.get('/refunds', async (req: Request, res: Response) => {
-    const { data, hasMore } = await refunds.list(null, refundListParams(req.query));
-    await sendJson(req, res, 200, listObject('/v1/admin/refunds', data.map(toRefundObject), hasMore));
-  });
+  // Payments and refunds across merchants: api/admin-transactions.routes.ts.
 
   // The reason is the audit log's (api/staff-access.ts keeps what the request said).
   router.post('/refunds/:id/retry', async (req: Request, res: Response) => {

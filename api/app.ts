@@ -3,6 +3,7 @@ import { randomToken } from '../domain/ids';
 import { ACCOUNT_BODY_LIMIT, accountRoutes } from './account.routes';
 import { createAccountService } from './account.service';
 import { adminRoutes } from './admin.routes';
+import { adminOperationsRoutes } from './admin-operations.routes';
 import { apiKeysRoutes } from './api-keys.routes';
 import { createApiKeysService } from './api-keys.service';
 import { createCheckoutSessionList } from './checkout-list';
@@ -152,6 +153,7 @@ export function createApp(deps: ApiDeps): express.Express {
     templatesRoutes(createTemplatesService(deps), messages),
     messagesRoutes(messages),
     messageAccountsRoutes(createMessageAccountsService(deps)),
+    ...adminOperationsRoutes(deps, { payments, refunds, customers }),
   );
   // The admin console's own question: who is signed in, and must they still use a second factor.
   app.use('/v1/staff', staffSessionRoutes(deps, kratos, staff));

@@ -61,21 +61,50 @@ export async function recordAudit(deps: ApiDeps, entry: AuditEntry): Promise<voi
   }
 }
 
-/** The audit log as a merchant's owners and admins read it: their merchant's entries, newest first. */
+/** Which entries a list takes; all given must hold. */
+export interface AuditLogFilter {
+  limit: number;
+  starting_after?: string;
+  /** The actor's id (a Kratos identity, a key's id, `admin`) or e-mail address. */
+  actor?: string;
+  actorType?: AuditActorType;
+  /** The object's id. */
+  object?: string;
+  objectType?: string;
+  action?: string;
+  /** Admin lists only (a merchant's own list is scoped by its caller): one merchant's entries. */
+  merchant?: string;
+  /** Inclusive bounds of `at`, ISO 8601. */
+  since?: string;
+  until?: string;
+}
+
+/**
+ * The audit log, newest first: a merchant's entries as its owners and admins read them, or (with
+ * `scope` null) every entry, as the platform's staff read them.
+ */
 export function createAuditLogService(deps: ApiDeps) {
   return {
-    async list(
-      merchant: { id: string; livemode: boolean },
-      params: { limit: number; starting_after?: string; actor?: string; object?: string; action?: string },
-    ): Promise<Page<AuditLogRow>> {
+    async list(scope: { id: string; livemode: boolean } | null, params: AuditLogFilter): Promise<Page<AuditLogRow>> {
       const em = deps.db.fork();
-      const where: Record<string, unknown> = { merchantId: merchant.id };
+      const where: Record<string, unknown> = {};
+      const merchantId = scope?.id ?? params.merchant;
+      if (merchantId) where.merchantId = merchantId;
       if (params.actor) where.$or = [{ actor: params.actor }, { actorEmail: params.actor.toLowerCase() }];
+      if (params.actorType) where.actorType = params.actorType;
       if (params.object) where.objectId = params.object;
+      if (params.objectType) where.objectType = params.objectType;
       if (params.action) where.action = params.action;
+      if (params.since || params.until)
+        where.at = {
+          ...(params.since ? { $gte: new Date(params.since) } : {}),
+          ...(params.until ? { $lte: new Date(params.until) } : {}),
+        };
       if (params.starting_after) {
         const cursor = /^aud_([0-9]{1,18})$/.exec(params.starting_after);
-        const found = cursor ? await em.findOne(AuditLogSchema, { id: cursor[1], merchantId: merchant.id }) : null;
+        const found = cursor
+          ? await em.findOne(AuditLogSchema, { id: cursor[1], ...(scope ? { merchantId: scope.id } : {}) })
+          : null;
         if (!found) throw new NotFoundError('audit entry', params.starting_after, 'starting_after');
         // Ids grow with time: the next page is the entries before the cursor's.
         where.id = { $lt: found.id };

@@ -21,11 +21,9 @@ import {
   updateSchema as updateMessageAccountSchema,
 } from './message-accounts.routes';
 import { listMessagesSchema } from './messages.routes';
-import { paymentObjectSchema, refundObjectSchema } from './object-schemas';
+import { refundObjectSchema } from './object-schemas';
 import { stuckQuerySchema } from './operations.routes';
-import { listPaymentsSchema } from './payments.routes';
 import { discrepanciesQuerySchema, runSchema, runsQuerySchema } from './reconciliation.routes';
-import { listRefundsSchema } from './refunds.routes';
 import {
   createTemplateSchema,
   listTemplatesSchema,
@@ -107,26 +105,6 @@ export const ADMIN_OPERATIONS: Operation[] = [
     ids: { id: 'key' },
     status: 200,
     response: apiKeyObjectSchema,
-  },
-  {
-    method: 'get',
-    path: '/v1/admin/payments',
-    access: 'admin',
-    tag: 'Admin',
-    summary: "Every merchant's payments",
-    query: listPaymentsSchema,
-    status: 200,
-    response: list(paymentObjectSchema),
-  },
-  {
-    method: 'get',
-    path: '/v1/admin/refunds',
-    access: 'admin',
-    tag: 'Admin',
-    summary: "Every merchant's refunds",
-    query: listRefundsSchema,
-    status: 200,
-    response: list(refundObjectSchema),
   },
   {
     method: 'post',

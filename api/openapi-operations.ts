@@ -69,6 +69,7 @@ export interface Operation {
 
 import { ADMIN_OPERATIONS } from './openapi-admin-operations';
 import { ADMIN_STAFF_OPERATIONS } from './openapi-admin-staff-operations';
+import { ADMIN_OPS_OPERATIONS } from './openapi-admin-ops-operations';
 
 export const OPERATIONS: Operation[] = [
   // Payments
@@ -386,6 +387,7 @@ export const OPERATIONS: Operation[] = [
   // Administration (api/openapi-admin-operations.ts)
   ...ADMIN_OPERATIONS,
   ...ADMIN_STAFF_OPERATIONS,
+  ...ADMIN_OPS_OPERATIONS,
   // Operations and providers
   {
     method: 'get',

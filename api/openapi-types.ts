@@ -804,40 +804,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/admin/payments": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Every merchant's payments */
-        get: operations["getAdminPayments"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/admin/refunds": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Every merchant's refunds */
-        get: operations["getAdminRefunds"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/admin/refunds/{id}/retry": {
         parameters: {
             query?: never;
@@ -1184,6 +1150,211 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Platform volume and success rate by provider and channel, and counters of what waits for an admin, each with its queue */
+        get: operations["getAdminOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/failing_webhook_endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhook endpoints every attempt to which failed over the last 24 hours */
+        get: operations["getAdminFailingWebhookEndpoints"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every merchant's payments, with the console's filters and search */
+        get: operations["getAdminPayments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/payments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A payment with its timeline (transitions, refunds, notifications, events and deliveries) */
+        get: operations["getAdminPaymentsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every merchant's refunds; with status=requires_attention, the stuck refunds queue (the provider's last answer, attempts, age) */
+        get: operations["getAdminRefunds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/refunds/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A refund and how it is being handled */
+        get: operations["getAdminRefundsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/provider_notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The log of provider notifications and what became of them, newest first */
+        get: operations["getAdminProviderNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/provider_notifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A provider notification with its stored body */
+        get: operations["getAdminProviderNotificationsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/reconciliation_discrepancies/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a discrepancy resolved, with a note (resolving again answers it as it is) */
+        post: operations["postAdminReconciliationDiscrepanciesByIdResolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** End users across merchants, found by e-mail address, phone, name or id */
+        get: operations["getAdminCustomers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/customers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An end user with their latest payments */
+        get: operations["getAdminCustomersById"];
+        put?: never;
+        post?: never;
+        /** Erase an end user's personal data on their request (as their merchant's erase) */
+        delete: operations["deleteAdminCustomersById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/audit_log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every admin and merchant-console action, filterable by actor, merchant, object and time */
+        get: operations["getAdminAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1343,6 +1514,294 @@ export interface components {
             require_mfa: boolean;
             /** Format: date-time */
             created_at: string;
+        };
+        AdminAuditEntry: {
+            id: string;
+            /** @constant */
+            object: "audit_entry";
+            /** Format: date-time */
+            created_at: string;
+            actor: {
+                /** @enum {string} */
+                type: "member" | "api_key" | "admin_token" | "staff";
+                id: string;
+                email: string | null;
+            };
+            livemode: boolean | null;
+            ip: string | null;
+            /** @description the person's address as the console's server reported it */
+            forwarded_for: string | null;
+            request_id: string | null;
+            method: string | null;
+            route: string | null;
+            action: string;
+            object_type: string | null;
+            object_id: string | null;
+            status: number | null;
+            before: unknown | null;
+            after: unknown | null;
+            merchant: string | null;
+        };
+        AdminCustomer: {
+            id: string;
+            /** @constant */
+            object: "customer";
+            livemode: boolean;
+            email: string | null;
+            phone: string | null;
+            name: string | null;
+            locale: ("zh-CN" | "en-US") | null;
+            shipping_address: components["schemas"]["ShippingAddress"] | null;
+            preferred_channel: ("alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap") | null;
+            metadata: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @constant */
+            deleted?: true;
+            /** @description The merchant it belongs to. */
+            merchant: string;
+        };
+        AdminCustomerWithPayments: {
+            id: string;
+            /** @constant */
+            object: "customer";
+            livemode: boolean;
+            email: string | null;
+            phone: string | null;
+            name: string | null;
+            locale: ("zh-CN" | "en-US") | null;
+            shipping_address: components["schemas"]["ShippingAddress"] | null;
+            preferred_channel: ("alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap") | null;
+            metadata: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @constant */
+            deleted?: true;
+            /** @description The merchant it belongs to. */
+            merchant: string;
+            /** @description The latest 20. */
+            payments: {
+                /** @constant */
+                object: "list";
+                url: string;
+                data: components["schemas"]["AdminPayment"][];
+                has_more: boolean;
+            };
+        };
+        AdminOverview: {
+            /** @constant */
+            object: "admin_overview";
+            /** @enum {string} */
+            period: "1d" | "7d" | "30d";
+            /** Format: date-time */
+            start: string;
+            /** Format: date-time */
+            end: string;
+            livemode: boolean | null;
+            /** @description One per currency. */
+            totals: {
+                currency: string;
+                count: number;
+                succeeded: number;
+                failed: number;
+                expired: number;
+                canceled: number;
+                open: number;
+                /** @description Minor units, every payment of the group. */
+                amount: number;
+                succeeded_amount: number;
+                /** @description succeeded / (succeeded + failed + expired); null when none ended. */
+                success_rate: number | null;
+            }[];
+            by_provider: {
+                provider: string;
+                currency: string;
+                count: number;
+                succeeded: number;
+                failed: number;
+                expired: number;
+                canceled: number;
+                open: number;
+                /** @description Minor units, every payment of the group. */
+                amount: number;
+                succeeded_amount: number;
+                /** @description succeeded / (succeeded + failed + expired); null when none ended. */
+                success_rate: number | null;
+            }[];
+            by_channel: {
+                provider: string;
+                channel: string;
+                currency: string;
+                count: number;
+                succeeded: number;
+                failed: number;
+                expired: number;
+                canceled: number;
+                open: number;
+                /** @description Minor units, every payment of the group. */
+                amount: number;
+                succeeded_amount: number;
+                /** @description succeeded / (succeeded + failed + expired); null when none ended. */
+                success_rate: number | null;
+            }[];
+            counters: {
+                refunds_requires_attention: {
+                    count: number;
+                    /** @description Counted since then; null: as things stand now. */
+                    since: string | null;
+                    /** @description The queue it counts. */
+                    url: string;
+                };
+                notifications_refused: {
+                    count: number;
+                    /** @description Counted since then; null: as things stand now. */
+                    since: string | null;
+                    /** @description The queue it counts. */
+                    url: string;
+                };
+                notifications_unknown_order: {
+                    count: number;
+                    /** @description Counted since then; null: as things stand now. */
+                    since: string | null;
+                    /** @description The queue it counts. */
+                    url: string;
+                };
+                notifications_late: {
+                    count: number;
+                    /** @description Counted since then; null: as things stand now. */
+                    since: string | null;
+                    /** @description The queue it counts. */
+                    url: string;
+                };
+                discrepancies_open: {
+                    count: number;
+                    /** @description Counted since then; null: as things stand now. */
+                    since: string | null;
+                    /** @description The queue it counts. */
+                    url: string;
+                };
+                webhook_endpoints_failing: {
+                    count: number;
+                    /** @description Counted since then; null: as things stand now. */
+                    since: string | null;
+                    /** @description The queue it counts. */
+                    url: string;
+                };
+                workflows_stuck: {
+                    count: number;
+                    /** @description Counted since then; null: as things stand now. */
+                    since: string | null;
+                    /** @description The queue it counts. */
+                    url: string;
+                };
+                messages_failed: {
+                    count: number;
+                    /** @description Counted since then; null: as things stand now. */
+                    since: string | null;
+                    /** @description The queue it counts. */
+                    url: string;
+                };
+            };
+        };
+        AdminPayment: {
+            id: string;
+            /** @constant */
+            object: "payment";
+            livemode: boolean;
+            /** @enum {string} */
+            status: "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "expired";
+            amount: number;
+            amount_refunded: number;
+            currency: string;
+            /** @enum {string} */
+            channel: "alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap";
+            /** @enum {string} */
+            provider: "alipay" | "wechatpay" | "unionpay";
+            description: string;
+            merchant_order_no: string | null;
+            customer: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            next_action: components["schemas"]["NextAction"] | null;
+            return_url: string | null;
+            checkout_url: string | null;
+            out_trade_no: string;
+            provider_trade_no: string | null;
+            failure_code: string | null;
+            failure_message: string | null;
+            /** Format: date-time */
+            expires_at: string;
+            /** Format: date-time */
+            created_at: string;
+            succeeded_at: string | null;
+            canceled_at: string | null;
+            expired_at: string | null;
+            /** @description The merchant it belongs to. */
+            merchant: string;
+        };
+        AdminPaymentTimeline: {
+            /** @constant */
+            object: "payment_timeline";
+            payment: components["schemas"]["Payment"];
+            /** @description The payment's workflow in Temporal (`payment/<pay_id>`). */
+            workflow_id: string;
+            refunds: components["schemas"]["Refund"][];
+            /** @description Oldest first. */
+            entries: components["schemas"]["PaymentTimelineEntry"][];
+            /** @description The merchant it belongs to. */
+            merchant: string;
+        };
+        AdminRefund: {
+            id: string;
+            /** @constant */
+            object: "refund";
+            livemode: boolean;
+            payment: string;
+            amount: number;
+            currency: string;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed" | "requires_attention" | "canceled";
+            reason: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            /** @enum {string} */
+            origin: "merchant" | "late_payment" | "duplicate_payment";
+            out_refund_no: string;
+            provider_refund_no: string | null;
+            failure_reason: string | null;
+            /** Format: date-time */
+            created_at: string;
+            succeeded_at: string | null;
+            /** @description The merchant it belongs to. */
+            merchant: string;
+            /** @description 1 for the first request, one more for each admin retry. */
+            attempt: number;
+            /** @description Requests sent to the provider, each automatic retry counted. */
+            provider_requests: number;
+            /** @description What the provider last answered a request for this refund (or what failed on the way). */
+            provider_answer: {
+                /** @description The provider's error code (`SYSTEM_ERROR`, `http_500`); null for an answer. */
+                code: string | null;
+                message: string | null;
+                /** Format: date-time */
+                at: string;
+            } | null;
+            /** @description While it requires attention: since when. */
+            attention: {
+                /** Format: date-time */
+                since: string;
+                age_seconds: number;
+            } | null;
         };
         ApiKey: {
             id: string;
@@ -1589,6 +2048,23 @@ export interface components {
                     [key: string]: unknown;
                 };
             };
+        };
+        FailingWebhookEndpoint: {
+            /** @constant */
+            object: "failing_webhook_endpoint";
+            webhook_endpoint: string;
+            /** @description The merchant it belongs to. */
+            merchant: string;
+            livemode: boolean;
+            url: string;
+            /** @description Attempts over the last 24 hours, all failed. */
+            attempts: number;
+            /** Format: date-time */
+            first_attempt_at: string;
+            /** Format: date-time */
+            last_attempt_at: string;
+            last_status_code: number | null;
+            last_error: string | null;
         };
         KratosCourierAnswer: {
             /** @constant */
@@ -1851,6 +2327,28 @@ export interface components {
             object_id: string;
             deliveries: components["schemas"]["WebhookDelivery"][];
         };
+        ProviderNotification: {
+            id: string;
+            /** @constant */
+            object: "provider_notification";
+            /** @enum {string} */
+            provider: "alipay" | "wechatpay" | "unionpay";
+            provider_account: string;
+            merchant: string | null;
+            out_trade_no: string | null;
+            out_refund_no: string | null;
+            payment: string | null;
+            /** @enum {string} */
+            outcome: "signaled" | "refused" | "unknown_order" | "late" | "late_payment_refunded" | "canceled_refund_reopened";
+            /** @description Why it was refused, unknown or late: the verification outcome. */
+            reason: string | null;
+            body_sha256: string | null;
+            body_bytes: number | null;
+            /** Format: date-time */
+            received_at: string;
+            /** @description On the single GET only: as posted (a refused one, its first 2 KB). Holds no credential. */
+            body?: string;
+        };
         PublicCheckoutSession: {
             id: string;
             /** @constant */
@@ -1928,6 +2426,13 @@ export interface components {
             our_amount: number | null;
             provider_amount: number | null;
             note: string | null;
+            /** @enum {string} */
+            status: "open" | "resolved";
+            resolved_at: string | null;
+            /** @description The resolving staff member's e-mail address, or `admin_token:admin`. */
+            resolved_by: string | null;
+            /** @description The admin's note; a re-run of the day keeps it with the same finding. */
+            resolution_note: string | null;
             /** Format: date-time */
             created_at: string;
         };
@@ -5281,96 +5786,6 @@ export interface operations {
             };
         };
     };
-    getAdminPayments: {
-        parameters: {
-            query?: {
-                limit?: number;
-                starting_after?: string;
-                status?: "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "expired";
-                channel?: "alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap";
-                provider?: "alipay" | "wechatpay" | "unionpay";
-                merchant_order_no?: string;
-                customer?: string;
-                "amount[gte]"?: string | number;
-                "amount[lte]"?: string | number;
-                "created[gte]"?: string | number;
-                "created[lte]"?: string | number;
-                q?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Every merchant's payments */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @constant */
-                        object: "list";
-                        url: string;
-                        data: components["schemas"]["Payment"][];
-                        has_more: boolean;
-                    };
-                };
-            };
-            /** @description An error (API.md "Errors"): `param` names the field at fault. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getAdminRefunds: {
-        parameters: {
-            query?: {
-                limit?: number;
-                starting_after?: string;
-                payment?: string;
-                status?: "pending" | "succeeded" | "failed" | "requires_attention" | "canceled";
-                "created[gte]"?: string | number;
-                "created[lte]"?: string | number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Every merchant's refunds */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @constant */
-                        object: "list";
-                        url: string;
-                        data: components["schemas"]["Refund"][];
-                        has_more: boolean;
-                    };
-                };
-            };
-            /** @description An error (API.md "Errors"): `param` names the field at fault. */
-            default: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
     postAdminRefundsByIdRetry: {
         parameters: {
             query?: never;
@@ -5456,6 +5871,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 provider_account?: string;
+                date?: string;
             };
             header?: never;
             path?: never;
@@ -5538,6 +5954,7 @@ export interface operations {
                 merchant?: string;
                 date?: string;
                 kind?: "missing_here" | "missing_there" | "amount_differs";
+                status?: "open" | "resolved";
             };
             header?: never;
             path?: never;
@@ -5576,6 +5993,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 min_attempt?: number;
+                failing_for?: number;
             };
             header?: never;
             path?: never;
@@ -6443,6 +6861,503 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StaffMember"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminOverview: {
+        parameters: {
+            query?: {
+                period?: "1d" | "7d" | "30d";
+                livemode?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Platform volume and success rate by provider and channel, and counters of what waits for an admin, each with its queue */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOverview"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminFailingWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Webhook endpoints every attempt to which failed over the last 24 hours */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["FailingWebhookEndpoint"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminPayments: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                status?: "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "expired";
+                channel?: "alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap";
+                provider?: "alipay" | "wechatpay" | "unionpay";
+                merchant_order_no?: string;
+                customer?: string;
+                "amount[gte]"?: string | number;
+                "amount[lte]"?: string | number;
+                "created[gte]"?: string | number;
+                "created[lte]"?: string | number;
+                q?: string;
+                merchant?: string;
+                livemode?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every merchant's payments, with the console's filters and search */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["AdminPayment"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminPaymentsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A payment with its timeline (transitions, refunds, notifications, events and deliveries) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminPaymentTimeline"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminRefunds: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                payment?: string;
+                status?: "pending" | "succeeded" | "failed" | "requires_attention" | "canceled";
+                "created[gte]"?: string | number;
+                "created[lte]"?: string | number;
+                merchant?: string;
+                livemode?: "true" | "false";
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every merchant's refunds; with status=requires_attention, the stuck refunds queue (the provider's last answer, attempts, age) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["AdminRefund"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminRefundsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A refund and how it is being handled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRefund"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminProviderNotifications: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                provider?: "alipay" | "wechatpay" | "unionpay";
+                outcome?: "signaled" | "refused" | "unknown_order" | "late" | "late_payment_refunded" | "canceled_refund_reopened";
+                merchant?: string;
+                provider_account?: string;
+                payment?: string;
+                "received[gte]"?: string | number;
+                "received[lte]"?: string | number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The log of provider notifications and what became of them, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["ProviderNotification"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminProviderNotificationsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A provider notification with its stored body */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderNotification"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAdminReconciliationDiscrepanciesByIdResolve: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "note": "Refunded at the provider by hand on 3 Dec; ticket 4411."
+                 *     }
+                 */
+                "application/json": {
+                    /** @description What was found and done; required. */
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Mark a discrepancy resolved, with a note (resolving again answers it as it is) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationDiscrepancy"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminCustomers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                merchant?: string;
+                livemode?: "true" | "false";
+                email?: string;
+                phone?: string;
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description End users across merchants, found by e-mail address, phone, name or id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["AdminCustomer"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminCustomersById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An end user with their latest payments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminCustomerWithPayments"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteAdminCustomersById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Erase an end user's personal data on their request (as their merchant's erase) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Customer"];
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminAuditLog: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                actor?: string;
+                actor_type?: "member" | "api_key" | "admin_token" | "staff";
+                merchant?: string;
+                object_type?: string;
+                object_id?: string;
+                action?: string;
+                "created[gte]"?: string | number;
+                "created[lte]"?: string | number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every admin and merchant-console action, filterable by actor, merchant, object and time */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["AdminAuditEntry"][];
+                        has_more: boolean;
+                    };
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */

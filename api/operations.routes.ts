@@ -8,6 +8,9 @@ import { listQuerySchema, parse } from './validation';
 export const stuckQuerySchema = z.strictObject({
   limit: listQuerySchema.limit,
   min_attempt: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  failing_for: z.coerce.number().int().min(0).max(31_536_000).optional().meta({
+    description: "Seconds: only activities failing for at least this long (3600: the overview's stuck workflows).",
+  }),
 });
 
 export function stuckObject(stuck: ListedStuckActivity) {
@@ -28,7 +31,11 @@ export function operationsRoutes(operations: OperationsService): Router {
   const router = Router();
   router.get('/stuck', async (req: Request, res: Response) => {
     const query = parse(stuckQuerySchema, req.query, 'query');
-    const stuck = await operations.listStuck({ limit: query.limit, minAttempt: query.min_attempt });
+    const stuck = await operations.listStuck({
+      limit: query.limit,
+      minAttempt: query.min_attempt,
+      failingForSeconds: query.failing_for ?? 0,
+    });
     // One page, the most recently retried first: the list is short when all is well.
     await sendJson(req, res, 200, listObject('/v1/admin/stuck', stuck.map(stuckObject), false));
   });

@@ -21,13 +21,17 @@ interface StuckRow {
 export function createOperationsService(deps: ApiDeps) {
   return {
     /** Stuck activities, the most recently retried first; `minAttempt` filters out the younger ones. */
-    async listStuck(params: { limit: number; minAttempt: number }): Promise<ListedStuckActivity[]> {
-      const rows = await deps.db
-        .fork()
-        .execute<StuckRow[]>(
-          `select * from stuck_activities where attempt >= ? order by updated_at desc, workflow_id limit ?`,
-          [params.minAttempt, params.limit],
-        );
+    async listStuck(params: {
+      limit: number;
+      minAttempt: number;
+      /** Only activities failing for at least this long. */
+      failingForSeconds?: number;
+    }): Promise<ListedStuckActivity[]> {
+      const rows = await deps.db.fork().execute<StuckRow[]>(
+        `select * from stuck_activities where attempt >= ? and first_failed_at <= now() - make_interval(secs => ?)
+            order by updated_at desc, workflow_id limit ?`,
+        [params.minAttempt, params.failingForSeconds ?? 0, params.limit],
+      );
       return rows.map((row) => ({
         workflowId: row.workflow_id,
         activityId: row.activity_id,

@@ -59,6 +59,9 @@ export interface ListPaymentsParams {
   limit: number;
   starting_after?: string;
   filters: PaymentFilters;
+  /** Admin lists only (every merchant's payments): one merchant's, one mode's. */
+  merchant?: string;
+  livemode?: boolean;
 }
 
 export function createPaymentsService(deps: ApiDeps) {
@@ -218,6 +221,8 @@ export function createPaymentsService(deps: ApiDeps) {
     async list(merchant: Merchant | null, params: ListPaymentsParams): Promise<Page<PaymentRecord>> {
       const qb = db.fork().createQueryBuilder(PaymentSchema, 'p');
       if (merchant) qb.where({ merchantId: merchant.id, livemode: merchant.livemode });
+      if (params.merchant) qb.andWhere({ merchantId: params.merchant });
+      if (params.livemode !== undefined) qb.andWhere({ livemode: params.livemode });
       const filter = paymentFilterSql(qb.alias, params.filters);
       qb.andWhere(filter.sql, filter.params);
       return paginate(qb, params, (id) =>

@@ -2,14 +2,20 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { ReconciliationSummary } from '../domain/reconciliation-summary';
 import type { DiscrepancyRow, ReconciliationService, RunRow } from './reconciliation.service';
+import { numericPathId } from './admin-filters';
 import { listObject } from './pagination';
+import { actorOf } from './request-context';
 import { sendJson } from './respond';
 import { listQuerySchema, parse, text } from './validation';
 
 const accountId = text().regex(/^pa_[0-9A-Za-z]{1,64}$/, 'must be a provider account id (pa_…)');
 
 export const runSchema = z.strictObject({ provider_account: accountId, date: z.iso.date() });
-export const runsQuerySchema = z.strictObject({ limit: listQuerySchema.limit, provider_account: accountId.optional() });
+export const runsQuerySchema = z.strictObject({
+  limit: listQuerySchema.limit,
+  provider_account: accountId.optional(),
+  date: z.iso.date().optional(),
+});
 export const discrepanciesQuerySchema = z.strictObject({
   limit: listQuerySchema.limit,
   starting_after: text()
@@ -19,6 +25,11 @@ export const discrepanciesQuerySchema = z.strictObject({
   merchant: text().startsWith('mer_').max(64).optional(),
   date: z.iso.date().optional(),
   kind: z.enum(['missing_here', 'missing_there', 'amount_differs']).optional(),
+  status: z.enum(['open', 'resolved']).optional(),
+});
+
+export const resolveSchema = z.strictObject({
+  note: text('free_text').trim().min(1).max(2000).describe('What was found and done; required.'),
 });
 
 const iso = (date: Date | null) => (date ? new Date(date).toISOString() : null);
@@ -71,6 +82,10 @@ export function discrepancyObject(row: DiscrepancyRow) {
     our_amount: amount(row.our_amount),
     provider_amount: amount(row.provider_amount),
     note: row.note,
+    status: row.resolved_at ? ('resolved' as const) : ('open' as const),
+    resolved_at: iso(row.resolved_at),
+    resolved_by: row.resolved_by,
+    resolution_note: row.resolution_note,
     created_at: new Date(row.created_at).toISOString(),
   };
 }
@@ -109,6 +124,14 @@ export function reconciliationRoutes(reconciliation: ReconciliationService): Rou
       200,
       listObject('/v1/admin/reconciliation_discrepancies', data.map(discrepancyObject), hasMore),
     );
+  });
+
+  router.post('/reconciliation_discrepancies/:id/resolve', async (req: Request, res: Response) => {
+    const id = numericPathId(req.params.id, 'reconciliation discrepancy');
+    const { note } = parse(resolveSchema, req.body);
+    const actor = actorOf(req);
+    const row = await reconciliation.resolve(id, note, actor.email ?? `${actor.type}:${actor.id}`);
+    await sendJson(req, res, 200, discrepancyObject(row));
   });
 
   return router;

@@ -5,7 +5,7 @@ import { reconciliationWorkflowId } from '../domain/workflow-ids';
 import { MerchantIdKey, ProviderKey } from '../domain/search-attributes';
 import type { reconciliationWorkflow } from '../workflows/reconciliation.workflow';
 import type { ApiDeps } from './deps';
-import { ConflictError, InvalidRequestError } from './errors';
+import { ConflictError, InvalidRequestError, NotFoundError } from './errors';
 import { pageOf, type Page } from './pagination';
 
 export interface RunRow {
@@ -36,6 +36,9 @@ export interface DiscrepancyRow {
   our_amount: string | null;
   provider_amount: string | null;
   note: string | null;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  resolution_note: string | null;
   created_at: Date;
 }
 
@@ -46,7 +49,12 @@ export interface DiscrepancyFilter {
   merchant?: string;
   date?: string;
   kind?: string;
+  status?: 'open' | 'resolved';
 }
+
+const DISCREPANCY_SELECT = `select id::text, run_id, provider_account_id, merchant_id, to_char(statement_date, 'YYYY-MM-DD') as statement_date, kind, object_type, out_trade_no, out_refund_no,
+         payment_id, refund_id, our_amount, provider_amount, note, resolved_at, resolved_by, resolution_note, created_at
+    from reconciliation_discrepancies`;
 
 /** How long `POST /v1/admin/reconciliation_runs` waits for the run before answering that it goes on. */
 const RUN_WAIT_MS = 60_000;
@@ -95,24 +103,49 @@ export function createReconciliationService(deps: ApiDeps) {
       }
     },
 
-    async runs(params: { limit: number; provider_account?: string }): Promise<RunRow[]> {
+    /** Runs, the latest first; per account and day with both filters (a day may be run again). */
+    async runs(params: { limit: number; provider_account?: string; date?: string }): Promise<RunRow[]> {
       return db.fork().execute<RunRow[]>(
         `select id, provider_account_id, to_char(statement_date, 'YYYY-MM-DD') as statement_date, status, statement_entries, matched, discrepancies, error, started_at, finished_at
-           from reconciliation_runs where (?::text is null or provider_account_id = ?) order by started_at desc, id desc limit ?`,
-        [params.provider_account ?? null, params.provider_account ?? null, params.limit],
+           from reconciliation_runs where (?::text is null or provider_account_id = ?) and (?::date is null or statement_date = ?::date)
+          order by started_at desc, id desc limit ?`,
+        [
+          params.provider_account ?? null,
+          params.provider_account ?? null,
+          params.date ?? null,
+          params.date ?? null,
+          params.limit,
+        ],
       );
+    },
+
+    /**
+     * Marks a discrepancy resolved with an admin's note. Resolving one already resolved answers it
+     * as it is (the first note stays); 404 for an id that names none (a re-run replaced it: its
+     * finding carries the resolution, under a new id).
+     */
+    async resolve(id: string, note: string, by: string): Promise<DiscrepancyRow> {
+      const em = db.fork();
+      await em.execute(
+        `update reconciliation_discrepancies set resolved_at = now(), resolved_by = ?, resolution_note = ? where id = ?::bigint and resolved_at is null`,
+        [by, note, id],
+      );
+      const [row] = await em.execute<DiscrepancyRow[]>(`${DISCREPANCY_SELECT} where id = ?::bigint`, [id]);
+      if (!row) throw new NotFoundError('reconciliation discrepancy', id);
+      return row;
     },
 
     async discrepancies(filter: DiscrepancyFilter): Promise<Page<DiscrepancyRow>> {
       const rows = await db.fork().execute<DiscrepancyRow[]>(
-        `select id::text, run_id, provider_account_id, merchant_id, to_char(statement_date, 'YYYY-MM-DD') as statement_date, kind, object_type, out_trade_no, out_refund_no,
-                payment_id, refund_id, our_amount, provider_amount, note, created_at
-           from reconciliation_discrepancies
-          where (?::text is null or provider_account_id = ?) and (?::text is null or merchant_id = ?)
+        `${DISCREPANCY_SELECT}
+          where (?::text is null or (resolved_at is null) = (?::text = 'open'))
+            and (?::text is null or provider_account_id = ?) and (?::text is null or merchant_id = ?)
             and (?::date is null or statement_date = ?::date) and (?::text is null or kind = ?)
             and (?::bigint is null or id < ?::bigint)
           order by id desc limit ?`,
         [
+          filter.status ?? null,
+          filter.status ?? null,
           filter.provider_account ?? null,
           filter.provider_account ?? null,
           filter.merchant ?? null,

@@ -15,23 +15,32 @@ export const createRefundSchema = z.strictObject({
   metadata: metadataSchema.default({}),
 });
 
-export const listRefundsSchema = z
-  .strictObject({
-    ...listQuerySchema,
-    payment: text()
-      .regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id (pay_…)')
-      .optional(),
-    status: z.enum(REFUND_STATUSES).optional(),
-    'created[gte]': instant.optional(),
-    'created[lte]': instant.optional(),
-  })
-  .superRefine((value, ctx) => {
-    if (value['created[gte]'] && value['created[lte]'] && value['created[gte]'] > value['created[lte]'])
-      ctx.addIssue({ code: 'custom', path: ['created[lte]'], message: 'must not be before created[gte]' });
-  });
+/** The refunds list's filters; the admin list adds its own (api/admin-transactions.routes.ts). */
+export const refundFilterShape = {
+  ...listQuerySchema,
+  payment: text()
+    .regex(/^pay_[0-9A-Za-z]{1,64}$/, 'must be a payment id (pay_…)')
+    .optional(),
+  status: z.enum(REFUND_STATUSES).optional(),
+  'created[gte]': instant.optional(),
+  'created[lte]': instant.optional(),
+};
+
+/** Refuses an empty `created` range by naming its upper bound. */
+export function refineCreatedRange(value: { 'created[gte]'?: string; 'created[lte]'?: string }, ctx: z.RefinementCtx) {
+  if (value['created[gte]'] && value['created[lte]'] && value['created[gte]'] > value['created[lte]'])
+    ctx.addIssue({ code: 'custom', path: ['created[lte]'], message: 'must not be before created[gte]' });
+}
+
+export const listRefundsSchema = z.strictObject(refundFilterShape).superRefine(refineCreatedRange);
 
 export function refundListParams(query: unknown): ListRefundsParams {
   const parsed = parse(listRefundsSchema, query, 'query');
+  return refundParamsOf(parsed);
+}
+
+/** The parsed list query as the service's parameters. */
+export function refundParamsOf(parsed: z.infer<typeof listRefundsSchema>): ListRefundsParams {
   return {
     limit: parsed.limit,
     starting_after: parsed.starting_after,

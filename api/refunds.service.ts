@@ -45,6 +45,11 @@ export interface ListRefundsParams {
   /** Inclusive bounds of `created_at`, ISO 8601. */
   createdGte?: string;
   createdLte?: string;
+  /** Admin lists only (every merchant's refunds): one merchant's, one mode's. */
+  merchant?: string;
+  livemode?: boolean;
+  /** Admin lists only: one value matched exactly against the refund's id, out_refund_no and payment id. */
+  q?: string;
 }
 
 /**
@@ -217,6 +222,9 @@ export function createRefundsService(deps: ApiDeps) {
       if (params.status) qb.andWhere({ status: params.status });
       if (params.createdGte) qb.andWhere({ createdAt: { $gte: new Date(params.createdGte) } });
       if (params.createdLte) qb.andWhere({ createdAt: { $lte: new Date(params.createdLte) } });
+      if (params.merchant) qb.andWhere({ merchantId: params.merchant });
+      if (params.livemode !== undefined) qb.andWhere({ livemode: params.livemode });
+      if (params.q) qb.andWhere({ $or: [{ id: params.q }, { outRefundNo: params.q }, { paymentId: params.q }] });
       return paginate(qb, params, (id) =>
         find(merchant, id).catch(() => {
           throw unknownCursor('refund', id);

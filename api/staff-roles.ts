@@ -66,6 +66,15 @@ export const STAFF_ROUTE_RULES: readonly StaffRouteRule[] = [
   rule('POST', '/refunds/:id/retry', 'operate', 'refund.retry', 'refund'),
   rule('POST', '/refunds/:id/cancel', 'operate', 'refund.cancel', 'refund'),
   rule('POST', '/reconciliation_runs', 'operate', 'reconciliation_run.create', 'reconciliation_run'),
+  rule(
+    'POST',
+    '/reconciliation_discrepancies/:id/resolve',
+    'operate',
+    'reconciliation_discrepancy.resolve',
+    'reconciliation_discrepancy',
+  ),
+  // An end user's request to be forgotten, carried out for them (as their merchant's erase).
+  rule('DELETE', '/customers/:id', 'assist', 'customer.erase', 'customer'),
   rule('POST', '/templates', 'operate', 'template.create', 'template'),
   rule('PATCH', '/templates/:id', 'operate', 'template.update', 'template'),
   // A preview renders a draft with sample values: it changes nothing.

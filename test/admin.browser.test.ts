@@ -130,6 +130,8 @@ describe('the admin console', () => {
           await review(page, `overview-${locale}`);
           await page.click('a[href="/admin/refunds/stuck"]');
           await page.waitForSelector(`[data-testid="stuck-${toRetry.id}"]`, { timeout: PAGE_WAIT_MS });
+          // The provider's last answer, as the refund's activity recorded it.
+          expect(await page.textContent(`[data-testid="answer-${toRetry.id}"]`)).toContain('SYSTEM_ERROR');
           await review(page, `stuck-refunds-${locale}`);
 
           // Retry once the provider is back: the outcome shows in the row, without a reload.
