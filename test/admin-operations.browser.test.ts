@@ -42,6 +42,8 @@ async function signedIn(session: string, locale: string): Promise<BrowserContext
   const context = await browser.newContext({ ...DESKTOP, locale });
   await context.addCookies([
     { name: 'ory_kratos_session', value: session, url: web(), httpOnly: true, sameSite: 'Lax' },
+    // The console's language as its switch remembers it (else zh-CN, the platform's own).
+    { name: 'tongbao_locale', value: locale, url: web(), httpOnly: true, sameSite: 'Lax' },
   ]);
   return context;
 }
@@ -178,6 +180,7 @@ describe('the admin console operations pages', () => {
         try {
           await visit(page, '/admin?period=30d', '[data-testid="by-provider"]');
           expect(await page.getAttribute('[data-testid="period-30d"]', 'aria-current')).toBe('page');
+          expect(await page.getAttribute('html', 'lang')).toBe(locale);
           expect(Number(await page.textContent('[data-testid="counter-notifications-refused"]'))).toBeGreaterThan(0);
           expect(Number(await page.textContent('[data-testid="counter-discrepancies"]'))).toBeGreaterThan(0);
           expect(await page.getAttribute('[data-testid="queue-messages-failed"]', 'href')).toBe(
@@ -194,6 +197,10 @@ describe('the admin console operations pages', () => {
           await page.click(`[data-testid="payment-${story.payment}"] a >> nth=0`);
           await page.waitForSelector('[data-testid="timeline"]', { timeout: PAGE_WAIT_MS });
           expect(await page.textContent('[data-testid="payment-details"]')).toContain(story.merchantId);
+          // The stack's Temporal Web UI, at the payment's workflow.
+          expect(await page.getAttribute('[data-testid="workflow-link"]', 'href')).toContain(
+            `/workflows/${encodeURIComponent(`payment/${story.payment}`)}`,
+          );
           await shot('payment');
 
           await visit(page, '/admin/refunds', '[data-testid="refunds"], [data-testid="refunds-empty"]');
