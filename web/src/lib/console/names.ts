@@ -40,6 +40,14 @@ const REFUND: Record<RefundStatus, Message> = {
 
 export type NotificationOutcome =
   'signaled' | 'refused' | 'unknown_order' | 'late' | 'late_payment_refunded' | 'canceled_refund_reopened';
+export const NOTIFICATION_OUTCOMES: readonly NotificationOutcome[] = [
+  'signaled',
+  'refused',
+  'unknown_order',
+  'late',
+  'late_payment_refunded',
+  'canceled_refund_reopened',
+];
 const OUTCOME: Record<NotificationOutcome, Message> = {
   signaled: m.outcome_signaled,
   refused: m.outcome_refused,
@@ -51,6 +59,9 @@ const OUTCOME: Record<NotificationOutcome, Message> = {
 
 /** What the API did with a provider's notification, as the timeline says it. */
 export const outcomeName = (outcome: NotificationOutcome): string => OUTCOME[outcome]();
+/** A badge's tone for an outcome: signaled is good, refused and unknown want a look, the rest are neutral. */
+export const outcomeTone = (outcome: NotificationOutcome): 'good' | 'bad' | '' =>
+  outcome === 'signaled' ? 'good' : outcome === 'refused' || outcome === 'unknown_order' ? 'bad' : '';
 export const paymentStatusName = (status: PaymentStatus): string => PAYMENT[status]();
 export const refundStatusName = (status: RefundStatus): string => REFUND[status]();
 

@@ -1,17 +1,13 @@
 import { loadErrorOf } from '$lib/server/console-actions';
 import type { PageServerLoad } from './$types';
 
-/** The counters that link to their queues: what is stuck and needs a person. */
-export const load: PageServerLoad = async ({ locals }) => {
-  const api = locals.admin!.api;
-  const [refunds, workflows] = await Promise.all([
-    api.GET('/v1/admin/refunds', { params: { query: { status: 'requires_attention', limit: 100 } } }),
-    // Retried more than a few times: an activity failing for about an hour under its retry policy.
-    api.GET('/v1/admin/stuck', { params: { query: { limit: 100, min_attempt: 10 } } }),
-  ]);
-  return {
-    stuckRefunds: refunds.data ? { count: refunds.data.data.length, more: refunds.data.has_more } : null,
-    stuckWorkflows: workflows.data ? { count: workflows.data.data.length, more: workflows.data.has_more } : null,
-    loadError: loadErrorOf(refunds) ?? loadErrorOf(workflows),
-  };
+const PERIODS = ['1d', '7d', '30d'] as const;
+type Period = (typeof PERIODS)[number];
+
+/** The platform's volume by provider and channel over the period, and the counters that link to their queues. */
+export const load: PageServerLoad = async ({ locals, url }) => {
+  const asked = url.searchParams.get('period');
+  const period: Period = (PERIODS as readonly string[]).includes(asked ?? '') ? (asked as Period) : '7d';
+  const answer = await locals.admin!.api.GET('/v1/admin/overview', { params: { query: { period } } });
+  return { period, overview: answer.data ?? null, loadError: loadErrorOf(answer) };
 };
