@@ -11,7 +11,6 @@ import { refundId } from './refunds.routes';
 import type { RefundsService } from './refunds.service';
 import { toRefundObject } from '../domain/refund';
 import { actorOf, contextOf } from './request-context';
-import { listObject } from './pagination';
 import { sendJson } from './respond';
 import { emptyBodySchema, parse, pathId, text, withoutControlCharacters } from './validation';
 
