@@ -14,7 +14,7 @@ import type { CheckoutLocale } from '../domain/checkout-session';
 import type { CustomerRecord } from '../domain/customer';
 import { newId } from '../domain/ids';
 import { CustomerSchema } from '../db/entities';
-import type { CheckoutSession } from './checkout.service';
+import type { CheckoutSession } from './checkout-shapes';
 import { outboxDeps, type ApiDeps } from './deps';
 import { AppError, ConflictError, InvalidRequestError } from './errors';
 import { VerificationCodes } from './verification-codes';

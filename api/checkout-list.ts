@@ -1,6 +1,6 @@
 import { CheckoutSessionSchema } from '../db/entities';
 import { checkoutSessionStatusAt, type CheckoutSessionStatus } from '../domain/checkout-session';
-import type { CheckoutSession } from './checkout.service';
+import type { CheckoutSession } from './checkout-shapes';
 import type { ApiDeps } from './deps';
 import { paginate, unknownCursor, type Page } from './pagination';
 import type { Merchant } from './payments.service';
