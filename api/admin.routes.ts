@@ -62,11 +62,10 @@ export function adminRoutes(
   members: MembersService,
 ): Router {
   const router = Router();
-  const audit = (req: Request) => ({ requestId: contextOf(req).requestId });
 
   router.post('/merchants', async (req: Request, res: Response) => {
     const params = parse(createMerchantSchema, req.body);
-    const created = await merchants.create(params, audit(req));
+    const created = await merchants.create(params);
     await sendJson(req, res, 201, createdMerchantObject(created));
   });
 
@@ -75,7 +74,7 @@ export function adminRoutes(
   router.post('/merchants/:id/sandbox_accounts', async (req: Request, res: Response) => {
     parse(emptyBodySchema, req.body ?? {});
     const id = merchantId(req);
-    await sendJson(req, res, 200, sandboxAccountsObject(id, await merchants.ensureSandboxAccounts(id, audit(req))));
+    await sendJson(req, res, 200, sandboxAccountsObject(id, await merchants.ensureSandboxAccounts(id)));
   });
 
   // A person added to a merchant by the platform (its first owner, say): invited as a member would invite them.
@@ -89,17 +88,12 @@ export function adminRoutes(
 
   router.post('/merchants/:id/api_keys', async (req: Request, res: Response) => {
     const params = parse(createApiKeySchema, req.body ?? {});
-    const { key, secret } = await merchants.createApiKey(merchantId(req), params.livemode, audit(req));
+    const { key, secret } = await merchants.createApiKey(merchantId(req), params.livemode);
     await sendJson(req, res, 201, createdApiKeyObject(key, secret));
   });
 
   router.delete('/api_keys/:id', async (req: Request, res: Response) => {
-    await sendJson(
-      req,
-      res,
-      200,
-      apiKeyObject(await merchants.revokeApiKey(pathId(req, 'key', 'API key'), audit(req))),
-    );
+    await sendJson(req, res, 200, apiKeyObject(await merchants.revokeApiKey(pathId(req, 'key', 'API key'))));
   });
 
   // Payments and refunds across merchants: api/admin-transactions.routes.ts.

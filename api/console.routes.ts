@@ -53,7 +53,7 @@ export function consoleRoutes(deps: ApiDeps, members: MembersService): Router {
   router.post('/merchants', async (req: Request, res: Response) => {
     const params = parse(createConsoleMerchantSchema, req.body);
     const session = sessionOf(req);
-    const created = await members.createMerchant(session, params.name, contextOf(req).requestId);
+    const created = await members.createMerchant(session, params.name);
     const answer = membershipObject(created);
     // The merchant's first entry: who made it, and from where.
     await recordAudit(deps, {

@@ -73,7 +73,7 @@ export function createMembersService(deps: ApiDeps, kratos: Kratos, merchants: M
      * A merchant signed up in the console: test mode with a sandbox account per provider, live
      * mode once a platform admin approves; the person who made it is its owner.
      */
-    async createMerchant(session: ConsoleSession, name: string, requestId: string): Promise<Membership> {
+    async createMerchant(session: ConsoleSession, name: string): Promise<Membership> {
       // A double click (or a form resent after a lost answer) answers the merchant just made,
       // rather than making a second one of the same name.
       const recent = await db
@@ -90,10 +90,12 @@ export function createMembersService(deps: ApiDeps, kratos: Kratos, merchants: M
         const merchant = await db.fork().findOneOrFail(MerchantSchema, { id: member.merchantId });
         return { member, merchant };
       }
-      const { merchant } = await merchants.create(
-        { name, email: session.email, liveMode: 'unavailable', testKey: false },
-        { requestId },
-      );
+      const { merchant } = await merchants.create({
+        name,
+        email: session.email,
+        liveMode: 'unavailable',
+        testKey: false,
+      });
       const member = db.fork().create(MerchantMemberSchema, {
         id: newId('merchantMember'),
         merchantId: merchant.id,

@@ -114,10 +114,12 @@ export function createMerchantsService(deps: ApiDeps, apiKeys: ApiKeyCache) {
 
   return {
     /** A new merchant with a test key and, when test mode is on, a sandbox account for every provider. */
-    async create(
-      params: { name: string; email?: string; liveMode?: LiveModeStatus; testKey?: boolean },
-      audit: { requestId: string },
-    ): Promise<CreatedMerchant> {
+    async create(params: {
+      name: string;
+      email?: string;
+      liveMode?: LiveModeStatus;
+      testKey?: boolean;
+    }): Promise<CreatedMerchant> {
       // Accounts are opened before anything is stored, so a sandbox failure leaves no half-made merchant.
       const sandboxAccounts = await openSandboxAccounts(availableProviders());
       const key = generateApiKey(false);
@@ -148,14 +150,6 @@ export function createMerchantsService(deps: ApiDeps, apiKeys: ApiKeyCache) {
             revokedAt: null,
           });
         attached = await attachSandboxAccounts(tx, merchantId, sandboxAccounts);
-        await tx.execute(
-          `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'merchant.created', ?, ?, ?)`,
-          [
-            merchantId,
-            JSON.stringify({ name: params.name, sandbox_accounts: sandboxAccounts.map((a) => a.provider) }),
-            audit.requestId,
-          ],
-        );
         return created;
       });
       await scheduleReconciliation(attached);
@@ -166,7 +160,7 @@ export function createMerchantsService(deps: ApiDeps, apiKeys: ApiKeyCache) {
      * Opens sandbox accounts for the providers a merchant has none for yet (a merchant created
      * before a provider was added), routing their channels; returns the providers it opened.
      */
-    async ensureSandboxAccounts(merchantId: string, audit: { requestId: string }): Promise<ProviderName[]> {
+    async ensureSandboxAccounts(merchantId: string): Promise<ProviderName[]> {
       if (!(await db.fork().findOne(MerchantSchema, { id: merchantId })))
         throw new NotFoundError('merchant', merchantId);
       const existing = new Set(
@@ -178,23 +172,13 @@ export function createMerchantsService(deps: ApiDeps, apiKeys: ApiKeyCache) {
       const opened = await openSandboxAccounts(missing);
       const attached = await db.fork().transactional(async (tx) => {
         const accounts = await attachSandboxAccounts(tx, merchantId, opened);
-        if (opened.length) {
-          await tx.execute(
-            `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'merchant.sandbox_accounts_opened', ?, ?, ?)`,
-            [merchantId, JSON.stringify({ providers: missing }), audit.requestId],
-          );
-        }
         return accounts;
       });
       await scheduleReconciliation(attached);
       return missing;
     },
 
-    async createApiKey(
-      merchantId: string,
-      livemode: boolean,
-      audit: { requestId: string },
-    ): Promise<{ key: ApiKey; secret: string }> {
+    async createApiKey(merchantId: string, livemode: boolean): Promise<{ key: ApiKey; secret: string }> {
       const merchant = await db.fork().findOne(MerchantSchema, { id: merchantId });
       if (!merchant) throw new NotFoundError('merchant', merchantId);
       const generated = generateApiKey(livemode);
@@ -209,25 +193,17 @@ export function createMerchantsService(deps: ApiDeps, apiKeys: ApiKeyCache) {
           revokedAt: null,
         });
         await tx.flush();
-        await tx.execute(
-          `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'api_key.created', ?, ?, ?)`,
-          [row.id, JSON.stringify({ merchant: merchantId, livemode }), audit.requestId],
-        );
         return row;
       });
       return { key, secret: generated.secret };
     },
 
-    async revokeApiKey(id: string, audit: { requestId: string }): Promise<ApiKey> {
+    async revokeApiKey(id: string): Promise<ApiKey> {
       const revoked = await db.fork().transactional(async (tx) => {
         const key = await tx.findOne(ApiKeySchema, { id });
         if (!key) throw new NotFoundError('api_key', id);
         key.revokedAt ??= new Date();
         await tx.flush();
-        await tx.execute(
-          `insert into audit_log (actor, action, object_id, details, request_id) values ('admin', 'api_key.revoked', ?, '{}', ?)`,
-          [id, audit.requestId],
-        );
         return key;
       });
       // Once committed: a lookup from now on finds it revoked.

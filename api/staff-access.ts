@@ -28,13 +28,16 @@ function startAuditEntry(deps: ApiDeps, req: Request, rule: StaffRouteRule): voi
   const objectId = objectIdOf(rule, req.path);
   const details = req.body && typeof req.body === 'object' ? redacted(req.body) : undefined;
   contextOf(req).audit = async (status, body) => {
-    const answered = (body as { id?: unknown } | null)?.id;
+    // The object the answer is about: its own id, or the merchant a create answers with its first key.
+    const answer = body as { id?: unknown; merchant?: { id?: unknown } } | null;
+    const answered = answer?.id ?? answer?.merchant?.id;
+    const object = objectId ?? (typeof answered === 'string' ? answered : null);
     await recordAudit(deps, {
       actorType: actor.type,
       actor: actor.id,
       actorEmail: actor.email,
       // A merchant's own page's actions are found in its log; the rest are the platform's.
-      merchantId: rule.object === 'merchant' ? objectId : null,
+      merchantId: rule.object === 'merchant' ? object : null,
       livemode: null,
       ip: req.socket.remoteAddress ?? null,
       forwardedFor: forwardedFor(req),
@@ -43,7 +46,7 @@ function startAuditEntry(deps: ApiDeps, req: Request, rule: StaffRouteRule): voi
       route: `/admin${rule.path}`,
       action: rule.action,
       objectType: rule.object,
-      objectId: objectId ?? (typeof answered === 'string' ? answered : null),
+      objectId: object,
       status,
       before: null,
       after: status < 400 ? redacted(body) : null,

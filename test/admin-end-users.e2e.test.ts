@@ -121,9 +121,13 @@ test('the audit log across merchants, by merchant, actor, object and time', asyn
   ).toBeGreaterThanOrEqual(2);
 
   // The platform's own actions: the admin token made this merchant.
-  const platform = await list(`actor=admin&action=merchant.created&object_id=${merchantId}`);
+  const platform = await list(`actor=admin&action=merchant.create&object_id=${merchantId}`);
   expect(platform).toEqual([
-    expect.objectContaining({ action: 'merchant.created', actor: expect.objectContaining({ type: 'admin_token' }) }),
+    expect.objectContaining({
+      action: 'merchant.create',
+      merchant: merchantId,
+      actor: expect.objectContaining({ type: 'admin_token' }),
+    }),
   ]);
 
   for (const [query, param] of [
