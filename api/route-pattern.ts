@@ -1,3 +1,5 @@
+import { InvalidRequestError } from './errors';
+
 /** `/payments/:id/cancel` → a RegExp matching `/payments/pay_x/cancel` (the access tables of api/roles.ts and api/staff-roles.ts). */
 export function routePattern(path: string): RegExp {
   const source = path
@@ -12,5 +14,14 @@ export function objectIdOf(rule: { path: string }, path: string): string | null 
   const names = rule.path.split('/');
   const parts = path.split('/');
   const index = names.findIndex((part) => part.startsWith(':'));
-  return index >= 0 && parts[index] ? decodeURIComponent(parts[index]) : null;
+  if (index < 0 || !parts[index]) return null;
+  try {
+    return decodeURIComponent(parts[index]);
+  } catch {
+    // The access layers run before the router, which would have answered the same 400.
+    throw new InvalidRequestError(
+      'request_unreadable',
+      'The request could not be read: a path parameter is not valid percent-encoded UTF-8.',
+    );
+  }
 }
