@@ -15,6 +15,7 @@ import { createCheckoutSessionList } from './checkout-list';
 import { docsRoutes } from './docs.routes';
 import { openApiDocument } from './openapi';
 import { Admission, ApiOverloadedError } from './admission';
+import { adminWebhooksRoutes } from './admin-webhooks.routes';
 import { ApiKeyCache, merchantAuth } from './auth';
 import { adminTokenAuth, staffAuth } from './staff-auth';
 import { staffAccess } from './staff-access';
@@ -164,6 +165,7 @@ export function createApp(deps: ApiDeps): express.Express {
     messagesRoutes(messages),
     messageAccountsRoutes(createMessageAccountsService(deps)),
     ...adminOperationsRoutes(deps, { payments, refunds, customers }),
+    adminWebhooksRoutes(deps, webhooks),
   );
   // The admin console's own question: who is signed in, and must they still use a second factor.
   app.use('/v1/staff', staffSessionRoutes(deps, kratos, staff));
@@ -252,11 +254,17 @@ const MERCHANT_WORKFLOW_ROUTES = [
 ];
 
 /**
- * An admin's retry or cancel of a refund drives its workflow; a test send starts a message's. A reconciliation run is left out: one
- * per account and day, it waits on its workflow up to a minute on purpose, and holding a turn that
- * long would refuse merchants' requests for nothing.
+ * An admin's retry or cancel of a refund drives its workflow; a test send starts a message's, and
+ * a resend a delivery's. A reconciliation run is left out: one per account and day, it waits on
+ * its workflow up to a minute on purpose, and holding a turn that long would refuse merchants'
+ * requests for nothing.
  */
-const ADMIN_WORKFLOW_ROUTES = ['/refunds/:id/retry', '/refunds/:id/cancel', '/templates/:id/test_send'];
+const ADMIN_WORKFLOW_ROUTES = [
+  '/refunds/:id/retry',
+  '/refunds/:id/cancel',
+  '/templates/:id/test_send',
+  '/events/:id/resend',
+];
 
 /**
  * Admits the POSTs to `paths` (matched as the routes themselves are) before their body is parsed or

@@ -15,7 +15,9 @@ import { adminListCustomersSchema } from './admin-customers.routes';
 import { listNotificationsSchema } from './admin-notifications.routes';
 import { adminOverviewQuerySchema } from './admin-overview.routes';
 import { adminListPaymentsSchema, adminListRefundsSchema } from './admin-transactions.routes';
-import { customerObjectSchema } from './object-schemas';
+import { customerObjectSchema, webhookDeliveryObjectSchema } from './object-schemas';
+import { resendSchema } from './events.routes';
+import { plainListQuerySchema } from './validation';
 import { list } from './openapi-examples';
 import type { Operation } from './openapi-operations';
 import { resolveSchema } from './reconciliation.routes';
@@ -42,6 +44,27 @@ export const ADMIN_OPS_OPERATIONS: Operation[] = [
     summary: 'Webhook endpoints every attempt to which failed over the last 24 hours',
     status: 200,
     response: list(failingWebhookEndpointObjectSchema),
+  },
+  {
+    ...admin,
+    method: 'get',
+    path: '/v1/admin/webhook_endpoints/:id/deliveries',
+    summary: "A merchant's webhook endpoint's deliveries, newest first, with every attempt",
+    ids: { id: 'we' },
+    query: plainListQuerySchema,
+    status: 200,
+    response: list(webhookDeliveryObjectSchema),
+  },
+  {
+    ...admin,
+    method: 'post',
+    path: '/v1/admin/events/:id/resend',
+    summary: "Send a merchant's event again, to one of its endpoints or to all that take it (as the merchant could)",
+    ids: { id: 'evt' },
+    body: resendSchema,
+    bodyOptional: true,
+    status: 200,
+    response: list(webhookDeliveryObjectSchema),
   },
   {
     ...admin,

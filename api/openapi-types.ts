@@ -1272,6 +1272,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/webhook_endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A merchant's webhook endpoint's deliveries, newest first, with every attempt */
+        get: operations["getAdminWebhookEndpointsByIdDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/events/{id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a merchant's event again, to one of its endpoints or to all that take it (as the merchant could) */
+        post: operations["postAdminEventsByIdResend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/payments": {
         parameters: {
             query?: never;
@@ -8004,6 +8038,92 @@ export interface operations {
                         object: "list";
                         url: string;
                         data: components["schemas"]["FailingWebhookEndpoint"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminWebhookEndpointsByIdDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A merchant's webhook endpoint's deliveries, newest first, with every attempt */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["WebhookDelivery"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description An error (API.md "Errors"): `param` names the field at fault. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAdminEventsByIdResend: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key answers what the first request answered (API.md). */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    webhook_endpoint?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Send a merchant's event again, to one of its endpoints or to all that take it (as the merchant could) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        object: "list";
+                        url: string;
+                        data: components["schemas"]["WebhookDelivery"][];
                         has_more: boolean;
                     };
                 };

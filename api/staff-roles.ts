@@ -86,6 +86,8 @@ export const STAFF_ROUTE_RULES: readonly StaffRouteRule[] = [
     'reconciliation_discrepancy.resolve',
     'reconciliation_discrepancy',
   ),
+  // A merchant whose server was down asks for what it missed: its event delivered again, as it could itself.
+  rule('POST', '/events/:id/resend', 'assist', 'event.resend', 'event'),
   // An end user's request to be forgotten, carried out for them (as their merchant's erase).
   rule('DELETE', '/customers/:id', 'assist', 'customer.erase', 'customer'),
   rule('POST', '/templates', 'operate', 'template.create', 'template'),

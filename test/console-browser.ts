@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { authenticator } from 'otplib';
-import { TEST_STACK_NAME, eventually, sandboxControl } from './stack';
+import { TEST_STACK_NAME, eventually, sandboxControl, testStack } from './stack';
 
 // What the consoles' browser stories share: screenshots, the accessibility check, the codes a
 // person reads in their mailbox (the sandbox's inbox) or their authenticator app (otplib).
@@ -20,6 +20,20 @@ export const CONSOLE_SCREENSHOTS = path.resolve(
 export async function consoleScreenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(CONSOLE_SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(CONSOLE_SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * A desktop browser context signed in with a Kratos session (the cookie Kratos set), the console's
+ * language set as its switch remembers it (else zh-CN, the platform's own).
+ */
+export async function signedInContext(browser: Browser, session: string, locale: string): Promise<BrowserContext> {
+  const web = testStack().web_url;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale });
+  await context.addCookies([
+    { name: 'ory_kratos_session', value: session, url: web, httpOnly: true, sameSite: 'Lax' },
+    { name: 'tongbao_locale', value: locale, url: web, httpOnly: true, sameSite: 'Lax' },
+  ]);
+  return context;
 }
 
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');

@@ -2,36 +2,8 @@
 // and the sandbox: webhook endpoints updated, disabled, their secret rolled, their delivery log;
 // checkout sessions listed; coupons and tax rates archived.
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { apiFetch, createTestMerchant, eventually, sandboxControl } from './stack';
-
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-const servers: { close(): Promise<void> }[] = [];
-
-/** A merchant's webhook receiver, answering 200. */
-async function startEndpoint(): Promise<{ url: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, received };
-}
-
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-});
+import { startEndpoint, type Received } from './webhook-receiver';
 
 interface EndpointBody {
   id: string;

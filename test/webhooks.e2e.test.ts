@@ -2,8 +2,6 @@
 // receiver (the merchant's endpoint) and its signature checks, which a split would start twice.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
@@ -13,50 +11,10 @@ import { SecretBox } from '../db/secret-box';
 import { paymentWorkflowId, webhookDeliveryWorkflowId } from '../domain/workflow-ids';
 import { queryDb } from './db';
 import { apiFetch, createTestMerchant, eventually, sandboxControl, testStack, testDataConverter } from './stack';
+import { startEndpoint, type Received } from './webhook-receiver';
 
 // Stories of merchant webhooks, through the real API, Temporal, PostgreSQL and the sandbox: the
 // merchant's endpoints are HTTP servers in this test, on 127.0.0.1.
-
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-  at: number;
-}
-
-interface Endpoint {
-  url: string;
-  received: Received[];
-  close(): Promise<void>;
-}
-
-const servers: Endpoint[] = [];
-
-/** A merchant's webhook receiver; `answer` gives the status code of the n-th request (1-based). */
-async function startEndpoint(answer: (n: number) => number = () => 200): Promise<Endpoint> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
-      res.statusCode = answer(received.length);
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const endpoint: Endpoint = {
-    url: `http://127.0.0.1:${port}/hooks/tongbao`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-  servers.push(endpoint);
-  return endpoint;
-}
-
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-});
 
 interface EndpointBody {
   id: string;
