@@ -15,7 +15,6 @@ import { adminListCustomersSchema } from './admin-customers.routes';
 import { listNotificationsSchema } from './admin-notifications.routes';
 import { adminOverviewQuerySchema } from './admin-overview.routes';
 import { adminListPaymentsSchema, adminListRefundsSchema } from './admin-transactions.routes';
-import { customerObjectSchema } from './object-schemas';
 import { list } from './openapi-examples';
 import type { Operation } from './openapi-operations';
 import { resolveSchema } from './reconciliation.routes';
@@ -132,7 +131,7 @@ export const ADMIN_OPS_OPERATIONS: Operation[] = [
     summary: "Erase an end user's personal data on their request (as their merchant's erase)",
     ids: { id: 'cus' },
     status: 200,
-    response: customerObjectSchema,
+    response: adminCustomerObjectSchema,
   },
   {
     ...admin,
