@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PROVIDERS } from '../domain/payment';
+import { CHANNELS, PROVIDERS } from '../domain/payment';
 import type { toAdminAuditEntryObject } from './admin-audit-log.routes';
 import type { toAdminCustomerObject } from './admin-customers.routes';
 import type { toProviderNotificationObject } from './admin-notifications.routes';
@@ -111,8 +111,8 @@ export const adminOverviewObjectSchema = z
     end: timestamp,
     livemode: z.boolean().nullable(),
     totals: z.array(z.object(volume)).describe('One per currency.'),
-    by_provider: z.array(z.object({ provider: z.string(), ...volume })),
-    by_channel: z.array(z.object({ provider: z.string(), channel: z.string(), ...volume })),
+    by_provider: z.array(z.object({ provider: z.enum(PROVIDERS), ...volume })),
+    by_channel: z.array(z.object({ provider: z.enum(PROVIDERS), channel: z.enum(CHANNELS), ...volume })),
     counters: z.object({
       refunds_requires_attention: counter,
       notifications_refused: counter,

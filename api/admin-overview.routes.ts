@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
+import type { Channel, ProviderName } from '../domain/payment';
 import { booleanQuery } from './admin-filters';
 import type { AdminOverview, AdminOverviewService, FailingEndpointRow, VolumeRow } from './admin-overview.service';
 import { STUCK_AFTER_SECONDS } from './admin-overview.service';
@@ -58,10 +59,14 @@ export function adminOverviewObject(overview: AdminOverview, period: keyof typeo
     totals: overview.volume.filter((row) => row.provider === null).map(volumeObject),
     by_provider: overview.volume
       .filter((row) => row.provider !== null && row.channel === null)
-      .map((row) => ({ provider: row.provider as string, ...volumeObject(row) })),
+      .map((row) => ({ provider: row.provider as ProviderName, ...volumeObject(row) })),
     by_channel: overview.volume
       .filter((row) => row.channel !== null)
-      .map((row) => ({ provider: row.provider as string, channel: row.channel as string, ...volumeObject(row) })),
+      .map((row) => ({
+        provider: row.provider as ProviderName,
+        channel: row.channel as Channel,
+        ...volumeObject(row),
+      })),
     counters: {
       refunds_requires_attention: counter(c.refunds_requires_attention, '/v1/admin/refunds?status=requires_attention'),
       notifications_refused: counter(c.notifications_refused, notifications('refused'), counterSince),

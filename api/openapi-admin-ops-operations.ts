@@ -15,7 +15,7 @@ import { adminListCustomersSchema } from './admin-customers.routes';
 import { listNotificationsSchema } from './admin-notifications.routes';
 import { adminOverviewQuerySchema } from './admin-overview.routes';
 import { adminListPaymentsSchema, adminListRefundsSchema } from './admin-transactions.routes';
-import { customerObjectSchema, webhookDeliveryObjectSchema } from './object-schemas';
+import { webhookDeliveryObjectSchema } from './object-schemas';
 import { resendSchema } from './events.routes';
 import { plainListQuerySchema } from './validation';
 import { list } from './openapi-examples';
@@ -155,7 +155,7 @@ export const ADMIN_OPS_OPERATIONS: Operation[] = [
     summary: "Erase an end user's personal data on their request (as their merchant's erase)",
     ids: { id: 'cus' },
     status: 200,
-    response: customerObjectSchema,
+    response: adminCustomerObjectSchema,
   },
   {
     ...admin,

@@ -1914,7 +1914,8 @@ export interface components {
                 success_rate: number | null;
             }[];
             by_provider: {
-                provider: string;
+                /** @enum {string} */
+                provider: "alipay" | "wechatpay" | "unionpay";
                 currency: string;
                 count: number;
                 succeeded: number;
@@ -1929,8 +1930,10 @@ export interface components {
                 success_rate: number | null;
             }[];
             by_channel: {
-                provider: string;
-                channel: string;
+                /** @enum {string} */
+                provider: "alipay" | "wechatpay" | "unionpay";
+                /** @enum {string} */
+                channel: "alipay_pc" | "alipay_wap" | "alipay_qr" | "wechat_native" | "wechat_jsapi" | "wechat_h5" | "unionpay_pc" | "unionpay_wap";
                 currency: string;
                 count: number;
                 succeeded: number;
@@ -8509,7 +8512,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Customer"];
+                    "application/json": components["schemas"]["AdminCustomer"];
                 };
             };
             /** @description An error (API.md "Errors"): `param` names the field at fault. */

@@ -29,15 +29,19 @@ function startAuditEntry(deps: ApiDeps, req: Request, rule: StaffRouteRule): voi
   const details = req.body && typeof req.body === 'object' ? redacted(req.body) : undefined;
   contextOf(req).audit = async (status, body) => {
     // The object the answer is about: its own id, or the merchant a create answers with its first key.
-    const answer = body as { id?: unknown; merchant?: { id?: unknown } } | null;
-    const answered = answer?.id ?? answer?.merchant?.id;
+    const answer = body as { id?: unknown; merchant?: unknown } | null;
+    const ownedBy = typeof answer?.merchant === 'string' ? answer.merchant : null;
+    const answered =
+      answer?.id ??
+      (answer?.merchant && typeof answer.merchant === 'object' ? (answer.merchant as { id?: unknown }).id : null);
     const object = objectId ?? (typeof answered === 'string' ? answered : null);
     await recordAudit(deps, {
       actorType: actor.type,
       actor: actor.id,
       actorEmail: actor.email,
-      // A merchant's own page's actions are found in its log; the rest are the platform's.
-      merchantId: rule.object === 'merchant' ? object : null,
+      // A merchant's own page's actions, and those on an object the answer says is a merchant's
+      // (an end user erased, a refund retried), are found in its log; the rest are the platform's.
+      merchantId: rule.object === 'merchant' ? object : ownedBy,
       livemode: null,
       ip: req.socket.remoteAddress ?? null,
       forwardedFor: forwardedFor(req),

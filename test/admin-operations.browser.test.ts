@@ -186,6 +186,13 @@ describe('the admin console operations pages', () => {
           expect(await page.getAttribute('[data-testid="queue-messages-failed"]', 'href')).toBe(
             '/admin/messages?status=failed',
           );
+          // Every bar of the charts is named, and every channel by a name of its own.
+          const channelRows = await page.locator('[data-testid="by-channel"] table.table tbody th').allTextContents();
+          expect(channelRows.length).toBeGreaterThan(0);
+          expect(new Set(channelRows).size).toBe(channelRows.length);
+          const charts = await page.locator('[data-testid="by-channel"] [data-testid="bar-rows"]').all();
+          expect(charts).toHaveLength(2);
+          for (const chart of charts) expect(await chart.locator('tbody th').allTextContents()).toEqual(channelRows);
           await shot('overview');
           // The refused notifications counter leads to the log filtered by that outcome.
           await page.click('[data-testid="queue-notifications-refused"]');

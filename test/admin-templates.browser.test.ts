@@ -1,17 +1,19 @@
 /**
  * The admin console's templates and message log in a real browser (Debian's Chromium,
- * playwright-core) against the test stack: an operator finds an e-mail receipt template in the list,
- * edits it, is refused publishing a variable it did not declare (the refusal next to the text),
- * declares it and publishes, previews it (the HTML in a sandboxed frame), test-sends it and finds
- * the mail in the sandbox's inbox and the message, with its attempt, in the log; follows the link
- * to the template in the other language. A viewer sees the same pages without a button, and the
- * API refuses their publish. Every page is checked with axe-core; screenshots go to
- * .tongbao/<stack name>/artifacts/screenshots/console/admin-*.png.
+ * playwright-core) against the test stack: an operator finds the built-in en-US e-mail payment
+ * receipt in the list, adds a line to it, is refused publishing a variable the receipt does not
+ * have (the refusal next to the text), writes the line with one it has and publishes, previews it
+ * (the HTML in a sandboxed frame), test-sends it and finds the mail in the sandbox's inbox and the
+ * message, with its attempt, in the log; follows the link to the receipt in the other language. A
+ * viewer sees the same pages without a button, and the API refuses their publish. Every page is
+ * checked with axe-core; screenshots go to .tongbao/<stack name>/artifacts/screenshots/console/admin-*.png.
  *
- * The receipt is a template of the story's own (POST /v1/admin/templates), written like the
- * built-in payment_receipt: publishing the built-in itself would change what every other suite's
- * receipts say mid-run on the shared stack, and test/templates.e2e.test.ts checks the built-ins are
- * still at version 1.
+ * The built-in receipt is what every other suite's paid payments send on the shared stack, so the
+ * edit keeps its subject, its variables and its text, adding one line at the end (the receipt
+ * stories check the subject and the text they know; a variable added would make every receipt
+ * without it refused), and the original is published back afterwards. Only the e-mail is edited:
+ * an SMS is sent by the Aliyun template code, whose approved text the sandbox renders, so an edited
+ * SMS body would never show in the inbox.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -50,47 +52,69 @@ async function signedIn(session: string, locale: Locale): Promise<BrowserContext
   return context;
 }
 
+interface Variable {
+  name: string;
+  type: string;
+  sample: string;
+  secret?: boolean;
+}
+
 interface TemplateBody {
   id: string;
+  code: string;
   status: string;
   version: number;
   subject: string;
   body: string;
+  variables: Variable[];
+  published: { subject: string; body: string; variables: Variable[]; published_at: string | null } | null;
 }
 
-/** A receipt template of the story's own, by e-mail in both languages, like the built-in payment_receipt. */
-async function receiptTemplates(): Promise<{ code: string; en: TemplateBody; zh: TemplateBody }> {
-  const code = `story_receipt_${randomBytes(5).toString('hex')}`;
-  const variables = [
-    { name: 'merchant', type: 'string', sample: '茶叶小铺' },
-    { name: 'amount', type: 'amount', sample: '¥19.99' },
-  ];
-  const create = async (locale: Locale, subject: string, body: string) => {
-    const created = await adminFetch<TemplateBody>('POST', '/v1/admin/templates', {
-      code,
-      channel: 'email',
-      locale,
-      subject,
-      body,
-      variables,
-    });
-    expect(created.status).toBe(201);
-    return created.body;
-  };
-  const [en, zh] = await Promise.all([
-    create('en-US', 'Your receipt from ${merchant}: ${amount}', 'Your payment of ${amount} to ${merchant} succeeded.'),
-    create('zh-CN', '${merchant} 付款成功 ${amount}', '您在${merchant}的付款${amount}已成功。'),
-  ]);
-  return { code, en, zh };
+const RECEIPT_EN = 'tpl_builtinPaymentReceiptMailEn';
+const RECEIPT_ZH = 'tpl_builtinPaymentReceiptMailZh';
+
+/** The receipt's published content, which every send uses now: what the story publishes back. */
+async function publishedReceipt(): Promise<TemplateBody & { published: NonNullable<TemplateBody['published']> }> {
+  const receipt = await adminFetch<TemplateBody>('GET', `/v1/admin/templates/${RECEIPT_EN}`);
+  expect(receipt.status).toBe(200);
+  expect(receipt.body.published).not.toBeNull();
+  return receipt.body as TemplateBody & { published: NonNullable<TemplateBody['published']> };
+}
+
+/** Publishes `content` back as the receipt (a no-op when it is what is published). */
+async function publishBack(content: NonNullable<TemplateBody['published']>): Promise<void> {
+  const { subject, body, variables } = content;
+  // Sent field by field: published_at is the API's to set.
+  expect((await adminFetch('PATCH', `/v1/admin/templates/${RECEIPT_EN}`, { subject, body, variables })).status).toBe(
+    200,
+  );
+  expect((await adminFetch('POST', `/v1/admin/templates/${RECEIPT_EN}/publish`, {})).status).toBe(200);
+}
+
+/** A receipt template of the story's own, never a built-in: the viewer's story publishes it. */
+async function storyReceipt(): Promise<TemplateBody> {
+  const created = await adminFetch<TemplateBody>('POST', '/v1/admin/templates', {
+    code: `story_receipt_${randomBytes(5).toString('hex')}`,
+    channel: 'email',
+    locale: 'en-US',
+    subject: 'Your receipt from ${merchant}: ${amount}',
+    body: 'Your payment of ${amount} to ${merchant} succeeded.',
+    variables: [
+      { name: 'merchant', type: 'string', sample: '茶叶小铺' },
+      { name: 'amount', type: 'amount', sample: '¥19.99' },
+    ],
+  });
+  expect(created.status).toBe(201);
+  return created.body;
 }
 
 describe('the admin console: templates and the message log', () => {
   for (const locale of ['en-US', 'zh-CN'] as const) {
     test(
-      `${locale}: an operator edits, previews, publishes and test-sends a receipt; the mail reaches the inbox and the log`,
+      `${locale}: an operator edits, previews, publishes and test-sends the built-in receipt; the mail reaches the inbox and the log`,
       async () => {
         const operator = await staffSession('operator');
-        const { code, en, zh } = await receiptTemplates();
+        const original = await publishedReceipt();
         const unique = `Thank you, order ${randomUUID()}`;
         const to = `receipt-${randomUUID()}@example.com`;
         const context = await signedIn(operator.session, locale);
@@ -102,56 +126,59 @@ describe('the admin console: templates and the message log', () => {
           await page.selectOption('[data-testid="template-channel"]', 'email');
           await page.click('[data-testid="apply-filters"]');
           await page.waitForURL(/channel=email/, { timeout: PAGE_WAIT_MS });
-          await page.waitForSelector(`[data-testid="template-${code}-email"]`, { timeout: PAGE_WAIT_MS });
+          await page.waitForSelector('[data-testid="template-payment_receipt-email"]', { timeout: PAGE_WAIT_MS });
           expect(await page.locator('[data-testid^="template-"][data-testid$="-sms"]').count()).toBe(0);
-          expect(await page.locator('[data-testid="template-payment_receipt-email-en-US"] a').count()).toBe(1);
           await review(page, `templates-${locale}`);
 
           // The built-in receipt opens with its draft rendered, and its published version beside it.
           await page.click('[data-testid="template-payment_receipt-email-en-US"] a');
+          await page.waitForURL(new RegExp(`/admin/templates/${RECEIPT_EN}$`), { timeout: PAGE_WAIT_MS });
           await page.waitForSelector('[data-testid="preview-subject"]', { timeout: PAGE_WAIT_MS });
-          expect(await page.textContent('[data-testid="published-subject"]')).toContain('Your receipt from');
+          expect(await page.textContent('[data-testid="published-subject"]')).toBe(original.published.subject);
+          expect(await page.inputValue('[data-testid="template-body"]')).toBe(original.body);
           await review(page, `template-builtin-${locale}`);
 
-          // The story's receipt: never published yet.
-          await page.goto(`${web()}/admin/templates/${en.id}`);
-          await page.waitForSelector('[data-testid="never-published"]', { timeout: PAGE_WAIT_MS });
-          await review(page, `template-draft-${locale}`);
-
-          // A line with a variable not declared: publishing is refused, next to the text.
-          await page.fill('[data-testid="template-subject"]', `Receipt ${unique}`);
-          await page.fill('[data-testid="template-body"]', `${en.body}\n\${note} ${unique}`);
+          // A line with a variable the receipt does not have: publishing is refused, next to the
+          // text, and every receipt still says what was published.
+          await page.fill('[data-testid="template-body"]', `${original.body}\n\nP.S. \${note} ${unique}`);
           await page.click('[data-testid="publish"] summary');
           await page.click('[data-testid="confirm-publish"]');
           await page.waitForSelector('[data-testid="body-error"]', { timeout: PAGE_WAIT_MS });
           expect(await page.textContent('[data-testid="body-error"]')).toContain('${note}');
           expect(await page.getAttribute('[data-testid="template-body"]', 'aria-invalid')).toBe('true');
+          expect((await publishedReceipt()).published).toEqual(original.published);
           await review(page, `template-refused-${locale}`);
 
-          // Declared (a row added, one removed and added back), published: every send uses it now.
+          // A row added and removed again: the receipt keeps exactly its variables, because every
+          // send must give each one. The line written with one it has, and published.
           await page.click('[data-testid="add-variable"]');
-          await page.click('[data-testid="remove-variable-2"]');
-          await page.click('[data-testid="add-variable"]');
-          await page.fill('[data-testid="variable-2"] input[name="variables[2][name]"]', 'note');
-          await page.fill('[data-testid="variable-2"] input[name="variables[2][sample]"]', 'P.S.');
+          const added = original.variables.length;
+          await page.waitForSelector(`[data-testid="variable-${added}"]`, { timeout: PAGE_WAIT_MS });
+          await page.click(`[data-testid="remove-variable-${added}"]`);
+          expect(await page.locator(`[data-testid="variable-${added}"]`).count()).toBe(0);
+          const edited = `${original.body}\n\nP.S. \${order}: ${unique}`;
+          await page.fill('[data-testid="template-body"]', edited);
           // The confirmation stays open after the refusal.
           expect(await page.isVisible('[data-testid="confirm-publish"]')).toBe(true);
           await page.click('[data-testid="confirm-publish"]');
           await page.waitForSelector('[data-testid="template-published"]', { timeout: PAGE_WAIT_MS });
           expect(await page.textContent('[data-testid="published-body"]')).toContain(unique);
-          expect(await page.textContent('[data-testid="published-subject"]')).toBe(`Receipt ${unique}`);
-          const published = await adminFetch<TemplateBody & { variables: { name: string }[] }>(
-            'GET',
-            `/v1/admin/templates/${en.id}`,
-          );
-          expect(published.body).toMatchObject({ status: 'published', version: 1 });
-          expect(published.body.variables.map((variable) => variable.name)).toEqual(['merchant', 'amount', 'note']);
+          expect(await page.textContent('[data-testid="published-subject"]')).toBe(original.published.subject);
+          const published = await publishedReceipt();
+          expect(published).toMatchObject({ status: 'published', version: original.version + 1 });
+          expect(published.published).toEqual({
+            ...original.published,
+            body: edited,
+            published_at: expect.any(String),
+          });
 
           // Preview with a value of the operator's: the text, and the HTML in its sandboxed frame.
-          await page.fill('[data-testid="preview-value-note"]', 'With thanks from the story');
+          await page.fill('[data-testid="preview-value-order"]', 'With thanks from the story');
           await page.click('[data-testid="preview-template"]');
           await eventually(async () =>
-            expect(await page.textContent('[data-testid="preview-text"]')).toContain('With thanks from the story'),
+            expect(await page.textContent('[data-testid="preview-text"]')).toContain(
+              `P.S. With thanks from the story: ${unique}`,
+            ),
           );
           expect(await page.getAttribute('[data-testid="preview-html"]', 'sandbox')).toBe('');
           await eventually(async () =>
@@ -161,12 +188,12 @@ describe('the admin console: templates and the message log', () => {
           );
           await review(page, `template-preview-${locale}`);
 
-          // A test send (test mode): the sandbox's inbox has the mail, and the page links to the message.
+          // A test send (test mode): the sandbox's inbox has the edited receipt, and the page links to the message.
           await page.fill('[data-testid="test-send-to"]', to);
           await page.click('[data-testid="test-send"]');
           await page.waitForSelector('[data-testid="test-sent-message"]', { timeout: PAGE_WAIT_MS });
           await review(page, `template-test-sent-${locale}`);
-          await mailMatching(to, new RegExp(unique));
+          await mailMatching(to, new RegExp(`Your payment to .+ succeeded\\.[\\s\\S]+P\\.S\\. .+: ${unique}`));
           await page.click('[data-testid="test-sent-message"]');
           await page.waitForSelector('[data-testid="message-facts"]', { timeout: PAGE_WAIT_MS });
           expect(await page.textContent('[data-testid="message-to"]')).toBe(to);
@@ -190,15 +217,22 @@ describe('the admin console: templates and the message log', () => {
           await page.waitForSelector('[data-testid="filter-refused"]', { timeout: PAGE_WAIT_MS });
           expect(await page.getAttribute('[data-testid="filter-to"]', 'aria-invalid')).toBe('true');
 
-          // The same template in the other language, one link away.
-          await page.goto(`${web()}/admin/templates/${en.id}`);
+          // The same receipt in the other language, one link away.
+          await page.goto(`${web()}/admin/templates/${RECEIPT_EN}`);
           await page.click('[data-testid="other-locale"]');
-          await page.waitForURL(new RegExp(`/admin/templates/${zh.id}$`), { timeout: PAGE_WAIT_MS });
+          await page.waitForURL(new RegExp(`/admin/templates/${RECEIPT_ZH}$`), { timeout: PAGE_WAIT_MS });
           await page.waitForSelector('[data-testid="template-form"]', { timeout: PAGE_WAIT_MS });
-          expect(await page.inputValue('[data-testid="template-subject"]')).toBe(zh.subject);
+          expect(await page.inputValue('[data-testid="template-subject"]')).toBe('${merchant} 付款成功 ${amount}');
         } finally {
           await context.close();
+          // The receipt as it was, for every receipt sent after this story.
+          await publishBack(original.published);
         }
+        expect((await publishedReceipt()).published).toMatchObject({
+          subject: original.published.subject,
+          body: original.published.body,
+          variables: original.published.variables,
+        });
       },
       STORY_MS,
     );
@@ -208,7 +242,7 @@ describe('the admin console: templates and the message log', () => {
     'a viewer reads the templates and the log without a button, and the API refuses their publish',
     async () => {
       const viewer = await staffSession('viewer');
-      const { en } = await receiptTemplates();
+      const en = await storyReceipt();
       expect((await adminFetch('POST', `/v1/admin/templates/${en.id}/publish`, {})).status).toBe(200);
       for (const locale of ['en-US', 'zh-CN'] as const) {
         const context = await signedIn(viewer.session, locale);

@@ -1,22 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { fail } from '@sveltejs/kit';
+import { paging } from '$lib/console/paging';
 import { errorOf } from '$lib/server/console-api';
-import { field, loadErrorOf } from '$lib/server/console-actions';
+import { field } from '$lib/server/console-actions';
+import { listPage } from '$lib/server/admin-lists';
 import type { AdminLocals } from '$lib/server/admin-session';
 import type { Actions, PageServerLoad } from './$types';
 
-/** Every refund in requires_attention (newest first, as the API lists them). */
-export const load: PageServerLoad = async ({ locals }) => {
+const PAGE_SIZE = 50;
+
+/** Every refund in requires_attention (newest first, as the API lists them), page by page. */
+export const load: PageServerLoad = async ({ locals, url }) => {
+  const pages = paging(url);
   const answer = await locals.admin!.api.GET('/v1/admin/refunds', {
-    params: { query: { status: 'requires_attention', limit: 100 } },
+    params: { query: { status: 'requires_attention', limit: PAGE_SIZE, starting_after: pages.startingAfter } },
   });
-  const refunds = answer.data?.data ?? [];
+  const list = listPage(answer, pages);
   return {
-    refunds,
+    ...list,
     // One Idempotency-Key per refund shown: the same form sent again (a double click, a lost answer) is one request.
-    keys: Object.fromEntries(refunds.map((refund) => [refund.id, randomUUID()])),
-    hasMore: answer.data?.has_more ?? false,
-    loadError: loadErrorOf(answer),
+    keys: Object.fromEntries(list.rows.map((refund) => [refund.id, randomUUID()])),
   };
 };
 
