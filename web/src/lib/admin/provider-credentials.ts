@@ -110,6 +110,10 @@ export const CREDENTIAL_FIELDS: Record<Provider, readonly CredentialField[]> = {
 /** The field naming the account at its provider: fixed once the account exists, so an edit does not ask for it. */
 export const EXTERNAL_ID_FIELD: Record<Provider, string> = { alipay: 'app_id', wechatpay: 'mchid', unionpay: 'mer_id' };
 
+/** The fields a create (all) or an edit (all but the external id, which cannot change) asks for. */
+export const formFields = (provider: Provider, purpose: 'create' | 'edit'): readonly CredentialField[] =>
+  CREDENTIAL_FIELDS[provider].filter((field) => purpose === 'create' || field.name !== EXTERNAL_ID_FIELD[provider]);
+
 /** A field's label by its API name (`credentials[private_key]` or `private_key`); the name itself when unknown. */
 export function credentialFieldLabel(provider: Provider, name: string): string {
   const bare = name.replace(/^credentials\[([^\]]+)\].*$/, '$1');

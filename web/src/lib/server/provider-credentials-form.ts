@@ -3,8 +3,8 @@
  * uploaded files' contents, PEM as text and binary files (.pfx) as base64, as the API's
  * providers/credentials-input.ts expects them. Nothing is kept or logged here.
  */
-import { CREDENTIAL_FIELDS, EXTERNAL_ID_FIELD, type CredentialField } from '$lib/admin/provider-credentials';
-import type { Provider } from '$lib/checkout';
+// Type imports only: the root's jest runs this file's test without SvelteKit's $lib.
+import type { CredentialField } from '$lib/admin/provider-credentials';
 
 const files = (form: FormData, name: string): File[] =>
   form.getAll(name).filter((value): value is File => typeof value !== 'string' && value.size > 0);
@@ -12,7 +12,24 @@ const files = (form: FormData, name: string): File[] =>
 /** A text file as the person meant it: without a byte-order mark or the line end editors add. */
 const fileText = async (file: File) => (await file.text()).replace(/^\uFEFF/, '').trim();
 
-async function valueOf(form: FormData, field: CredentialField): Promise<string | string[] | undefined> {
+/**
+ * A key or certificate file: PEM (or the bare base64 some providers' tools print) is text and sent
+ * as it is; a binary DER file (a `.cer` or `.der` saved that way) is sent as its base64, which the
+ * API reads as DER.
+ */
+async function keyFile(file: File): Promise<string> {
+  const bytes = Buffer.from(await file.arrayBuffer());
+  const text = bytes
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trim();
+  return /^[\t\n\r\x20-\x7e]*$/.test(text) ? text : bytes.toString('base64');
+}
+
+async function valueOf(
+  form: FormData,
+  field: Pick<CredentialField, 'name' | 'input'>,
+): Promise<string | string[] | undefined> {
   switch (field.input) {
     case 'text': {
       const value = form.get(field.name);
@@ -23,7 +40,10 @@ async function valueOf(form: FormData, field: CredentialField): Promise<string |
       const value = form.get(field.name);
       return typeof value === 'string' && value !== '' ? value : undefined;
     }
-    case 'pem':
+    case 'pem': {
+      const [file] = files(form, field.name);
+      return file ? keyFile(file) : undefined;
+    }
     case 'key_file': {
       const [file] = files(form, field.name);
       return file ? fileText(file) : undefined;
@@ -34,24 +54,22 @@ async function valueOf(form: FormData, field: CredentialField): Promise<string |
     }
     case 'pem_list': {
       const all = files(form, field.name);
-      return all.length > 0 ? Promise.all(all.map(fileText)) : undefined;
+      return all.length > 0 ? Promise.all(all.map(keyFile)) : undefined;
     }
   }
 }
 
 /**
- * The credentials given in `form` for `provider`; a field left empty is left out (an edit then keeps
- * the stored one; a create is refused by the API, which names the field). An edit never sends the
- * account's external id: it cannot change.
+ * The credentials given in `form` for `fields` (a provider's, less its external id in an edit: it
+ * cannot change); a field left empty is left out (an edit then keeps the stored one; a create is
+ * refused by the API, which names the field).
  */
 export async function credentialsFromForm(
-  provider: Provider,
+  fields: ReadonlyArray<Pick<CredentialField, 'name' | 'input'>>,
   form: FormData,
-  purpose: 'create' | 'edit',
 ): Promise<Record<string, unknown>> {
   const credentials: Record<string, unknown> = {};
-  for (const field of CREDENTIAL_FIELDS[provider]) {
-    if (purpose === 'edit' && field.name === EXTERNAL_ID_FIELD[provider]) continue;
+  for (const field of fields) {
     const value = await valueOf(form, field);
     if (value !== undefined) credentials[field.name] = value;
   }

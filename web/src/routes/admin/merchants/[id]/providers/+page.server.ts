@@ -1,5 +1,5 @@
 import { error, fail } from '@sveltejs/kit';
-import type { CreateAccountBody, UpdateAccountBody } from '$lib/admin/provider-credentials';
+import { formFields, type CreateAccountBody, type UpdateAccountBody } from '$lib/admin/provider-credentials';
 import { CHANNELS, PROVIDERS, type Channel, type Provider } from '$lib/checkout';
 import { errorOf } from '$lib/server/console-api';
 import { field, loadErrorOf } from '$lib/server/console-actions';
@@ -48,7 +48,7 @@ export const actions: Actions = {
     const form = await request.formData();
     const provider = providerOf(form);
     if (!provider) return fail(400, { action: 'create', about: '', message: null, param: 'provider' });
-    const credentials = await credentialsFromForm(provider, form, 'create');
+    const credentials = await credentialsFromForm(formFields(provider, 'create'), form);
     const answer = await locals.admin!.api.POST('/v1/admin/merchants/{id}/provider_accounts', {
       params: { path: { id: params.id } },
       // The API checks the fields and names any missing or wrong: the form's are only its provider's.
@@ -65,7 +65,7 @@ export const actions: Actions = {
     if (!provider) return fail(400, { action: 'update', about: id, message: null, param: 'provider' });
     const answer = await locals.admin!.api.POST('/v1/admin/provider_accounts/{id}', {
       params: { path: { id } },
-      body: { credentials: await credentialsFromForm(provider, form, 'edit') } as UpdateAccountBody,
+      body: { credentials: await credentialsFromForm(formFields(provider, 'edit'), form) } as UpdateAccountBody,
     });
     if (!answer.data) return refused('update', id, answer.response.status, answer.error);
     return { action: 'update', about: id, account: answer.data };
