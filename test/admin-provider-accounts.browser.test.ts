@@ -4,8 +4,9 @@
  * through Kratos) uploads the key files the sandbox handed a merchant's Alipay app through the
  * page's file inputs, sees a file in the wrong place refused by name, adds the account, tests it and
  * sees it pass against the sandbox without a reload; adds another from a key Alipay never saw and
- * sees Alipay's refusal in the page; routes a channel to the good account. A viewer sees the
- * accounts' fingerprints and no form. Every state is checked with axe-core; screenshots go to
+ * sees Alipay's refusal in the page, replaces that account's key with the right file and sees it
+ * pass; routes a channel to the good account. A viewer sees the accounts' fingerprints and no
+ * form. Every state is checked with axe-core; screenshots go to
  * .tongbao/<stack name>/artifacts/screenshots/console/admin-providers-*.png.
  */
 import { generateKeyPairSync } from 'node:crypto';
@@ -114,7 +115,7 @@ async function merchantWithoutAccounts(name: string): Promise<string> {
 describe('provider accounts in the admin console', () => {
   for (const locale of ['zh-CN', 'en-US'] as const) {
     test(
-      `${locale}: key files uploaded through the page make an account that passes its test; a forged key gets Alipay's refusal; a channel is routed; a viewer sees no form`,
+      `${locale}: key files uploaded through the page make an account that passes its test; a forged key gets Alipay's refusal until replaced; a channel is routed; a viewer sees no form`,
       async () => {
         const merchantId = await merchantWithoutAccounts(`Providers story ${locale}`);
         const good = await alipayKeyFiles(`good-${locale}`);
@@ -186,15 +187,27 @@ describe('provider accounts in the admin console', () => {
           await page.locator(`[data-testid="account-${bad}"]`).scrollIntoViewIfNeeded();
           await review(page, `test-failed-${locale}`);
 
+          // Its key replaced by the app's own (the rest kept, nothing shown back): tested again, it passes.
+          await page.click(`[data-testid="account-${bad}"] details.edit summary`);
+          await page.setInputFiles(`#edit-${bad}-private_key`, forged.files.private_key);
+          await page.click(`[data-testid="edit-${bad}"] button[type="submit"]`);
+          await page
+            .locator(`[data-testid="status-${bad}"]`, { hasText: locale === 'zh-CN' ? '未测试' : 'Not tested' })
+            .waitFor({ timeout: PAGE_WAIT_MS });
+          await page.click(`[data-testid="test-${bad}"]`);
+          await page.waitForSelector(`[data-testid="check-${bad}"] [data-outcome="passed"]`, {
+            timeout: PAGE_WAIT_MS,
+          });
+          expect(await page.evaluate('window.__notReloaded')).toBe(true);
+          expect(await page.content()).not.toMatch(/BEGIN|PRIVATE KEY/);
+
           // The QR code channel routed to the good account.
           await page.selectOption('#route-test-alipay_qr-account', account);
           await page.click('[data-testid="set-route-test-alipay_qr"]');
           await page
             .locator('[data-testid="served-test-alipay_qr"]', { hasText: good.appId })
             .waitFor({ timeout: PAGE_WAIT_MS });
-          expect(await page.textContent(`[data-testid="account-${account}"]`)).toContain(
-            locale === 'zh-CN' ? '支付宝扫码' : 'QR',
-          );
+          expect(await page.textContent(`[data-testid="channels-${account}"]`)).toContain('alipay_qr');
           await review(page, `accounts-${locale}`);
         } finally {
           await context.close();
