@@ -178,7 +178,7 @@ describe('provider accounts in the admin console', () => {
           });
           const bad = await createAlipay(page, forged.appId);
           await page.click(`[data-testid="test-${bad}"]`);
-          await page.waitForSelector(`[data-testid="check-${bad}"] [data-outcome="failed"]`, {
+          await page.waitForSelector(`[data-testid="check-${bad}"] [data-outcome="refused"]`, {
             timeout: PAGE_WAIT_MS,
           });
           expect(await page.evaluate('window.__notReloaded')).toBe(true);
