@@ -41,6 +41,7 @@ export function credentialPartObject(part: CredentialPart) {
 export function credentialsCheckObject(check: CredentialsCheck) {
   return {
     ok: check.ok,
+    outcome: check.outcome,
     provider_answer: check.providerAnswer,
     message: check.message,
     checked_at: check.checkedAt.toISOString(),

@@ -147,6 +147,7 @@ export const ADMIN_PROVIDER_OPERATIONS: Operation[] = [
       object: 'provider_account_check',
       provider_account: ACCOUNT_ID,
       ok: true,
+      outcome: 'passed',
       provider_answer: { code: 'ACQ.TRADE_NOT_EXIST', message: '交易不存在' },
       message:
         "alipay answered a signed query about order tbcheck4kT9xQ2mLr7Vn3Zp8Hc (which cannot exist), and its answer's signature verified: the credentials work.",

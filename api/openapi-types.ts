@@ -2779,6 +2779,11 @@ export interface components {
             last_check: {
                 /** @description The provider answered the signed query, and its answer verified. */
                 ok: boolean;
+                /**
+                 * @description `passed`; `refused`: the provider refused the signed request (the credentials do not work); `provider_signature_invalid`: it answered, but its answer did not verify with the provider key stored; `unavailable`: not reached or busy, nothing judged; `error`: ours, logged.
+                 * @enum {string}
+                 */
+                outcome: "passed" | "refused" | "provider_signature_invalid" | "unavailable" | "error";
                 /** @description The provider's answer in its words; null when it was not reached. */
                 provider_answer: {
                     code: string | null;
@@ -2795,6 +2800,11 @@ export interface components {
             provider_account: string;
             /** @description The provider answered the signed query, and its answer verified. */
             ok: boolean;
+            /**
+             * @description `passed`; `refused`: the provider refused the signed request (the credentials do not work); `provider_signature_invalid`: it answered, but its answer did not verify with the provider key stored; `unavailable`: not reached or busy, nothing judged; `error`: ours, logged.
+             * @enum {string}
+             */
+            outcome: "passed" | "refused" | "provider_signature_invalid" | "unavailable" | "error";
             /** @description The provider's answer in its words; null when it was not reached. */
             provider_answer: {
                 code: string | null;
@@ -7500,6 +7510,7 @@ export interface operations {
                      *       "object": "provider_account_check",
                      *       "provider_account": "pa_3Hq8Tz5Kc2Vw9Nb4Xm",
                      *       "ok": true,
+                     *       "outcome": "passed",
                      *       "provider_answer": {
                      *         "code": "ACQ.TRADE_NOT_EXIST",
                      *         "message": "交易不存在"

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHANNELS, PROVIDERS } from '../domain/payment';
+import { CHECK_OUTCOMES } from '../domain/provider-account';
 import type {
   channelRouteObject,
   credentialsCheckAnswer,
@@ -35,6 +36,11 @@ export const credentialPartObjectSchema = z
 
 const credentialsCheckFields = {
   ok: z.boolean().describe('The provider answered the signed query, and its answer verified.'),
+  outcome: z
+    .enum(CHECK_OUTCOMES)
+    .describe(
+      '`passed`; `refused`: the provider refused the signed request (the credentials do not work); `provider_signature_invalid`: it answered, but its answer did not verify with the provider key stored; `unavailable`: not reached or busy, nothing judged; `error`: ours, logged.',
+    ),
   provider_answer: z
     .object({ code: z.string().nullable(), message: z.string() })
     .nullable()

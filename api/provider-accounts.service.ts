@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { decryptAccount } from '../db/provider-accounts.store';
 import { newId, randomToken } from '../domain/ids';
 import type { Channel, ProviderName } from '../domain/payment';
-import type { CredentialPart } from '../domain/provider-account';
+import type { CheckOutcome, CredentialPart } from '../domain/provider-account';
 import { ProviderError } from '../providers/errors';
 import type { CredentialsForm } from '../providers/credentials-input';
 import { availableProviders, checkCredentials, credentialsFormFor } from '../providers/registry';
@@ -31,6 +31,7 @@ export interface ProviderAccountView {
 /** The outcome of a "test credentials" check: a signed query to the provider (the sandbox in test mode). */
 export interface CredentialsCheck {
   ok: boolean;
+  outcome: CheckOutcome;
   /** What the provider answered, in its words; null when it was not reached. */
   providerAnswer: { code: string | null; message: string } | null;
   message: string;
@@ -46,7 +47,8 @@ interface Row {
   credentials_encrypted: string;
   created_at: string | Date;
   credentials_updated_at: string | Date | null;
-  last_check: (Omit<CredentialsCheck, 'checkedAt'> & { checkedAt: string }) | null;
+  // Checks stored before `outcome` existed lack it.
+  last_check: (Omit<CredentialsCheck, 'checkedAt' | 'outcome'> & { checkedAt: string; outcome?: CheckOutcome }) | null;
   channels: Channel[];
 }
 
@@ -111,7 +113,13 @@ export function createProviderAccountsService(deps: ApiDeps) {
       channels: row.channels,
       createdAt: new Date(row.created_at),
       credentialsUpdatedAt: row.credentials_updated_at === null ? null : new Date(row.credentials_updated_at),
-      lastCheck: row.last_check ? { ...row.last_check, checkedAt: new Date(row.last_check.checkedAt) } : null,
+      lastCheck: row.last_check
+        ? {
+            ...row.last_check,
+            outcome: row.last_check.outcome ?? (row.last_check.ok ? 'passed' : 'refused'),
+            checkedAt: new Date(row.last_check.checkedAt),
+          }
+        : null,
     };
   }
 
@@ -130,23 +138,31 @@ export function createProviderAccountsService(deps: ApiDeps) {
   function failedCheck(error: unknown, provider: ProviderName): Omit<CredentialsCheck, 'checkedAt'> {
     if (!(error instanceof ProviderError)) {
       deps.logger.error({ err: error, provider }, 'credentials check failed unexpectedly');
-      return { ok: false, providerAnswer: null, message: 'The check could not be made (an internal error, logged).' };
+      return {
+        ok: false,
+        outcome: 'error',
+        providerAnswer: null,
+        message: 'The check could not be made (an internal error, logged).',
+      };
     }
     const answer = { code: error.providerCode, message: error.message };
     if (error.providerCode === 'response_signature_invalid')
       return {
         ok: false,
+        outcome: 'provider_signature_invalid',
         providerAnswer: answer,
         message: `${provider} answered, but its signature did not verify with the provider key or certificate stored: upload the provider's own key.`,
       };
     if (error.retryable)
       return {
         ok: false,
+        outcome: 'unavailable',
         providerAnswer: answer,
         message: `${provider} could not be reached or was busy; the credentials were not judged. Try again.`,
       };
     return {
       ok: false,
+      outcome: 'refused',
       providerAnswer: answer,
       message: `${provider} refused the signed request: the credentials do not work (${error.providerCode ?? 'no code'}).`,
     };
@@ -258,6 +274,7 @@ export function createProviderAccountsService(deps: ApiDeps) {
         );
         outcome = {
           ok: true,
+          outcome: 'passed',
           providerAnswer: await checkCredentials(account, providerEnv, outTradeNo),
           message: `${row.provider} answered a signed query about order ${outTradeNo} (which cannot exist), and its answer's signature verified: the credentials work.`,
         };

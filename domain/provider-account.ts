@@ -32,3 +32,12 @@ export interface CredentialPart {
   validFrom: Date | null;
   validTo: Date | null;
 }
+
+/**
+ * How a provider account's credentials check ("test credentials") ended, for a console to word in
+ * its own language: `passed`; `refused` (the provider refused the signed request: the credentials
+ * do not work); `provider_signature_invalid` (it answered, but its answer did not verify with the
+ * provider key stored); `unavailable` (not reached, or busy: nothing was judged); `error` (ours, logged).
+ */
+export const CHECK_OUTCOMES = ['passed', 'refused', 'provider_signature_invalid', 'unavailable', 'error'] as const;
+export type CheckOutcome = (typeof CHECK_OUTCOMES)[number];

@@ -36,12 +36,13 @@ interface Account {
   credentials_error: string | null;
   channels: string[];
   credentials_updated_at: string | null;
-  last_check: { ok: boolean } | null;
+  last_check: { ok: boolean; outcome: string } | null;
 }
 
 interface Check {
   object: 'provider_account_check';
   ok: boolean;
+  outcome: string;
   provider_answer: { code: string | null; message: string } | null;
   message: string;
   checked_at: string;
@@ -224,10 +225,10 @@ describe.each<Provider>(['alipay', 'wechatpay', 'unionpay'])('a %s account', (pr
       public_key_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     const checked = await test_(account.id);
-    expect(checked.body).toMatchObject({ object: 'provider_account_check', ok: true });
+    expect(checked.body).toMatchObject({ object: 'provider_account_check', ok: true, outcome: 'passed' });
     expect(checked.body.provider_answer?.code).toBe(UNKNOWN_ORDER[provider]);
     const read = await adminFetch<Account>('GET', `/v1/admin/provider_accounts/${account.id}`);
-    expect(read.body.last_check).toMatchObject({ ok: true });
+    expect(read.body.last_check).toMatchObject({ ok: true, outcome: 'passed' });
     expectNoSecret(read);
   });
 
@@ -235,7 +236,7 @@ describe.each<Provider>(['alipay', 'wechatpay', 'unionpay'])('a %s account', (pr
     const keys = await sandboxKeys(provider);
     const account = await addAccount(merchant.merchantId, provider, FORGED[provider](keys));
     const checked = await test_(account.id);
-    expect(checked.body.ok).toBe(false);
+    expect(checked.body).toMatchObject({ ok: false, outcome: 'refused' });
     expect(`${checked.body.provider_answer?.code} ${checked.body.provider_answer?.message}`).toMatch(
       BAD_SIGNATURE[provider],
     );
@@ -249,9 +250,33 @@ describe.each<Provider>(['alipay', 'wechatpay', 'unionpay'])('a %s account', (pr
       FOREIGN_PROVIDER_KEY[provider](await sandboxKeys(provider), await sandboxKeys(provider)),
     );
     const checked = await test_(account.id);
-    expect(checked.body).toMatchObject({ ok: false, provider_answer: { code: 'response_signature_invalid' } });
+    expect(checked.body).toMatchObject({
+      ok: false,
+      outcome: 'provider_signature_invalid',
+      provider_answer: { code: 'response_signature_invalid' },
+    });
     expect(checked.body.message).toMatch(/signature did not verify/);
   });
+});
+
+test("while the provider is busy, a test judges nothing: it says the provider was unavailable, in the provider's words", async () => {
+  const keys = await sandboxKeys('alipay');
+  const account = await addAccount(merchant.merchantId, 'alipay', UPLOADS.alipay(keys));
+  const fault = await sandboxControl<{ id: string }>('POST', '/_control/faults', {
+    provider: 'alipay',
+    account: keys.app_id,
+    api: { fail: 'system_error' },
+  });
+  expect(fault.status).toBe(201);
+  try {
+    const checked = await test_(account.id);
+    expect(checked.body).toMatchObject({ ok: false, outcome: 'unavailable' });
+    expect(checked.body.provider_answer).not.toBeNull();
+    expect(checked.body.message).toMatch(/could not be reached or was busy/);
+  } finally {
+    expect((await sandboxControl('DELETE', `/_control/faults/${fault.body.id}`)).status).toBe(200);
+  }
+  expect((await test_(account.id)).body).toMatchObject({ ok: true, outcome: 'passed' });
 });
 
 test('a key that does not match its pair is refused naming the field, and nothing is stored', async () => {
