@@ -95,15 +95,19 @@ describe("the admin console's merchants", () => {
         const asked = await liveModeAsked(`Live Tea ${tag}`);
         const suspendName = `Suspend Tea ${tag}`;
         const { merchantId, secretKey } = await createTestMerchant(suspendName);
-        const invitee = `invitee-${process.pid}-${Date.now()}-${locale}@example.com`;
-        const invited = await adminFetch<{ id: string; identity_id: string }>(
-          'POST',
-          `/v1/admin/merchants/${merchantId}/members`,
-          { email: invitee, role: 'developer', locale },
-        );
+        const invitee = `invitee-${process.pid}-${Date.now()}-${locale.toLowerCase()}@example.com`;
+        const invited = await adminFetch<{ id: string }>('POST', `/v1/admin/merchants/${merchantId}/members`, {
+          email: invitee,
+          role: 'developer',
+          locale,
+        });
         expect(invited.status).toBe(201);
-        const details = await adminFetch<{ api_keys: { id: string }[] }>('GET', `/v1/admin/merchants/${merchantId}`);
+        const details = await adminFetch<{ api_keys: { id: string }[]; members: { identity_id: string }[] }>(
+          'GET',
+          `/v1/admin/merchants/${merchantId}`,
+        );
         const [{ id: keyId }] = details.body.api_keys;
+        const [{ identity_id: inviteeIdentity }] = details.body.members;
 
         const context = await signedIn(superadmin.session, locale);
         const page = await context.newPage();
@@ -117,11 +121,15 @@ describe("the admin console's merchants", () => {
           // Found by part of its name in any case; the live-mode filter keeps only those that asked.
           await page.fill('[data-testid="merchant-q"]', suspendName.toUpperCase());
           await page.click('[data-testid="apply-filters"]');
+          await page.waitForURL((url) => url.searchParams.get('q') === suspendName.toUpperCase(), {
+            timeout: PAGE_WAIT_MS,
+          });
           await page.waitForSelector(`[data-testid="merchant-${merchantId}"]`, { timeout: PAGE_WAIT_MS });
           expect(await page.locator('[data-testid="merchants"] tbody tr').count()).toBe(1);
           await page.fill('[data-testid="merchant-q"]', tag);
           await page.selectOption('[data-testid="merchant-live-mode-filter"]', 'requested');
           await page.click('[data-testid="apply-filters"]');
+          await page.waitForURL((url) => url.searchParams.get('live_mode') === 'requested', { timeout: PAGE_WAIT_MS });
           await page.waitForSelector(`[data-testid="merchant-${asked.merchantId}"]`, { timeout: PAGE_WAIT_MS });
           expect(await page.locator('[data-testid="merchants"] tbody tr').count()).toBe(1);
 
@@ -159,7 +167,10 @@ describe("the admin console's merchants", () => {
             `/admin/audit?merchant=${merchantId}`,
           );
           await review(page, `merchant-${locale}`);
-          await confirm(page, 'suspend', 'Chargebacks under review');
+          await page.click('[data-testid="suspend"] summary');
+          await page.fill('[data-testid="suspend"] textarea[name="reason"]', 'Chargebacks under review');
+          await review(page, `merchant-suspend-confirm-${locale}`);
+          await page.click('[data-testid="confirm-suspend"]');
           await page.waitForSelector('[data-testid="merchant-status"][data-status="suspended"]', {
             timeout: PAGE_WAIT_MS,
           });
@@ -183,7 +194,7 @@ describe("the admin console's merchants", () => {
           });
           const locked = await adminFetch<{ locked: boolean; locked_by: string }>(
             'GET',
-            `/v1/admin/merchant_users/${invited.body.identity_id}`,
+            `/v1/admin/merchant_users/${inviteeIdentity}`,
           );
           expect(locked.body).toMatchObject({ locked: true, locked_by: superadmin.person.email });
           await page.click(`[data-testid="resend-${invitee}"]`);
