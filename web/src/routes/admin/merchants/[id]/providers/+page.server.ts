@@ -17,7 +17,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
   ]);
   if (!merchant.data) error(merchant.response.status, errorOf(merchant.error)?.message ?? 'error');
   return {
-    merchant: { id: merchant.data.id, name: merchant.data.name },
+    merchant: merchant.data,
     accounts: accounts.data?.data ?? [],
     routes: routes.data?.data ?? [],
     loadError: loadErrorOf(accounts) ?? loadErrorOf(routes),
