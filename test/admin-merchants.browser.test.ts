@@ -8,16 +8,15 @@
  * viewer sees a merchant's page without a button or a form. Every page is checked with axe-core;
  * screenshots go to .tongbao/<stack name>/artifacts/screenshots/console/admin-merchant*.png.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './browser';
-import { accessibilityViolations, consoleScreenshot } from './console-browser';
+import { reviewPage, signedInContext } from './console-browser';
 import { queryDb } from './db';
 import { consoleFetch, createPerson, signIn, staffSession } from './kratos-sessions';
 import { adminFetch, apiFetch, createTestMerchant, eventually, testStack } from './stack';
 
 const STORY_MS = 300_000;
 const PAGE_WAIT_MS = 30_000;
-const DESKTOP = { viewport: { width: 1280, height: 900 } };
 
 interface ErrorBody {
   error: { code: string; param: string | null };
@@ -35,21 +34,8 @@ afterAll(async () => {
 
 const web = () => testStack().web_url;
 
-async function review(page: Page, name: string): Promise<void> {
-  await consoleScreenshot(page, `admin-${name}`);
-  expect({ page: name, violations: await accessibilityViolations(page) }).toEqual({ page: name, violations: [] });
-}
-
-/** A browser context signed in as `session` (the cookie Kratos set), in `locale`. */
-async function signedIn(session: string, locale: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ ...DESKTOP, locale });
-  await context.addCookies([
-    { name: 'ory_kratos_session', value: session, url: web(), httpOnly: true, sameSite: 'Lax' },
-    // The console's language as its switch remembers it (else zh-CN, the platform's own).
-    { name: 'tongbao_locale', value: locale, url: web(), httpOnly: true, sameSite: 'Lax' },
-  ]);
-  return context;
-}
+/** Each page's screenshot is admin-…png. */
+const review = (page: Page, name: string) => reviewPage(page, `admin-${name}`);
 
 /** A merchant signed up in the console whose owner asked for live mode, with a live key made by the platform. */
 async function liveModeAsked(name: string): Promise<{ merchantId: string; liveKey: string }> {
@@ -109,7 +95,7 @@ describe("the admin console's merchants", () => {
         const [{ id: keyId }] = details.body.api_keys;
         const [{ identity_id: inviteeIdentity }] = details.body.members;
 
-        const context = await signedIn(superadmin.session, locale);
+        const context = await signedInContext(browser, superadmin.session, locale);
         const page = await context.newPage();
         try {
           await page.goto(`${web()}/admin`);
@@ -236,7 +222,7 @@ describe("the admin console's merchants", () => {
         (await adminFetch('POST', `/v1/admin/merchants/${merchantId}/members`, { email: invitee, role: 'analyst' }))
           .status,
       ).toBe(201);
-      const context = await signedIn(viewer.session, 'en-US');
+      const context = await signedInContext(browser, viewer.session, 'en-US');
       const page = await context.newPage();
       try {
         await page.goto(`${web()}/admin/merchants/${merchantId}`);

@@ -8,17 +8,16 @@
  * viewer sees the same pages without a button. Every page is checked with axe-core; screenshots
  * go to .tongbao/<stack name>/artifacts/screenshots/console/admin-*.png.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { chinaDate } from '../domain/china-time';
 import { launchChromium } from './browser';
-import { accessibilityViolations, consoleScreenshot } from './console-browser';
+import { reviewPage, signedInContext } from './console-browser';
 import { queryDb } from './db';
 import { staffSession } from './kratos-sessions';
 import { adminFetch, apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';
 
 const STORY_MS = 300_000;
 const PAGE_WAIT_MS = 30_000;
-const DESKTOP = { viewport: { width: 1280, height: 900 } };
 
 let browser: Browser;
 
@@ -32,21 +31,8 @@ afterAll(async () => {
 
 const web = () => testStack().web_url;
 
-async function review(page: Page, name: string): Promise<void> {
-  await consoleScreenshot(page, `admin-${name}`);
-  expect({ page: name, violations: await accessibilityViolations(page) }).toEqual({ page: name, violations: [] });
-}
-
-/** A browser context signed in as `session` (the cookie Kratos set), in `locale`. */
-async function signedIn(session: string, locale: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ ...DESKTOP, locale });
-  await context.addCookies([
-    { name: 'ory_kratos_session', value: session, url: web(), httpOnly: true, sameSite: 'Lax' },
-    // The console's language as its switch remembers it (else zh-CN, the platform's own).
-    { name: 'tongbao_locale', value: locale, url: web(), httpOnly: true, sameSite: 'Lax' },
-  ]);
-  return context;
-}
+/** Each page's screenshot is admin-…png. */
+const review = (page: Page, name: string) => reviewPage(page, `admin-${name}`);
 
 interface Story {
   merchantId: string;
@@ -174,7 +160,7 @@ describe('the admin console operations pages', () => {
       async () => {
         const story = await storyData(`Operations pages ${locale}`);
         const operator = await staffSession('operator');
-        const context = await signedIn(operator.session, locale);
+        const context = await signedInContext(browser, operator.session, locale);
         const page = await context.newPage();
         const shot = (name: string) => review(page, `${name}-${locale}`);
         try {
@@ -287,7 +273,7 @@ describe('the admin console operations pages', () => {
     async () => {
       const story = await storyData('Operations pages viewer');
       const viewer = await staffSession('viewer');
-      const context = await signedIn(viewer.session, 'en-US');
+      const context = await signedInContext(browser, viewer.session, 'en-US');
       const page = await context.newPage();
       try {
         await visit(

@@ -13,16 +13,15 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './browser';
-import { accessibilityViolations, consoleScreenshot } from './console-browser';
+import { reviewPage, signedInContext } from './console-browser';
 import { queryDb } from './db';
 import { staffSession } from './kratos-sessions';
 import { createTestMerchant, sandboxControl, testStack } from './stack';
 
 const STORY_MS = 300_000;
 const PAGE_WAIT_MS = 30_000;
-const DESKTOP = { viewport: { width: 1280, height: 900 } };
 
 let browser: Browser;
 let superadmin: string;
@@ -44,19 +43,8 @@ afterAll(async () => {
 
 const web = () => testStack().web_url;
 
-async function review(page: Page, name: string): Promise<void> {
-  await consoleScreenshot(page, `admin-providers-${name}`);
-  expect({ page: name, violations: await accessibilityViolations(page) }).toEqual({ page: name, violations: [] });
-}
-
-async function signedIn(session: string, locale: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ ...DESKTOP, locale });
-  await context.addCookies([
-    { name: 'ory_kratos_session', value: session, url: web(), httpOnly: true, sameSite: 'Lax' },
-    { name: 'tongbao_locale', value: locale, url: web(), httpOnly: true, sameSite: 'Lax' },
-  ]);
-  return context;
-}
+/** Each page's screenshot is admin-…png. */
+const review = (page: Page, name: string) => reviewPage(page, `admin-providers-${name}`);
 
 /** What the sandbox hands a merchant opening an Alipay app, written out as the files a person would pick. */
 async function alipayKeyFiles(name: string): Promise<{ appId: string; files: Record<string, string> }> {
@@ -122,7 +110,7 @@ describe('provider accounts in the admin console', () => {
         const forged = await alipayKeyFiles(`forged-${locale}`);
         const url = `${web()}/admin/merchants/${merchantId}/providers`;
 
-        const context = await signedIn(superadmin, locale);
+        const context = await signedInContext(browser, superadmin, locale);
         const page = await context.newPage();
         try {
           await page.goto(url);
@@ -214,7 +202,7 @@ describe('provider accounts in the admin console', () => {
         }
 
         // A viewer reads the same accounts and routes, and is offered nothing to change.
-        const viewing = await signedIn(viewer, locale);
+        const viewing = await signedInContext(browser, viewer, locale);
         const read = await viewing.newPage();
         try {
           await read.goto(url);

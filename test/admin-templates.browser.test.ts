@@ -16,16 +16,14 @@
  * SMS body would never show in the inbox.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './browser';
-import { accessibilityViolations, consoleScreenshot, mailMatching } from './console-browser';
+import { mailMatching, reviewPage, signedInContext } from './console-browser';
 import { consoleFetch, staffSession } from './kratos-sessions';
 import { adminFetch, eventually, testStack } from './stack';
 
 const STORY_MS = 300_000;
 const PAGE_WAIT_MS = 30_000;
-const DESKTOP = { viewport: { width: 1280, height: 900 } };
-type Locale = 'zh-CN' | 'en-US';
 
 let browser: Browser;
 
@@ -39,18 +37,8 @@ afterAll(async () => {
 
 const web = () => testStack().web_url;
 
-async function review(page: Page, name: string): Promise<void> {
-  await consoleScreenshot(page, `admin-${name}`);
-  expect({ page: name, violations: await accessibilityViolations(page) }).toEqual({ page: name, violations: [] });
-}
-
-async function signedIn(session: string, locale: Locale): Promise<BrowserContext> {
-  const context = await browser.newContext({ ...DESKTOP, locale });
-  await context.addCookies([
-    { name: 'ory_kratos_session', value: session, url: web(), httpOnly: true, sameSite: 'Lax' },
-  ]);
-  return context;
-}
+/** Each page's screenshot is admin-…png. */
+const review = (page: Page, name: string) => reviewPage(page, `admin-${name}`);
 
 interface Variable {
   name: string;
@@ -117,7 +105,7 @@ describe('the admin console: templates and the message log', () => {
         const original = await publishedReceipt();
         const unique = `Thank you, order ${randomUUID()}`;
         const to = `receipt-${randomUUID()}@example.com`;
-        const context = await signedIn(operator.session, locale);
+        const context = await signedInContext(browser, operator.session, locale);
         const page = await context.newPage();
         try {
           // Every code with its channels and both languages side by side; filtered to e-mail.
@@ -245,7 +233,7 @@ describe('the admin console: templates and the message log', () => {
       const en = await storyReceipt();
       expect((await adminFetch('POST', `/v1/admin/templates/${en.id}/publish`, {})).status).toBe(200);
       for (const locale of ['en-US', 'zh-CN'] as const) {
-        const context = await signedIn(viewer.session, locale);
+        const context = await signedInContext(browser, viewer.session, locale);
         const page = await context.newPage();
         try {
           await page.goto(`${web()}/admin/templates/${en.id}?lang=${locale}`);

@@ -36,6 +36,12 @@ export async function signedInContext(browser: Browser, session: string, locale:
   return context;
 }
 
+/** A page's screenshot (`name`.png) and its axe check, which must find nothing. */
+export async function reviewPage(page: Page, name: string): Promise<void> {
+  await consoleScreenshot(page, name);
+  expect({ page: name, violations: await accessibilityViolations(page) }).toEqual({ page: name, violations: [] });
+}
+
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 /** axe-core's violations on the page (WCAG 2.1 A and AA), as "rule: target" lines; [] when clean. */
