@@ -37,6 +37,22 @@ test('a provider account upload keeps its ids and public parts, and loses every 
   });
 });
 
+test('a private key in a public key field, or any long credential, is not kept: key material is known by its content too', () => {
+  const privatePem = `-----BEGIN RSA PRIVATE KEY-----\n${'A'.repeat(1600)}\n-----END RSA PRIVATE KEY-----`;
+  const bareBase64 = 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ'.repeat(30);
+  expect(
+    redacted({
+      provider: 'alipay',
+      credentials: { app_id: '2021000000000001', alipay_public_key: privatePem, app_public_key: bareBase64 },
+      note: privatePem,
+    }),
+  ).toEqual({
+    provider: 'alipay',
+    credentials: { app_id: '2021000000000001', alipay_public_key: '[redacted]', app_public_key: '[redacted]' },
+    note: '[redacted]',
+  });
+});
+
 test('a body nested 10,000 objects deep is kept as a mark past 32 levels, not a stack overflow', () => {
   let deep: unknown = 'bottom';
   for (let i = 0; i < 10_000; i++) deep = { channel: deep };

@@ -27,16 +27,33 @@ const LONGEST_KEPT_TEXT = 2_000;
  */
 const DEEPEST_KEPT = 32;
 
+/**
+ * Key material is known by its content too, not only by its field's name: a private key uploaded
+ * into a public key's field (a mistake the API refuses) must not be kept either.
+ */
+const PRIVATE_KEY_TEXT = /PRIVATE KEY/;
+
+/**
+ * Inside a provider account's `credentials`, only short values (app ids, merchant numbers) are
+ * kept: a long one is key material, which the answer describes by its fingerprints, and a key in
+ * base64 without its PEM lines cannot be told public or private by looking.
+ */
+const LONGEST_KEPT_CREDENTIAL = 64;
+
 /** A copy of `value` with every secret field's value replaced, at any depth, and long texts cut. */
-export function redacted(value: unknown, depth = 0): unknown {
+export function redacted(value: unknown, depth = 0, inCredentials = false): unknown {
   if (value !== null && typeof value === 'object' && depth >= DEEPEST_KEPT) return '[nested too deep]';
-  if (Array.isArray(value)) return value.map((item) => redacted(item, depth + 1));
-  if (typeof value === 'string' && value.length > LONGEST_KEPT_TEXT) return `[${value.length} characters]`;
+  if (Array.isArray(value)) return value.map((item) => redacted(item, depth + 1, inCredentials));
+  if (typeof value === 'string') {
+    if (PRIVATE_KEY_TEXT.test(value)) return '[redacted]';
+    if (inCredentials && value.length > LONGEST_KEPT_CREDENTIAL) return '[redacted]';
+    if (value.length > LONGEST_KEPT_TEXT) return `[${value.length} characters]`;
+  }
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(
     Object.entries(value).map(([key, field]) => [
       key,
-      SECRET_FIELDS.test(key) ? '[redacted]' : redacted(field, depth + 1),
+      SECRET_FIELDS.test(key) ? '[redacted]' : redacted(field, depth + 1, inCredentials || key === 'credentials'),
     ]),
   );
 }
