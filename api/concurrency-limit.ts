@@ -65,12 +65,15 @@ export class ConcurrencyLimit {
     return ((this.waiting.length + 1) * (this.meanHeldMs ?? 0)) / this.allowed;
   }
 
-  /** Waits for a turn and gives the function that hands it back (call it once); throws LimitReachedError when refused. */
-  async acquire(): Promise<() => void> {
+  /**
+   * Waits for a turn and gives the function that hands it back (call it once); throws
+   * LimitReachedError when refused. `maxWaitMs` bounds this caller's wait instead of the limit's.
+   */
+  async acquire(maxWaitMs = this.maxWaitMs): Promise<() => void> {
     if (this.running < this.allowed) this.running++;
     else {
-      if (this.expectedWaitMs() > this.maxWaitMs) throw new LimitReachedError(this);
-      await this.waitForTurn();
+      if (this.expectedWaitMs() > maxWaitMs) throw new LimitReachedError(this);
+      await this.waitForTurn(maxWaitMs);
     }
     const startedAt = this.now();
     let released = false;
@@ -96,14 +99,14 @@ export class ConcurrencyLimit {
     }
   }
 
-  private waitForTurn(): Promise<void> {
+  private waitForTurn(maxWaitMs: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { resolve, timer: null };
-      if (Number.isFinite(this.maxWaitMs)) {
+      if (Number.isFinite(maxWaitMs)) {
         waiter.timer = setTimeout(() => {
           this.waiting.splice(this.waiting.indexOf(waiter), 1);
           reject(new LimitReachedError(this));
-        }, this.maxWaitMs);
+        }, maxWaitMs);
       }
       waiter.resolve = () => {
         if (waiter.timer) clearTimeout(waiter.timer);

@@ -88,16 +88,19 @@ export interface AdmissionLimits {
    */
   maxInFlightPerMerchant: number;
   /**
-   * TONGBAO_API_MAX_QUEUE_MS (75): how long a request may wait for a turn. A burst is smoothed,
+   * TONGBAO_API_MAX_QUEUE_MS (30): how long a request may wait for a turn. A burst is smoothed,
    * a request that would wait longer is refused at once, and no refusal takes much longer than
-   * this (the issue's bound for an answer to a refused request is 100 ms).
+   * this (the issue's bound for an answer to a refused request is 100 ms). At 3× capacity on 2
+   * cores (bench, 2026-12-04) the rest is the busy machine's: with 75, refusals p90 80 ms and p99
+   * 138–180 ms; with 30, p90 31 ms, p99 98–141 ms, 98–99 % within 100 ms.
    */
   maxQueueMs: number;
   /**
    * TONGBAO_API_TARGET_LATENCY_MS (400): the latency admitted requests should keep. Slower answers
-   * lower the process's limit, faster ones raise it, so latency swings around it: measured at 3×
-   * capacity, a 500 ms target gave p50 570 ms and p99 1.2 s; 400 leaves room under the 1 s an
-   * admitted create may take at worst.
+   * lower the process's limit, faster ones raise it, and a crowd whose oldest is past half of it
+   * stops letting more in before any answers (api/admission.ts), so latency swings around it:
+   * measured at 3× capacity, a 500 ms target gave p50 570 ms and p99 1.2 s; 400 gives p50 400 ms
+   * and p99 0.8–0.9 s, none over the 1 s an admitted create may take at worst.
    */
   targetLatencyMs: number;
 }
@@ -105,7 +108,7 @@ export interface AdmissionLimits {
 export const DEFAULT_ADMISSION_LIMITS: AdmissionLimits = {
   maxInFlight: 32,
   maxInFlightPerMerchant: 24,
-  maxQueueMs: 75,
+  maxQueueMs: 30,
   targetLatencyMs: 400,
 };
 

@@ -3,6 +3,7 @@
  * the next 15 minutes, as shoppers who never scan the code leave them; then throughput again, with
  * them open. And what one abandoned payment has cost so far: its history, and its provider calls.
  */
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { paymentWorkflowId } from '../../domain/workflow-ids';
@@ -21,6 +22,8 @@ const MAX_ATTEMPTS = 20;
 export interface Abandoned {
   created: number;
   failed: number;
+  /** What the given-up creates were last answered: a status, `timeout` or `error`. */
+  failed_last_answers: Record<string, number>;
   retried_after_refusal: number;
   seconds: number;
   creates_per_second: number;
@@ -47,13 +50,15 @@ export async function abandonPayments(
   const groups = await ctx.groups();
   const cpuStart = cpuSnapshot(groups);
   let failed = 0;
+  const failedLastAnswers: Record<string, number> = {};
   let retried = 0;
   const started = performance.now();
   await closedLoop(count, concurrency, async (i) => {
     const expiresAt = began + (FIRST_EXPIRY_S + (i * (LAST_EXPIRY_S - FIRST_EXPIRY_S)) / Math.max(1, count - 1)) * 1000;
+    const idempotencyKey = randomUUID();
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const expiresIn = Math.max(FIRST_EXPIRY_S, Math.round((expiresAt - Date.now()) / 1000));
-      const answer = await createPayment(ctx.stack.api_url, merchant, i, { expires_in: expiresIn });
+      const answer = await createPayment(ctx.stack.api_url, merchant, i, { expires_in: expiresIn }, idempotencyKey);
       if (answer.status === 201) {
         created[i] = {
           id: answer.json.id as string,
@@ -62,7 +67,10 @@ export async function abandonPayments(
         };
         return;
       }
-      if ((answer.status !== 429 && answer.status !== 503) || attempt === MAX_ATTEMPTS) break;
+      if ((answer.status !== 429 && answer.status !== 503) || attempt === MAX_ATTEMPTS) {
+        failedLastAnswers[answer.status] = (failedLastAnswers[answer.status] ?? 0) + 1;
+        break;
+      }
       retried++;
       await sleep(Math.max(100, Number(answer.retryAfter ?? 1) * 1000));
     }
@@ -76,6 +84,7 @@ export async function abandonPayments(
     result: {
       created: done.length,
       failed,
+      failed_last_answers: failedLastAnswers,
       retried_after_refusal: retried,
       seconds: round(seconds),
       creates_per_second: round(done.length / seconds),

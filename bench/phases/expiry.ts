@@ -6,6 +6,7 @@
  * by the expiries in that window, is the CPU of one expiry. With a one-minute expiry the sweep never
  * checks them (its first check falls due as they expire): this is the close alone.
  */
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { BenchContext } from '../lib/context';
 import { cpuBetween, cpuSnapshot } from '../lib/proc';
@@ -65,8 +66,9 @@ export async function expiryCost(ctx: BenchContext, count: number, concurrency: 
     // Refused creates (429/503: admission keeps fewer in flight than the loop's concurrency) come
     // back after their Retry-After, as a client would: otherwise most of them would be lost and the
     // phase would measure a handful of expiries.
+    const idempotencyKey = randomUUID();
     for (;;) {
-      const answer = await createPayment(ctx.stack.api_url, merchant, i, { expires_in: EXPIRES_IN_S });
+      const answer = await createPayment(ctx.stack.api_url, merchant, i, { expires_in: EXPIRES_IN_S }, idempotencyKey);
       if (answer.status === 201) {
         created.push({
           id: answer.json.id as string,

@@ -4,6 +4,7 @@
  * Around it: the CPU each component spent (from /proc, start to end of the phase) per completed
  * payment, and each one's peak resident memory during the load.
  */
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { BenchContext } from '../lib/context';
 import { cpuBetween, cpuSnapshot, sampleRssPeaks } from '../lib/proc';
@@ -54,8 +55,9 @@ export async function throughput(
     // should (for as long as the bench waits for payments to drain), so that past what the API
     // admits the phase still measures completed payments, not how fast refusals come (admission
     // keeps fewer than 16 in flight when they would wait past its target latency).
+    const idempotencyKey = randomUUID();
     for (;;) {
-      const answer = await createPayment(apiUrls[i % apiUrls.length], merchant, i);
+      const answer = await createPayment(apiUrls[i % apiUrls.length], merchant, i, {}, idempotencyKey);
       if (answer.status === 201) {
         ids.push(answer.json.id as string);
         latencies.push(answer.ms);

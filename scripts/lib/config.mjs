@@ -123,6 +123,12 @@ function appEnv(config, { timeScale, logLevel }) {
     // glibc's malloc keeps up to 8 arenas per core, one per busy thread: the worker's Rust core
     // threads left ~70 MB of RSS in them under load, 2 arenas ~35 MB (docs/scaling.md "Memory").
     MALLOC_ARENA_MAX: '2',
+    // jest's stacks (time scaled) share 2 cores with a dozen test files and a browser: a request's
+    // latency there is the machine's, not a crowd's, and admission would refuse a test's burst of
+    // cancels. The bench's stack (time scale 1) and admission.e2e's own API keep the real target.
+    ...(config.mode === 'test' && timeScale !== '1' && !process.env.TONGBAO_API_TARGET_LATENCY_MS
+      ? { TONGBAO_API_TARGET_LATENCY_MS: '5000' }
+      : {}),
     // Test stacks refuse every connection beyond loopback, so no test reaches a real gateway.
     ...(config.mode === 'test'
       ? { NODE_OPTIONS: `--require ${path.join(repoRoot, 'dist', 'runtime', 'loopback-only.js')}` }
