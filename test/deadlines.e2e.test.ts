@@ -118,10 +118,19 @@ describe('when the worker is down, requests the API waits on answer 503 at the d
 
   test("an admin's retry of a stuck refund: 503 refund_retry_pending, then its retry answers the refund, asked once", async () => {
     const { payment, refundId, faultId } = await stuckRefund(500);
-    expect((await sandboxControl('DELETE', `/_control/faults/${faultId}`)).status).toBe(200);
 
     const retryKey = randomUUID();
     await whileWorkerDown('refund_retry_pending', () => admin(`/v1/admin/refunds/${refundId}/retry`, retryKey));
+    // The fault is lifted once the worker has taken up the retry: lifted before, a poll of the refund
+    // (which asks again for a refund the provider never took) could settle it first, and the retry
+    // would rightly be refused (409) as coming after.
+    await eventually(
+      async () => expect(await transitions(refundId)).toContainEqual({ attempt: 2, to_status: 'pending' }),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    expect((await sandboxControl('DELETE', `/_control/faults/${faultId}`)).status).toBe(200);
 
     const retried = await untilAnswered(() => admin(`/v1/admin/refunds/${refundId}/retry`, retryKey));
     expect(retried.status).toBe(200);

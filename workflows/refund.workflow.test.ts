@@ -4,7 +4,12 @@
  * decisions are under test here; the real activities are covered by test/refunds.e2e.test.ts.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { Activities } from '../activities';
@@ -56,6 +61,11 @@ class RefundStory {
   hiddenFromQueries = 0;
   /** When (Date.now()) the provider settles a refund it holds as still processing; null: never by itself. */
   settlesAt: number | null = null;
+  /** From now on, a request settles the refund the provider holds: a retry the provider takes at once. */
+  settlesOnRequest = false;
+  /** While set, each query waits for it before it answers: a query the test holds in flight. */
+  queryHeld: Promise<void> | null = null;
+  queriesInFlight = 0;
   requests = 0;
   queries = 0;
   /** When (real time, ms) the provider was last queried. */
@@ -107,13 +117,20 @@ const activities: RefundActivities = {
       throw ApplicationFailure.nonRetryable('NOT_ENOUGH: the merchant account lacks funds', 'ProviderDeclinedError');
     if (!refund.providerAnswers)
       throw ApplicationFailure.retryable('SYSTEM_ERROR: try again', 'ProviderUnavailableError');
-    refund.held = refund.held ?? refund.takenAs;
+    refund.held = refund.settlesOnRequest
+      ? { status: 'succeeded', failureReason: null }
+      : (refund.held ?? refund.takenAs);
     return refund.report();
   },
   async queryProviderRefund({ refundId }) {
     const refund = story(refundId);
     refund.queries += 1;
     refund.lastQueryAt = Date.now();
+    if (refund.queryHeld) {
+      refund.queriesInFlight += 1;
+      await refund.queryHeld;
+      refund.queriesInFlight -= 1;
+    }
     if (refund.hiddenFromQueries > 0) {
       refund.hiddenFromQueries -= 1;
       return {
@@ -214,6 +231,24 @@ async function reached(
   );
 }
 
+/**
+ * Resolves once the poll that follows the deadline (30 scaled seconds later) is over and the
+ * workflow sleeps until the next one. A refund the provider never took is not found by that poll,
+ * which asks the provider again a few times (about 3 s real): a story that changes the provider
+ * meanwhile would race that request, so it waits here first.
+ */
+async function pollAfterDeadlineDone(story: RefundStory, handle: WorkflowHandle<typeof refundWorkflow>): Promise<void> {
+  await eventually(
+    async () => {
+      expect(story.queries).toBeGreaterThan(0);
+      const [{ raw }, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
+      expect(raw.pendingActivities ?? []).toEqual([]);
+      expect(history.events?.at(-1)?.timerStartedEventAttributes).toBeTruthy();
+    },
+    { timeoutMs: 20_000 },
+  );
+}
+
 /** The update's refusal: the ApplicationFailure the workflow threw, as the API receives it. */
 async function refusal(update: Promise<unknown>): Promise<ApplicationFailure> {
   const error = await update.then(
@@ -267,6 +302,7 @@ test('when the provider is down past the deadline, the refund requires attention
     r.providerAnswers = false;
   });
   expect((await reached(handle, 'requires_attention')).failureReason).toMatch(/did not accept the refund in time/);
+  await pollAfterDeadlineDone(story, handle);
   const requestsWhileDown = story.requests;
   expect(requestsWhileDown).toBeGreaterThan(0);
 
@@ -337,6 +373,7 @@ test('an admin cancel asks the provider once more, a while later, before giving 
     r.providerAnswers = false;
   });
   await reached(handle, 'requires_attention');
+  await pollAfterDeadlineDone(story, handle);
   // The last request reached the provider after all, which settles it but does not show it at once.
   story.held = { status: 'succeeded', failureReason: null };
   story.hiddenFromQueries = 1;
@@ -386,6 +423,54 @@ test('a canceled refund the provider refunded after all is reopened: it requires
   ]);
 });
 
+describe("an admin's request accepted while a poll settles the refund", () => {
+  /**
+   * A refund in front of an admin whose provider has refunded it meanwhile, with a poll in flight
+   * that will say so; the admin's request is accepted before that poll answers.
+   */
+  async function requestDuringSettlingPoll(
+    update: typeof retryRefundUpdate | typeof cancelRefundUpdate,
+  ): Promise<{ story: RefundStory; handle: WorkflowHandle<typeof refundWorkflow>; outcome: Promise<RefundView> }> {
+    const { story, handle } = await refund((r) => {
+      r.takenAs = { status: 'pending', failureReason: null };
+    });
+    await reached(handle, 'requires_attention');
+    let release = (): void => undefined;
+    story.queryHeld = new Promise((resolve) => (release = resolve));
+    story.held = { status: 'succeeded', failureReason: null };
+    // The polls of a refund in front of an admin come every scaled hour: 3.6 s here.
+    await eventually(() => expect(story.queriesInFlight).toBe(1), { timeoutMs: 15_000, intervalMs: 50 });
+    const accepted = await handle.startUpdate(update, { waitForStage: WorkflowUpdateStage.ACCEPTED });
+    story.queryHeld = null;
+    release();
+    return { story, handle, outcome: accepted.result() };
+  }
+
+  test('a retry is answered with the refund the poll settled, and the workflow ends', async () => {
+    const { story, handle, outcome } = await requestDuringSettlingPoll(retryRefundUpdate);
+    expect(await outcome).toEqual({ id: story.id, status: 'succeeded', amount: 500, failureReason: null });
+    expect(await handle.result()).toMatchObject({ status: 'succeeded' });
+    // Nothing asked again: the poll's answer settled it.
+    expect(story.steps()).toEqual([
+      { attempt: 1, to: 'requires_attention', source: 'deadline' },
+      { attempt: 1, to: 'succeeded', source: 'poll' },
+    ]);
+    expect(story.requests).toBe(1);
+  }, 60_000);
+
+  test('a cancel is refused, the provider having refunded it meanwhile, and the workflow ends', async () => {
+    const { story, handle, outcome } = await requestDuringSettlingPoll(cancelRefundUpdate);
+    const refused = await refusal(outcome);
+    expect(refused.type).toBe(REFUND_FAILURE_TYPES.notCancelable);
+    expect(refused.message).toMatch(/refunded it meanwhile/);
+    expect(await handle.result()).toMatchObject({ status: 'succeeded' });
+    expect(story.steps()).toEqual([
+      { attempt: 1, to: 'requires_attention', source: 'deadline' },
+      { attempt: 1, to: 'succeeded', source: 'poll' },
+    ]);
+  }, 60_000);
+});
+
 describe('long waits keep every run of the history short', () => {
   test('a refund the provider never settles waits 30 days in front of an admin in runs of under 2,000 events each; an admin retry then settles it', async () => {
     const { story } = await refund((r) => {
@@ -416,7 +501,8 @@ describe('long waits keep every run of the history short', () => {
       amount: 500,
       failureReason: 'The provider has not settled the refund in time.',
     });
-    story.held = { status: 'succeeded', failureReason: null };
+    // The retry's request settles it; a poll meanwhile still finds it pending.
+    story.settlesOnRequest = true;
     expect(await handle.executeUpdate(retryRefundUpdate)).toMatchObject({ status: 'succeeded' });
     expect(await handle.result()).toEqual({ id: story.id, status: 'succeeded', amount: 500, failureReason: null });
     expect(story.steps()).toEqual([
@@ -464,6 +550,7 @@ describe('long waits keep every run of the history short', () => {
     expect((await reached(handle, 'requires_attention')).failureReason).toMatch(
       /^The provider did not accept the refund in time: (SYSTEM_ERROR: try again|activity ScheduleToClose timeout)$/,
     );
+    await pollAfterDeadlineDone(story, handle);
     const [history] = await runHistories(env.client, handle.workflowId);
     const scheduled = history.events?.filter((event) => event.activityTaskScheduledEventAttributes) ?? [];
     console.log(
@@ -471,10 +558,12 @@ describe('long waits keep every run of the history short', () => {
     );
     expect(story.requests).toBeGreaterThan(20);
     // The first requests are the local ones the merchant waited for; then one activity, retried by
-    // Temporal (no timer and new activity each minute); then the polls of a refund in front of an admin.
+    // Temporal (no timer and new activity each minute); then the first poll of a refund in front of
+    // an admin, which finds nothing at the provider and asks again, a few tries in one activity.
     expect(scheduled.map((event) => event.activityTaskScheduledEventAttributes?.activityType?.name)).toEqual([
       'requestProviderRefund',
-      ...scheduled.slice(1).map(() => 'queryProviderRefund'),
+      'queryProviderRefund',
+      'requestProviderRefund',
     ]);
     await handle.terminate('test over');
   }, 60_000);

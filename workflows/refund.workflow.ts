@@ -40,6 +40,7 @@ import { PROVIDER_OPTIONS, STORE_OPTIONS, WAITED_FOR_OPTIONS } from './activity-
 import { activityError } from './failures';
 import { scaledClock } from './time';
 import type { AdminRequest, Stage, Step } from './refund-steps';
+import { notStuck, refundedMeanwhile, takenByProvider } from './refund-refusals';
 import {
   ASK_BEFORE_ATTENTION_PATCH,
   ATTENTION_POLL_BACKOFF_PATCH,
@@ -135,19 +136,14 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     return view();
   };
   /** Only a refund that requires attention, and no other admin request at a time. */
-  const onlyWhenStuck = (verb: string, type: string) => (): void => {
-    if (refund.status !== 'requires_attention' || inbox.admin !== null) {
-      throw ApplicationFailure.nonRetryable(
-        `only a refund that requires attention can be ${verb}; this one is ${refund.status}`,
-        type,
-      );
-    }
+  const onlyWhenStuck = (verb: 'retried' | 'canceled') => (): void => {
+    if (refund.status !== 'requires_attention' || inbox.admin !== null) throw notStuck(verb, refund.status);
   };
   setHandler(retryRefundUpdate, adminRequest('retry'), {
-    validator: onlyWhenStuck('retried', REFUND_FAILURE_TYPES.notRetryable),
+    validator: onlyWhenStuck('retried'),
   });
   setHandler(cancelRefundUpdate, adminRequest('cancel'), {
-    validator: onlyWhenStuck('canceled', REFUND_FAILURE_TYPES.notCancelable),
+    validator: onlyWhenStuck('canceled'),
   });
 
   upsertSearchAttributes([
@@ -297,16 +293,20 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     }
     await apply(known, 'cancel');
     if (refund.status === 'succeeded') {
-      request.refusal = ApplicationFailure.nonRetryable(
-        'the provider has refunded it meanwhile',
-        REFUND_FAILURE_TYPES.notCancelable,
-      );
+      request.refusal = refundedMeanwhile();
     } else if (refund.status === 'requires_attention') {
-      request.refusal = ApplicationFailure.nonRetryable(
-        `the provider has taken this refund (${known.failureReason ?? 'still processing'}); settle it at the provider, then retry it here`,
-        REFUND_FAILURE_TYPES.notCancelable,
-      );
+      request.refusal = takenByProvider(known.failureReason);
     }
+  }
+
+  /**
+   * An admin's request accepted while a poll or a notification was settling the refund: the loop
+   * that carries requests out has ended, so it is answered here with how the refund ended. A retry
+   * has nothing left to do; a cancel comes too late for a refund the provider has made.
+   */
+  function answerAfterSettling(request: AdminRequest): void {
+    if (request.kind === 'cancel' && refund.status === 'succeeded') request.refusal = refundedMeanwhile();
+    inbox.admin = null;
   }
 
   /** Asks the provider how the refund stands, and when to ask next. */
@@ -484,6 +484,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     }
   }
 
+  if (inbox.admin) answerAfterSettling(inbox.admin);
   await condition(allHandlersFinished);
   return view();
 }
