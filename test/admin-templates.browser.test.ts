@@ -17,7 +17,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser';
+import { holdJavaScript, launchChromium } from './browser';
 import { mailMatching, reviewPage, signedInContext } from './console-browser';
 import { consoleFetch, staffSession } from './kratos-sessions';
 import { adminFetch, eventually, testStack } from './stack';
@@ -204,6 +204,10 @@ describe('the admin console: templates and the message log', () => {
           await page.click('[data-testid="apply-filters"]');
           await page.waitForSelector('[data-testid="filter-refused"]', { timeout: PAGE_WAIT_MS });
           expect(await page.getAttribute('[data-testid="filter-to"]', 'aria-invalid')).toBe('true');
+          // The log's days: from and until, each shown back in its own field.
+          await page.goto(`${web()}/admin/messages?from=2026-12-01&until=2026-12-02`);
+          expect(await page.inputValue('[data-testid="message-filters"] input[name="from"]')).toBe('2026-12-01');
+          expect(await page.inputValue('[data-testid="message-filters"] input[name="until"]')).toBe('2026-12-02');
 
           // The same receipt in the other language, one link away.
           await page.goto(`${web()}/admin/templates/${RECEIPT_EN}`);
@@ -225,6 +229,45 @@ describe('the admin console: templates and the message log', () => {
       STORY_MS,
     );
   }
+
+  test(
+    'what an operator types into a template before the page has hydrated is shown from the start, kept and saved',
+    async () => {
+      const operator = await staffSession('operator');
+      const receipt = await storyReceipt();
+      const context = await signedInContext(browser, operator.session, 'en-US');
+      const page = await context.newPage();
+      try {
+        // The page as the server sends it: the draft's subject, text and variables are there already.
+        const release = await holdJavaScript(page);
+        await page.goto(`${web()}/admin/templates/${receipt.id}`, { waitUntil: 'domcontentloaded' });
+        expect(await page.inputValue('[data-testid="template-subject"]')).toBe(receipt.subject);
+        expect(await page.inputValue('[data-testid="template-body"]')).toBe(receipt.body);
+        expect(await page.inputValue('input[name="variables[0][sample]"]')).toBe('茶叶小铺');
+        // Typed while the page's JavaScript is still on its way (a slow network), then kept.
+        const body = `${receipt.body}\nThank you, ${'${merchant}'}.`;
+        await page.fill('[data-testid="template-subject"]', 'Paid: ${amount} to ${merchant}');
+        await page.fill('[data-testid="template-body"]', body);
+        await page.fill('input[name="variables[0][sample]"]', '花店');
+        release();
+        await page.waitForLoadState('networkidle');
+        expect(await page.inputValue('[data-testid="template-subject"]')).toBe('Paid: ${amount} to ${merchant}');
+        expect(await page.inputValue('[data-testid="template-body"]')).toBe(body);
+        expect(await page.inputValue('input[name="variables[0][sample]"]')).toBe('花店');
+        await page.click('[data-testid="save-template"]');
+        await page.waitForSelector('[data-testid="template-saved"]', { timeout: PAGE_WAIT_MS });
+      } finally {
+        await context.close();
+      }
+      const saved = await adminFetch<TemplateBody>('GET', `/v1/admin/templates/${receipt.id}`);
+      expect(saved.body).toMatchObject({
+        subject: 'Paid: ${amount} to ${merchant}',
+        body: expect.stringContaining('Thank you'),
+      });
+      expect(saved.body.variables[0]).toMatchObject({ name: 'merchant', sample: '花店' });
+    },
+    STORY_MS,
+  );
 
   test(
     'a viewer reads the templates and the log without a button, and the API refuses their publish',

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser';
+import { holdJavaScript, launchChromium } from './browser';
 import { accessibilityViolations, consoleScreenshot, totpCode } from './console-browser';
 import { consoleFetch, createPerson, staffSession, type TestPerson } from './kratos-sessions';
 import { adminFetch, apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';
@@ -174,6 +174,34 @@ describe('the admin console', () => {
       STORY_MS,
     );
   }
+
+  test(
+    'an e-mail and password typed before the sign-in page has hydrated are the ones sent (hydration keeps them)',
+    async () => {
+      const admin = await createPerson({ schema: 'staff', locale: 'en-US' });
+      expect((await adminFetch('POST', '/v1/admin/staff', { email: admin.email, role: 'viewer' })).status).toBe(201);
+      const context = await browser.newContext({ ...DESKTOP, locale: 'en-US' });
+      const page = await context.newPage();
+      try {
+        // The admin types while the page's JavaScript is still on its way.
+        const release = await holdJavaScript(page);
+        await page.goto(`${web()}/admin?lang=en-US`, { waitUntil: 'domcontentloaded' });
+        await page.waitForURL(/\/auth\/login\?.*flow=/, { timeout: PAGE_WAIT_MS });
+        await page.fill('input[name="identifier"]', admin.email);
+        await page.fill('input[name="password"]', admin.password);
+        release();
+        await page.waitForLoadState('networkidle');
+        expect(await page.inputValue('input[name="identifier"]')).toBe(admin.email);
+        expect(await page.inputValue('input[name="password"]')).toBe(admin.password);
+        await page.click('[data-testid="submit-password-password"]');
+        // Signed in: no second factor yet, so the console sends the admin to set one up.
+        await page.waitForSelector('[data-testid="admin-second-factor"]', { timeout: 2 * PAGE_WAIT_MS });
+      } finally {
+        await context.close();
+      }
+    },
+    STORY_MS,
+  );
 
   test(
     'a viewer sees the queue without buttons, and the API refuses their retry',

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium, driven by playwright-core (ARCHITECTURE.md: never `npx playwright install`). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -26,4 +26,18 @@ export function launchChromium(): Promise<Browser> {
     );
   }
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Holds the page's JavaScript back, as a slow network would: what the page shows until the function
+ * returned is called is the server's HTML, not yet hydrated.
+ */
+export async function holdJavaScript(page: Page): Promise<() => void> {
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/_app\/immutable\/.*\.js$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  return release;
 }

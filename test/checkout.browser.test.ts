@@ -14,7 +14,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { devices, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { launchChromium } from './browser';
+import { holdJavaScript, launchChromium } from './browser';
 import { TEST_STACK_NAME, apiFetch, createTestMerchant, eventually, testStack } from './stack';
 
 const SCREENSHOTS = path.resolve(__dirname, '..', '.tongbao', TEST_STACK_NAME, 'artifacts', 'screenshots');
@@ -125,6 +125,16 @@ async function publicSession(id: string): Promise<PublicSession> {
 async function offeredChannels(page: Page): Promise<(string | null)[]> {
   const inputs = await page.locator('input[name=channel]').all();
   return Promise.all(inputs.map((input) => input.getAttribute('value')));
+}
+
+/**
+ * Opens the page with its JavaScript held back, as a slow phone network would: the server's HTML
+ * only, not yet hydrated. The function returned lets the JavaScript through.
+ */
+async function openBeforeHydration(page: Page, url: string): Promise<() => void> {
+  const release = await holdJavaScript(page);
+  await page.goto(url, { waitUntil: 'domcontentloaded' });
+  return release;
 }
 
 async function choose(page: Page, channel: string): Promise<void> {
@@ -328,14 +338,7 @@ describe('the hosted checkout', () => {
     async () => {
       const session = await createSession();
       const page = await newPage('desktop');
-      // Hold the page's JavaScript back, as a slow phone network would.
-      let release = () => {};
-      const held = new Promise<void>((resolve) => (release = resolve));
-      await page.route(/\/_app\/immutable\/.*\.js$/, async (route) => {
-        await held;
-        await route.continue();
-      });
-      await page.goto(session.url, { waitUntil: 'domcontentloaded' });
+      const release = await openBeforeHydration(page, session.url);
       expect(await page.locator('input[name=channel][value=alipay_pc]').isChecked()).toBe(true);
       await page.locator('input[name=channel][value=wechat_native]').check();
       release();
@@ -625,6 +628,39 @@ describe('saving details on the hosted checkout', () => {
         (await apiFetch<{ payment: string | null }>(key, 'GET', `/v1/checkout/sessions/${other.id}`)).body.payment,
       ).toBeNull();
       await screenshot(refused, 'details-wechat-refused-zh-CN');
+    },
+    STORY_MS,
+  );
+
+  test(
+    'details typed and ticked before the page has hydrated are the ones that go with the payment (hydration keeps them)',
+    async () => {
+      const slowMobile = `135${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+      const session = await createSession({ save_customer: 'optional' });
+      const page = await newPage('desktop');
+      // The shopper types while the page's JavaScript is still on its way.
+      const release = await openBeforeHydration(page, session.url);
+      await page.getByTestId('details-phone').fill(slowMobile);
+      await page.getByTestId('details-email').fill('slow@shop.example');
+      await page.getByTestId('details-name').fill('Slow Shopper');
+      await page.getByTestId('details-receipt').check();
+      await page.getByTestId('details-save').check();
+      release();
+      await page.waitForLoadState('networkidle');
+      expect(await page.getByTestId('details-phone').inputValue()).toBe(slowMobile);
+      expect(await page.getByTestId('details-email').inputValue()).toBe('slow@shop.example');
+      expect(await page.getByTestId('details-name').inputValue()).toBe('Slow Shopper');
+      expect(await page.getByTestId('details-receipt').isChecked()).toBe(true);
+      expect(await page.getByTestId('details-save').isChecked()).toBe(true);
+
+      await choose(page, 'alipay_qr');
+      await page.getByTestId('qr-code').waitFor();
+      const found = await apiFetch<{ data: { email: string | null; name: string | null }[] }>(
+        key,
+        'GET',
+        `/v1/customers?phone=${slowMobile}`,
+      );
+      expect(found.body.data).toEqual([expect.objectContaining({ email: 'slow@shop.example', name: 'Slow Shopper' })]);
     },
     STORY_MS,
   );

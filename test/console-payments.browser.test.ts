@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from './browser';
+import { holdJavaScript, launchChromium } from './browser';
 import { accessibilityViolations, consoleScreenshot } from './console-browser';
 import { createPerson, signIn, type TestPerson } from './kratos-sessions';
 import { eventually, testStack, type FetchResult } from './stack';
@@ -297,4 +297,47 @@ describe('the merchant console: payments, refunds, customers', () => {
       STORY_MS,
     );
   }
+
+  test(
+    'what a person types before a console page has hydrated is kept: a business name, a payments search; a cleared filter empties its field',
+    async () => {
+      const context = await browser.newContext({ ...DESKTOP, locale: 'en-US' });
+      try {
+        const owner = await createPerson({ locale: 'en-US', name: 'Wei Zhang' });
+        await signInThroughPage(await context.newPage(), owner, 'en-US', /\/dashboard\/welcome$/);
+
+        // The business is named while the page's JavaScript is still on its way (a slow network).
+        const welcome = await context.newPage();
+        const releaseWelcome = await holdJavaScript(welcome);
+        await welcome.goto(`${web()}/dashboard/welcome`, { waitUntil: 'domcontentloaded' });
+        await welcome.fill('input[name="name"]', 'Wei Tea House');
+        releaseWelcome();
+        await welcome.waitForLoadState('networkidle');
+        expect(await welcome.inputValue('input[name="name"]')).toBe('Wei Tea House');
+        await welcome.click('[data-testid="create-merchant"]');
+        await welcome.waitForURL(/\/dashboard$/, { timeout: PAGE_WAIT_MS });
+
+        // So is a search typed into the payments list's filter.
+        const list = await context.newPage();
+        const releaseList = await holdJavaScript(list);
+        await list.goto(`${web()}/dashboard/payments`, { waitUntil: 'domcontentloaded' });
+        await list.fill('[data-testid="payment-search"]', 'order-nobody-has');
+        releaseList();
+        await list.waitForLoadState('networkidle');
+        expect(await list.inputValue('[data-testid="payment-search"]')).toBe('order-nobody-has');
+        await list.click('[data-testid="apply-filters"]');
+        await list.waitForURL(/\/dashboard\/payments\?.*q=order-nobody-has/, { timeout: PAGE_WAIT_MS });
+        expect(await list.textContent('[data-testid="payments-empty"]')).toBe('No payment matches these filters.');
+        expect(await list.inputValue('[data-testid="payment-search"]')).toBe('order-nobody-has');
+        // Cleared (the page's own navigation, the form stays on the page): the field shows no search.
+        await list.click('[data-testid="clear-filters"]');
+        await list.waitForURL(/\/dashboard\/payments$/, { timeout: PAGE_WAIT_MS });
+        await list.waitForSelector('[data-testid="clear-filters"]', { state: 'detached' });
+        expect(await list.inputValue('[data-testid="payment-search"]')).toBe('');
+      } finally {
+        await context.close();
+      }
+    },
+    STORY_MS,
+  );
 });
