@@ -123,11 +123,48 @@ async function main(extraArgs) {
   return finish({ failures, results });
 }
 
+/**
+ * The failed tests, each as a line (file › name: first line of its error) and up to
+ * FAILURE_DETAIL_LINES more of its message (an expectation's diff, a cause), every line starting
+ * with FAILED: CI keeps only the head and tail of a long run's output, jest's own report is in
+ * the middle, and .ci/run repeats these lines by that prefix.
+ */
+const FAILURE_DETAIL_LINES = 12;
+
+function failedTestLines(results) {
+  const lines = [];
+  for (const suite of results?.testResults ?? []) {
+    const file = path.relative(repoRoot, suite.name);
+    const failed = suite.assertionResults.filter((test) => test.status === 'failed');
+    if (failed.length === 0 && suite.status === 'failed') lines.push(...failureLines(file, suite.message));
+    for (const test of failed) {
+      lines.push(...failureLines(`${file} › ${test.fullName}`, test.failureMessages.join('\n')));
+    }
+  }
+  return lines;
+}
+
+function failureLines(title, message) {
+  // eslint-disable-next-line no-control-regex -- jest's messages carry colour codes
+  const plain = String(message ?? '').replace(/\u001b\[[0-9;]*m/g, '');
+  // The message without jest's headings and the stack's frames.
+  const meaningful = plain
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line.trim() !== '' && !line.trim().startsWith('●') && !/^\s*at /.test(line));
+  const [first = '', ...rest] = meaningful;
+  return [
+    `FAILED ${title}: ${first.trim().slice(0, 200)}`,
+    ...rest.slice(0, FAILURE_DETAIL_LINES).map((line) => `FAILED     ${line.slice(0, 200)}`),
+  ];
+}
+
 function finish({ failures, results }) {
   const passed = results?.numPassedTests ?? 0;
   // Suites that could not run (a syntax error, a failing beforeAll import) have no tests to count.
   const failedTests = (results?.numFailedTests ?? 0) + (results?.numRuntimeErrorTestSuites ?? 0);
   if (failures.length > 0) log(loud(`failed: ${failures.join(', ')}`));
+  for (const line of failedTestLines(results)) process.stdout.write(`${line}\n`);
   const failed = failedTests + failures.length;
   process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
   process.exitCode = failed === 0 ? 0 : 1;

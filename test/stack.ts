@@ -90,6 +90,9 @@ async function request<T>(
     method,
     headers: { ...headers, ...options.headers },
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  }).catch((error: unknown) => {
+    // undici's own message is only "fetch failed"; what failed is in its cause.
+    throw new Error(`${method} ${baseUrl}${urlPath}: ${describeFetchFailure(error)}`, { cause: error });
   });
   const text = await response.text();
   let body: unknown = text;
@@ -99,6 +102,12 @@ async function request<T>(
     // not JSON (an HTML page, "success" for Alipay): keep the text
   }
   return { status: response.status, headers: response.headers, body: body as T, text };
+}
+
+function describeFetchFailure(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const detail = [cause?.code, cause?.message].filter(Boolean).join(' ');
+  return `${error instanceof Error ? error.message : String(error)}${detail ? ` (${detail})` : ''}`;
 }
 
 /** Calls the API with a merchant's secret key. */
