@@ -10,6 +10,9 @@ import { AppError, errorBody } from './errors';
  * as every other error does.
  */
 export function answerUnparsableRequest(error: Error & { code?: string }, socket: Duplex): void {
+  // The rest of a request already answered, still arriving: each chunk fails to parse again. It is
+  // read and dropped until the linger ends (lingerThenClose).
+  if (answered.has(socket)) return;
   // A response already under way on this connection (a pipelined request) cannot be followed by
   // another status line: close it, as Node's own handler does.
   const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
@@ -31,9 +34,26 @@ export function answerUnparsableRequest(error: Error & { code?: string }, socket
       requestId,
     ),
   );
+  answered.add(socket);
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nRequest-Id: ${requestId}\r\n` +
       `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
       `Connection: close\r\n\r\n${body}`,
   );
+  lingerThenClose(socket);
+}
+
+/**
+ * How long the rest of an answered request is read and dropped before the connection is closed.
+ * Closed at once, the connection is reset by the request's next bytes, and a reset can discard the
+ * answer before the client has read it: a client sending 300 KB under a lower-case method got
+ * EPIPE, not its 400 (the fuzzer, 2026-12-04). This is nginx's lingering close.
+ */
+export const LINGER_MS = 5_000;
+const answered = new WeakSet<Duplex>();
+
+function lingerThenClose(socket: Duplex): void {
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }
