@@ -1,20 +1,13 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
+import { freePort } from '../runtime/free-port.testing';
 import { startSandbox, type RunningSandbox } from './sandbox';
 
 // Helpers for tests that run a sandbox in-process. Not used by the sandbox itself.
 
 export const SANDBOX_TEST_DATABASE_URL =
   process.env.SANDBOX_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tongbao_sandbox_unit';
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface ControlResponse<T = Record<string, unknown>> {
   status: number;

@@ -53,17 +53,10 @@ function verdict(ok, what, detail = '') {
   return ok;
 }
 
-/** A port for each of the stack's variables, all different and free right now. */
+/** A port for each of the stack's variables, all different (freePort never hands one out twice) and free right now. */
 async function freePorts() {
   const ports = {};
-  const taken = new Set();
-  for (const key of Object.keys(PORTS)) {
-    let port;
-    do port = await freePort();
-    while (taken.has(port));
-    taken.add(port);
-    ports[key] = port;
-  }
+  for (const key of Object.keys(PORTS)) ports[key] = await freePort();
   return ports;
 }
 

@@ -1,10 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { freePort } from '../runtime/free-port.testing';
 import { testStack } from './stack';
-
-import { freePort as freePortOf } from '../sandbox/sandbox.testing';
-
-export { freePortOf as freePort };
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -68,7 +65,7 @@ export async function startOwnApi(
   taskQueue: string,
   env: Record<string, string> = {},
 ): Promise<{ api: ChildProcess; apiUrl: string }> {
-  const port = await freePortOf();
+  const port = await freePort();
   const api = await startAppProcess(
     'api/main.js',
     { ...env, TEMPORAL_TASK_QUEUE: taskQueue, API_PORT: String(port) },

@@ -13,7 +13,8 @@
  * a wrong signature, an invalid request). What differs between providers lives in the harness.
  */
 import type { Channel, NextAction, ProviderName } from '../../domain/payment';
-import { eventually, freePort, newOutTradeNo } from '../../sandbox/sandbox.testing';
+import { freePort } from '../../runtime/free-port.testing';
+import { eventually, newOutTradeNo } from '../../sandbox/sandbox.testing';
 import {
   NotificationRejectedError,
   ProviderDeclinedError,

@@ -1,4 +1,5 @@
-import { freePort, newOutTradeNo, startTestSandbox, type TestSandbox } from '../../sandbox/sandbox.testing';
+import { freePort } from '../../runtime/free-port.testing';
+import { newOutTradeNo, startTestSandbox, type TestSandbox } from '../../sandbox/sandbox.testing';
 import { sandboxOpenid } from '../../sandbox/wechatpay/wechatpay.oauth';
 import { openWechatpayAccount, type WechatpaySandboxAccount } from '../../sandbox/wechatpay/wechatpay.testing';
 import { ProviderError, ProviderInvalidRequestError, ProviderUnavailableError } from '../errors';

@@ -1,4 +1,5 @@
 // Waiting for services: polling with a deadline, HTTP probes and free ports.
+import fs from 'node:fs';
 import net from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -68,14 +69,35 @@ export function portFree(port, host = '127.0.0.1') {
   });
 }
 
-/** A port the kernel considers free right now (the test stack picks its ports this way). */
-export function freePort(host = '127.0.0.1') {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host, exclusive: true }, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+/**
+ * Where the ports a stack listens on are picked: below the kernel's ephemeral range. A port from
+ * that range (what listen(0) hands out) can be taken, between picking it and listening on it, as
+ * the local port of any outgoing connection on the machine: a test stack's web app found its port
+ * so taken when it started last (CI, 2026-12-04). Outgoing connections never use a port below it.
+ */
+const PICK_FROM = 10_000;
+/** Ports handed out by this process, never handed out twice (a stack's services are picked one after another). */
+const handedOut = new Set();
+
+/** The first port of the kernel's ephemeral range (Linux: 32768 unless configured). */
+function ephemeralLow() {
+  try {
+    const [low] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && low > PICK_FROM + 1000) return low;
+  } catch {
+    // not Linux: IANA's dynamic range starts at 49152, Linux's default at 32768
+  }
+  return 32_768;
+}
+
+/** A port free right now, below the ephemeral range and not handed out before by this process. */
+export async function freePort(host = '127.0.0.1') {
+  const high = ephemeralLow();
+  for (let tries = 0; tries < 200; tries++) {
+    const port = PICK_FROM + Math.floor(Math.random() * (high - PICK_FROM));
+    if (handedOut.has(port) || !(await portFree(port, host))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port found between ${PICK_FROM} and ${high} after 200 tries`);
 }
