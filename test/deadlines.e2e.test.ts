@@ -121,14 +121,17 @@ describe('when the worker is down, requests the API waits on answer 503 at the d
 
     const retryKey = randomUUID();
     await whileWorkerDown('refund_retry_pending', () => admin(`/v1/admin/refunds/${refundId}/retry`, retryKey));
-    // The fault is lifted once the worker has taken up the retry: lifted before, a poll of the refund
-    // (which asks again for a refund the provider never took) could settle it first, and the retry
-    // would rightly be refused (409) as coming after.
+    // The retry is sent again, as the 503's Retry-After asks, until the workflow has taken it up: an
+    // update the dead worker never accepted is not kept for the next one (Temporal holds it in
+    // memory only; CI-like run, 2026-12-04: never carried out in 60 s). The fault is lifted only
+    // then: lifted before, a poll of the refund (which asks again for a refund the provider never
+    // took) could settle it first, and the retry would rightly be refused (409) as coming after.
     await eventually(
-      async () => expect(await transitions(refundId)).toContainEqual({ attempt: 2, to_status: 'pending' }),
-      {
-        timeoutMs: 60_000,
+      async () => {
+        await admin(`/v1/admin/refunds/${refundId}/retry`, retryKey);
+        expect(await transitions(refundId)).toContainEqual({ attempt: 2, to_status: 'pending' });
       },
+      { timeoutMs: 60_000, intervalMs: 1_000 },
     );
     expect((await sandboxControl('DELETE', `/_control/faults/${faultId}`)).status).toBe(200);
 
