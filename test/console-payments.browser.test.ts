@@ -334,6 +334,14 @@ describe('the merchant console: payments, refunds, customers', () => {
         await list.waitForURL(/\/dashboard\/payments$/, { timeout: PAGE_WAIT_MS });
         await list.waitForSelector('[data-testid="clear-filters"]', { state: 'detached' });
         expect(await list.inputValue('[data-testid="payment-search"]')).toBe('');
+        // A search sent with Enter: the rebuilt field keeps the focus, so the next search is typed at once.
+        await list.fill('[data-testid="payment-search"]', 'order-still-nobody');
+        await list.press('[data-testid="payment-search"]', 'Enter');
+        await list.waitForURL(/\/dashboard\/payments\?.*q=order-still-nobody/, { timeout: PAGE_WAIT_MS });
+        await eventually(async () =>
+          expect(await list.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('payment-search'),
+        );
+        expect(await list.inputValue('[data-testid="payment-search"]')).toBe('order-still-nobody');
       } finally {
         await context.close();
       }
