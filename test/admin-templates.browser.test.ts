@@ -17,7 +17,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { holdJavaScript, launchChromium } from './browser';
+import { launchChromium, openBeforeHydration } from './browser';
 import { mailMatching, reviewPage, signedInContext } from './console-browser';
 import { consoleFetch, staffSession } from './kratos-sessions';
 import { adminFetch, eventually, testStack } from './stack';
@@ -239,8 +239,7 @@ describe('the admin console: templates and the message log', () => {
       const page = await context.newPage();
       try {
         // The page as the server sends it: the draft's subject, text and variables are there already.
-        const release = await holdJavaScript(page);
-        await page.goto(`${web()}/admin/templates/${receipt.id}`, { waitUntil: 'domcontentloaded' });
+        const hydrate = await openBeforeHydration(page, `${web()}/admin/templates/${receipt.id}`);
         expect(await page.inputValue('[data-testid="template-subject"]')).toBe(receipt.subject);
         expect(await page.inputValue('[data-testid="template-body"]')).toBe(receipt.body);
         expect(await page.inputValue('input[name="variables[0][sample]"]')).toBe('茶叶小铺');
@@ -249,8 +248,7 @@ describe('the admin console: templates and the message log', () => {
         await page.fill('[data-testid="template-subject"]', 'Paid: ${amount} to ${merchant}');
         await page.fill('[data-testid="template-body"]', body);
         await page.fill('input[name="variables[0][sample]"]', '花店');
-        release();
-        await page.waitForLoadState('networkidle');
+        await hydrate();
         expect(await page.inputValue('[data-testid="template-subject"]')).toBe('Paid: ${amount} to ${merchant}');
         expect(await page.inputValue('[data-testid="template-body"]')).toBe(body);
         expect(await page.inputValue('input[name="variables[0][sample]"]')).toBe('花店');

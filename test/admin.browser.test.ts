@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { holdJavaScript, launchChromium } from './browser';
+import { launchChromium, openBeforeHydration } from './browser';
 import { accessibilityViolations, consoleScreenshot, totpCode } from './console-browser';
 import { consoleFetch, createPerson, staffSession, type TestPerson } from './kratos-sessions';
 import { adminFetch, apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';
@@ -184,13 +184,11 @@ describe('the admin console', () => {
       const page = await context.newPage();
       try {
         // The admin types while the page's JavaScript is still on its way.
-        const release = await holdJavaScript(page);
-        await page.goto(`${web()}/admin?lang=en-US`, { waitUntil: 'domcontentloaded' });
+        const hydrate = await openBeforeHydration(page, `${web()}/admin?lang=en-US`);
         await page.waitForURL(/\/auth\/login\?.*flow=/, { timeout: PAGE_WAIT_MS });
         await page.fill('input[name="identifier"]', admin.email);
         await page.fill('input[name="password"]', admin.password);
-        release();
-        await page.waitForLoadState('networkidle');
+        await hydrate();
         expect(await page.inputValue('input[name="identifier"]')).toBe(admin.email);
         expect(await page.inputValue('input[name="password"]')).toBe(admin.password);
         await page.click('[data-testid="submit-password-password"]');

@@ -29,15 +29,20 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /**
- * Holds the page's JavaScript back, as a slow network would: what the page shows until the function
- * returned is called is the server's HTML, not yet hydrated.
+ * Opens `url` with the page's JavaScript held back, as a slow network would: what the page shows
+ * until then is the server's HTML, not yet hydrated, and what a test types goes into it. The
+ * function returned lets the JavaScript through and resolves once the page has hydrated.
  */
-export async function holdJavaScript(page: Page): Promise<() => void> {
+export async function openBeforeHydration(page: Page, url: string): Promise<() => Promise<void>> {
   let release = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
   await page.route(/\/_app\/immutable\/.*\.js$/, async (route) => {
     await held;
     await route.continue();
   });
-  return release;
+  await page.goto(url, { waitUntil: 'domcontentloaded' });
+  return async () => {
+    release();
+    await page.waitForLoadState('networkidle');
+  };
 }

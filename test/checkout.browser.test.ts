@@ -14,7 +14,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { devices, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { holdJavaScript, launchChromium } from './browser';
+import { launchChromium, openBeforeHydration } from './browser';
 import { TEST_STACK_NAME, apiFetch, createTestMerchant, eventually, testStack } from './stack';
 
 const SCREENSHOTS = path.resolve(__dirname, '..', '.tongbao', TEST_STACK_NAME, 'artifacts', 'screenshots');
@@ -125,16 +125,6 @@ async function publicSession(id: string): Promise<PublicSession> {
 async function offeredChannels(page: Page): Promise<(string | null)[]> {
   const inputs = await page.locator('input[name=channel]').all();
   return Promise.all(inputs.map((input) => input.getAttribute('value')));
-}
-
-/**
- * Opens the page with its JavaScript held back, as a slow phone network would: the server's HTML
- * only, not yet hydrated. The function returned lets the JavaScript through.
- */
-async function openBeforeHydration(page: Page, url: string): Promise<() => void> {
-  const release = await holdJavaScript(page);
-  await page.goto(url, { waitUntil: 'domcontentloaded' });
-  return release;
 }
 
 async function choose(page: Page, channel: string): Promise<void> {
@@ -338,11 +328,10 @@ describe('the hosted checkout', () => {
     async () => {
       const session = await createSession();
       const page = await newPage('desktop');
-      const release = await openBeforeHydration(page, session.url);
+      const hydrate = await openBeforeHydration(page, session.url);
       expect(await page.locator('input[name=channel][value=alipay_pc]').isChecked()).toBe(true);
       await page.locator('input[name=channel][value=wechat_native]').check();
-      release();
-      await page.waitForLoadState('networkidle');
+      await hydrate();
       expect(await page.locator('input[name=channel][value=wechat_native]').isChecked()).toBe(true);
       await page.getByTestId('checkout').getByTestId('pay').click();
       await page.getByTestId('qr-code').locator('svg').waitFor();
@@ -639,14 +628,13 @@ describe('saving details on the hosted checkout', () => {
       const session = await createSession({ save_customer: 'optional' });
       const page = await newPage('desktop');
       // The shopper types while the page's JavaScript is still on its way.
-      const release = await openBeforeHydration(page, session.url);
+      const hydrate = await openBeforeHydration(page, session.url);
       await page.getByTestId('details-phone').fill(slowMobile);
       await page.getByTestId('details-email').fill('slow@shop.example');
       await page.getByTestId('details-name').fill('Slow Shopper');
       await page.getByTestId('details-receipt').check();
       await page.getByTestId('details-save').check();
-      release();
-      await page.waitForLoadState('networkidle');
+      await hydrate();
       expect(await page.getByTestId('details-phone').inputValue()).toBe(slowMobile);
       expect(await page.getByTestId('details-email').inputValue()).toBe('slow@shop.example');
       expect(await page.getByTestId('details-name').inputValue()).toBe('Slow Shopper');

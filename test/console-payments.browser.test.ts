@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { holdJavaScript, launchChromium } from './browser';
+import { launchChromium, openBeforeHydration } from './browser';
 import { accessibilityViolations, consoleScreenshot } from './console-browser';
 import { createPerson, signIn, type TestPerson } from './kratos-sessions';
 import { eventually, testStack, type FetchResult } from './stack';
@@ -308,22 +308,18 @@ describe('the merchant console: payments, refunds, customers', () => {
 
         // The business is named while the page's JavaScript is still on its way (a slow network).
         const welcome = await context.newPage();
-        const releaseWelcome = await holdJavaScript(welcome);
-        await welcome.goto(`${web()}/dashboard/welcome`, { waitUntil: 'domcontentloaded' });
+        const hydrateWelcome = await openBeforeHydration(welcome, `${web()}/dashboard/welcome`);
         await welcome.fill('input[name="name"]', 'Wei Tea House');
-        releaseWelcome();
-        await welcome.waitForLoadState('networkidle');
+        await hydrateWelcome();
         expect(await welcome.inputValue('input[name="name"]')).toBe('Wei Tea House');
         await welcome.click('[data-testid="create-merchant"]');
         await welcome.waitForURL(/\/dashboard$/, { timeout: PAGE_WAIT_MS });
 
         // So is a search typed into the payments list's filter.
         const list = await context.newPage();
-        const releaseList = await holdJavaScript(list);
-        await list.goto(`${web()}/dashboard/payments`, { waitUntil: 'domcontentloaded' });
+        const hydrateList = await openBeforeHydration(list, `${web()}/dashboard/payments`);
         await list.fill('[data-testid="payment-search"]', 'order-nobody-has');
-        releaseList();
-        await list.waitForLoadState('networkidle');
+        await hydrateList();
         expect(await list.inputValue('[data-testid="payment-search"]')).toBe('order-nobody-has');
         await list.click('[data-testid="apply-filters"]');
         await list.waitForURL(/\/dashboard\/payments\?.*q=order-nobody-has/, { timeout: PAGE_WAIT_MS });
