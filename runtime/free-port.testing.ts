@@ -8,7 +8,8 @@ import net from 'node:net';
  * Ports are picked below the kernel's ephemeral range. A port from that range (what listen(0)
  * hands out) can be taken, between picking it and listening on it, as the local port of any
  * outgoing connection on the machine, such as the one the process being started makes to
- * PostgreSQL before it listens: a test stack's web app found its port so taken (CI, 2026-12-04).
+ * PostgreSQL before it listens: a test stack's web app found its port so taken (a CI-like run,
+ * 2026-12-04).
  */
 const PICK_FROM = 10_000;
 /** Ports handed out by this process: never handed out twice. */

@@ -73,7 +73,8 @@ export function portFree(port, host = '127.0.0.1') {
  * Where the ports a stack listens on are picked: below the kernel's ephemeral range. A port from
  * that range (what listen(0) hands out) can be taken, between picking it and listening on it, as
  * the local port of any outgoing connection on the machine: a test stack's web app found its port
- * so taken when it started last (CI, 2026-12-04). Outgoing connections never use a port below it.
+ * so taken when it started last (a CI-like run, 2026-12-04). Outgoing connections never use a
+ * port below it.
  */
 const PICK_FROM = 10_000;
 /** Ports handed out by this process, never handed out twice (a stack's services are picked one after another). */
