@@ -9,7 +9,7 @@
  * screenshots go to .tongbao/<stack name>/artifacts/screenshots/console/admin-merchant*.png.
  */
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser';
+import { closeContext, launchChromium } from './browser';
 import { reviewPage, signedInContext } from './console-browser';
 import { queryDb } from './db';
 import { consoleFetch, createPerson, signIn, staffSession } from './kratos-sessions';
@@ -205,7 +205,7 @@ describe("the admin console's merchants", () => {
           await page.waitForSelector(`[data-testid="key-state-${keyId}"] [data-revoked]`, { timeout: PAGE_WAIT_MS });
           expect((await apiFetch(secretKey, 'GET', '/v1/payments')).status).toBe(401);
         } finally {
-          await context.close();
+          await closeContext(context);
         }
       },
       STORY_MS,
@@ -234,7 +234,7 @@ describe("the admin console's merchants", () => {
         await page.waitForSelector('[data-testid="merchants"]', { timeout: PAGE_WAIT_MS });
         expect(await page.locator('[data-testid="merchant-create"]').count()).toBe(0);
       } finally {
-        await context.close();
+        await closeContext(context);
       }
     },
     STORY_MS,

@@ -10,7 +10,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { chinaDate } from '../domain/china-time';
-import { launchChromium } from './browser';
+import { closeContext, launchChromium } from './browser';
 import { reviewPage, signedInContext } from './console-browser';
 import { queryDb } from './db';
 import { staffSession } from './kratos-sessions';
@@ -261,7 +261,7 @@ describe('the admin console operations pages', () => {
           await visit(page, '/admin/workflows', '[data-testid="stuck-workflows"], [data-testid="workflows-empty"]');
           await shot('workflows');
         } finally {
-          await context.close();
+          await closeContext(context);
         }
       },
       STORY_MS,
@@ -289,7 +289,7 @@ describe('the admin console operations pages', () => {
         expect(await page.locator('main form[method="POST"], main button[type="submit"]').count()).toBe(0);
         await review(page, 'customer-as-viewer-en-US');
       } finally {
-        await context.close();
+        await closeContext(context);
       }
     },
     STORY_MS,

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser';
+import { closeContext, launchChromium } from './browser';
 import { reviewPage, signedInContext } from './console-browser';
 import { queryDb } from './db';
 import { staffSession } from './kratos-sessions';
@@ -198,7 +198,7 @@ describe('provider accounts in the admin console', () => {
           expect(await page.textContent(`[data-testid="channels-${account}"]`)).toContain('alipay_qr');
           await review(page, `accounts-${locale}`);
         } finally {
-          await context.close();
+          await closeContext(context);
         }
 
         // A viewer reads the same accounts and routes, and is offered nothing to change.

@@ -17,7 +17,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, openBeforeHydration } from './browser';
+import { closeContext, launchChromium, openBeforeHydration } from './browser';
 import { mailMatching, reviewPage, signedInContext } from './console-browser';
 import { consoleFetch, staffSession } from './kratos-sessions';
 import { adminFetch, eventually, testStack } from './stack';
@@ -216,7 +216,7 @@ describe('the admin console: templates and the message log', () => {
           await page.waitForSelector('[data-testid="template-form"]', { timeout: PAGE_WAIT_MS });
           expect(await page.inputValue('[data-testid="template-subject"]')).toBe('${merchant} 付款成功 ${amount}');
         } finally {
-          await context.close();
+          await closeContext(context);
           // The receipt as it was, for every receipt sent after this story.
           await publishBack(original.published);
         }
@@ -255,7 +255,7 @@ describe('the admin console: templates and the message log', () => {
         await page.click('[data-testid="save-template"]');
         await page.waitForSelector('[data-testid="template-saved"]', { timeout: PAGE_WAIT_MS });
       } finally {
-        await context.close();
+        await closeContext(context);
       }
       const saved = await adminFetch<TemplateBody>('GET', `/v1/admin/templates/${receipt.id}`);
       expect(saved.body).toMatchObject({
@@ -288,7 +288,7 @@ describe('the admin console: templates and the message log', () => {
           });
           await review(page, `messages-as-viewer-${locale}`);
         } finally {
-          await context.close();
+          await closeContext(context);
         }
       }
       // What the page hides, the API refuses.

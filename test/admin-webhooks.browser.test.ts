@@ -5,7 +5,7 @@
  * send the event again; the merchant's server receives it. A viewer reads the log with no button.
  */
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser';
+import { closeContext, launchChromium } from './browser';
 import { reviewPage, signedInContext } from './console-browser';
 import { staffSession } from './kratos-sessions';
 import { apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';
@@ -92,7 +92,7 @@ describe('a merchant asks for the webhooks it missed', () => {
           );
           await review(page, `webhook-deliveries-resent-${locale}`);
         } finally {
-          await context.close();
+          await closeContext(context);
         }
       },
       STORY_MS,
@@ -111,7 +111,7 @@ describe('a merchant asks for the webhooks it missed', () => {
         expect(await page.locator('main form[method="POST"], main button[type="submit"]').count()).toBe(0);
         await review(page, 'webhook-deliveries-as-viewer-en-US');
       } finally {
-        await context.close();
+        await closeContext(context);
       }
     },
     STORY_MS,

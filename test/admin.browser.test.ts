@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, openBeforeHydration } from './browser';
+import { closeContext, launchChromium, openBeforeHydration } from './browser';
 import { accessibilityViolations, consoleScreenshot, totpCode } from './console-browser';
 import { consoleFetch, createPerson, staffSession, type TestPerson } from './kratos-sessions';
 import { adminFetch, apiFetch, createTestMerchant, eventually, sandboxControl, testStack } from './stack';
@@ -168,7 +168,7 @@ describe('the admin console', () => {
           expect(await page.locator(`[data-testid="staff-${admin.email}"]`).count()).toBe(1);
           await review(page, `staff-${locale}`);
         } finally {
-          await context.close();
+          await closeContext(context);
         }
       },
       STORY_MS,
@@ -195,7 +195,7 @@ describe('the admin console', () => {
         // Signed in: no second factor yet, so the console sends the admin to set one up.
         await page.waitForSelector('[data-testid="admin-second-factor"]', { timeout: 2 * PAGE_WAIT_MS });
       } finally {
-        await context.close();
+        await closeContext(context);
       }
     },
     STORY_MS,
@@ -239,7 +239,7 @@ describe('the admin console', () => {
         expect(retry.status).toBe(403);
         expect(retry.body.error.code).toBe('role_forbidden');
       } finally {
-        await context.close();
+        await closeContext(context);
       }
     },
     STORY_MS,

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium, driven by playwright-core (ARCHITECTURE.md: never `npx playwright install`). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -45,4 +45,26 @@ export async function openBeforeHydration(page: Page, url: string): Promise<() =
     release();
     await page.waitForLoadState('networkidle');
   };
+}
+
+/** Longer than any close seen when Chromium answers; far shorter than a hook's 60 s. */
+const CLOSE_CONTEXT_MS = 15_000;
+
+/**
+ * Closes a story's browser context. Now and then Chromium never answers Playwright's request to
+ * dispose of a context (seen once in CI: a story passed, then its afterEach hung 60 s on the
+ * close). The story goes on after CLOSE_CONTEXT_MS, saying so with the pages the context held;
+ * the browser's own close in afterAll ends what is left of it.
+ */
+export async function closeContext(context: BrowserContext): Promise<void> {
+  const pages = context.pages().map((page) => page.url());
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<'stuck'>((resolve) => (timer = setTimeout(() => resolve('stuck'), CLOSE_CONTEXT_MS)));
+  const outcome = await Promise.race([context.close().then(() => 'closed' as const), stuck]);
+  clearTimeout(timer);
+  if (outcome === 'stuck') {
+    console.warn(
+      `Chromium did not close a browser context within ${CLOSE_CONTEXT_MS} ms; its pages: ${pages.join(', ')}`,
+    );
+  }
 }

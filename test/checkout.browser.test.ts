@@ -14,7 +14,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { devices, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { launchChromium, openBeforeHydration } from './browser';
+import { closeContext, launchChromium, openBeforeHydration } from './browser';
 import { TEST_STACK_NAME, apiFetch, createTestMerchant, eventually, testStack } from './stack';
 
 const SCREENSHOTS = path.resolve(__dirname, '..', '.tongbao', TEST_STACK_NAME, 'artifacts', 'screenshots');
@@ -86,7 +86,7 @@ afterAll(async () => {
 
 const contexts: BrowserContext[] = [];
 afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
+  await Promise.all(contexts.splice(0).map(closeContext));
 });
 
 async function newPage(
@@ -596,7 +596,9 @@ describe('saving details on the hosted checkout', () => {
         return page;
       };
       const session = await createSession({ save_customer: 'optional' });
-      await payAtProvider(await fillAndPay(session.url), '/wechatpay/jsapi/');
+      const paying = await fillAndPay(session.url);
+      await payAtProvider(paying, '/wechatpay/jsapi/');
+      await expectPaid(paying, session, 'wechat_jsapi');
       const saved = await apiFetch<{ customer: string | null }>(key, 'GET', `/v1/checkout/sessions/${session.id}`);
       const found = await apiFetch<{ data: { id: string; email: string }[] }>(
         key,

@@ -9,7 +9,7 @@
  * .tongbao/<stack name>/artifacts/screenshots/console/.
  */
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser';
+import { closeContext, launchChromium } from './browser';
 import { createPayment, pay } from './console';
 import { accessibilityViolations, consoleScreenshot } from './console-browser';
 import { createPerson } from './kratos-sessions';
@@ -70,7 +70,7 @@ async function drawLogo(): Promise<Buffer> {
     `<div id="logo" style="width:96px;height:96px;border-radius:20px;background:#1b5e20;color:#fff;font:700 56px/96px sans-serif;text-align:center">茶</div>`,
   );
   const png = await page.locator('#logo').screenshot({ type: 'png' });
-  await context.close();
+  await closeContext(context);
   return png;
 }
 
@@ -187,7 +187,7 @@ describe('the console for developers: keys, webhooks, events, branding', () => {
         expect(await page.getAttribute('html', 'lang')).toBe('en-US');
         await consoleScreenshot(page, 'checkout-branding-hosted-page-en-US');
       } finally {
-        await context.close();
+        await closeContext(context);
       }
     },
     STORY_MS,
@@ -273,7 +273,7 @@ describe('the console for developers: keys, webhooks, events, branding', () => {
           );
           await review(page, `settings-mfa-refused-${locale}`);
         } finally {
-          await context.close();
+          await closeContext(context);
         }
       },
       STORY_MS,

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, openBeforeHydration } from './browser';
+import { closeContext, launchChromium, openBeforeHydration } from './browser';
 import { accessibilityViolations, consoleScreenshot } from './console-browser';
 import { createPerson, signIn, type TestPerson } from './kratos-sessions';
 import { eventually, testStack, type FetchResult } from './stack';
@@ -291,7 +291,7 @@ describe('the merchant console: payments, refunds, customers', () => {
           expect(refused.status).toBe(403);
           expect(refused.body.error.code).toBe('role_forbidden');
         } finally {
-          for (const context of contexts) await context.close();
+          for (const context of contexts) await closeContext(context);
         }
       },
       STORY_MS,
@@ -339,7 +339,7 @@ describe('the merchant console: payments, refunds, customers', () => {
         );
         expect(await list.inputValue('[data-testid="payment-search"]')).toBe('order-still-nobody');
       } finally {
-        await context.close();
+        await closeContext(context);
       }
     },
     STORY_MS,

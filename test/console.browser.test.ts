@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser';
+import { closeContext, launchChromium } from './browser';
 import { accessibilityViolations, consoleScreenshot, mailMatching, totpCode } from './console-browser';
 import { createPerson } from './kratos-sessions';
 import { testStack } from './stack';
@@ -116,7 +116,7 @@ describe('the merchant console: signing up and in', () => {
           await signInWithTotp(page, email, secret, locale);
           expect(await page.textContent('[data-testid="mode"]')).toBe(locale === 'zh-CN' ? '测试模式' : 'Test mode');
         } finally {
-          await context.close();
+          await closeContext(context);
         }
       },
       STORY_MS,
@@ -217,7 +217,7 @@ describe('the merchant console: signing up and in', () => {
         await page.click('[data-testid="trigger-webauthn_login_trigger"]');
         await page.waitForURL(/\/dashboard/, { timeout: PAGE_WAIT_MS });
       } finally {
-        await context.close();
+        await closeContext(context);
       }
     },
     STORY_MS,
