@@ -26,6 +26,34 @@ export interface AuditEntry {
   details?: unknown;
 }
 
+/**
+ * PostgreSQL's text and jsonb hold neither U+0000 nor a lone surrogate, and a refused request may
+ * carry either (an id in its path, a string in its body): such an entry was lost, not written.
+ * Each such character is written as U+FFFD instead, in strings and object keys alike.
+ */
+const UNSTORABLE =
+  // eslint-disable-next-line no-control-regex -- finding U+0000 is the point
+  /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function storableText(text: string): string {
+  return text.replace(UNSTORABLE, '\uFFFD');
+}
+
+function storableJson(value: unknown): string {
+  const storable = (item: unknown): unknown => {
+    if (typeof item === 'string') return storableText(item);
+    if (Array.isArray(item)) return item.map(storable);
+    if (item !== null && typeof item === 'object')
+      return Object.fromEntries(Object.entries(item).map(([key, inner]) => [storableText(key), storable(inner)]));
+    return item;
+  };
+  return JSON.stringify(storable(value));
+}
+
+function storableOrNull(text: string | null): string | null {
+  return text === null ? null : storableText(text);
+}
+
 /** Writes an entry; a failure is logged, never thrown: the action it records is done. */
 export async function recordAudit(deps: ApiDeps, entry: AuditEntry): Promise<void> {
   try {
@@ -38,22 +66,22 @@ export async function recordAudit(deps: ApiDeps, entry: AuditEntry): Promise<voi
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           entry.actorType,
-          entry.actor,
-          entry.actorEmail,
-          entry.merchantId,
+          storableText(entry.actor),
+          storableOrNull(entry.actorEmail),
+          storableOrNull(entry.merchantId),
           entry.livemode,
-          entry.ip,
-          entry.forwardedFor,
+          storableOrNull(entry.ip),
+          storableOrNull(entry.forwardedFor),
           entry.requestId,
           entry.method,
           entry.route,
           entry.action,
           entry.objectType,
-          entry.objectId,
+          storableOrNull(entry.objectId),
           entry.status,
-          entry.before === null ? null : JSON.stringify(entry.before),
-          entry.after === null ? null : JSON.stringify(entry.after),
-          JSON.stringify(entry.details ?? {}),
+          entry.before === null ? null : storableJson(entry.before),
+          entry.after === null ? null : storableJson(entry.after),
+          storableJson(entry.details ?? {}),
         ],
       );
   } catch (error) {
