@@ -14,6 +14,8 @@ export interface FuzzStack {
   api_url: string;
   sandbox_url: string;
   admin_token: string;
+  /** Where the stack writes its processes' logs (a test stack), or null (`npm run stack`: its terminal). */
+  logs_dir?: string | null;
 }
 
 export interface ProviderFixture {

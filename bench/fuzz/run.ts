@@ -5,6 +5,7 @@
  * so `--seed S --only i` sends the very request again (against fresh fixtures).
  */
 import { performance } from 'node:perf_hooks';
+import { apiErrorsSince, markApiLog } from './api-log';
 import { problemOf } from './check';
 import { createFixtures, type Fixtures, type FuzzStack } from './fixtures';
 import { mutate } from './mutations';
@@ -43,9 +44,13 @@ export interface FuzzReport {
   statusClasses: Record<StatusClass, number>;
   perRoute: Record<string, Record<StatusClass, number>>;
   latencyMs: { p50: number; p99: number; max: number };
+  /** The request behind the max: a long wait is worth a look even when the answer was right. */
+  slowest: { index: number; route: string; mutations: string[]; ms: number } | null;
   failures: Failure[];
-  /** Problems found after the run: the API not answering, a sentinel object changed. */
+  /** Problems found after the run: the API not answering, a sentinel object changed, an error it logged. */
   afterRun: string[];
+  /** Whether the API's log was read for errors: only a stack that writes it to a file (a test stack) has one. */
+  apiLogRead: boolean;
 }
 
 const STATUS_CLASSES: StatusClass[] = ['2xx', '3xx', '4xx', '429', '5xx', 'no answer'];
@@ -182,11 +187,15 @@ export async function runFuzz(stack: FuzzStack, options: FuzzOptions): Promise<F
   const fixtures = await createFixtures(stack);
   try {
     const before = await readSentinels(stack, fixtures);
+    const apiLog = markApiLog(stack.logs_dir);
+    /** Each answer's Request-Id, to the request it answered: the API's log names requests by it. */
+    const answered = new Map<string, { index: number; route: string }>();
     const random = new Random(options.seed);
     const pacer = new Pacer(100);
     const statusClasses = Object.fromEntries(STATUS_CLASSES.map((c) => [c, 0])) as Record<StatusClass, number>;
     const perRoute: FuzzReport['perRoute'] = {};
     const latencies: number[] = [];
+    let slowest: FuzzReport['slowest'] = null;
     const failures: Failure[] = [];
     let next = 0;
     let sent = 0;
@@ -215,6 +224,10 @@ export async function runFuzz(stack: FuzzStack, options: FuzzOptions): Promise<F
               });
               problem = problemOf(draft, response);
               latencies.push(response.ms);
+              const requestId = response.headers['request-id'];
+              if (requestId) answered.set(requestId, { index, route: draft.route });
+              if (!slowest || response.ms > slowest.ms)
+                slowest = { index, route: draft.route, mutations: draft.mutations, ms: Math.round(response.ms) };
             } catch (error) {
               problem = `no answer: ${(error as Error).message}`;
             }
@@ -253,6 +266,13 @@ export async function runFuzz(stack: FuzzStack, options: FuzzOptions): Promise<F
     const after = await readSentinels(stack, fixtures);
     for (const [what, text] of Object.entries(before))
       if (after[what] !== text) afterRun.push(`${what} changed:\n  before ${text}\n  after  ${after[what]}`);
+    if (apiLog)
+      for (const { requestId, message } of apiErrorsSince(apiLog, new Set(answered.keys()))) {
+        const request = answered.get(requestId);
+        afterRun.push(
+          `the API logged an error for request #${request?.index} ${request?.route} (${requestId}): ${message}`,
+        );
+      }
 
     latencies.sort((a, b) => a - b);
     return {
@@ -266,8 +286,10 @@ export async function runFuzz(stack: FuzzStack, options: FuzzOptions): Promise<F
         p99: percentile(latencies, 99),
         max: Math.round(latencies[latencies.length - 1] ?? Number.NaN),
       },
+      slowest,
       failures,
       afterRun,
+      apiLogRead: apiLog !== null,
     };
   } finally {
     await fixtures.close();
@@ -279,7 +301,7 @@ export function formatReport(report: FuzzReport, count: number, maxFailures = 20
   const lines: string[] = [];
   const width = Math.max(...Object.keys(report.perRoute).map((route) => route.length), 5);
   const row = (name: string, cells: (string | number)[]) =>
-    `${name.padEnd(width)} ${cells.map((cell) => String(cell).padStart(9)).join('')}`;
+    `${name.padEnd(width)} ${cells.map((cell) => String(cell).padStart(10)).join('')}`;
   lines.push(row('route', ['requests', ...STATUS_CLASSES]));
   for (const [route, classes] of Object.entries(report.perRoute).sort(([a], [b]) => a.localeCompare(b))) {
     const total = STATUS_CLASSES.reduce((sum, c) => sum + classes[c], 0);
@@ -290,6 +312,11 @@ export function formatReport(report: FuzzReport, count: number, maxFailures = 20
     `\n${report.requests} requests in ${report.seconds} s (${Math.round(report.requests / report.seconds)}/s); ` +
       `latency p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms, max ${report.latencyMs.max} ms; seed ${report.seed}`,
   );
+  if (report.slowest)
+    lines.push(
+      `slowest: #${report.slowest.index} ${report.slowest.route} [${report.slowest.mutations.join('; ') || 'unmutated'}] ` +
+        `${report.slowest.ms} ms (npm run fuzz -- --seed ${report.seed} --count ${count} --only ${report.slowest.index})`,
+    );
   const byProblem = new Map<string, number>();
   for (const { problem } of report.failures) byProblem.set(problem, (byProblem.get(problem) ?? 0) + 1);
   for (const [problem, count] of byProblem) lines.push(`${String(count).padStart(6)} × ${problem}`);
@@ -303,9 +330,10 @@ export function formatReport(report: FuzzReport, count: number, maxFailures = 20
   }
   if (report.failures.length > maxFailures) lines.push(`\n… and ${report.failures.length - maxFailures} more failures`);
   for (const problem of report.afterRun) lines.push(`\nAFTER THE RUN: ${problem}`);
+  if (!report.apiLogRead) lines.push("\n(the API's log was not read for errors: this stack writes it to its terminal)");
   lines.push(
     report.failures.length + report.afterRun.length === 0
-      ? "\nfuzz: no answer ≥ 500, every error in API.md's format, the API still up, the sentinels unchanged"
+      ? `\nfuzz: no answer ≥ 500, every error in API.md's format, the API still up, the sentinels unchanged${report.apiLogRead ? ', no error in its log' : ''}`
       : `\nfuzz: ${report.failures.length} failing requests, ${report.afterRun.length} problems after the run`,
   );
   return lines.join('\n');
