@@ -66,6 +66,9 @@ class RefundStory {
   /** While set, each query waits for it before it answers: a query the test holds in flight. */
   queryHeld: Promise<void> | null = null;
   queriesInFlight = 0;
+  /** While set, the record of the refund requiring attention is written, then waits for it: a worker slow (or dead) just after the write. */
+  attentionRecordHeld: Promise<void> | null = null;
+  attentionRecordsInFlight = 0;
   requests = 0;
   queries = 0;
   /** When (real time, ms) the provider was last queried. */
@@ -144,7 +147,15 @@ const activities: RefundActivities = {
     return refund.report();
   },
   async recordRefundTransition(input) {
-    story(input.refundId).transitions.push(input);
+    const refund = story(input.refundId);
+    // As the real books: a retried record (its worker slow, or dead after the write) is written once.
+    if (!refund.transitions.some(({ attempt, to }) => attempt === input.attempt && to === input.to))
+      refund.transitions.push(input);
+    if (input.to === 'requires_attention' && refund.attentionRecordHeld) {
+      refund.attentionRecordsInFlight += 1;
+      await refund.attentionRecordHeld;
+      refund.attentionRecordsInFlight -= 1;
+    }
     return { eventId: null };
   },
   async dispatchEvent() {},
@@ -332,6 +343,42 @@ test('an admin cancels a refund the provider never took: it is canceled, and the
     { attempt: 1, to: 'requires_attention', source: 'deadline' },
     { attempt: 1, to: 'canceled', source: 'cancel' },
   ]);
+});
+
+test('a cancel sent once the books show the refund requiring attention, while the workflow still records it, is carried out', async () => {
+  // As in CI (test/deadlines.e2e, 2026-12-04): a worker wrote the record and died before its
+  // workflow task completed; the next worker records it again, and the admin's cancel reached the
+  // workflow first, where the refund was still pending.
+  let release = () => {};
+  let story: RefundStory | undefined;
+  const answered = refund((r) => {
+    story = r;
+    r.providerAnswers = false;
+    r.attentionRecordHeld = new Promise<void>((resolve) => (release = resolve));
+  });
+  try {
+    await eventually(async () => expect(story?.attentionRecordsInFlight).toBe(1), { timeoutMs: 20_000 });
+    const held = story as RefundStory;
+    expect(held.steps()).toEqual([{ attempt: 1, to: 'requires_attention', source: 'deadline' }]);
+    const handle = env.client.workflow.getHandle<typeof refundWorkflow>(`refund/${held.id}`);
+    expect((await handle.query(refundStatusQuery)).status).toBe('pending');
+
+    // Refused before ("this one is pending", a 409); now accepted, and carried out once the record is done.
+    const cancel = await handle.startUpdate(cancelRefundUpdate, { waitForStage: WorkflowUpdateStage.ACCEPTED });
+    release();
+    expect((await answered).answer.status).toBe('requires_attention');
+    expect(await cancel.result()).toMatchObject({
+      status: 'canceled',
+      failureReason: expect.stringMatching(/never took/),
+    });
+    expect(held.steps()).toEqual([
+      { attempt: 1, to: 'requires_attention', source: 'deadline' },
+      { attempt: 1, to: 'canceled', source: 'cancel' },
+    ]);
+    expect(await handle.result()).toMatchObject({ status: 'canceled' });
+  } finally {
+    release();
+  }
 });
 
 test('a cancel is refused when the provider has the refund (ABNORMAL): it stays with the admin', async () => {

@@ -135,9 +135,19 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
     if (request.refusal) throw request.refusal;
     return view();
   };
-  /** Only a refund that requires attention, and no other admin request at a time. */
+  /**
+   * The status a transition is recording, until the record is written: the books (and the admin
+   * console that reads them) may show it already. A worker that dies just after the write leaves
+   * the next one to record it again, which an admin's request can reach first (CI, 2026-12-04).
+   */
+  let recording: RefundStatus | null = null;
+  /**
+   * Only a refund that requires attention, or is being recorded so, and no other admin request at a
+   * time. One accepted while the record is written is carried out once it is (the loop acts on it next).
+   */
   const onlyWhenStuck = (verb: 'retried' | 'canceled') => (): void => {
-    if (refund.status !== 'requires_attention' || inbox.admin !== null) throw notStuck(verb, refund.status);
+    const stuck = refund.status === 'requires_attention' || recording === 'requires_attention';
+    if (!stuck || inbox.admin !== null) throw notStuck(verb, refund.status);
   };
   setHandler(retryRefundUpdate, adminRequest('retry'), {
     validator: onlyWhenStuck('retried'),
@@ -160,6 +170,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
   ): Promise<void> {
     if (to === refund.status || isFinalRefundStatus(refund.status)) return;
     const record = merchantWaits() ? recordWhileMerchantWaits : recordRefundTransition;
+    recording = to;
     const { eventId } = await record({
       refundId: draft.id,
       attempt: refund.attempt,
@@ -168,7 +179,7 @@ export async function refundWorkflow(input: RefundWorkflowInput): Promise<Refund
       source,
       at: new Date().toISOString(),
       ...details,
-    });
+    }).finally(() => (recording = null));
     refund.status = to;
     if (details.failureReason !== undefined) refund.failureReason = details.failureReason;
     upsertSearchAttributes([{ key: RefundStatusKey, value: refund.status }]);
