@@ -5,7 +5,6 @@ import {
   continueAsNew,
   log,
   proxyActivities,
-  proxyLocalActivities,
   patched,
   setHandler,
   sleep,
@@ -36,7 +35,16 @@ import {
   type ReopenedRefund,
 } from './messages';
 import { REFUND_FAILURE_TYPES } from '../domain/failures';
-import { PROVIDER_OPTIONS, STORE_OPTIONS, WAITED_FOR_OPTIONS } from './activity-options';
+import {
+  dispatchEvent,
+  openRefund,
+  queryBeforeAttention,
+  queryProviderRefund,
+  recordRefundTransition,
+  recordWhileMerchantWaits,
+  requestAFewTimes,
+  requestWhileMerchantWaits,
+} from './refund-activities';
 import { activityError } from './failures';
 import { scaledClock } from './time';
 import type { AdminRequest, Stage, Step } from './refund-steps';
@@ -52,30 +60,6 @@ import {
 } from './refund-schedule';
 import { historyIsLong } from './continue-as-new';
 
-// The activities, by role. While the merchant waits for the first answer, the refund is stored,
-// asked of the provider and its state recorded by local activities: one round trip to the server
-// instead of one per call, still recorded in the history.
-const {
-  openRefund,
-  requestProviderRefund: requestWhileMerchantWaits,
-  recordRefundTransition: recordWhileMerchantWaits,
-} = proxyLocalActivities<Activities>(WAITED_FOR_OPTIONS);
-// Our books, after that.
-const { recordRefundTransition, dispatchEvent } = proxyActivities<Activities>(STORE_OPTIONS);
-// What the provider says of the refund, asked in the background for as long as it takes.
-const { queryProviderRefund } = proxyActivities<Activities>(PROVIDER_OPTIONS);
-// A refund request, a few tries at once: once the deadline has passed (a poll found that the
-// provider lost the refund), and in workflows that ran before REQUEST_RETRY_POLICY_PATCH.
-const { requestProviderRefund: requestAFewTimes } = proxyActivities<Activities>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 3 },
-});
-// The last question before an admin is asked to look: bounded, so a provider that cannot answer
-// does not hold the refund back from requires_attention.
-const { queryProviderRefund: queryBeforeAttention } = proxyActivities<Activities>({
-  ...PROVIDER_OPTIONS,
-  scheduleToCloseTimeout: '1m',
-});
 /**
  * One refund's whole life: stored if the payment can give it (concurrent refunds of a payment are
  * decided one at a time under the payment's row lock), asked of the provider, then followed by
